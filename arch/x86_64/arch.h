@@ -1,0 +1,243 @@
+/*
+ * The x86-64 architecture interface: port and MSR access, interrupt
+ * control, per-CPU data through the GS base, descriptor tables and
+ * exception frames, the local APIC timer, the TSC, and context switch.
+ */
+#ifndef ARCH_X86_64_ARCH_H
+#define ARCH_X86_64_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/layout.h"
+
+#define MAX_CPUS 64
+
+/* ---- instructions ---- */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+		     "d"((uint32_t)(v >> 32)));
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	asm volatile("cpuid"
+		     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		     : "a"(leaf), "c"(sub));
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+	asm volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+static inline void write_cr3(uint64_t v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+static inline void invlpg(uintptr_t va)
+{
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" ::: "memory");
+}
+static inline void halt(void)
+{
+	asm volatile("hlt" ::: "memory");
+}
+
+/*
+ * a * b / c with a 128-bit intermediate; the quotient must fit in 64 bits
+ * (else #DE). The kernel links no libgcc: its 128-bit division may use the
+ * red zone, which kernel stacks do not have.
+ */
+static inline uint64_t muldiv64(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t q, r;
+	asm("mulq %3\n\tdivq %4"
+	    : "=a"(q), "=&d"(r)
+	    : "a"(a), "rm"(b), "rm"(c)
+	    : "cc");
+	return q;
+}
+
+/* ---- interrupt flag ---- */
+static inline void irq_disable(void)
+{
+	asm volatile("cli" ::: "memory");
+}
+static inline void irq_enable(void)
+{
+	asm volatile("sti" ::: "memory");
+}
+static inline uint64_t irq_save(void)
+{
+	uint64_t flags;
+	asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+static inline void irq_restore(uint64_t flags)
+{
+	if (flags & 0x200)
+		irq_enable();
+}
+static inline bool irq_enabled(void)
+{
+	uint64_t flags;
+	asm volatile("pushfq; popq %0" : "=r"(flags));
+	return flags & 0x200;
+}
+/* Enables interrupts and halts with no window for a lost wakeup. */
+static inline void irq_enable_and_halt(void)
+{
+	asm volatile("sti; hlt" ::: "memory");
+}
+
+/* ---- CPU features, filled by arch_cpu_features_init ---- */
+struct cpu_features {
+	bool x2apic, tsc_deadline, xsave, xsaveopt, pdpe1gb, nx, invariant_tsc;
+	bool hypervisor, rdrand, rdseed, fsgsbase;
+	uint32_t xsave_size; /* bytes needed by XSAVE for the enabled XCR0 */
+	uint64_t xcr0;
+	char vendor[13], hypervisor_id[13];
+};
+extern struct cpu_features cpu_features;
+
+/* ---- per-CPU data, reached through the GS base ---- */
+struct thread;
+struct cpu {
+	struct cpu *self;	  /* %gs:0 */
+	struct thread *current;	  /* %gs:8 */
+	uint64_t syscall_scratch; /* %gs:16, for the syscall entry */
+	/* owned by this CPU; interrupts off */
+	uint32_t id;
+	uint32_t apic_id;
+	int preempt_count;
+	bool need_resched;
+	struct thread *fpu_owner; /* whose extended state is in registers */
+	uint64_t irq_count;
+};
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned cpu_count;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	asm volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+static inline struct thread *current_thread(void)
+{
+	struct thread *t;
+	asm volatile("movq %%gs:8, %0" : "=r"(t));
+	return t;
+}
+static inline unsigned cpu_id(void)
+{
+	return this_cpu()->id;
+}
+
+/* ---- interrupt and exception frames ---- */
+/*
+ * What the entry stubs leave on the thread's kernel stack, lowest address
+ * first: the general registers pushed by the stub, the vector and error
+ * code, then the frame the CPU pushed.
+ */
+struct irq_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+typedef void (*irq_handler_fn)(struct irq_frame *f);
+
+/* Vectors. Exceptions are 0..31. */
+#define VEC_TIMER 0xf0
+#define VEC_IPI_WAKE 0xf1
+#define VEC_SPURIOUS 0xff
+
+void arch_cpu_features_init(void);
+void arch_cpu_init(struct cpu *c);	/* GDT, TSS, IDT, FPU, GS */
+void arch_set_irq_handler(int vector, irq_handler_fn fn);
+/* A page-fault hook: returns true when the fault was resolved. */
+typedef bool (*page_fault_fn)(struct irq_frame *f, uint64_t addr);
+void arch_set_page_fault_handler(page_fault_fn fn);
+void arch_dump_frame(const struct irq_frame *f);
+void arch_backtrace(uint64_t rbp, uint64_t rip);
+
+/* ---- local APIC and its timer ---- */
+void lapic_init(void);
+void lapic_eoi(void);
+/* Arms the one-shot timer to fire at TSC value `deadline` (or now, if past). */
+void lapic_timer_arm(uint64_t deadline_tsc);
+uint32_t lapic_id(void);
+
+/* ---- TSC ---- */
+/* Calibrates the TSC: kvmclock, CPUID 0x15/0x16/0x40000010, else the PIT. */
+int tsc_init(void);
+extern uint64_t tsc_hz;
+extern const char *tsc_source;
+uint64_t tsc_to_ns(uint64_t ticks);
+uint64_t ns_to_tsc(uint64_t ns);
+/* Seconds since the epoch at boot, from kvmclock or the CMOS RTC. */
+int64_t rtc_read_epoch(void);
+
+/* ---- extended state (x87/SSE/AVX) ---- */
+void fpu_init_cpu(void);
+size_t fpu_state_size(void);
+void fpu_state_init(void *area); /* a clean state for a new thread */
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+
+/* ---- context switch (switch.S) ---- */
+/*
+ * Saves the callee-saved registers on the current stack, stores the stack
+ * pointer in *save_rsp, loads load_rsp and returns on that stack.
+ */
+void arch_switch_stack(uint64_t *save_rsp, uint64_t load_rsp);
+
+/* ---- firmware hand-off ---- */
+extern uint64_t boot_entry_tsc;
+extern uint64_t boot_start_info;
+
+#endif

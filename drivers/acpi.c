@@ -1,0 +1,185 @@
+/*
+ * Just enough ACPI to power off: find the RSDP (from the PVH start info or
+ * by scanning the BIOS area), walk the XSDT/RSDT to the FADT, take the PM1
+ * control ports (or, for hardware-reduced ACPI as on microvm, the sleep
+ * control register), and find the \_S5 sleep type in the DSDT by scanning
+ * for its name, without an AML interpreter. Tables are firmware input:
+ * every length is checked against the table that holds it.
+ */
+#include "drivers/drivers.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/mm.h"
+
+struct acpi_power acpi_power;
+static bool acpi_done;
+
+struct sdt_header {
+	char sig[4];
+	uint32_t length;
+	uint8_t revision, checksum;
+	char oem[6], oem_table[8];
+	uint32_t oem_rev, creator, creator_rev;
+} __attribute__((packed));
+
+/* The direct map covers at least the first 4 GiB, where firmware puts ACPI. */
+static const void *table_at(uint64_t phys)
+{
+	if (phys == 0 || phys >= (4ull << 30))
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+static bool checksum_ok(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum += b[i];
+	return sum == 0;
+}
+
+static const uint8_t *find_rsdp(void)
+{
+	if (boot_info.rsdp_phys)
+		return table_at(boot_info.rsdp_phys);
+	for (uint64_t a = 0xe0000; a < 0x100000; a += 16) {
+		const uint8_t *p = phys_to_virt(a);
+
+		if (memcmp(p, "RSD PTR ", 8) == 0 && checksum_ok(p, 20))
+			return p;
+	}
+	return NULL;
+}
+
+static const struct sdt_header *sdt_at(uint64_t phys)
+{
+	const struct sdt_header *h = table_at(phys);
+
+	if (!h || h->length < sizeof(*h) || h->length > (1u << 24))
+		return NULL;
+	if (!checksum_ok(h, h->length))
+		return NULL;
+	return h;
+}
+
+static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
+{
+	uint64_t root_phys;
+	unsigned entry_size;
+
+	if (rsdp[15] >= 2) {
+		memcpy(&root_phys, rsdp + 24, 8);
+		entry_size = 8;
+	} else {
+		uint32_t r;
+
+		memcpy(&r, rsdp + 16, 4);
+		root_phys = r;
+		entry_size = 4;
+	}
+	const struct sdt_header *root = sdt_at(root_phys);
+	if (!root)
+		return NULL;
+	size_t n = (root->length - sizeof(*root)) / entry_size;
+	const uint8_t *entries = (const uint8_t *)(root + 1);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t phys = 0;
+
+		memcpy(&phys, entries + i * entry_size, entry_size);
+		const struct sdt_header *h = sdt_at(phys);
+		if (h && memcmp(h->sig, sig, 4) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/* An AML integer of a package element: ZeroOp, OneOp or BytePrefix n. */
+static int aml_small_int(const uint8_t *p, const uint8_t *end, uint16_t *v,
+			 const uint8_t **next)
+{
+	if (p >= end)
+		return -EINVAL;
+	if (*p == 0x00 || *p == 0x01) {
+		*v = *p;
+		*next = p + 1;
+		return 0;
+	}
+	if (*p == 0x0a && p + 1 < end) {
+		*v = p[1];
+		*next = p + 2;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Name(_S5_, Package() {typ_a, typ_b, ...}) somewhere in the DSDT. */
+static void find_s5(const struct sdt_header *dsdt)
+{
+	const uint8_t *p = (const uint8_t *)(dsdt + 1);
+	const uint8_t *end = (const uint8_t *)dsdt + dsdt->length;
+
+	for (; p + 8 < end; p++) {
+		if (memcmp(p, "_S5_", 4) != 0 || p[4] != 0x12)
+			continue;
+		const uint8_t *q = p + 5;
+		q += 1 + (*q >> 6); /* PkgLength: lead byte + follow bytes */
+		q++;		    /* NumElements */
+		if (aml_small_int(q, end, &acpi_power.s5_typ_a, &q) == 0 &&
+		    aml_small_int(q, end, &acpi_power.s5_typ_b, &q) == 0) {
+			acpi_power.have_s5 = true;
+			return;
+		}
+	}
+}
+
+static void parse_fadt(const struct sdt_header *fadt)
+{
+	const uint8_t *f = (const uint8_t *)fadt;
+	uint32_t dsdt32 = 0, flags = 0;
+	uint64_t dsdt = 0;
+
+	if (fadt->length >= 72) {
+		uint32_t a, b;
+
+		memcpy(&a, f + 64, 4);
+		memcpy(&b, f + 68, 4);
+		acpi_power.pm1a_cnt = (uint16_t)a;
+		acpi_power.pm1b_cnt = (uint16_t)b;
+		memcpy(&dsdt32, f + 40, 4);
+		dsdt = dsdt32;
+	}
+	if (fadt->length >= 116)
+		memcpy(&flags, f + 112, 4);
+	if (fadt->length >= 148) {
+		uint64_t x;
+
+		memcpy(&x, f + 140, 8);
+		if (x)
+			dsdt = x;
+	}
+	/* HW_REDUCED_ACPI: the sleep control register is an I/O port GAS. */
+	if ((flags & (1u << 20)) && fadt->length >= 256 && f[244] == 1)
+		memcpy(&acpi_power.sleep_control, f + 248, 8);
+	const struct sdt_header *d = sdt_at(dsdt);
+	if (d)
+		find_s5(d);
+}
+
+int acpi_init(void)
+{
+	const uint8_t *rsdp;
+	const struct sdt_header *fadt;
+
+	if (acpi_done)
+		return 0;
+	acpi_done = true;
+	rsdp = find_rsdp();
+	if (!rsdp)
+		return 0; /* no ACPI: isa-debug-exit or i8042 will do */
+	fadt = find_table(rsdp, "FACP");
+	if (fadt)
+		parse_fadt(fadt);
+	return 0;
+}
+INIT_STEP(70, acpi_init);

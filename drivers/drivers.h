@@ -1,0 +1,25 @@
+/* Device drivers: the serial console, power-off, ACPI tables. */
+#ifndef DRIVERS_DRIVERS_H
+#define DRIVERS_DRIVERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void serial_init(void);
+void serial_write(const char *s, size_t n);
+
+/* ACPI: the fixed hardware we need to power off. */
+struct acpi_power {
+	uint16_t pm1a_cnt, pm1b_cnt; /* 0 when absent */
+	uint64_t sleep_control;	     /* hardware-reduced ACPI; 0 when absent */
+	uint16_t s5_typ_a, s5_typ_b;
+	bool have_s5;
+};
+int acpi_init(void);
+extern struct acpi_power acpi_power;
+
+/* Ends the VM: isa-debug-exit, then ACPI S5, then an i8042 reset. */
+__attribute__((noreturn)) void power_off(int status);
+
+#endif

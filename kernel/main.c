@@ -1,0 +1,184 @@
+/*
+ * The boot: kernel_main runs the init steps in the order their section
+ * names give (INIT_STEP), timing each with the TSC for the bootchart, and
+ * then does what the command line asks: self-tests, the application, or
+ * (for now, with neither) prints the bootchart and exits.
+ */
+#include "arch/x86_64/arch.h"
+#include "drivers/drivers.h"
+#include "fs/cpio.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/mm.h"
+#include "kernel/sched/sched.h"
+#include "kernel/tests/selftest.h"
+
+struct boot_info boot_info;
+struct boot_options boot_options;
+static char cmdline_words[4096];
+
+extern const struct init_step __init_steps_start[], __init_steps_end[];
+void arch_set_cpu_base(struct cpu *c);
+
+/* ---- console ---- */
+void console_write(const char *s, size_t n)
+{
+	serial_write(s, n);
+}
+
+int kprintf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	return n;
+}
+
+/* ---- leaving ---- */
+void kernel_exit(int status)
+{
+	power_off(status);
+}
+
+void panic(const char *fmt, ...)
+{
+	static int panicking;
+	char buf[256];
+	va_list ap;
+
+	irq_disable();
+	if (panicking++)
+		power_off(EXIT_PANIC);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kprintf("\nosprey: panic: %s\n", buf);
+	arch_backtrace((uint64_t)__builtin_frame_address(0),
+		       (uint64_t)__builtin_return_address(0));
+	power_off(EXIT_PANIC);
+}
+
+/* ---- bootchart ---- */
+#define BOOTCHART_MAX 32
+static struct {
+	const char *name;
+	uint64_t tsc;
+} marks[BOOTCHART_MAX];
+static unsigned nmarks;
+
+void bootchart_mark(const char *name)
+{
+	if (nmarks < BOOTCHART_MAX)
+		marks[nmarks++] = (typeof(marks[0])){name, rdtsc()};
+}
+
+void bootchart_print(void)
+{
+	uint64_t prev = boot_entry_tsc;
+
+	kprintf("bootchart (TSC %lu Hz from %s):\n", tsc_hz, tsc_source);
+	for (unsigned i = 0; i < nmarks; i++) {
+		uint64_t d = marks[i].tsc - prev;
+
+		kprintf("  %-12s %8lu us %12lu ticks\n", marks[i].name,
+			tsc_to_ns(d) / 1000, d);
+		prev = marks[i].tsc;
+	}
+	uint64_t total = prev - boot_entry_tsc;
+	kprintf("osprey-ready tsc=%lu us=%lu\n", total,
+		tsc_to_ns(total) / 1000);
+}
+
+/* ---- early init steps that belong to no subsystem ---- */
+static int boot_info_init(void)
+{
+	if (pvh_parse_start_info(boot_start_info, &boot_info))
+		kernel_exit(EXIT_BAD_MEMMAP);
+	return 0;
+}
+INIT_STEP(12, boot_info_init);
+
+static int cmdline_init(void)
+{
+	if (cmdline_parse(boot_info.cmdline, cmdline_words,
+			  sizeof(cmdline_words), &boot_options)) {
+		kprintf("osprey: bad command line: %s\n", boot_options.error);
+		kprintf("usage: [--bootchart] [--verbose] [--test=NAME,...] "
+			"[--env=KEY=VALUE]... [--] [PROGRAM ARGS...]\n");
+		kernel_exit(EXIT_BAD_CMDLINE);
+	}
+	return 0;
+}
+INIT_STEP(14, cmdline_init);
+
+/* The initramfs must be whole before anything trusts it. */
+static int initrd_check(void)
+{
+	const char *err = "";
+	long n;
+
+	if (!boot_info.initrd_size)
+		return 0;
+	n = cpio_validate(phys_to_virt(boot_info.initrd_phys),
+			  boot_info.initrd_size, &err);
+	if (n < 0) {
+		kprintf("osprey: the initrd (%lu bytes) is not a valid cpio "
+			"newc archive: %s\n",
+			boot_info.initrd_size, err);
+		kernel_exit(EXIT_BAD_INITRD);
+	}
+	if (boot_options.verbose)
+		kprintf("osprey: initrd: %ld entries, %lu bytes\n", n,
+			boot_info.initrd_size);
+	return 0;
+}
+INIT_STEP(60, initrd_check);
+
+static void run_init_steps(void)
+{
+	for (const struct init_step *s = __init_steps_start;
+	     s < __init_steps_end; s++) {
+		int err = s->fn();
+
+		if (err)
+			panic("init step %s failed: %d", s->name, err);
+		bootchart_mark(s->name);
+	}
+}
+
+static int run_application(void)
+{
+	if (!boot_info.initrd_size) {
+		kprintf("osprey: cannot run %s: no initrd was given\n",
+			boot_options.argv[0]);
+		return EXIT_BAD_INITRD;
+	}
+	/* The ELF loader and system calls are the next issue's work. */
+	kprintf("osprey: cannot run %s: loading applications is not "
+		"implemented yet\n",
+		boot_options.argv[0]);
+	return 127;
+}
+
+void kernel_main(void)
+{
+	int status;
+
+	arch_set_cpu_base(&cpus[0]);
+	serial_init();
+	arch_cpu_features_init();
+	run_init_steps();
+	if (boot_options.bootchart)
+		bootchart_print();
+	if (boot_options.ntests)
+		status = selftests_run();
+	else if (boot_options.argc)
+		status = run_application();
+	else
+		status = 0; /* the default demo: the bootchart, if asked */
+	kernel_exit(status);
+}

@@ -1,0 +1,20 @@
+/* Shared between the files of kernel/mm only. */
+#ifndef KERNEL_MM_MM_PRIVATE_H
+#define KERNEL_MM_MM_PRIVATE_H
+
+#include "kernel/mm/buddy.h"
+
+extern struct page *mm_pages;
+extern uint64_t mm_max_pfn;
+
+int pmm_collect_ranges(void);
+int pmm_init_buddy(void);
+uint64_t pmm_alloc_table_page(void);
+struct page *pmm_page(uint64_t phys);
+void pmm_get_stats(uint64_t *total, uint64_t *free_pages);
+const char *pmm_check(void); /* buddy invariants; NULL when they hold */
+
+int vm_init(void);
+void heap_get_stats(uint64_t *bytes, uint64_t *large_pages);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Threads, the per-CPU scheduler, timers and the clock.
+ *
+ * Sleeping follows one pattern everywhere, so that no wakeup is lost:
+ *
+ *	sched_prepare_wait();          // state = WAITING
+ *	if (!condition)                // re-check after announcing
+ *		sched_wait();          // sleeps unless woken meanwhile
+ *	else
+ *		sched_cancel_wait();
+ *
+ * and the waker makes the condition true before calling thread_wake().
+ */
+#ifndef KERNEL_SCHED_SCHED_H
+#define KERNEL_SCHED_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/arch.h"
+#include "lib/list.h"
+
+enum thread_state {
+	THREAD_RUNNING, /* on a CPU or in a run queue */
+	THREAD_WAITING, /* announced a sleep; thread_wake makes it RUNNING */
+	THREAD_DEAD,
+};
+
+/* ---- timers: per-CPU, fire in interrupt context with interrupts off ---- */
+struct timer {
+	struct list link;   /* in the CPU's timer list, by deadline */
+	uint64_t deadline;  /* TSC */
+	void (*fn)(struct timer *);
+	bool armed;
+	unsigned cpu;
+};
+
+#define THREAD_FPU 1u /* uses x87/SSE/AVX: switches save and restore it */
+#define THREAD_STACK_SIZE (32 * 1024)
+
+struct thread {
+	/* read by entry.S at fixed offsets; never change */
+	uint64_t kstack_top;
+	uint64_t kstack_bottom;
+	/* owned by the CPU the thread runs on; interrupts off */
+	uint64_t saved_rsp;
+	struct list rq_link;
+	bool on_rq;
+	unsigned cpu;
+	uint64_t runtime_tsc;	  /* time spent running */
+	uint64_t switched_in_tsc; /* when it last got the CPU */
+	uint64_t nr_switches;
+	/* atomic */
+	int state;	/* enum thread_state */
+	int exited;	/* set once its stack is no longer in use */
+	struct thread *joiner;
+	/* set at creation, then read-only */
+	int tid;
+	unsigned flags;
+	char name[24];
+	void (*entry)(void *);
+	void *arg;
+	void *fpu_state;
+	void *stack_mem; /* NULL for the boot thread */
+	struct timer sleep_timer;
+};
+
+/* ---- threads ---- */
+/* Creates a runnable thread on this CPU; NULL when memory is short. */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
+			     unsigned flags);
+/* Waits for `t` to exit and frees it. */
+void thread_join(struct thread *t);
+__attribute__((noreturn)) void thread_exit(void);
+void thread_yield(void);
+void thread_sleep_ns(uint64_t ns);
+/* Makes a WAITING thread runnable; harmless on a running one. */
+void thread_wake(struct thread *t);
+int thread_count(void);
+
+void sched_prepare_wait(void);
+void sched_cancel_wait(void);
+void sched_wait(void);
+/* As sched_wait, but also wakes at monotonic time deadline_ns. */
+void sched_wait_until(uint64_t deadline_ns);
+/* Called on the way out of an interrupt: switches if a switch is due. */
+void sched_preempt_point(void);
+
+static inline void preempt_disable(void)
+{
+	this_cpu()->preempt_count++;
+	asm volatile("" ::: "memory");
+}
+void preempt_enable(void);
+
+/* ---- timers ---- */
+void timer_init(struct timer *t, void (*fn)(struct timer *));
+/* Arms `t` on this CPU to fire at monotonic time `deadline_ns`. */
+void timer_arm(struct timer *t, uint64_t deadline_ns);
+void timer_cancel(struct timer *t);
+
+/* ---- the clock ---- */
+uint64_t clock_monotonic_ns(void);
+uint64_t clock_realtime_ns(void);
+/* Timer interrupts taken on all CPUs, for the tests. */
+extern uint64_t timer_interrupts;
+
+int sched_init(void);
+
+#endif

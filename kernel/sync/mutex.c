@@ -1,0 +1,171 @@
+/*
+ * A mutex without spinlocks.
+ *
+ * `count` is the number of threads that hold or want the mutex. Locking
+ * increments it; whoever moves it from 0 to 1 owns the mutex at once (the
+ * fast path, one atomic instruction). Everyone else pushes a `waiter` (on
+ * its own stack) onto `incoming`, a lock-free LIFO stack, and sleeps.
+ *
+ * Only the owner pops waiters. When `queue` (a FIFO private to the owner)
+ * is empty it takes the whole `incoming` stack with one exchange and
+ * reverses it, so waiters are served in arrival order. Unlocking
+ * decrements `count`; if others are counted, the owner pops the oldest
+ * waiter and hands the mutex directly to it (no thundering herd, no
+ * stealing while the waiter wakes up).
+ *
+ * The race: a locker may have incremented `count` but not yet pushed its
+ * waiter when the owner unlocks and finds nothing to pop. The owner must
+ * not spin waiting for it (it could be preempted), so it publishes a
+ * hand-off token in `handoff` and leaves. Every locker checks for a token
+ * after pushing itself; taking the token (compare-exchange to 0) makes it
+ * the owner. After publishing, the unlocker looks at `incoming` once more:
+ * if a waiter arrived meanwhile it tries to take its token back and, if it
+ * wins, pops that waiter itself. Both sides write first and read second
+ * (sequentially consistent), so at least one of them sees the other and
+ * the token is never stranded. Tokens are numbered by `sequence` so that
+ * an unlocker can never take back a newer owner's token.
+ */
+#include "kernel/kernel.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
+
+#define SC __ATOMIC_SEQ_CST
+
+void mutex_init(struct mutex *m)
+{
+	*m = (struct mutex)MUTEX_INIT;
+}
+
+static void push_incoming(struct mutex *m, struct waiter *w)
+{
+	struct waiter *head = __atomic_load_n(&m->incoming, __ATOMIC_RELAXED);
+
+	do {
+		w->next = head;
+	} while (!__atomic_compare_exchange_n(&m->incoming, &head, w, true, SC,
+					      __ATOMIC_RELAXED));
+}
+
+/* Only the owner calls this. */
+static struct waiter *pop_waiter(struct mutex *m)
+{
+	if (!m->queue) {
+		struct waiter *w = __atomic_exchange_n(&m->incoming, NULL, SC);
+		struct waiter *fifo = NULL;
+
+		while (w) {
+			struct waiter *next = w->next;
+
+			w->next = fifo;
+			fifo = w;
+			w = next;
+		}
+		m->queue = fifo;
+	}
+	struct waiter *w = m->queue;
+	if (w)
+		m->queue = w->next;
+	return w;
+}
+
+/* Wakes a waiter; after the store to `woken` its frame may be gone. */
+static void wake_waiter(struct waiter *w)
+{
+	struct thread *t = w->thread;
+
+	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
+	thread_wake(t);
+}
+
+static void wait_woken(struct waiter *w)
+{
+	for (;;) {
+		sched_prepare_wait();
+		if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE)) {
+			sched_cancel_wait();
+			return;
+		}
+		sched_wait();
+	}
+}
+
+static bool take_token(struct mutex *m)
+{
+	uint32_t token = __atomic_load_n(&m->handoff, SC);
+
+	return token && __atomic_compare_exchange_n(&m->handoff, &token, 0,
+						    false, SC, SC);
+}
+
+static void lock_slow(struct mutex *m)
+{
+	struct waiter w = {.thread = current_thread()};
+
+	push_incoming(m, &w);
+	if (take_token(m)) {
+		/* We own the mutex; serve the oldest waiter, maybe us. */
+		struct waiter *first = pop_waiter(m);
+
+		assert(first);
+		if (first == &w) {
+			m->owner = w.thread;
+			return;
+		}
+		m->owner = first->thread;
+		wake_waiter(first);
+	}
+	wait_woken(&w);
+	/* The waker made us the owner before waking us. */
+}
+
+void mutex_lock(struct mutex *m)
+{
+	if (__atomic_fetch_add(&m->count, 1, SC) == 0) {
+		m->owner = current_thread();
+		return;
+	}
+	assert(!current_thread() || m->owner != current_thread());
+	lock_slow(m);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	int zero = 0;
+
+	if (!__atomic_compare_exchange_n(&m->count, &zero, 1, false, SC,
+					 __ATOMIC_RELAXED))
+		return false;
+	m->owner = current_thread();
+	return true;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	m->owner = NULL;
+	if (__atomic_fetch_sub(&m->count, 1, SC) == 1)
+		return;
+	for (;;) {
+		struct waiter *w = pop_waiter(m);
+
+		if (w) {
+			m->owner = w->thread;
+			wake_waiter(w);
+			return;
+		}
+		uint32_t token = ++m->sequence;
+		if (token == 0)
+			token = ++m->sequence;
+		__atomic_store_n(&m->handoff, token, SC);
+		if (!__atomic_load_n(&m->incoming, SC))
+			return; /* the late locker will find the token */
+		if (!__atomic_compare_exchange_n(&m->handoff, &token, 0, false,
+						 SC, SC))
+			return; /* it found the token: it owns the mutex */
+	}
+}
+
+bool mutex_held(const struct mutex *m)
+{
+	return m->owner == current_thread() &&
+	       __atomic_load_n(&m->count, __ATOMIC_RELAXED) > 0;
+}

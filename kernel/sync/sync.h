@@ -1,0 +1,66 @@
+/*
+ * Sleeping synchronisation without spinlocks: a lock-free mutex (atomic
+ * counter, lock-free waiter stack, direct hand-off to the next waiter),
+ * and a condition variable and a counting semaphore built on it.
+ *
+ * All of them may sleep, so they are for thread context only, never for
+ * interrupt handlers (which only wake threads).
+ */
+#ifndef KERNEL_SYNC_SYNC_H
+#define KERNEL_SYNC_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct thread;
+
+/* A sleeping thread's place in a queue; lives on the sleeper's stack. */
+struct waiter {
+	struct waiter *next;
+	struct thread *thread;
+	int woken; /* atomic: set by the waker before thread_wake */
+};
+
+struct mutex {
+	int count;		  /* atomic: the holder plus the waiters */
+	struct waiter *incoming;  /* atomic: LIFO stack of new waiters */
+	struct waiter *queue;	  /* FIFO of waiters: the holder's alone */
+	uint32_t handoff;	  /* atomic: a token for a waiter not yet queued */
+	uint32_t sequence;	  /* the holder's: numbers the tokens */
+	struct thread *owner;	  /* for assertions and debugging */
+};
+#define MUTEX_INIT {0, 0, 0, 0, 0, 0}
+
+void mutex_init(struct mutex *m);
+void mutex_lock(struct mutex *m);
+bool mutex_trylock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_held(const struct mutex *m); /* by the calling thread */
+
+struct condvar {
+	struct mutex lock;     /* protects the list below */
+	struct waiter *head, *tail;
+};
+#define CONDVAR_INIT {MUTEX_INIT, 0, 0}
+
+void condvar_init(struct condvar *c);
+/* Releases m, sleeps until signalled, re-takes m. */
+void condvar_wait(struct condvar *c, struct mutex *m);
+/* As condvar_wait, but gives up at monotonic time deadline_ns: -ETIMEDOUT. */
+int condvar_wait_until(struct condvar *c, struct mutex *m,
+		       uint64_t deadline_ns);
+void condvar_signal(struct condvar *c);
+void condvar_broadcast(struct condvar *c);
+
+struct semaphore {
+	struct mutex lock;
+	struct condvar cv;
+	uint64_t count;
+};
+
+void sem_init(struct semaphore *s, uint64_t count);
+void sem_down(struct semaphore *s);
+bool sem_trydown(struct semaphore *s);
+void sem_up(struct semaphore *s);
+
+#endif

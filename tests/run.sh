@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `make test`: host unit tests, fuzz targets (briefly), the kernel's
+# self-tests on microvm, q35 and pc, and boots with bad input that must fail
+# cleanly. Prints PASS/FAIL per check and ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+KERNEL=build/osprey.elf
+LOGS=build/test-logs
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+mkdir -p "$LOGS"
+passed=0 failed=0
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
+
+# Counts the PASS/FAIL lines a program prints; a crash with none is a FAIL.
+count_lines() { # NAME LOG RC
+	local p f
+	p=$(grep -c '^PASS' "$2" || true)
+	f=$(grep -c '^FAIL' "$2" || true)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	grep '^FAIL' "$2" || true
+	if [ "$3" != 0 ] && [ "$f" = 0 ]; then fail "$1" "exit status $3, see $2"; fi
+	echo "$1: $p passed, $f failed"
+}
+
+# ---- host unit tests and fuzzers ----
+for t in build/host/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	"$t" >"$LOGS/$name.log" 2>&1
+	count_lines "$name" "$LOGS/$name.log" $?
+done
+if [ -x tests/fuzz/run.sh ]; then
+	tests/fuzz/run.sh "$FUZZ_SECONDS" >"$LOGS/fuzz.log" 2>&1
+	count_lines fuzz "$LOGS/fuzz.log" $?
+fi
+
+# ---- boots ----
+# expect NAME STATUS PATTERN [qemu-run args...]: runs the kernel, checks the
+# exit status and that the console matches the (extended) regex PATTERN.
+expect() {
+	local name=$1 want=$2 pattern=$3 log=$LOGS/$1.log rc
+	shift 3
+	tools/qemu-run --quiet --timeout "${TIMEOUT:-120}" "$@" >"$log" 2>&1
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "exit status $rc, expected $want (log: $log)"
+		tail -5 "$log" | sed 's/^/    /'
+	elif ! grep -aqE "$pattern" "$log"; then
+		fail "$name" "console lacks /$pattern/ (log: $log)"
+		tail -5 "$log" | sed 's/^/    /'
+	else
+		pass "$name"
+	fi
+}
+
+for m in microvm q35 pc; do
+	expect "boot-$m" 0 'osprey-ready tsc=[0-9]+' --machine $m $KERNEL --bootchart
+	expect "selftests-$m" 0 'selftests: [0-9]+ passed, 0 failed' \
+		--machine $m $KERNEL --test=all
+done
+expect boot-16m 0 'osprey-ready' --mem 16 $KERNEL --bootchart
+expect boot-above-4g 0 'osprey-ready' --machine q35 --mem 4608 $KERNEL --bootchart
+
+# ---- bad input: a clear message and a non-zero status, never a hang ----
+expect bad-option 2 "unknown option '--frobnicate'" $KERNEL --frobnicate
+expect bad-quote 2 'unterminated' $KERNEL --test=all '"oops'
+expect bad-test-name 2 "no self-test named 'nosuch'" $KERNEL --test=nosuch
+expect bad-empty-test 2 'bad command line' $KERNEL --test=
+expect no-initrd 4 'no initrd' $KERNEL -- /bin/app
+head -c 4096 /dev/urandom >"$LOGS/garbage.cpio"
+expect corrupt-initrd 4 'not a valid cpio' --initrd "$LOGS/garbage.cpio" $KERNEL
+(cd tests && find host -name '*.c' | cpio -o -H newc --quiet) >"$LOGS/good.cpio"
+head -c 3000 "$LOGS/good.cpio" >"$LOGS/truncated.cpio"
+expect truncated-initrd 4 'not a valid cpio' --initrd "$LOGS/truncated.cpio" $KERNEL
+expect good-initrd 0 'osprey-ready' --initrd "$LOGS/good.cpio" $KERNEL --bootchart
+expect too-little-ram 3 'not enough memory' --mem 2 $KERNEL
+expect fatal-fault 125 'fatal exception 14 \(#PF page fault\).*' $KERNEL --test=crash
+grep -aq 'crash_test' "$LOGS/fatal-fault.log" && pass fatal-fault-backtrace ||
+	fail fatal-fault-backtrace "no symbolised frame in $LOGS/fatal-fault.log"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
