@@ -63,10 +63,13 @@ static void pic_mask_all(void)
 	outb(0xa1, 0xff);
 }
 
-/* How fast the APIC timer counts (divide by 1), measured for ~1 ms. */
+/*
+ * How fast the APIC timer counts (divide by 1), measured against the TSC
+ * for 100 us: thousands of counts even at 25 MHz, and boot time counts.
+ */
 static uint64_t measure_apic_timer(void)
 {
-	uint64_t window = tsc_hz / 1000, start;
+	uint64_t window = tsc_hz / 10000, start;
 
 	lapic_write(REG_TIMER_DIV, 0xb);
 	lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);

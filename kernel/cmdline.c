@@ -1,0 +1,241 @@
+/*
+ * The kernel command line: words split like a POSIX shell would (without
+ * expansions), then the kernel's options, then the application's argv.
+ *
+ *   [--bootchart] [--verbose] [--test=NAME[,NAME...]]... [--env=KEY=VALUE]...
+ *   [--] [PROGRAM ARGS...]
+ *
+ * Quoting, as in sh(1) "2.2 Quoting":
+ *   - a backslash outside quotes keeps the next character as it is;
+ *   - '...' keeps everything up to the next ' as it is;
+ *   - "..." keeps everything up to the next unescaped ", where a backslash
+ *     escapes only " and \ (sh also escapes $ ` and newline, which mean
+ *     nothing here);
+ *   - quoted and unquoted parts next to each other form one word:
+ *     a"b c"d is the single word `ab cd`.
+ *
+ * The line comes from whoever started the VM, so it is checked, not
+ * trusted: every write into `storage` is bounds-checked even though the
+ * words can never be longer than the line they come from.
+ */
+#include "kernel/kernel.h"
+
+struct lexer {
+	const char *p;	 /* next character of the line */
+	char *out, *end; /* where the next word byte goes; end of storage */
+};
+
+static __attribute__((format(printf, 2, 3))) int
+cmdline_fail(struct boot_options *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	opt->bootchart = opt->verbose = false;
+	opt->ntests = opt->nenv = opt->argc = 0;
+	va_start(ap, fmt);
+	vsnprintf(opt->error, sizeof(opt->error), fmt, ap);
+	va_end(ap);
+	/* The message quotes the line; keep it one printable line. */
+	for (char *c = opt->error; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return -EINVAL;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int emit(struct lexer *lx, char c, struct boot_options *opt)
+{
+	if (lx->out == lx->end)
+		return cmdline_fail(opt, "command line too long");
+	*lx->out++ = c;
+	return 0;
+}
+
+/* The rest of a "..." part; lx->p is just past the opening quote. */
+static int lex_double(struct lexer *lx, struct boot_options *opt)
+{
+	for (;;) {
+		char c = *lx->p;
+		int err;
+
+		if (!c)
+			return cmdline_fail(opt, "unterminated quote");
+		lx->p++;
+		if (c == '"')
+			return 0;
+		if (c == '\\' && (*lx->p == '"' || *lx->p == '\\'))
+			c = *lx->p++;
+		err = emit(lx, c, opt);
+		if (err)
+			return err;
+	}
+}
+
+/* The rest of a '...' part; lx->p is just past the opening quote. */
+static int lex_single(struct lexer *lx, struct boot_options *opt)
+{
+	for (;;) {
+		char c = *lx->p;
+		int err;
+
+		if (!c)
+			return cmdline_fail(opt, "unterminated quote");
+		lx->p++;
+		if (c == '\'')
+			return 0;
+		err = emit(lx, c, opt);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * Puts the next word, NUL-terminated, into storage and points *word at
+ * it. Returns 1 for a word, 0 at the end of the line, or -EINVAL.
+ */
+static int lex_word(struct lexer *lx, char **word, struct boot_options *opt)
+{
+	int err = 0;
+
+	while (is_space(*lx->p))
+		lx->p++;
+	if (!*lx->p)
+		return 0;
+	*word = lx->out;
+	while (!err && *lx->p && !is_space(*lx->p)) {
+		char c = *lx->p++;
+
+		if (c == '"') {
+			err = lex_double(lx, opt);
+		} else if (c == '\'') {
+			err = lex_single(lx, opt);
+		} else if (c == '\\') {
+			if (!*lx->p)
+				return cmdline_fail(opt, "trailing backslash");
+			err = emit(lx, *lx->p++, opt);
+		} else {
+			err = emit(lx, c, opt);
+		}
+	}
+	if (!err)
+		err = emit(lx, '\0', opt);
+	return err ? err : 1;
+}
+
+/* "--name" or "--name=..." for a flag without a value. */
+static int flag_match(const char *word, const char *name, bool *flag,
+		      struct boot_options *opt)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(word, name, n))
+		return 0;
+	if (word[n] == '=')
+		return cmdline_fail(opt, "%s takes no value", name);
+	if (word[n])
+		return 0;
+	*flag = true;
+	return 1;
+}
+
+/* NAMES of --test=NAMES; the commas are cut into NULs in place. */
+static int parse_tests(char *names, struct boot_options *opt)
+{
+	for (;;) {
+		char *comma = strchr(names, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (!*names)
+			return cmdline_fail(opt, "--test needs a name");
+		if (opt->ntests == CMDLINE_MAX_TESTS)
+			return cmdline_fail(opt, "too many tests (at most %d)",
+					    CMDLINE_MAX_TESTS);
+		opt->tests[opt->ntests++] = names;
+		if (!comma)
+			return 0;
+		names = comma + 1;
+	}
+}
+
+/* KEY=VALUE of --env=KEY=VALUE; VALUE may be empty, KEY may not. */
+static int parse_env(char *kv, struct boot_options *opt)
+{
+	char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv)
+		return cmdline_fail(opt, "--env needs KEY=VALUE, got '%s'", kv);
+	if (opt->nenv == CMDLINE_MAX_ENV)
+		return cmdline_fail(opt, "too many --env (at most %d)",
+				    CMDLINE_MAX_ENV);
+	opt->env[opt->nenv++] = kv;
+	return 0;
+}
+
+/* One word that starts with '-' and is not "--". Returns 0 or -EINVAL. */
+static int parse_option(char *word, struct boot_options *opt)
+{
+	int r;
+
+	r = flag_match(word, "--bootchart", &opt->bootchart, opt);
+	if (!r)
+		r = flag_match(word, "--verbose", &opt->verbose, opt);
+	if (r)
+		return r < 0 ? r : 0;
+	if (!strcmp(word, "--test"))
+		return cmdline_fail(opt, "--test needs a name");
+	if (!strncmp(word, "--test=", 7))
+		return parse_tests(word + 7, opt);
+	if (!strcmp(word, "--env"))
+		return cmdline_fail(opt, "--env needs KEY=VALUE");
+	if (!strncmp(word, "--env=", 6))
+		return parse_env(word + 6, opt);
+	return cmdline_fail(opt, "unknown option '%s'", word);
+}
+
+static int add_arg(char *word, struct boot_options *opt)
+{
+	if (opt->argc == CMDLINE_MAX_ARGS)
+		return cmdline_fail(opt, "too many arguments (at most %d)",
+				    CMDLINE_MAX_ARGS);
+	opt->argv[opt->argc++] = word;
+	return 0;
+}
+
+int cmdline_parse(const char *line, char *storage, size_t storage_size,
+		  struct boot_options *opt)
+{
+	struct lexer lx;
+	bool in_argv = false;
+	char *word;
+	int r;
+
+	memset(opt, 0, sizeof(*opt));
+	if (!line)
+		line = "";
+	/* Each word is at most its own characters plus one separator. */
+	if (!storage || storage_size <= strlen(line))
+		return cmdline_fail(opt,
+				    "command line too long (%zu bytes, "
+				    "room for %zu)",
+				    strlen(line),
+				    storage_size ? storage_size - 1 : 0);
+	lx = (struct lexer){line, storage, storage + storage_size};
+	while ((r = lex_word(&lx, &word, opt)) > 0) {
+		if (in_argv || word[0] != '-') {
+			in_argv = true;
+			r = add_arg(word, opt);
+		} else if (!strcmp(word, "--")) {
+			in_argv = true;
+		} else {
+			r = parse_option(word, opt);
+		}
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
