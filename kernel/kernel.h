@@ -12,6 +12,8 @@
 
 #include "lib/lib.h"
 
+#define OSPREY_VERSION "0.1"
+
 /* ---- console ---- */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
@@ -65,6 +67,7 @@ int pvh_parse_start_info(uint64_t phys, struct boot_info *bi);
 struct boot_options {
 	bool bootchart;
 	bool verbose;
+	bool quiet; /* no banner: the console is the application's */
 	unsigned ntests;
 	const char *tests[CMDLINE_MAX_TESTS];
 	unsigned nenv;

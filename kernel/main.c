@@ -152,6 +152,10 @@ static void run_init_steps(void)
 
 static int run_application(void)
 {
+	if (!boot_options.argv[0][0]) {
+		kprintf("osprey: the program name is empty\n");
+		return EXIT_BAD_CMDLINE;
+	}
 	if (!boot_info.initrd_size) {
 		kprintf("osprey: cannot run %s: no initrd was given\n",
 			boot_options.argv[0]);
@@ -164,6 +168,17 @@ static int run_application(void)
 	return 127;
 }
 
+static void print_banner(void)
+{
+	struct mm_stats mem;
+
+	mm_get_stats(&mem);
+	kprintf("Osprey %s x86_64: %lu MiB RAM, %lu MiB free, TSC %lu MHz "
+		"(%s)\n",
+		OSPREY_VERSION, mem.total_pages >> 8, mem.free_pages >> 8,
+		tsc_hz / 1000000, tsc_source);
+}
+
 void kernel_main(void)
 {
 	int status;
@@ -172,6 +187,8 @@ void kernel_main(void)
 	serial_init();
 	arch_cpu_features_init();
 	run_init_steps();
+	if (!boot_options.quiet)
+		print_banner();
 	if (boot_options.bootchart)
 		bootchart_print();
 	if (boot_options.ntests)

@@ -115,7 +115,9 @@ int pmm_collect_ranges(void)
 		kernel_exit(EXIT_BAD_MEMMAP);
 	}
 	nranges = (unsigned)n;
-	if (rep.ram_overlaps || rep.reserved_overlaps || rep.invalid)
+	/* Microvm's map ends with an all-zero entry: "invalid" is routine. */
+	if (rep.ram_overlaps || rep.reserved_overlaps ||
+	    (rep.invalid && boot_options.verbose))
 		kprintf("osprey: memory map: %u overlapping RAM entries, %u "
 			"RAM entries cut by reserved ones, %u invalid entries "
 			"(handled)\n",

@@ -309,8 +309,20 @@ static void cmdline_words_live_in_storage(void)
 	}
 }
 
+static void cmdline_quiet_flag(void)
+{
+	CHECK_EQ(parse("--quiet -- /app"), 0);
+	CHECK(opt.quiet);
+	CHECK_EQ(opt.argc, 1);
+	CHECK_EQ(parse("/app --quiet"), 0);
+	CHECK(!opt.quiet);
+	CHECK_EQ(opt.argc, 2);
+	CHECK(strstr(parse_error("--quiet=1"), "--quiet") != NULL);
+}
+
 int main(void)
 {
+	RUN_TEST(cmdline_quiet_flag);
 	RUN_TEST(cmdline_empty_line_is_no_options);
 	RUN_TEST(cmdline_null_line_is_empty);
 	RUN_TEST(cmdline_plain_words_are_argv);
