@@ -20,7 +20,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments -T arch/x86_64/kernel.ld
 
-.PHONY: all run test bench fuzz deps clean host-tests fuzz-build
+.PHONY: all run test bench fuzz deps clean host-tests fuzz-build apps
 all: $(BUILD)/osprey.elf
 
 $(BUILD)/k/%.o: %.c
@@ -47,13 +47,23 @@ $(BUILD)/osprey.elf: $(KERNEL_OBJS) $(BUILD)/ksyms-empty.o arch/x86_64/kernel.ld
 	@tools/gen-ksyms.sh $@ | cmp -s - $(BUILD)/ksyms.S || \
 		{ echo "symbol table moved between links" >&2; rm -f $@; exit 1; }
 
+# Small applications the tests and the demo run inside Osprey.
+$(BUILD)/apps/%-static: tests/apps/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -static -o $@ $<
+$(BUILD)/apps/%-dynamic: tests/apps/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -o $@ $<
+APPS := $(BUILD)/apps/hello-static $(BUILD)/apps/hello-dynamic
+apps: $(APPS)
+
 deps:
 	@tools/deps.sh
 
 run: deps all
 	tools/qemu-run --machine microvm $(BUILD)/osprey.elf --bootchart
 
-test: deps all host-tests fuzz-build
+test: deps all host-tests fuzz-build apps abi-build
 	@tests/run.sh
 
 clean:
@@ -61,4 +71,5 @@ clean:
 
 -include mk/host.mk
 -include mk/bench.mk
+-include mk/abi.mk
 -include $(KERNEL_OBJS:.o=.d)

@@ -19,6 +19,10 @@ struct acpi_power {
 int acpi_init(void);
 extern struct acpi_power acpi_power;
 
+/* The debug console (port 0xe9): diagnostics for the host, apart from
+ * the application's output on the serial console. */
+void debugcon_write(const char *s);
+
 /* Ends the VM: isa-debug-exit, then ACPI S5, then an i8042 reset. */
 __attribute__((noreturn)) void power_off(int status);
 

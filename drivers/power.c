@@ -18,7 +18,7 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define SLP_EN (1u << 13)
 
-static void debugcon_write(const char *s)
+void debugcon_write(const char *s)
 {
 	while (*s)
 		outb(DEBUGCON_PORT, (uint8_t)*s++);

@@ -94,7 +94,7 @@ extern struct boot_options boot_options;
 struct init_step {
 	const char *name;
 	int (*fn)(void);
-};
+} __attribute__((aligned(16)));
 #define INIT_STEP(order, func)                                                 \
 	static const struct init_step __init_##func                            \
 		__attribute__((used, section(".init_steps." #order))) = {      \

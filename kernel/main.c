@@ -7,10 +7,12 @@
 #include "arch/x86_64/arch.h"
 #include "drivers/drivers.h"
 #include "fs/cpio.h"
+#include "fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/tests/selftest.h"
+#include "linux/linux.h"
 
 struct boot_info boot_info;
 struct boot_options boot_options;
@@ -150,8 +152,32 @@ static void run_init_steps(void)
 	}
 }
 
+/* The environment: --env values, then defaults for what they leave out. */
+static unsigned build_env(const char **envp, unsigned max)
+{
+	static const char *const defaults[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "TERM=linux",
+	};
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < boot_options.nenv && n < max; i++)
+		envp[n++] = boot_options.env[i];
+	for (unsigned d = 0; d < ARRAY_SIZE(defaults) && n < max; d++) {
+		size_t klen = strchr(defaults[d], '=') - defaults[d] + 1;
+		bool given = false;
+
+		for (unsigned i = 0; i < boot_options.nenv; i++)
+			given |= strncmp(boot_options.env[i], defaults[d], klen) == 0;
+		if (!given)
+			envp[n++] = defaults[d];
+	}
+	return n;
+}
+
 static int run_application(void)
 {
+	static const char *envp[CMDLINE_MAX_ENV + 8];
+
 	if (!boot_options.argv[0][0]) {
 		kprintf("osprey: the program name is empty\n");
 		return EXIT_BAD_CMDLINE;
@@ -161,11 +187,13 @@ static int run_application(void)
 			boot_options.argv[0]);
 		return EXIT_BAD_INITRD;
 	}
-	/* The ELF loader and system calls are the next issue's work. */
-	kprintf("osprey: cannot run %s: loading applications is not "
-		"implemented yet\n",
-		boot_options.argv[0]);
-	return 127;
+	if (fs_unpack_initrd(phys_to_virt(boot_info.initrd_phys),
+			     boot_info.initrd_size)) {
+		kprintf("osprey: cannot unpack the initrd\n");
+		return EXIT_BAD_INITRD;
+	}
+	unsigned envc = build_env(envp, ARRAY_SIZE(envp));
+	return linux_start(boot_options.argc, boot_options.argv, envc, envp);
 }
 
 static void print_banner(void)

@@ -21,13 +21,14 @@ FUZZ_CFLAGS := -g -O1 $(HOST_DEFS) -I. -fsanitize=fuzzer,address,undefined
 
 # The kernel sources that build on the host, and what they include.
 HOST_SRCS := lib/printf.c lib/string.c kernel/cmdline.c \
-	kernel/mm/memmap.c kernel/mm/buddy.c fs/cpio.c
+	kernel/mm/memmap.c kernel/mm/buddy.c fs/cpio.c linux/elf.c linux/stack.c
 HOST_HDRS := lib/lib.h kernel/kernel.h kernel/mm/mm.h kernel/mm/memmap.h \
-	kernel/mm/buddy.h fs/cpio.h arch/x86_64/layout.h tests/host/check.h
+	kernel/mm/buddy.h fs/cpio.h arch/x86_64/layout.h linux/elf.h \
+	tests/host/check.h
 
-HOST_TESTS := cmdline memmap buddy cpio printf
+HOST_TESTS := cmdline memmap buddy cpio printf elf stack
 HOST_TEST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
-FUZZ_TARGETS := cmdline memmap cpio
+FUZZ_TARGETS := cmdline memmap cpio elf
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 .PHONY: host-tests host-check fuzz-build fuzz
@@ -42,6 +43,13 @@ host-check: $(HOST_TEST_BINS)
 $(BUILD)/host/test_%: tests/host/test_%.c $(HOST_SRCS) $(HOST_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS)
+
+# test_elf parses a static binary too; it looks for it beside itself.
+$(BUILD)/host/test_elf: $(BUILD)/host/static-hello
+
+$(BUILD)/host/static-hello: tests/host/static_hello.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -static -O1 -o $@ $<
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -82,5 +82,17 @@ expect fatal-fault 125 'fatal exception 14 \(#PF page fault\).*' $KERNEL --test=
 grep -aq 'crash_test' "$LOGS/fatal-fault.log" && pass fatal-fault-backtrace ||
 	fail fatal-fault-backtrace "no symbolised frame in $LOGS/fatal-fault.log"
 
+# ---- applications: unmodified Linux executables ----
+tests/mkinitrd.sh "$LOGS/hello.cpio" build/apps/hello-static:/bin/hello \
+	build/apps/hello-dynamic:/bin/hello-dyn
+expect app-hello-static 0 '^Hello from /bin/hello on Osprey!' \
+	--initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /bin/hello
+expect app-hello-dynamic 0 '^argv\[2\] = two words' \
+	--initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /bin/hello-dyn one "'two words'"
+expect app-missing 127 'cannot read /bin/nothere' \
+	--initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /bin/nothere
+expect app-not-elf 127 'not a program Osprey can run' \
+	--initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /etc/passwd
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -201,7 +201,12 @@ void arch_cpu_init(struct cpu *c);	/* GDT, TSS, IDT, FPU, GS */
 void arch_set_irq_handler(int vector, irq_handler_fn fn);
 /* A page-fault hook: returns true when the fault was resolved. */
 typedef bool (*page_fault_fn)(struct irq_frame *f, uint64_t addr);
-void arch_set_page_fault_handler(page_fault_fn fn);
+/* Returns the handler it replaces. */
+page_fault_fn arch_set_page_fault_handler(page_fault_fn fn);
+/* Sees every exception nobody resolved before it is fatal to the kernel:
+ * the application's faults end here (returns only if it handled them). */
+typedef bool (*exception_fn)(struct irq_frame *f);
+void arch_set_exception_handler(exception_fn fn);
 void arch_dump_frame(const struct irq_frame *f);
 void arch_backtrace(uint64_t rbp, uint64_t rip);
 

@@ -181,6 +181,26 @@ void arch_set_cpu_base(struct cpu *c)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define EFER_SCE 1
+extern char syscall_entry[];
+
+/*
+ * `syscall` from ring 0 to ring 0: CS/SS from STAR, entry at LSTAR, and
+ * FMASK clears IF (the entry must switch stacks before any interrupt),
+ * TF, DF and AC.
+ */
+static void syscall_msrs_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (0x08ull << 32) | (0x08ull << 48));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000);
+}
+
 void arch_cpu_init(struct cpu *c)
 {
 	assert(c == &cpus[0]); /* application processors: the SMP issue */
@@ -190,6 +210,7 @@ void arch_cpu_init(struct cpu *c)
 	gdt_load(&bsp_arch);
 	idt_load();
 	fpu_init_cpu();
+	syscall_msrs_init();
 }
 
 static int boot_cpu_init(void)

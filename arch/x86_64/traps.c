@@ -10,6 +10,12 @@
 
 static irq_handler_fn handlers[256];
 static page_fault_fn page_fault_hook;
+static exception_fn exception_hook;
+
+void arch_set_exception_handler(exception_fn fn)
+{
+	exception_hook = fn;
+}
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -26,9 +32,12 @@ void arch_set_irq_handler(int vector, irq_handler_fn fn)
 	handlers[vector] = fn;
 }
 
-void arch_set_page_fault_handler(page_fault_fn fn)
+page_fault_fn arch_set_page_fault_handler(page_fault_fn fn)
 {
+	page_fault_fn old = page_fault_hook;
+
 	page_fault_hook = fn;
+	return old;
 }
 
 void arch_dump_frame(const struct irq_frame *f)
@@ -103,6 +112,8 @@ void irq_dispatch(struct irq_frame *f)
 
 	if (v < 32) {
 		if (v == 14 && page_fault_hook && page_fault_hook(f, read_cr2()))
+			return;
+		if (exception_hook && exception_hook(f))
 			return;
 		fatal_exception(f);
 	}

@@ -97,4 +97,44 @@ size_t malloc_usable_size(void *p);
 
 int mm_init(void);
 
+/* ---- the application's address space (vma.c) ---- */
+/*
+ * The application lives in the lower half of the kernel's own page table
+ * (one address space, ring 0). Regions are described by VMAs; anonymous
+ * memory is filled on first touch (zeroed pages), so a large mmap costs
+ * nothing until used. Pages are mapped without PTE_U: everything is ring 0.
+ */
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define USER_MIN 0x10000ull	    /* like vm.mmap_min_addr */
+#define USER_TOP 0x7ffffffff000ull /* end of the canonical lower half */
+
+#define VMA_FIXED 1	 /* exactly at the address; replaces what is there */
+#define VMA_NOREPLACE 2	 /* exactly at the address; -EEXIST if taken */
+#define VMA_STACK 4	 /* for /proc/self/maps: [stack] */
+#define VMA_HEAP 8	 /* for /proc/self/maps: [heap] */
+#define VMA_SHARED 16	 /* MAP_SHARED */
+
+/* Reserves [*addr, *addr + len) with `prot`; a free range near `hint`
+ * (searching down from the mmap base) unless VMA_FIXED/NOREPLACE. */
+int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags);
+int as_unmap(uint64_t addr, uint64_t len);
+int as_protect(uint64_t addr, uint64_t len, uint32_t prot);
+/* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */
+int as_discard(uint64_t addr, uint64_t len);
+/* Backs every page of the range now (for the loader and file mappings). */
+int as_populate(uint64_t addr, uint64_t len);
+/* Resolves a fault at addr; false when it is a real access violation. */
+bool as_fault(uint64_t addr, bool write, bool exec);
+/* Whether [addr, addr+len) is mapped with at least `prot`. */
+bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot);
+/* Calls fn for each VMA in address order (for /proc/self/maps). */
+void as_walk(void (*fn)(uint64_t start, uint64_t end, uint32_t prot,
+			uint32_t flags, void *arg),
+	     void *arg);
+/* Where mmap searches from (below the stack), set by the loader. */
+void as_set_mmap_base(uint64_t base);
+
 #endif

@@ -15,6 +15,8 @@ void pmm_get_stats(uint64_t *total, uint64_t *free_pages);
 const char *pmm_check(void); /* buddy invariants; NULL when they hold */
 
 int vm_init(void);
+/* The 4 KiB page-table entry for va, or NULL if no table holds it. */
+uint64_t *vm_pte(uint64_t *pml4, uint64_t va);
 void heap_get_stats(uint64_t *bytes, uint64_t *large_pages);
 
 #endif

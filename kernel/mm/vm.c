@@ -148,6 +148,11 @@ bool vm_translate(uint64_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags)
 	return true;
 }
 
+uint64_t *vm_pte(uint64_t *pml4, uint64_t va)
+{
+	return walk(pml4, va, 0, false);
+}
+
 int vm_protect(uint64_t *pml4, uint64_t va, uint64_t size, uint64_t flags)
 {
 	for (uint64_t end = va + size; va < end; va += PAGE_SIZE) {

@@ -30,6 +30,10 @@ uint64_t timer_interrupts;
 static uint64_t slice_ticks;
 
 static struct thread boot_thread;
+/* Detached threads that exited: a lock-free stack, freed by whoever
+ * creates or joins a thread next (freeing may sleep; finish_switch may
+ * not). */
+static struct thread *zombies;
 extern char boot_stack[], boot_stack_top[];
 extern char thread_trampoline[];
 
@@ -153,6 +157,16 @@ static void finish_switch(void)
 	if (prev && __atomic_load_n(&prev->state, __ATOMIC_RELAXED) ==
 			    THREAD_DEAD) {
 		/* Its stack is no longer in use: a joiner may free it. */
+		if (prev->flags & THREAD_DETACHED) {
+			struct thread *head = __atomic_load_n(&zombies, __ATOMIC_RELAXED);
+
+			do {
+				prev->joiner = head;
+			} while (!__atomic_compare_exchange_n(&zombies, &head, prev, true,
+							      __ATOMIC_RELEASE,
+							      __ATOMIC_RELAXED));
+			return;
+		}
 		__atomic_store_n(&prev->exited, 1, __ATOMIC_SEQ_CST);
 		struct thread *j = __atomic_load_n(&prev->joiner, __ATOMIC_SEQ_CST);
 		if (j)
@@ -175,6 +189,8 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev,
 		fpu_save(prev->fpu_state);
 	if (next->flags & THREAD_FPU)
 		fpu_restore(next->fpu_state);
+	if (next->flags & THREAD_APP)
+		wrmsr(0xc0000100, next->fs_base); /* MSR_FS_BASE */
 	arch_switch_stack(&prev->saved_rsp, next->saved_rsp);
 	finish_switch();
 }
@@ -331,9 +347,32 @@ static void free_thread(struct thread *t)
 	free(t);
 }
 
+static void reap_zombies(void)
+{
+	struct thread *t = __atomic_exchange_n(&zombies, NULL, __ATOMIC_ACQUIRE);
+
+	while (t) {
+		struct thread *next = t->joiner; /* the zombie list link */
+
+		free_thread(t);
+		t = next;
+	}
+}
+
+void thread_start(struct thread *t)
+{
+	uint64_t irq = irq_save();
+
+	t->cpu = cpu_id();
+	enqueue(my_sched(), t);
+	program_next_event(my_sched());
+	irq_restore(irq);
+}
+
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 			     unsigned flags)
 {
+	reap_zombies();
 	struct thread *t = calloc(1, sizeof(*t));
 
 	if (!t)
@@ -359,12 +398,9 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	timer_init(&t->sleep_timer, wake_from_timer);
 	setup_initial_frame(t);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
-
-	uint64_t irq = irq_save();
 	t->cpu = cpu_id();
-	enqueue(my_sched(), t);
-	program_next_event(my_sched());
-	irq_restore(irq);
+	if (!(flags & THREAD_SUSPENDED))
+		thread_start(t);
 	return t;
 
 out_free:
@@ -395,6 +431,17 @@ void thread_join(struct thread *t)
 		sched_wait();
 	}
 	free_thread(t);
+	reap_zombies();
+}
+
+uint64_t sched_idle_ns(void)
+{
+	uint64_t t = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		if (sched_cpus[i].idle)
+			t += sched_cpus[i].idle->runtime_tsc;
+	return tsc_to_ns(t);
 }
 
 int thread_count(void)

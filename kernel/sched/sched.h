@@ -36,6 +36,9 @@ struct timer {
 };
 
 #define THREAD_FPU 1u /* uses x87/SSE/AVX: switches save and restore it */
+#define THREAD_APP 2u /* runs application code: has an FS base */
+#define THREAD_DETACHED 4u  /* nobody joins it: freed after it exits */
+#define THREAD_SUSPENDED 8u /* created stopped: thread_start runs it */
 #define THREAD_STACK_SIZE (32 * 1024)
 
 struct thread {
@@ -62,6 +65,11 @@ struct thread {
 	void *arg;
 	void *fpu_state;
 	void *stack_mem; /* NULL for the boot thread */
+	/* application threads; owned by the thread itself */
+	uint64_t fs_base;	  /* arch_prctl(ARCH_SET_FS) */
+	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t robust_list;
+	int app_tid;		  /* the Linux thread id the application sees */
 	struct timer sleep_timer;
 };
 
@@ -69,6 +77,8 @@ struct thread {
 /* Creates a runnable thread on this CPU; NULL when memory is short. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 			     unsigned flags);
+/* Makes a THREAD_SUSPENDED thread runnable. */
+void thread_start(struct thread *t);
 /* Waits for `t` to exit and frees it. */
 void thread_join(struct thread *t);
 __attribute__((noreturn)) void thread_exit(void);
@@ -104,6 +114,9 @@ uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);
 /* Timer interrupts taken on all CPUs, for the tests. */
 extern uint64_t timer_interrupts;
+
+/* Time all CPUs spent idle, for CPU-time clocks. */
+uint64_t sched_idle_ns(void);
 
 int sched_init(void);
 

@@ -9,20 +9,22 @@
 
 #include "kernel/kernel.h"
 
+/* 32 bytes, aligned to 32: the linker packs the table without gaps. */
 struct selftest {
 	const char *name;
 	int (*fn)(void);
 	bool explicit_only; /* not part of --test=all (it ends the VM) */
-};
+	const void *reserved;
+} __attribute__((aligned(32)));
 
 #define SELFTEST(name, func)                                                   \
 	static const struct selftest __selftest_##func                        \
-		__attribute__((used, section(".selftests"), aligned(8))) = {   \
-			name, func, false}
+		__attribute__((used, section(".selftests"))) = {name, func,  \
+								  false, 0}
 #define SELFTEST_EXPLICIT(name, func)                                          \
 	static const struct selftest __selftest_##func                        \
-		__attribute__((used, section(".selftests"), aligned(8))) = {   \
-			name, func, true}
+		__attribute__((used, section(".selftests"))) = {name, func,  \
+								  true, 0}
 
 /* In a test function with a local `int failures`. */
 #define CHECK(cond)                                                            \

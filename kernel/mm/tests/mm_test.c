@@ -270,10 +270,10 @@ static int pagetable_test(void)
 	pmm_free(big, PAGE_ORDER_2M);
 
 	/* The page-fault hook: touching unmapped memory maps it. */
-	arch_set_page_fault_handler(demand_map);
+	page_fault_fn old = arch_set_page_fault_handler(demand_map);
 	for (int i = 0; i < 4; i++)
 		((volatile uint64_t *)TEST_VA)[i * 512] = i;
-	arch_set_page_fault_handler(NULL);
+	arch_set_page_fault_handler(old);
 	CHECK_EQ(demand_faults, 4);
 	for (int i = 0; i < 4; i++) {
 		CHECK_EQ(((volatile uint64_t *)TEST_VA)[i * 512], i);

@@ -1,0 +1,53 @@
+/*
+ * Copies to and from application memory. The application shares ring 0
+ * and the page table, so an access to its memory either succeeds, faults
+ * into demand paging (resolved, the instruction restarts), or faults for
+ * good; for the last case the page-fault path looks up the faulting %rip
+ * in arch_usercopy_fixup() and resumes at user_fault, which returns
+ * -EFAULT. The caller has checked that the range lies in the lower half.
+ */
+	.text
+/* long arch_user_copy(void *dst, const void *src, size_t n): 0 or -EFAULT */
+	.globl arch_user_copy
+arch_user_copy:
+	movq %rdx, %rcx
+user_copy_insn:
+	rep movsb
+	xorl %eax, %eax
+	ret
+
+/*
+ * long arch_user_strncpy(char *dst, const char *src, size_t max):
+ * the length without the NUL, max when there is no NUL within max bytes,
+ * or -EFAULT.
+ */
+	.globl arch_user_strncpy
+arch_user_strncpy:
+	xorl %eax, %eax
+1:	cmpq %rdx, %rax
+	je 2f
+user_strncpy_load:
+	movb (%rsi,%rax), %cl
+	movb %cl, (%rdi,%rax)
+	testb %cl, %cl
+	jz 2f
+	incq %rax
+	jmp 1b
+2:	ret
+
+user_fault:
+	movq $-14, %rax			/* -EFAULT */
+	ret
+
+/* uint64_t arch_usercopy_fixup(uint64_t rip): where to resume, or 0. */
+	.globl arch_usercopy_fixup
+arch_usercopy_fixup:
+	leaq user_fault(%rip), %rax
+	leaq user_copy_insn(%rip), %rdx
+	cmpq %rdx, %rdi
+	je 1f
+	leaq user_strncpy_load(%rip), %rdx
+	cmpq %rdx, %rdi
+	je 1f
+	xorl %eax, %eax
+1:	ret

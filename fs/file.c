@@ -1,0 +1,472 @@
+/*
+ * Open files: reference counting, and read/write/lseek/getdents/ioctl
+ * dispatched through each file's operations.
+ *
+ * A file with an llseek hook has a position, and its pos_lock serialises
+ * the calls that use it (as Linux's f_pos_lock for regular files and
+ * directories), so two threads reading one file descriptor never read the
+ * same bytes. Files without one (terminals, later pipes and sockets) take
+ * no lock here, so a blocking read cannot hold up a write.
+ */
+#include "fs/fs_private.h"
+
+/* ---- references ---- */
+struct file *file_alloc(const struct file_ops *ops, void *priv, int flags,
+			uint32_t mode)
+{
+	struct file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->ops = ops;
+	f->priv = priv;
+	f->flags = flags;
+	f->mode = mode;
+	f->refs = 1;
+	mutex_init(&f->pos_lock);
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->ops->release)
+		f->ops->release(f);
+	if (f->inode)
+		inode_put(f->inode);
+	free(f);
+}
+
+static bool readable(struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	return !(f->flags & O_PATH) && (acc == O_RDONLY || acc == O_RDWR);
+}
+
+static bool writable(struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
+/* ---- regular files ---- */
+static int64_t reg_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	struct inode *ip = f->inode;
+	int64_t r;
+
+	mutex_lock(&ip->lock);
+	r = ramfs_read(ip, buf, n, *pos);
+	mutex_unlock(&ip->lock);
+	if (r > 0)
+		*pos += r;
+	return r;
+}
+
+static int64_t reg_write(struct file *f, const void *buf, size_t n,
+			 int64_t *pos)
+{
+	struct inode *ip = f->inode;
+	int64_t r;
+
+	mutex_lock(&ip->lock);
+	if (LOAD(f->flags) & O_APPEND)
+		*pos = ip->size;
+	r = ramfs_write(ip, buf, n, *pos);
+	if (r > 0) {
+		*pos += r;
+		ip->mtime = ip->ctime = ramfs_now();
+	}
+	mutex_unlock(&ip->lock);
+	return r;
+}
+
+static int64_t seek_from(int64_t base, int64_t off)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(base, off, &r) || r < 0)
+		return -EINVAL;
+	return r;
+}
+
+/* SEEK_DATA and SEEK_HOLE treat the whole file as data, as POSIX allows. */
+static int64_t reg_llseek(struct file *f, int64_t off, int whence)
+{
+	int64_t size = vfs_file_size(f);
+
+	switch (whence) {
+	case SEEK_SET:
+		return seek_from(0, off);
+	case SEEK_CUR:
+		return seek_from(f->pos, off);
+	case SEEK_END:
+		return seek_from(size, off);
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		return whence == SEEK_DATA ? off : size;
+	}
+	return -EINVAL;
+}
+
+static const struct file_ops reg_ops = {
+	.read = reg_read,
+	.write = reg_write,
+	.llseek = reg_llseek,
+};
+
+/* ---- directories ---- */
+static int64_t dir_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	return -EISDIR;
+}
+
+/* The position is a cookie (see getdents64): only SET and CUR. */
+static int64_t dir_llseek(struct file *f, int64_t off, int whence)
+{
+	if (whence == SEEK_SET)
+		return seek_from(0, off);
+	if (whence == SEEK_CUR)
+		return seek_from(f->pos, off);
+	return -EINVAL;
+}
+
+static const struct file_ops dir_ops = {
+	.read = dir_read,
+	.llseek = dir_llseek,
+};
+
+/* O_PATH files: every data operation is refused before it gets here. */
+static const struct file_ops path_ops;
+
+int file_open_inode(struct inode *ip, int flags, struct file **out)
+{
+	const struct file_ops *ops = NULL;
+	struct file *f;
+
+	if (flags & O_PATH)
+		ops = &path_ops;
+	else if (ip->type == S_IFREG)
+		ops = &reg_ops;
+	else if (ip->type == S_IFDIR)
+		ops = &dir_ops;
+	else if (ip->type == S_IFCHR)
+		ops = ip->dev_ops;
+	/* FIFOs, sockets, block devices, unknown devices: no driver. */
+	f = ops ? file_alloc(ops, NULL, flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
+						   O_TRUNC | O_CLOEXEC),
+			     ip->type)
+		: NULL;
+	if (!f) {
+		inode_put(ip);
+		return ops ? -ENOMEM : -ENXIO;
+	}
+	f->inode = ip;
+	*out = f;
+	return 0;
+}
+
+/* ---- reading and writing ---- */
+static int64_t do_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	if (!readable(f))
+		return -EBADF;
+	if (!f->ops->read)
+		return -EINVAL;
+	return f->ops->read(f, buf, MIN(n, (size_t)MAX_RW_COUNT), pos);
+}
+
+static int64_t do_write(struct file *f, const void *buf, size_t n,
+			int64_t *pos)
+{
+	if (!writable(f))
+		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
+	return f->ops->write(f, buf, MIN(n, (size_t)MAX_RW_COUNT), pos);
+}
+
+int64_t vfs_read(struct file *f, void *buf, size_t n)
+{
+	int64_t r, pos = 0;
+
+	if (!f->ops->llseek)
+		return do_read(f, buf, n, &pos);
+	mutex_lock(&f->pos_lock);
+	r = do_read(f, buf, n, &f->pos);
+	mutex_unlock(&f->pos_lock);
+	return r;
+}
+
+int64_t vfs_write(struct file *f, const void *buf, size_t n)
+{
+	int64_t r, pos = 0;
+
+	if (!f->ops->llseek)
+		return do_write(f, buf, n, &pos);
+	mutex_lock(&f->pos_lock);
+	r = do_write(f, buf, n, &f->pos);
+	mutex_unlock(&f->pos_lock);
+	return r;
+}
+
+int64_t vfs_pread(struct file *f, void *buf, size_t n, int64_t off)
+{
+	if (!readable(f))
+		return -EBADF;
+	if (!f->ops->llseek)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return do_read(f, buf, n, &off);
+}
+
+int64_t vfs_pwrite(struct file *f, const void *buf, size_t n, int64_t off)
+{
+	if (!writable(f))
+		return -EBADF;
+	if (!f->ops->llseek)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return do_write(f, buf, n, &off);
+}
+
+int64_t vfs_lseek(struct file *f, int64_t off, int whence)
+{
+	int64_t r;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!f->ops->llseek)
+		return -ESPIPE;
+	if (whence < SEEK_SET || whence > SEEK_HOLE)
+		return -EINVAL;
+	mutex_lock(&f->pos_lock);
+	r = f->ops->llseek(f, off, whence);
+	if (r >= 0)
+		f->pos = r;
+	mutex_unlock(&f->pos_lock);
+	return r;
+}
+
+/* ---- directories: getdents64 ---- */
+/*
+ * The position of a directory file is 0 before ".", 1 before "..", and
+ * otherwise the sequence number of the next entry to return: entries are
+ * numbered in creation order, so the position stays meaningful whatever
+ * is added or removed between calls.
+ */
+struct dirbuf {
+	char *buf;
+	size_t size, used;
+};
+
+static uint8_t dtype(uint32_t type)
+{
+	return type >> 12; /* DT_* is S_IF* >> 12 by design */
+}
+
+static bool emit(struct dirbuf *b, struct inode *ip, int64_t next,
+		 const char *name, size_t len)
+{
+	size_t head = offsetof(struct linux_dirent64, d_name);
+	size_t reclen = ALIGN_UP(head + len + 1, 8);
+	struct linux_dirent64 *d;
+
+	if (reclen > b->size - b->used)
+		return false;
+	d = (struct linux_dirent64 *)(b->buf + b->used);
+	d->d_ino = ip->ino;
+	d->d_off = next;
+	d->d_reclen = reclen;
+	d->d_type = dtype(ip->type);
+	memcpy(d->d_name, name, len);
+	memset(d->d_name + len, 0, reclen - head - len);
+	b->used += reclen;
+	return true;
+}
+
+/* Under vfs_mutex and the file's pos_lock. */
+static int fill_dirents(struct inode *dir, struct dirbuf *b, int64_t *pos)
+{
+	struct inode *parent = dir->dir.parent ? dir->dir.parent : dir;
+
+	if (*pos == 0) {
+		if (!emit(b, dir, 1, ".", 1))
+			goto full;
+		*pos = 1;
+	}
+	if (*pos == 1) {
+		if (!emit(b, parent, 2, "..", 2))
+			goto full;
+		*pos = 2;
+	}
+	for (struct dentry *d = dir_first_from(dir, *pos); d;
+	     d = dir_next(dir, d)) {
+		if (!emit(b, d->inode, d->seq + 1, d->name, d->namelen))
+			goto full;
+		*pos = d->seq + 1;
+	}
+	return b->used;
+full:
+	return b->used ? (int)b->used : -EINVAL;
+}
+
+int vfs_getdents64(struct file *f, void *buf, size_t size)
+{
+	struct dirbuf b = {buf, MIN(size, (size_t)MAX_RW_COUNT), 0};
+	int r;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!f->inode || f->inode->type != S_IFDIR)
+		return -ENOTDIR;
+	mutex_lock(&f->pos_lock);
+	mutex_lock(&vfs_mutex);
+	r = fill_dirents(f->inode, &b, &f->pos);
+	mutex_unlock(&vfs_mutex);
+	mutex_unlock(&f->pos_lock);
+	return r;
+}
+
+/* ---- flags, ioctl, sync ---- */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+
+int vfs_setfl(struct file *f, int flags)
+{
+	int old = LOAD(f->flags), new;
+
+	if (old & O_PATH)
+		return -EBADF;
+	do
+		new = (old & ~SETFL_MASK) | (flags & SETFL_MASK);
+	while (!__atomic_compare_exchange_n(&f->flags, &old, new, false,
+					    __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED));
+	return 0;
+}
+
+int vfs_getfl(struct file *f)
+{
+	return LOAD(f->flags) | O_LARGEFILE;
+}
+
+static int fionread(struct file *f, int *arg)
+{
+	int64_t left;
+
+	if (!f->inode || f->inode->type != S_IFREG)
+		return -ENOTTY;
+	left = vfs_file_size(f) - LOAD(f->pos);
+	*arg = left < 0 ? 0 : (int)MIN(left, (int64_t)0x7fffffff);
+	return 0;
+}
+
+int vfs_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	int r;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (cmd == FIONBIO) {
+		int flags = LOAD(f->flags);
+
+		return vfs_setfl(f, *(int *)arg ? flags | O_NONBLOCK
+						: flags & ~O_NONBLOCK);
+	}
+	if (f->ops->ioctl) {
+		r = f->ops->ioctl(f, cmd, arg);
+		if (r != -ENOTTY)
+			return r;
+	}
+	if (cmd == FIONREAD)
+		return fionread(f, arg);
+	return -ENOTTY;
+}
+
+size_t vfs_ioctl_arg_size(unsigned long cmd)
+{
+	switch (cmd) {
+	case TCGETS:
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		return 36; /* struct termios */
+	case TIOCGWINSZ:
+	case TIOCSWINSZ:
+		return 8; /* struct winsize */
+	case FIONREAD:
+	case FIONBIO:
+		return sizeof(int);
+	}
+	return 0;
+}
+
+int vfs_fsync(struct file *f)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	return f->inode ? 0 : -EINVAL;
+}
+
+/* ---- file data for the loader and mmap ---- */
+static struct inode *regular(struct file *f)
+{
+	if (!f->inode || f->inode->type != S_IFREG || (f->flags & O_PATH))
+		return NULL;
+	return f->inode;
+}
+
+int64_t vfs_file_size(struct file *f)
+{
+	struct inode *ip = regular(f);
+
+	return ip ? LOAD(ip->size) : -EINVAL;
+}
+
+void *vfs_file_page(struct file *f, uint64_t index)
+{
+	struct inode *ip = regular(f);
+	void *page;
+
+	if (!ip)
+		return NULL;
+	mutex_lock(&ip->lock);
+	page = ramfs_page(ip, index);
+	mutex_unlock(&ip->lock);
+	return page;
+}
+
+int vfs_file_pin(struct file *f)
+{
+	struct inode *ip = regular(f);
+
+	if (!ip)
+		return -EINVAL;
+	mutex_lock(&ip->lock);
+	ip->pins++;
+	mutex_unlock(&ip->lock);
+	return 0;
+}
+
+void vfs_file_unpin(struct file *f)
+{
+	struct inode *ip = regular(f);
+
+	assert(ip);
+	mutex_lock(&ip->lock);
+	assert(ip->pins > 0);
+	ip->pins--;
+	mutex_unlock(&ip->lock);
+}

@@ -1,0 +1,351 @@
+/*
+ * The virtual file system: one in-memory root file system (ramfs) with
+ * character devices under /dev, open files, and the file-descriptor table
+ * of the one process. Linux semantics and Linux's numbers (flags, mode
+ * bits, errno values) are the specification; functions return 0 or a
+ * count, or a negative errno.
+ *
+ * Pointers passed in (paths, buffers, stat structures) are kernel-readable
+ * memory: the system-call layer copies or checks application memory first.
+ * Buffers given to read, write, getdents64 and readlink are written while
+ * fs/ holds its locks, so a fault in them must not come back into fs/
+ * (lock order below).
+ *
+ * Lock order: file position lock -> vfs_mutex (the namespace) -> an
+ * inode's lock -> anything the page-fault path takes. The fd table's lock
+ * is a leaf. So nothing may call into fs/ while holding the address-space
+ * lock: mmap gathers file pages (vfs_file_page) before taking it.
+ */
+#ifndef FS_FS_H
+#define FS_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/kernel.h"
+#include "kernel/sync/sync.h"
+
+/* ---- Linux errno values beyond kernel/kernel.h's (same spelling as
+ * linux/sys.h, so both can be included) ---- */
+#define ENXIO 6
+#define ESRCH 3
+#define ECHILD 10
+#define EACCES 13
+#define EXDEV 18
+#define ENODEV 19
+#define ENOTDIR 20
+#define EISDIR 21
+#define ENFILE 23
+#define EMFILE 24
+#define ENOTTY 25
+#define ETXTBSY 26
+#define EFBIG 27
+#define ESPIPE 29
+#define EROFS 30
+#define EMLINK 31
+#define EPIPE 32
+#define ENAMETOOLONG 36
+#define ENOTEMPTY 39
+#define ELOOP 40
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
+
+/* ---- open flags (x86-64 values, octal as in Linux's headers) ---- */
+#define O_ACCMODE 03
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DSYNC 010000
+#define O_ASYNC 020000
+#define O_DIRECT 040000
+#define O_LARGEFILE 0100000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_NOATIME 01000000
+#define O_CLOEXEC 02000000
+#define O_SYNC 04010000
+#define O_PATH 010000000
+#define O_TMPFILE 020200000 /* includes O_DIRECTORY; not supported */
+
+/* ---- mode bits ---- */
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_ISVTX 01000
+#define S_IXGRP 00010
+#define S_IXUGO 00111
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISLNK(m) (((m)&S_IFMT) == S_IFLNK)
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
+
+/* ---- *at() flags and friends ---- */
+#define AT_FDCWD (-100) /* the system-call layer passes dir = NULL */
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_EACCESS 0x200 /* faccessat */
+#define AT_SYMLINK_FOLLOW 0x400
+#define AT_NO_AUTOMOUNT 0x800
+#define AT_EMPTY_PATH 0x1000
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4 /* not supported: -EINVAL */
+#define F_OK 0
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+#define PATH_MAX 4096 /* with the NUL */
+#define NAME_MAX 255
+
+/* d_type in struct linux_dirent64 */
+#define DT_UNKNOWN 0
+#define DT_FIFO 1
+#define DT_CHR 2
+#define DT_DIR 4
+#define DT_BLK 6
+#define DT_REG 8
+#define DT_LNK 10
+#define DT_SOCK 12
+
+/* ---- terminal ioctls (asm-generic/ioctls.h) ---- */
+#define TCGETS 0x5401
+#define TCSETS 0x5402
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541B
+#define FIONBIO 0x5421
+
+/* Device numbers as user space sees them in st_rdev (glibc's makedev). */
+static inline uint64_t fs_makedev(uint32_t major, uint32_t minor)
+{
+	return ((uint64_t)(major & 0xfffff000) << 32) |
+	       ((uint64_t)(major & 0xfff) << 8) |
+	       ((uint64_t)(minor & 0xffffff00) << 12) | (minor & 0xff);
+}
+
+struct timespec_k {
+	int64_t sec, nsec;
+};
+
+/* What stat reports; the system-call layer converts it to struct stat. */
+struct kstat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid;
+	uint64_t rdev;
+	int64_t size, blksize, blocks; /* blocks of 512 bytes */
+	struct timespec_k atime, mtime, ctime;
+};
+
+/* The layout getdents64 writes (Linux: struct linux_dirent64). */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off; /* the position after this entry (a cookie) */
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+} __attribute__((packed));
+
+struct inode; /* a ramfs node (file, directory, symlink, device node) */
+struct file;
+
+/*
+ * What an open file does. Regular files, directories and devices get
+ * theirs from fs/; other subsystems (pipes, sockets, eventfd) make files
+ * with their own through file_alloc. A NULL hook means: read/write -EINVAL,
+ * llseek -ESPIPE, ioctl -ENOTTY, stat a zeroed kstat but for the mode.
+ * *pos is the file's position (or a pread/pwrite offset); hooks that have
+ * no position ignore it.
+ */
+struct file_ops {
+	int64_t (*read)(struct file *f, void *buf, size_t n, int64_t *pos);
+	int64_t (*write)(struct file *f, const void *buf, size_t n,
+			 int64_t *pos);
+	/* The new position for (off, whence), or -errno; pos_lock held. */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	int (*ioctl)(struct file *f, unsigned long cmd, void *arg);
+	int (*stat)(struct file *f, struct kstat *st);
+	void (*release)(struct file *f); /* the last reference went */
+};
+
+struct file {
+	/* set when opened, then read-only */
+	const struct file_ops *ops;
+	struct inode *inode; /* NULL for files outside the tree */
+	void *priv;	     /* the ops' own */
+	uint32_t mode;	     /* S_IF* type (+0600) for files without inode */
+	/* atomic */
+	int refs;
+	int flags; /* O_* as open left them; vfs_setfl changes some */
+	/* under pos_lock */
+	struct mutex pos_lock;
+	int64_t pos;
+};
+
+/* ---- open files ---- */
+/* A file with one reference, outside the tree; NULL when out of memory. */
+struct file *file_alloc(const struct file_ops *ops, void *priv, int flags,
+			uint32_t mode);
+void file_get(struct file *f);
+/* Drops a reference; the last one releases the file (and its inode). */
+void file_put(struct file *f);
+
+/*
+ * Opens `path` relative to `dir` (NULL: the working directory) with
+ * Linux's open(2) semantics; *out gets a file with one reference. O_PATH
+ * gives a file usable only as a directory for *at(), fstat and fchdir;
+ * O_TMPFILE is -EOPNOTSUPP. FIFOs, sockets and unknown devices: -ENXIO.
+ */
+int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
+	       struct file **out);
+int64_t vfs_read(struct file *f, void *buf, size_t n);
+int64_t vfs_pread(struct file *f, void *buf, size_t n, int64_t off);
+int64_t vfs_write(struct file *f, const void *buf, size_t n);
+/* As Linux: with O_APPEND it appends whatever `off` says. */
+int64_t vfs_pwrite(struct file *f, const void *buf, size_t n, int64_t off);
+int64_t vfs_lseek(struct file *f, int64_t off, int whence);
+int vfs_fstat(struct file *f, struct kstat *st);
+/* at_flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH (path "" = dir itself). */
+int vfs_statat(struct file *dir, const char *path, struct kstat *st,
+	       int at_flags);
+/* linux_dirent64 records with "." and ".." first; bytes written, 0 at the
+ * end, -EINVAL when not even one record fits. */
+int vfs_getdents64(struct file *dir, void *buf, size_t size);
+/* F_SETFL: changes O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME. */
+int vfs_setfl(struct file *f, int flags);
+/* F_GETFL: the status flags and access mode (O_LARGEFILE always set). */
+int vfs_getfl(struct file *f);
+
+/* ---- the namespace ---- */
+int vfs_mkdirat(struct file *dir, const char *path, uint32_t mode);
+/* mknod(2): S_IFREG/0, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK; dev as in
+ * st_rdev (fs_makedev). Character nodes of known devices work. */
+int vfs_mknodat(struct file *dir, const char *path, uint32_t mode,
+		uint64_t dev);
+/* at_flags: 0 (unlink) or AT_REMOVEDIR (rmdir). */
+int vfs_unlinkat(struct file *dir, const char *path, int at_flags);
+/* renameat2(2); flags RENAME_NOREPLACE, RENAME_EXCHANGE. */
+int vfs_renameat(struct file *olddir, const char *oldpath,
+		 struct file *newdir, const char *newpath, unsigned flags);
+int vfs_symlinkat(const char *target, struct file *dir, const char *linkpath);
+/* at_flags: AT_SYMLINK_FOLLOW, AT_EMPTY_PATH. Directories: -EPERM. */
+int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
+	       const char *newpath, int at_flags);
+/* The target's length (no NUL written, cut to size); -EINVAL if not a
+ * symlink or size is 0. */
+int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size);
+/* truncate(2) (relative to the working directory) and ftruncate(2):
+ * growing makes a hole that reads as zeros; shrinking frees pages. */
+int vfs_truncate(const char *path, int64_t len);
+int vfs_ftruncate(struct file *f, int64_t len);
+int vfs_fchmod(struct file *f, uint32_t mode);
+/* at_flags: AT_SYMLINK_NOFOLLOW (-EOPNOTSUPP on a symlink, as Linux). */
+int vfs_chmodat(struct file *dir, const char *path, uint32_t mode,
+		int at_flags);
+/* uid/gid (uint32_t)-1: unchanged. Clears set-id bits of non-directories. */
+int vfs_fchown(struct file *f, uint32_t uid, uint32_t gid);
+int vfs_chownat(struct file *dir, const char *path, uint32_t uid,
+		uint32_t gid, int at_flags);
+/* times NULL: both now; nsec UTIME_NOW / UTIME_OMIT; path NULL: dir
+ * itself (futimens). at_flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+int vfs_utimensat(struct file *dir, const char *path,
+		  const struct timespec_k times[2], int at_flags);
+/* We are root: everything is allowed but X_OK on a non-directory that
+ * has no execute bit (-EACCES). */
+int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
+int vfs_fsync(struct file *f); /* nothing to write back: 0 */
+
+/* ---- the process's directories ---- */
+int vfs_chdir(const char *path);
+int vfs_fchdir(struct file *f);
+/* As the system call: the length with the NUL; -ERANGE if size is too
+ * small; -ENOENT when the working directory was removed. */
+int vfs_getcwd(char *buf, size_t size);
+uint32_t vfs_umask(uint32_t mask); /* sets, returns the old one */
+
+/* ---- ioctl ---- */
+/*
+ * Runs `cmd` on the file: the file type's hook, then the generic FIONBIO
+ * and FIONREAD; -ENOTTY otherwise. `arg` points to kernel memory holding
+ * what the command reads or writes: vfs_ioctl_arg_size says how much,
+ * so the system-call layer copies it in and out.
+ */
+int vfs_ioctl(struct file *f, unsigned long cmd, void *arg);
+/* The bytes `cmd`'s argument points to (copied in and back out); 0 when
+ * the argument is not a pointer or the command is unknown. */
+size_t vfs_ioctl_arg_size(unsigned long cmd);
+
+/* ---- file data, for the loader and mmap ---- */
+/* The size of a regular file; -EINVAL for anything else. */
+int64_t vfs_file_size(struct file *f);
+/*
+ * The page holding bytes [index * 4096, +4096) of a regular file, made
+ * (zeroed) if it is a hole; NULL when out of memory, past 256 TiB, or
+ * not a regular file. It stays valid while the file is pinned.
+ */
+void *vfs_file_page(struct file *f, uint64_t index);
+/* While pinned (a counter: shared mappings), truncation zeroes pages
+ * instead of freeing them, so vfs_file_page's pointers stay valid. */
+int vfs_file_pin(struct file *f);
+void vfs_file_unpin(struct file *f);
+
+/* ---- the file-descriptor table (one process) ---- */
+/*
+ * Puts f at the lowest free descriptor >= min_fd, taking over the
+ * caller's reference on success. -EMFILE when none is free below the
+ * limit, -EINVAL when min_fd is not below it (as F_DUPFD).
+ */
+int fd_install(struct file *f, int min_fd, bool cloexec);
+struct file *fd_get(int fd); /* with a reference; NULL if not open */
+int fd_close(int fd);	     /* 0 or -EBADF */
+/* dup2/dup3: newfd refers to oldfd's file (closing what it was); returns
+ * newfd, or -EBADF (bad oldfd, newfd outside [0, limit)). oldfd == newfd
+ * returns newfd without change (dup3 must refuse that itself). */
+int fd_dup2(int oldfd, int newfd, bool cloexec);
+int fd_set_cloexec(int fd, bool on);
+int fd_get_cloexec(int fd); /* 1, 0, or -EBADF */
+/* RLIMIT_NOFILE (default 1024, at most 1 << 20); lowering it closes
+ * nothing, as Linux. */
+int fd_set_limit(uint64_t limit);
+unsigned fd_get_limit(void);
+
+/* ---- random bytes (ChaCha20, seeded from RDSEED/RDRAND), for
+ * /dev/urandom and getrandom ---- */
+void devfs_random_bytes(void *buf, size_t n);
+
+/* ---- setup ---- */
+/* Init step 55: the root ramfs with /dev (devices), /dev/shm, /tmp
+ * (1777) and /proc (empty); the working directory is /. */
+int fs_init(void);
+/*
+ * Unpacks cpio newc archives into /, as Linux's initramfs: directories,
+ * files, symlinks, device nodes, hard links (same ino, nlink > 1), modes,
+ * owners, mtimes; missing parent directories are made. Leading "/" and
+ * "./" are stripped; names with ".." are refused. 0, or -EINVAL (or
+ * -ENOMEM) after a message naming the entry.
+ */
+int fs_unpack_initrd(const void *buf, size_t len);
+
+#endif

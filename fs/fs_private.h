@@ -1,0 +1,151 @@
+/*
+ * Private to fs/: inodes, directory entries, the path walk's helpers and
+ * the pieces each file of fs/ offers the others.
+ *
+ * Who owns what:
+ *  - vfs_mutex guards the namespace: every directory's entries, every
+ *    inode's nlink, refs and parent, the working directory, and the
+ *    inode numbers of new inodes. A path walk holds it throughout, so the
+ *    inodes it passes need no references.
+ *  - An inode's own lock guards its data and attributes: pages, size,
+ *    mode, owner, timestamps, the pin count.
+ *  - A file's pos_lock serialises read/write/lseek/getdents on it (only
+ *    for files with a position: regular files and directories).
+ * Order: pos_lock -> vfs_mutex -> inode lock.
+ *
+ * An inode lives while it has a name (nlink > 0) or a reference (refs > 0:
+ * open files, the working directory, the root); whoever brings both to 0,
+ * under vfs_mutex, frees it after unlocking.
+ */
+#ifndef FS_FS_PRIVATE_H
+#define FS_FS_PRIVATE_H
+
+#include "fs/fs.h"
+#include "kernel/mm/mm.h"
+#include "lib/list.h"
+
+#define MAXSYMLINKS 40 /* Linux's limit of symlinks in one lookup */
+#define MAX_RW_COUNT 0x7ffff000l /* Linux caps one read/write there */
+#define RAMFS_DEV 1		 /* st_dev of everything */
+
+/* For fields read without their lock (a racy read is good enough). */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+extern struct mutex vfs_mutex;
+extern struct inode *fs_root;
+extern struct inode *fs_cwd; /* holds a reference */
+
+struct dentry {
+	struct list link;     /* in the directory's list, by seq */
+	struct dentry *hnext; /* the hash bucket's chain */
+	struct inode *inode;
+	uint64_t seq; /* its getdents position; grows in each directory */
+	uint32_t hash;
+	uint8_t namelen; /* 1..255 */
+	char name[];	 /* NUL-terminated */
+};
+
+struct dir {
+	struct list entries; /* by seq, oldest first */
+	struct dentry **buckets;
+	uint32_t nbuckets, count;
+	uint64_t next_seq;
+	struct inode *parent; /* NULL once removed; the root's is itself */
+};
+
+/* A radix tree of data pages, 512 slots per node, like a page table. */
+struct pages {
+	void *root;
+	unsigned levels; /* 0: empty; else the root covers 512^levels pages */
+	uint64_t count;	 /* data pages present */
+};
+
+struct inode {
+	/* set when made, then read-only */
+	uint64_t ino;
+	uint32_t type; /* S_IF* */
+	uint64_t rdev;
+	const struct file_ops *dev_ops; /* character devices; NULL: -ENXIO */
+	char *target;			/* symlinks, NUL-terminated */
+	/* under vfs_mutex */
+	int refs;
+	uint32_t nlink; /* written under vfs_mutex, read atomically */
+	struct dir dir;
+	/* under lock */
+	struct mutex lock;
+	uint32_t mode; /* permission bits, 07777 */
+	uint32_t uid, gid;
+	struct timespec_k atime, mtime, ctime;
+	int64_t size;
+	struct pages pages;
+	unsigned pins;
+};
+
+/* ---- ramfs.c: inodes, directories, data ---- */
+/* A new inode (nlink 0, refs 0); NULL when out of memory. */
+struct inode *ramfs_inode_new(uint32_t mode, uint64_t rdev);
+void ramfs_inode_free(struct inode *ip);
+struct timespec_k ramfs_now(void);
+/* Under vfs_mutex. */
+struct dentry *dir_lookup(struct inode *dir, const char *name, size_t len);
+struct dentry *dir_add(struct inode *dir, const char *name, size_t len,
+		       struct inode *ip);
+void dir_remove(struct inode *dir, struct dentry *d);
+struct dentry *dir_first_from(struct inode *dir, uint64_t pos);
+struct dentry *dir_next(struct inode *dir, struct dentry *d);
+struct dentry *dir_find_inode(struct inode *dir, struct inode *ip);
+/* Under ip->lock. */
+int64_t ramfs_read(struct inode *ip, void *buf, size_t n, int64_t off);
+int64_t ramfs_write(struct inode *ip, const void *buf, size_t n, int64_t off);
+int ramfs_truncate(struct inode *ip, int64_t size);
+void *ramfs_page(struct inode *ip, uint64_t index);
+bool ramfs_page_present(struct inode *ip, uint64_t index);
+#define RAMFS_MAX_SIZE (1ll << 48)
+
+/* ---- namei.c: path lookup, all under vfs_mutex ---- */
+struct lookup {
+	struct inode *dir; /* holds the last component */
+	const char *last;  /* the last component, not NUL-terminated */
+	size_t len;	   /* 0: the path names `dir` itself ("/") */
+	bool slash;	   /* slashes follow the last component */
+	bool missing;	   /* walk_last: only the last component is missing */
+	bool followed;	   /* walk_last followed a final symlink */
+	struct inode *ip;  /* walk_last: what the path names */
+	unsigned links;	   /* symlinks followed so far */
+};
+/* Walks all but the last component; dir NULL: the working directory. */
+int lookup_parent(struct file *dir, const char *path, struct lookup *l);
+/* Looks up the last component too, following a final symlink if asked. */
+int walk_last(struct lookup *l, bool follow);
+int lookup(struct file *dir, const char *path, bool follow, struct lookup *l);
+/* Where a new name would go: -EEXIST if something is there already;
+ * trailing slashes only for directories. */
+int lookup_create(struct file *dir, const char *path, bool is_dir,
+		  struct lookup *l);
+/* The inode an *at() call names: path NULL (or "" with AT_EMPTY_PATH)
+ * means dir itself; follows a final symlink unless AT_SYMLINK_NOFOLLOW. */
+int lookup_inode(struct file *dir, const char *path, int at_flags,
+		 struct inode **out);
+int lookup_step(struct inode *dir, const char *name, size_t len,
+		struct inode **out);
+/* The last component is missing, ".", ".." (no name to act on). */
+bool lookup_is_special(const struct lookup *l);
+bool lookup_is_dot(const struct lookup *l);
+
+/* ---- vfs.c: references and inode helpers ---- */
+/* Under vfs_mutex: the inode if its last name and reference are gone. */
+struct inode *inode_unref_locked(struct inode *ip);
+void inode_put(struct inode *ip);
+void inode_touch(struct inode *ip, bool mtime, bool ctime);
+void inode_stat(struct inode *ip, struct kstat *st);
+
+/* ---- file.c ---- */
+/* A file for an inode the caller holds a reference to (taken over). */
+int file_open_inode(struct inode *ip, int flags, struct file **out);
+
+/* ---- devfs.c ---- */
+int devfs_init(void);
+/* The operations of the device with this st_rdev, or NULL. */
+const struct file_ops *devfs_find(uint64_t rdev);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * The Linux ABI: system-call entry and dispatch, copies from and to the
+ * application, the program loader, and process-wide state (there is one
+ * process). System calls are C functions taking up to six longs and
+ * returning a result or a negative errno, listed in linux/syscalls.def.
+ */
+#ifndef LINUX_LINUX_H
+#define LINUX_LINUX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What arch/x86_64/syscall.S leaves on the kernel stack. */
+struct syscall_frame {
+	uint64_t rdi, rsi, rdx, r10, r8, r9;
+	uint64_t nr;
+	uint64_t rip, rflags;
+	uint64_t rbx, rbp, r12, r13, r14, r15;
+	uint64_t rsp;
+};
+
+long syscall_dispatch(struct syscall_frame *f);
+
+/* ---- application memory ---- */
+bool user_range_ok(uint64_t addr, size_t len);
+int copy_from_user(void *dst, uint64_t src, size_t n);
+int copy_to_user(uint64_t dst, const void *src, size_t n);
+/* A NUL-terminated string of at most max-1 bytes: its length,
+ * -EFAULT, or -ENAMETOOLONG. */
+long strncpy_from_user(char *dst, uint64_t src, size_t max);
+
+/* ---- randomness (RDRAND when the CPU has it) ---- */
+uint64_t linux_random_u64(void);
+void linux_random_bytes(void *buf, size_t n);
+
+/* ---- the process ---- */
+/* Loads argv[0] from the root file system and starts it in a new thread;
+ * returns only on failure, with an exit status (127 for a bad program). */
+int linux_start(unsigned argc, const char *const *argv, unsigned envc,
+		const char *const *envp);
+/* Ends the application (all threads) and the VM with `status`. */
+__attribute__((noreturn)) void linux_exit_group(int status);
+/* Reports once, by name, a system call or flag the program used that
+ * Osprey lacks (debug console always; the console with --verbose). */
+void linux_missing(const char *what);
+
+#endif

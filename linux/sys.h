@@ -1,0 +1,26 @@
+/* Private to linux/: the system-call handlers, one family per file. */
+#ifndef LINUX_SYS_H
+#define LINUX_SYS_H
+
+#include "kernel/kernel.h"
+#include "linux/linux.h"
+
+#define SYSCALL(nr, name) long sys_##name(long, long, long, long, long, long);
+#include "linux/syscalls.def"
+#undef SYSCALL
+
+/* Linux error numbers beyond kernel/kernel.h's. */
+#define ESRCH 3
+#define ECHILD 10
+#define EACCES 13
+#define ENOTDIR 20
+#define EISDIR 21
+#define EMFILE 24
+#define ENOTTY 25
+#define ESPIPE 29
+#define EPIPE 32
+#define ENAMETOOLONG 36
+#define EOPNOTSUPP 95
+#define ENODEV 19
+
+#endif

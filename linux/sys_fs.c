@@ -1,0 +1,524 @@
+/*
+ * File system calls: thin translations from Linux arguments (application
+ * pointers, fd numbers) to the VFS (fs/fs.h). Paths are copied in first,
+ * so a bad pointer is -EFAULT and a long path -ENAMETOOLONG before the VFS
+ * sees anything. Every function keeps one exit path that drops its file
+ * references.
+ */
+#include "fs/fs.h"
+#include "kernel/mm/mm.h"
+#include "linux/sys.h"
+
+#define PATH_MAX 4096
+#define IOV_MAX 1024
+#define BOUNCE 4096 /* bytes copied through the kernel per step */
+
+static long path_in(char *buf, long upath)
+{
+	long n = strncpy_from_user(buf, upath, PATH_MAX);
+
+	return n < 0 ? n : 0;
+}
+
+/* The directory a *at() call is relative to: NULL for the cwd. */
+static int dir_of(long dirfd, struct file **dir)
+{
+	*dir = NULL;
+	if ((int)dirfd == AT_FDCWD)
+		return 0;
+	*dir = fd_get((int)dirfd);
+	return *dir ? 0 : -EBADF;
+}
+
+static void put_dir(struct file *dir)
+{
+	if (dir)
+		file_put(dir);
+}
+
+/* ---- reading and writing through a bounce buffer ---- */
+static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
+{
+	char *tmp = malloc(BOUNCE);
+	size_t done = 0;
+	long r = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	while (done < n) {
+		size_t k = MIN((size_t)BOUNCE, n - done);
+
+		if (write && copy_from_user(tmp, ubuf + done, k)) {
+			r = -EFAULT;
+			break;
+		}
+		if (write)
+			r = off < 0 ? vfs_write(f, tmp, k) : vfs_pwrite(f, tmp, k, off + done);
+		else
+			r = off < 0 ? vfs_read(f, tmp, k) : vfs_pread(f, tmp, k, off + done);
+		if (r <= 0)
+			break;
+		if (!write && copy_to_user(ubuf + done, tmp, (size_t)r)) {
+			r = -EFAULT;
+			break;
+		}
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break; /* short: end of file, a pipe, the console */
+	}
+	free(tmp);
+	return done ? (long)done : r;
+}
+
+static long fd_rw(long fd, long buf, long count, int64_t off, bool write)
+{
+	struct file *f = fd_get((int)fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (count < 0)
+		r = -EINVAL;
+	else if (!user_range_ok(buf, count))
+		r = -EFAULT;
+	else
+		r = rw(f, buf, (size_t)count, off, write);
+	file_put(f);
+	return r;
+}
+
+long sys_read(long fd, long buf, long count, long d, long e, long f)
+{
+	return fd_rw(fd, buf, count, -1, false);
+}
+
+long sys_write(long fd, long buf, long count, long d, long e, long f)
+{
+	return fd_rw(fd, buf, count, -1, true);
+}
+
+long sys_pread64(long fd, long buf, long count, long off, long e, long f)
+{
+	return off < 0 ? -EINVAL : fd_rw(fd, buf, count, off, false);
+}
+
+long sys_pwrite64(long fd, long buf, long count, long off, long e, long f)
+{
+	return off < 0 ? -EINVAL : fd_rw(fd, buf, count, off, true);
+}
+
+struct iovec_user {
+	uint64_t base, len;
+};
+
+static long vec_rw(long fd, long uiov, long iovcnt, int64_t off, bool write)
+{
+	struct iovec_user iov;
+	long total = 0;
+
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return -EINVAL;
+	for (long i = 0; i < iovcnt; i++) {
+		if (copy_from_user(&iov, uiov + i * sizeof(iov), sizeof(iov)))
+			return total ? total : -EFAULT;
+		if ((int64_t)iov.len < 0)
+			return -EINVAL;
+		if (!iov.len)
+			continue;
+		long r = fd_rw(fd, iov.base, iov.len,
+			       off < 0 ? -1 : off + total, write);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((uint64_t)r < iov.len)
+			break;
+	}
+	return total;
+}
+
+long sys_readv(long fd, long iov, long n, long d, long e, long f)
+{
+	return vec_rw(fd, iov, n, -1, false);
+}
+
+long sys_writev(long fd, long iov, long n, long d, long e, long f)
+{
+	return vec_rw(fd, iov, n, -1, true);
+}
+
+long sys_preadv(long fd, long iov, long n, long off, long e, long f)
+{
+	return off < 0 ? -EINVAL : vec_rw(fd, iov, n, off, false);
+}
+
+long sys_pwritev(long fd, long iov, long n, long off, long e, long f)
+{
+	return off < 0 ? -EINVAL : vec_rw(fd, iov, n, off, true);
+}
+
+/* ---- opening and closing ---- */
+long sys_openat(long dirfd, long upath, long flags, long mode, long e, long f)
+{
+	char *path = malloc(PATH_MAX);
+	struct file *dir = NULL, *file;
+	long r;
+
+	if (!path)
+		return -ENOMEM;
+	r = path_in(path, upath);
+	if (!r)
+		r = dir_of(dirfd, &dir);
+	if (!r)
+		r = vfs_openat(dir, path, (int)flags, (uint32_t)mode, &file);
+	if (!r) {
+		r = fd_install(file, 0, flags & O_CLOEXEC); /* takes our ref */
+		if (r < 0)
+			file_put(file);
+	}
+	put_dir(dir);
+	free(path);
+	return r;
+}
+
+long sys_open(long upath, long flags, long mode, long d, long e, long f)
+{
+	return sys_openat(AT_FDCWD, upath, flags, mode, 0, 0);
+}
+
+long sys_creat(long upath, long mode, long c, long d, long e, long f)
+{
+	return sys_openat(AT_FDCWD, upath, O_CREAT | O_WRONLY | O_TRUNC, mode,
+			  0, 0);
+}
+
+long sys_close(long fd, long b, long c, long d, long e, long f)
+{
+	return fd_close((int)fd);
+}
+
+long sys_lseek(long fd, long off, long whence, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+
+	if (!file)
+		return -EBADF;
+	long r = vfs_lseek(file, off, (int)whence);
+	file_put(file);
+	return r;
+}
+
+/* ---- stat ---- */
+struct stat_user {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	int64_t unused[3];
+};
+
+static int stat_out(long ubuf, const struct kstat *k)
+{
+	struct stat_user s = {
+		.dev = k->dev, .ino = k->ino, .nlink = k->nlink,
+		.mode = k->mode, .uid = k->uid, .gid = k->gid,
+		.rdev = k->rdev, .size = k->size, .blksize = k->blksize,
+		.blocks = k->blocks,
+		.atime = k->atime.sec, .atime_ns = k->atime.nsec,
+		.mtime = k->mtime.sec, .mtime_ns = k->mtime.nsec,
+		.ctime = k->ctime.sec, .ctime_ns = k->ctime.nsec,
+	};
+
+	return copy_to_user(ubuf, &s, sizeof(s));
+}
+
+long sys_fstat(long fd, long ubuf, long c, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+	struct kstat k;
+	long r;
+
+	if (!file)
+		return -EBADF;
+	r = vfs_fstat(file, &k);
+	if (!r)
+		r = stat_out(ubuf, &k);
+	file_put(file);
+	return r;
+}
+
+long sys_newfstatat(long dirfd, long upath, long ubuf, long flags, long e,
+		    long f)
+{
+	char *path = malloc(PATH_MAX);
+	struct file *dir = NULL;
+	struct kstat k;
+	long r;
+
+	if (!path)
+		return -ENOMEM;
+	r = path_in(path, upath);
+	if (!r)
+		r = dir_of(dirfd, &dir);
+	if (!r && !path[0] && (flags & AT_EMPTY_PATH)) {
+		r = dir ? vfs_fstat(dir, &k) : vfs_statat(NULL, ".", &k, 0);
+	} else if (!r) {
+		r = vfs_statat(dir, path, &k, (int)flags);
+	}
+	if (!r)
+		r = stat_out(ubuf, &k);
+	put_dir(dir);
+	free(path);
+	return r;
+}
+
+long sys_stat(long upath, long ubuf, long c, long d, long e, long f)
+{
+	return sys_newfstatat(AT_FDCWD, upath, ubuf, 0, 0, 0);
+}
+
+long sys_lstat(long upath, long ubuf, long c, long d, long e, long f)
+{
+	return sys_newfstatat(AT_FDCWD, upath, ubuf, AT_SYMLINK_NOFOLLOW, 0, 0);
+}
+
+/* ---- descriptors ---- */
+long sys_dup(long fd, long b, long c, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+
+	if (!file)
+		return -EBADF;
+	long r = fd_install(file, 0, false); /* takes our reference */
+	if (r < 0)
+		file_put(file);
+	return r;
+}
+
+long sys_dup3(long oldfd, long newfd, long flags, long d, long e, long f)
+{
+	if (oldfd == newfd || (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	return fd_dup2((int)oldfd, (int)newfd, flags & O_CLOEXEC);
+}
+
+long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
+{
+	if (oldfd == newfd) {
+		struct file *file = fd_get((int)oldfd);
+
+		if (!file)
+			return -EBADF;
+		file_put(file);
+		return newfd;
+	}
+	return fd_dup2((int)oldfd, (int)newfd, false);
+}
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+
+long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+	long r;
+
+	if (!file)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg < 0) {
+			r = -EINVAL;
+			break;
+		}
+		file_get(file); /* for fd_install to take over */
+		r = fd_install(file, (int)arg, cmd == F_DUPFD_CLOEXEC);
+		if (r < 0)
+			file_put(file);
+		break;
+	case F_GETFD:
+		r = fd_get_cloexec((int)fd) ? FD_CLOEXEC : 0;
+		break;
+	case F_SETFD:
+		r = fd_set_cloexec((int)fd, arg & FD_CLOEXEC);
+		break;
+	case F_GETFL:
+		r = vfs_getfl(file);
+		break;
+	case F_SETFL:
+		r = vfs_setfl(file, (int)arg);
+		break;
+	default: {
+		char what[40];
+
+		snprintf(what, sizeof(what), "fcntl command %ld", cmd);
+		linux_missing(what);
+		r = -EINVAL;
+	}
+	}
+	file_put(file);
+	return r;
+}
+
+/*
+ * The argument of a pointer-taking ioctl is copied in and back out around
+ * the VFS call, which sees only kernel memory.
+ */
+long sys_ioctl(long fd, long cmd, long arg, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+	size_t size = vfs_ioctl_arg_size((unsigned long)cmd);
+	uint8_t buf[256];
+	long r;
+
+	if (!file)
+		return -EBADF;
+	if (size > sizeof(buf)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (size && copy_from_user(buf, arg, size)) {
+		r = -EFAULT;
+		goto out;
+	}
+	r = vfs_ioctl(file, (unsigned long)cmd, size ? buf : (void *)arg);
+	if (r >= 0 && size && copy_to_user(arg, buf, size))
+		r = -EFAULT;
+out:
+	file_put(file);
+	return r;
+}
+
+/* ---- names ---- */
+long sys_readlinkat(long dirfd, long upath, long ubuf, long size, long e,
+		    long f)
+{
+	char *path = malloc(PATH_MAX), *out = malloc(PATH_MAX);
+	struct file *dir = NULL;
+	long r = -ENOMEM;
+
+	if (!path || !out)
+		goto done;
+	if (size <= 0) {
+		r = -EINVAL;
+		goto done;
+	}
+	r = path_in(path, upath);
+	if (!r)
+		r = dir_of(dirfd, &dir);
+	if (!r)
+		r = vfs_readlinkat(dir, path, out, MIN((size_t)size, PATH_MAX));
+	if (r > 0 && copy_to_user(ubuf, out, (size_t)r))
+		r = -EFAULT;
+	put_dir(dir);
+done:
+	free(path);
+	free(out);
+	return r;
+}
+
+long sys_readlink(long upath, long ubuf, long size, long d, long e, long f)
+{
+	return sys_readlinkat(AT_FDCWD, upath, ubuf, size, 0, 0);
+}
+
+long sys_faccessat2(long dirfd, long upath, long mode, long flags, long e,
+		    long f)
+{
+	char *path = malloc(PATH_MAX);
+	struct file *dir = NULL;
+	long r;
+
+	if (!path)
+		return -ENOMEM;
+	r = path_in(path, upath);
+	if (!r)
+		r = dir_of(dirfd, &dir);
+	if (!r)
+		r = vfs_faccessat(dir, path, (int)mode, (int)flags);
+	put_dir(dir);
+	free(path);
+	return r;
+}
+
+long sys_faccessat(long dirfd, long upath, long mode, long d, long e, long f)
+{
+	return sys_faccessat2(dirfd, upath, mode, 0, 0, 0);
+}
+
+long sys_access(long upath, long mode, long c, long d, long e, long f)
+{
+	return sys_faccessat2(AT_FDCWD, upath, mode, 0, 0, 0);
+}
+
+long sys_getcwd(long ubuf, long size, long c, long d, long e, long f)
+{
+	char *buf = malloc(PATH_MAX);
+	long r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = vfs_getcwd(buf, PATH_MAX);
+	if (r >= 0) {
+		size_t len = strlen(buf) + 1;
+
+		if ((size_t)size < len)
+			r = -ERANGE;
+		else if (copy_to_user(ubuf, buf, len))
+			r = -EFAULT;
+		else
+			r = (long)len;
+	}
+	free(buf);
+	return r;
+}
+
+long sys_getdents64(long fd, long ubuf, long size, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+	long r;
+
+	if (!file)
+		return -EBADF;
+	size = MIN(size, 65536);
+	char *tmp = size > 0 ? malloc((size_t)size) : NULL;
+	if (size <= 0)
+		r = -EINVAL;
+	else if (!tmp)
+		r = -ENOMEM;
+	else
+		r = vfs_getdents64(file, tmp, (size_t)size);
+	if (r > 0 && copy_to_user(ubuf, tmp, (size_t)r))
+		r = -EFAULT;
+	free(tmp);
+	file_put(file);
+	return r;
+}
+
+/* ---- mmap of a file (called by sys_mmap): a private copy ---- */
+long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off)
+{
+	struct file *file = fd_get(fd);
+	long r = 0;
+
+	if (!file)
+		return -EBADF;
+	/* The pages past the end of the file stay zero, as on Linux. */
+	for (uint64_t done = 0; done < len;) {
+		int64_t n = vfs_pread(file, (void *)(addr + done), len - done,
+				      (int64_t)(off + done));
+		if (n < 0)
+			r = n;
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+	}
+	file_put(file);
+	return r;
+}

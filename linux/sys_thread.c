@@ -1,0 +1,439 @@
+/*
+ * Application threads: clone (threads only: CLONE_VM|CLONE_THREAD; fork
+ * is absent by design) and futex.
+ *
+ * Futex waiters hang in one of 64 hash buckets by address, each under its
+ * own mutex. FUTEX_WAIT checks the word under the bucket lock and queues
+ * itself before unlocking, so a waker (who changes the word, then takes
+ * the lock to wake) cannot slip between the check and the sleep. The
+ * waker removes the waiter from the bucket and then sets `woken`; a waiter
+ * that times out takes the lock and removes itself only if still queued,
+ * otherwise the wakeup is already on its way and counts.
+ */
+#include "arch/x86_64/arch.h"
+#include "kernel/mm/mm.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
+#include "linux/process.h"
+#include "linux/sys.h"
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_BITSET_ANY 0xffffffffu
+#define NBUCKETS 64
+
+struct futex_waiter {
+	struct futex_waiter *next;
+	struct thread *thread;
+	uint64_t addr;
+	uint32_t bitset;
+	int woken; /* atomic */
+};
+
+struct bucket {
+	struct mutex lock;
+	struct futex_waiter *head; /* under lock */
+};
+static struct bucket buckets[NBUCKETS];
+
+static struct bucket *bucket_of(uint64_t addr)
+{
+	return &buckets[(addr >> 2) * 0x9e3779b97f4a7c15ull >> 58];
+}
+
+static bool unlink_waiter(struct bucket *b, struct futex_waiter *w)
+{
+	for (struct futex_waiter **pp = &b->head; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			return true;
+		}
+	return false;
+}
+
+static void wake_one(struct futex_waiter *w)
+{
+	struct thread *t = w->thread;
+
+	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
+	thread_wake(t);
+}
+
+static bool is_woken(struct futex_waiter *w)
+{
+	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
+}
+
+/* Sleeps until woken or the monotonic deadline (0: none) passes. */
+static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
+{
+	for (;;) {
+		sched_prepare_wait();
+		if (is_woken(w)) {
+			sched_cancel_wait();
+			return true;
+		}
+		if (deadline && clock_monotonic_ns() >= deadline) {
+			sched_cancel_wait();
+			return false;
+		}
+		if (deadline)
+			sched_wait_until(deadline);
+		else
+			sched_wait();
+	}
+}
+
+static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
+		       uint32_t bitset)
+{
+	struct bucket *b = bucket_of(uaddr);
+	struct futex_waiter w = {.thread = current_thread(), .addr = uaddr,
+				 .bitset = bitset};
+	uint32_t cur;
+
+	if (!bitset)
+		return -EINVAL;
+	mutex_lock(&b->lock);
+	if (copy_from_user(&cur, uaddr, sizeof(cur))) {
+		mutex_unlock(&b->lock);
+		return -EFAULT;
+	}
+	if (cur != val) {
+		mutex_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	w.next = b->head;
+	b->head = &w;
+	mutex_unlock(&b->lock);
+	if (sleep_woken(&w, deadline))
+		return 0;
+	mutex_lock(&b->lock);
+	bool queued = unlink_waiter(b, &w);
+	mutex_unlock(&b->lock);
+	if (queued)
+		return -ETIMEDOUT;
+	sleep_woken(&w, 0); /* a waker took us: its wakeup is coming */
+	return 0;
+}
+
+/* Under b->lock: unlinks up to n waiters on uaddr into *out. */
+static int take_waiters(struct bucket *b, uint64_t uaddr, int n,
+			uint32_t bitset, struct futex_waiter **out)
+{
+	int taken = 0;
+
+	for (struct futex_waiter **pp = &b->head; *pp && taken < n;) {
+		struct futex_waiter *w = *pp;
+
+		if (w->addr != uaddr || !(w->bitset & bitset)) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->next = *out;
+		*out = w;
+		taken++;
+	}
+	return taken;
+}
+
+static void wake_list(struct futex_waiter *list)
+{
+	while (list) {
+		struct futex_waiter *next = list->next;
+
+		wake_one(list);
+		list = next;
+	}
+}
+
+long futex_wake(uint64_t uaddr, int n, uint32_t bitset)
+{
+	struct bucket *b = bucket_of(uaddr);
+	struct futex_waiter *list = NULL;
+
+	if (!bitset)
+		return -EINVAL;
+	mutex_lock(&b->lock);
+	int woken = take_waiters(b, uaddr, n, bitset, &list);
+	mutex_unlock(&b->lock);
+	wake_list(list);
+	return woken;
+}
+
+/* Both buckets, always in the same order, so two requeues cannot deadlock. */
+static void lock_two(struct bucket *a, struct bucket *b)
+{
+	if (a == b) {
+		mutex_lock(&a->lock);
+	} else if (a < b) {
+		mutex_lock(&a->lock);
+		mutex_lock(&b->lock);
+	} else {
+		mutex_lock(&b->lock);
+		mutex_lock(&a->lock);
+	}
+}
+
+static void unlock_two(struct bucket *a, struct bucket *b)
+{
+	mutex_unlock(&a->lock);
+	if (a != b)
+		mutex_unlock(&b->lock);
+}
+
+static long futex_requeue(uint64_t uaddr, int nwake, int nmove,
+			  uint64_t uaddr2, bool cmp, uint32_t val)
+{
+	struct bucket *a = bucket_of(uaddr), *b = bucket_of(uaddr2);
+	struct futex_waiter *list = NULL, *moved = NULL;
+	uint32_t cur;
+	long r;
+
+	if (nwake < 0 || nmove < 0)
+		return -EINVAL;
+	lock_two(a, b);
+	if (cmp && copy_from_user(&cur, uaddr, sizeof(cur))) {
+		r = -EFAULT;
+	} else if (cmp && cur != val) {
+		r = -EAGAIN;
+	} else {
+		r = take_waiters(a, uaddr, nwake, FUTEX_BITSET_ANY, &list);
+		r += take_waiters(a, uaddr, nmove, FUTEX_BITSET_ANY, &moved);
+		while (moved) {
+			struct futex_waiter *w = moved;
+
+			moved = w->next;
+			w->addr = uaddr2;
+			w->next = b->head;
+			b->head = w;
+		}
+	}
+	unlock_two(a, b);
+	wake_list(list);
+	return r;
+}
+
+/* FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg), wake on both if cmp. */
+static long futex_wake_op(uint64_t uaddr, int n, int n2, uint64_t uaddr2,
+			  uint32_t encoded)
+{
+	struct bucket *a = bucket_of(uaddr), *b = bucket_of(uaddr2);
+	struct futex_waiter *list = NULL;
+	uint32_t op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+	uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
+	uint32_t old, new;
+	long r = 0;
+
+	if (encoded & (8u << 28))
+		oparg = 1u << (oparg & 31);
+	lock_two(a, b);
+	if (copy_from_user(&old, uaddr2, sizeof(old))) {
+		unlock_two(a, b);
+		return -EFAULT;
+	}
+	switch (op) {
+	case 0: new = oparg; break;
+	case 1: new = old + oparg; break;
+	case 2: new = old | oparg; break;
+	case 3: new = old & ~oparg; break;
+	case 4: new = old ^ oparg; break;
+	default:
+		unlock_two(a, b);
+		return -ENOSYS;
+	}
+	/* Other threads only change it atomically; one CPU: a plain store. */
+	copy_to_user(uaddr2, &new, sizeof(new));
+	bool hit;
+	switch (cmp) {
+	case 0: hit = old == cmparg; break;
+	case 1: hit = old != cmparg; break;
+	case 2: hit = (int32_t)old < (int32_t)cmparg; break;
+	case 3: hit = (int32_t)old <= (int32_t)cmparg; break;
+	case 4: hit = (int32_t)old > (int32_t)cmparg; break;
+	case 5: hit = (int32_t)old >= (int32_t)cmparg; break;
+	default:
+		unlock_two(a, b);
+		return -ENOSYS;
+	}
+	r = take_waiters(a, uaddr, n, FUTEX_BITSET_ANY, &list);
+	if (hit)
+		r += take_waiters(b, uaddr2, n2, FUTEX_BITSET_ANY, &list);
+	unlock_two(a, b);
+	wake_list(list);
+	return r;
+}
+
+struct ts_user {
+	int64_t sec, nsec;
+};
+
+/* The wait's deadline on the monotonic clock; 0 for none. */
+static long deadline_of(long uts, bool absolute, bool realtime,
+			uint64_t *deadline)
+{
+	struct ts_user ts;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+	uint64_t now = clock_monotonic_ns();
+	if (!absolute)
+		*deadline = now + ns;
+	else if (realtime)
+		*deadline = now + (ns > clock_realtime_ns()
+					   ? ns - clock_realtime_ns() : 0);
+	else
+		*deadline = ns;
+	if (*deadline == 0)
+		*deadline = 1; /* already passed, but not "no deadline" */
+	return 0;
+}
+
+long sys_futex(long uaddr, long op, long val, long uts, long uaddr2,
+	       long val3)
+{
+	int cmd = (int)op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	uint64_t deadline;
+	long r;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		r = deadline_of(uts, false, false, &deadline);
+		return r ? r : futex_wait(uaddr, (uint32_t)val, deadline,
+					  FUTEX_BITSET_ANY);
+	case FUTEX_WAIT_BITSET:
+		r = deadline_of(uts, true, realtime, &deadline);
+		return r ? r : futex_wait(uaddr, (uint32_t)val, deadline,
+					  (uint32_t)val3);
+	case FUTEX_WAKE:
+		return futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
+	case FUTEX_WAKE_BITSET:
+		return futex_wake(uaddr, (int)val, (uint32_t)val3);
+	case FUTEX_REQUEUE:
+		return futex_requeue(uaddr, (int)val, (int)uts, uaddr2, false, 0);
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(uaddr, (int)val, (int)uts, uaddr2, true,
+				     (uint32_t)val3);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(uaddr, (int)val, (int)uts, uaddr2,
+				     (uint32_t)val3);
+	default: {
+		char what[32];
+
+		snprintf(what, sizeof(what), "futex op %d", cmd);
+		linux_missing(what);
+		return -ENOSYS;
+	}
+	}
+}
+
+/* ---- clone ---- */
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_CHILD_SETTID 0x1000000
+#define CSIGNAL 0xff
+#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
+#define CLONE_KNOWN                                                            \
+	(CLONE_THREAD_FLAGS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM |        \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |          \
+	 CLONE_DETACHED | CLONE_CHILD_SETTID)
+
+struct clone_start {
+	struct syscall_frame frame;
+	uint64_t child_tid, fs_base;
+	bool set_child_tid;
+};
+
+void arch_return_to_app(struct syscall_frame *f, long rax)
+	__attribute__((noreturn));
+
+static void clone_child(void *arg)
+{
+	struct clone_start *cs = arg;
+	struct thread *t = current_thread();
+	struct syscall_frame frame = cs->frame;
+
+	t->app_tid = t->tid;
+	t->fs_base = cs->fs_base;
+	wrmsr(0xc0000100, t->fs_base);
+	if (cs->set_child_tid)
+		copy_to_user(cs->child_tid, &t->app_tid, sizeof(int));
+	free(cs);
+	arch_return_to_app(&frame, 0);
+}
+
+long sys_clone(long flags, long newsp, long parent_tid, long child_tid,
+	       long tls, long f)
+{
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
+	    (flags & CLONE_VFORK)) {
+		linux_missing("clone of a process (fork): one process per VM");
+		return -ENOSYS;
+	}
+	if (flags & ~(CLONE_KNOWN | CSIGNAL))
+		return -EINVAL;
+	struct clone_start *cs = malloc(sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	/* The caller's frame sits at the top of its kernel stack. */
+	cs->frame = *(struct syscall_frame *)(current_thread()->kstack_top -
+					      sizeof(struct syscall_frame));
+	if (newsp)
+		cs->frame.rsp = (uint64_t)newsp;
+	cs->fs_base = flags & CLONE_SETTLS ? (uint64_t)tls
+					   : current_thread()->fs_base;
+	cs->child_tid = (uint64_t)child_tid;
+	cs->set_child_tid = flags & CLONE_CHILD_SETTID;
+	__atomic_fetch_add(&process.live_threads, 1, __ATOMIC_SEQ_CST);
+	/* Suspended: the child must not run before it is complete. */
+	struct thread *t = thread_create("app", clone_child, cs,
+					 THREAD_FPU | THREAD_APP |
+						 THREAD_DETACHED | THREAD_SUSPENDED);
+	if (!t) {
+		__atomic_fetch_sub(&process.live_threads, 1, __ATOMIC_SEQ_CST);
+		free(cs);
+		return -ENOMEM;
+	}
+	fpu_save(t->fpu_state); /* the child inherits our vector state */
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = (uint64_t)child_tid;
+	int tid = t->tid;
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(parent_tid, &tid, sizeof(tid));
+	thread_start(t);
+	return tid;
+}
+
+static int futex_init(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		mutex_init(&buckets[i].lock);
+	return 0;
+}
+INIT_STEP(53, futex_init);

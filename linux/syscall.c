@@ -1,0 +1,101 @@
+/*
+ * System-call dispatch: one table built from linux/syscalls.def, indexed
+ * by number. Unknown numbers return -ENOSYS and are reported once by name
+ * (the names come from Linux's own header, see linux/syscall_names.h).
+ */
+#include "arch/x86_64/arch.h"
+#include "drivers/drivers.h"
+#include "kernel/mm/mm.h"
+#include "linux/sys.h"
+#include "linux/syscall_names.h"
+
+#define NR_SYSCALLS 512
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+static const syscall_fn table[NR_SYSCALLS] = {
+#define SYSCALL(nr, name) [nr] = sys_##name,
+#include "linux/syscalls.def"
+#undef SYSCALL
+};
+
+static const char *syscall_name(uint64_t nr)
+{
+	if (nr < ARRAY_SIZE(syscall_names) && syscall_names[nr])
+		return syscall_names[nr];
+	return NULL;
+}
+
+long syscall_dispatch(struct syscall_frame *f)
+{
+	uint64_t nr = f->nr;
+
+	if (nr < NR_SYSCALLS && table[nr])
+		return table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	char what[48];
+	const char *name = syscall_name(nr);
+	if (name)
+		snprintf(what, sizeof(what), "system call %s", name);
+	else
+		snprintf(what, sizeof(what), "system call %lu", nr);
+	linux_missing(what);
+	return -ENOSYS;
+}
+
+/* ---- reporting what is missing, once each ---- */
+#define MISSING_MAX 128
+static char missing[MISSING_MAX][48];
+static unsigned nmissing;
+
+void linux_missing(const char *what)
+{
+	char line[80];
+
+	for (unsigned i = 0; i < nmissing; i++)
+		if (strcmp(missing[i], what) == 0)
+			return;
+	if (nmissing < MISSING_MAX)
+		snprintf(missing[nmissing++], sizeof(missing[0]), "%s", what);
+	snprintf(line, sizeof(line), "osprey-missing %s\n", what);
+	debugcon_write(line);
+	if (boot_options.verbose)
+		kprintf("osprey: not implemented: %s\n", what);
+}
+
+/* ---- application memory ---- */
+long arch_user_copy(void *dst, const void *src, size_t n);
+long arch_user_strncpy(char *dst, const char *src, size_t max);
+
+bool user_range_ok(uint64_t addr, size_t len)
+{
+	uint64_t end;
+
+	return !add_overflows(addr, len, &end) && end <= USER_TOP;
+}
+
+int copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	if (!user_range_ok(src, n))
+		return -EFAULT;
+	return (int)arch_user_copy(dst, (const void *)src, n);
+}
+
+int copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	if (!user_range_ok(dst, n))
+		return -EFAULT;
+	return (int)arch_user_copy((void *)dst, src, n);
+}
+
+long strncpy_from_user(char *dst, uint64_t src, size_t max)
+{
+	if (src >= USER_TOP)
+		return -EFAULT;
+	/* Do not read past the lower half even if no NUL comes first. */
+	max = MIN(max, USER_TOP - src);
+	long n = arch_user_strncpy(dst, (const char *)src, max);
+	if (n < 0)
+		return n;
+	if ((size_t)n == max)
+		return -ENAMETOOLONG;
+	return n;
+}
