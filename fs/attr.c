@@ -135,8 +135,7 @@ int vfs_fchmod(struct file *f, uint32_t mode)
 	return err ? err : set_mode(ip, mode);
 }
 
-int vfs_chmodat(struct file *dir, const char *path, uint32_t mode,
-		int at_flags)
+int vfs_chmodat(struct file *dir, const char *path, uint32_t mode, int at_flags)
 {
 	struct inode *ip;
 	int err;
@@ -159,8 +158,8 @@ int vfs_fchown(struct file *f, uint32_t uid, uint32_t gid)
 	return err ? err : set_owner(ip, uid, gid);
 }
 
-int vfs_chownat(struct file *dir, const char *path, uint32_t uid,
-		uint32_t gid, int at_flags)
+int vfs_chownat(struct file *dir, const char *path, uint32_t uid, uint32_t gid,
+		int at_flags)
 {
 	struct inode *ip;
 	int err;

@@ -161,9 +161,11 @@ static bool hw_random(uint64_t *v)
 
 	for (int i = 0; i < 10 && !ok; i++) {
 		if (cpu_features.rdseed)
-			asm volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+			asm volatile("rdseed %0; setc %1"
+				     : "=r"(*v), "=qm"(ok));
 		else if (cpu_features.rdrand)
-			asm volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+			asm volatile("rdrand %0; setc %1"
+				     : "=r"(*v), "=qm"(ok));
 		else
 			return false;
 	}

@@ -146,6 +146,9 @@ static const struct file_ops dir_ops = {
 	.llseek = dir_llseek,
 };
 
+/* Flags that act at open and are not kept (Linux: f_flags). */
+#define OPEN_ONLY (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
+
 /* O_PATH files: every data operation is refused before it gets here. */
 static const struct file_ops path_ops;
 
@@ -163,10 +166,7 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 	else if (ip->type == S_IFCHR)
 		ops = ip->dev_ops;
 	/* FIFOs, sockets, block devices, unknown devices: no driver. */
-	f = ops ? file_alloc(ops, NULL, flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
-						   O_TRUNC | O_CLOEXEC),
-			     ip->type)
-		: NULL;
+	f = ops ? file_alloc(ops, NULL, flags & ~OPEN_ONLY, ip->type) : NULL;
 	if (!f) {
 		inode_put(ip);
 		return ops ? -ENOMEM : -ENXIO;
@@ -186,8 +186,7 @@ static int64_t do_read(struct file *f, void *buf, size_t n, int64_t *pos)
 	return f->ops->read(f, buf, MIN(n, (size_t)MAX_RW_COUNT), pos);
 }
 
-static int64_t do_write(struct file *f, const void *buf, size_t n,
-			int64_t *pos)
+static int64_t do_write(struct file *f, const void *buf, size_t n, int64_t *pos)
 {
 	if (!writable(f))
 		return -EBADF;
@@ -351,9 +350,8 @@ int vfs_setfl(struct file *f, int flags)
 		return -EBADF;
 	do
 		new = (old & ~SETFL_MASK) | (flags & SETFL_MASK);
-	while (!__atomic_compare_exchange_n(&f->flags, &old, new, false,
-					    __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED));
+	while (!__atomic_compare_exchange_n(
+	    &f->flags, &old, new, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return 0;
 }
 

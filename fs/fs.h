@@ -247,8 +247,8 @@ int vfs_mknodat(struct file *dir, const char *path, uint32_t mode,
 /* at_flags: 0 (unlink) or AT_REMOVEDIR (rmdir). */
 int vfs_unlinkat(struct file *dir, const char *path, int at_flags);
 /* renameat2(2); flags RENAME_NOREPLACE, RENAME_EXCHANGE. */
-int vfs_renameat(struct file *olddir, const char *oldpath,
-		 struct file *newdir, const char *newpath, unsigned flags);
+int vfs_renameat(struct file *olddir, const char *oldpath, struct file *newdir,
+		 const char *newpath, unsigned flags);
 int vfs_symlinkat(const char *target, struct file *dir, const char *linkpath);
 /* at_flags: AT_SYMLINK_FOLLOW, AT_EMPTY_PATH. Directories: -EPERM. */
 int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
@@ -266,8 +266,8 @@ int vfs_chmodat(struct file *dir, const char *path, uint32_t mode,
 		int at_flags);
 /* uid/gid (uint32_t)-1: unchanged. Clears set-id bits of non-directories. */
 int vfs_fchown(struct file *f, uint32_t uid, uint32_t gid);
-int vfs_chownat(struct file *dir, const char *path, uint32_t uid,
-		uint32_t gid, int at_flags);
+int vfs_chownat(struct file *dir, const char *path, uint32_t uid, uint32_t gid,
+		int at_flags);
 /* times NULL: both now; nsec UTIME_NOW / UTIME_OMIT; path NULL: dir
  * itself (futimens). at_flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
 int vfs_utimensat(struct file *dir, const char *path,

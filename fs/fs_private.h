@@ -24,7 +24,7 @@
 #include "kernel/mm/mm.h"
 #include "lib/list.h"
 
-#define MAXSYMLINKS 40 /* Linux's limit of symlinks in one lookup */
+#define MAXSYMLINKS 40		 /* Linux's limit of symlinks in one lookup */
 #define MAX_RW_COUNT 0x7ffff000l /* Linux caps one read/write there */
 #define RAMFS_DEV 1		 /* st_dev of everything */
 

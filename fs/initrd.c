@@ -114,8 +114,7 @@ static int clear_path(struct unpack *u, const char *name, uint32_t keep)
 		return 0;
 	if ((st.mode & S_IFMT) == keep)
 		return 0;
-	return vfs_unlinkat(u->root, name,
-			    S_ISDIR(st.mode) ? AT_REMOVEDIR : 0);
+	return vfs_unlinkat(u->root, name, S_ISDIR(st.mode) ? AT_REMOVEDIR : 0);
 }
 
 /* Mode, owner and (but for directories, done at the end) mtime. */
@@ -187,8 +186,8 @@ static int write_data(struct file *f, const struct cpio_entry *e)
 	size_t done = 0;
 
 	while (done < e->size) {
-		int64_t n = vfs_write(f, (const char *)e->data + done,
-				      e->size - done);
+		int64_t n =
+		    vfs_write(f, (const char *)e->data + done, e->size - done);
 
 		if (n <= 0)
 			return n < 0 ? (int)n : -ENOSPC;
@@ -269,8 +268,8 @@ static int unpack_node(struct unpack *u, const char *name,
 	int err = clear_path(u, name, 0);
 
 	if (!err)
-		err = vfs_mknodat(u->root, name, e->mode & (S_IFMT | 07777),
-				  dev);
+		err =
+		    vfs_mknodat(u->root, name, e->mode & (S_IFMT | 07777), dev);
 	if (err)
 		return failed(e, "make the node", err);
 	return set_attrs(u, name, e);

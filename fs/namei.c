@@ -140,8 +140,8 @@ int walk_last(struct lookup *l, bool follow)
 		err = lookup_step(l->dir, l->last, l->len, &l->ip);
 		if (err) {
 			l->ip = NULL;
-			l->missing = err == -ENOENT &&
-				     !is_dotdot(l->last, l->len);
+			l->missing =
+			    err == -ENOENT && !is_dotdot(l->last, l->len);
 			return err;
 		}
 		if (l->ip->type != S_IFLNK || !(follow || l->slash))

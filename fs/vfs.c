@@ -174,8 +174,7 @@ int vfs_mkdirat(struct file *dir, const char *path, uint32_t mode)
 			 NULL);
 }
 
-int vfs_mknodat(struct file *dir, const char *path, uint32_t mode,
-		uint64_t dev)
+int vfs_mknodat(struct file *dir, const char *path, uint32_t mode, uint64_t dev)
 {
 	uint32_t type = mode & S_IFMT;
 
@@ -263,8 +262,7 @@ int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size)
 		return -EINVAL;
 	mutex_lock(&vfs_mutex);
 	/* An empty path reads an O_PATH|O_NOFOLLOW file's own link. */
-	err = lookup_inode(dir, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH,
-			   &ip);
+	err = lookup_inode(dir, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &ip);
 	if (!err && ip->type != S_IFLNK)
 		err = -EINVAL;
 	if (!err) {
@@ -486,8 +484,8 @@ static int rename_locked(struct lookup *o, struct lookup *n, unsigned flags,
 	return move(o, od, n, nd, dead);
 }
 
-int vfs_renameat(struct file *olddir, const char *oldpath,
-		 struct file *newdir, const char *newpath, unsigned flags)
+int vfs_renameat(struct file *olddir, const char *oldpath, struct file *newdir,
+		 const char *newpath, unsigned flags)
 {
 	struct inode *dead = NULL;
 	struct lookup o, n;

@@ -9,6 +9,15 @@
 #include "linux/syscalls.def"
 #undef SYSCALL
 
+/* A path argument copied in, with the dirfd it is relative to. */
+struct file;
+struct at_path {
+	struct file *dir; /* NULL: the working directory */
+	char *path;
+};
+int at_get(long dirfd, long upath, struct at_path *p);
+void at_put(struct at_path *p);
+
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3
 #define ECHILD 10

@@ -193,3 +193,238 @@ long sys_exit(long status, long b, long c, long d, long e, long f)
 {
 	process_thread_exit((int)status);
 }
+
+/* ---- scheduling ---- */
+long sys_sched_yield(long a, long b, long c, long d, long e, long f)
+{
+	thread_yield();
+	return 0;
+}
+
+/* The CPU mask: Linux returns the size of its own mask (8 bytes here). */
+static long affinity_check(long pid, long len)
+{
+	if (pid < 0)
+		return -ESRCH;
+	if (len < 8 || (len & 7))
+		return -EINVAL;
+	return 0;
+}
+
+long sys_sched_getaffinity(long pid, long len, long umask, long d, long e,
+			   long f)
+{
+	uint64_t mask = cpu_count >= 64 ? ~0ull : (1ull << cpu_count) - 1;
+	long r = affinity_check(pid, len);
+
+	if (r)
+		return r;
+	if (copy_to_user(umask, &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+long sys_sched_setaffinity(long pid, long len, long umask, long d, long e,
+			   long f)
+{
+	uint64_t mask;
+	long r = affinity_check(pid, len);
+
+	if (r)
+		return r;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	/* Pinning is the SMP issue's; with one CPU any mask naming it fits. */
+	return mask & 1 ? 0 : -EINVAL;
+}
+
+long sys_getcpu(long ucpu, long unode, long c, long d, long e, long f)
+{
+	unsigned cpu = cpu_id(), node = 0;
+
+	if (ucpu && copy_to_user(ucpu, &cpu, sizeof(cpu)))
+		return -EFAULT;
+	if (unode && copy_to_user(unode, &node, sizeof(node)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_sched_getscheduler(long pid, long b, long c, long d, long e, long f)
+{
+	return pid < 0 ? -EINVAL : 0; /* SCHED_OTHER */
+}
+
+long sys_sched_getparam(long pid, long uparam, long c, long d, long e, long f)
+{
+	int prio = 0;
+
+	if (pid < 0)
+		return -EINVAL;
+	return copy_to_user(uparam, &prio, sizeof(prio));
+}
+
+/* ---- identity: one root process in its own session ---- */
+long sys_getresuid(long r, long e, long s, long d, long e2, long f)
+{
+	uint32_t zero = 0;
+
+	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) ||
+	    copy_to_user(s, &zero, 4))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getresgid(long r, long e, long s, long d, long e2, long f)
+{
+	return sys_getresuid(r, e, s, 0, 0, 0);
+}
+
+long sys_getgroups(long size, long list, long c, long d, long e, long f)
+{
+	return size < 0 ? -EINVAL : 0;
+}
+
+/* Becoming root again is the only change root can make here. */
+long sys_setuid(long uid, long b, long c, long d, long e, long f)
+{
+	return uid == 0 ? 0 : -EPERM;
+}
+
+long sys_setgid(long gid, long b, long c, long d, long e, long f)
+{
+	return gid == 0 ? 0 : -EPERM;
+}
+
+long sys_getpgid(long pid, long b, long c, long d, long e, long f)
+{
+	return pid == 0 || pid == process.pid ? process.pid : -ESRCH;
+}
+
+long sys_getpgrp(long a, long b, long c, long d, long e, long f)
+{
+	return process.pid;
+}
+
+long sys_getsid(long pid, long b, long c, long d, long e, long f)
+{
+	return sys_getpgid(pid, 0, 0, 0, 0, 0);
+}
+
+long sys_setsid(long a, long b, long c, long d, long e, long f)
+{
+	return -EPERM; /* already the session leader */
+}
+
+long sys_personality(long persona, long b, long c, long d, long e, long f)
+{
+	/* PER_LINUX is all there is; 0xffffffff queries. */
+	return persona == 0 || persona == 0xffffffff ? 0 : -EINVAL;
+}
+
+/* ---- accounting ---- */
+struct rusage_user {
+	int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	int64_t rest[14];
+};
+
+long sys_getrusage(long who, long uru, long c, long d, long e, long f)
+{
+	struct rusage_user ru = {0};
+	uint64_t ns;
+
+	if (who != 0 && who != -1 && who != 1) /* SELF, CHILDREN, THREAD */
+		return -EINVAL;
+	if (who == -1)
+		ns = 0;
+	else if (who == 1)
+		ns = tsc_to_ns(current_thread()->runtime_tsc);
+	else
+		ns = clock_monotonic_ns() * cpu_count - sched_idle_ns();
+	ru.utime_sec = (int64_t)(ns / 1000000000);
+	ru.utime_usec = (int64_t)(ns % 1000000000 / 1000);
+	return copy_to_user(uru, &ru, sizeof(ru));
+}
+
+long sys_times(long ubuf, long b, long c, long d, long e, long f)
+{
+	uint64_t busy = clock_monotonic_ns() * cpu_count - sched_idle_ns();
+	int64_t t[4] = {(int64_t)(busy / 10000000), 0, 0, 0}; /* 100 Hz */
+
+	if (ubuf && copy_to_user(ubuf, t, sizeof(t)))
+		return -EFAULT;
+	return (long)(clock_monotonic_ns() / 10000000);
+}
+
+struct sysinfo_user {
+	int64_t uptime;
+	uint64_t loads[3], totalram, freeram, sharedram, bufferram;
+	uint64_t totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+
+long sys_sysinfo(long uinfo, long b, long c, long d, long e, long f)
+{
+	struct mm_stats m;
+	struct sysinfo_user s = {0};
+
+	mm_get_stats(&m);
+	s.uptime = (int64_t)(clock_monotonic_ns() / 1000000000);
+	s.totalram = m.total_pages * PAGE_SIZE;
+	s.freeram = m.free_pages * PAGE_SIZE;
+	s.procs = (uint16_t)process.live_threads;
+	s.mem_unit = 1;
+	return copy_to_user(uinfo, &s, sizeof(s));
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+
+long sys_prctl(long option, long arg2, long c, long d, long e, long f)
+{
+	struct thread *t = current_thread();
+	char name[16];
+
+	switch (option) {
+	case PR_SET_NAME: {
+		long n = strncpy_from_user(name, arg2, sizeof(name));
+
+		if (n == -ENAMETOOLONG) { /* Linux cuts it to 15 bytes */
+			if (copy_from_user(name, arg2, 15))
+				return -EFAULT;
+			name[15] = '\0';
+		} else if (n < 0) {
+			return n;
+		}
+		snprintf(t->name, sizeof(t->name), "%s", name);
+		return 0;
+	}
+	case PR_GET_NAME:
+		memset(name, 0, sizeof(name));
+		snprintf(name, sizeof(name), "%s", t->name);
+		return copy_to_user(arg2, name, sizeof(name));
+	case PR_SET_PDEATHSIG:
+	case PR_SET_DUMPABLE:
+		return 0; /* no parent to outlive; no core dumps */
+	case PR_GET_DUMPABLE:
+		return 1;
+	default: {
+		char what[32];
+
+		snprintf(what, sizeof(what), "prctl option %ld", option);
+		linux_missing(what);
+		return -EINVAL;
+	}
+	}
+}
+
+long sys_setrlimit(long resource, long ptr, long c, long d, long e, long f)
+{
+	return sys_prlimit64(0, resource, ptr, 0, 0, 0);
+}

@@ -49,8 +49,8 @@ static bool holds(struct file *f, int64_t off, const char *want)
 static bool file_is(const char *path, const char *want)
 {
 	struct file *f = open_f(path, O_RDONLY, 0);
-	bool ok = f && holds(f, 0, want) &&
-		  vfs_file_size(f) == (int64_t)strlen(want);
+	bool ok =
+	    f && holds(f, 0, want) && vfs_file_size(f) == (int64_t)strlen(want);
 
 	if (f)
 		file_put(f);
@@ -317,10 +317,10 @@ static int dirs_listing(void)
 	CHECK_EQ(listed(&l, ".."), 1);
 	CHECK_EQ(listed(&l, "f1") + listed(&l, "f2") + listed(&l, "sub"), 3);
 	for (int i = 0; i < l.n; i++)
-		CHECK_EQ(l.types[i], strcmp(l.names[i], "f1") &&
-					     strcmp(l.names[i], "f2")
-				     ? DT_DIR
-				     : DT_REG);
+		CHECK_EQ(l.types[i],
+			 strcmp(l.names[i], "f1") && strcmp(l.names[i], "f2")
+			     ? DT_DIR
+			     : DT_REG);
 	/* One record per call, and a removal halfway through the listing. */
 	CHECK_EQ(vfs_lseek(d, 0, SEEK_SET), 0);
 	CHECK_EQ(vfs_getdents64(d, small + 0, 0), -EINVAL);
@@ -348,8 +348,7 @@ static int dirs_errors(void)
 	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/sub", 0), -EISDIR);
 	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/f1/", 0), -ENOTDIR);
 	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/.", AT_REMOVEDIR), -EINVAL);
-	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/..", AT_REMOVEDIR),
-		 -ENOTEMPTY);
+	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/..", AT_REMOVEDIR), -ENOTEMPTY);
 	CHECK_EQ(vfs_unlinkat(NULL, "/", AT_REMOVEDIR), -EBUSY);
 	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/nope", 0), -ENOENT);
 	CHECK_EQ(vfs_unlinkat(NULL, "/tmp/vfs/d/f1", 0x1), -EINVAL);
@@ -389,19 +388,16 @@ static int renames(void)
 		 0);
 	CHECK(file_is("/tmp/vfs/r/one", "two"));
 	CHECK(file_is("/tmp/vfs/r/two", "one"));
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/one", NULL, "/tmp/vfs/r/two",
-			      0),
-		 0); /* over an existing file */
+	CHECK_EQ(
+	    vfs_renameat(NULL, "/tmp/vfs/r/one", NULL, "/tmp/vfs/r/two", 0),
+	    0); /* over an existing file */
 	CHECK(file_is("/tmp/vfs/r/two", "two"));
 	CHECK_EQ(open_err("/tmp/vfs/r/one", O_RDONLY), -ENOENT);
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/two", NULL, "/tmp/vfs/r/two",
-			      0),
-		 0);
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/nope", NULL, "/tmp/vfs/r/x",
-			      0),
+	CHECK_EQ(
+	    vfs_renameat(NULL, "/tmp/vfs/r/two", NULL, "/tmp/vfs/r/two", 0), 0);
+	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/nope", NULL, "/tmp/vfs/r/x", 0),
 		 -ENOENT);
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/two", NULL, "/tmp/vfs/r/x",
-			      8),
+	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/two", NULL, "/tmp/vfs/r/x", 8),
 		 -EINVAL);
 	return failures;
 }
@@ -413,9 +409,9 @@ static int renames_dirs(void)
 	CHECK_EQ(vfs_mkdirat(NULL, "/tmp/vfs/r/a", 0755), 0);
 	CHECK_EQ(vfs_mkdirat(NULL, "/tmp/vfs/r/a/b", 0755), 0);
 	CHECK_EQ(vfs_mkdirat(NULL, "/tmp/vfs/r/c", 0755), 0);
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/a", NULL, "/tmp/vfs/r/a/b/z",
-			      0),
-		 -EINVAL); /* into itself */
+	CHECK_EQ(
+	    vfs_renameat(NULL, "/tmp/vfs/r/a", NULL, "/tmp/vfs/r/a/b/z", 0),
+	    -EINVAL); /* into itself */
 	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/a", NULL, "/tmp/vfs/r/a", 0),
 		 0);
 	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/c", NULL, "/tmp/vfs/r/a", 0),
@@ -424,16 +420,15 @@ static int renames_dirs(void)
 		 -EISDIR);
 	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/c", NULL, "/tmp/vfs/r/two", 0),
 		 -ENOTDIR);
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/two/", NULL, "/tmp/vfs/r/t2",
-			      0),
-		 -ENOTDIR);
+	CHECK_EQ(
+	    vfs_renameat(NULL, "/tmp/vfs/r/two/", NULL, "/tmp/vfs/r/t2", 0),
+	    -ENOTDIR);
 	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/.", NULL, "/tmp/vfs/r/t2", 0),
 		 -EBUSY);
 	/* Moving b from a to c moves a link count with its "..". */
 	CHECK_EQ(stat_of("/tmp/vfs/r/a", 0).nlink, 3);
-	CHECK_EQ(vfs_renameat(NULL, "/tmp/vfs/r/a/b", NULL, "/tmp/vfs/r/c/b",
-			      0),
-		 0);
+	CHECK_EQ(
+	    vfs_renameat(NULL, "/tmp/vfs/r/a/b", NULL, "/tmp/vfs/r/c/b", 0), 0);
 	CHECK_EQ(stat_of("/tmp/vfs/r/a", 0).nlink, 2);
 	CHECK_EQ(stat_of("/tmp/vfs/r/c", 0).nlink, 3);
 	CHECK_EQ(stat_of("/tmp/vfs/r/c/b/..", 0).ino,
@@ -481,8 +476,7 @@ static int symlinks(void)
 	CHECK_EQ(vfs_symlinkat("", NULL, "/tmp/vfs/s0"), -ENOENT);
 	CHECK_EQ(vfs_readlinkat(NULL, "/tmp/vfs/s", buf, sizeof(buf)), 1);
 	CHECK_EQ(buf[0], 'a');
-	CHECK_EQ(vfs_readlinkat(NULL, "/tmp/vfs/a", buf, sizeof(buf)),
-		 -EINVAL);
+	CHECK_EQ(vfs_readlinkat(NULL, "/tmp/vfs/a", buf, sizeof(buf)), -EINVAL);
 	CHECK_EQ(vfs_readlinkat(NULL, "/tmp/vfs/s", buf, 0), -EINVAL);
 	CHECK_EQ(stat_of("/tmp/vfs/s", 0).mode, S_IFREG | 0644);
 	CHECK_EQ(stat_of("/tmp/vfs/s", AT_SYMLINK_NOFOLLOW).mode,
@@ -760,7 +754,7 @@ static int dev_random_tty(void)
 	if ((f = open_f("/dev/console", O_RDWR, 0))) {
 		CHECK_EQ(vfs_ioctl_arg_size(TCGETS), sizeof(t));
 		CHECK_EQ(vfs_ioctl(f, TCGETS, &t), 0);
-		CHECK(t.lflag & 2); /* ICANON */
+		CHECK(t.lflag & 2);   /* ICANON */
 		CHECK_EQ(t.cc[0], 3); /* VINTR is ^C */
 		CHECK_EQ(vfs_ioctl(f, TIOCGWINSZ, ws), 0);
 		CHECK_EQ(ws[0], 24);
