@@ -109,7 +109,6 @@ struct lookup {
 	size_t len;	   /* 0: the path names `dir` itself ("/") */
 	bool slash;	   /* slashes follow the last component */
 	bool missing;	   /* walk_last: only the last component is missing */
-	bool followed;	   /* walk_last followed a final symlink */
 	struct inode *ip;  /* walk_last: what the path names */
 	unsigned links;	   /* symlinks followed so far */
 };

@@ -155,7 +155,6 @@ int walk_last(struct lookup *l, bool follow)
 		if (err)
 			return err;
 		l->slash |= slash;
-		l->followed = true;
 	}
 	if (l->slash && l->ip->type != S_IFDIR)
 		return -ENOTDIR;

@@ -16,6 +16,7 @@
 #include "kernel/sched/sched.h"
 #include "linux/elf.h"
 #include "linux/process.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 
 #define STACK_SIZE (8ull << 20)
@@ -250,6 +251,10 @@ static void app_main(void *arg)
 
 	free(s);
 	t->app_tid = process.pid = t->tid;
+	if (signal_thread_init(t, 0) || process_add_thread(t)) {
+		kprintf("osprey: out of memory starting the application\n");
+		linux_exit_group(EXIT_NO_MEMORY);
+	}
 	arch_enter_app(entry, sp);
 }
 
@@ -317,6 +322,54 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 	}
 }
 
+#define MAX_APP_THREADS 4096
+static struct thread *app_threads[MAX_APP_THREADS]; /* atomic slots */
+
+int process_add_thread(struct thread *t)
+{
+	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
+		struct thread *none = NULL;
+
+		if (__atomic_compare_exchange_n(&app_threads[i], &none, t, false,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+void process_remove_thread(struct thread *t)
+{
+	for (unsigned i = 0; i < MAX_APP_THREADS; i++)
+		if (__atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t)
+			__atomic_store_n(&app_threads[i], NULL, __ATOMIC_RELEASE);
+}
+
+struct thread *process_find_thread(int tid)
+{
+	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
+		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t && t->app_tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+struct thread *process_main_thread(void)
+{
+	return process_find_thread(process.pid);
+}
+
+void process_wake_all(void)
+{
+	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
+		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t)
+			thread_wake(t);
+	}
+}
+
 void process_thread_exit(int status)
 {
 	struct thread *t = current_thread();
@@ -328,5 +381,7 @@ void process_thread_exit(int status)
 		futex_wake(t->clear_child_tid, 1, 0xffffffffu);
 	if (__atomic_sub_fetch(&process.live_threads, 1, __ATOMIC_SEQ_CST) == 0)
 		linux_exit_group(status);
+	process_remove_thread(t);
+	signal_thread_exit(t);
 	thread_exit();
 }

@@ -1,21 +1,16 @@
 /*
  * Faults in and for the application. A page fault is first offered to
  * demand paging; a fault inside a user-copy routine becomes -EFAULT for
- * the system call; a fault in application code is a signal. Signal
- * handlers are not delivered yet, so for now every such signal takes its
- * default action: a one-line report and the exit status 128 + signal, as
- * a shell shows for a process killed by it.
+ * the system call; a fault in application code is a signal to the
+ * faulting thread (linux/signal.c), which kills with a one-line report and
+ * status 128 + signal when it is not handled.
  */
 #include "arch/x86_64/arch.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 
-#define SIGILL 4
-#define SIGTRAP 5
-#define SIGBUS 7
-#define SIGFPE 8
-#define SIGSEGV 11
 
 uint64_t arch_usercopy_fixup(uint64_t rip);
 
@@ -39,49 +34,50 @@ static bool page_fault(struct irq_frame *f, uint64_t addr)
 	return false;
 }
 
-static int signal_of(uint64_t vector, const char **name)
+/* Linux's signal, si_code and si_addr for an exception in the program. */
+static int signal_of(const struct irq_frame *f, int *code, uint64_t *addr)
 {
-	switch (vector) {
+	*addr = f->rip;
+	switch (f->vector) {
 	case 0:
-		*name = "SIGFPE (integer divide error)";
+		*code = 1; /* FPE_INTDIV */
 		return SIGFPE;
 	case 16:
 	case 19:
-		*name = "SIGFPE (floating-point exception)";
+		*code = 0;
 		return SIGFPE;
 	case 1:
 	case 3:
-		*name = "SIGTRAP";
+		*code = 0x80; /* SI_KERNEL */
+		*addr = 0;
 		return SIGTRAP;
 	case 6:
-		*name = "SIGILL (invalid opcode)";
+		*code = 2; /* ILL_ILLOPN */
 		return SIGILL;
 	case 17:
-		*name = "SIGBUS (alignment check)";
+		*code = 1; /* BUS_ADRALN */
 		return SIGBUS;
 	case 14:
-		*name = "SIGSEGV (page fault)";
+		*code = f->error & 1 ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
+		*addr = read_cr2();
 		return SIGSEGV;
 	default:
-		*name = "SIGSEGV (general protection)";
+		*code = 0x80;
+		*addr = 0;
 		return SIGSEGV;
 	}
 }
 
 static bool app_exception(struct irq_frame *f)
 {
-	const char *name;
-	int sig;
+	int code, sig;
+	uint64_t addr;
 
 	if (!in_app(f))
 		return false; /* the kernel's own: fatal, with a backtrace */
-	sig = signal_of(f->vector, &name);
-	kprintf("osprey: %s killed by %s at rip %lx", current_thread()->name,
-		name, f->rip);
-	if (f->vector == 14)
-		kprintf(", address %lx", read_cr2());
-	kprintf("\n");
-	linux_exit_group(128 + sig);
+	sig = signal_of(f, &code, &addr);
+	signal_fault(f, sig, code, addr);
+	return true;
 }
 
 static int fault_init(void)

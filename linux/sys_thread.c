@@ -15,6 +15,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
 #include "linux/process.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 
 #define FUTEX_WAIT 0
@@ -71,7 +72,7 @@ static bool is_woken(struct futex_waiter *w)
 	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
 }
 
-/* Sleeps until woken or the monotonic deadline (0: none) passes. */
+/* Sleeps until woken, a signal, or the monotonic deadline (0: none). */
 static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
 {
 	for (;;) {
@@ -79,6 +80,10 @@ static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
 		if (is_woken(w)) {
 			sched_cancel_wait();
 			return true;
+		}
+		if (signal_pending()) {
+			sched_cancel_wait();
+			return false;
 		}
 		if (deadline && clock_monotonic_ns() >= deadline) {
 			sched_cancel_wait();
@@ -119,8 +124,9 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	bool queued = unlink_waiter(b, &w);
 	mutex_unlock(&b->lock);
 	if (queued)
-		return -ETIMEDOUT;
-	sleep_woken(&w, 0); /* a waker took us: its wakeup is coming */
+		return signal_pending() ? -EINTR : -ETIMEDOUT;
+	while (!is_woken(&w)) /* a waker took us: its wakeup is coming */
+		thread_yield();
 	return 0;
 }
 
@@ -368,6 +374,7 @@ struct clone_start {
 	struct syscall_frame frame;
 	uint64_t child_tid, fs_base;
 	bool set_child_tid;
+	uint64_t blocked; /* the parent's signal mask, inherited */
 };
 
 void arch_return_to_app(struct syscall_frame *f, long rax)
@@ -381,6 +388,11 @@ static void clone_child(void *arg)
 
 	t->app_tid = t->tid;
 	t->fs_base = cs->fs_base;
+	/* A child that cannot get its state dies at once. */
+	if (signal_thread_init(t, cs->blocked) || process_add_thread(t)) {
+		free(cs);
+		process_thread_exit(0);
+	}
 	wrmsr(0xc0000100, t->fs_base);
 	if (cs->set_child_tid)
 		copy_to_user(cs->child_tid, &t->app_tid, sizeof(int));
@@ -421,6 +433,7 @@ long sys_clone(long flags, long newsp, long parent_tid, long child_tid,
 		return -ENOMEM;
 	}
 	fpu_save(t->fpu_state); /* the child inherits our vector state */
+	cs->blocked = signal_blocked_mask();
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)child_tid;
 	int tid = t->tid;

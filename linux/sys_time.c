@@ -1,6 +1,8 @@
 /* Clocks and sleeping. The vDSO (a later step) will answer the hot
  * clock_gettime/gettimeofday/time calls without entering here. */
 #include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 
 #define CLOCK_REALTIME 0
@@ -139,14 +141,134 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem, long e,
 		return -EINVAL; /* Linux: EINVAL for the thread clock */
 	if (flags & TIMER_ABSTIME)
 		ns = ns > now ? ns - now : 0;
-	/* Signals cannot interrupt a sleep yet, so *rem is never written. */
-	if (ns)
-		thread_sleep_ns(ns);
-	(void)rem;
-	return 0;
+	uint64_t deadline = clock_monotonic_ns() + ns;
+	for (;;) {
+		sched_prepare_wait();
+		uint64_t t = clock_monotonic_ns();
+		if (t >= deadline) {
+			sched_cancel_wait();
+			return 0;
+		}
+		if (signal_pending()) {
+			sched_cancel_wait();
+			/* Linux writes the time left for relative sleeps only. */
+			struct timespec_user left = to_ts(deadline - t);
+			if (rem && !(flags & TIMER_ABSTIME) &&
+			    copy_to_user(rem, &left, sizeof(left)))
+				return -EFAULT;
+			return -EINTR;
+		}
+		sched_wait_until(deadline);
+	}
 }
 
 long sys_nanosleep(long req, long rem, long c, long d, long e, long f)
 {
 	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem, 0, 0);
+}
+
+/* ---- interval timers: ITIMER_REAL sends SIGALRM to the process ---- */
+#define ITIMER_REAL 0
+struct itimerval_user {
+	int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+/* Under itimer_lock, except that the callback reads them at interrupt
+ * time (it only re-arms with the interval it finds). */
+static struct timer itimer;
+static uint64_t itimer_deadline, itimer_interval; /* ns; 0: disarmed */
+static struct mutex itimer_lock = MUTEX_INIT;
+
+static void itimer_fire(struct timer *t)
+{
+	struct ksiginfo info = {.signo = SIGALRM, .code = 0x80}; /* SI_KERNEL */
+
+	signal_send_process(SIGALRM, &info);
+	if (itimer_interval) {
+		itimer_deadline += itimer_interval;
+		timer_arm(t, itimer_deadline);
+	} else {
+		itimer_deadline = 0;
+	}
+}
+
+static void itimer_read(struct itimerval_user *v)
+{
+	uint64_t now = clock_monotonic_ns();
+	uint64_t left = itimer_deadline > now ? itimer_deadline - now
+			: itimer_deadline ? 1000 : 0;
+
+	v->interval_sec = (int64_t)(itimer_interval / NSEC);
+	v->interval_usec = (int64_t)(itimer_interval % NSEC / 1000);
+	v->value_sec = (int64_t)(left / NSEC);
+	v->value_usec = (int64_t)(left % NSEC / 1000);
+}
+
+long sys_getitimer(long which, long uval, long c, long d, long e, long f)
+{
+	struct itimerval_user v;
+
+	if (which != ITIMER_REAL) {
+		linux_missing("getitimer ITIMER_VIRTUAL/ITIMER_PROF");
+		return -EINVAL;
+	}
+	mutex_lock(&itimer_lock);
+	itimer_read(&v);
+	mutex_unlock(&itimer_lock);
+	return copy_to_user(uval, &v, sizeof(v));
+}
+
+long sys_setitimer(long which, long unew, long uold, long d, long e, long f)
+{
+	struct itimerval_user v = {0}, old;
+
+	if (which != ITIMER_REAL) {
+		linux_missing("setitimer ITIMER_VIRTUAL/ITIMER_PROF");
+		return -EINVAL;
+	}
+	if (unew && copy_from_user(&v, unew, sizeof(v)))
+		return -EFAULT;
+	if (v.value_usec < 0 || v.value_usec >= 1000000 ||
+	    v.interval_usec < 0 || v.interval_usec >= 1000000 ||
+	    v.value_sec < 0 || v.interval_sec < 0)
+		return -EINVAL;
+	mutex_lock(&itimer_lock);
+	itimer_read(&old);
+	uint64_t irq = irq_save(); /* against itimer_fire */
+	timer_cancel(&itimer);
+	itimer_interval = (uint64_t)v.interval_sec * NSEC +
+			  (uint64_t)v.interval_usec * 1000;
+	uint64_t value = (uint64_t)v.value_sec * NSEC + (uint64_t)v.value_usec * 1000;
+	itimer_deadline = value ? clock_monotonic_ns() + value : 0;
+	if (value) {
+		timer_init(&itimer, itimer_fire);
+		timer_arm(&itimer, itimer_deadline);
+	}
+	irq_restore(irq);
+	mutex_unlock(&itimer_lock);
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_alarm(long seconds, long b, long c, long d, long e, long f)
+{
+	struct itimerval_user v = {0, 0, seconds, 0};
+	struct itimerval_user old;
+
+	mutex_lock(&itimer_lock);
+	itimer_read(&old);
+	mutex_unlock(&itimer_lock);
+	/* A kernel pointer in a user slot is not allowed: go through the
+	 * common code with a local copy instead. */
+	uint64_t irq = irq_save();
+	timer_cancel(&itimer);
+	itimer_interval = 0;
+	itimer_deadline = seconds ? clock_monotonic_ns() + (uint64_t)v.value_sec * NSEC : 0;
+	if (seconds) {
+		timer_init(&itimer, itimer_fire);
+		timer_arm(&itimer, itimer_deadline);
+	}
+	irq_restore(irq);
+	return old.value_sec + (old.value_usec >= 500000 || (!old.value_sec && old.value_usec));
 }

@@ -6,6 +6,7 @@
 #include "arch/x86_64/arch.h"
 #include "drivers/drivers.h"
 #include "kernel/mm/mm.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 #include "linux/syscall_names.h"
 
@@ -29,8 +30,11 @@ long syscall_dispatch(struct syscall_frame *f)
 {
 	uint64_t nr = f->nr;
 
-	if (nr < NR_SYSCALLS && table[nr])
-		return table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	if (nr < NR_SYSCALLS && table[nr]) {
+		long ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+
+		return signal_syscall_return(f, ret);
+	}
 	char what[48];
 	const char *name = syscall_name(nr);
 	if (name)
@@ -38,7 +42,7 @@ long syscall_dispatch(struct syscall_frame *f)
 	else
 		snprintf(what, sizeof(what), "system call %lu", nr);
 	linux_missing(what);
-	return -ENOSYS;
+	return signal_syscall_return(f, -ENOSYS);
 }
 
 /* ---- reporting what is missing, once each ---- */

@@ -207,6 +207,9 @@ page_fault_fn arch_set_page_fault_handler(page_fault_fn fn);
  * the application's faults end here (returns only if it handled them). */
 typedef bool (*exception_fn)(struct irq_frame *f);
 void arch_set_exception_handler(exception_fn fn);
+/* Runs before an interrupt returns to code that ran with interrupts on
+ * (asynchronous signals are delivered there). */
+void arch_set_irq_return_hook(void (*fn)(struct irq_frame *f));
 void arch_dump_frame(const struct irq_frame *f);
 void arch_backtrace(uint64_t rbp, uint64_t rip);
 

@@ -114,3 +114,35 @@ arch_enter_app:
 	pushq $0x202			/* IF, and bit 1 which is always set */
 	popfq
 	jmp *%rcx
+
+/*
+ * void arch_return_full(const uint64_t *sc) -- noreturn
+ * Returns to the application with every register from a Linux struct
+ * sigcontext (r8..r15 rdi rsi rbp rbx rdx rax rcx rsp rip eflags: the
+ * order below), for rt_sigreturn: unlike the system-call return path it
+ * restores %rax, %rcx and %r11 too. iretq does the stack switch, so
+ * nothing touches the application's stack.
+ */
+	.globl arch_return_full
+arch_return_full:
+	pushq $0x10			/* ss */
+	pushq 120(%rdi)			/* rsp */
+	pushq 136(%rdi)			/* rflags */
+	pushq $0x08			/* cs */
+	pushq 128(%rdi)			/* rip */
+	movq 0(%rdi), %r8
+	movq 8(%rdi), %r9
+	movq 16(%rdi), %r10
+	movq 24(%rdi), %r11
+	movq 32(%rdi), %r12
+	movq 40(%rdi), %r13
+	movq 48(%rdi), %r14
+	movq 56(%rdi), %r15
+	movq 72(%rdi), %rsi
+	movq 80(%rdi), %rbp
+	movq 88(%rdi), %rbx
+	movq 96(%rdi), %rdx
+	movq 104(%rdi), %rax
+	movq 112(%rdi), %rcx
+	movq 64(%rdi), %rdi
+	iretq

@@ -12,6 +12,13 @@ static irq_handler_fn handlers[256];
 static page_fault_fn page_fault_hook;
 static exception_fn exception_hook;
 
+static void (*irq_return_hook)(struct irq_frame *f);
+
+void arch_set_irq_return_hook(void (*fn)(struct irq_frame *f))
+{
+	irq_return_hook = fn;
+}
+
 void arch_set_exception_handler(exception_fn fn)
 {
 	exception_hook = fn;
@@ -123,6 +130,9 @@ void irq_dispatch(struct irq_frame *f)
 	else if (v != VEC_SPURIOUS)
 		kprintf("osprey: interrupt on unused vector %lu\n", v);
 	/* Preempt only code that ran with interrupts on. */
-	if ((f->rflags & 0x200) && current_thread())
+	if ((f->rflags & 0x200) && current_thread()) {
 		sched_preempt_point();
+		if (irq_return_hook)
+			irq_return_hook(f);
+	}
 }

@@ -887,6 +887,8 @@ static int cpio_unpack(void)
 	CHECK_EQ(fs_unpack_initrd("garbage, not cpio!!!", 20), -EINVAL);
 	CHECK_EQ(fs_unpack_initrd(b.p, b.len / 2 & ~3ul), -EINVAL);
 	CHECK_EQ(fs_unpack_initrd(b.p, 0), 0);
+	/* The archive's "." gave / its owner (5:6); give it back. */
+	CHECK_EQ(vfs_chownat(NULL, "/", 0, 0, 0), 0);
 	return failures;
 }
 

@@ -70,6 +70,7 @@ struct thread {
 	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list;
 	int app_tid;		  /* the Linux thread id the application sees */
+	struct sigstate *sig;	  /* signal state (linux/signal.c) */
 	struct timer sleep_timer;
 };
 

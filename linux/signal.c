@@ -1,0 +1,686 @@
+/*
+ * Signals, with Linux's semantics and frame layout.
+ *
+ * Actions are process-wide (under sig_lock). Each application thread has a
+ * blocked mask and a set of pending thread-directed signals; signals sent
+ * to the process wait in proc_pending until some thread that does not
+ * block them reaches a delivery point. Pending sets are atomic bitmasks so
+ * that interrupt context (a timer's SIGALRM) can raise a signal; the
+ * siginfo of a pending signal is written before its bit is set.
+ *
+ * Delivery points: the return from a system call, a synchronous fault in
+ * application code, and the return from an interrupt to application code.
+ * Delivery pushes a struct rt_sigframe (return address = sa_restorer,
+ * ucontext with the interrupted registers and signal mask, siginfo, then
+ * the XSAVE image) below the red zone or on the alternate stack and enters
+ * the handler; rt_sigreturn reads it back and returns with every register
+ * restored. Only standard-signal semantics: a second instance of a pending
+ * signal is merged, real-time signals included (not queued yet).
+ */
+#include "arch/x86_64/arch.h"
+#include "kernel/mm/mm.h"
+#include "kernel/sched/sched.h"
+#include "linux/process.h"
+#include "linux/signal.h"
+#include "linux/sys.h"
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_SIGINFO 4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+#define SA_RESTORER 0x04000000
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define RED_ZONE 128
+
+static inline uint64_t bit(int sig)
+{
+	return 1ull << (sig - 1);
+}
+#define UNBLOCKABLE (bit(SIGKILL) | bit(SIGSTOP))
+
+struct k_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct sigcontext_k {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved[8];
+};
+
+struct ucontext_k {
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct sigcontext_k mc;
+	uint64_t sigmask;
+};
+
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct ucontext_k uc;
+	struct ksiginfo info;
+};
+
+struct sigstate {
+	uint64_t blocked;
+	uint64_t pending; /* atomic */
+	struct ksiginfo info[NSIG + 1];
+	uint64_t alt_sp, alt_size;
+	bool alt_disabled;
+	bool restore_mask; /* sigsuspend: put saved_mask back after delivery */
+	uint64_t saved_mask;
+};
+
+static struct k_sigaction actions[NSIG + 1];
+static struct mutex sig_lock = MUTEX_INIT;
+static uint64_t proc_pending; /* atomic */
+static struct ksiginfo proc_info[NSIG + 1];
+
+static const char *const names[NSIG + 1] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL",
+	[5] = "SIGTRAP", [6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE",
+	[9] = "SIGKILL", [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [16] = "SIGSTKFLT",
+	[17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN", [22] = "SIGTTOU", [23] = "SIGURG", [24] = "SIGXCPU",
+	[25] = "SIGXFSZ", [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH",
+	[29] = "SIGIO", [30] = "SIGPWR", [31] = "SIGSYS",
+};
+
+int signal_thread_init(struct thread *t, uint64_t blocked)
+{
+	t->sig = calloc(1, sizeof(*t->sig));
+	if (!t->sig)
+		return -ENOMEM;
+	t->sig->blocked = blocked;
+	t->sig->alt_disabled = true;
+	return 0;
+}
+
+uint64_t signal_blocked_mask(void)
+{
+	struct sigstate *s = current_thread()->sig;
+
+	return s ? s->blocked : 0;
+}
+
+void signal_thread_exit(struct thread *t)
+{
+	free(t->sig);
+	t->sig = NULL;
+}
+
+static bool default_ignores(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
+	       sig == SIGCONT || sig == SIGSTOP || sig == SIGTSTP ||
+	       sig == 21 || sig == 22;
+}
+
+static bool ignored(int sig)
+{
+	uint64_t h = actions[sig].handler;
+
+	return h == SIG_IGN || (h == SIG_DFL && default_ignores(sig));
+}
+
+/* ---- sending ---- */
+static void wake_target(struct thread *t)
+{
+	if (t)
+		thread_wake(t);
+}
+
+/* Interrupt-safe: only atomics and thread_wake. */
+void signal_send_process(int sig, const struct ksiginfo *info)
+{
+	if (sig < 1 || sig > NSIG || ignored(sig))
+		return;
+	if (!(__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE) & bit(sig)))
+		proc_info[sig] = *info;
+	__atomic_fetch_or(&proc_pending, bit(sig), __ATOMIC_RELEASE);
+	wake_target(process_main_thread());
+	process_wake_all();
+}
+
+void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
+{
+	struct sigstate *s = t->sig;
+
+	if (!s || sig < 1 || sig > NSIG || ignored(sig))
+		return;
+	if (!(__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) & bit(sig)))
+		s->info[sig] = *info;
+	__atomic_fetch_or(&s->pending, bit(sig), __ATOMIC_RELEASE);
+	wake_target(t);
+}
+
+static uint64_t deliverable(const struct thread *t)
+{
+	const struct sigstate *s = t->sig;
+
+	if (!s)
+		return 0;
+	return (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
+		__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE)) &
+	       ~s->blocked;
+}
+
+bool signal_pending(void)
+{
+	struct thread *t = current_thread();
+
+	return (t->flags & THREAD_APP) && deliverable(t);
+}
+
+/* Takes the lowest deliverable signal off the pending sets. */
+static int dequeue(struct thread *t, uint64_t set, struct ksiginfo *info)
+{
+	struct sigstate *s = t->sig;
+
+	for (int sig = 1; sig <= NSIG; sig++) {
+		if (!(set & bit(sig)))
+			continue;
+		if (__atomic_fetch_and(&s->pending, ~bit(sig), __ATOMIC_ACQ_REL) &
+		    bit(sig)) {
+			*info = s->info[sig];
+			return sig;
+		}
+		if (__atomic_fetch_and(&proc_pending, ~bit(sig), __ATOMIC_ACQ_REL) &
+		    bit(sig)) {
+			*info = proc_info[sig];
+			return sig;
+		}
+	}
+	return 0;
+}
+
+/* ---- the default action ---- */
+static __attribute__((noreturn)) void terminate(int sig, const struct ksiginfo *info)
+{
+	kprintf("osprey: %s killed by %s", current_thread()->name,
+		names[sig] ? names[sig] : "a real-time signal");
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
+		kprintf(" at address %lx", info->addr);
+	kprintf("\n");
+	linux_exit_group(128 + sig);
+}
+
+/* ---- frames ---- */
+static bool on_altstack(const struct sigstate *s, uint64_t sp)
+{
+	return !s->alt_disabled && sp > s->alt_sp && sp <= s->alt_sp + s->alt_size;
+}
+
+/*
+ * Builds the frame for `sig` below the interrupted registers `sc` and
+ * points sc at the handler. Returns 0, or -EFAULT if the stack is bad.
+ */
+static int push_frame(struct sigcontext_k *sc, int sig,
+		      const struct ksiginfo *info, const struct k_sigaction *act,
+		      uint64_t old_mask)
+{
+	struct sigstate *s = current_thread()->sig;
+	uint64_t sp = sc->rsp - RED_ZONE;
+	size_t fpsize = fpu_state_size();
+
+	if ((act->flags & SA_ONSTACK) && !s->alt_disabled &&
+	    !on_altstack(s, sc->rsp))
+		sp = s->alt_sp + s->alt_size;
+	uint64_t fp = ALIGN_DOWN(sp - fpsize, 64);
+	uint64_t frame = ALIGN_DOWN(fp - sizeof(struct rt_sigframe), 16) - 8;
+	if (as_populate(frame, sp - frame))
+		return -EFAULT;
+	memset((void *)fp, 0, fpsize);
+	fpu_save((void *)fp);
+
+	struct rt_sigframe f = {0};
+	f.pretcode = act->restorer;
+	f.uc.ss_sp = s->alt_sp;
+	f.uc.ss_size = s->alt_size;
+	f.uc.ss_flags = s->alt_disabled ? SS_DISABLE
+					: on_altstack(s, sc->rsp) ? SS_ONSTACK : 0;
+	f.uc.mc = *sc;
+	f.uc.mc.fpstate = fp;
+	f.uc.mc.oldmask = old_mask;
+	f.uc.sigmask = old_mask;
+	f.info = *info;
+	f.info.signo = sig;
+	if (copy_to_user(frame, &f, sizeof(f)))
+		return -EFAULT;
+
+	sc->rsp = frame;
+	sc->rip = act->handler;
+	sc->rdi = (uint64_t)sig;
+	sc->rsi = frame + offsetof(struct rt_sigframe, info);
+	sc->rdx = frame + offsetof(struct rt_sigframe, uc);
+	sc->rax = 0;
+	sc->eflags &= ~(0x400ull | 0x100ull); /* DF, TF */
+	return 0;
+}
+
+/*
+ * Delivers one pending signal (or the given synchronous one) onto the
+ * registers `sc`. Returns true if sc now enters a handler.
+ */
+static bool deliver(struct sigcontext_k *sc, int sig, struct ksiginfo *info)
+{
+	struct thread *t = current_thread();
+	struct sigstate *s = t->sig;
+
+	mutex_lock(&sig_lock);
+	struct k_sigaction act = actions[sig];
+	if (act.handler == SIG_DFL || act.handler == SIG_IGN) {
+		mutex_unlock(&sig_lock);
+		if (act.handler == SIG_IGN || default_ignores(sig))
+			return false;
+		terminate(sig, info);
+	}
+	if (act.flags & SA_RESETHAND)
+		actions[sig].handler = SIG_DFL;
+	mutex_unlock(&sig_lock);
+
+	uint64_t old_mask = s->restore_mask ? s->saved_mask : s->blocked;
+	s->restore_mask = false;
+	if (push_frame(sc, sig, info, &act, old_mask)) {
+		terminate(SIGSEGV, info); /* Linux: a bad stack is fatal */
+	}
+	s->blocked |= act.mask | (act.flags & SA_NODEFER ? 0 : bit(sig));
+	s->blocked &= ~UNBLOCKABLE;
+	return true;
+}
+
+static int next_signal(struct ksiginfo *info)
+{
+	struct thread *t = current_thread();
+	uint64_t set = deliverable(t);
+
+	return set ? dequeue(t, set, info) : 0;
+}
+
+/* ---- delivery points ---- */
+static void from_syscall(const struct syscall_frame *f, long ret,
+			 struct sigcontext_k *sc)
+{
+	*sc = (struct sigcontext_k){
+		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->rflags,
+		.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+		.rdi = f->rdi, .rsi = f->rsi, .rbp = f->rbp, .rbx = f->rbx,
+		.rdx = f->rdx, .rax = (uint64_t)ret, .rcx = f->rip,
+		.rsp = f->rsp, .rip = f->rip, .eflags = f->rflags,
+		.cs = 0x08, .ss = 0x10,
+	};
+}
+
+long signal_syscall_return(struct syscall_frame *f, long ret)
+{
+	struct ksiginfo info;
+	struct sigcontext_k sc;
+	int sig;
+
+	if (!(current_thread()->flags & THREAD_APP))
+		return ret;
+	while ((sig = next_signal(&info))) {
+		if (ret == -ERESTARTSYS) {
+			bool restart = actions[sig].flags & SA_RESTART;
+
+			from_syscall(f, restart ? (long)f->nr : -EINTR, &sc);
+			if (restart)
+				sc.rip -= 2; /* back onto the syscall instruction */
+		} else {
+			from_syscall(f, ret, &sc);
+		}
+		if (!deliver(&sc, sig, &info))
+			continue;
+		f->rip = sc.rip;
+		f->rsp = sc.rsp;
+		f->rdi = sc.rdi;
+		f->rsi = sc.rsi;
+		f->rdx = sc.rdx;
+		f->rflags = sc.eflags;
+		return 0;
+	}
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
+
+static void from_irq(const struct irq_frame *f, struct sigcontext_k *sc)
+{
+	*sc = (struct sigcontext_k){
+		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
+		.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+		.rdi = f->rdi, .rsi = f->rsi, .rbp = f->rbp, .rbx = f->rbx,
+		.rdx = f->rdx, .rax = f->rax, .rcx = f->rcx, .rsp = f->rsp,
+		.rip = f->rip, .eflags = f->rflags, .cs = 0x08, .ss = 0x10,
+		.err = f->error, .trapno = f->vector,
+	};
+}
+
+static void to_irq(const struct sigcontext_k *sc, struct irq_frame *f)
+{
+	f->rip = sc->rip;
+	f->rsp = sc->rsp;
+	f->rdi = sc->rdi;
+	f->rsi = sc->rsi;
+	f->rdx = sc->rdx;
+	f->rax = sc->rax;
+	f->rflags = sc->eflags;
+}
+
+/* A fault in application code: the signal goes to this thread now. */
+void signal_fault(struct irq_frame *f, int sig, int code, uint64_t addr)
+{
+	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr};
+	struct sigcontext_k sc;
+	struct sigstate *s = current_thread()->sig;
+
+	from_irq(f, &sc);
+	sc.cr2 = addr;
+	/* Blocked or ignored synchronous signals kill, as on Linux. */
+	if (!s || (s->blocked & bit(sig)) || actions[sig].handler == SIG_IGN)
+		terminate(sig, &info);
+	/* The handler may run with interrupts on; leave the fault frame. */
+	irq_enable();
+	if (deliver(&sc, sig, &info))
+		to_irq(&sc, f);
+	irq_disable();
+}
+
+static void irq_return(struct irq_frame *f)
+{
+	struct ksiginfo info;
+	struct sigcontext_k sc;
+	int sig;
+
+	if (f->rip >= USER_TOP || !(current_thread()->flags & THREAD_APP) ||
+	    !deliverable(current_thread()))
+		return;
+	irq_enable();
+	while ((sig = next_signal(&info))) {
+		from_irq(f, &sc);
+		if (deliver(&sc, sig, &info)) {
+			to_irq(&sc, f);
+			break;
+		}
+	}
+	irq_disable();
+}
+
+/* ---- system calls ---- */
+void arch_return_full(const struct sigcontext_k *sc) __attribute__((noreturn));
+
+long sys_rt_sigreturn(long a, long b, long c, long d, long e, long g)
+{
+	struct thread *t = current_thread();
+	struct syscall_frame *f =
+		(struct syscall_frame *)(t->kstack_top - sizeof(*f));
+	struct ucontext_k uc;
+	static uint8_t fpbuf[MAX_CPUS][4096] __attribute__((aligned(64)));
+
+	/* The handler's ret popped pretcode: rsp points at the ucontext. */
+	if (copy_from_user(&uc, f->rsp, sizeof(uc)))
+		terminate(SIGSEGV, &(struct ksiginfo){.addr = f->rsp});
+	t->sig->blocked = uc.sigmask & ~UNBLOCKABLE;
+	size_t fpsize = fpu_state_size();
+	if (uc.mc.fpstate && fpsize <= sizeof(fpbuf[0])) {
+		irq_disable(); /* the per-CPU buffer */
+		uint8_t *buf = fpbuf[cpu_id()];
+		if (copy_from_user(buf, uc.mc.fpstate, fpsize) == 0) {
+			/* Keep XRSTOR from faulting on a doctored header. */
+			uint64_t *hdr = (uint64_t *)(buf + 512);
+			hdr[0] &= cpu_features.xcr0;
+			hdr[1] = 0;
+			fpu_restore(buf);
+		}
+		irq_enable();
+	}
+	uc.mc.eflags = (uc.mc.eflags & 0xcd5) | 0x202; /* status flags, IF */
+	if (uc.mc.rip >= USER_TOP || uc.mc.rsp >= USER_TOP)
+		terminate(SIGSEGV, &(struct ksiginfo){.addr = uc.mc.rip});
+	irq_disable();
+	arch_return_full(&uc.mc);
+}
+
+long sys_rt_sigaction(long sig, long uact, long uold, long size, long e,
+		      long f)
+{
+	struct k_sigaction act, old;
+
+	if (size != 8 || sig < 1 || sig > NSIG)
+		return -EINVAL;
+	if (uact && copy_from_user(&act, uact, sizeof(act)))
+		return -EFAULT;
+	if (uact && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (uact && act.handler > SIG_IGN && !(act.flags & SA_RESTORER)) {
+		linux_missing("rt_sigaction without SA_RESTORER");
+		return -EINVAL;
+	}
+	mutex_lock(&sig_lock);
+	old = actions[sig];
+	if (uact) {
+		act.mask &= ~UNBLOCKABLE;
+		actions[sig] = act;
+		/* Ignoring a signal discards it if pending (POSIX). */
+		if (ignored(sig))
+			__atomic_fetch_and(&proc_pending, ~bit(sig), __ATOMIC_RELAXED);
+	}
+	mutex_unlock(&sig_lock);
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigprocmask(long how, long uset, long uold, long size, long e,
+			long f)
+{
+	struct sigstate *s = current_thread()->sig;
+	uint64_t set, old = s->blocked;
+
+	if (size != 8)
+		return -EINVAL;
+	if (uset) {
+		if (copy_from_user(&set, uset, sizeof(set)))
+			return -EFAULT;
+		if (how == 0)
+			s->blocked |= set;
+		else if (how == 1)
+			s->blocked &= ~set;
+		else if (how == 2)
+			s->blocked = set;
+		else
+			return -EINVAL;
+		s->blocked &= ~UNBLOCKABLE;
+	}
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigpending(long uset, long size, long c, long d, long e, long f)
+{
+	struct sigstate *s = current_thread()->sig;
+	uint64_t set = (s->pending | proc_pending) & s->blocked;
+
+	if (size != 8)
+		return -EINVAL;
+	return copy_to_user(uset, &set, sizeof(set));
+}
+
+/* Sleeps until a signal is deliverable or the deadline (0: none) passes. */
+static bool sleep_for_signal(uint64_t deadline)
+{
+	for (;;) {
+		sched_prepare_wait();
+		if (signal_pending()) {
+			sched_cancel_wait();
+			return true;
+		}
+		if (deadline && clock_monotonic_ns() >= deadline) {
+			sched_cancel_wait();
+			return false;
+		}
+		if (deadline)
+			sched_wait_until(deadline);
+		else
+			sched_wait();
+	}
+}
+
+long sys_rt_sigsuspend(long umask, long size, long c, long d, long e, long f)
+{
+	struct sigstate *s = current_thread()->sig;
+	uint64_t mask;
+
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	s->saved_mask = s->blocked;
+	s->restore_mask = true;
+	s->blocked = mask & ~UNBLOCKABLE;
+	sleep_for_signal(0);
+	/* Delivery on the way out restores the mask via the frame. */
+	return -EINTR;
+}
+
+long sys_pause(long a, long b, long c, long d, long e, long f)
+{
+	sleep_for_signal(0);
+	return -EINTR;
+}
+
+long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size, long e,
+			 long f)
+{
+	struct sigstate *s = current_thread()->sig;
+	uint64_t set, deadline = 0;
+	struct ksiginfo info;
+	int64_t ts[2];
+
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	if (uts) {
+		if (copy_from_user(ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -EINVAL;
+		deadline = clock_monotonic_ns() + (uint64_t)ts[0] * 1000000000ull +
+			   (uint64_t)ts[1];
+	}
+	set &= ~UNBLOCKABLE;
+	/* Wait with the awaited signals unblocked, but take them here. */
+	uint64_t blocked = s->blocked;
+	for (;;) {
+		int sig = dequeue(current_thread(), set, &info);
+
+		if (sig) {
+			s->blocked = blocked;
+			info.signo = sig;
+			if (uinfo && copy_to_user(uinfo, &info, sizeof(info)))
+				return -EFAULT;
+			return sig;
+		}
+		if (deadline && clock_monotonic_ns() >= deadline)
+			break;
+		s->blocked = blocked & ~set;
+		bool got = sleep_for_signal(deadline);
+		s->blocked = blocked;
+		if (got && !((s->pending | proc_pending) & set))
+			return -EINTR; /* another, unblocked signal came */
+		if (!got)
+			break;
+	}
+	return -EAGAIN;
+}
+
+long sys_sigaltstack(long uss, long uold, long c, long d, long e, long f)
+{
+	struct sigstate *s = current_thread()->sig;
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss, old = {s->alt_sp, 0, 0, s->alt_size};
+	uint64_t sp = ((struct syscall_frame *)(current_thread()->kstack_top -
+						 sizeof(struct syscall_frame)))->rsp;
+
+	old.flags = s->alt_disabled ? SS_DISABLE : on_altstack(s, sp) ? SS_ONSTACK : 0;
+	if (uss) {
+		if (copy_from_user(&ss, uss, sizeof(ss)))
+			return -EFAULT;
+		if (on_altstack(s, sp))
+			return -EPERM;
+		if (ss.flags & ~(SS_DISABLE | SS_ONSTACK))
+			return -EINVAL;
+		if (ss.flags & SS_DISABLE) {
+			s->alt_disabled = true;
+			s->alt_sp = s->alt_size = 0;
+		} else {
+			if (ss.size < MINSIGSTKSZ)
+				return -ENOMEM;
+			s->alt_disabled = false;
+			s->alt_sp = ss.sp;
+			s->alt_size = ss.size;
+		}
+	}
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_kill(long pid, long sig, long c, long d, long e, long f)
+{
+	struct ksiginfo info = {.signo = (int)sig, .code = SI_USER,
+				.addr = (uint64_t)process.pid};
+
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (pid != process.pid && pid != 0 && pid != -1)
+		return -ESRCH;
+	if (sig)
+		signal_send_process((int)sig, &info);
+	return 0;
+}
+
+long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
+{
+	struct ksiginfo info = {.signo = (int)sig, .code = SI_TKILL,
+				.addr = (uint64_t)process.pid};
+
+	if (sig < 0 || sig > NSIG || tid <= 0 || (tgid != -1 && tgid <= 0))
+		return -EINVAL;
+	if (tgid != -1 && tgid != process.pid)
+		return -ESRCH;
+	struct thread *t = process_find_thread((int)tid);
+	if (!t)
+		return -ESRCH;
+	if (sig)
+		signal_send_thread(t, (int)sig, &info);
+	return 0;
+}
+
+long sys_tkill(long tid, long sig, long c, long d, long e, long f)
+{
+	return sys_tgkill(-1, tid, sig, 0, 0, 0);
+}
+
+static int signal_init(void)
+{
+	arch_set_irq_return_hook(irq_return);
+	return 0;
+}
+INIT_STEP(54, signal_init);

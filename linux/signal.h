@@ -1,0 +1,52 @@
+/* Private to linux/: signals (linux/signal.c). */
+#ifndef LINUX_SIGNAL_H
+#define LINUX_SIGNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/arch.h"
+#include "linux/linux.h"
+
+#define NSIG 64
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGSEGV 11
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGURG 23
+#define SIGWINCH 28
+/* A sleeping system call saw a signal; restarted under SA_RESTART. */
+#define ERESTARTSYS 512
+
+/* Linux's siginfo_t, as far as we fill it: 128 bytes. */
+struct ksiginfo {
+	int32_t signo, errno_, code, pad;
+	uint64_t addr; /* si_addr, or si_pid (low) and si_uid (high) */
+	uint64_t rest[12];
+};
+
+struct thread;
+int signal_thread_init(struct thread *t, uint64_t blocked);
+uint64_t signal_blocked_mask(void); /* the calling thread's */
+void signal_thread_exit(struct thread *t);
+/* Interrupt-safe. */
+void signal_send_process(int sig, const struct ksiginfo *info);
+void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info);
+/* Whether the calling application thread has a deliverable signal:
+ * sleeping system calls stop with -EINTR (or -ERESTARTSYS). */
+bool signal_pending(void);
+/* On the way out of every system call. */
+long signal_syscall_return(struct syscall_frame *f, long ret);
+/* A synchronous fault in application code. */
+void signal_fault(struct irq_frame *f, int sig, int code, uint64_t addr);
+
+#endif
