@@ -426,25 +426,21 @@ long sys_rt_sigreturn(long a, long b, long c, long d, long e, long g)
 	struct syscall_frame *f =
 		(struct syscall_frame *)(t->kstack_top - sizeof(*f));
 	struct ucontext_k uc;
-	static uint8_t fpbuf[MAX_CPUS][4096] __attribute__((aligned(64)));
 
 	/* The handler's ret popped pretcode: rsp points at the ucontext. */
 	if (copy_from_user(&uc, f->rsp, sizeof(uc)))
 		terminate(SIGSEGV, &(struct ksiginfo){.addr = f->rsp});
 	t->sig->blocked = uc.sigmask & ~UNBLOCKABLE;
 	size_t fpsize = fpu_state_size();
-	if (uc.mc.fpstate && fpsize <= sizeof(fpbuf[0])) {
-		irq_disable(); /* the per-CPU buffer */
-		uint8_t *buf = fpbuf[cpu_id()];
-		if (copy_from_user(buf, uc.mc.fpstate, fpsize) == 0) {
-			/* Keep XRSTOR from faulting on a doctored header. */
-			uint64_t *hdr = (uint64_t *)(buf + 512);
-			hdr[0] &= cpu_features.xcr0;
-			hdr[1] = 0;
-			fpu_restore(buf);
-		}
-		irq_enable();
+	uint8_t *buf = uc.mc.fpstate ? aligned_alloc(64, fpsize) : NULL;
+	if (buf && copy_from_user(buf, uc.mc.fpstate, fpsize) == 0) {
+		/* Keep XRSTOR from faulting on a doctored header. */
+		uint64_t *hdr = (uint64_t *)(buf + 512);
+		hdr[0] &= cpu_features.xcr0;
+		hdr[1] = 0;
+		fpu_restore(buf);
 	}
+	free(buf);
 	uc.mc.eflags = (uc.mc.eflags & 0xcd5) | 0x202; /* status flags, IF */
 	if (uc.mc.rip >= USER_TOP || uc.mc.rsp >= USER_TOP)
 		terminate(SIGSEGV, &(struct ksiginfo){.addr = uc.mc.rip});

@@ -11,6 +11,11 @@ int mm_init(void)
 
 	if (!err)
 		err = vm_init();
+	if (err == -ENOMEM) {
+		kprintf("osprey: not enough memory for the kernel's page tables; "
+			"give the VM more (QEMU -m)\n");
+		kernel_exit(EXIT_NO_MEMORY);
+	}
 	if (!err)
 		err = pmm_init_buddy();
 	return err;
