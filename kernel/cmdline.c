@@ -2,7 +2,7 @@
  * The kernel command line: words split like a POSIX shell would (without
  * expansions), then the kernel's options, then the application's argv.
  *
- *   [--bootchart] [--verbose] [--quiet] [--test=NAME[,NAME...]]... [--env=KEY=VALUE]...
+ *   [--bootchart] [--verbose] [--quiet] [--strace] [--test=NAME[,NAME...]]... [--env=KEY=VALUE]...
  *   [--] [PROGRAM ARGS...]
  *
  * Quoting, as in sh(1) "2.2 Quoting":
@@ -30,7 +30,7 @@ cmdline_fail(struct boot_options *opt, const char *fmt, ...)
 {
 	va_list ap;
 
-	opt->bootchart = opt->verbose = opt->quiet = false;
+	opt->bootchart = opt->verbose = opt->quiet = opt->strace = false;
 	opt->ntests = opt->nenv = opt->argc = 0;
 	va_start(ap, fmt);
 	vsnprintf(opt->error, sizeof(opt->error), fmt, ap);
@@ -186,6 +186,8 @@ static int parse_option(char *word, struct boot_options *opt)
 		r = flag_match(word, "--verbose", &opt->verbose, opt);
 	if (!r)
 		r = flag_match(word, "--quiet", &opt->quiet, opt);
+	if (!r)
+		r = flag_match(word, "--strace", &opt->strace, opt);
 	if (r)
 		return r < 0 ? r : 0;
 	if (!strcmp(word, "--test"))

@@ -68,6 +68,7 @@ struct boot_options {
 	bool bootchart;
 	bool verbose;
 	bool quiet; /* no banner: the console is the application's */
+	bool strace; /* print every system call of the application */
 	unsigned ntests;
 	const char *tests[CMDLINE_MAX_TESTS];
 	unsigned nenv;

@@ -109,7 +109,8 @@ static int cmdline_init(void)
 	if (cmdline_parse(boot_info.cmdline, cmdline_words,
 			  sizeof(cmdline_words), &boot_options)) {
 		kprintf("osprey: bad command line: %s\n", boot_options.error);
-		kprintf("usage: [--bootchart] [--verbose] [--test=NAME,...] "
+		kprintf("usage: [--bootchart] [--verbose] [--quiet] [--strace] "
+			"[--test=NAME,...] "
 			"[--env=KEY=VALUE]... [--] [PROGRAM ARGS...]\n");
 		kernel_exit(EXIT_BAD_CMDLINE);
 	}

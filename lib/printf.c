@@ -80,6 +80,17 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
+		int prec = -1;
+		if (*fmt == '.') {
+			fmt++;
+			prec = 0;
+			if (*fmt == '*') {
+				prec = va_arg(ap, int);
+				fmt++;
+			}
+			while (*fmt >= '0' && *fmt <= '9')
+				prec = prec * 10 + (*fmt++ - '0');
+		}
 		while (*fmt == 'l' || *fmt == 'z')
 			lng++, fmt++;
 		switch (*fmt) {
@@ -91,6 +102,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				tmp[n++] = '-';
 			u = s < 0 ? -(uint64_t)s : (uint64_t)s;
 			n += format_u64(tmp + n, u, 10, false);
+			put_padded(&o, tmp, n, width, left, pad);
+			break;
+		case 'o':
+			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
+			n = format_u64(tmp, u, 8, false);
 			put_padded(&o, tmp, n, width, left, pad);
 			break;
 		case 'u':
@@ -112,7 +128,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (!str)
 				str = "(null)";
-			put_padded(&o, str, strlen(str), width, left, ' ');
+			size_t len = prec >= 0 ? strnlen(str, (size_t)prec)
+					       : strlen(str);
+			put_padded(&o, str, len, width, left, ' ');
 			break;
 		}
 		case 'c':

@@ -58,8 +58,9 @@ static int signal_of(const struct irq_frame *f, int *code, uint64_t *addr)
 		*code = 1; /* BUS_ADRALN */
 		return SIGBUS;
 	case 14:
-		*code = f->error & 1 ? 2 : 1; /* SEGV_ACCERR : SEGV_MAPERR */
 		*addr = read_cr2();
+		/* Linux: ACCERR when a mapping is there but forbids it. */
+		*code = as_accessible(*addr, 1, PROT_NONE) ? 2 : 1;
 		return SIGSEGV;
 	default:
 		*code = 0x80;
@@ -76,6 +77,8 @@ static bool app_exception(struct irq_frame *f)
 	if (!in_app(f))
 		return false; /* the kernel's own: fatal, with a backtrace */
 	sig = signal_of(f, &code, &addr);
+	if (f->vector == 14)
+		f->error |= 4; /* the U/S bit Linux reports for user faults */
 	signal_fault(f, sig, code, addr);
 	return true;
 }

@@ -643,9 +643,11 @@ long sys_kill(long pid, long sig, long c, long d, long e, long f)
 	struct ksiginfo info = {.signo = (int)sig, .code = SI_USER,
 				.addr = (uint64_t)process.pid};
 
+	int p = (int)pid;
+
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (pid != process.pid && pid != 0 && pid != -1)
+	if (p != process.pid && p != 0 && p != -1)
 		return -ESRCH;
 	if (sig)
 		signal_send_process((int)sig, &info);
@@ -657,11 +659,13 @@ long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
 	struct ksiginfo info = {.signo = (int)sig, .code = SI_TKILL,
 				.addr = (uint64_t)process.pid};
 
-	if (sig < 0 || sig > NSIG || tid <= 0 || (tgid != -1 && tgid <= 0))
+	int tg = (int)tgid, id = (int)tid;
+
+	if (sig < 0 || sig > NSIG || id <= 0 || (tg != -1 && tg <= 0))
 		return -EINVAL;
-	if (tgid != -1 && tgid != process.pid)
+	if (tg != -1 && tg != process.pid)
 		return -ESRCH;
-	struct thread *t = process_find_thread((int)tid);
+	struct thread *t = process_find_thread(id);
 	if (!t)
 		return -ESRCH;
 	if (sig)

@@ -13,6 +13,15 @@
 #define IOV_MAX 1024
 #define BOUNCE 4096 /* bytes copied through the kernel per step */
 
+/* "Why doesn't my program run": files it looked for and did not find. */
+static void note_missing_file(const char *path)
+{
+	char what[48];
+
+	snprintf(what, sizeof(what), "file %s", path);
+	linux_missing(what);
+}
+
 static long path_in(char *buf, long upath)
 {
 	long n = strncpy_from_user(buf, upath, PATH_MAX);
@@ -170,6 +179,8 @@ long sys_openat(long dirfd, long upath, long flags, long mode, long e, long f)
 		r = dir_of(dirfd, &dir);
 	if (!r)
 		r = vfs_openat(dir, path, (int)flags, (uint32_t)mode, &file);
+	if (r == -ENOENT)
+		note_missing_file(path);
 	if (!r) {
 		r = fd_install(file, 0, flags & O_CLOEXEC); /* takes our ref */
 		if (r < 0)
@@ -264,6 +275,8 @@ long sys_newfstatat(long dirfd, long upath, long ubuf, long flags, long e,
 		r = dir ? vfs_fstat(dir, &k) : vfs_statat(NULL, ".", &k, 0);
 	} else if (!r) {
 		r = vfs_statat(dir, path, &k, (int)flags);
+		if (r == -ENOENT)
+			note_missing_file(path);
 	}
 	if (!r)
 		r = stat_out(ubuf, &k);

@@ -138,6 +138,9 @@ long sys_madvise(long addr, long len, long advice, long d, long e, long f)
 {
 	if ((addr & (PAGE_SIZE - 1)) || len < 0)
 		return -EINVAL;
+	if (len && !as_accessible(addr, ALIGN_UP((uint64_t)len, PAGE_SIZE),
+				  PROT_NONE))
+		return -ENOMEM;
 	switch (advice) {
 	case MADV_DONTNEED:
 	case MADV_FREE:
@@ -190,4 +193,86 @@ long sys_brk(long addr, long b, long c, long d, long e, long f)
 out:
 	mutex_unlock(&process.brk_lock);
 	return (long)ret;
+}
+
+/* Everything mapped is resident: pages are never swapped out. */
+long sys_mincore(long addr, long len, long uvec, long d, long e, long f)
+{
+	uint64_t pages = ALIGN_UP((uint64_t)len, PAGE_SIZE) / PAGE_SIZE;
+	uint8_t chunk[256];
+
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len < 0 || !as_accessible(addr, pages * PAGE_SIZE, PROT_NONE))
+		return -ENOMEM;
+	for (uint64_t done = 0; done < pages;) {
+		uint64_t n = MIN(pages - done, sizeof(chunk));
+
+		for (uint64_t i = 0; i < n; i++)
+			chunk[i] = vm_translate(kernel_pml4,
+						addr + (done + i) * PAGE_SIZE,
+						NULL, NULL);
+		if (copy_to_user(uvec + done, chunk, n))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* File mappings are private copies (sys_mmap), so there is nothing to
+ * write back; the range must still be mapped. */
+long sys_msync(long addr, long len, long flags, long d, long e, long f)
+{
+	if ((addr & (PAGE_SIZE - 1)) || (flags & ~7) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (len && !as_accessible(addr, ALIGN_UP((uint64_t)len, PAGE_SIZE),
+				  PROT_NONE))
+		return -ENOMEM;
+	return 0;
+}
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+/* mremap: shrink in place, grow in place when the pages after are free,
+ * else (MREMAP_MAYMOVE) move: map anew, copy, unmap the old range. */
+long sys_mremap(long old, long old_len, long new_len, long flags, long naddr,
+		long f)
+{
+	uint64_t o = (uint64_t)old;
+	uint64_t ol = ALIGN_UP((uint64_t)old_len, PAGE_SIZE);
+	uint64_t nl = ALIGN_UP((uint64_t)new_len, PAGE_SIZE);
+
+	if ((o & (PAGE_SIZE - 1)) || new_len <= 0 ||
+	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+		return -EINVAL;
+	if (flags & MREMAP_FIXED) {
+		linux_missing("mremap MREMAP_FIXED");
+		return -EINVAL;
+	}
+	if (!ol || !as_accessible(o, ol, PROT_NONE))
+		return -EFAULT;
+	if (nl <= ol) {
+		if (nl < ol)
+			as_unmap(o + nl, ol - nl);
+		return (long)o;
+	}
+	uint64_t tail = o + ol;
+	if (as_map(&tail, nl - ol, PROT_READ | PROT_WRITE, VMA_NOREPLACE) == 0)
+		return (long)o; /* grew in place */
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t to = 0;
+	int err = as_map(&to, nl, PROT_READ | PROT_WRITE, 0);
+	if (err)
+		return err;
+	memcpy((void *)to, (const void *)o, ol);
+	as_unmap(o, ol);
+	return (long)to;
 }

@@ -155,7 +155,7 @@ long sys_prlimit64(long pid, long resource, long new_ptr, long old_ptr,
 	struct rlimit64 nl, ol;
 	int err = 0;
 
-	if (pid != 0 && pid != process.pid)
+	if ((int)pid != 0 && (int)pid != process.pid)
 		return -ESRCH;
 	if (resource < 0 || resource >= RLIMIT_NLIMITS)
 		return -EINVAL;
@@ -204,7 +204,7 @@ long sys_sched_yield(long a, long b, long c, long d, long e, long f)
 /* The CPU mask: Linux returns the size of its own mask (8 bytes here). */
 static long affinity_check(long pid, long len)
 {
-	if (pid < 0)
+	if ((int)pid < 0)
 		return -ESRCH;
 	if (len < 8 || (len & 7))
 		return -EINVAL;
@@ -297,7 +297,7 @@ long sys_setgid(long gid, long b, long c, long d, long e, long f)
 
 long sys_getpgid(long pid, long b, long c, long d, long e, long f)
 {
-	return pid == 0 || pid == process.pid ? process.pid : -ESRCH;
+	return (int)pid == 0 || (int)pid == process.pid ? process.pid : -ESRCH;
 }
 
 long sys_getpgrp(long a, long b, long c, long d, long e, long f)

@@ -10,6 +10,9 @@
 #include "linux/sys.h"
 #include "linux/syscall_names.h"
 
+void strace_enter(const struct syscall_frame *f);
+void strace_exit(long ret);
+
 #define NR_SYSCALLS 512
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
@@ -30,11 +33,17 @@ long syscall_dispatch(struct syscall_frame *f)
 {
 	uint64_t nr = f->nr;
 
+	if (unlikely(boot_options.strace))
+		strace_enter(f);
 	if (nr < NR_SYSCALLS && table[nr]) {
 		long ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 
+		if (unlikely(boot_options.strace))
+			strace_exit(ret);
 		return signal_syscall_return(f, ret);
 	}
+	if (unlikely(boot_options.strace))
+		strace_exit(-ENOSYS);
 	char what[48];
 	const char *name = syscall_name(nr);
 	if (name)
