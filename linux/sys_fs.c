@@ -88,8 +88,9 @@ static long fd_rw(long fd, long buf, long count, int64_t off, bool write)
 		return -EBADF;
 	if (count < 0)
 		r = -EINVAL;
-	else if (!user_range_ok(buf, count))
-		r = -EFAULT;
+	else if (!user_range_ok(buf, count) ||
+		 (count && !as_accessible(buf, count, write ? PROT_READ : PROT_WRITE)))
+		r = -EFAULT; /* before any I/O: the file position stays */
 	else
 		r = rw(f, buf, (size_t)count, off, write);
 	file_put(f);
@@ -532,6 +533,83 @@ long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off)
 			break;
 		done += (uint64_t)n;
 	}
+	file_put(file);
+	return r;
+}
+
+/* ---- statx ---- */
+#define STATX_BASIC_STATS 0x7ff
+#define STATX__RESERVED 0x80000000u
+struct statx_ts {
+	int64_t sec;
+	uint32_t nsec, pad;
+};
+struct statx_user {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct statx_ts atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+
+static struct statx_ts sx_ts(struct timespec_k t)
+{
+	return (struct statx_ts){t.sec, (uint32_t)t.nsec, 0};
+}
+
+long sys_statx(long dirfd, long upath, long flags, long mask, long ubuf,
+	       long f)
+{
+	struct at_path p;
+	struct kstat k;
+	long r;
+
+	if ((uint32_t)mask & STATX__RESERVED)
+		return -EINVAL;
+	if (!user_range_ok(ubuf, sizeof(struct statx_user)))
+		return -EFAULT;
+	r = at_get(dirfd, upath, &p);
+	if (r)
+		return r;
+	if (!p.path[0] && (flags & AT_EMPTY_PATH))
+		r = p.dir ? vfs_fstat(p.dir, &k) : vfs_statat(NULL, ".", &k, 0);
+	else
+		r = vfs_statat(p.dir, p.path, &k, (int)flags & AT_SYMLINK_NOFOLLOW);
+	at_put(&p);
+	if (r)
+		return r;
+	struct statx_user s = {
+		.mask = STATX_BASIC_STATS, .blksize = (uint32_t)k.blksize,
+		.nlink = (uint32_t)k.nlink, .uid = k.uid, .gid = k.gid,
+		.mode = (uint16_t)k.mode, .ino = k.ino, .size = (uint64_t)k.size,
+		.blocks = (uint64_t)k.blocks, .atime = sx_ts(k.atime),
+		.ctime = sx_ts(k.ctime), .mtime = sx_ts(k.mtime),
+		.rdev_major = (uint32_t)(k.rdev >> 8) & 0xfff,
+		.rdev_minor = (uint32_t)(k.rdev & 0xff),
+		.dev_major = (uint32_t)(k.dev >> 8) & 0xfff,
+		.dev_minor = (uint32_t)(k.dev & 0xff),
+	};
+	return copy_to_user(ubuf, &s, sizeof(s));
+}
+
+/* Linux: EACCES for a mapping the file's open mode does not allow. */
+long mmap_file_check(int fd, long prot, long flags)
+{
+	struct file *file = fd_get(fd);
+
+	if (!file)
+		return -EBADF;
+	int mode = vfs_getfl(file) & O_ACCMODE;
+	long r = 0;
+	if (mode == O_WRONLY)
+		r = -EACCES;
+	else if ((flags & 0x0f) != 0x02 && (prot & 2) && mode != O_RDWR)
+		r = -EACCES; /* shared and writable needs O_RDWR */
+	else if (vfs_file_size(file) < 0)
+		r = -ENODEV;
 	file_put(file);
 	return r;
 }

@@ -30,12 +30,8 @@
 
 struct process process = {.brk_lock = MUTEX_INIT};
 
-/* Weak until the file layer provides it: file mappings need the VFS. */
-__attribute__((weak)) long mmap_file(uint64_t addr, uint64_t len, int fd,
-				     uint64_t off)
-{
-	return -ENODEV;
-}
+long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off);
+long mmap_file_check(int fd, long prot, long flags);
 
 static uint32_t vma_flags(long flags)
 {
@@ -70,6 +66,12 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 	}
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (a & (PAGE_SIZE - 1)))
 		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		long r = mmap_file_check((int)fd, prot, flags);
+
+		if (r)
+			return r;
+	}
 	if (!(flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE) {
 		/* A shared file mapping would need the page cache. */
 		linux_missing("mmap MAP_SHARED of a file");

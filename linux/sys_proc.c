@@ -50,10 +50,58 @@ long sys_getegid(long a, long b, long c, long d, long e, long f)
 	return 0;
 }
 
+#define WAIT_KNOWN (1 | 2 | 4 | 8 | 0x01000000 | 0x20000000 | 0x40000000 | 0x80000000u)
+
 long sys_wait4(long pid, long status, long options, long rusage, long e,
 	       long f)
 {
+	if ((uint32_t)options & ~(1u | 2u | 8u | 0x20000000u | 0x40000000u | 0x80000000u))
+		return -EINVAL;
+	return -ECHILD; /* one process: no children, ever */
+}
+
+long sys_waitid(long idtype, long id, long infop, long options, long e,
+		long f)
+{
+	if (!((uint32_t)options & (4 | 2 | 8)) || ((uint32_t)options & ~WAIT_KNOWN))
+		return -EINVAL;
 	return -ECHILD;
+}
+
+long sys_sched_get_priority_max(long policy, long b, long c, long d, long e,
+				long f)
+{
+	switch ((int)policy) {
+	case 0: case 3: case 5: return 0;  /* OTHER, BATCH, IDLE */
+	case 1: case 2: return 99;	    /* FIFO, RR */
+	default: return -EINVAL;
+	}
+}
+
+long sys_sched_get_priority_min(long policy, long b, long c, long d, long e,
+				long f)
+{
+	long max = sys_sched_get_priority_max(policy, 0, 0, 0, 0, 0);
+
+	return max > 0 ? 1 : max;
+}
+
+/* Niceness is not used by the scheduler yet; the value is kept. */
+static int nice_value;
+
+long sys_getpriority(long which, long who, long c, long d, long e, long f)
+{
+	if ((int)which < 0 || (int)which > 2)
+		return -EINVAL;
+	return 20 - nice_value; /* the kernel's biased form, as Linux */
+}
+
+long sys_setpriority(long which, long who, long prio, long d, long e, long f)
+{
+	if ((int)which < 0 || (int)which > 2)
+		return -EINVAL;
+	nice_value = MAX(-20, MIN(19, (int)prio));
+	return 0;
 }
 
 struct utsname {
@@ -89,8 +137,12 @@ long sys_arch_prctl(long code, long addr, long c, long d, long e, long f)
 		return 0;
 	case ARCH_GET_FS:
 		return copy_to_user(addr, &t->fs_base, sizeof(t->fs_base));
+	case ARCH_GET_GS: {
+		uint64_t zero = 0; /* the application never has a GS base */
+
+		return copy_to_user(addr, &zero, sizeof(zero));
+	}
 	case ARCH_SET_GS:
-	case ARCH_GET_GS:
 		/* GS is the kernel's per-CPU pointer in this design. */
 		linux_missing("arch_prctl ARCH_SET_GS/ARCH_GET_GS");
 		return -EINVAL;
@@ -281,7 +333,7 @@ long sys_getresgid(long r, long e, long s, long d, long e2, long f)
 
 long sys_getgroups(long size, long list, long c, long d, long e, long f)
 {
-	return size < 0 ? -EINVAL : 0;
+	return (int)size < 0 ? -EINVAL : 0;
 }
 
 /* Becoming root again is the only change root can make here. */
@@ -332,11 +384,17 @@ long sys_getrusage(long who, long uru, long c, long d, long e, long f)
 	struct rusage_user ru = {0};
 	uint64_t ns;
 
-	if (who != 0 && who != -1 && who != 1) /* SELF, CHILDREN, THREAD */
+	int w = (int)who;
+	struct mm_stats m;
+
+	if (w != 0 && w != -1 && w != 1) /* SELF, CHILDREN, THREAD */
 		return -EINVAL;
-	if (who == -1)
-		ns = 0;
-	else if (who == 1)
+	if (w == -1) {
+		return copy_to_user(uru, &ru, sizeof(ru)); /* no children */
+	}
+	mm_get_stats(&m);
+	ru.rest[0] = (int64_t)((m.total_pages - m.free_pages) * 4); /* maxrss, KiB */
+	if (w == 1)
 		ns = tsc_to_ns(current_thread()->runtime_tsc);
 	else
 		ns = clock_monotonic_ns() * cpu_count - sched_idle_ns();

@@ -137,6 +137,8 @@ static uint64_t find_free(uint64_t len)
 {
 	uint64_t top = mmap_base;
 
+	if (len > top - USER_MIN)
+		return 0;
 	for (unsigned i = nvmas; i-- > 0;) {
 		if (vmas[i].start >= top)
 			continue;
