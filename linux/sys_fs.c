@@ -335,7 +335,22 @@ long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
 #define F_GETFL 3
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_UNLCK 2
 #define FD_CLOEXEC 1
+
+/* F_GETLK: nobody else can hold a lock, so the answer is "unlocked". */
+static long getlk_unlocked(long uflock)
+{
+	int16_t type = F_UNLCK;
+
+	return copy_to_user(uflock, &type, sizeof(type)); /* l_type first */
+}
 
 long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
 {
@@ -364,6 +379,19 @@ long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
 		break;
 	case F_GETFL:
 		r = vfs_getfl(file);
+		break;
+	case F_GETLK:
+	case F_OFD_GETLK:
+		r = getlk_unlocked(arg);
+		break;
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		/* POSIX record locks never conflict within one process, and
+		 * there is one process. (OFD locks could conflict between two
+		 * opens of the same file; not modelled yet.) */
+		r = 0;
 		break;
 	case F_SETFL:
 		r = vfs_setfl(file, (int)arg);
@@ -612,4 +640,15 @@ long mmap_file_check(int fd, long prot, long flags)
 		r = -ENODEV;
 	file_put(file);
 	return r;
+}
+
+/* flock(2): with one process only its own descriptors could conflict. */
+long sys_flock(long fd, long op, long c, long d, long e, long f)
+{
+	struct file *file = fd_get((int)fd);
+
+	if (!file)
+		return -EBADF;
+	file_put(file);
+	return (op & ~(1 | 2 | 4 | 8)) ? -EINVAL : 0;
 }

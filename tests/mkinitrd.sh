@@ -19,6 +19,11 @@ for spec in "$@"; do
 	host=${spec%%:*}
 	guest=${spec#*:}
 	[ "$guest" = "$spec" ] && guest=$host
+	if [ -d "$host" ]; then
+		mkdir -p "$root$(dirname "$guest")"
+		cp -a "$host" "$root$guest"
+		continue
+	fi
 	add "$host" "$guest"
 	for lib in $(ldd "$host" 2>/dev/null | grep -o '/[^ ]*' || true); do
 		[ -e "$root$lib" ] || add "$lib" "$lib"

@@ -103,6 +103,10 @@ expect app-not-elf 127 'not a program Osprey can run' \
 tests/abi/run-guest.sh ${GUEST_ABI:-dirs threads} >"$LOGS/abi-guest.log" 2>&1
 count_lines abi-guest "$LOGS/abi-guest.log" $?
 
+# Real programs from Debian's packages, compared with the host's output.
+tests/apps/run.sh >"$LOGS/apps.log" 2>&1
+count_lines apps "$LOGS/apps.log" $?
+
 expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6", 0x80000, 00\) = 3' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet --strace -- /bin/hello-dyn
 

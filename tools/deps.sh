@@ -10,6 +10,11 @@ have make || need="$need make"
 have ld || need="$need binutils"
 have clang || need="$need clang"
 have cpio || need="$need cpio"
+# Real programs the tests run inside Osprey.
+have busybox || need="$need busybox-static"
+have sqlite3 || need="$need sqlite3"
+have lua5.4 || need="$need lua5.4"
+[ -x /usr/bin/python3 ] || need="$need python3"
 # libFuzzer's runtime for the fuzz targets.
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	>/dev/null 2>&1 || need="$need libclang-rt-dev"
