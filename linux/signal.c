@@ -74,6 +74,7 @@ struct rt_sigframe {
 };
 
 struct sigstate {
+	/* first, in this order: struct sigstate_head */
 	uint64_t blocked;
 	uint64_t pending; /* atomic */
 	struct ksiginfo info[NSIG + 1];
@@ -85,7 +86,7 @@ struct sigstate {
 
 static struct k_sigaction actions[NSIG + 1];
 static struct mutex sig_lock = MUTEX_INIT;
-static uint64_t proc_pending; /* atomic */
+uint64_t proc_pending; /* atomic */
 static struct ksiginfo proc_info[NSIG + 1];
 
 static const char *const names[NSIG + 1] = {

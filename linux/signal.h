@@ -6,7 +6,13 @@
 #include <stdint.h>
 
 #include "arch/x86_64/arch.h"
+#include "kernel/sched/sched.h"
 #include "linux/linux.h"
+
+static inline struct sigstate *current_thread_sig(void)
+{
+	return current_thread()->sig;
+}
 
 #define NSIG 64
 #define SIGILL 4
@@ -44,8 +50,31 @@ void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info);
 /* Whether the calling application thread has a deliverable signal:
  * sleeping system calls stop with -EINTR (or -ERESTARTSYS). */
 bool signal_pending(void);
-/* On the way out of every system call. */
+/* The first fields of a thread's signal state, for the inline check. */
+struct sigstate_head {
+	uint64_t blocked;
+	uint64_t pending; /* atomic */
+};
+extern uint64_t proc_pending; /* atomic */
+
 long signal_syscall_return(struct syscall_frame *f, long ret);
+
+/* On the way out of every system call: the common case is two loads. */
+static inline long signal_check(struct syscall_frame *f, long ret)
+{
+	const struct sigstate_head *s =
+		(const struct sigstate_head *)current_thread_sig();
+
+	if (__builtin_expect(ret != -ERESTARTSYS &&
+				     (!s || !((__atomic_load_n(&s->pending,
+							       __ATOMIC_RELAXED) |
+					       __atomic_load_n(&proc_pending,
+							       __ATOMIC_RELAXED)) &
+					      ~s->blocked)),
+			     1))
+		return ret;
+	return signal_syscall_return(f, ret);
+}
 /* A synchronous fault in application code. */
 void signal_fault(struct irq_frame *f, int sig, int code, uint64_t addr);
 

@@ -48,14 +48,16 @@ static void put_dir(struct file *dir)
 /* ---- reading and writing through a bounce buffer ---- */
 static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 {
-	char *tmp = malloc(BOUNCE);
+	char small[256];
+	char *tmp = n <= sizeof(small) ? small : malloc(BOUNCE);
 	size_t done = 0;
 	long r = 0;
 
 	if (!tmp)
 		return -ENOMEM;
 	while (done < n) {
-		size_t k = MIN((size_t)BOUNCE, n - done);
+		size_t k = MIN(tmp == small ? sizeof(small) : (size_t)BOUNCE,
+			       n - done);
 
 		if (write && copy_from_user(tmp, ubuf + done, k)) {
 			r = -EFAULT;
@@ -75,7 +77,8 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 		if ((size_t)r < k)
 			break; /* short: end of file, a pipe, the console */
 	}
-	free(tmp);
+	if (tmp != small)
+		free(tmp);
 	return done ? (long)done : r;
 }
 

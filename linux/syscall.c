@@ -29,29 +29,41 @@ static const char *syscall_name(uint64_t nr)
 	return NULL;
 }
 
-long syscall_dispatch(struct syscall_frame *f)
+static __attribute__((noinline)) long syscall_unknown(uint64_t nr)
 {
-	uint64_t nr = f->nr;
-
-	if (unlikely(boot_options.strace))
-		strace_enter(f);
-	if (nr < NR_SYSCALLS && table[nr]) {
-		long ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-
-		if (unlikely(boot_options.strace))
-			strace_exit(ret);
-		return signal_syscall_return(f, ret);
-	}
-	if (unlikely(boot_options.strace))
-		strace_exit(-ENOSYS);
 	char what[48];
 	const char *name = syscall_name(nr);
+
 	if (name)
 		snprintf(what, sizeof(what), "system call %s", name);
 	else
 		snprintf(what, sizeof(what), "system call %lu", nr);
 	linux_missing(what);
-	return signal_syscall_return(f, -ENOSYS);
+	return -ENOSYS;
+}
+
+static long call(const struct syscall_frame *f)
+{
+	uint64_t nr = f->nr;
+
+	if (likely(nr < NR_SYSCALLS && table[nr]))
+		return table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	return syscall_unknown(nr);
+}
+
+static __attribute__((noinline)) long call_traced(struct syscall_frame *f)
+{
+	strace_enter(f);
+	long ret = call(f);
+	strace_exit(ret);
+	return ret;
+}
+
+long syscall_dispatch(struct syscall_frame *f)
+{
+	long ret = unlikely(boot_options.strace) ? call_traced(f) : call(f);
+
+	return signal_check(f, ret);
 }
 
 /* ---- reporting what is missing, once each ---- */
