@@ -158,9 +158,13 @@ static void parse_fadt(const struct sdt_header *fadt)
 		if (x)
 			dsdt = x;
 	}
-	/* HW_REDUCED_ACPI: the sleep control register is an I/O port GAS. */
-	if ((flags & (1u << 20)) && fadt->length >= 256 && f[244] == 1)
+	/* HW_REDUCED_ACPI: the sleep control register, a GAS in I/O or
+	 * memory space. */
+	if ((flags & (1u << 20)) && fadt->length >= 256 &&
+	    (f[244] == 0 || f[244] == 1)) {
 		memcpy(&acpi_power.sleep_control, f + 248, 8);
+		acpi_power.sleep_control_mmio = f[244] == 0;
+	}
 	const struct sdt_header *d = sdt_at(dsdt);
 	if (d)
 		find_s5(d);

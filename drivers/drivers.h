@@ -13,6 +13,7 @@ void serial_write(const char *s, size_t n);
 struct acpi_power {
 	uint16_t pm1a_cnt, pm1b_cnt; /* 0 when absent */
 	uint64_t sleep_control;	     /* hardware-reduced ACPI; 0 when absent */
+	bool sleep_control_mmio;     /* in memory space (QEMU microvm's GED) */
 	uint16_t s5_typ_a, s5_typ_b;
 	bool have_s5;
 };

@@ -13,6 +13,7 @@
 #include "arch/x86_64/arch.h"
 #include "drivers/drivers.h"
 #include "kernel/kernel.h"
+#include "kernel/mm/mm.h"
 
 #define DEBUGCON_PORT 0xe9
 #define DEBUG_EXIT_PORT 0xf4
@@ -32,8 +33,16 @@ static void acpi_s5(void)
 		return;
 	if (p->sleep_control) {
 		/* Hardware-reduced ACPI: SLP_TYPx in bits 2..4, SLP_EN bit 5. */
-		outb((uint16_t)p->sleep_control,
-		     (uint8_t)(((p->s5_typ_a & 7) << 2) | (1 << 5)));
+		uint8_t v = (uint8_t)(((p->s5_typ_a & 7) << 2) | (1 << 5));
+
+		if (!p->sleep_control_mmio) {
+			outb((uint16_t)p->sleep_control, v);
+		} else {
+			volatile uint8_t *r = mm_map_mmio(p->sleep_control, 1);
+
+			if (r)
+				*r = v;
+		}
 		return;
 	}
 	if (p->pm1a_cnt)

@@ -69,6 +69,19 @@ done
 expect boot-16m 0 'osprey-ready' --mem 16 $KERNEL --bootchart
 expect boot-above-4g 0 'osprey-ready' --machine q35 --mem 4608 $KERNEL --bootchart
 
+# ---- power-off without isa-debug-exit: ACPI S5 must end the VM ----
+for m in microvm q35 pc; do
+	timeout 60 qemu-system-x86_64 -M $m -accel tcg -cpu max -m 128 -nographic \
+		-nodefaults -no-reboot -serial stdio -kernel $KERNEL \
+		-append "--bootchart" </dev/null >"$LOGS/acpi-$m.log" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && grep -aq osprey-ready "$LOGS/acpi-$m.log"; then
+		pass "acpi-poweroff-$m"
+	else
+		fail "acpi-poweroff-$m" "QEMU status $rc (124: it hung)"
+	fi
+done
+
 # ---- bad input: a clear message and a non-zero status, never a hang ----
 expect bad-option 2 "unknown option '--frobnicate'" $KERNEL --frobnicate
 expect bad-quote 2 'unterminated' $KERNEL --test=all '"oops'
