@@ -1,7 +1,6 @@
-# `make bench`: boot-time benchmark, Osprey against the Linux guest on the
-# same QEMU and accelerator (bench/boot.sh; DESIGN.md section 8). Knobs pass
-# through the environment: RUNS=20, ICOUNT=1, LINUX=0, ACCEL=auto|kvm|tcg.
-# The table is also appended to build/bench/results.txt.
+# make bench: boot time (bench/boot.sh) and system-call costs
+# (bench/syscall.sh), each against the Linux guest on the same QEMU.
 .PHONY: bench
 bench: $(BUILD)/osprey.elf
 	bench/boot.sh $(BUILD)/osprey.elf
+	bench/syscall.sh
