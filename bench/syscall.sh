@@ -31,7 +31,8 @@ if [ "$LINUX" = 1 ]; then
 fi
 
 fig() { # FILE NAME -> instructions per op
-	grep -a "UBENCH $2 " "$1" 2>/dev/null | awk '{print $3}' | head -1
+	grep -a "UBENCH $2 " "$1" 2>/dev/null |
+		awk -v n="$2" '{ for (i = 1; i < NF; i++) if ($i == n) { print $(i + 1); exit } }'
 }
 printf '%-44s %10s %10s %12s\n' "system calls, icount (guest instructions/op)" osprey linux linux/osprey
 for b in syscall_getppid read_1byte_devzero ctxsw_condvar_samecpu ctxsw_futex_samecpu; do
