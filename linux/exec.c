@@ -18,6 +18,7 @@
 #include "linux/process.h"
 #include "linux/signal.h"
 #include "linux/sys.h"
+#include "linux/vdso/vdso.h"
 
 #define STACK_SIZE (8ull << 20)
 #define STACK_TOP_MAX 0x7ffffffde000ull
@@ -204,10 +205,12 @@ static int build_stack(uint64_t top, const struct image *prog,
 	uint8_t random16[16];
 	const struct elf_info *in = &prog->info;
 	uint64_t r0 = linux_random_u64(), r1 = linux_random_u64();
+	uint64_t vdso_base = vdso_map(); /* 0: none, and no AT_SYSINFO_EHDR */
 
 	memcpy(random16, &r0, 8);
 	memcpy(random16 + 8, &r1, 8);
 	struct auxv_pair aux[] = {
+		{AT_SYSINFO_EHDR, vdso_base},
 		{AT_MINSIGSTKSZ, 2048},
 		{AT_HWCAP, hwcap()},
 		{AT_PAGESZ, PAGE_SIZE},
@@ -228,7 +231,7 @@ static int build_stack(uint64_t top, const struct image *prog,
 	struct stack_spec spec = {
 		.argc = argc, .argv = argv, .envc = envc, .envp = envp,
 		.execfn = argv[0], .platform = "x86_64", .random16 = random16,
-		.auxv = aux, .nauxv = ARRAY_SIZE(aux),
+		.auxv = aux + !vdso_base, .nauxv = ARRAY_SIZE(aux) - !vdso_base,
 	};
 	uint64_t area = top - ARGS_AREA;
 	int err = as_populate(area, ARGS_AREA);

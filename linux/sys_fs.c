@@ -655,3 +655,31 @@ long sys_flock(long fd, long op, long c, long d, long e, long f)
 	file_put(file);
 	return (op & ~(1 | 2 | 4 | 8)) ? -EINVAL : 0;
 }
+
+/*
+ * MAP_SHARED of a file: the mapping uses the file's own pages, so writes
+ * through it are the file's contents at once and msync has nothing to do.
+ * The file stays pinned and referenced for the life of the program (the
+ * VMAs do not track their file yet), so its pages cannot go away under
+ * the mapping.
+ */
+long mmap_file_shared(uint64_t addr, uint64_t len, int fd, uint64_t off)
+{
+	struct file *file = fd_get(fd);
+	long r;
+
+	if (!file)
+		return -EBADF;
+	r = vfs_file_pin(file);
+	for (uint64_t i = 0; !r && i < ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE; i++) {
+		void *page = vfs_file_page(file, off / PAGE_SIZE + i);
+
+		r = page ? as_share_page(addr + i * PAGE_SIZE, virt_to_phys(page))
+			 : -ENOMEM;
+	}
+	if (r) {
+		vfs_file_unpin(file);
+		file_put(file);
+	}
+	return r; /* on success the pin and the reference stay */
+}

@@ -32,6 +32,7 @@ struct process process = {.brk_lock = MUTEX_INIT};
 
 long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off);
 long mmap_file_check(int fd, long prot, long flags);
+long mmap_file_shared(uint64_t addr, uint64_t len, int fd, uint64_t off);
 
 static uint32_t vma_flags(long flags)
 {
@@ -72,10 +73,6 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		if (r)
 			return r;
 	}
-	if (!(flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE) {
-		/* A shared file mapping would need the page cache. */
-		linux_missing("mmap MAP_SHARED of a file");
-	}
 	/* Without MAP_FIXED the address is only a hint; we place freely. */
 	bool writable_for_fill = !(flags & MAP_ANONYMOUS);
 	err = as_map(&a, (uint64_t)len,
@@ -85,7 +82,10 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 	if (err)
 		return err;
 	if (!(flags & MAP_ANONYMOUS)) {
-		long r = mmap_file(a, (uint64_t)len, (int)fd, (uint64_t)off);
+		long r = type == MAP_PRIVATE
+				 ? mmap_file(a, (uint64_t)len, (int)fd, (uint64_t)off)
+				 : mmap_file_shared(a, (uint64_t)len, (int)fd,
+						    (uint64_t)off);
 
 		if (r == 0)
 			r = as_protect(a, ALIGN_UP((uint64_t)len, PAGE_SIZE),

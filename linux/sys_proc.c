@@ -4,6 +4,7 @@
  * friends are absent by design; wait4 has no children to wait for.
  */
 #include "arch/x86_64/arch.h"
+#include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "linux/process.h"
@@ -217,9 +218,13 @@ long sys_prlimit64(long pid, long resource, long new_ptr, long old_ptr,
 		return -EINVAL;
 	mutex_lock(&rlimit_lock);
 	ol = rlimits[resource];
-	if (new_ptr)
+	if (new_ptr && resource == RLIMIT_NOFILE)
+		err = fd_set_limit(nl.cur);
+	if (new_ptr && !err)
 		rlimits[resource] = nl;
 	mutex_unlock(&rlimit_lock);
+	if (err)
+		return err;
 	if (old_ptr)
 		err = copy_to_user(old_ptr, &ol, sizeof(ol));
 	return err;

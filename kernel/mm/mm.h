@@ -122,6 +122,9 @@ int mm_init(void);
 int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags);
 int as_unmap(uint64_t addr, uint64_t len);
 int as_protect(uint64_t addr, uint64_t len, uint32_t prot);
+/* Maps a page the caller owns (a file's page, for MAP_SHARED) at va in
+ * an existing VMA; unmapping leaves it alone. */
+int as_share_page(uint64_t va, uint64_t phys);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */
 int as_discard(uint64_t addr, uint64_t len);
 /* Backs every page of the range now (for the loader and file mappings). */

@@ -55,6 +55,9 @@ static uint64_t frame_of(uint64_t va)
 	return pte ? *pte & PTE_ADDR_MASK : 0;
 }
 
+/* A software bit: the page belongs to someone else (a file). */
+#define PTE_BORROWED (1ull << 9)
+
 /* Frees the pages held in [start, end). */
 static void release_pages(uint64_t start, uint64_t end)
 {
@@ -64,9 +67,11 @@ static void release_pages(uint64_t start, uint64_t end)
 		if (!pte || !*pte)
 			continue;
 		uint64_t pa = *pte & PTE_ADDR_MASK;
+		bool borrowed = *pte & PTE_BORROWED;
 		*pte = 0;
 		invlpg(va);
-		pmm_free(pa, 0);
+		if (!borrowed)
+			pmm_free(pa, 0);
 	}
 }
 
@@ -77,7 +82,7 @@ static void set_access(uint64_t va, uint32_t prot)
 
 	if (!pte || !*pte)
 		return;
-	*pte = (*pte & PTE_ADDR_MASK) | pte_flags(prot) |
+	*pte = (*pte & (PTE_ADDR_MASK | PTE_BORROWED)) | pte_flags(prot) |
 	       (prot == PROT_NONE ? 0 : PTE_P);
 	invlpg(va);
 }
@@ -201,6 +206,25 @@ int as_unmap(uint64_t addr, uint64_t len)
 	err = carve(addr, addr + len);
 	if (!err)
 		release_pages(addr, addr + len);
+	mutex_unlock(&as_lock);
+	return err;
+}
+
+static const struct vma *find(uint64_t addr);
+
+int as_share_page(uint64_t va, uint64_t phys)
+{
+	int err;
+
+	mutex_lock(&as_lock);
+	const struct vma *v = find(va);
+	if (!v) {
+		err = -EFAULT;
+	} else {
+		release_pages(va, va + PAGE_SIZE);
+		err = vm_map(kernel_pml4, va, phys, PAGE_SIZE,
+			     pte_flags(v->prot) | PTE_BORROWED);
+	}
 	mutex_unlock(&as_lock);
 	return err;
 }

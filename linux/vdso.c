@@ -1,0 +1,182 @@
+/*
+ * The kernel's side of the vDSO (linux/vdso/vdso.h): at boot, fill the
+ * kernel's copy of the data page from the clock; at exec, map a data page
+ * and a copy of the embedded image into the application's mmap area (whose
+ * base the loader has randomised) and publish the data into the page.
+ *
+ * The data page gets its values through the seqlock writer below even
+ * though nobody can read it yet, so that a later writer (a clock
+ * adjustment) has the protocol to follow. Such a writer must also keep
+ * the page from being freed under it: the application may munmap it.
+ *
+ * The parameters are derived, not shared: tsc.c keeps its factor private,
+ * and clock.c its boot epoch. vdso_init checks that they reproduce the
+ * kernel's clocks; when they do not, the vDSO sends every clock call to
+ * the kernel (VDSO_MODE_SYSCALL) instead of answering differently.
+ */
+#include "linux/vdso/vdso.h"
+#include "arch/x86_64/arch.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/mm.h"
+#include "kernel/sched/sched.h"
+#include "linux/linux.h"
+
+#define NSEC 1000000000ull
+#define VDSO_IMAGE_MAX (64 * 1024) /* the image is about 8 KiB */
+
+/* Written by vdso_init at boot, read-only afterwards. */
+static struct vdso_data kdata;
+static bool vdso_ok; /* the image looks like an ELF: map it */
+
+/* The writer's half of the seqlock in vdso.h. */
+static void vdso_data_write(struct vdso_data *dst, const struct vdso_data *src)
+{
+	uint32_t seq = __atomic_load_n(&dst->seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&dst->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+#define PUT(f) __atomic_store_n(&dst->f, src->f, __ATOMIC_RELAXED)
+	PUT(clock_mode);
+	PUT(tsc_base);
+	PUT(mult);
+	PUT(shift);
+	PUT(getcpu_mode);
+	PUT(realtime_offset_ns);
+	PUT(tz_minuteswest);
+	PUT(tz_dsttime);
+#undef PUT
+	__atomic_store_n(&dst->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+static uint64_t vdso_ticks_to_ns(const struct vdso_data *d, uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks * d->mult) >> d->shift);
+}
+
+/* Whether d's factor gives tsc_to_ns's answer, tick for tick. */
+static bool factor_matches(const struct vdso_data *d)
+{
+	static const uint64_t samples[] = {
+	    0, 1, 999, 1000000007, 123456789012345ull, 1ull << 50,
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(samples); i++)
+		if (vdso_ticks_to_ns(d, samples[i]) != tsc_to_ns(samples[i]))
+			return false;
+	return vdso_ticks_to_ns(d, tsc_hz) == tsc_to_ns(tsc_hz);
+}
+
+/*
+ * CLOCK_REALTIME - CLOCK_MONOTONIC. clock.c adds whole seconds (the boot
+ * epoch), so the difference of two reads rounded down to a second is it
+ * exactly; the check bounds the error by the reads' spread in any case.
+ */
+static bool realtime_offset(uint64_t *offset)
+{
+	uint64_t m0 = clock_monotonic_ns();
+	uint64_t r = clock_realtime_ns();
+	uint64_t m1 = clock_monotonic_ns();
+
+	if (r < m0)
+		return false;
+	*offset = (r - m0) / NSEC * NSEC;
+	return r - *offset >= m0 && r - *offset <= m1;
+}
+
+/* RDPID: CPUID.(7,0):ECX bit 22. arch_cpu_init sets MSR_TSC_AUX. */
+static bool cpu_has_rdpid(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	if (r[0] < 7)
+		return false;
+	cpuid(7, 0, r);
+	return r[2] & (1u << 22);
+}
+
+static uint32_t getcpu_mode(void)
+{
+	uint64_t aux;
+
+	if (!cpu_has_rdpid())
+		return VDSO_GETCPU_ZERO;
+	asm volatile("rdpid %0" : "=r"(aux));
+	if (aux != cpu_id()) {
+		kprintf("osprey: vdso: RDPID says CPU %lu on CPU %u; getcpu "
+			"answers 0\n",
+			aux, cpu_id());
+		return VDSO_GETCPU_ZERO;
+	}
+	return VDSO_GETCPU_RDPID;
+}
+
+static bool image_ok(void)
+{
+	size_t len = (size_t)(vdso_image_end - vdso_image_start);
+
+	return len >= 64 && len <= VDSO_IMAGE_MAX &&
+	       memcmp(vdso_image_start, "\177ELF", 4) == 0;
+}
+
+static int vdso_init(void)
+{
+	struct vdso_data d = {
+	    .tsc_base = boot_entry_tsc,
+	    .shift = 32,
+	    .getcpu_mode = getcpu_mode(),
+	};
+
+	vdso_ok = image_ok();
+	if (!vdso_ok)
+		kprintf("osprey: vdso: the embedded image is not an ELF file; "
+			"no vDSO\n");
+	if (tsc_hz)
+		d.mult = muldiv64(NSEC, 1ull << 32, tsc_hz);
+	if (tsc_hz && factor_matches(&d) &&
+	    realtime_offset(&d.realtime_offset_ns))
+		d.clock_mode = VDSO_MODE_TSC;
+	else
+		kprintf("osprey: vdso: cannot reproduce the kernel's clocks; "
+			"the vDSO makes system calls\n");
+	vdso_data_write(&kdata, &d);
+	return 0;
+}
+INIT_STEP(45, vdso_init);
+
+const struct vdso_data *vdso_kernel_data(void)
+{
+	return &kdata;
+}
+
+uint64_t vdso_map(void)
+{
+	size_t image_len = (size_t)(vdso_image_end - vdso_image_start);
+	uint64_t len = VDSO_DATA_SIZE + ALIGN_UP(image_len, PAGE_SIZE);
+	uint64_t base = 0;
+	int err = -EINVAL;
+
+	if (!vdso_ok)
+		goto out;
+	err = as_map(&base, len, PROT_READ | PROT_WRITE, 0);
+	if (err)
+		goto out;
+	err = as_populate(base, len);
+	if (err)
+		goto out_unmap;
+	/* The pages are writable until as_protect: fill them in place. */
+	vdso_data_write((struct vdso_data *)base, &kdata);
+	memcpy((void *)(base + VDSO_DATA_SIZE), vdso_image_start, image_len);
+	err = as_protect(base, VDSO_DATA_SIZE, PROT_READ);
+	if (!err)
+		err = as_protect(base + VDSO_DATA_SIZE, len - VDSO_DATA_SIZE,
+				 PROT_READ | PROT_EXEC);
+	if (err)
+		goto out_unmap;
+	return base + VDSO_DATA_SIZE;
+out_unmap:
+	as_unmap(base, len);
+out:
+	kprintf("osprey: no vDSO for the application: error %d\n", -err);
+	return 0;
+}
