@@ -72,4 +72,5 @@ clean:
 -include mk/host.mk
 -include mk/bench.mk
 -include mk/abi.mk
+-include mk/vdso.mk
 -include $(KERNEL_OBJS:.o=.d)
