@@ -120,6 +120,11 @@ count_lines abi-guest "$LOGS/abi-guest.log" $?
 tests/apps/run.sh >"$LOGS/apps.log" 2>&1
 count_lines apps "$LOGS/apps.log" $?
 
+tests/mkinitrd.sh "$LOGS/vdso.cpio" build/apps/vdso_check-static:/bin/vdso_check \
+	build/apps/vdso_check-dynamic:/bin/vdso_check_dyn
+expect app-vdso-static 0 '^vdso: ok' --initrd "$LOGS/vdso.cpio" $KERNEL --quiet -- /bin/vdso_check
+expect app-vdso-dynamic 0 '^vdso: ok' --initrd "$LOGS/vdso.cpio" $KERNEL --quiet -- /bin/vdso_check_dyn
+
 expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6", 0x80000, 00\) = 3' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet --strace -- /bin/hello-dyn
 

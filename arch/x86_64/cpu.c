@@ -201,6 +201,32 @@ static void syscall_msrs_init(void)
 	wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000);
 }
 
+#define MSR_TSC_AUX 0xc0000103
+
+/*
+ * RDPID and RDTSCP return MSR_TSC_AUX, which Linux sets to
+ * (node << 12) | cpu: the vDSO's getcpu reads it. Writing it on a CPU with
+ * neither instruction would #GP.
+ */
+static void tsc_aux_init(struct cpu *c)
+{
+	uint32_t r[4];
+	bool rdpid = false, rdtscp = false;
+
+	cpuid(0, 0, r);
+	if (r[0] >= 7) {
+		cpuid(7, 0, r);
+		rdpid = r[2] & (1u << 22);
+	}
+	cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000001) {
+		cpuid(0x80000001, 0, r);
+		rdtscp = r[3] & (1u << 27);
+	}
+	if (rdpid || rdtscp)
+		wrmsr(MSR_TSC_AUX, c->id);
+}
+
 void arch_cpu_init(struct cpu *c)
 {
 	assert(c == &cpus[0]); /* application processors: the SMP issue */
@@ -211,6 +237,7 @@ void arch_cpu_init(struct cpu *c)
 	idt_load();
 	fpu_init_cpu();
 	syscall_msrs_init();
+	tsc_aux_init(c);
 }
 
 static int boot_cpu_init(void)
