@@ -36,6 +36,7 @@ void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	epoll_file_release(f); /* leave every epoll set that watches it */
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->inode)
@@ -165,7 +166,9 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 		ops = &dir_ops;
 	else if (ip->type == S_IFCHR)
 		ops = ip->dev_ops;
-	/* FIFOs, sockets, block devices, unknown devices: no driver. */
+	else if (ip->type == S_IFIFO)
+		return pipe_fifo_open(ip, flags, out);
+	/* Sockets, block devices, unknown devices: no driver. */
 	f = ops ? file_alloc(ops, NULL, flags & ~OPEN_ONLY, ip->type) : NULL;
 	if (!f) {
 		inode_put(ip);

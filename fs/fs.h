@@ -170,6 +170,8 @@ struct linux_dirent64 {
 
 struct inode; /* a ramfs node (file, directory, symlink, device node) */
 struct file;
+struct poll_table; /* readiness: fs/poll.h */
+struct epitem;
 
 /*
  * What an open file does. Regular files, directories and devices get
@@ -188,6 +190,10 @@ struct file_ops {
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg);
 	int (*stat)(struct file *f, struct kstat *st);
 	void (*release)(struct file *f); /* the last reference went */
+	/* Readiness now (POLLIN, POLLOUT, ... of fs/poll.h), registering on
+	 * the file's wait queues with poll_wait(). NULL: always readable and
+	 * writable, and epoll refuses the file (-EPERM, as Linux). */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct file {
@@ -202,6 +208,9 @@ struct file {
 	/* under pos_lock */
 	struct mutex pos_lock;
 	int64_t pos;
+	/* the epoll registrations watching this file; under fs/epoll.c's
+	 * epoll_mutex (NULL: none) */
+	struct epitem *epitems;
 };
 
 /* ---- open files ---- */
@@ -330,6 +339,19 @@ int fd_get_cloexec(int fd); /* 1, 0, or -EBADF */
  * nothing, as Linux. */
 int fd_set_limit(uint64_t limit);
 unsigned fd_get_limit(void);
+
+/* ---- pipes and epoll, for the VFS and fcntl (the rest: fs/poll.h) ---- */
+/* Opens a FIFO (S_IFIFO inode) as Linux's fifo_open: taking over the
+ * caller's inode reference; blocks for the other end unless O_NONBLOCK
+ * or O_RDWR; -ENXIO for O_WRONLY|O_NONBLOCK without a reader. */
+int pipe_fifo_open(struct inode *ip, int flags, struct file **out);
+/* F_GETPIPE_SZ and F_SETPIPE_SZ: the size in bytes; -EBADF if f is not a
+ * pipe, -EINVAL above 2^31, -EBUSY if the data would not fit. */
+long pipe_get_size(struct file *f);
+long pipe_set_size(struct file *f, unsigned long size);
+/* Drops f from every epoll set; a file's last put must call it before
+ * release (pipes, eventfd, timerfd and epoll call it from theirs). */
+void epoll_file_release(struct file *f);
 
 /* ---- random bytes (ChaCha20, seeded from RDSEED/RDRAND), for
  * /dev/urandom and getrandom ---- */

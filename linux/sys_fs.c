@@ -6,6 +6,7 @@
  * references.
  */
 #include "fs/fs.h"
+#include "fs/poll.h"
 #include "kernel/mm/mm.h"
 #include "linux/sys.h"
 
@@ -46,6 +47,13 @@ static void put_dir(struct file *dir)
 }
 
 /* ---- reading and writing through a bounce buffer ---- */
+/* Files whose reads return what is there now (pipes, devices): one read
+ * must not wait for more once it has something. */
+static bool vfs_seekable(const struct file *f)
+{
+	return f->ops->llseek != NULL && (f->mode & 0170000) != 0010000;
+}
+
 static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 {
 	char small[256];
@@ -76,6 +84,9 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 		done += (size_t)r;
 		if ((size_t)r < k)
 			break; /* short: end of file, a pipe, the console */
+		/* A pipe or device: go on only while more is there now. */
+		if (!write && !vfs_seekable(f) && !(vfs_poll(f, NULL) & POLLIN))
+			break;
 	}
 	if (tmp != small)
 		free(tmp);
@@ -345,6 +356,8 @@ long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
 #define F_UNLCK 2
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
 #define FD_CLOEXEC 1
 
 /* F_GETLK: nobody else can hold a lock, so the answer is "unlocked". */
@@ -382,6 +395,12 @@ long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
 		break;
 	case F_GETFL:
 		r = vfs_getfl(file);
+		break;
+	case F_SETPIPE_SZ:
+		r = pipe_set_size(file, (unsigned long)arg);
+		break;
+	case F_GETPIPE_SZ:
+		r = pipe_get_size(file);
 		break;
 	case F_GETLK:
 	case F_OFD_GETLK:
@@ -682,4 +701,93 @@ long mmap_file_shared(uint64_t addr, uint64_t len, int fd, uint64_t off)
 		file_put(file);
 	}
 	return r; /* on success the pin and the reference stay */
+}
+
+/*
+ * sendfile and copy_file_range: a copy through the kernel, in chunks. With
+ * an offset pointer the input's own position stays, as Linux.
+ */
+static long copy_between(struct file *in, int64_t *in_off, struct file *out,
+			 int64_t *out_off, size_t count)
+{
+	char *buf = malloc(BOUNCE);
+	size_t done = 0;
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (done < count) {
+		size_t k = MIN((size_t)BOUNCE, count - done);
+
+		r = in_off ? vfs_pread(in, buf, k, *in_off) : vfs_read(in, buf, k);
+		if (r <= 0)
+			break;
+		long w = out_off ? vfs_pwrite(out, buf, (size_t)r, *out_off)
+				 : vfs_write(out, buf, (size_t)r);
+		if (w < 0) {
+			r = w;
+			break;
+		}
+		if (in_off)
+			*in_off += w;
+		if (out_off)
+			*out_off += w;
+		done += (size_t)w;
+		if (w < r || (size_t)r < k)
+			break;
+	}
+	free(buf);
+	return done ? (long)done : r;
+}
+
+static long offset_in(long uptr, int64_t *off)
+{
+	if (!uptr)
+		return 0;
+	if (copy_from_user(off, uptr, sizeof(*off)))
+		return -EFAULT;
+	return *off < 0 ? -EINVAL : 0;
+}
+
+long sys_sendfile(long out_fd, long in_fd, long uoff, long count, long e,
+		  long f)
+{
+	struct file *in = fd_get((int)in_fd), *out = fd_get((int)out_fd);
+	int64_t off = 0;
+	long r = !in || !out ? -EBADF : count < 0 ? -EINVAL : offset_in(uoff, &off);
+
+	if (!r)
+		r = copy_between(in, uoff ? &off : NULL, out, NULL, (size_t)count);
+	if (r >= 0 && uoff && copy_to_user(uoff, &off, sizeof(off)))
+		r = -EFAULT;
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
+}
+
+long sys_copy_file_range(long in_fd, long uin_off, long out_fd, long uout_off,
+			 long count, long flags)
+{
+	struct file *in = fd_get((int)in_fd), *out = fd_get((int)out_fd);
+	int64_t ioff = 0, ooff = 0;
+	long r = !in || !out ? -EBADF : (flags || count < 0) ? -EINVAL : 0;
+
+	if (!r)
+		r = offset_in(uin_off, &ioff);
+	if (!r)
+		r = offset_in(uout_off, &ooff);
+	if (!r)
+		r = copy_between(in, uin_off ? &ioff : NULL, out,
+				 uout_off ? &ooff : NULL, (size_t)count);
+	if (r >= 0 && uin_off && copy_to_user(uin_off, &ioff, sizeof(ioff)))
+		r = -EFAULT;
+	if (r >= 0 && uout_off && copy_to_user(uout_off, &ooff, sizeof(ooff)))
+		r = -EFAULT;
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
 }
