@@ -82,7 +82,23 @@ struct sigstate {
 	bool alt_disabled;
 	bool restore_mask; /* sigsuspend: put saved_mask back after delivery */
 	uint64_t saved_mask;
+	struct rtq *rtq[NSIG + 1]; /* under sig_lock */
 };
+
+/*
+ * Real-time signals queue: each send is delivered, with its siginfo, in
+ * order. The queues are heap lists under sig_lock; only system calls send
+ * real-time signals (timers send SIGALRM, a standard one), so sending may
+ * sleep and allocate.
+ */
+#define SIGRTMIN_K 32
+#define RTQ_MAX 31721 /* RLIMIT_SIGPENDING */
+struct rtq {
+	struct rtq *next;
+	struct ksiginfo info;
+};
+static struct rtq *proc_rtq[NSIG + 1];
+static unsigned rtq_count;
 
 static struct k_sigaction actions[NSIG + 1];
 static struct mutex sig_lock = MUTEX_INIT;
@@ -119,6 +135,16 @@ uint64_t signal_blocked_mask(void)
 
 void signal_thread_exit(struct thread *t)
 {
+	mutex_lock(&sig_lock);
+	for (int sig = SIGRTMIN_K; sig <= NSIG; sig++)
+		while (t->sig->rtq[sig]) {
+			struct rtq *q = t->sig->rtq[sig];
+
+			t->sig->rtq[sig] = q->next;
+			free(q);
+			rtq_count--;
+		}
+	mutex_unlock(&sig_lock);
 	free(t->sig);
 	t->sig = NULL;
 }
@@ -137,6 +163,36 @@ static bool ignored(int sig)
 	return h == SIG_IGN || (h == SIG_DFL && default_ignores(sig));
 }
 
+/* ---- real-time queues (under sig_lock) ---- */
+static int rtq_push(struct rtq **head, const struct ksiginfo *info)
+{
+	struct rtq *q = malloc(sizeof(*q)), **pp = head;
+
+	if (!q || rtq_count >= RTQ_MAX) {
+		free(q);
+		return -EAGAIN;
+	}
+	q->next = NULL;
+	q->info = *info;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = q;
+	rtq_count++;
+	return 0;
+}
+
+/* Pops the oldest; true if more remain. */
+static bool rtq_pop(struct rtq **head, struct ksiginfo *info)
+{
+	struct rtq *q = *head;
+
+	*info = q->info;
+	*head = q->next;
+	free(q);
+	rtq_count--;
+	return *head != NULL;
+}
+
 /* ---- sending ---- */
 static void wake_target(struct thread *t)
 {
@@ -145,10 +201,26 @@ static void wake_target(struct thread *t)
 }
 
 /* Interrupt-safe: only atomics and thread_wake. */
+static int send_rt(struct rtq **head, uint64_t *pending, int sig,
+		   const struct ksiginfo *info)
+{
+	mutex_lock(&sig_lock);
+	int err = rtq_push(&head[sig], info);
+	if (!err)
+		__atomic_fetch_or(pending, bit(sig), __ATOMIC_RELEASE);
+	mutex_unlock(&sig_lock);
+	return err;
+}
+
 void signal_send_process(int sig, const struct ksiginfo *info)
 {
 	if (sig < 1 || sig > NSIG || ignored(sig))
 		return;
+	if (sig >= SIGRTMIN_K) {
+		if (send_rt(proc_rtq, &proc_pending, sig, info) == 0)
+			process_wake_all();
+		return;
+	}
 	if (!(__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE) & bit(sig)))
 		proc_info[sig] = *info;
 	__atomic_fetch_or(&proc_pending, bit(sig), __ATOMIC_RELEASE);
@@ -162,6 +234,11 @@ void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 
 	if (!s || sig < 1 || sig > NSIG || ignored(sig))
 		return;
+	if (sig >= SIGRTMIN_K) {
+		if (send_rt(s->rtq, &s->pending, sig, info) == 0)
+			wake_target(t);
+		return;
+	}
 	if (!(__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) & bit(sig)))
 		s->info[sig] = *info;
 	__atomic_fetch_or(&s->pending, bit(sig), __ATOMIC_RELEASE);
@@ -186,6 +263,24 @@ bool signal_pending(void)
 	return (t->flags & THREAD_APP) && deliverable(t);
 }
 
+static bool dequeue_rt(struct sigstate *s, int sig, struct ksiginfo *info)
+{
+	bool got = false;
+
+	mutex_lock(&sig_lock);
+	if (s->rtq[sig]) {
+		if (!rtq_pop(&s->rtq[sig], info))
+			__atomic_fetch_and(&s->pending, ~bit(sig), __ATOMIC_RELEASE);
+		got = true;
+	} else if (proc_rtq[sig]) {
+		if (!rtq_pop(&proc_rtq[sig], info))
+			__atomic_fetch_and(&proc_pending, ~bit(sig), __ATOMIC_RELEASE);
+		got = true;
+	}
+	mutex_unlock(&sig_lock);
+	return got;
+}
+
 /* Takes the lowest deliverable signal off the pending sets. */
 static int dequeue(struct thread *t, uint64_t set, struct ksiginfo *info)
 {
@@ -194,6 +289,11 @@ static int dequeue(struct thread *t, uint64_t set, struct ksiginfo *info)
 	for (int sig = 1; sig <= NSIG; sig++) {
 		if (!(set & bit(sig)))
 			continue;
+		if (sig >= SIGRTMIN_K) {
+			if (dequeue_rt(s, sig, info))
+				return sig;
+			continue;
+		}
 		if (__atomic_fetch_and(&s->pending, ~bit(sig), __ATOMIC_ACQ_REL) &
 		    bit(sig)) {
 			*info = s->info[sig];
@@ -445,6 +545,12 @@ long sys_rt_sigreturn(long a, long b, long c, long d, long e, long g)
 	uc.mc.eflags = (uc.mc.eflags & 0xcd5) | 0x202; /* status flags, IF */
 	if (uc.mc.rip >= USER_TOP || uc.mc.rsp >= USER_TOP)
 		terminate(SIGSEGV, &(struct ksiginfo){.addr = uc.mc.rip});
+	/* Signals that became deliverable (the mask changed) go next. */
+	struct ksiginfo info;
+	int sig;
+	while ((sig = next_signal(&info)))
+		if (deliver(&uc.mc, sig, &info))
+			break;
 	irq_disable();
 	arch_return_full(&uc.mc);
 }
@@ -671,6 +777,33 @@ long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
 		return -ESRCH;
 	if (sig)
 		signal_send_thread(t, (int)sig, &info);
+	return 0;
+}
+
+long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long d, long e,
+			 long f)
+{
+	struct ksiginfo info;
+
+	if (copy_from_user(&info, uinfo, sizeof(info)))
+		return -EFAULT;
+	if (sig < 1 || sig > NSIG)
+		return -EINVAL;
+	if ((int)pid != process.pid)
+		return -ESRCH; /* one process */
+	/* Linux: a sender may not pose as the kernel or tkill. */
+	if (info.code >= 0 || info.code == SI_TKILL)
+		return -EPERM;
+	info.signo = (int)sig;
+	if ((int)sig >= SIGRTMIN_K) {
+		if (ignored((int)sig))
+			return 0;
+		long r = send_rt(proc_rtq, &proc_pending, (int)sig, &info);
+		if (!r)
+			process_wake_all();
+		return r;
+	}
+	signal_send_process((int)sig, &info);
 	return 0;
 }
 

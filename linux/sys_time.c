@@ -167,53 +167,115 @@ long sys_nanosleep(long req, long rem, long c, long d, long e, long f)
 	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem, 0, 0);
 }
 
-/* ---- interval timers: ITIMER_REAL sends SIGALRM to the process ---- */
+/*
+ * ---- interval timers ----
+ * ITIMER_REAL counts wall time and sends SIGALRM; ITIMER_VIRTUAL and
+ * ITIMER_PROF count the process's CPU time (in a unikernel all of it is
+ * the application's, user and system alike) and send SIGVTALRM and
+ * SIGPROF. A CPU-time timer wakes on the monotonic clock when the CPU
+ * time could at the earliest be due (it cannot grow faster than the wall
+ * clock on one CPU), checks, and re-arms for what is left.
+ */
 #define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
 struct itimerval_user {
 	int64_t interval_sec, interval_usec, value_sec, value_usec;
 };
 
-/* Under itimer_lock, except that the callback reads them at interrupt
- * time (it only re-arms with the interval it finds). */
-static struct timer itimer;
-static uint64_t itimer_deadline, itimer_interval; /* ns; 0: disarmed */
+struct itimer {
+	struct timer timer;
+	uint64_t deadline, interval; /* ns on its clock; deadline 0: off */
+	int sig;
+	bool cpu;
+};
+/* Changed under itimer_lock with interrupts off; the callbacks run with
+ * interrupts off too. */
+static struct itimer itimers[3] = {
+	{.sig = SIGALRM}, {.sig = 26 /* SIGVTALRM */, .cpu = true},
+	{.sig = 27 /* SIGPROF */, .cpu = true},
+};
 static struct mutex itimer_lock = MUTEX_INIT;
+
+static uint64_t itimer_now(const struct itimer *it)
+{
+	uint64_t ns = 0;
+
+	if (!it->cpu)
+		return clock_monotonic_ns();
+	clock_read(CLOCK_PROCESS_CPUTIME_ID, &ns);
+	return ns;
+}
+
+static void itimer_schedule(struct itimer *it)
+{
+	uint64_t now = itimer_now(it);
+	uint64_t wait = it->deadline > now ? it->deadline - now : 0;
+
+	timer_arm(&it->timer, clock_monotonic_ns() + wait);
+}
 
 static void itimer_fire(struct timer *t)
 {
-	struct ksiginfo info = {.signo = SIGALRM, .code = 0x80}; /* SI_KERNEL */
+	struct itimer *it = container_of(t, struct itimer, timer);
+	struct ksiginfo info = {.signo = it->sig, .code = 0x80}; /* SI_KERNEL */
 
-	signal_send_process(SIGALRM, &info);
-	if (itimer_interval) {
-		itimer_deadline += itimer_interval;
-		timer_arm(t, itimer_deadline);
+	if (!it->deadline)
+		return;
+	if (itimer_now(it) < it->deadline) {
+		itimer_schedule(it); /* CPU time lags the wall clock */
+		return;
+	}
+	signal_send_process(it->sig, &info);
+	if (it->interval) {
+		it->deadline += it->interval;
+		itimer_schedule(it);
 	} else {
-		itimer_deadline = 0;
+		it->deadline = 0;
 	}
 }
 
-static void itimer_read(struct itimerval_user *v)
+static void itimer_read(const struct itimer *it, struct itimerval_user *v)
 {
-	uint64_t now = clock_monotonic_ns();
-	uint64_t left = itimer_deadline > now ? itimer_deadline - now
-			: itimer_deadline ? 1000 : 0;
+	uint64_t now = itimer_now(it);
+	uint64_t left = !it->deadline ? 0 : it->deadline > now ? it->deadline - now : 1000;
 
-	v->interval_sec = (int64_t)(itimer_interval / NSEC);
-	v->interval_usec = (int64_t)(itimer_interval % NSEC / 1000);
+	v->interval_sec = (int64_t)(it->interval / NSEC);
+	v->interval_usec = (int64_t)(it->interval % NSEC / 1000);
 	v->value_sec = (int64_t)(left / NSEC);
 	v->value_usec = (int64_t)(left % NSEC / 1000);
+}
+
+/* Sets timer `which`; the old value goes to *old. */
+static void itimer_set(int which, uint64_t value, uint64_t interval,
+		       struct itimerval_user *old)
+{
+	struct itimer *it = &itimers[which];
+
+	mutex_lock(&itimer_lock);
+	uint64_t irq = irq_save();
+	if (old)
+		itimer_read(it, old);
+	timer_cancel(&it->timer);
+	timer_init(&it->timer, itimer_fire);
+	it->interval = interval;
+	it->deadline = value ? itimer_now(it) + value : 0;
+	if (value)
+		itimer_schedule(it);
+	irq_restore(irq);
+	mutex_unlock(&itimer_lock);
 }
 
 long sys_getitimer(long which, long uval, long c, long d, long e, long f)
 {
 	struct itimerval_user v;
 
-	if (which != ITIMER_REAL) {
-		linux_missing("getitimer ITIMER_VIRTUAL/ITIMER_PROF");
+	if ((int)which < 0 || (int)which > ITIMER_PROF)
 		return -EINVAL;
-	}
 	mutex_lock(&itimer_lock);
-	itimer_read(&v);
+	uint64_t irq = irq_save();
+	itimer_read(&itimers[which], &v);
+	irq_restore(irq);
 	mutex_unlock(&itimer_lock);
 	return copy_to_user(uval, &v, sizeof(v));
 }
@@ -222,30 +284,18 @@ long sys_setitimer(long which, long unew, long uold, long d, long e, long f)
 {
 	struct itimerval_user v = {0}, old;
 
-	if (which != ITIMER_REAL) {
-		linux_missing("setitimer ITIMER_VIRTUAL/ITIMER_PROF");
+	if ((int)which < 0 || (int)which > ITIMER_PROF)
 		return -EINVAL;
-	}
 	if (unew && copy_from_user(&v, unew, sizeof(v)))
 		return -EFAULT;
 	if (v.value_usec < 0 || v.value_usec >= 1000000 ||
 	    v.interval_usec < 0 || v.interval_usec >= 1000000 ||
 	    v.value_sec < 0 || v.interval_sec < 0)
 		return -EINVAL;
-	mutex_lock(&itimer_lock);
-	itimer_read(&old);
-	uint64_t irq = irq_save(); /* against itimer_fire */
-	timer_cancel(&itimer);
-	itimer_interval = (uint64_t)v.interval_sec * NSEC +
-			  (uint64_t)v.interval_usec * 1000;
-	uint64_t value = (uint64_t)v.value_sec * NSEC + (uint64_t)v.value_usec * 1000;
-	itimer_deadline = value ? clock_monotonic_ns() + value : 0;
-	if (value) {
-		timer_init(&itimer, itimer_fire);
-		timer_arm(&itimer, itimer_deadline);
-	}
-	irq_restore(irq);
-	mutex_unlock(&itimer_lock);
+	itimer_set((int)which,
+		   (uint64_t)v.value_sec * NSEC + (uint64_t)v.value_usec * 1000,
+		   (uint64_t)v.interval_sec * NSEC + (uint64_t)v.interval_usec * 1000,
+		   &old);
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -253,22 +303,26 @@ long sys_setitimer(long which, long unew, long uold, long d, long e, long f)
 
 long sys_alarm(long seconds, long b, long c, long d, long e, long f)
 {
-	struct itimerval_user v = {0, 0, seconds, 0};
 	struct itimerval_user old;
 
-	mutex_lock(&itimer_lock);
-	itimer_read(&old);
-	mutex_unlock(&itimer_lock);
-	/* A kernel pointer in a user slot is not allowed: go through the
-	 * common code with a local copy instead. */
-	uint64_t irq = irq_save();
-	timer_cancel(&itimer);
-	itimer_interval = 0;
-	itimer_deadline = seconds ? clock_monotonic_ns() + (uint64_t)v.value_sec * NSEC : 0;
-	if (seconds) {
-		timer_init(&itimer, itimer_fire);
-		timer_arm(&itimer, itimer_deadline);
-	}
-	irq_restore(irq);
-	return old.value_sec + (old.value_usec >= 500000 || (!old.value_sec && old.value_usec));
+	itimer_set(ITIMER_REAL, (uint64_t)(unsigned)seconds * NSEC, 0, &old);
+	/* Linux rounds the seconds left to the nearest. */
+	return old.value_sec + (old.value_usec >= 500000 ||
+				(!old.value_sec && old.value_usec));
+}
+
+/* Setting the clock: the wall clock would also have to move the vDSO's
+ * copy, which is not wired yet; the other clocks cannot be set. */
+long sys_clock_settime(long clk, long uts, long c, long d, long e, long f)
+{
+	struct timespec_user ts;
+
+	if (clk != CLOCK_REALTIME)
+		return -EINVAL;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC)
+		return -EINVAL;
+	linux_missing("clock_settime CLOCK_REALTIME");
+	return -EPERM;
 }
