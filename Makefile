@@ -20,7 +20,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments -T arch/x86_64/kernel.ld
 
-.PHONY: all run test bench fuzz deps clean host-tests fuzz-build apps
+.PHONY: all run test bench fuzz deps clean host-tests fuzz-build apps cli install
 all: $(BUILD)/osprey.elf
 
 $(BUILD)/k/%.o: %.c
@@ -60,10 +60,12 @@ apps: $(APPS)
 deps:
 	@tools/deps.sh
 
-run: deps all
-	tools/qemu-run --machine microvm $(BUILD)/osprey.elf --bootchart
+# The default demo: a small program of ours, run unmodified through the
+# osprey command (build/osprey run packs it with its libraries and boots).
+run: deps all cli $(BUILD)/apps/hello-dynamic
+	$(BUILD)/osprey run -- $(BUILD)/apps/hello-dynamic "from make run"
 
-test: deps all host-tests fuzz-build apps abi-build
+test: deps all cli host-tests fuzz-build apps abi-build
 	@tests/run.sh
 
 clean:
@@ -73,4 +75,5 @@ clean:
 -include mk/bench.mk
 -include mk/abi.mk
 -include mk/vdso.mk
+-include mk/cli.mk
 -include $(KERNEL_OBJS:.o=.d)

@@ -128,5 +128,9 @@ expect app-vdso-dynamic 0 '^vdso: ok' --initrd "$LOGS/vdso.cpio" $KERNEL --quiet
 expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6", 0x80000, 00\) = 3' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet --strace -- /bin/hello-dyn
 
+# ---- the osprey command ----
+tests/cli/run.sh >"$LOGS/cli.log" 2>&1
+count_lines cli "$LOGS/cli.log" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -267,6 +267,21 @@ expect run-add-file 0 '^hello from a file$' out
 osprey run --add "$tmp/data" -- "$probe" cat "$tmp/data/hello.txt"
 expect run-add-default-path 0 '^hello from a file$' out
 
+# An --add'ed dynamic executable brings its interpreter and libraries,
+# even beside a static program.
+osprey build -o "$tmp/mixed.cpio" --add "$probe:/bin/probe-dyn" -- \
+	"$tmp/bin/probe-static"
+unpack "$tmp/mixed.cpio" "$tmp/mroot"
+same_file build-add-elf-interpreter "$tmp/mroot" "$interp" "$interp"
+same_file build-add-elf-libc "$tmp/mroot" /lib/x86_64-linux-gnu/libc.so.6 \
+	/lib/x86_64-linux-gnu/libc.so.6
+# The same host file twice at one path (through the image's /bin
+# symlink, on a merged-/usr host) is fine; another file there is not.
+osprey build -o "$tmp/x.cpio" --add /bin/true:/bin/true -- /bin/true
+expect build-add-same-file 0 '' err
+osprey build -o "$tmp/x.cpio" --add "$tmp/data/hello.txt:/bin/true" -- /bin/true
+expect build-add-conflict 1 'is in the image twice' err
+
 # ---- libraries: RPATH, RUNPATH with $ORIGIN, soname symlinks ----
 osprey run -- "$tmp/bin/uselib-rpath"
 expect run-rpath-library 7 '^value 7$' out

@@ -30,7 +30,10 @@ static void check_path(const char *s, const uint8_t *buf, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {
-	    "libc.so.6", "libm.so.6", "", "never-a-library-name.so",
+	    "libc.so.6",
+	    "libm.so.6",
+	    "",
+	    "never-a-library-name.so",
 	};
 	struct ldcache c;
 	const char *err = NULL;

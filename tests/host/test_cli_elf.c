@@ -57,10 +57,14 @@ static struct obj make(void)
 	struct obj o = {calloc(1, FILE_SIZE), FILE_SIZE};
 	Elf64_Ehdr *eh = ehdr(&o);
 	const Elf64_Dyn d[NDYN] = {
-	    {DT_NEEDED, {S_FOO}},	  {DT_NEEDED, {S_LIBC}},
-	    {DT_RUNPATH, {S_RUNPATH}},	  {DT_RPATH, {S_RPATH}},
-	    {DT_SONAME, {S_SONAME}},	  {DT_STRTAB, {BASE + STR_OFF}},
-	    {DT_STRSZ, {sizeof(strtab)}}, {DT_FLAGS_1, {DF_1_NODEFLIB}},
+	    {DT_NEEDED, {S_FOO}},
+	    {DT_NEEDED, {S_LIBC}},
+	    {DT_RUNPATH, {S_RUNPATH}},
+	    {DT_RPATH, {S_RPATH}},
+	    {DT_SONAME, {S_SONAME}},
+	    {DT_STRTAB, {BASE + STR_OFF}},
+	    {DT_STRSZ, {sizeof(strtab)}},
+	    {DT_FLAGS_1, {DF_1_NODEFLIB}},
 	    {DT_NULL, {0}},
 	};
 
@@ -169,8 +173,8 @@ static void test_dynamic_without_strings(void)
 
 	/* A static-pie: PT_DYNAMIC with no names at all needs no DT_STRTAB. */
 	for (int i = 0; i < NDYN; i++)
-		dyn(&o, i)->d_tag = dyn(&o, i)->d_tag == DT_NULL ? DT_NULL
-								 : DT_DEBUG;
+		dyn(&o, i)->d_tag =
+		    dyn(&o, i)->d_tag == DT_NULL ? DT_NULL : DT_DEBUG;
 	CHECK_EQ(elfdeps_parse(o.buf, o.len, &d, NULL), 0);
 	CHECK(d.dynamic);
 	CHECK_EQ(d.nneeded, 0);
@@ -186,29 +190,98 @@ struct breakage {
 	const char *msg;
 };
 
-static void short_file(struct obj *o) { o->len = 63; }
-static void bad_magic(struct obj *o) { o->buf[1] = 'X'; }
-static void elf32(struct obj *o) { o->buf[EI_CLASS] = ELFCLASS32; }
-static void big_endian(struct obj *o) { o->buf[EI_DATA] = ELFDATA2MSB; }
-static void i386(struct obj *o) { ehdr(o)->e_machine = EM_386; }
-static void relocatable(struct obj *o) { ehdr(o)->e_type = ET_REL; }
-static void phentsize(struct obj *o) { ehdr(o)->e_phentsize = 32; }
-static void no_phdrs(struct obj *o) { ehdr(o)->e_phnum = 0; }
-static void phdrs_out(struct obj *o) { ehdr(o)->e_phoff = ~0ull - 8; }
-static void phdrs_cut(struct obj *o) { ehdr(o)->e_phoff = o->len - 100; }
-static void interp_no_nul(struct obj *o) { phdr(o, 1)->p_filesz = 5; }
-static void interp_relative(struct obj *o) { o->buf[INTERP_OFF] = 'l'; }
-static void interp_out(struct obj *o) { phdr(o, 1)->p_offset = o->len; }
-static void interp_wrap(struct obj *o) { phdr(o, 1)->p_filesz = ~0ull; }
-static void two_interps(struct obj *o) { phdr(o, 2)->p_type = PT_INTERP; }
-static void two_dynamics(struct obj *o) { phdr(o, 1)->p_type = PT_DYNAMIC; }
-static void dyn_out(struct obj *o) { phdr(o, 2)->p_filesz = 4096; }
-static void no_strtab(struct obj *o) { dyn(o, 5)->d_tag = DT_DEBUG; }
-static void strtab_unmapped(struct obj *o) { dyn(o, 5)->d_un.d_ptr = 0x1000; }
-static void load_out(struct obj *o) { phdr(o, 0)->p_filesz = 1 << 20; }
-static void needed_out(struct obj *o) { dyn(o, 0)->d_un.d_val = 1000; }
-static void needed_empty(struct obj *o) { dyn(o, 0)->d_un.d_val = 0; }
-static void soname_out(struct obj *o) { dyn(o, 4)->d_un.d_val = ~0ull; }
+static void short_file(struct obj *o)
+{
+	o->len = 63;
+}
+static void bad_magic(struct obj *o)
+{
+	o->buf[1] = 'X';
+}
+static void elf32(struct obj *o)
+{
+	o->buf[EI_CLASS] = ELFCLASS32;
+}
+static void big_endian(struct obj *o)
+{
+	o->buf[EI_DATA] = ELFDATA2MSB;
+}
+static void i386(struct obj *o)
+{
+	ehdr(o)->e_machine = EM_386;
+}
+static void relocatable(struct obj *o)
+{
+	ehdr(o)->e_type = ET_REL;
+}
+static void phentsize(struct obj *o)
+{
+	ehdr(o)->e_phentsize = 32;
+}
+static void no_phdrs(struct obj *o)
+{
+	ehdr(o)->e_phnum = 0;
+}
+static void phdrs_out(struct obj *o)
+{
+	ehdr(o)->e_phoff = ~0ull - 8;
+}
+static void phdrs_cut(struct obj *o)
+{
+	ehdr(o)->e_phoff = o->len - 100;
+}
+static void interp_no_nul(struct obj *o)
+{
+	phdr(o, 1)->p_filesz = 5;
+}
+static void interp_relative(struct obj *o)
+{
+	o->buf[INTERP_OFF] = 'l';
+}
+static void interp_out(struct obj *o)
+{
+	phdr(o, 1)->p_offset = o->len;
+}
+static void interp_wrap(struct obj *o)
+{
+	phdr(o, 1)->p_filesz = ~0ull;
+}
+static void two_interps(struct obj *o)
+{
+	phdr(o, 2)->p_type = PT_INTERP;
+}
+static void two_dynamics(struct obj *o)
+{
+	phdr(o, 1)->p_type = PT_DYNAMIC;
+}
+static void dyn_out(struct obj *o)
+{
+	phdr(o, 2)->p_filesz = 4096;
+}
+static void no_strtab(struct obj *o)
+{
+	dyn(o, 5)->d_tag = DT_DEBUG;
+}
+static void strtab_unmapped(struct obj *o)
+{
+	dyn(o, 5)->d_un.d_ptr = 0x1000;
+}
+static void load_out(struct obj *o)
+{
+	phdr(o, 0)->p_filesz = 1 << 20;
+}
+static void needed_out(struct obj *o)
+{
+	dyn(o, 0)->d_un.d_val = 1000;
+}
+static void needed_empty(struct obj *o)
+{
+	dyn(o, 0)->d_un.d_val = 0;
+}
+static void soname_out(struct obj *o)
+{
+	dyn(o, 4)->d_un.d_val = ~0ull;
+}
 
 /* DT_STRSZ bounds the strings even where the file goes on. */
 static void strsz_cut(struct obj *o)
@@ -274,8 +347,7 @@ static const struct breakage breakages[] = {
     {"soname-out", soname_out, -EINVAL, "a bad DT_SONAME string"},
     {"strsz-cut", strsz_cut, -EINVAL, "a bad DT_NEEDED string"},
     {"unterminated", unterminated, -EINVAL, "a bad DT_SONAME string"},
-    {"too-many-needed", too_many_needed, -EINVAL,
-     "too many DT_NEEDED entries"},
+    {"too-many-needed", too_many_needed, -EINVAL, "too many DT_NEEDED entries"},
 };
 
 static void test_broken_objects(void)

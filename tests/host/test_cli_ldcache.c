@@ -31,8 +31,14 @@ static const char strings[] = "libc.so.6\0/lib/x86_64-linux-gnu/libc.so.6\0"
 			      "/usr/lib/x86_64-linux-gnu/libm.so.6\0"
 			      "libz.so.1\0/hwcaps/libz.so.1\0/lib/libz.so.1";
 enum {
-	K_LIBC = 0, V_LIBC = 10, K_LIBM = 42, V_LIBM32 = 52, V_LIBM = 69,
-	K_LIBZ = 105, V_LIBZ_HW = 115, V_LIBZ = 133,
+	K_LIBC = 0,
+	V_LIBC = 10,
+	K_LIBM = 42,
+	V_LIBM32 = 52,
+	V_LIBM = 69,
+	K_LIBZ = 105,
+	V_LIBZ_HW = 115,
+	V_LIBZ = 133,
 };
 
 static const struct cache_entry good_entries[] = {
@@ -48,8 +54,14 @@ struct buf {
 	size_t len;
 };
 
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
 
 /* A cache of `n` entries, after an old-format table of `old` entries if
  * old >= 0. String offsets count from the new header, as ldconfig writes
@@ -116,9 +128,9 @@ static void test_lookups(void)
 static void test_bad_offsets_are_passed_over(void)
 {
 	const struct cache_entry e[] = {
-	    {0x0303, 0xfffffff0, 0, 0, true},	  /* key outside */
+	    {0x0303, 0xfffffff0, 0, 0, true},	    /* key outside */
 	    {0x0303, K_LIBC, 0xfffffff0, 0, false}, /* value outside */
-	    {0x0303, K_LIBC, K_LIBC, 0, false},	  /* value not a path */
+	    {0x0303, K_LIBC, K_LIBC, 0, false},	    /* value not a path */
 	    {0x0303, K_LIBC, V_LIBC, 0, false},
 	};
 	struct buf c = build(e, N(e), -1);
@@ -168,7 +180,8 @@ static void test_broken_headers(void)
 	};
 
 	for (size_t i = 0; i < N(cases); i++) {
-		struct buf c = build(good_entries, N(good_entries), cases[i].old);
+		struct buf c =
+		    build(good_entries, N(good_entries), cases[i].old);
 		struct ldcache lc;
 		const char *err = NULL;
 		uint8_t *copy;

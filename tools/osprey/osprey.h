@@ -1,0 +1,193 @@
+/*
+ * The osprey command: packs a host program into an Osprey image and boots
+ * it. This header is the interface between its parts:
+ *
+ *   main.c     the command line, `build` and `run`
+ *   util.c     messages, exit statuses, allocation, paths, string buffers
+ *   image.c    the image being built: entries, cpio newc writer, manifest
+ *   hostfs.c   copying host paths into the image (symlinks mirrored)
+ *   deps.c     the interpreter and libraries, resolved the way ld.so does
+ *   vm.c       QEMU: accelerator choice, launch, exit status, temp files
+ *   elfdeps.c  the ELF reader (pure, fuzzed: elfdeps.h)
+ *   ldcache.c  the /etc/ld.so.cache reader (pure, fuzzed: ldcache.h)
+ */
+#ifndef OSPREY_CLI_H
+#define OSPREY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct stat;
+
+/* ---- messages and exit statuses (util.c) ---- */
+
+/* What went wrong decides the exit status; main.c maps each to a number. */
+enum fail_kind {
+	FAIL_USAGE,    /* a bad command line */
+	FAIL_NOTFOUND, /* the program, a library or a file is missing */
+	FAIL_NOTEXEC,  /* the program is not an x86-64 ELF executable */
+	FAIL_OTHER,    /* anything else (I/O, QEMU) */
+	FAIL_KINDS
+};
+
+extern bool verbose; /* -v */
+void set_fail_statuses(const int statuses[FAIL_KINDS]);
+/* "osprey: MESSAGE" on stderr, then exit with the kind's status. */
+_Noreturn void fail(enum fail_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like warn, only with -v. */
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Files to remove at exit and on SIGINT, SIGTERM, SIGHUP or SIGQUIT (the
+ * handler only calls unlink, so it is async-signal-safe). While a child
+ * runs (cleanup_set_child), those signals are passed on to it instead and
+ * cleanup_signal says which one came.
+ */
+void cleanup_init(void);
+void cleanup_add(const char *path);
+void cleanup_forget(const char *path);
+void cleanup_set_child(int pid);
+int cleanup_signal(void);
+/* mkstemp, and the file is removed at exit unless forgotten. */
+int mkstemp_cleanup(char *template);
+/* Removes the files now and dies of `sig`, as if it had not been caught. */
+_Noreturn void cleanup_die(int sig);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growing NUL-terminated string. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+char *path_join(const char *dir, const char *name);
+char *path_dirname(const char *path); /* "/a/b" -> "/a", "/a" -> "/" */
+/* PATH made absolute against the current directory, "." and "//" removed. */
+char *path_absolute(const char *path);
+
+/* The whole file mapped read-only (NULL and errno on failure). */
+struct mapped {
+	const uint8_t *data;
+	size_t len;
+};
+int map_file(const char *path, struct mapped *m);
+void unmap_file(struct mapped *m);
+
+/* ---- the image (image.c) ---- */
+
+enum entry_type { ENTRY_DIR, ENTRY_FILE, ENTRY_SYMLINK };
+
+struct entry {
+	char *path; /* in the image: absolute, no "." or ".." or "//" */
+	enum entry_type type;
+	uint32_t mode;	   /* permission bits */
+	uint32_t mtime;	   /* seconds; kept so that .pyc files stay fresh */
+	char *source;	   /* a file's host path; NULL when generated */
+	uint64_t dev, ino; /* a host file's identity */
+	char *data;	   /* generated contents, or a symlink's target */
+	uint64_t size;	   /* a file's bytes, or the target's length */
+	const char *why;   /* for the manifest: "program", "library", ... */
+	struct entry *hash_next;
+};
+
+struct image {
+	struct entry **entries;
+	size_t n, cap;
+	struct entry **buckets;
+	size_t nbuckets;
+};
+
+struct image *image_new(void);
+/* st_mtime as a cpio mtime (clamped to 0..2^32-1). */
+uint32_t image_mtime(const struct stat *st);
+struct entry *image_find(const struct image *img, const char *path);
+/*
+ * Each adds an entry (and any missing parent directories, mode 0755) and
+ * returns it. Adding what is already there is a no-op; adding something
+ * else at a taken path fails with a message naming both.
+ */
+struct entry *image_add_dir(struct image *img, const char *path, uint32_t mode,
+			    uint32_t mtime);
+/* A host file, `st` its stat: the same file (device and inode) added
+ * again at the same path, under any name, is no conflict. */
+struct entry *image_add_file(struct image *img, const char *path,
+			     const char *source, const struct stat *st,
+			     const char *why);
+struct entry *image_add_data(struct image *img, const char *path,
+			     const char *data, size_t len, uint32_t mode,
+			     const char *why);
+struct entry *image_add_symlink(struct image *img, const char *path,
+				const char *target, const char *why);
+/* PATH with the image's own symlinks in its directories resolved. */
+char *image_resolve_parent(const struct image *img, const char *path);
+/* The manifest text: every entry but directories, its source and size. */
+char *image_manifest(struct image *img, const char *cmdline);
+/* Writes the cpio newc archive to `out` (atomically: a temporary file
+ * beside it, then rename). Returns the number of bytes written. */
+uint64_t image_write(struct image *img, const char *out);
+
+/* ---- host files into the image (hostfs.c) ---- */
+
+/*
+ * Adds the host path PATH (absolute) at the same path in the image,
+ * following it the way the kernel would: each symlink on the way, in a
+ * directory (/lib -> usr/lib) or at the end (libc.so.6 -> libc-2.36.so),
+ * is added as the same symlink, and what the path finally names is added
+ * at its real path. Returns that real path, or NULL with errno set (and
+ * nothing reported) when the path does not resolve.
+ */
+char *hostfs_mirror(struct image *img, const char *path, const char *why);
+/*
+ * --add HOST[:GUEST]: a file, or a directory tree with its symlinks kept
+ * as symlinks. Without GUEST, HOST's own path (mirrored as above). Calls
+ * found_elf for each regular file that starts with the ELF magic, with
+ * its host path.
+ */
+void hostfs_add(struct image *img, const char *host, const char *guest,
+		void (*found_elf)(const char *host_path));
+
+/* ---- dependencies (deps.c) ---- */
+
+struct deps_options {
+	const char *ld_library_path; /* from --env LD_LIBRARY_PATH=, or NULL */
+};
+/* The program's interpreter and libraries, transitively. Fails on
+ * anything missing. */
+void deps_add_program(struct image *img, const char *program,
+		      const struct deps_options *opt);
+/* The libraries of an ELF file added with --add (a dlopen'ed module,
+ * say): what is missing is only a warning. */
+void deps_add_module(struct image *img, const char *path);
+
+/* ---- the virtual machine (vm.c) ---- */
+
+enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+
+struct vm_options {
+	const char *kernel;
+	const char *image;
+	const char *cmdline;
+	const char *machine;		  /* microvm, q35 or pc */
+	unsigned mem_mb, cpus, timeout_s; /* timeout 0: none */
+	enum accel accel;
+};
+
+/* A new empty file in $TMPDIR (or /tmp), removed at exit. */
+const char *tmpfile_make(const char *prefix);
+/* Boots the image and returns the application's exit status. */
+int vm_run(const struct vm_options *opt);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * Booting the image under QEMU, with the command line tools/qemu-run
+ * uses, and reading the application's exit status back.
+ *
+ * The kernel reports the status as a line "osprey-exit N" on the Bochs
+ * debug console (port 0xe9), which QEMU writes to a temporary file, and
+ * then leaves through isa-debug-exit; QEMU's own exit code is not the
+ * status. Other lines there ("osprey-missing system call rseq") are shown
+ * with -v. QEMU runs without a shell (fork and exec), its stdin is the
+ * terminal when there is one and /dev/null otherwise, and the terminal's
+ * settings are put back afterwards even if QEMU was killed.
+ *
+ * Accelerator (DESIGN.md section 9): KVM only when /dev/kvm is writable
+ * and /proc/cpuinfo lists vmx or svm; otherwise TCG, multi-threaded when
+ * there is more than one CPU.
+ */
+#define _GNU_SOURCE /* strchrnul, vasprintf, pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "tools/osprey/osprey.h"
+
+#define DEBUGCON_MAX (1 << 20) /* read at most this much of the log */
+#define EXIT_TIMEOUT 124
+
+static volatile sig_atomic_t alarm_pid, timed_out;
+
+static bool cpu_has_virt(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[8192];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *save, *word;
+
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (word = strtok_r(line, " \t\n", &save); word;
+		     word = strtok_r(NULL, " \t\n", &save))
+			if (!strcmp(word, "vmx") || !strcmp(word, "svm"))
+				found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static bool hw_virt(void)
+{
+	return access("/dev/kvm", W_OK) == 0 && cpu_has_virt();
+}
+
+static enum accel choose_accel(const struct vm_options *opt)
+{
+	enum accel a = opt->accel;
+	const char *why = "asked for";
+
+	if (a == ACCEL_AUTO && hw_virt()) {
+		a = ACCEL_KVM;
+		why = "/dev/kvm with hardware virtualization";
+	} else if (a == ACCEL_AUTO) {
+		a = ACCEL_TCG;
+		why = "no vmx/svm: /dev/kvm, if present, is not hardware "
+		      "virtualization";
+	} else if (a == ACCEL_KVM && !hw_virt()) {
+		fail(FAIL_USAGE, "--kvm: no usable /dev/kvm with vmx/svm");
+	}
+	note("%s, %s (%s)", opt->machine, a == ACCEL_KVM ? "kvm" : "tcg", why);
+	return a;
+}
+
+/* QEMU's option syntax doubles a comma inside a value. */
+static char *qemu_escape(const char *s)
+{
+	struct strbuf sb = {0};
+
+	sb_add(&sb, "", 0);
+	for (; *s; s++) {
+		if (*s == ',')
+			sb_puts(&sb, ",,");
+		else
+			sb_add(&sb, s, 1);
+	}
+	return sb.s;
+}
+
+static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
+{
+	const char *qemu = getenv("OSPREY_QEMU");
+	enum accel accel = choose_accel(opt);
+	char **v = xcalloc(48, sizeof(char *));
+	int n = 0;
+
+	v[n++] = (char *)(qemu && *qemu ? qemu : "qemu-system-x86_64");
+	v[n++] = "-M";
+	v[n++] = (char *)opt->machine;
+	if (accel == ACCEL_KVM) {
+		v[n++] = "-enable-kvm";
+		v[n++] = "-cpu";
+		v[n++] = "host";
+	} else {
+		v[n++] = "-accel";
+		v[n++] = opt->cpus > 1 ? "tcg,thread=multi" : "tcg";
+		v[n++] = "-cpu";
+		v[n++] = "max";
+	}
+	v[n++] = "-smp";
+	v[n++] = xasprintf("%u", opt->cpus);
+	v[n++] = "-m";
+	v[n++] = xasprintf("%u", opt->mem_mb);
+	v[n++] = "-nographic";
+	v[n++] = "-nodefaults";
+	v[n++] = "-no-reboot";
+	v[n++] = "-serial";
+	v[n++] = "stdio";
+	v[n++] = "-device";
+	v[n++] = "isa-debug-exit,iobase=0xf4,iosize=4";
+	v[n++] = "-chardev";
+	v[n++] = xasprintf("file,id=dbg,path=%s", qemu_escape(debugcon));
+	v[n++] = "-device";
+	v[n++] = "isa-debugcon,iobase=0xe9,chardev=dbg";
+	v[n++] = "-kernel";
+	v[n++] = (char *)opt->kernel;
+	v[n++] = "-initrd";
+	v[n++] = (char *)opt->image;
+	v[n++] = "-append";
+	v[n++] = (char *)opt->cmdline;
+	v[n] = NULL;
+	return v;
+}
+
+/* SIGALRM at the timeout: SIGTERM to QEMU, and SIGKILL 5 s later. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (alarm_pid <= 0)
+		return;
+	kill(alarm_pid, timed_out ? SIGKILL : SIGTERM);
+	timed_out = 1;
+	alarm(5);
+}
+
+static void child(char **argv, int report_fd)
+{
+	int e;
+
+	if (!isatty(STDIN_FILENO)) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+			_exit(127);
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	execvp(argv[0], argv);
+	e = errno;
+	if (write(report_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Starts QEMU; fails if it could not be executed. */
+static pid_t start(char **argv)
+{
+	int pipefd[2], e;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		fail(FAIL_OTHER, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		fail(FAIL_OTHER, "fork: %s", strerror(errno));
+	if (pid == 0)
+		child(argv, pipefd[1]);
+	cleanup_set_child(pid);
+	alarm_pid = pid;
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		cleanup_set_child(0);
+		fail(FAIL_OTHER, "cannot run %s: %s", argv[0], strerror(e));
+	}
+	return pid;
+}
+
+static int wait_for(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail(FAIL_OTHER, "waitpid: %s", strerror(errno));
+	cleanup_set_child(0);
+	alarm_pid = 0;
+	alarm(0);
+	return status;
+}
+
+/* A line from the guest, made safe for the terminal. */
+static void tidy(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* The last "osprey-exit N" (N in 0..255), or -1; other lines with -v. */
+static int read_debugcon(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, total = 0;
+	ssize_t n;
+	int status = -1;
+
+	if (!f)
+		return -1;
+	while (total < DEBUGCON_MAX && (n = getline(&line, &cap, f)) > 0) {
+		total += n;
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "osprey-exit ", 12)) {
+			char *end;
+			long v = strtol(line + 12, &end, 10);
+
+			if (end != line + 12 && !*end && v >= 0 && v <= 255)
+				status = v;
+			continue;
+		}
+		tidy(line);
+		if (!strncmp(line, "osprey-missing ", 15))
+			note("missing: %s", line + 15);
+		else if (*line)
+			note("debug console: %s", line);
+	}
+	free(line);
+	fclose(f);
+	return status;
+}
+
+int vm_run(const struct vm_options *opt)
+{
+	const char *debugcon = tmpfile_make("osprey-debugcon");
+	char **argv = qemu_argv(opt, debugcon);
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct termios tty;
+	bool have_tty = tcgetattr(STDIN_FILENO, &tty) == 0;
+	int status, app, sig;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	pid = start(argv);
+	if (opt->timeout_s)
+		alarm(opt->timeout_s);
+	status = wait_for(pid);
+	if (have_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &tty);
+	sig = cleanup_signal();
+	if (sig)
+		cleanup_die(sig);
+	if (timed_out) {
+		fprintf(stderr, "osprey: timed out after %u s\n",
+			opt->timeout_s);
+		exit(EXIT_TIMEOUT);
+	}
+	app = read_debugcon(debugcon);
+	if (app >= 0)
+		return app;
+	if (WIFSIGNALED(status))
+		fail(FAIL_OTHER, "QEMU was killed by signal %d",
+		     WTERMSIG(status));
+	fail(FAIL_OTHER,
+	     "the VM ended without an exit status (QEMU exit code %d)",
+	     WEXITSTATUS(status));
+}
