@@ -17,15 +17,18 @@ LINUX=${LINUX:-1}
 mkdir -p "$OUT"
 
 gcc -O2 -static -pthread -o "$OUT/ubench" ../shared/bench/linux-guest/src/ubench.c
-tests/mkinitrd.sh "$OUT/ubench.cpio" "$OUT/ubench:/bin/ubench"
+gcc -O2 -static -o "$OUT/vdso_bench" bench/vdso_bench.c
+tests/mkinitrd.sh "$OUT/ubench.cpio" "$OUT/ubench:/bin/ubench" "$OUT/vdso_bench:/bin/vdso_bench"
 tools/qemu-run --quiet --icount --timeout 600 --initrd "$OUT/ubench.cpio" \
 	build/osprey.elf --quiet -- /bin/ubench "$SCALE" >"$OUT/osprey-ubench.log" 2>&1
+tools/qemu-run --quiet --icount --timeout 600 --initrd "$OUT/ubench.cpio" \
+	build/osprey.elf --quiet -- /bin/vdso_bench >>"$OUT/osprey-ubench.log" 2>&1
 
 if [ "$LINUX" = 1 ]; then
 	rm -rf build/linux-guest/run.sh build/linux-guest/guest build/linux-guest/src
 	mkdir -p build/linux-guest
 	cp -r ../shared/bench/linux-guest/{run.sh,guest,src} build/linux-guest/
-	(cd build/linux-guest && STEPS="deps build extra" EXTRA_BINS="$ROOT/$OUT/ubench" \
+	(cd build/linux-guest && STEPS="deps build extra" EXTRA_BINS="$ROOT/$OUT/ubench $ROOT/$OUT/vdso_bench" \
 		EXTRA_ARGS="$SCALE" ICOUNT=1 EXTRA_TIMEOUT=900 \
 		RESULTS="$ROOT/$OUT/linux-ubench.txt" ./run.sh) >"$OUT/linux-ubench.log" 2>&1
 fi
@@ -41,6 +44,17 @@ for b in syscall_getppid read_1byte_devzero ctxsw_condvar_samecpu ctxsw_futex_sa
 	r=n/a
 	[ -n "$o" ] && [ -n "$l" ] && r=$(awk -v o="$o" -v l="$l" 'BEGIN { printf "%.1fx", l / o }')
 	printf '%-44s %10s %10s %12s\n' "$b" "${o:-n/a}" "${l:-n/a}" "$r"
+done | tee -a "$OUT/results.txt"
+
+clk() { # FILE "libc"|"syscall" -> ns (instructions) per CLOCK_MONOTONIC call
+	grep -a "clock_gettime(CLOCK_MONOTONIC) $2:" "$1" 2>/dev/null | awk '{ print $(NF - 1) }' | head -1
+}
+for how in libc syscall; do
+	o=$(clk "$OUT/osprey-ubench.log" $how)
+	l=$(clk "$OUT/linux-ubench.log" $how)
+	r=n/a
+	[ -n "$o" ] && [ -n "$l" ] && r=$(awk -v o="$o" -v l="$l" 'BEGIN { printf "%.1fx", l / o }')
+	printf '%-44s %10s %10s %12s\n' "clock_gettime(MONOTONIC) via $how" "${o:-n/a}" "${l:-n/a}" "$r"
 done | tee -a "$OUT/results.txt"
 
 # QEMU start to a dynamic hello-world's exit, Osprey, TCG wall clock.
