@@ -23,28 +23,6 @@ static void note_missing_file(const char *path)
 	linux_missing(what);
 }
 
-static long path_in(char *buf, long upath)
-{
-	long n = strncpy_from_user(buf, upath, PATH_MAX);
-
-	return n < 0 ? n : 0;
-}
-
-/* The directory a *at() call is relative to: NULL for the cwd. */
-static int dir_of(long dirfd, struct file **dir)
-{
-	*dir = NULL;
-	if ((int)dirfd == AT_FDCWD)
-		return 0;
-	*dir = fd_get((int)dirfd);
-	return *dir ? 0 : -EBADF;
-}
-
-static void put_dir(struct file *dir)
-{
-	if (dir)
-		file_put(dir);
-}
 
 /* ---- reading and writing through a bounce buffer ---- */
 /* Files whose reads return what is there now (pipes, devices): one read
@@ -183,26 +161,21 @@ long sys_pwritev(long fd, long iov, long n, long off, long e, long f)
 /* ---- opening and closing ---- */
 long sys_openat(long dirfd, long upath, long flags, long mode, long e, long f)
 {
-	char *path = malloc(PATH_MAX);
-	struct file *dir = NULL, *file;
-	long r;
+	struct at_path p;
+	struct file *file;
+	long r = at_get(dirfd, upath, &p);
 
-	if (!path)
-		return -ENOMEM;
-	r = path_in(path, upath);
-	if (!r)
-		r = dir_of(dirfd, &dir);
-	if (!r)
-		r = vfs_openat(dir, path, (int)flags, (uint32_t)mode, &file);
+	if (r)
+		return r;
+	r = vfs_openat(p.dir, p.path, (int)flags, (uint32_t)mode, &file);
 	if (r == -ENOENT)
-		note_missing_file(path);
+		note_missing_file(p.path);
 	if (!r) {
 		r = fd_install(file, 0, flags & O_CLOEXEC); /* takes our ref */
 		if (r < 0)
 			file_put(file);
 	}
-	put_dir(dir);
-	free(path);
+	at_put(&p);
 	return r;
 }
 
@@ -276,27 +249,22 @@ long sys_fstat(long fd, long ubuf, long c, long d, long e, long f)
 long sys_newfstatat(long dirfd, long upath, long ubuf, long flags, long e,
 		    long f)
 {
-	char *path = malloc(PATH_MAX);
-	struct file *dir = NULL;
+	struct at_path p;
 	struct kstat k;
-	long r;
+	long r = at_get(dirfd, upath, &p);
 
-	if (!path)
-		return -ENOMEM;
-	r = path_in(path, upath);
-	if (!r)
-		r = dir_of(dirfd, &dir);
-	if (!r && !path[0] && (flags & AT_EMPTY_PATH)) {
-		r = dir ? vfs_fstat(dir, &k) : vfs_statat(NULL, ".", &k, 0);
-	} else if (!r) {
-		r = vfs_statat(dir, path, &k, (int)flags);
+	if (r)
+		return r;
+	if (!p.path[0] && (flags & AT_EMPTY_PATH)) {
+		r = p.dir ? vfs_fstat(p.dir, &k) : vfs_statat(NULL, ".", &k, 0);
+	} else {
+		r = vfs_statat(p.dir, p.path, &k, (int)flags);
 		if (r == -ENOENT)
-			note_missing_file(path);
+			note_missing_file(p.path);
 	}
 	if (!r)
 		r = stat_out(ubuf, &k);
-	put_dir(dir);
-	free(path);
+	at_put(&p);
 	return r;
 }
 
@@ -463,27 +431,22 @@ out:
 long sys_readlinkat(long dirfd, long upath, long ubuf, long size, long e,
 		    long f)
 {
-	char *path = malloc(PATH_MAX), *out = malloc(PATH_MAX);
-	struct file *dir = NULL;
-	long r = -ENOMEM;
+	struct at_path p;
+	char *out;
+	long r;
 
-	if (!path || !out)
-		goto done;
-	if (size <= 0) {
-		r = -EINVAL;
-		goto done;
-	}
-	r = path_in(path, upath);
-	if (!r)
-		r = dir_of(dirfd, &dir);
-	if (!r)
-		r = vfs_readlinkat(dir, path, out, MIN((size_t)size, PATH_MAX));
+	if (size <= 0)
+		return -EINVAL;
+	r = at_get(dirfd, upath, &p);
+	if (r)
+		return r;
+	out = malloc(PATH_MAX);
+	r = out ? vfs_readlinkat(p.dir, p.path, out, MIN((size_t)size, PATH_MAX))
+		: -ENOMEM;
 	if (r > 0 && copy_to_user(ubuf, out, (size_t)r))
 		r = -EFAULT;
-	put_dir(dir);
-done:
-	free(path);
 	free(out);
+	at_put(&p);
 	return r;
 }
 
@@ -495,19 +458,13 @@ long sys_readlink(long upath, long ubuf, long size, long d, long e, long f)
 long sys_faccessat2(long dirfd, long upath, long mode, long flags, long e,
 		    long f)
 {
-	char *path = malloc(PATH_MAX);
-	struct file *dir = NULL;
-	long r;
+	struct at_path p;
+	long r = at_get(dirfd, upath, &p);
 
-	if (!path)
-		return -ENOMEM;
-	r = path_in(path, upath);
-	if (!r)
-		r = dir_of(dirfd, &dir);
-	if (!r)
-		r = vfs_faccessat(dir, path, (int)mode, (int)flags);
-	put_dir(dir);
-	free(path);
+	if (r)
+		return r;
+	r = vfs_faccessat(p.dir, p.path, (int)mode, (int)flags);
+	at_put(&p);
 	return r;
 }
 
