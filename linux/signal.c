@@ -621,24 +621,15 @@ long sys_rt_sigpending(long uset, long size, long c, long d, long e, long f)
 	return copy_to_user(uset, &set, sizeof(set));
 }
 
+static bool any_signal(void *unused)
+{
+	return signal_pending();
+}
+
 /* Sleeps until a signal is deliverable or the deadline (0: none) passes. */
 static bool sleep_for_signal(uint64_t deadline)
 {
-	for (;;) {
-		sched_prepare_wait();
-		if (signal_pending()) {
-			sched_cancel_wait();
-			return true;
-		}
-		if (deadline && clock_monotonic_ns() >= deadline) {
-			sched_cancel_wait();
-			return false;
-		}
-		if (deadline)
-			sched_wait_until(deadline);
-		else
-			sched_wait();
-	}
+	return sched_wait_for(any_signal, NULL, deadline);
 }
 
 long sys_rt_sigsuspend(long umask, long size, long c, long d, long e, long f)

@@ -72,28 +72,16 @@ static bool is_woken(struct futex_waiter *w)
 	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
 }
 
+/* Woken, or a signal to handle: either ends a futex wait. */
+static bool woken_or_signal(void *w)
+{
+	return is_woken(w) || signal_pending();
+}
+
 /* Sleeps until woken, a signal, or the monotonic deadline (0: none). */
 static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
 {
-	for (;;) {
-		sched_prepare_wait();
-		if (is_woken(w)) {
-			sched_cancel_wait();
-			return true;
-		}
-		if (signal_pending()) {
-			sched_cancel_wait();
-			return false;
-		}
-		if (deadline && clock_monotonic_ns() >= deadline) {
-			sched_cancel_wait();
-			return false;
-		}
-		if (deadline)
-			sched_wait_until(deadline);
-		else
-			sched_wait();
-	}
+	return sched_wait_for(woken_or_signal, w, deadline) && is_woken(w);
 }
 
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,

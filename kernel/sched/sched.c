@@ -275,6 +275,25 @@ void sched_wait_until(uint64_t deadline_ns)
 	timer_cancel(&t->sleep_timer);
 }
 
+bool sched_wait_for(bool (*done)(void *), void *arg, uint64_t deadline_ns)
+{
+	for (;;) {
+		sched_prepare_wait();
+		if (done(arg)) {
+			sched_cancel_wait();
+			return true;
+		}
+		if (deadline_ns && clock_monotonic_ns() >= deadline_ns) {
+			sched_cancel_wait();
+			return false;
+		}
+		if (deadline_ns)
+			sched_wait_until(deadline_ns);
+		else
+			sched_wait();
+	}
+}
+
 void thread_wake(struct thread *t)
 {
 	uint64_t flags = irq_save();

@@ -94,6 +94,12 @@ void sched_cancel_wait(void);
 void sched_wait(void);
 /* As sched_wait, but also wakes at monotonic time deadline_ns. */
 void sched_wait_until(uint64_t deadline_ns);
+/*
+ * The whole wait pattern above in one call: sleeps until done(arg) is
+ * true (true) or the monotonic deadline_ns passes (false); deadline 0
+ * means none. done() is re-checked after every wakeup.
+ */
+bool sched_wait_for(bool (*done)(void *arg), void *arg, uint64_t deadline_ns);
 /* Called on the way out of an interrupt: switches if a switch is due. */
 void sched_preempt_point(void);
 

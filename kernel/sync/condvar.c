@@ -43,29 +43,9 @@ static bool dequeue(struct condvar *c, struct waiter *w)
 	return false;
 }
 
-static bool woken(struct waiter *w)
+static bool woken(void *w)
 {
-	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
-}
-
-/* Sleeps until w is woken or the deadline passes (0: no deadline). */
-static bool sleep_until_woken(struct waiter *w, uint64_t deadline_ns)
-{
-	for (;;) {
-		sched_prepare_wait();
-		if (woken(w)) {
-			sched_cancel_wait();
-			return true;
-		}
-		if (deadline_ns && clock_monotonic_ns() >= deadline_ns) {
-			sched_cancel_wait();
-			return false;
-		}
-		if (deadline_ns)
-			sched_wait_until(deadline_ns);
-		else
-			sched_wait();
-	}
+	return __atomic_load_n(&((struct waiter *)w)->woken, __ATOMIC_ACQUIRE);
 }
 
 int condvar_wait_until(struct condvar *c, struct mutex *m,
@@ -76,14 +56,14 @@ int condvar_wait_until(struct condvar *c, struct mutex *m,
 
 	enqueue(c, &w);
 	mutex_unlock(m);
-	if (!sleep_until_woken(&w, deadline_ns)) {
+	if (!sched_wait_for(woken, &w, deadline_ns)) {
 		mutex_lock(&c->lock);
 		bool timed_out = dequeue(c, &w);
 		mutex_unlock(&c->lock);
 		if (timed_out)
 			ret = -ETIMEDOUT;
 		else
-			sleep_until_woken(&w, 0);
+			sched_wait_for(woken, &w, 0);
 	}
 	mutex_lock(m);
 	return ret;
