@@ -363,8 +363,13 @@ if [ -x "$py" ]; then
 	pylib=$("$py" -c 'import sys; print("/usr/lib/python%d.%d" % sys.version_info[:2])')
 	osprey run -m 512 --add "$pylib" -- "$py" -c 'import json; print(json.dumps([6 * 7]))'
 	expect run-python3 0 '^\[42\]$' out
+	# The issue's own words: no --, no --add (the library comes by itself).
+	osprey run /usr/bin/python3 -c 'print(42)'
+	expect run-python3-plain 0 '^42$' out
+	osprey run --no-runtime /usr/bin/python3 -c 'print(42)'
+	expect run-python3-no-runtime 1 'encodings' out
 else
-	echo "skip cli-run-python3: no $py"
+	fail run-python3 "no $py (tools/deps.sh installs python3)"
 fi
 
 echo "cli: $passed passed, $failed failed"

@@ -44,6 +44,8 @@ static const char usage_text[] =
     "                       libraries\n"
     "  --env KEY=VALUE      an environment variable for the program\n"
     "  --locale             add /usr/lib/locale and the gconv modules\n"
+    "  --no-runtime         do not add an interpreter's library\n"
+    "                       (python3.N: /usr/lib/python3.N, by default)\n"
     "  -v, --verbose        print the manifest (every file, its source and\n"
     "                       size), the accelerator and why, and what the\n"
     "                       kernel reported missing\n"
@@ -69,7 +71,7 @@ struct options {
 	const char *output;
 	char **adds, **envs;
 	size_t nadds, nenvs;
-	bool locale, strace;
+	bool locale, strace, no_runtime;
 	const char *ld_library_path;
 	struct vm_options vm;
 	int argc; /* PROGRAM and its arguments */
@@ -130,6 +132,7 @@ static const struct option long_options[] = {
     {"add", required_argument, NULL, 'A'},
     {"env", required_argument, NULL, 'E'},
     {"locale", no_argument, NULL, 'L'},
+    {"no-runtime", no_argument, NULL, 'R'},
     {"verbose", no_argument, NULL, 'v'},
     {"mem", required_argument, NULL, 'm'},
     {"cpus", required_argument, NULL, 'c'},
@@ -205,6 +208,9 @@ static void parse(int argc, char **argv, struct options *o)
 			break;
 		case 'L':
 			o->locale = true;
+			break;
+		case 'R':
+			o->no_runtime = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -461,6 +467,31 @@ static void add_locale(struct image *img)
 }
 
 /*
+ * An interpreter is no use without its library: a program that is (or
+ * resolves to) python3.N gets /usr/lib/python3.N, as a person running
+ * `osprey run /usr/bin/python3 -c ...` expects. --no-runtime turns it off.
+ */
+static void add_runtime(struct image *img, const char *program)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	const char *base;
+	unsigned major, minor;
+	char tail;
+
+	if (!realpath(program, real))
+		return;
+	base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	if (sscanf(base, "python%u.%u%c", &major, &minor, &tail) != 2)
+		return;
+	snprintf(dir, sizeof(dir), "/usr/lib/python%u.%u", major, minor);
+	if (!is_dir(dir))
+		return;
+	note("adding %s for %s (--no-runtime to leave it out)", dir, base);
+	hostfs_add(img, dir, NULL, found_module);
+}
+
+/*
  * What glibc reads at run time. Generated rather than copied, so that the
  * host's accounts and host names stay out of the image and no NSS module
  * the image lacks is named (glibc 2.34 and later have files and dns
@@ -515,6 +546,8 @@ static char *build(struct options *o, const char *out)
 		add_spec(img, o->adds[i]);
 	if (o->locale)
 		add_locale(img);
+	if (!o->no_runtime)
+		add_runtime(img, program);
 	add_defaults(img);
 	manifest = image_manifest(img, cmdline);
 	at = image_resolve_parent(img, "/etc/osprey/manifest");
