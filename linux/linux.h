@@ -44,5 +44,7 @@ __attribute__((noreturn)) void linux_exit_group(int status);
 /* Reports once, by name, a system call or flag the program used that
  * Osprey lacks (debug console always; the console with --verbose). */
 void linux_missing(const char *what);
+/* Prints the list of what was missing (with --verbose), at exit. */
+void linux_missing_report(void);
 
 #endif

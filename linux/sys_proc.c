@@ -238,6 +238,7 @@ long sys_getrlimit(long resource, long ptr, long c, long d, long e, long f)
 /* ---- leaving ---- */
 void linux_exit_group(int status)
 {
+	linux_missing_report();
 	kernel_exit(status & 0xff);
 }
 

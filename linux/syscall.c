@@ -86,6 +86,17 @@ void linux_missing(const char *what)
 		kprintf("osprey: not implemented: %s\n", what);
 }
 
+/* At exit, with --verbose: everything missing, once each, on one list. */
+void linux_missing_report(void)
+{
+	if (!nmissing || !boot_options.verbose)
+		return;
+	kprintf("osprey: this run asked for %u thing%s Osprey lacks:\n", nmissing,
+		nmissing == 1 ? "" : "s");
+	for (unsigned i = 0; i < nmissing; i++)
+		kprintf("  %s\n", missing[i]);
+}
+
 /* ---- application memory ---- */
 long arch_user_copy(void *dst, const void *src, size_t n);
 long arch_user_strncpy(char *dst, const char *src, size_t max);
