@@ -54,7 +54,8 @@ $(BUILD)/apps/%-static: tests/apps/%.c
 $(BUILD)/apps/%-dynamic: tests/apps/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -O2 -o $@ $<
-APPS := $(BUILD)/apps/hello-static $(BUILD)/apps/hello-dynamic
+APPS := $(BUILD)/apps/hello-static $(BUILD)/apps/hello-dynamic \
+	$(BUILD)/apps/proc_check-static $(BUILD)/apps/proc_check-dynamic
 apps: $(APPS)
 
 deps:

@@ -10,7 +10,7 @@
 void inode_stat(struct inode *ip, struct kstat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->dev = RAMFS_DEV;
+	st->dev = ip->proc ? PROC_DEV : RAMFS_DEV;
 	st->ino = ip->ino;
 	st->nlink = LOAD(ip->nlink);
 	st->rdev = ip->rdev;
@@ -47,17 +47,23 @@ int vfs_statat(struct file *dir, const char *path, struct kstat *st,
 	       int at_flags)
 {
 	struct inode *ip;
-	int err;
+	struct file *f;
+	int err, fd;
 
 	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
 	if ((at_flags & AT_EMPTY_PATH) && !*path && dir)
 		return vfs_fstat(dir, st);
 	mutex_lock(&vfs_mutex);
-	err = lookup_inode(dir, path, at_flags, &ip);
+	err = lookup_inode_fd(dir, path, at_flags, &ip, &fd);
 	if (!err)
 		inode_stat(ip, st);
 	mutex_unlock(&vfs_mutex);
+	/* /proc/<pid>/fd/N of a pipe or socket: the file's own stat */
+	if (err == -ENXIO && fd >= 0 && (f = fd_get(fd))) {
+		err = vfs_fstat(f, st);
+		file_put(f);
+	}
 	return err;
 }
 

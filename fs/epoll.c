@@ -515,6 +515,7 @@ static void epoll_release(struct file *f)
 static const struct file_ops epoll_ops = {
 	.release = epoll_release,
 	.poll = epoll_poll,
+	.anon_name = "[eventpoll]",
 };
 
 int epoll_create_file(int flags, struct file **out)

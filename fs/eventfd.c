@@ -108,6 +108,7 @@ static const struct file_ops efd_ops = {
 	.write = efd_write,
 	.release = efd_release,
 	.poll = efd_poll,
+	.anon_name = "[eventfd]",
 };
 
 int eventfd_create(uint64_t count, int flags, struct file **out)

@@ -166,6 +166,33 @@ int fd_set_limit(uint64_t n)
 	return 0;
 }
 
+int fd_next_open(int from)
+{
+	int fd = -1;
+
+	mutex_lock(&fd_mutex);
+	for (unsigned i = MAX(from, 0); i < capacity; i++) {
+		if (fds[i]) {
+			fd = i;
+			break;
+		}
+	}
+	mutex_unlock(&fd_mutex);
+	return fd;
+}
+
+struct inode *fd_inode(int fd, bool *open)
+{
+	struct inode *ip = NULL;
+
+	mutex_lock(&fd_mutex);
+	*open = fd >= 0 && (unsigned)fd < capacity && fds[fd];
+	if (*open)
+		ip = fds[fd]->inode;
+	mutex_unlock(&fd_mutex);
+	return ip;
+}
+
 unsigned fd_get_limit(void)
 {
 	unsigned n;

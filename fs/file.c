@@ -160,6 +160,8 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 
 	if (flags & O_PATH)
 		ops = &path_ops;
+	else if (ip->type == S_IFREG && ip->proc)
+		return procfs_open(ip, flags & ~OPEN_ONLY, out);
 	else if (ip->type == S_IFREG)
 		ops = &reg_ops;
 	else if (ip->type == S_IFDIR)
@@ -314,8 +316,12 @@ static int fill_dirents(struct inode *dir, struct dirbuf *b, int64_t *pos)
 			goto full;
 		*pos = 2;
 	}
+	if (dir->proc)
+		procfs_refresh(dir);
 	for (struct dentry *d = dir_first_from(dir, *pos); d;
 	     d = dir_next(dir, d)) {
+		if (dir->proc && procfs_gone(dir, d))
+			continue;
 		if (!emit(b, d->inode, d->seq + 1, d->name, d->namelen))
 			goto full;
 		*pos = d->seq + 1;
@@ -422,9 +428,11 @@ int vfs_fsync(struct file *f)
 }
 
 /* ---- file data for the loader and mmap ---- */
+/* A regular file with data pages (not one of /proc's). */
 static struct inode *regular(struct file *f)
 {
-	if (!f->inode || f->inode->type != S_IFREG || (f->flags & O_PATH))
+	if (!f->inode || f->inode->type != S_IFREG || f->inode->proc ||
+	    (f->flags & O_PATH))
 		return NULL;
 	return f->inode;
 }

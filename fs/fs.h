@@ -194,6 +194,9 @@ struct file_ops {
 	 * the file's wait queues with poll_wait(). NULL: always readable and
 	 * writable, and epoll refuses the file (-EPERM, as Linux). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* Files outside the tree that are not pipes or sockets: the name
+	 * /proc/<pid>/fd shows, as Linux's anon_inode:[eventfd]. */
+	const char *anon_name;
 };
 
 struct file {

@@ -26,7 +26,8 @@
 
 #define MAXSYMLINKS 40		 /* Linux's limit of symlinks in one lookup */
 #define MAX_RW_COUNT 0x7ffff000l /* Linux caps one read/write there */
-#define RAMFS_DEV 1		 /* st_dev of everything */
+#define RAMFS_DEV 1		 /* st_dev of everything but /proc */
+#define PROC_DEV 22		 /* st_dev of /proc: 0:22, as Linux's procfs */
 
 /* For fields read without their lock (a racy read is good enough). */
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -60,13 +61,17 @@ struct pages {
 	uint64_t count;	 /* data pages present */
 };
 
+struct proc_entry;
+
 struct inode {
 	/* set when made, then read-only */
 	uint64_t ino;
 	uint32_t type; /* S_IF* */
 	uint64_t rdev;
 	const struct file_ops *dev_ops; /* character devices; NULL: -ENXIO */
-	char *target;			/* symlinks, NUL-terminated */
+	char *target; /* symlinks, NUL-terminated; NULL for procfs links */
+	const struct proc_entry *proc; /* procfs nodes: what they show */
+	int proc_arg;		       /* procfs: the pid, tid or fd */
 	/* under vfs_mutex */
 	int refs;
 	uint32_t nlink; /* written under vfs_mutex, read atomically */
@@ -100,6 +105,7 @@ int64_t ramfs_write(struct inode *ip, const void *buf, size_t n, int64_t off);
 int ramfs_truncate(struct inode *ip, int64_t size);
 void *ramfs_page(struct inode *ip, uint64_t index);
 bool ramfs_page_present(struct inode *ip, uint64_t index);
+extern uint64_t ramfs_pages; /* atomic: data pages of all files */
 #define RAMFS_MAX_SIZE (1ll << 48)
 
 /* ---- namei.c: path lookup, all under vfs_mutex ---- */
@@ -111,6 +117,9 @@ struct lookup {
 	bool missing;	   /* walk_last: only the last component is missing */
 	struct inode *ip;  /* walk_last: what the path names */
 	unsigned links;	   /* symlinks followed so far */
+	int outside_fd;	   /* walk_last's -ENXIO: the descriptor a
+			    * /proc/<pid>/fd link named whose file is outside
+			    * the tree (a pipe, a socket); else -1 */
 };
 /* Walks all but the last component; dir NULL: the working directory. */
 int lookup_parent(struct file *dir, const char *path, struct lookup *l);
@@ -125,6 +134,9 @@ int lookup_create(struct file *dir, const char *path, bool is_dir,
  * means dir itself; follows a final symlink unless AT_SYMLINK_NOFOLLOW. */
 int lookup_inode(struct file *dir, const char *path, int at_flags,
 		 struct inode **out);
+/* The same, with walk_last's outside_fd (-1 if none). */
+int lookup_inode_fd(struct file *dir, const char *path, int at_flags,
+		    struct inode **out, int *outside_fd);
 int lookup_step(struct inode *dir, const char *name, size_t len,
 		struct inode **out);
 /* The last component is missing, ".", ".." (no name to act on). */
@@ -137,10 +149,46 @@ struct inode *inode_unref_locked(struct inode *ip);
 void inode_put(struct inode *ip);
 void inode_touch(struct inode *ip, bool mtime, bool ctime);
 void inode_stat(struct inode *ip, struct kstat *st);
+/* Under vfs_mutex: ip's path, built backwards from the end of tmp
+ * (PATH_MAX bytes), or NULL with -ENOENT (it has no name) or
+ * -ENAMETOOLONG in *err. */
+char *inode_path(struct inode *ip, char *tmp, int *err);
+uint32_t vfs_umask_get(void);
 
 /* ---- file.c ---- */
 /* A file for an inode the caller holds a reference to (taken over). */
 int file_open_inode(struct inode *ip, int flags, struct file **out);
+
+/* ---- fdtable.c, for /proc/<pid>/fd ---- */
+/* The lowest open descriptor >= from, or -1. */
+int fd_next_open(int from);
+/* Under vfs_mutex: the inode of fd's file, valid while the mutex is held
+ * (the file's last put needs it to drop the inode); NULL when fd is not
+ * open (*open false) or its file is outside the tree. */
+struct inode *fd_inode(int fd, bool *open);
+
+/* ---- procfs.c: /proc, ramfs nodes whose contents are computed ---- */
+int procfs_init(void);
+/* Under vfs_mutex: the entry `name` of a procfs directory, made when
+ * the pid, tid or fd it stands for exists; NULL if there is none. */
+struct dentry *procfs_lookup(struct inode *dir, const char *name, size_t len);
+/* Under vfs_mutex, outside any path walk (getdents): brings the entries
+ * of a procfs directory up to date, freeing those of what is gone. */
+void procfs_refresh(struct inode *dir);
+/* Under vfs_mutex: whether the entry stands for something gone. */
+bool procfs_gone(struct inode *dir, struct dentry *d);
+/* Under vfs_mutex: where a procfs link leads; -ENXIO with *outside_fd
+ * set (if not NULL) for a descriptor whose file is outside the tree. */
+int procfs_follow(struct inode *link, struct inode **out, int *outside_fd);
+/* readlink(2) of a procfs link, without vfs_mutex. */
+int procfs_readlink(const struct proc_entry *e, int arg, char *buf,
+		    size_t size);
+/* open(2) through /proc/<pid>/fd/N of a file outside the tree: that file
+ * again, if it allows the access asked for. */
+int procfs_reopen(int fd, int flags, struct file **out);
+/* Opens a procfs file (taking over the inode reference): its contents
+ * are computed now, and again by a read at offset 0 after the first. */
+int procfs_open(struct inode *ip, int flags, struct file **out);
 
 /* ---- devfs.c ---- */
 int devfs_init(void);

@@ -16,6 +16,10 @@
  * never change once made, and vfs_mutex keeps every inode on the way
  * alive, so the walk holds plain pointers into them. At most MAXSYMLINKS
  * links are followed in one lookup: -ELOOP beyond.
+ *
+ * /proc's links (fs/procfs.c) have no target string: they lead straight
+ * to an inode (an open file's, the working directory), as Linux's "magic"
+ * links do, so they work for files that have no name any more.
  */
 #include "fs/fs_private.h"
 
@@ -61,7 +65,8 @@ int lookup_step(struct inode *dir, const char *name, size_t len,
 		*out = dir->dir.parent; /* NULL once the directory is gone */
 		return *out ? 0 : -ENOENT;
 	}
-	d = dir_lookup(dir, name, len);
+	d = dir->proc ? procfs_lookup(dir, name, len)
+		      : dir_lookup(dir, name, len);
 	if (!d)
 		return -ENOENT;
 	*out = d->inode;
@@ -116,6 +121,13 @@ static int walk_parent(struct lookup *l, struct inode *cur, const char *p)
 		}
 		if (++l->links > MAXSYMLINKS)
 			return -ELOOP;
+		if (next->proc) {
+			err = procfs_follow(next, &cur, NULL);
+			if (err)
+				return err;
+			p = rest;
+			continue;
+		}
 		if (*rest)
 			stack[depth++] = rest;
 		p = next->target;
@@ -148,6 +160,14 @@ int walk_last(struct lookup *l, bool follow)
 			break;
 		if (++l->links > MAXSYMLINKS)
 			return -ELOOP;
+		if (l->ip->proc) {
+			err = procfs_follow(l->ip, &l->ip, &l->outside_fd);
+			if (err) {
+				l->ip = NULL;
+				return err;
+			}
+			break;
+		}
 		t = l->ip->target;
 		if (!*t)
 			return -ENOENT;
@@ -176,6 +196,7 @@ int lookup_parent(struct file *dir, const char *path, struct lookup *l)
 	int err = check_path(path);
 
 	memset(l, 0, sizeof(*l));
+	l->outside_fd = -1;
 	if (err)
 		return err;
 	if (!start && *path != '/')
@@ -209,12 +230,13 @@ int lookup_create(struct file *dir, const char *path, bool is_dir,
 	return LOAD(l->dir->nlink) ? 0 : -ENOENT; /* a removed directory */
 }
 
-int lookup_inode(struct file *dir, const char *path, int at_flags,
-		 struct inode **out)
+int lookup_inode_fd(struct file *dir, const char *path, int at_flags,
+		    struct inode **out, int *outside_fd)
 {
 	struct lookup l;
 	int err;
 
+	*outside_fd = -1;
 	if ((at_flags & AT_EMPTY_PATH) && path && !*path)
 		path = NULL;
 	if (!path) {
@@ -223,5 +245,14 @@ int lookup_inode(struct file *dir, const char *path, int at_flags,
 	}
 	err = lookup(dir, path, !(at_flags & AT_SYMLINK_NOFOLLOW), &l);
 	*out = l.ip;
+	*outside_fd = l.outside_fd;
 	return err;
+}
+
+int lookup_inode(struct file *dir, const char *path, int at_flags,
+		 struct inode **out)
+{
+	int outside_fd;
+
+	return lookup_inode_fd(dir, path, at_flags, out, &outside_fd);
 }

@@ -19,6 +19,7 @@
 #define MAX_LEVELS 4
 
 static uint64_t next_ino = 1; /* under vfs_mutex */
+uint64_t ramfs_pages;	      /* atomic */
 
 struct timespec_k ramfs_now(void)
 {
@@ -232,8 +233,10 @@ void *ramfs_page(struct inode *ip, uint64_t index)
 		return NULL;
 	if (!*slot) {
 		*slot = zeroed_page();
-		if (*slot)
+		if (*slot) {
 			ip->pages.count++;
+			__atomic_add_fetch(&ramfs_pages, 1, __ATOMIC_RELAXED);
+		}
 	}
 	return *slot;
 }
@@ -263,6 +266,7 @@ static void pages_cut(struct pages *p, void **slot, unsigned level,
 		page_free(*slot, 0);
 		*slot = NULL;
 		p->count--;
+		__atomic_sub_fetch(&ramfs_pages, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	for (unsigned i = 0; i < FANOUT; i++)

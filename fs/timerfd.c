@@ -176,6 +176,7 @@ static const struct file_ops tfd_ops = {
 	.read = tfd_read,
 	.release = tfd_release,
 	.poll = tfd_poll,
+	.anon_name = "[timerfd]",
 };
 
 int timerfd_create_file(int clock, int flags, struct file **out)

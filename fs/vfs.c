@@ -50,6 +50,11 @@ uint32_t vfs_umask(uint32_t mask)
 	return __atomic_exchange_n(&umask_bits, mask & 0777, __ATOMIC_RELAXED);
 }
 
+uint32_t vfs_umask_get(void)
+{
+	return LOAD(umask_bits);
+}
+
 static uint32_t apply_umask(uint32_t mode)
 {
 	return mode & ~LOAD(umask_bits);
@@ -60,8 +65,11 @@ static uint32_t apply_umask(uint32_t mode)
 static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
 		  struct inode **out)
 {
-	struct inode *ip = ramfs_inode_new(mode, rdev);
+	struct inode *ip;
 
+	if (l->dir->proc)
+		return -EACCES; /* /proc makes its own entries */
+	ip = ramfs_inode_new(mode, rdev);
 	if (!ip)
 		return -ENOMEM;
 	if (!dir_add(l->dir, l->last, l->len, ip)) {
@@ -83,7 +91,7 @@ static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
 
 /* Under vfs_mutex: what open(2) finds or makes. */
 static int open_lookup(struct file *dir, const char *path, int flags,
-		       uint32_t mode, struct inode **out)
+		       uint32_t mode, struct inode **out, int *outside_fd)
 {
 	bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
 	bool follow = !(flags & O_NOFOLLOW) && !excl;
@@ -91,6 +99,7 @@ static int open_lookup(struct file *dir, const char *path, int flags,
 	struct inode *ip;
 	int err = lookup(dir, path, follow, &l);
 
+	*outside_fd = l.outside_fd;
 	if (err == -ENOENT && l.missing && (flags & O_CREAT)) {
 		if (l.slash)
 			return -EISDIR;
@@ -129,17 +138,19 @@ int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 	       struct file **out)
 {
 	struct inode *ip = NULL;
-	int err;
+	int err, outside_fd;
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP;
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	mutex_lock(&vfs_mutex);
-	err = open_lookup(dir, path, flags, mode, &ip);
+	err = open_lookup(dir, path, flags, mode, &ip, &outside_fd);
 	if (!err)
 		ip->refs++;
 	mutex_unlock(&vfs_mutex);
+	if (err == -ENXIO && outside_fd >= 0)
+		return procfs_reopen(outside_fd, flags, out);
 	if (err)
 		return err;
 	/* Linux truncates even with O_RDONLY; a new file is empty anyway. */
@@ -241,6 +252,8 @@ int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
 	err = link_source(olddir, oldpath, at_flags, &ip);
 	if (!err)
 		err = lookup_create(newdir, newpath, false, &l);
+	if (!err && l.dir->proc)
+		err = -EPERM;
 	if (!err && !dir_add(l.dir, l.last, l.len, ip))
 		err = -ENOMEM;
 	if (!err) {
@@ -254,9 +267,10 @@ int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
 
 int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size)
 {
+	const struct proc_entry *proc = NULL;
 	struct inode *ip;
 	size_t n = 0;
-	int err;
+	int err, arg = 0;
 
 	if (size == 0)
 		return -EINVAL;
@@ -265,11 +279,16 @@ int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size)
 	err = lookup_inode(dir, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &ip);
 	if (!err && ip->type != S_IFLNK)
 		err = -EINVAL;
-	if (!err) {
+	if (!err && ip->proc) {
+		proc = ip->proc; /* its text is made without the mutex */
+		arg = ip->proc_arg;
+	} else if (!err) {
 		n = MIN(size, strlen(ip->target));
 		memcpy(buf, ip->target, n);
 	}
 	mutex_unlock(&vfs_mutex);
+	if (proc)
+		return procfs_readlink(proc, arg, buf, size);
 	return err ? err : (int)n;
 }
 
@@ -344,6 +363,8 @@ int vfs_unlinkat(struct file *dir, const char *path, int at_flags)
 		return -EINVAL;
 	mutex_lock(&vfs_mutex);
 	err = lookup_parent(dir, path, &l);
+	if (!err && l.dir->proc)
+		err = -EPERM;
 	if (!err)
 		err = at_flags & AT_REMOVEDIR ? do_rmdir(&l, &dead)
 					      : do_unlink(&l, &dead);
@@ -475,6 +496,8 @@ static int rename_locked(struct lookup *o, struct lookup *n, unsigned flags,
 	od = dir_lookup(o->dir, o->last, o->len);
 	if (!od)
 		return -ENOENT;
+	if (o->dir->proc || n->dir->proc || od->inode->proc)
+		return -EBUSY; /* as a mount point */
 	nd = dir_lookup(n->dir, n->last, n->len);
 	if (flags & RENAME_EXCHANGE)
 		return exchange(o, od, n, nd);
@@ -550,30 +573,79 @@ int vfs_fchdir(struct file *f)
 	return 0;
 }
 
-/* Under vfs_mutex: the working directory's path, built backwards from
- * the end of tmp; its start, or NULL (-ENOENT / -ENAMETOOLONG in *err). */
-static char *cwd_path(char *tmp, int *err)
+#define SEARCH_DEPTH 64
+
+/*
+ * Under vfs_mutex: an entry naming the non-directory ip, with its
+ * directory in *dir, or NULL. Files do not know their directory, so the
+ * tree is searched depth first (to SEARCH_DEPTH levels); only readlink of
+ * /proc's links asks, and it is rare.
+ */
+static struct dentry *find_entry(struct inode *ip, struct inode **dir)
+{
+	struct dentry *stack[SEARCH_DEPTH]; /* the way down from the root */
+	struct inode *cur = fs_root;
+	struct dentry *d = dir_next(cur, NULL);
+	unsigned depth = 0;
+
+	for (;;) {
+		while (!d) {
+			if (!depth)
+				return NULL;
+			cur = cur->dir.parent;
+			d = dir_next(cur, stack[--depth]);
+		}
+		if (d->inode == ip) {
+			*dir = cur;
+			return d;
+		}
+		if (d->inode->type == S_IFDIR && depth < SEARCH_DEPTH) {
+			stack[depth++] = d;
+			cur = d->inode;
+			d = dir_next(cur, NULL);
+		} else {
+			d = dir_next(cur, d);
+		}
+	}
+}
+
+/* Puts "/name" in front of p (within tmp); NULL if it does not fit. */
+static char *prepend(char *tmp, char *p, const struct dentry *d)
+{
+	if ((size_t)(p - tmp) < d->namelen + 1u)
+		return NULL;
+	p -= d->namelen;
+	memcpy(p, d->name, d->namelen);
+	*--p = '/';
+	return p;
+}
+
+char *inode_path(struct inode *ip, char *tmp, int *err)
 {
 	char *p = tmp + PATH_MAX - 1;
-	struct inode *ip = fs_cwd;
+	struct dentry *d;
 
 	*p = '\0';
 	*err = -ENOENT;
 	if (!ip->nlink)
 		return NULL;
-	while (ip != fs_root) {
-		struct inode *parent = ip->dir.parent;
-		struct dentry *d = dir_find_inode(parent, ip);
-
-		*err = -ENAMETOOLONG;
-		if (!d || (size_t)(p - tmp) < d->namelen + 1u)
+	if (ip->type != S_IFDIR) {
+		d = find_entry(ip, &ip);
+		if (!d)
 			return NULL;
-		p -= d->namelen;
-		memcpy(p, d->name, d->namelen);
-		*--p = '/';
+		p = prepend(tmp, p, d);
+	}
+	while (p && ip != fs_root) {
+		struct inode *parent = ip->dir.parent;
+
+		d = dir_find_inode(parent, ip);
+		if (!d)
+			return NULL;
+		p = prepend(tmp, p, d);
 		ip = parent;
 	}
-	if (!*p)
+	*err = -ENAMETOOLONG;
+	if (p && !*p)
 		*--p = '/';
 	return p;
 }
@@ -587,7 +659,7 @@ int vfs_getcwd(char *buf, size_t size)
 	if (!tmp)
 		return -ENOMEM;
 	mutex_lock(&vfs_mutex);
-	p = cwd_path(tmp, &err);
+	p = inode_path(fs_cwd, tmp, &err);
 	mutex_unlock(&vfs_mutex);
 	if (p) {
 		n = strlen(p) + 1;
@@ -627,6 +699,8 @@ int fs_init(void)
 		err = make_dir("/proc", 0555);
 	if (!err)
 		err = devfs_init();
+	if (!err)
+		err = procfs_init();
 	return err;
 }
 INIT_STEP(55, fs_init);

@@ -173,12 +173,13 @@ static void setup_brk(const struct image *prog)
 	process.brk_limit = end + BRK_MAX;
 }
 
-static int setup_stack(uint64_t *top_out)
+/* PT_GNU_STACK decides whether the stack is executable, as on Linux. */
+static int setup_stack(uint64_t *top_out, bool exec_stack)
 {
 	uint64_t top = STACK_TOP_MAX - (linux_random_u64() % (1ull << 22)) * PAGE_SIZE;
 	uint64_t bottom = top - STACK_SIZE;
-	int err = as_map(&bottom, STACK_SIZE, PROT_READ | PROT_WRITE,
-			 VMA_FIXED | VMA_STACK);
+	uint32_t prot = PROT_READ | PROT_WRITE | (exec_stack ? PROT_EXEC : 0);
+	int err = as_map(&bottom, STACK_SIZE, prot, VMA_FIXED | VMA_STACK);
 
 	if (err)
 		return err;
@@ -195,6 +196,34 @@ static uint64_t hwcap(void)
 
 	cpuid(1, 0, r);
 	return r[3];
+}
+
+/* The end of the NUL-terminated string at addr (written by stack_build). */
+static uint64_t string_end(uint64_t addr)
+{
+	return addr + strlen((const char *)addr) + 1;
+}
+
+/* Where the strings and the auxv landed, for /proc/<pid>/cmdline,
+ * environ, auxv and stat: sp holds argc, then the argv and envp arrays
+ * with their NULLs, then the auxv up to its AT_NULL pair. */
+static void record_layout(uint64_t sp, unsigned argc, unsigned envc)
+{
+	const uint64_t *argv = (const uint64_t *)sp + 1;
+	const uint64_t *envp = argv + argc + 1;
+	const uint64_t *auxv = envp + envc + 1;
+
+	if (!argc)
+		return; /* the command line always has the program */
+	process.start_stack = sp;
+	process.arg_start = argv[0];
+	process.arg_end = string_end(argv[argc - 1]);
+	process.env_start = envc ? envp[0] : process.arg_end;
+	process.env_end = envc ? string_end(envp[envc - 1]) : process.arg_end;
+	while (auxv[0] != AT_NULL)
+		auxv += 2;
+	process.auxv_start = (uint64_t)(envp + envc + 1);
+	process.auxv_end = (uint64_t)(auxv + 2);
 }
 
 static int build_stack(uint64_t top, const struct image *prog,
@@ -238,7 +267,10 @@ static int build_stack(uint64_t top, const struct image *prog,
 	if (err)
 		return err;
 	*sp = stack_build((void *)area, ARGS_AREA, top, &spec);
-	return *sp ? 0 : -E2BIG;
+	if (!*sp)
+		return -E2BIG;
+	record_layout(*sp, argc, envc);
+	return 0;
 }
 
 struct start {
@@ -298,7 +330,8 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 			return 127;
 	}
 	setup_brk(&prog);
-	err = setup_stack(&top);
+	err = setup_stack(&top, prog.info.exec_stack ||
+				      (prog.info.interp && interp.info.exec_stack));
 	if (!err)
 		err = build_stack(top, &prog, prog.info.interp ? &interp : NULL,
 				  argc, argv, envc, envp, &sp);
@@ -361,6 +394,20 @@ struct thread *process_find_thread(int tid)
 struct thread *process_main_thread(void)
 {
 	return process_find_thread(process.pid);
+}
+
+int process_next_thread(int from)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
+		struct thread *t =
+		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t && t->app_tid >= from && (best < 0 || t->app_tid < best))
+			best = t->app_tid;
+	}
+	return best;
 }
 
 void process_wake_all(void)

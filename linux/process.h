@@ -12,6 +12,10 @@ struct process {
 	/* the program break; under brk_lock */
 	struct mutex brk_lock;
 	uint64_t brk_start, brk_end, brk_limit;
+	/* where the loader put the initial stack's contents (Linux's
+	 * mm_struct fields, for /proc/<pid>); set before the program runs */
+	uint64_t start_stack, arg_start, arg_end, env_start, env_end;
+	uint64_t auxv_start, auxv_end;
 };
 extern struct process process;
 
@@ -24,6 +28,8 @@ int process_add_thread(struct thread *t);
 void process_remove_thread(struct thread *t);
 struct thread *process_find_thread(int tid);
 struct thread *process_main_thread(void);
+/* The lowest tid >= from of the application's threads, or -1. */
+int process_next_thread(int from);
 void process_wake_all(void);
 long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
 /* Ends the calling application thread; the last one ends the process. */

@@ -368,16 +368,20 @@ struct clone_start {
 void arch_return_to_app(struct syscall_frame *f, long rax)
 	__attribute__((noreturn));
 
+/* A clone that could not be registered: the kernel thread just ends. */
+static void clone_abort(void *arg)
+{
+}
+
 static void clone_child(void *arg)
 {
 	struct clone_start *cs = arg;
 	struct thread *t = current_thread();
 	struct syscall_frame frame = cs->frame;
 
-	t->app_tid = t->tid;
 	t->fs_base = cs->fs_base;
 	/* A child that cannot get its state dies at once. */
-	if (signal_thread_init(t, cs->blocked) || process_add_thread(t)) {
+	if (signal_thread_init(t, cs->blocked)) {
 		free(cs);
 		process_thread_exit(0);
 	}
@@ -425,6 +429,16 @@ long sys_clone(long flags, long newsp, long parent_tid, long child_tid,
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)child_tid;
 	int tid = t->tid;
+	/* Known to tgkill and /proc before clone returns, as on Linux. */
+	t->app_tid = tid;
+	if (process_add_thread(t)) {
+		t->flags &= ~THREAD_APP; /* not started: let it just exit */
+		free(cs);
+		t->entry = clone_abort;
+		thread_start(t);
+		__atomic_fetch_sub(&process.live_threads, 1, __ATOMIC_SEQ_CST);
+		return -EAGAIN;
+	}
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(parent_tid, &tid, sizeof(tid));
 	thread_start(t);

@@ -125,6 +125,13 @@ tests/mkinitrd.sh "$LOGS/vdso.cpio" build/apps/vdso_check-static:/bin/vdso_check
 expect app-vdso-static 0 '^vdso: ok' --initrd "$LOGS/vdso.cpio" $KERNEL --quiet -- /bin/vdso_check
 expect app-vdso-dynamic 0 '^vdso: ok' --initrd "$LOGS/vdso.cpio" $KERNEL --quiet -- /bin/vdso_check_dyn
 
+tests/mkinitrd.sh "$LOGS/proc.cpio" build/apps/proc_check-static:/bin/proc_check \
+	build/apps/proc_check-dynamic:/bin/proc_check_dyn
+expect app-proc-static 0 '^proc_check: [0-9]+ passed, 0 failed' \
+	--initrd "$LOGS/proc.cpio" $KERNEL --quiet -- /bin/proc_check one "'two words'"
+expect app-proc-dynamic 0 '^proc_check: [0-9]+ passed, 0 failed' \
+	--initrd "$LOGS/proc.cpio" $KERNEL --quiet -- /bin/proc_check_dyn one "'two words'"
+
 expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6", 0x80000, 00\) = 3' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet --strace -- /bin/hello-dyn
 
