@@ -59,6 +59,10 @@ static int signal_of(const struct irq_frame *f, int *code, uint64_t *addr)
 		return SIGBUS;
 	case 14:
 		*addr = read_cr2();
+		if (as_fault_is_bus(*addr)) {
+			*code = 2; /* BUS_ADRERR: past the end of a mapped file */
+			return SIGBUS;
+		}
 		/* Linux: ACCERR when a mapping is there but forbids it. */
 		*code = as_accessible(*addr, 1, PROT_NONE) ? 2 : 1;
 		return SIGSEGV;

@@ -633,32 +633,55 @@ long sys_flock(long fd, long op, long c, long d, long e, long f)
 }
 
 /*
- * MAP_SHARED of a file: the mapping uses the file's own pages, so writes
- * through it are the file's contents at once and msync has nothing to do.
- * The file stays pinned and referenced for the life of the program (the
- * VMAs do not track their file yet), so its pages cannot go away under
- * the mapping.
+ * MAP_SHARED of a file: the VMA holds the file (pinned, so truncation
+ * zeroes its pages rather than freeing them under the mapping) and faults
+ * map the file's own pages, so writes through the mapping are the file's
+ * contents at once; a page wholly past the end of the file is SIGBUS.
  */
-long mmap_file_shared(uint64_t addr, uint64_t len, int fd, uint64_t off)
+static uint64_t file_page_phys(void *file, uint64_t index)
+{
+	int64_t size = vfs_file_size(file);
+
+	if (size < 0 || index >= ALIGN_UP((uint64_t)size, PAGE_SIZE) / PAGE_SIZE)
+		return 0;
+	void *page = vfs_file_page(file, index);
+	return page ? virt_to_phys(page) : 0;
+}
+
+static void file_map_get(void *file)
+{
+	file_get(file);
+	vfs_file_pin(file);
+}
+
+static void file_map_put(void *file)
+{
+	vfs_file_unpin(file);
+	file_put(file);
+}
+
+static const struct vma_file_ops mapping_ops = {
+	file_page_phys, file_map_get, file_map_put,
+};
+
+long mmap_file_shared(uint64_t *addr, uint64_t len, uint32_t prot,
+		      uint32_t flags, int fd, uint64_t off)
 {
 	struct file *file = fd_get(fd);
-	long r;
 
 	if (!file)
 		return -EBADF;
-	r = vfs_file_pin(file);
-	for (uint64_t i = 0; !r && i < ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE; i++) {
-		void *page = vfs_file_page(file, off / PAGE_SIZE + i);
-
-		r = page ? as_share_page(addr + i * PAGE_SIZE, virt_to_phys(page))
-			 : -ENOMEM;
-	}
-	if (r) {
-		vfs_file_unpin(file);
-		file_put(file);
-	}
-	return r; /* on success the pin and the reference stay */
+	long r = as_map_file(addr, len, prot, flags, file, off / PAGE_SIZE);
+	file_put(file); /* the VMA took its own */
+	return r;
 }
+
+static int mapping_init(void)
+{
+	as_set_file_ops(&mapping_ops);
+	return 0;
+}
+INIT_STEP(56, mapping_init);
 
 /*
  * sendfile and copy_file_range: a copy through the kernel, in chunks. With

@@ -32,7 +32,8 @@ struct process process = {.brk_lock = MUTEX_INIT};
 
 long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off);
 long mmap_file_check(int fd, long prot, long flags);
-long mmap_file_shared(uint64_t addr, uint64_t len, int fd, uint64_t off);
+long mmap_file_shared(uint64_t *addr, uint64_t len, uint32_t prot,
+		      uint32_t flags, int fd, uint64_t off);
 
 static uint32_t vma_flags(long flags)
 {
@@ -74,18 +75,19 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 			return r;
 	}
 	/* Without MAP_FIXED the address is only a hint; we place freely. */
-	bool writable_for_fill = !(flags & MAP_ANONYMOUS);
+	if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
+		return mmap_file_shared(&a, (uint64_t)len, (uint32_t)prot,
+					vma_flags(flags), (int)fd, (uint64_t)off)
+			       ?: (long)a;
 	err = as_map(&a, (uint64_t)len,
-		     writable_for_fill ? (uint32_t)prot | PROT_WRITE | PROT_READ
-				       : (uint32_t)prot,
+		     (flags & MAP_ANONYMOUS) ? (uint32_t)prot
+					     : (uint32_t)prot | PROT_WRITE | PROT_READ,
 		     vma_flags(flags));
 	if (err)
 		return err;
 	if (!(flags & MAP_ANONYMOUS)) {
-		long r = type == MAP_PRIVATE
-				 ? mmap_file(a, (uint64_t)len, (int)fd, (uint64_t)off)
-				 : mmap_file_shared(a, (uint64_t)len, (int)fd,
-						    (uint64_t)off);
+		/* A private copy: filled writable, then given its protection. */
+		long r = mmap_file(a, (uint64_t)len, (int)fd, (uint64_t)off);
 
 		if (r == 0)
 			r = as_protect(a, ALIGN_UP((uint64_t)len, PAGE_SIZE),

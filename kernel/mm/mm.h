@@ -122,9 +122,23 @@ int mm_init(void);
 int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags);
 int as_unmap(uint64_t addr, uint64_t len);
 int as_protect(uint64_t addr, uint64_t len, uint32_t prot);
-/* Maps a page the caller owns (a file's page, for MAP_SHARED) at va in
- * an existing VMA; unmapping leaves it alone. */
-int as_share_page(uint64_t va, uint64_t phys);
+/*
+ * File-backed shared mappings (MAP_SHARED): the VMA holds the file (via
+ * these operations, provided by the file layer) and faults map the
+ * file's own pages; a page wholly past the end of the file is not there
+ * (the fault is SIGBUS). Unmapping leaves the file's pages alone.
+ */
+struct vma_file_ops {
+	uint64_t (*page)(void *file, uint64_t index); /* phys; 0 past EOF */
+	void (*get)(void *file);
+	void (*put)(void *file);
+};
+void as_set_file_ops(const struct vma_file_ops *ops);
+/* As as_map, the range showing `file` from page `pgoff` on. */
+int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
+		void *file, uint64_t pgoff);
+/* Whether a fault at addr is past the end of a mapped file (SIGBUS). */
+bool as_fault_is_bus(uint64_t addr);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */
 int as_discard(uint64_t addr, uint64_t len);
 /* Backs every page of the range now (for the loader and file mappings). */

@@ -16,6 +16,8 @@
 struct vma {
 	uint64_t start, end;
 	uint32_t prot, flags;
+	void *file;	/* MAP_SHARED of a file: one reference per VMA */
+	uint64_t pgoff; /* the file page shown at start */
 };
 
 #define MAX_VMAS 4096
@@ -24,6 +26,58 @@ static struct vma vmas[MAX_VMAS];
 static unsigned nvmas;
 static uint64_t mmap_base = 0x7f0000000000ull;
 static struct mutex as_lock = MUTEX_INIT;
+static const struct vma_file_ops *file_ops;
+
+void as_set_file_ops(const struct vma_file_ops *ops)
+{
+	file_ops = ops;
+}
+
+/* A piece of v starting at `start`: same file, its own reference. */
+static struct vma piece(const struct vma *v, uint64_t start, uint64_t end,
+			uint32_t prot)
+{
+	struct vma p = *v;
+
+	p.start = start;
+	p.end = end;
+	p.prot = prot;
+	if (p.file) {
+		p.pgoff += (start - v->start) / PAGE_SIZE;
+		file_ops->get(p.file);
+	}
+	return p;
+}
+
+/*
+ * File references dropped under as_lock wait here and are put after it is
+ * released: putting may call into the file system, which itself faults
+ * into as_lock (lock order: file system, then as_lock).
+ */
+#define MAX_DEFERRED 64
+static void *deferred[MAX_DEFERRED];
+static unsigned ndeferred;
+
+static void drop_file(struct vma *v)
+{
+	if (v->file && ndeferred < MAX_DEFERRED)
+		deferred[ndeferred++] = v->file;
+	else if (v->file)
+		panic("too many file mappings dropped at once");
+	v->file = NULL;
+}
+
+static void unlock(void)
+{
+	void *files[MAX_DEFERRED];
+	unsigned n = ndeferred;
+
+	memcpy(files, deferred, n * sizeof(void *));
+	ndeferred = 0;
+	mutex_unlock(&as_lock);
+	while (n)
+		file_ops->put(files[--n]);
+}
 
 static uint64_t pte_flags(uint32_t prot)
 {
@@ -111,8 +165,7 @@ static int carve(uint64_t start, uint64_t end)
 		if (v->start < start && v->end > end) {
 			if (nvmas == MAX_VMAS)
 				return -ENOMEM;
-			struct vma tail = *v;
-			tail.start = end;
+			struct vma tail = piece(v, end, v->end, v->prot);
 			v->end = start;
 			insert_at(i + 1, tail);
 			return 0;
@@ -120,8 +173,10 @@ static int carve(uint64_t start, uint64_t end)
 		if (v->start < start) {
 			v->end = start;
 		} else if (v->end > end) {
+			v->pgoff += (end - v->start) / PAGE_SIZE;
 			v->start = end;
 		} else {
+			drop_file(v);
 			remove_at(i);
 			i--;
 		}
@@ -189,10 +244,29 @@ int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags)
 			err = -ENOMEM;
 	}
 	if (!err)
-		err = insert_sorted((struct vma){*addr, *addr + len, prot,
-						 flags & ~(VMA_FIXED | VMA_NOREPLACE)});
-	mutex_unlock(&as_lock);
+		err = insert_sorted((struct vma){
+			.start = *addr, .end = *addr + len, .prot = prot,
+			.flags = flags & ~(VMA_FIXED | VMA_NOREPLACE)});
+	unlock();
 	return err;
+}
+
+int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
+		void *file, uint64_t pgoff)
+{
+	int err = as_map(addr, len, prot, flags);
+
+	if (err)
+		return err;
+	mutex_lock(&as_lock);
+	for (unsigned i = 0; i < nvmas; i++)
+		if (vmas[i].start == *addr) {
+			file_ops->get(file);
+			vmas[i].file = file;
+			vmas[i].pgoff = pgoff;
+		}
+	unlock();
+	return 0;
 }
 
 int as_unmap(uint64_t addr, uint64_t len)
@@ -206,26 +280,7 @@ int as_unmap(uint64_t addr, uint64_t len)
 	err = carve(addr, addr + len);
 	if (!err)
 		release_pages(addr, addr + len);
-	mutex_unlock(&as_lock);
-	return err;
-}
-
-static const struct vma *find(uint64_t addr);
-
-int as_share_page(uint64_t va, uint64_t phys)
-{
-	int err;
-
-	mutex_lock(&as_lock);
-	const struct vma *v = find(va);
-	if (!v) {
-		err = -EFAULT;
-	} else {
-		release_pages(va, va + PAGE_SIZE);
-		err = vm_map(kernel_pml4, va, phys, PAGE_SIZE,
-			     pte_flags(v->prot) | PTE_BORROWED);
-	}
-	mutex_unlock(&as_lock);
+	unlock();
 	return err;
 }
 
@@ -238,7 +293,7 @@ int as_discard(uint64_t addr, uint64_t len)
 	bool mapped = as_accessible(addr, len, PROT_NONE);
 	if (mapped)
 		release_pages(addr, addr + len);
-	mutex_unlock(&as_lock);
+	unlock();
 	return mapped ? 0 : -ENOMEM;
 }
 
@@ -272,10 +327,11 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 			remove_at(i);
 			uint64_t s = MAX(old.start, addr), e = MIN(old.end, end);
 			if (old.start < s)
-				insert_sorted((struct vma){old.start, s, old.prot, old.flags});
-			insert_sorted((struct vma){s, e, prot, old.flags});
+				insert_sorted(piece(&old, old.start, s, old.prot));
+			insert_sorted(piece(&old, s, e, prot));
 			if (e < old.end)
-				insert_sorted((struct vma){e, old.end, old.prot, old.flags});
+				insert_sorted(piece(&old, e, old.end, old.prot));
+			drop_file(&old); /* each piece took its own */
 			i = 0; /* the array moved: start over; bounded by splits */
 			continue;
 		}
@@ -284,7 +340,7 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 	for (uint64_t va = addr; va < end && !err; va += PAGE_SIZE)
 		set_access(va, prot);
 out:
-	mutex_unlock(&as_lock);
+	unlock();
 	return err;
 }
 
@@ -321,11 +377,30 @@ int as_populate(uint64_t addr, uint64_t len)
 
 		if (!v)
 			err = -EFAULT;
-		else if (!frame_of(va))
+		else if (!frame_of(va) && !v->file)
 			err = back_page(va, v->prot);
 	}
-	mutex_unlock(&as_lock);
+	unlock();
 	return err;
+}
+
+/* Maps the file's page at va, taking as_lock again around the mapping. */
+static bool map_file_page(uint64_t va, void *file, uint64_t index)
+{
+	uint64_t pa = file_ops->page(file, index); /* file system: no as_lock */
+	bool ok = false;
+
+	if (!pa)
+		return false; /* past the end of the file */
+	mutex_lock(&as_lock);
+	const struct vma *v = find(va);
+	if (v && v->file == file && !frame_of(va))
+		ok = vm_map(kernel_pml4, va, pa, PAGE_SIZE,
+			    pte_flags(v->prot) | PTE_BORROWED) == 0;
+	else
+		ok = v != NULL; /* raced with another fault or a change */
+	unlock();
+	return ok;
 }
 
 bool as_fault(uint64_t addr, bool write, bool exec)
@@ -340,7 +415,16 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 	    (!write || (v->prot & PROT_WRITE)) && (!exec || (v->prot & PROT_EXEC))) {
 		uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 
-		if (!frame_of(va)) {
+		if (!frame_of(va) && v->file) {
+			void *file = v->file;
+			uint64_t index = v->pgoff + (va - v->start) / PAGE_SIZE;
+
+			file_ops->get(file);
+			unlock();
+			ok = map_file_page(va, file, index);
+			file_ops->put(file);
+			return ok;
+		} else if (!frame_of(va)) {
 			ok = back_page(va, v->prot) == 0;
 		} else {
 			/* Present already (another thread won) or kept. */
@@ -348,8 +432,30 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 			ok = true;
 		}
 	}
-	mutex_unlock(&as_lock);
+	unlock();
 	return ok;
+}
+
+bool as_fault_is_bus(uint64_t addr)
+{
+	bool bus = false;
+
+	void *file = NULL;
+	uint64_t index = 0;
+
+	mutex_lock(&as_lock);
+	const struct vma *v = find(addr);
+	if (v && v->file) {
+		file = v->file;
+		index = v->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - v->start) / PAGE_SIZE;
+		file_ops->get(file);
+	}
+	unlock();
+	if (file) {
+		bus = !file_ops->page(file, index);
+		file_ops->put(file);
+	}
+	return bus;
 }
 
 bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
@@ -374,7 +480,7 @@ void as_walk(void (*fn)(uint64_t, uint64_t, uint32_t, uint32_t, void *),
 	mutex_lock(&as_lock);
 	for (unsigned i = 0; i < nvmas; i++)
 		fn(vmas[i].start, vmas[i].end, vmas[i].prot, vmas[i].flags, arg);
-	mutex_unlock(&as_lock);
+	unlock();
 }
 
 void as_set_mmap_base(uint64_t base)
