@@ -55,7 +55,8 @@ $(BUILD)/apps/%-dynamic: tests/apps/%.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -O2 -o $@ $<
 APPS := $(BUILD)/apps/hello-static $(BUILD)/apps/hello-dynamic \
-	$(BUILD)/apps/proc_check-static $(BUILD)/apps/proc_check-dynamic
+	$(BUILD)/apps/proc_check-static $(BUILD)/apps/proc_check-dynamic \
+	$(BUILD)/apps/bigmem-static
 apps: $(APPS)
 
 deps:

@@ -15,8 +15,11 @@ void pmm_get_stats(uint64_t *total, uint64_t *free_pages);
 const char *pmm_check(void); /* buddy invariants; NULL when they hold */
 
 int vm_init(void);
-/* The 4 KiB page-table entry for va, or NULL if no table holds it. */
+/* The 4 KiB page-table entry for va, or NULL if no table holds it; a
+ * 2 MiB page there is split into 4 KiB entries first. */
 uint64_t *vm_pte(uint64_t *pml4, uint64_t va);
+/* Whether anything (a page table or a 2 MiB page) covers va's 2 MiB. */
+bool vm_block_used(uint64_t *pml4, uint64_t va);
 void heap_get_stats(uint64_t *bytes, uint64_t *large_pages);
 
 #endif

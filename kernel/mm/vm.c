@@ -148,9 +148,42 @@ bool vm_translate(uint64_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags)
 	return true;
 }
 
+/*
+ * Replaces a 2 MiB mapping by 512 4 KiB entries with the same flags, so
+ * that code working page by page (unmap, mprotect, MADV_DONTNEED) can
+ * treat it like any other. The table entry above stays permissive; the
+ * leaves carry the protection.
+ */
+static int split_huge(uint64_t *pde, uint64_t va)
+{
+	uint64_t p = pmm_alloc_table_page();
+
+	if (!p)
+		return -ENOMEM;
+	uint64_t *pt = phys_to_virt(p);
+	uint64_t base = *pde & PTE_ADDR_MASK & ~((2ull << 20) - 1);
+	uint64_t flags = *pde & ~PTE_ADDR_MASK & ~PTE_PS;
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = (base + i * PAGE_SIZE) | flags;
+	*pde = p | PTE_P | PTE_W;
+	invlpg(ALIGN_DOWN(va, 2ull << 20));
+	return 0;
+}
+
 uint64_t *vm_pte(uint64_t *pml4, uint64_t va)
 {
+	uint64_t *pde = walk(pml4, va, 1, false);
+
+	if (pde && (*pde & PTE_P) && (*pde & PTE_PS) && split_huge(pde, va))
+		return NULL;
 	return walk(pml4, va, 0, false);
+}
+
+bool vm_block_used(uint64_t *pml4, uint64_t va)
+{
+	uint64_t *pde = walk(pml4, va, 1, false);
+
+	return pde && *pde;
 }
 
 int vm_protect(uint64_t *pml4, uint64_t va, uint64_t size, uint64_t flags)

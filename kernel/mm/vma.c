@@ -352,6 +352,31 @@ static const struct vma *find(uint64_t addr)
 	return NULL;
 }
 
+/*
+ * A large anonymous mapping gets 2 MiB pages: when the aligned 2 MiB
+ * block around va lies inside the VMA and nothing is mapped in it yet,
+ * one zeroed 2 MiB page backs it all (fewer faults, fewer TLB misses).
+ * Under as_lock; false: use 4 KiB pages.
+ */
+#define HUGE (2ull << 20)
+static bool back_huge(const struct vma *v, uint64_t va)
+{
+	uint64_t base = ALIGN_DOWN(va, HUGE);
+
+	if (v->file || base < v->start || base + HUGE > v->end ||
+	    vm_block_used(kernel_pml4, base))
+		return false;
+	uint64_t pa = pmm_alloc(PAGE_ORDER_2M);
+	if (!pa)
+		return false;
+	memset(phys_to_virt(pa), 0, HUGE);
+	if (vm_map(kernel_pml4, base, pa, HUGE, pte_flags(v->prot) | PTE_PS)) {
+		pmm_free(pa, PAGE_ORDER_2M);
+		return false;
+	}
+	return true;
+}
+
 /* Maps a zeroed page at va; under as_lock. */
 static int back_page(uint64_t va, uint32_t prot)
 {
@@ -425,7 +450,7 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 			file_ops->put(file);
 			return ok;
 		} else if (!frame_of(va)) {
-			ok = back_page(va, v->prot) == 0;
+			ok = back_huge(v, va) || back_page(va, v->prot) == 0;
 		} else {
 			/* Present already (another thread won) or kept. */
 			set_access(va, v->prot);

@@ -62,6 +62,9 @@ else
 	rc_all=1
 fi
 
+tests/mkinitrd.sh "$LOGS/bigmem.cpio" "$PWD/build/apps/bigmem-static"
+same bigmem "$LOGS/bigmem.cpio" 256 -- "$PWD/build/apps/bigmem-static"
+
 tests/mkinitrd.sh "$LOGS/sqlite.cpio" "$(command -v sqlite3)"
 same sqlite-memory "$LOGS/sqlite.cpio" 128 -- "$(command -v sqlite3)" :memory: \
 	'create table t(a, b); insert into t values (1, 2), (3, 4); select a * b from t order by 1;'
