@@ -170,6 +170,37 @@ static void parse_fadt(const struct sdt_header *fadt)
 		find_s5(d);
 }
 
+uint32_t acpi_cpu_apic_ids[64];
+unsigned acpi_ncpus;
+
+static void add_cpu(uint32_t apic_id, uint32_t flags)
+{
+	/* Bit 0: enabled; bit 1: can be brought online. */
+	if ((flags & 3) && acpi_ncpus < ARRAY_SIZE(acpi_cpu_apic_ids))
+		acpi_cpu_apic_ids[acpi_ncpus++] = apic_id;
+}
+
+/* MADT entries: type 0 (local APIC) and 9 (x2APIC) name the CPUs. */
+static void parse_madt(const struct sdt_header *madt)
+{
+	const uint8_t *p = (const uint8_t *)madt + 44;
+	const uint8_t *end = (const uint8_t *)madt + madt->length;
+
+	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+		uint32_t id, flags;
+
+		if (p[0] == 0 && p[1] >= 8) {
+			memcpy(&flags, p + 4, 4);
+			add_cpu(p[3], flags);
+		} else if (p[0] == 9 && p[1] >= 16) {
+			memcpy(&id, p + 4, 4);
+			memcpy(&flags, p + 8, 4);
+			add_cpu(id, flags);
+		}
+		p += p[1];
+	}
+}
+
 int acpi_init(void)
 {
 	const uint8_t *rsdp;
@@ -184,6 +215,9 @@ int acpi_init(void)
 	fadt = find_table(rsdp, "FACP");
 	if (fadt)
 		parse_fadt(fadt);
+	const struct sdt_header *madt = find_table(rsdp, "APIC");
+	if (madt)
+		parse_madt(madt);
 	return 0;
 }
 INIT_STEP(70, acpi_init);

@@ -18,6 +18,10 @@ struct acpi_power {
 	bool have_s5;
 };
 int acpi_init(void);
+/* The local APIC ids of the usable CPUs, from the MADT (boot CPU first
+ * is not promised); 0 CPUs when there is no MADT. */
+extern uint32_t acpi_cpu_apic_ids[64];
+extern unsigned acpi_ncpus;
 extern struct acpi_power acpi_power;
 
 /* The debug console (port 0xe9): diagnostics for the host, apart from

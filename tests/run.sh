@@ -66,6 +66,12 @@ for m in microvm q35 pc; do
 	expect "selftests-$m" 0 'selftests: [0-9]+ passed, 0 failed' \
 		--machine $m $KERNEL --test=all
 done
+# Every vCPU comes up (application processors idle until the scheduler
+# spreads work: the SMP issue).
+for m in microvm q35 pc; do
+	expect smp4-$m 0 'osprey: 4 CPUs online' --machine $m --smp 4 $KERNEL --verbose
+done
+expect selftests-smp4 0 'selftests: [0-9]+ passed, 0 failed' --smp 4 $KERNEL --test=all
 expect boot-16m 0 'osprey-ready' --mem 16 $KERNEL --bootchart
 expect boot-above-4g 0 'osprey-ready' --machine q35 --mem 4608 $KERNEL --bootchart
 
@@ -130,6 +136,9 @@ expect app-proc-static 0 '^proc_check: [0-9]+ passed, 0 failed' \
 	--initrd "$LOGS/proc.cpio" $KERNEL --quiet -- /bin/proc_check one "'two words'"
 expect app-proc-dynamic 0 '^proc_check: [0-9]+ passed, 0 failed' \
 	--initrd "$LOGS/proc.cpio" $KERNEL --quiet -- /bin/proc_check_dyn one "'two words'"
+
+expect app-threads-smp4 0 '^abi threads: [0-9]+ passed, 0 failed' --smp 4 \
+	--initrd build/abi/logs/abi.cpio $KERNEL --quiet -- /abi/dynamic/threads
 
 expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6", 0x80000, 00\) = 3' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet --strace -- /bin/hello-dyn

@@ -155,6 +155,7 @@ struct cpu {
 	bool need_resched;
 	struct thread *fpu_owner; /* whose extended state is in registers */
 	uint64_t irq_count;
+	void *arch; /* GDT, TSS and IST stacks: static for the boot CPU */
 };
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned cpu_count;
@@ -198,6 +199,7 @@ typedef void (*irq_handler_fn)(struct irq_frame *f);
 
 void arch_cpu_features_init(void);
 void arch_cpu_init(struct cpu *c);	/* GDT, TSS, IDT, FPU, GS */
+size_t arch_cpu_state_size(void);	/* what c->arch must point to */
 void arch_set_irq_handler(int vector, irq_handler_fn fn);
 /* A page-fault hook: returns true when the fault was resolved. */
 typedef bool (*page_fault_fn)(struct irq_frame *f, uint64_t addr);
@@ -216,6 +218,7 @@ void arch_backtrace(uint64_t rbp, uint64_t rip);
 /* ---- local APIC and its timer ---- */
 void lapic_init(void);
 void lapic_eoi(void);
+void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 /* Arms the one-shot timer to fire at TSC value `deadline` (or now, if past). */
 void lapic_timer_arm(uint64_t deadline_tsc);
 uint32_t lapic_id(void);

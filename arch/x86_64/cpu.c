@@ -227,13 +227,17 @@ static void tsc_aux_init(struct cpu *c)
 		wrmsr(MSR_TSC_AUX, c->id);
 }
 
+size_t arch_cpu_state_size(void)
+{
+	return sizeof(struct cpu_arch);
+}
+
 void arch_cpu_init(struct cpu *c)
 {
-	assert(c == &cpus[0]); /* application processors: the SMP issue */
 	arch_set_cpu_base(c);
 	if (c->id == 0)
 		idt_build();
-	gdt_load(&bsp_arch);
+	gdt_load(c->arch ? c->arch : &bsp_arch);
 	idt_load();
 	fpu_init_cpu();
 	syscall_msrs_init();

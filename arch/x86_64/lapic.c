@@ -52,6 +52,23 @@ uint32_t lapic_id(void)
 	return x2apic ? id : id >> 24;
 }
 
+#define REG_ICR_LOW 0x300
+#define REG_ICR_HIGH 0x310
+
+/* Sends an IPI (the ICR's low word) to apic_id; waits for delivery. */
+void lapic_send_ipi(uint32_t apic_id, uint32_t low)
+{
+	if (x2apic) {
+		wrmsr(0x830, ((uint64_t)apic_id << 32) | low);
+		return;
+	}
+	lapic_write(REG_ICR_HIGH, apic_id << 24);
+	lapic_write(REG_ICR_LOW, low);
+	/* Delivery status (bit 12): a few cycles; bounded anyway. */
+	for (int i = 0; i < 1000000 && (lapic_read(REG_ICR_LOW) & (1u << 12)); i++)
+		cpu_relax();
+}
+
 void lapic_eoi(void)
 {
 	lapic_write(REG_EOI, 0);

@@ -483,6 +483,38 @@ static void idle_loop(void *arg)
 	}
 }
 
+struct thread *sched_make_idle(unsigned cpu, void *stack_bottom,
+			       size_t stack_size)
+{
+	struct thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->kstack_bottom = (uint64_t)stack_bottom;
+	t->kstack_top = (uint64_t)stack_bottom + stack_size;
+	t->state = THREAD_RUNNING;
+	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	t->cpu = cpu;
+	snprintf(t->name, sizeof(t->name), "idle%u", cpu);
+	list_init(&t->rq_link);
+	timer_init(&t->sleep_timer, wake_from_timer);
+	return t;
+}
+
+void sched_run_idle(struct thread *t)
+{
+	struct sched_cpu *sc = my_sched();
+
+	list_init(&sc->rq);
+	list_init(&sc->timers);
+	t->switched_in_tsc = rdtsc();
+	sc->idle = t;
+	this_cpu()->current = t;
+	irq_enable();
+	idle_loop(NULL);
+	__builtin_unreachable();
+}
+
 int sched_init(void)
 {
 	struct sched_cpu *sc = my_sched();

@@ -126,5 +126,13 @@ extern uint64_t timer_interrupts;
 uint64_t sched_idle_ns(void);
 
 int sched_init(void);
+/*
+ * An application processor's idle thread, made by the boot CPU (so that
+ * the AP takes no lock before it can sleep), and run by the AP in its boot
+ * context: sched_run_idle never returns.
+ */
+struct thread *sched_make_idle(unsigned cpu, void *stack_bottom,
+			       size_t stack_size);
+__attribute__((noreturn)) void sched_run_idle(struct thread *idle);
 
 #endif
