@@ -110,16 +110,18 @@ static uint64_t monotonic_ns(const struct snapshot *s)
 	return (uint64_t)(p >> s->shift);
 }
 
-static bool is_realtime(uint32_t clk)
-{
-	return clk == VDSO_CLOCK_REALTIME ||
-	       clk == VDSO_CLOCK_REALTIME_COARSE || clk == VDSO_CLOCK_TAI;
-}
+/* The clocks the vDSO answers, as bit masks over the clock ids: one test
+ * per call instead of a chain of compares on this hot path. */
+#define REALTIME_CLOCKS                                                        \
+	((1u << VDSO_CLOCK_REALTIME) | (1u << VDSO_CLOCK_REALTIME_COARSE) |    \
+	 (1u << VDSO_CLOCK_TAI))
+#define MONOTONIC_CLOCKS                                                       \
+	((1u << VDSO_CLOCK_MONOTONIC) | (1u << VDSO_CLOCK_MONOTONIC_RAW) |     \
+	 (1u << VDSO_CLOCK_MONOTONIC_COARSE) | (1u << VDSO_CLOCK_BOOTTIME))
 
-static bool is_monotonic(uint32_t clk)
+static uint32_t clock_bit(int32_t clk)
 {
-	return clk == VDSO_CLOCK_MONOTONIC || clk == VDSO_CLOCK_MONOTONIC_RAW ||
-	       clk == VDSO_CLOCK_MONOTONIC_COARSE || clk == VDSO_CLOCK_BOOTTIME;
+	return (uint32_t)clk < 32 ? 1u << clk : 0;
 }
 
 /*
@@ -127,18 +129,20 @@ static bool is_monotonic(uint32_t clk)
  * CPU-time clock, an alarm clock, a bad id, or VDSO_MODE_SYSCALL). A
  * negative id is a CPU-time clock of a process or thread: never ours.
  */
-static bool clock_ns(int32_t clk, uint64_t *ns)
+static inline __attribute__((always_inline)) bool clock_ns(int32_t clk,
+							    uint64_t *ns)
 {
 	struct snapshot s;
 
-	if (clk < 0 ||
-	    (!is_realtime((uint32_t)clk) && !is_monotonic((uint32_t)clk)))
+	uint32_t bit = clock_bit(clk);
+
+	if (!(bit & (REALTIME_CLOCKS | MONOTONIC_CLOCKS)))
 		return false;
 	read_clock(&s);
 	if (s.clock_mode != VDSO_MODE_TSC)
 		return false;
 	*ns = monotonic_ns(&s);
-	if (is_realtime((uint32_t)clk))
+	if (bit & REALTIME_CLOCKS)
 		*ns += s.realtime_offset_ns;
 	return true;
 }
@@ -192,8 +196,7 @@ int __vdso_clock_getres(int32_t clk, struct timespec_abi *res)
 	bool coarse = clk == VDSO_CLOCK_REALTIME_COARSE ||
 		      clk == VDSO_CLOCK_MONOTONIC_COARSE;
 
-	if (clk < 0 ||
-	    (!is_realtime((uint32_t)clk) && !is_monotonic((uint32_t)clk)) ||
+	if (!(clock_bit(clk) & (REALTIME_CLOCKS | MONOTONIC_CLOCKS)) ||
 	    __atomic_load_n(&d->clock_mode, __ATOMIC_RELAXED) != VDSO_MODE_TSC)
 		return (int)syscall2(SYS_clock_getres, clk, (long)res);
 	if (res) {
