@@ -17,7 +17,7 @@
 /* "Why doesn't my program run": files it looked for and did not find. */
 static void note_missing_file(const char *path)
 {
-	char what[48];
+	char what[160];
 
 	snprintf(what, sizeof(what), "file %s", path);
 	linux_missing(what);

@@ -68,12 +68,12 @@ long syscall_dispatch(struct syscall_frame *f)
 
 /* ---- reporting what is missing, once each ---- */
 #define MISSING_MAX 128
-static char missing[MISSING_MAX][48];
+static char missing[MISSING_MAX][160];
 static unsigned nmissing;
 
 void linux_missing(const char *what)
 {
-	char line[80];
+	char line[192];
 
 	for (unsigned i = 0; i < nmissing; i++)
 		if (strcmp(missing[i], what) == 0)
