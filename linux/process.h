@@ -20,6 +20,8 @@ struct process {
 extern struct process process;
 
 uint64_t process_rlimit(int resource);
+/* CPU time the process used, all threads (linux/sys_time.c). */
+uint64_t process_cpu_ns(void);
 struct thread;
 /* Application threads by Linux tid. Readers are lock-free (interrupt
  * context wakes threads for signals); a slot is cleared before its thread

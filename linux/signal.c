@@ -627,7 +627,7 @@ static bool any_signal(void *unused)
 }
 
 /* Sleeps until a signal is deliverable or the deadline (0: none) passes. */
-static bool sleep_for_signal(uint64_t deadline)
+bool sleep_for_signal(uint64_t deadline)
 {
 	return sched_wait_for(any_signal, NULL, deadline);
 }

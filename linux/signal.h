@@ -50,6 +50,9 @@ void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info);
 /* Whether the calling application thread has a deliverable signal:
  * sleeping system calls stop with -EINTR (or -ERESTARTSYS). */
 bool signal_pending(void);
+/* Sleeps until a signal is deliverable (true) or the monotonic deadline
+ * passes (false; 0: none). */
+bool sleep_for_signal(uint64_t deadline);
 /* The first fields of a thread's signal state, for the inline check. */
 struct sigstate_head {
 	uint64_t blocked;

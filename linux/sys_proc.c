@@ -403,7 +403,7 @@ long sys_getrusage(long who, long uru, long c, long d, long e, long f)
 	if (w == 1)
 		ns = tsc_to_ns(current_thread()->runtime_tsc);
 	else
-		ns = clock_monotonic_ns() * cpu_count - sched_idle_ns();
+		ns = process_cpu_ns();
 	ru.utime_sec = (int64_t)(ns / 1000000000);
 	ru.utime_usec = (int64_t)(ns % 1000000000 / 1000);
 	return copy_to_user(uru, &ru, sizeof(ru));
@@ -411,7 +411,7 @@ long sys_getrusage(long who, long uru, long c, long d, long e, long f)
 
 long sys_times(long ubuf, long b, long c, long d, long e, long f)
 {
-	uint64_t busy = clock_monotonic_ns() * cpu_count - sched_idle_ns();
+	uint64_t busy = process_cpu_ns();
 	int64_t t[4] = {(int64_t)(busy / 10000000), 0, 0, 0}; /* 100 Hz */
 
 	if (ubuf && copy_to_user(ubuf, t, sizeof(t)))

@@ -24,6 +24,15 @@ struct timespec_user {
 	int64_t sec, nsec;
 };
 
+uint64_t process_cpu_ns(void)
+{
+	/* All the CPUs' busy time: the application is all there is. */
+	uint64_t busy = clock_monotonic_ns() * cpu_count;
+	uint64_t idle = sched_idle_ns();
+
+	return busy > idle ? busy - idle : 0;
+}
+
 static int clock_read(long clk, uint64_t *ns)
 {
 	switch (clk) {
@@ -46,13 +55,9 @@ static int clock_read(long clk, uint64_t *ns)
 		*ns = tsc_to_ns(t->runtime_tsc + (rdtsc() - t->switched_in_tsc));
 		return 0;
 	}
-	case CLOCK_PROCESS_CPUTIME_ID: {
-		/* All the CPUs' busy time: the application is all there is. */
-		uint64_t busy = clock_monotonic_ns() * cpu_count;
-		uint64_t idle = sched_idle_ns();
-		*ns = busy > idle ? busy - idle : 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = process_cpu_ns();
 		return 0;
-	}
 	default:
 		return -EINVAL;
 	}
@@ -142,24 +147,16 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem, long e,
 	if (flags & TIMER_ABSTIME)
 		ns = ns > now ? ns - now : 0;
 	uint64_t deadline = clock_monotonic_ns() + ns;
-	for (;;) {
-		sched_prepare_wait();
-		uint64_t t = clock_monotonic_ns();
-		if (t >= deadline) {
-			sched_cancel_wait();
-			return 0;
-		}
-		if (signal_pending()) {
-			sched_cancel_wait();
-			/* Linux writes the time left for relative sleeps only. */
-			struct timespec_user left = to_ts(deadline - t);
-			if (rem && !(flags & TIMER_ABSTIME) &&
-			    copy_to_user(rem, &left, sizeof(left)))
-				return -EFAULT;
-			return -EINTR;
-		}
-		sched_wait_until(deadline);
-	}
+	uint64_t t = clock_monotonic_ns();
+	if (t >= deadline || !sleep_for_signal(deadline) ||
+	    (t = clock_monotonic_ns()) >= deadline)
+		return 0; /* slept it all: a deadline reached wins */
+	/* Linux writes the time left for relative sleeps only. */
+	struct timespec_user left = to_ts(deadline - t);
+	if (rem && !(flags & TIMER_ABSTIME) &&
+	    copy_to_user(rem, &left, sizeof(left)))
+		return -EFAULT;
+	return -EINTR;
 }
 
 long sys_nanosleep(long req, long rem, long c, long d, long e, long f)

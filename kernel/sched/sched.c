@@ -323,18 +323,14 @@ void thread_yield(void)
 	irq_restore(flags);
 }
 
+static bool never(void *unused)
+{
+	return false;
+}
+
 void thread_sleep_ns(uint64_t ns)
 {
-	uint64_t deadline = clock_monotonic_ns() + ns;
-
-	for (;;) {
-		sched_prepare_wait();
-		if (clock_monotonic_ns() >= deadline) {
-			sched_cancel_wait();
-			return;
-		}
-		sched_wait_until(deadline);
-	}
+	sched_wait_for(never, NULL, clock_monotonic_ns() + ns);
 }
 
 /* ---- thread life ---- */

@@ -43,11 +43,6 @@ static bool dequeue(struct condvar *c, struct waiter *w)
 	return false;
 }
 
-static bool woken(void *w)
-{
-	return __atomic_load_n(&((struct waiter *)w)->woken, __ATOMIC_ACQUIRE);
-}
-
 int condvar_wait_until(struct condvar *c, struct mutex *m,
 		       uint64_t deadline_ns)
 {
@@ -56,14 +51,14 @@ int condvar_wait_until(struct condvar *c, struct mutex *m,
 
 	enqueue(c, &w);
 	mutex_unlock(m);
-	if (!sched_wait_for(woken, &w, deadline_ns)) {
+	if (!sched_wait_for(waiter_woken, &w, deadline_ns)) {
 		mutex_lock(&c->lock);
 		bool timed_out = dequeue(c, &w);
 		mutex_unlock(&c->lock);
 		if (timed_out)
 			ret = -ETIMEDOUT;
 		else
-			sched_wait_for(woken, &w, 0);
+			sched_wait_for(waiter_woken, &w, 0);
 	}
 	mutex_lock(m);
 	return ret;
@@ -72,14 +67,6 @@ int condvar_wait_until(struct condvar *c, struct mutex *m,
 void condvar_wait(struct condvar *c, struct mutex *m)
 {
 	condvar_wait_until(c, m, 0);
-}
-
-static void wake(struct waiter *w)
-{
-	struct thread *t = w->thread;
-
-	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-	thread_wake(t);
 }
 
 void condvar_signal(struct condvar *c)
@@ -95,7 +82,7 @@ void condvar_signal(struct condvar *c)
 	}
 	mutex_unlock(&c->lock);
 	if (w)
-		wake(w);
+		waiter_wake(w);
 }
 
 void condvar_broadcast(struct condvar *c)
@@ -109,7 +96,7 @@ void condvar_broadcast(struct condvar *c)
 	while (w) {
 		struct waiter *next = w->next;
 
-		wake(w);
+		waiter_wake(w);
 		w = next;
 	}
 }

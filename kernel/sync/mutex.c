@@ -69,7 +69,7 @@ static struct waiter *pop_waiter(struct mutex *m)
 }
 
 /* Wakes a waiter; after the store to `woken` its frame may be gone. */
-static void wake_waiter(struct waiter *w)
+void waiter_wake(struct waiter *w)
 {
 	struct thread *t = w->thread;
 
@@ -77,16 +77,9 @@ static void wake_waiter(struct waiter *w)
 	thread_wake(t);
 }
 
-static void wait_woken(struct waiter *w)
+bool waiter_woken(void *w)
 {
-	for (;;) {
-		sched_prepare_wait();
-		if (__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE)) {
-			sched_cancel_wait();
-			return;
-		}
-		sched_wait();
-	}
+	return __atomic_load_n(&((struct waiter *)w)->woken, __ATOMIC_ACQUIRE);
 }
 
 static bool take_token(struct mutex *m)
@@ -112,9 +105,9 @@ static void lock_slow(struct mutex *m)
 			return;
 		}
 		m->owner = first->thread;
-		wake_waiter(first);
+		waiter_wake(first);
 	}
-	wait_woken(&w);
+	sched_wait_for(waiter_woken, &w, 0);
 	/* The waker made us the owner before waking us. */
 }
 
@@ -149,7 +142,7 @@ void mutex_unlock(struct mutex *m)
 
 		if (w) {
 			m->owner = w->thread;
-			wake_waiter(w);
+			waiter_wake(w);
 			return;
 		}
 		uint32_t token = ++m->sequence;

@@ -21,6 +21,11 @@ struct waiter {
 	int woken; /* atomic: set by the waker before thread_wake */
 };
 
+/* Marks w woken and wakes its thread; after this w may be gone. */
+void waiter_wake(struct waiter *w);
+/* sched_wait_for's condition for a waiter: woken yet? */
+bool waiter_woken(void *w);
+
 struct mutex {
 	int count;		  /* atomic: the holder plus the waiters */
 	struct waiter *incoming;  /* atomic: LIFO stack of new waiters */
