@@ -21,7 +21,12 @@ struct sched_cpu {
 	uint64_t slice_end;  /* TSC */
 	uint64_t armed;	     /* TSC deadline the LAPIC holds, 0 if none */
 	struct list timers;  /* sorted by deadline */
+	/* shared with other CPUs: atomic */
+	uint64_t quiescent;
+	int idle_state;
 };
+
+enum { CPU_BUSY, CPU_POLLING, CPU_HALTED };
 
 static struct sched_cpu sched_cpus[MAX_CPUS];
 static int live_threads;
@@ -207,6 +212,7 @@ static void schedule(bool requeue)
 	int state = __atomic_load_n(&prev->state, __ATOMIC_RELAXED);
 
 	this_cpu()->need_resched = false;
+	__atomic_fetch_add(&sc->quiescent, 1, __ATOMIC_SEQ_CST);
 	if (prev != sc->idle && state != THREAD_DEAD &&
 	    (state == THREAD_RUNNING || requeue))
 		enqueue(sc, prev);
@@ -457,6 +463,22 @@ uint64_t sched_idle_ns(void)
 		if (sched_cpus[i].idle)
 			t += sched_cpus[i].idle->runtime_tsc;
 	return tsc_to_ns(t);
+}
+
+uint64_t sched_quiescent_count(unsigned cpu)
+{
+	return __atomic_load_n(&sched_cpus[cpu].quiescent, __ATOMIC_SEQ_CST);
+}
+
+bool sched_cpu_idle(unsigned cpu)
+{
+	return __atomic_load_n(&sched_cpus[cpu].idle_state, __ATOMIC_SEQ_CST) !=
+	       CPU_BUSY;
+}
+
+void sched_kick(unsigned cpu)
+{
+	(void)cpu; /* until cross-CPU wakeups land */
 }
 
 int thread_count(void)

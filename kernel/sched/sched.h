@@ -122,6 +122,15 @@ uint64_t clock_realtime_ns(void);
 /* Timer interrupts taken on all CPUs, for the tests. */
 extern uint64_t timer_interrupts;
 
+/*
+ * For RCU (kernel/sync/rcu.c): a count that grows every time `cpu` passes
+ * a quiescent point (a call of the scheduler with preemption enabled, or
+ * idling), whether `cpu` is idle now, and a way to make it pass one soon.
+ */
+uint64_t sched_quiescent_count(unsigned cpu);
+bool sched_cpu_idle(unsigned cpu);
+void sched_kick(unsigned cpu);
+
 /* Time all CPUs spent idle, for CPU-time clocks. */
 uint64_t sched_idle_ns(void);
 
