@@ -194,7 +194,8 @@ typedef void (*irq_handler_fn)(struct irq_frame *f);
 
 /* Vectors. Exceptions are 0..31. */
 #define VEC_TIMER 0xf0
-#define VEC_IPI_WAKE 0xf1
+#define VEC_IPI_WAKE 0xf1 /* something is queued for this CPU */
+#define VEC_IPI_CALL 0xf2 /* a cross-CPU call is queued */
 #define VEC_SPURIOUS 0xff
 
 void arch_cpu_features_init(void);
@@ -219,6 +220,8 @@ void arch_backtrace(uint64_t rbp, uint64_t rip);
 void lapic_init(void);
 void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+/* A fixed interrupt `vector` to CPU index `cpu`. */
+void arch_send_ipi(unsigned cpu, int vector);
 /* Arms the one-shot timer to fire at TSC value `deadline` (or now, if past). */
 void lapic_timer_arm(uint64_t deadline_tsc);
 uint32_t lapic_id(void);

@@ -62,11 +62,22 @@ void lapic_send_ipi(uint32_t apic_id, uint32_t low)
 		wrmsr(0x830, ((uint64_t)apic_id << 32) | low);
 		return;
 	}
+	/* An interrupt sending its own IPI between the two writes would
+	 * change the destination under us. */
+	uint64_t flags = irq_save();
 	lapic_write(REG_ICR_HIGH, apic_id << 24);
 	lapic_write(REG_ICR_LOW, low);
-	/* Delivery status (bit 12): a few cycles; bounded anyway. */
+	/* spin-ok: IPI acknowledgement. Delivery status (bit 12) clears in a
+	 * few cycles; bounded anyway. */
 	for (int i = 0; i < 1000000 && (lapic_read(REG_ICR_LOW) & (1u << 12)); i++)
 		cpu_relax();
+	irq_restore(flags);
+}
+
+void arch_send_ipi(unsigned cpu, int vector)
+{
+	/* Fixed delivery, physical destination, level assert. */
+	lapic_send_ipi(cpus[cpu].apic_id, 0x4000u | (uint32_t)vector);
 }
 
 void lapic_eoi(void)

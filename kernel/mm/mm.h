@@ -79,6 +79,15 @@ bool vm_translate(uint64_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags);
 /* Changes the flags of mapped 4 KiB pages in [va, va+size). */
 int vm_protect(uint64_t *pml4, uint64_t va, uint64_t size, uint64_t flags);
 
+/*
+ * Makes every CPU forget translations in [start, end) (kernel/mm/tlb.c);
+ * call after changing the entries and before reusing what they mapped.
+ */
+void tlb_flush_range(uint64_t start, uint64_t end);
+/* For the scheduler, as a CPU leaves idle: flushes if shootdowns were
+ * skipped meanwhile. */
+void tlb_catch_up(void);
+
 /* Maps device memory uncached; NULL when out of memory. */
 void *mm_map_mmio(uint64_t phys, uint64_t size);
 

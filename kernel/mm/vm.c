@@ -113,7 +113,8 @@ static uint64_t *leaf(uint64_t *pml4, uint64_t va, int *level)
 
 int vm_unmap(uint64_t *pml4, uint64_t va, uint64_t size)
 {
-	uint64_t end = va + size;
+	uint64_t start = va, end = va + size;
+	int err = 0;
 
 	if ((va | size) & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -123,14 +124,16 @@ int vm_unmap(uint64_t *pml4, uint64_t va, uint64_t size)
 		uint64_t step = PAGE_SIZE << (9 * (e ? level : 0));
 
 		if (e) {
-			if ((va & (step - 1)) || va + step > end)
-				return -EINVAL; /* would split a huge page */
+			if ((va & (step - 1)) || va + step > end) {
+				err = -EINVAL; /* would split a huge page */
+				break;
+			}
 			*e = 0;
-			invlpg(va);
 		}
 		va += step;
 	}
-	return 0;
+	tlb_flush_range(start, va);
+	return err;
 }
 
 bool vm_translate(uint64_t *pml4, uint64_t va, uint64_t *pa, uint64_t *flags)
@@ -188,16 +191,21 @@ bool vm_block_used(uint64_t *pml4, uint64_t va)
 
 int vm_protect(uint64_t *pml4, uint64_t va, uint64_t size, uint64_t flags)
 {
-	for (uint64_t end = va + size; va < end; va += PAGE_SIZE) {
+	uint64_t start = va, end = va + size;
+	int err = 0;
+
+	for (; va < end; va += PAGE_SIZE) {
 		int level;
 		uint64_t *e = leaf(pml4, va, &level);
 
-		if (!e || level != 0)
-			return -EINVAL;
+		if (!e || level != 0) {
+			err = -EINVAL;
+			break;
+		}
 		*e = (*e & PTE_ADDR_MASK) | flags | PTE_P;
-		invlpg(va);
 	}
-	return 0;
+	tlb_flush_range(start, va);
+	return err;
 }
 
 static int map_kernel_image(uint64_t *pml4)
@@ -314,17 +322,19 @@ void mm_stack_free(void *bottom, size_t size)
 {
 	uint64_t b = (uint64_t)bottom;
 	uint64_t slot = (b - VMAP_BASE) / STACK_SLOT;
+	uint64_t frames[STACK_SLOT / PAGE_SIZE];
+	unsigned n = 0;
 
 	size = ALIGN_UP(size, PAGE_SIZE);
+	assert(size <= STACK_SLOT);
 	mutex_lock(&vm_lock);
-	for (uint64_t va = b; va < b + size; va += PAGE_SIZE) {
-		uint64_t pa;
-
-		if (vm_translate(kernel_pml4, va, &pa, NULL)) {
-			vm_unmap(kernel_pml4, va, PAGE_SIZE);
-			pmm_free(pa, 0);
-		}
-	}
+	for (uint64_t va = b; va < b + size; va += PAGE_SIZE)
+		if (vm_translate(kernel_pml4, va, &frames[n], NULL))
+			n++;
+	/* One shootdown for the whole stack, before its frames are reused. */
+	vm_unmap(kernel_pml4, b, size);
+	while (n)
+		pmm_free(frames[--n], 0);
 	if (nfree_slots < ARRAY_SIZE(free_slots))
 		free_slots[nfree_slots++] = (uint32_t)slot;
 	mutex_unlock(&vm_lock);

@@ -112,24 +112,37 @@ static uint64_t frame_of(uint64_t va)
 /* A software bit: the page belongs to someone else (a file). */
 #define PTE_BORROWED (1ull << 9)
 
-/* Frees the pages held in [start, end). */
+/*
+ * Frees the pages held in [start, end): in batches, each unmapped and
+ * shot down from every TLB before its frames go back to the allocator.
+ */
+#define RELEASE_BATCH 64
 static void release_pages(uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		uint64_t *pte = vm_pte(kernel_pml4, va);
+	uint64_t frames[RELEASE_BATCH];
 
-		if (!pte || !*pte)
-			continue;
-		uint64_t pa = *pte & PTE_ADDR_MASK;
-		bool borrowed = *pte & PTE_BORROWED;
-		*pte = 0;
-		invlpg(va);
-		if (!borrowed)
-			pmm_free(pa, 0);
+	while (start < end) {
+		uint64_t stop = MIN(end, start + RELEASE_BATCH * PAGE_SIZE);
+		unsigned n = 0;
+
+		for (uint64_t va = start; va < stop; va += PAGE_SIZE) {
+			uint64_t *pte = vm_pte(kernel_pml4, va);
+
+			if (!pte || !*pte)
+				continue;
+			if (!(*pte & PTE_BORROWED))
+				frames[n++] = *pte & PTE_ADDR_MASK;
+			*pte = 0;
+		}
+		tlb_flush_range(start, stop);
+		while (n)
+			pmm_free(frames[--n], 0);
+		start = stop;
 	}
 }
 
-/* Gives the held page at va the access `prot` allows. */
+/* Gives the held page at va the access `prot` allows; the caller flushes
+ * the TLBs. */
 static void set_access(uint64_t va, uint32_t prot)
 {
 	uint64_t *pte = vm_pte(kernel_pml4, va);
@@ -138,7 +151,6 @@ static void set_access(uint64_t va, uint32_t prot)
 		return;
 	*pte = (*pte & (PTE_ADDR_MASK | PTE_BORROWED)) | pte_flags(prot) |
 	       (prot == PROT_NONE ? 0 : PTE_P);
-	invlpg(va);
 }
 
 static void insert_at(unsigned i, struct vma v)
@@ -337,8 +349,11 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 		}
 		v->prot = prot;
 	}
-	for (uint64_t va = addr; va < end && !err; va += PAGE_SIZE)
-		set_access(va, prot);
+	if (!err) {
+		for (uint64_t va = addr; va < end; va += PAGE_SIZE)
+			set_access(va, prot);
+		tlb_flush_range(addr, end);
+	}
 out:
 	unlock();
 	return err;
@@ -452,8 +467,11 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 		} else if (!frame_of(va)) {
 			ok = back_huge(v, va) || back_page(va, v->prot) == 0;
 		} else {
-			/* Present already (another thread won) or kept. */
+			/* Present already (another thread won) or kept. Access
+			 * only grows here: other CPUs' stale entries fault
+			 * and come here too. */
 			set_access(va, v->prot);
+			invlpg(va);
 			ok = true;
 		}
 	}

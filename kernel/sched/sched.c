@@ -1,38 +1,74 @@
 /*
- * The scheduler: one run queue per CPU, touched only by its own CPU with
- * interrupts off (the SMP issue adds lock-free queues for wakeups from other
- * CPUs). Threads run round-robin in time slices; a thread that announced a
- * wait (THREAD_WAITING) leaves the CPU and is not queued until thread_wake.
- * The scheduler is tickless: the LAPIC timer is armed only for the earliest
- * timer or, when others wait to run, the end of the current slice.
+ * The scheduler: one run queue per CPU, owned by its CPU and touched only
+ * there, with interrupts off. Other CPUs reach a CPU through its `incoming`
+ * stack, a lock-free LIFO of threads that should run there (woken or
+ * migrated), which the owner drains whenever it schedules or takes the
+ * wakeup IPI. No lock is shared between CPUs.
+ *
+ * Thread states (sched.h): a thread announces a wait (WAITING) and checks
+ * its condition; only the scheduler, switching it out, moves it to
+ * SLEEPING, and only then is it off every CPU and queue. A waker that
+ * turns WAITING into RUNNING has nothing else to do (the thread has not
+ * left); one that turns SLEEPING into RUNNING owns the thread and queues
+ * it: on its CPU, or on an idle CPU when its own is busy and its registers
+ * are saved (`on_cpu` clear).
+ *
+ * Policy: fair by runtime. Each queue is ordered by `vruntime`, the CPU
+ * time a thread has had; the lowest runs next, for a slice of SLICE_NS
+ * while others wait. A thread arriving from sleep starts no further back
+ * than WAKE_CREDIT_NS behind the queue's minimum, so sleepers run soon but
+ * cannot bank time, and it preempts the running thread when it is more
+ * than WAKE_GRANULARITY_NS behind it.
+ *
+ * Idle: a CPU with nothing to run announces POLLING and watches its
+ * incoming stack for POLL_NS, then announces HALTED, looks once more and
+ * halts. A waker sends the wakeup IPI only to a HALTED CPU, or to a BUSY
+ * one whose incoming stack it found empty (so that the thread does not
+ * wait a slice behind a busy loop); a polling CPU needs none.
+ *
+ * Placement and balance: a new thread goes to the least loaded CPU it may
+ * use (`load` counts the runnable threads a CPU holds); a CPU whose slice
+ * ends with threads waiting pushes one to a CPU with at least two fewer.
+ * Affinity is checked whenever a thread is picked or switched out.
+ *
+ * Tickless: the LAPIC timer is armed only for the earliest timer or, when
+ * others wait to run, the end of the current slice.
  */
 #include "kernel/sched/sched.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
 
-#define SLICE_NS 10000000 /* 10 ms */
-
-/* Owned by one CPU; touched with interrupts off. */
-struct sched_cpu {
-	struct list rq;
-	unsigned nr_queued;
-	struct thread *idle;
-	struct thread *prev; /* the thread we just switched away from */
-	uint64_t slice_end;  /* TSC */
-	uint64_t armed;	     /* TSC deadline the LAPIC holds, 0 if none */
-	struct list timers;  /* sorted by deadline */
-	/* shared with other CPUs: atomic */
-	uint64_t quiescent;
-	int idle_state;
-};
+#define SLICE_NS 10000000	      /* 10 ms */
+#define WAKE_CREDIT_NS (SLICE_NS / 2) /* how far behind a sleeper may start */
+#define WAKE_GRANULARITY_NS 1000000   /* lead needed to preempt on wakeup */
+#define POLL_NS 100000		      /* idle polling before halting */
 
 enum { CPU_BUSY, CPU_POLLING, CPU_HALTED };
+
+struct sched_cpu {
+	/* owned by the CPU; interrupts off */
+	struct list rq; /* by vruntime */
+	unsigned nr_queued;
+	struct thread *idle;
+	struct thread *prev;	  /* the thread we just switched away from */
+	struct thread *migrating; /* prev, to go to another CPU once off it */
+	uint64_t slice_end;	  /* TSC */
+	uint64_t armed;		  /* TSC deadline the LAPIC holds, 0 if none */
+	uint64_t min_vruntime;
+	struct list timers; /* sorted by deadline */
+	/* shared with other CPUs: atomic */
+	struct thread *incoming __attribute__((aligned(64)));
+	int idle_state;
+	unsigned load;	     /* runnable threads here (running, queued, incoming) */
+	int kick;	     /* asked to pass through the scheduler */
+	uint64_t quiescent;  /* grows at every quiescent point, for RCU */
+} __attribute__((aligned(64)));
 
 static struct sched_cpu sched_cpus[MAX_CPUS];
 static int live_threads;
 static int next_tid = 1;
 uint64_t timer_interrupts;
-static uint64_t slice_ticks;
+static uint64_t slice_ticks, wake_credit, wake_granularity, poll_ticks;
 
 static struct thread boot_thread;
 /* Detached threads that exited: a lock-free stack, freed by whoever
@@ -42,9 +78,23 @@ static struct thread *zombies;
 extern char boot_stack[], boot_stack_top[];
 extern char thread_trampoline[];
 
+#define SC __ATOMIC_SEQ_CST
+
 static struct sched_cpu *my_sched(void)
 {
 	return &sched_cpus[cpu_id()];
+}
+
+static bool allowed(const struct thread *t, unsigned cpu)
+{
+	return __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) & (1ull << cpu);
+}
+
+uint64_t sched_online_mask(void)
+{
+	unsigned n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
 /* ---- timers ---- */
@@ -71,6 +121,30 @@ void timer_init(struct timer *t, void (*fn)(struct timer *))
 	list_init(&t->link);
 	t->fn = fn;
 	t->armed = false;
+	t->cpu = NO_CPU;
+}
+
+/* On the timer's CPU, interrupts off. */
+static void cancel_here(void *arg)
+{
+	struct timer *t = arg;
+
+	if (t->armed && t->cpu == cpu_id()) {
+		list_remove(&t->link);
+		t->armed = false;
+	}
+}
+
+void timer_cancel(struct timer *t)
+{
+	uint64_t flags = irq_save();
+	unsigned cpu = t->cpu;
+
+	if (cpu == cpu_id())
+		cancel_here(t);
+	else if (cpu != NO_CPU)
+		xcall(cpu, cancel_here, t); /* also waits out a running fn */
+	irq_restore(flags);
 }
 
 void timer_arm(struct timer *t, uint64_t deadline_ns)
@@ -78,7 +152,9 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 	uint64_t flags = irq_save();
 	struct sched_cpu *sc = my_sched();
 
-	if (t->armed)
+	if (t->cpu != cpu_id())
+		timer_cancel(t);
+	else if (t->armed)
 		list_remove(&t->link);
 	t->deadline = boot_entry_tsc + ns_to_tsc(deadline_ns);
 	t->cpu = cpu_id();
@@ -95,16 +171,207 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 	irq_restore(flags);
 }
 
-void timer_cancel(struct timer *t)
+/* ---- run queue ---- */
+static void enqueue(struct sched_cpu *sc, struct thread *t)
 {
-	uint64_t flags = irq_save();
+	struct list *pos = &sc->rq;
 
-	assert(!t->armed || t->cpu == cpu_id());
-	if (t->armed) {
-		list_remove(&t->link);
-		t->armed = false;
+	assert(!t->on_rq);
+	t->on_rq = true;
+	/* After every thread with no more runtime: FIFO among equals. */
+	for (struct list *l = sc->rq.prev; l != &sc->rq; l = l->prev) {
+		if (container_of(l, struct thread, rq_link)->vruntime <=
+		    t->vruntime)
+			break;
+		pos = l;
 	}
-	irq_restore(flags);
+	list_push_back(pos, &t->rq_link); /* i.e. just before pos */
+	sc->nr_queued++;
+}
+
+static void unqueue(struct sched_cpu *sc, struct thread *t)
+{
+	assert(t->on_rq);
+	list_remove(&t->rq_link);
+	t->on_rq = false;
+	sc->nr_queued--;
+}
+
+/* Where a thread arriving on this CPU starts on its time scale. */
+static void place(struct sched_cpu *sc, struct thread *t)
+{
+	uint64_t floor = sc->min_vruntime > wake_credit
+				 ? sc->min_vruntime - wake_credit
+				 : 0;
+
+	if (t->vruntime_relative) {
+		t->vruntime += sc->min_vruntime;
+		t->vruntime_relative = false;
+	}
+	if (t->vruntime < floor)
+		t->vruntime = floor;
+}
+
+/* Whether `t`, just queued here, should take the CPU now. */
+static bool should_preempt(struct sched_cpu *sc, struct thread *t)
+{
+	struct thread *cur = this_cpu()->current;
+
+	if (cur == sc->idle)
+		return true;
+	if (!allowed(cur, cpu_id()))
+		return true;
+	uint64_t ran = rdtsc() - cur->switched_in_tsc;
+	return t->vruntime + wake_granularity < cur->vruntime + ran;
+}
+
+static void arrive(struct sched_cpu *sc, struct thread *t)
+{
+	place(sc, t);
+	enqueue(sc, t);
+	if (should_preempt(sc, t))
+		this_cpu()->need_resched = true;
+}
+
+static void drain_incoming(struct sched_cpu *sc)
+{
+	if (!__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED))
+		return;
+	struct thread *t = __atomic_exchange_n(&sc->incoming, NULL, SC);
+
+	while (t) {
+		struct thread *next = t->incoming_next;
+
+		arrive(sc, t);
+		t = next;
+	}
+}
+
+/* Gets the CPU to look at its incoming stack; `was_empty`: we pushed the
+ * first thread there. */
+static void kick(unsigned cpu, bool was_empty)
+{
+	struct sched_cpu *sc = &sched_cpus[cpu];
+	int state = __atomic_load_n(&sc->idle_state, SC);
+
+	if (state == CPU_POLLING)
+		return; /* it is watching */
+	if (state == CPU_HALTED) {
+		if (__atomic_compare_exchange_n(&sc->idle_state, &state,
+						CPU_BUSY, false, SC, SC))
+			arch_send_ipi(cpu, VEC_IPI_WAKE);
+		return;
+	}
+	if (was_empty)
+		arch_send_ipi(cpu, VEC_IPI_WAKE);
+}
+
+/* Hands a runnable thread nobody else holds to `cpu`. Interrupts off. */
+static void send_to(struct thread *t, unsigned cpu)
+{
+	struct sched_cpu *sc = &sched_cpus[cpu];
+
+	t->cpu = cpu;
+	__atomic_fetch_add(&sc->load, 1, SC);
+	if (cpu == cpu_id()) {
+		arrive(sc, t);
+		program_next_event(sc);
+		return;
+	}
+	struct thread *head = __atomic_load_n(&sc->incoming, __ATOMIC_RELAXED);
+	do {
+		t->incoming_next = head;
+	} while (!__atomic_compare_exchange_n(&sc->incoming, &head, t, true, SC,
+					      __ATOMIC_RELAXED));
+	kick(cpu, head == NULL);
+}
+
+/* Moves a thread this CPU holds (not running, not queued) to `cpu`. */
+static void migrate(struct sched_cpu *sc, struct thread *t, unsigned cpu)
+{
+	t->vruntime = t->vruntime > sc->min_vruntime
+			      ? t->vruntime - sc->min_vruntime
+			      : 0;
+	t->vruntime_relative = true;
+	__atomic_fetch_sub(&sc->load, 1, SC);
+	send_to(t, cpu);
+}
+
+/* The allowed CPU with the least load, `prefer` winning ties. */
+static unsigned least_loaded(const struct thread *t, unsigned prefer)
+{
+	unsigned best = NO_CPU, best_load = ~0u;
+	unsigned n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+
+	if (prefer < n && allowed(t, prefer)) {
+		best = prefer;
+		best_load = __atomic_load_n(&sched_cpus[prefer].load, SC);
+	}
+	for (unsigned i = 0; i < n && best_load; i++) {
+		unsigned l = __atomic_load_n(&sched_cpus[i].load, SC);
+
+		if (allowed(t, i) && l < best_load) {
+			best = i;
+			best_load = l;
+		}
+	}
+	return best == NO_CPU ? 0 : best;
+}
+
+/* An idle CPU `t` may use, else its own. */
+static unsigned wake_target(const struct thread *t)
+{
+	unsigned home = t->cpu, n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+
+	if (allowed(t, home) && sched_cpu_idle(home))
+		return home;
+	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		return home; /* still being switched out there */
+	for (unsigned k = 1; k <= n; k++) {
+		unsigned i = (home + k) % n;
+
+		if (allowed(t, i) && sched_cpu_idle(i) &&
+		    !__atomic_load_n(&sched_cpus[i].incoming, __ATOMIC_RELAXED))
+			return i;
+	}
+	return allowed(t, home) ? home : least_loaded(t, home);
+}
+
+/* Takes the queue's first thread this CPU may run; idle if none. */
+static struct thread *pick_next(struct sched_cpu *sc)
+{
+	while (!list_empty(&sc->rq)) {
+		struct thread *t =
+			container_of(sc->rq.next, struct thread, rq_link);
+
+		unqueue(sc, t);
+		if (allowed(t, cpu_id()))
+			return t;
+		migrate(sc, t, least_loaded(t, cpu_id()));
+	}
+	return sc->idle;
+}
+
+/* Pushes a queued thread to a CPU with at least two fewer runnable. */
+static void balance(struct sched_cpu *sc)
+{
+	unsigned me = cpu_id(), n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+	unsigned mine = __atomic_load_n(&sc->load, SC);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i == me || __atomic_load_n(&sched_cpus[i].load, SC) + 2 > mine)
+			continue;
+		/* The one with the most runtime: the least to lose. */
+		for (struct list *l = sc->rq.prev; l != &sc->rq; l = l->prev) {
+			struct thread *t = container_of(l, struct thread, rq_link);
+
+			if (allowed(t, i) && !t->sleep_timer.armed) {
+				unqueue(sc, t);
+				migrate(sc, t, i);
+				return;
+			}
+		}
+	}
 }
 
 static void timer_interrupt(struct irq_frame *f)
@@ -126,41 +393,41 @@ static void timer_interrupt(struct irq_frame *f)
 		t->armed = false;
 		t->fn(t);
 	}
-	if (sc->nr_queued && now >= sc->slice_end)
-		this_cpu()->need_resched = true;
+	if (sc->nr_queued && now >= sc->slice_end) {
+		balance(sc);
+		if (sc->nr_queued)
+			this_cpu()->need_resched = true;
+	}
 	program_next_event(sc);
 }
 
-/* ---- run queue ---- */
-static void enqueue(struct sched_cpu *sc, struct thread *t)
+static void wake_ipi(struct irq_frame *f)
 {
-	assert(!t->on_rq);
-	t->on_rq = true;
-	list_push_back(&sc->rq, &t->rq_link);
-	sc->nr_queued++;
-}
+	struct sched_cpu *sc = my_sched();
+	struct thread *cur = this_cpu()->current;
 
-static struct thread *dequeue(struct sched_cpu *sc)
-{
-	struct list *l = list_pop_front(&sc->rq);
-
-	if (!l)
-		return sc->idle;
-	sc->nr_queued--;
-	struct thread *t = container_of(l, struct thread, rq_link);
-	t->on_rq = false;
-	return t;
+	(void)f;
+	lapic_eoi();
+	drain_incoming(sc);
+	if (__atomic_exchange_n(&sc->kick, 0, SC) || !allowed(cur, cpu_id()))
+		this_cpu()->need_resched = true;
+	program_next_event(sc);
 }
 
 /* Runs on the stack of the thread that was just switched to. */
 static void finish_switch(void)
 {
 	struct sched_cpu *sc = my_sched();
-	struct thread *prev = sc->prev;
+	struct thread *prev = sc->prev, *mig = sc->migrating;
 
 	sc->prev = NULL;
-	if (prev && __atomic_load_n(&prev->state, __ATOMIC_RELAXED) ==
-			    THREAD_DEAD) {
+	sc->migrating = NULL;
+	if (!prev)
+		return;
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	if (mig)
+		migrate(sc, mig, least_loaded(mig, NO_CPU));
+	if (__atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_DEAD) {
 		/* Its stack is no longer in use: a joiner may free it. */
 		if (prev->flags & THREAD_DETACHED) {
 			struct thread *head = __atomic_load_n(&zombies, __ATOMIC_RELAXED);
@@ -172,8 +439,8 @@ static void finish_switch(void)
 							      __ATOMIC_RELAXED));
 			return;
 		}
-		__atomic_store_n(&prev->exited, 1, __ATOMIC_SEQ_CST);
-		struct thread *j = __atomic_load_n(&prev->joiner, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&prev->exited, 1, SC);
+		struct thread *j = __atomic_load_n(&prev->joiner, SC);
 		if (j)
 			thread_wake(j);
 	}
@@ -182,12 +449,11 @@ static void finish_switch(void)
 static void switch_to(struct sched_cpu *sc, struct thread *prev,
 		      struct thread *next)
 {
-	uint64_t now = rdtsc();
-
-	prev->runtime_tsc += now - prev->switched_in_tsc;
-	next->switched_in_tsc = now;
+	next->switched_in_tsc = prev->switched_in_tsc;
 	next->nr_switches++;
-	sc->slice_end = now + slice_ticks;
+	if (__atomic_exchange_n(&next->on_cpu, 1, SC))
+		panic("thread %s (%p) is on two CPUs: %u and %u", next->name,
+		      next, next->cpu, cpu_id());
 	this_cpu()->current = next;
 	sc->prev = prev;
 	if (prev->flags & THREAD_FPU)
@@ -200,6 +466,36 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev,
 	finish_switch();
 }
 
+/* The idle thread is about to run something: announce it, then catch up
+ * on what was skipped while idle (Dekker: store, then load). */
+static void leave_idle(struct sched_cpu *sc)
+{
+	__atomic_store_n(&sc->idle_state, CPU_BUSY, SC);
+	tlb_catch_up();
+}
+
+/* Where prev goes as it leaves the CPU. */
+static void put_prev(struct sched_cpu *sc, struct thread *prev, bool requeue)
+{
+	int state = __atomic_load_n(&prev->state, SC);
+
+	if (state == THREAD_WAITING && !requeue &&
+	    __atomic_compare_exchange_n(&prev->state, &state, THREAD_SLEEPING,
+					false, SC, SC)) {
+		__atomic_fetch_sub(&sc->load, 1, SC);
+		return;
+	}
+	if (state == THREAD_DEAD) {
+		__atomic_fetch_sub(&sc->load, 1, SC);
+		return;
+	}
+	/* Running, preempted while waiting, or woken just now. */
+	if (allowed(prev, cpu_id()))
+		enqueue(sc, prev);
+	else
+		sc->migrating = prev;
+}
+
 /*
  * Picks the next thread. With interrupts off. `requeue`: the current
  * thread goes back to the queue even if it announced a wait (preemption
@@ -209,14 +505,23 @@ static void schedule(bool requeue)
 {
 	struct sched_cpu *sc = my_sched();
 	struct thread *prev = this_cpu()->current, *next;
-	int state = __atomic_load_n(&prev->state, __ATOMIC_RELAXED);
+	uint64_t now = rdtsc(), ran = now - prev->switched_in_tsc;
 
 	this_cpu()->need_resched = false;
-	__atomic_fetch_add(&sc->quiescent, 1, __ATOMIC_SEQ_CST);
-	if (prev != sc->idle && state != THREAD_DEAD &&
-	    (state == THREAD_RUNNING || requeue))
-		enqueue(sc, prev);
-	next = dequeue(sc);
+	__atomic_fetch_add(&sc->quiescent, 1, SC);
+	if (prev == sc->idle)
+		leave_idle(sc);
+	drain_incoming(sc);
+	prev->runtime_tsc += ran;
+	prev->switched_in_tsc = now;
+	if (prev != sc->idle) {
+		prev->vruntime += ran;
+		put_prev(sc, prev, requeue);
+	}
+	next = pick_next(sc);
+	if (next != sc->idle && next->vruntime > sc->min_vruntime)
+		sc->min_vruntime = next->vruntime;
+	sc->slice_end = now + slice_ticks;
 	if (next != prev)
 		switch_to(sc, prev, next);
 	program_next_event(sc);
@@ -232,28 +537,30 @@ void sched_preempt_point(void)
 
 void preempt_enable(void)
 {
+	asm volatile("decl %%gs:%c0" ::"i"(__builtin_offsetof(struct cpu,
+							      preempt_count))
+		     : "memory");
+	if (!this_cpu()->need_resched)
+		return;
+	/* We may have moved since the decrement: look again, pinned. */
+	uint64_t flags = irq_save();
 	struct cpu *c = this_cpu();
 
-	asm volatile("" ::: "memory");
-	if (--c->preempt_count == 0 && c->need_resched && c->current &&
-	    irq_enabled()) {
-		irq_disable();
+	if (c->preempt_count == 0 && c->need_resched && c->current &&
+	    (flags & 0x200))
 		schedule(true);
-		irq_enable();
-	}
+	irq_restore(flags);
 }
 
 /* ---- waiting and waking ---- */
 void sched_prepare_wait(void)
 {
-	__atomic_store_n(&current_thread()->state, THREAD_WAITING,
-			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&current_thread()->state, THREAD_WAITING, SC);
 }
 
 void sched_cancel_wait(void)
 {
-	__atomic_store_n(&current_thread()->state, THREAD_RUNNING,
-			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&current_thread()->state, THREAD_RUNNING, SC);
 }
 
 void sched_wait(void)
@@ -262,7 +569,7 @@ void sched_wait(void)
 	struct thread *t = current_thread();
 
 	assert(this_cpu()->preempt_count == 0);
-	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) == THREAD_WAITING)
+	if (__atomic_load_n(&t->state, SC) == THREAD_WAITING)
 		schedule(false);
 	irq_restore(flags);
 }
@@ -303,22 +610,71 @@ bool sched_wait_for(bool (*done)(void *), void *arg, uint64_t deadline_ns)
 void thread_wake(struct thread *t)
 {
 	uint64_t flags = irq_save();
-	int expected = THREAD_WAITING;
+	int state = __atomic_load_n(&t->state, SC);
 
-	if (__atomic_compare_exchange_n(&t->state, &expected, THREAD_RUNNING,
-					false, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST)) {
-		struct sched_cpu *sc = &sched_cpus[t->cpu];
+	for (;;) {
+		if (state == THREAD_WAITING) {
+			/* Not gone yet: it will see RUNNING and stay. */
+			if (__atomic_compare_exchange_n(&t->state, &state,
+							THREAD_RUNNING, false,
+							SC, SC))
+				break;
+		} else if (state == THREAD_SLEEPING) {
+			if (__atomic_compare_exchange_n(&t->state, &state,
+							THREAD_RUNNING, false,
+							SC, SC)) {
+				unsigned cpu = wake_target(t);
 
-		assert(t->cpu == cpu_id()); /* cross-CPU: the SMP issue */
-		if (t != this_cpu()->current && !t->on_rq) {
-			enqueue(sc, t);
-			if (this_cpu()->current == sc->idle)
-				this_cpu()->need_resched = true;
-			program_next_event(sc);
+				if (cpu != t->cpu) {
+					t->vruntime = 0;
+					t->vruntime_relative = true;
+				}
+				send_to(t, cpu);
+				break;
+			}
+		} else {
+			break;
 		}
 	}
 	irq_restore(flags);
+}
+
+void thread_interrupt(struct thread *t)
+{
+	uint64_t flags = irq_save();
+
+	thread_wake(t);
+	if (__atomic_load_n(&t->on_cpu, SC) && t->cpu != cpu_id())
+		arch_send_ipi(t->cpu, VEC_IPI_WAKE);
+	irq_restore(flags);
+}
+
+void sched_kick(unsigned cpu)
+{
+	uint64_t flags = irq_save();
+
+	if (cpu == cpu_id()) {
+		this_cpu()->need_resched = true;
+	} else {
+		__atomic_store_n(&sched_cpus[cpu].kick, 1, SC);
+		arch_send_ipi(cpu, VEC_IPI_WAKE);
+	}
+	irq_restore(flags);
+}
+
+int thread_set_affinity(struct thread *t, uint64_t mask)
+{
+	mask &= sched_online_mask();
+	if (!mask)
+		return -EINVAL;
+	__atomic_store_n(&t->affinity, mask, SC);
+	if (t == current_thread()) {
+		if (!(mask & (1ull << cpu_id())))
+			thread_yield(); /* schedule() moves us */
+	} else if (__atomic_load_n(&t->on_cpu, SC) && !(mask & (1ull << t->cpu))) {
+		sched_kick(t->cpu);
+	}
+	return 0;
 }
 
 void thread_yield(void)
@@ -384,10 +740,24 @@ void thread_start(struct thread *t)
 {
 	uint64_t irq = irq_save();
 
-	t->cpu = cpu_id();
-	enqueue(my_sched(), t);
-	program_next_event(my_sched());
+	/* Half a slice behind the queue, like Linux's start debit: a new
+	 * thread neither preempts its creator nor lets a fork loop starve
+	 * the others. */
+	t->vruntime = slice_ticks / 2;
+	t->vruntime_relative = true;
+	send_to(t, least_loaded(t, cpu_id()));
 	irq_restore(irq);
+}
+
+static void init_thread(struct thread *t, const char *name, unsigned cpu)
+{
+	t->state = THREAD_RUNNING;
+	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	t->cpu = cpu;
+	t->affinity = ~0ull;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	list_init(&t->rq_link);
+	timer_init(&t->sleep_timer, wake_from_timer);
 }
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
@@ -412,14 +782,13 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	t->flags = flags;
 	t->entry = fn;
 	t->arg = arg;
-	t->state = THREAD_RUNNING;
-	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
-	snprintf(t->name, sizeof(t->name), "%s", name);
-	list_init(&t->rq_link);
-	timer_init(&t->sleep_timer, wake_from_timer);
+	init_thread(t, name, cpu_id());
+	/* Linux: a new thread inherits its creator's CPU mask. */
+	if (current_thread())
+		t->affinity = __atomic_load_n(&current_thread()->affinity,
+					      __ATOMIC_RELAXED);
 	setup_initial_frame(t);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
-	t->cpu = cpu_id();
 	if (!(flags & THREAD_SUSPENDED))
 		thread_start(t);
 	return t;
@@ -433,8 +802,7 @@ void thread_exit(void)
 {
 	irq_disable();
 	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&current_thread()->state, THREAD_DEAD,
-			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&current_thread()->state, THREAD_DEAD, SC);
 	schedule(false);
 	panic("a dead thread was scheduled");
 }
@@ -442,10 +810,10 @@ void thread_exit(void)
 void thread_join(struct thread *t)
 {
 	assert(t != current_thread());
-	__atomic_store_n(&t->joiner, current_thread(), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->joiner, current_thread(), SC);
 	for (;;) {
 		sched_prepare_wait();
-		if (__atomic_load_n(&t->exited, __ATOMIC_SEQ_CST)) {
+		if (__atomic_load_n(&t->exited, SC)) {
 			sched_cancel_wait();
 			break;
 		}
@@ -467,23 +835,33 @@ uint64_t sched_idle_ns(void)
 
 uint64_t sched_quiescent_count(unsigned cpu)
 {
-	return __atomic_load_n(&sched_cpus[cpu].quiescent, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&sched_cpus[cpu].quiescent, SC);
 }
 
 bool sched_cpu_idle(unsigned cpu)
 {
-	return __atomic_load_n(&sched_cpus[cpu].idle_state, __ATOMIC_SEQ_CST) !=
-	       CPU_BUSY;
-}
-
-void sched_kick(unsigned cpu)
-{
-	(void)cpu; /* until cross-CPU wakeups land */
+	return __atomic_load_n(&sched_cpus[cpu].idle_state, SC) != CPU_BUSY;
 }
 
 int thread_count(void)
 {
 	return __atomic_load_n(&live_threads, __ATOMIC_RELAXED);
+}
+
+static bool has_work(struct sched_cpu *sc)
+{
+	return sc->nr_queued || this_cpu()->need_resched ||
+	       __atomic_load_n(&sc->incoming, SC);
+}
+
+/* Watches the incoming stack for poll_ticks, interrupts on. */
+static void poll_incoming(struct sched_cpu *sc)
+{
+	uint64_t end = rdtsc() + poll_ticks;
+
+	/* spin-ok: idle polling, bounded, instead of an IPI per wakeup. */
+	while (rdtsc() < end && !__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED))
+		cpu_relax();
 }
 
 static void idle_loop(void *arg)
@@ -493,11 +871,24 @@ static void idle_loop(void *arg)
 	(void)arg;
 	for (;;) {
 		irq_disable();
-		if (sc->nr_queued == 0)
-			irq_enable_and_halt();
-		else
+		drain_incoming(sc);
+		if (sc->nr_queued) {
 			schedule(false);
+			irq_enable();
+			continue;
+		}
+		__atomic_fetch_add(&sc->quiescent, 1, SC);
+		__atomic_store_n(&sc->idle_state, CPU_POLLING, SC);
 		irq_enable();
+		poll_incoming(sc);
+		irq_disable();
+		__atomic_store_n(&sc->idle_state, CPU_HALTED, SC);
+		if (has_work(sc)) {
+			__atomic_store_n(&sc->idle_state, CPU_BUSY, SC);
+			irq_enable();
+			continue;
+		}
+		irq_enable_and_halt();
 	}
 }
 
@@ -510,12 +901,8 @@ struct thread *sched_make_idle(unsigned cpu, void *stack_bottom,
 		return NULL;
 	t->kstack_bottom = (uint64_t)stack_bottom;
 	t->kstack_top = (uint64_t)stack_bottom + stack_size;
-	t->state = THREAD_RUNNING;
-	t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
-	t->cpu = cpu;
+	init_thread(t, "idle", cpu);
 	snprintf(t->name, sizeof(t->name), "idle%u", cpu);
-	list_init(&t->rq_link);
-	timer_init(&t->sleep_timer, wake_from_timer);
 	return t;
 }
 
@@ -526,6 +913,7 @@ void sched_run_idle(struct thread *t)
 	list_init(&sc->rq);
 	list_init(&sc->timers);
 	t->switched_in_tsc = rdtsc();
+	t->on_cpu = 1;
 	sc->idle = t;
 	this_cpu()->current = t;
 	irq_enable();
@@ -541,28 +929,27 @@ int sched_init(void)
 	list_init(&sc->rq);
 	list_init(&sc->timers);
 	slice_ticks = ns_to_tsc(SLICE_NS);
+	wake_credit = ns_to_tsc(WAKE_CREDIT_NS);
+	wake_granularity = ns_to_tsc(WAKE_GRANULARITY_NS);
+	poll_ticks = ns_to_tsc(POLL_NS);
 	/* The boot context becomes the first thread, "main". */
 	b->kstack_bottom = (uint64_t)boot_stack;
 	b->kstack_top = (uint64_t)boot_stack_top;
-	b->state = THREAD_RUNNING;
+	init_thread(b, "main", 0);
 	b->tid = 0;
 	b->switched_in_tsc = rdtsc();
-	snprintf(b->name, sizeof(b->name), "main");
-	list_init(&b->rq_link);
-	timer_init(&b->sleep_timer, wake_from_timer);
+	b->on_cpu = 1;
+	sc->load = 1;
 	live_threads = 1;
 	this_cpu()->current = b;
 	arch_set_irq_handler(VEC_TIMER, timer_interrupt);
+	arch_set_irq_handler(VEC_IPI_WAKE, wake_ipi);
 
-	sc->idle = thread_create("idle", idle_loop, NULL, 0);
+	sc->idle = thread_create("idle", idle_loop, NULL, THREAD_SUSPENDED);
 	if (!sc->idle)
 		return -ENOMEM;
-	/* The idle thread is not a queued thread like the others. */
-	list_remove(&sc->idle->rq_link);
-	sc->idle->on_rq = false;
-	sc->nr_queued--;
 	live_threads--;
 	irq_enable();
-	return 0;
+	return xcall_init();
 }
 INIT_STEP(50, sched_init);

@@ -21,8 +21,9 @@
 #include "lib/list.h"
 
 enum thread_state {
-	THREAD_RUNNING, /* on a CPU or in a run queue */
-	THREAD_WAITING, /* announced a sleep; thread_wake makes it RUNNING */
+	THREAD_RUNNING,	 /* on a CPU, in a run queue or on its way to one */
+	THREAD_WAITING,	 /* announced a sleep, still on a CPU or queued */
+	THREAD_SLEEPING, /* off every CPU and queue: a waker must queue it */
 	THREAD_DEAD,
 };
 
@@ -40,6 +41,7 @@ struct timer {
 #define THREAD_DETACHED 4u  /* nobody joins it: freed after it exits */
 #define THREAD_SUSPENDED 8u /* created stopped: thread_start runs it */
 #define THREAD_STACK_SIZE (32 * 1024)
+#define NO_CPU (~0u)
 
 struct thread {
 	/* read by entry.S at fixed offsets; never change */
@@ -49,13 +51,19 @@ struct thread {
 	uint64_t saved_rsp;
 	struct list rq_link;
 	bool on_rq;
-	unsigned cpu;
+	bool vruntime_relative; /* arriving from another CPU's time scale */
+	unsigned cpu;		/* its CPU; changed only by that CPU, or by
+				   the waker that made it leave SLEEPING */
 	uint64_t runtime_tsc;	  /* time spent running */
 	uint64_t switched_in_tsc; /* when it last got the CPU */
+	uint64_t vruntime;	  /* runtime, the fair policy's key (TSC) */
 	uint64_t nr_switches;
+	struct thread *incoming_next; /* link in a CPU's incoming stack */
 	/* atomic */
 	int state;	/* enum thread_state */
+	int on_cpu;	/* its registers are live on a CPU (cleared once saved) */
 	int exited;	/* set once its stack is no longer in use */
+	uint64_t affinity; /* CPUs it may run on, bit per CPU */
 	struct thread *joiner;
 	/* set at creation, then read-only */
 	int tid;
@@ -87,6 +95,18 @@ void thread_yield(void);
 void thread_sleep_ns(uint64_t ns);
 /* Makes a WAITING thread runnable; harmless on a running one. */
 void thread_wake(struct thread *t);
+/*
+ * thread_wake, and if `t` is running on another CPU, an interrupt there,
+ * so that it notices something (a signal, an exit) at the interrupt's
+ * return instead of whenever it next enters the kernel.
+ */
+void thread_interrupt(struct thread *t);
+/* Restricts `t` to the CPUs in mask (bit per CPU); -EINVAL if none of them
+ * is online. The calling thread moves at once; another one at its next
+ * switch, which an interrupt hurries along. */
+int thread_set_affinity(struct thread *t, uint64_t mask);
+/* The CPUs that are online, bit per CPU. */
+uint64_t sched_online_mask(void);
 int thread_count(void);
 
 void sched_prepare_wait(void);
@@ -103,18 +123,41 @@ bool sched_wait_for(bool (*done)(void *arg), void *arg, uint64_t deadline_ns);
 /* Called on the way out of an interrupt: switches if a switch is due. */
 void sched_preempt_point(void);
 
+/*
+ * One %gs-relative instruction: an interrupt can move a thread to another
+ * CPU between computing this_cpu() and writing through it, but not in the
+ * middle of an instruction.
+ */
 static inline void preempt_disable(void)
 {
-	this_cpu()->preempt_count++;
-	asm volatile("" ::: "memory");
+	asm volatile("incl %%gs:%c0" ::"i"(__builtin_offsetof(struct cpu,
+							      preempt_count))
+		     : "memory");
 }
 void preempt_enable(void);
 
 /* ---- timers ---- */
 void timer_init(struct timer *t, void (*fn)(struct timer *));
-/* Arms `t` on this CPU to fire at monotonic time `deadline_ns`. */
+/*
+ * Arms `t` on this CPU to fire at monotonic time `deadline_ns`. Arming and
+ * cancelling one timer must be serialised by its user; either works from
+ * any CPU (a timer armed elsewhere is cancelled there, by a cross-call).
+ * After timer_cancel returns, the function is neither running nor due.
+ */
 void timer_arm(struct timer *t, uint64_t deadline_ns);
 void timer_cancel(struct timer *t);
+
+/* ---- cross-CPU calls (kernel/sched/xcall.c) ---- */
+/*
+ * Runs fn(arg) on every CPU in mask (bit per CPU) but the caller's, in
+ * interrupt context, and returns when all have finished. Callable with
+ * interrupts off: while waiting it serves calls made to its own CPU.
+ */
+void xcall_many(uint64_t mask, void (*fn)(void *), void *arg);
+void xcall(unsigned cpu, void (*fn)(void *), void *arg);
+/* Serves calls queued for this CPU; the IPI handler's body. */
+void xcall_serve(void);
+int xcall_init(void);
 
 /* ---- the clock ---- */
 uint64_t clock_monotonic_ns(void);

@@ -107,10 +107,14 @@ static int many_threads(void)
 	counter = 0;
 	for (int i = 0; i < MANY; i++) {
 		done[i] = 0;
-		ts[i] = thread_create("bump", bump, &done[i], 0);
+		ts[i] = thread_create("bump", bump, &done[i], THREAD_SUSPENDED);
 		CHECK(ts[i] != NULL);
 	}
+	/* Suspended: on other CPUs they would run and exit at once. */
 	CHECK_EQ(thread_count(), base + MANY);
+	for (int i = 0; i < MANY; i++)
+		if (ts[i])
+			thread_start(ts[i]);
 	for (int i = 0; i < MANY; i++)
 		if (ts[i])
 			thread_join(ts[i]);

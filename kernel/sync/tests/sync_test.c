@@ -182,8 +182,13 @@ static void sem_user(void *arg)
 	for (int i = 0; i < 300; i++) {
 		sem_down(&sem);
 		int now = __atomic_add_fetch(&in_sem, 1, __ATOMIC_SEQ_CST);
-		if (now > max_in_sem)
-			max_in_sem = now;
+		int max = __atomic_load_n(&max_in_sem, __ATOMIC_RELAXED);
+		/* Other CPUs update it too: an atomic maximum. */
+		while (now > max &&
+		       !__atomic_compare_exchange_n(&max_in_sem, &max, now, true,
+						    __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
+			;
 		thread_yield();
 		__atomic_fetch_sub(&in_sem, 1, __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&sem_rounds, 1, __ATOMIC_SEQ_CST);
