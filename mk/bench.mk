@@ -4,3 +4,4 @@
 bench: $(BUILD)/osprey.elf
 	bench/boot.sh $(BUILD)/osprey.elf
 	bench/syscall.sh
+	bench/sched.sh $(BUILD)/osprey.elf
