@@ -416,7 +416,7 @@ void process_wake_all(void)
 		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
 
 		if (t)
-			thread_wake(t);
+			thread_interrupt(t);
 	}
 }
 

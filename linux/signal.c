@@ -194,10 +194,12 @@ static bool rtq_pop(struct rtq **head, struct ksiginfo *info)
 }
 
 /* ---- sending ---- */
+/* A target running on another CPU is interrupted, to take the signal at
+ * the interrupt's return. */
 static void wake_target(struct thread *t)
 {
 	if (t)
-		thread_wake(t);
+		thread_interrupt(t);
 }
 
 /* Interrupt-safe: only atomics and thread_wake. */

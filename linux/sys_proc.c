@@ -259,24 +259,26 @@ long sys_sched_yield(long a, long b, long c, long d, long e, long f)
 	return 0;
 }
 
-/* The CPU mask: Linux returns the size of its own mask (8 bytes here). */
-static long affinity_check(long pid, long len)
+/* The thread `pid` names for the affinity calls: 0 is the caller. */
+static struct thread *affinity_target(long pid)
 {
 	if ((int)pid < 0)
-		return -ESRCH;
-	if (len < 8 || (len & 7))
-		return -EINVAL;
-	return 0;
+		return NULL;
+	return pid ? process_find_thread((int)pid) : current_thread();
 }
 
+/* Linux's mask is as long as its CPU ids need; ours is 64 bits. */
 long sys_sched_getaffinity(long pid, long len, long umask, long d, long e,
 			   long f)
 {
-	uint64_t mask = cpu_count >= 64 ? ~0ull : (1ull << cpu_count) - 1;
-	long r = affinity_check(pid, len);
+	struct thread *t = affinity_target(pid);
 
-	if (r)
-		return r;
+	if (!t)
+		return -ESRCH;
+	if (len < 8 || (len & 7))
+		return -EINVAL;
+	uint64_t mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED) &
+			sched_online_mask();
 	if (copy_to_user(umask, &mask, sizeof(mask)))
 		return -EFAULT;
 	return sizeof(mask);
@@ -285,15 +287,17 @@ long sys_sched_getaffinity(long pid, long len, long umask, long d, long e,
 long sys_sched_setaffinity(long pid, long len, long umask, long d, long e,
 			   long f)
 {
-	uint64_t mask;
-	long r = affinity_check(pid, len);
+	struct thread *t = affinity_target(pid);
+	uint64_t mask = 0;
 
-	if (r)
-		return r;
-	if (copy_from_user(&mask, umask, sizeof(mask)))
+	if (!t)
+		return -ESRCH;
+	/* A shorter mask leaves the rest clear; a longer one is cut. */
+	if (len >= 8 && copy_from_user(&mask, umask, sizeof(mask)))
 		return -EFAULT;
-	/* Pinning is the SMP issue's; with one CPU any mask naming it fits. */
-	return mask & 1 ? 0 : -EINVAL;
+	if (len > 0 && len < 8 && copy_from_user(&mask, umask, (size_t)len))
+		return -EFAULT;
+	return thread_set_affinity(t, mask);
 }
 
 long sys_getcpu(long ucpu, long unode, long c, long d, long e, long f)

@@ -83,32 +83,36 @@ static bool realtime_offset(uint64_t *offset)
 	return r - *offset >= m0 && r - *offset <= m1;
 }
 
-/* RDPID: CPUID.(7,0):ECX bit 22. arch_cpu_init sets MSR_TSC_AUX. */
-static bool cpu_has_rdpid(void)
-{
-	uint32_t r[4];
-
-	cpuid(0, 0, r);
-	if (r[0] < 7)
-		return false;
-	cpuid(7, 0, r);
-	return r[2] & (1u << 22);
-}
-
+/*
+ * How the vDSO's getcpu learns the CPU: RDPID or RDTSCP read MSR_TSC_AUX,
+ * which arch_cpu_init sets on every CPU to its number (CPUID.(7,0):ECX
+ * bit 22 and CPUID.80000001h:EDX bit 27); without either, a system call.
+ * Checked here on this CPU, as a hypervisor may advertise what it lacks.
+ */
 static uint32_t getcpu_mode(void)
 {
+	uint32_t r[4], lo, hi, c;
 	uint64_t aux;
 
-	if (!cpu_has_rdpid())
-		return VDSO_GETCPU_ZERO;
-	asm volatile("rdpid %0" : "=r"(aux));
-	if (aux != cpu_id()) {
-		kprintf("osprey: vdso: RDPID says CPU %lu on CPU %u; getcpu "
-			"answers 0\n",
-			aux, cpu_id());
-		return VDSO_GETCPU_ZERO;
+	cpuid(0, 0, r);
+	if (r[0] >= 7) {
+		cpuid(7, 0, r);
+		if (r[2] & (1u << 22)) {
+			asm volatile("rdpid %0" : "=r"(aux));
+			if (aux == cpu_id())
+				return VDSO_GETCPU_RDPID;
+		}
 	}
-	return VDSO_GETCPU_RDPID;
+	cpuid(0x80000000, 0, r);
+	if (r[0] >= 0x80000001) {
+		cpuid(0x80000001, 0, r);
+		if (r[3] & (1u << 27)) {
+			asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(c));
+			if (c == cpu_id())
+				return VDSO_GETCPU_RDTSCP;
+		}
+	}
+	return VDSO_GETCPU_SYSCALL;
 }
 
 static bool image_ok(void)

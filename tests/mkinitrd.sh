@@ -25,7 +25,12 @@ for spec in "$@"; do
 		continue
 	fi
 	add "$host" "$guest"
-	for lib in $(ldd "$host" 2>/dev/null | grep -o '/[^ ]*' || true); do
+	libs=$(ldd "$host" 2>/dev/null | grep -o '/[^ ]*' || true)
+	# glibc dlopens libgcc_s.so.1 for pthread_exit and cancellation.
+	if echo "$libs" | grep -q '/libc\.so\.6$'; then
+		libs="$libs $(/sbin/ldconfig -p | awk '/libgcc_s\.so\.1 \(libc6,x86-64\)/ { print $NF; exit }')"
+	fi
+	for lib in $libs; do
 		[ -e "$root$lib" ] || add "$lib" "$lib"
 	done
 done

@@ -103,6 +103,7 @@ static uint64_t measure_apic_timer(void)
 	lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	lapic_write(REG_TIMER_INIT, 0xffffffff);
 	start = rdtsc();
+	/* spin-ok: early boot, timing the LAPIC timer against the TSC. */
 	while (rdtsc() - start < window)
 		cpu_relax();
 	uint32_t left = lapic_read(REG_TIMER_CUR);

@@ -67,6 +67,7 @@ static void wait_us(uint64_t us)
 {
 	uint64_t end = rdtsc() + ns_to_tsc(us * 1000);
 
+	/* spin-ok: early boot, the INIT-SIPI protocol's delays. */
 	while (rdtsc() < end)
 		cpu_relax();
 }
@@ -75,9 +76,12 @@ static bool wait_online(void)
 {
 	uint64_t end = rdtsc() + ns_to_tsc(AP_WAIT_MS * 1000000ull);
 
-	while (rdtsc() < end)
+	/* spin-ok: early boot, waiting for an AP to report in; bounded. */
+	while (rdtsc() < end) {
 		if (__atomic_load_n(&ap_online, __ATOMIC_SEQ_CST))
 			return true;
+		cpu_relax();
+	}
 	return false;
 }
 

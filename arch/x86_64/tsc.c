@@ -198,6 +198,7 @@ int64_t rtc_read_epoch(void)
 	}
 	if (cmos_read(0x0a) == 0xff)
 		return 0;
+	/* spin-ok: the RTC updates for under 2 ms; bounded. */
 	for (int i = 0; i < 1000000 && rtc_update_in_progress(); i++)
 		cpu_relax();
 	uint8_t b = cmos_read(0x0b);

@@ -87,6 +87,8 @@ static void read_clock(struct snapshot *s)
 	uint32_t seq;
 
 	do {
+		/* spin-ok: a seqlock reader; the writer updates with
+		 * interrupts off, in a few instructions. */
 		while ((seq = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE)) & 1)
 			asm volatile("pause" ::: "memory");
 		s->clock_mode =
@@ -213,11 +215,16 @@ int __vdso_getcpu(uint32_t *cpu, uint32_t *node, void *unused)
 	uint64_t aux = 0;
 
 	switch (__atomic_load_n(&d->getcpu_mode, __ATOMIC_RELAXED)) {
-	case VDSO_GETCPU_ZERO:
-		break;
 	case VDSO_GETCPU_RDPID:
 		asm volatile("rdpid %0" : "=r"(aux));
 		break;
+	case VDSO_GETCPU_RDTSCP: {
+		uint32_t lo, hi, c;
+
+		asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(c));
+		aux = c;
+		break;
+	}
 	default:
 		return (int)syscall3(SYS_getcpu, (long)cpu, (long)node,
 				     (long)unused);

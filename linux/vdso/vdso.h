@@ -52,8 +52,9 @@
 #define VDSO_MODE_TSC 1	    /* the clocks come from the TSC */
 
 /* vdso_data.getcpu_mode */
-#define VDSO_GETCPU_ZERO 0  /* CPU 0, node 0 */
 #define VDSO_GETCPU_RDPID 1 /* RDPID reads MSR_TSC_AUX: (node << 12) | cpu */
+#define VDSO_GETCPU_RDTSCP 2 /* RDTSCP reads it too, with the TSC */
+#define VDSO_GETCPU_SYSCALL 3 /* neither: ask the kernel */
 
 /*
  * CLOCK_MONOTONIC = ((tsc - tsc_base) * mult) >> shift, the product in 128

@@ -2,7 +2,8 @@
 # Runs ABI tests (build/abi/{static,dynamic}/NAME) inside Osprey, one boot
 # each, and prints PASS/FAIL per program like run-host.sh, with the FAIL
 # lines, then "N passed, M failed". Usage: run-guest.sh [NAME...]
-# (default: every program).
+# (default: every program). ABI_SMP=N boots N vCPUs (the ids then read
+# abi-guest-smpN-...); ABI_VARIANTS="dynamic" runs only those builds.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -17,18 +18,21 @@ done
 initrd=$LOGS/abi.cpio
 tests/mkinitrd.sh "$initrd" "${specs[@]}"
 passed=0 failed=0
+smp=${ABI_SMP:-1}
+tag=guest
+[ "$smp" = 1 ] || tag=guest-smp$smp
 for n in "${names[@]}"; do
-	for v in static dynamic; do
-		log=$LOGS/guest-$v-$n.log
-		tools/qemu-run --quiet --timeout "${ABI_TIMEOUT:-120}" --initrd "$initrd" \
-			"$BUILD/osprey.elf" --quiet -- "/abi/$v/$n" >"$log" 2>&1
+	for v in ${ABI_VARIANTS:-static dynamic}; do
+		log=$LOGS/$tag-$v-$n.log
+		tools/qemu-run --quiet --smp "$smp" --timeout "${ABI_TIMEOUT:-120}" \
+			--initrd "$initrd" "$BUILD/osprey.elf" --quiet -- "/abi/$v/$n" >"$log" 2>&1
 		rc=$?
 		if [ "$rc" = 0 ] && ! grep -aq '^FAIL' "$log" &&
 			grep -aqE "^abi $n: [0-9]+ passed, 0 failed" "$log"; then
-			echo "PASS abi-guest-$v-$n"
+			echo "PASS abi-$tag-$v-$n"
 			passed=$((passed + 1))
 		else
-			echo "FAIL abi-guest-$v-$n: exit status $rc ($(grep -ac '^PASS' "$log") checks passed, $(grep -ac '^FAIL' "$log") failed; log: $log)"
+			echo "FAIL abi-$tag-$v-$n: exit status $rc ($(grep -ac '^PASS' "$log") checks passed, $(grep -ac '^FAIL' "$log") failed; log: $log)"
 			failed=$((failed + 1))
 		fi
 	done

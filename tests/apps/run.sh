@@ -12,7 +12,7 @@ rc_all=0
 
 # same NAME INITRD MEM -- COMMAND...: the guest's output and status must
 # equal the host's. The command's words are quoted for the kernel's
-# command line (it splits like a shell).
+# command line (it splits like a shell). SMP=N before it boots N vCPUs.
 same() {
 	local name=$1 initrd=$2 mem=$3
 	shift 4
@@ -20,7 +20,7 @@ same() {
 	(cd /tmp && "$@") >"$host" 2>&1
 	local hrc=$?
 	for w in "$@"; do words+=("'${w//\'/\'\\\'\'}'"); done
-	tools/qemu-run --quiet --timeout 300 --mem "$mem" --initrd "$initrd" \
+	tools/qemu-run --quiet --timeout 300 --mem "$mem" --smp "${SMP:-1}" --initrd "$initrd" \
 		$KERNEL --quiet -- "${words[@]}" >"$guest" 2>"$guest.err"
 	local grc=$?
 	if [ "$grc" = "$hrc" ] && cmp -s "$host" "$guest"; then
@@ -72,6 +72,10 @@ rm -f /tmp/osprey-test.db
 same sqlite-file "$LOGS/sqlite.cpio" 128 -- "$(command -v sqlite3)" /tmp/osprey-test.db \
 	'create table t(x); insert into t values (7), (8); select sum(x), count(*) from t;'
 rm -f /tmp/osprey-test.db
+# sqlite's sorter uses worker threads (PRAGMA threads) when a sort spills
+# out of its small cache: several threads on four vCPUs.
+SMP=4 same sqlite-threads-smp4 "$LOGS/sqlite.cpio" 256 -- "$(command -v sqlite3)" :memory: \
+	'pragma threads=4; pragma cache_size=8; create table t(x, y); with recursive c(i) as (select 1 union all select i + 1 from c where i < 30000) insert into t select (i * 7919) % 30011, hex(randomblob(16)) from c; select count(*), sum(x), min(x), max(x) from (select x from t order by y); select x from t order by x limit 3;'
 
 tests/mkinitrd.sh "$LOGS/lua.cpio" "$(command -v lua5.4)"
 same lua "$LOGS/lua.cpio" 64 -- "$(command -v lua5.4)" -e \
@@ -83,5 +87,6 @@ pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 tests/mkinitrd.sh "$LOGS/python.cpio" "$py:$py" "/usr/lib/python$pyver" \
 	tests/apps/python_check.py:/tmp/python_check.py
 same python "$LOGS/python.cpio" 512 -- "$py" /tmp/python_check.py
+SMP=4 same python-smp4 "$LOGS/python.cpio" 512 -- "$py" /tmp/python_check.py
 same python-exit "$LOGS/python.cpio" 512 -- "$py" -c 'import sys; print(42); sys.exit(3)'
 exit $rc_all

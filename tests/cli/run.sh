@@ -368,8 +368,20 @@ if [ -x "$py" ]; then
 	expect run-python3-plain 0 '^42$' out
 	osprey run --no-runtime /usr/bin/python3 -c 'print(42)'
 	expect run-python3-no-runtime 1 'encodings' out
+	# -c 4: four vCPUs, all of them the program's.
+	osprey run -c 4 /usr/bin/python3 -c \
+		'import os; print(os.cpu_count(), sorted(os.sched_getaffinity(0)))'
+	expect run-python3-cpus 0 '^4 \[0, 1, 2, 3\]$' out
 else
 	fail run-python3 "no $py (tools/deps.sh installs python3)"
+fi
+
+# ---- a multi-threaded program on four vCPUs (threads pinned to each) ----
+if [ -x build/abi/dynamic/pthreads ]; then
+	osprey run -c 4 build/abi/dynamic/pthreads
+	expect run-pthreads-4cpus 0 '^abi pthreads: [0-9]+ passed, 0 failed$' out
+else
+	fail run-pthreads-4cpus "build/abi/dynamic/pthreads not built (make -f mk/abi.mk abi-build)"
 fi
 
 echo "cli: $passed passed, $failed failed"

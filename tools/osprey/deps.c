@@ -411,6 +411,27 @@ static void add_interpreter(struct object *prog)
 	add_to_image(prog->interp, "interpreter");
 }
 
+/*
+ * glibc opens libgcc_s.so.1 at run time to unwind stacks (pthread_exit,
+ * pthread_cancel, backtrace) and aborts without it; no DT_NEEDED names
+ * it, so a program using libc gets it too (left out with a warning if
+ * this host lacks it).
+ */
+static void add_dlopened_by_libc(void)
+{
+	struct object *libc = find_loaded("libc.so.6");
+	size_t first = nobjects;
+	bool optional;
+
+	if (!libc)
+		return;
+	optional = libc->optional;
+	libc->optional = true;
+	need(libc, "libgcc_s.so.1");
+	libc->optional = optional;
+	walk_from(first);
+}
+
 void deps_add_program(struct image *img, const char *program,
 		      const struct deps_options *opt)
 {
@@ -428,6 +449,7 @@ void deps_add_program(struct image *img, const char *program,
 	add_to_image(program, "program");
 	add_interpreter(o);
 	walk_from(0);
+	add_dlopened_by_libc();
 }
 
 void deps_add_module(struct image *img, const char *path)
