@@ -52,6 +52,7 @@ struct sched_cpu {
 	struct thread *idle;
 	struct thread *prev;	  /* the thread we just switched away from */
 	struct thread *migrating; /* prev, to go to another CPU once off it */
+	bool yielding;		  /* prev asked to let the others go first */
 	uint64_t slice_end;	  /* TSC */
 	uint64_t armed;		  /* TSC deadline the LAPIC holds, 0 if none */
 	uint64_t min_vruntime;
@@ -451,9 +452,7 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev,
 {
 	next->switched_in_tsc = prev->switched_in_tsc;
 	next->nr_switches++;
-	if (__atomic_exchange_n(&next->on_cpu, 1, SC))
-		panic("thread %s (%p) is on two CPUs: %u and %u", next->name,
-		      next, next->cpu, cpu_id());
+	__atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
 	this_cpu()->current = next;
 	sc->prev = prev;
 	if (prev->flags & THREAD_FPU)
@@ -464,6 +463,12 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev,
 		wrmsr(0xc0000100, next->fs_base); /* MSR_FS_BASE */
 	arch_switch_stack(&prev->saved_rsp, next->saved_rsp);
 	finish_switch();
+}
+
+/* Only this CPU writes the count: no locked instruction needed. */
+static void quiescent(struct sched_cpu *sc)
+{
+	__atomic_store_n(&sc->quiescent, sc->quiescent + 1, __ATOMIC_RELEASE);
 }
 
 /* The idle thread is about to run something: announce it, then catch up
@@ -490,10 +495,19 @@ static void put_prev(struct sched_cpu *sc, struct thread *prev, bool requeue)
 		return;
 	}
 	/* Running, preempted while waiting, or woken just now. */
-	if (allowed(prev, cpu_id()))
-		enqueue(sc, prev);
-	else
+	if (!allowed(prev, cpu_id())) {
 		sc->migrating = prev;
+		return;
+	}
+	if (sc->yielding && !list_empty(&sc->rq)) {
+		/* Behind everyone queued now, as sched_yield promises. */
+		uint64_t last = container_of(sc->rq.prev, struct thread, rq_link)
+					->vruntime;
+
+		if (prev->vruntime < last)
+			prev->vruntime = last;
+	}
+	enqueue(sc, prev);
 }
 
 /*
@@ -508,7 +522,7 @@ static void schedule(bool requeue)
 	uint64_t now = rdtsc(), ran = now - prev->switched_in_tsc;
 
 	this_cpu()->need_resched = false;
-	__atomic_fetch_add(&sc->quiescent, 1, SC);
+	quiescent(sc);
 	if (prev == sc->idle)
 		leave_idle(sc);
 	drain_incoming(sc);
@@ -518,6 +532,7 @@ static void schedule(bool requeue)
 		prev->vruntime += ran;
 		put_prev(sc, prev, requeue);
 	}
+	sc->yielding = false;
 	next = pick_next(sc);
 	if (next != sc->idle && next->vruntime > sc->min_vruntime)
 		sc->min_vruntime = next->vruntime;
@@ -680,7 +695,9 @@ int thread_set_affinity(struct thread *t, uint64_t mask)
 void thread_yield(void)
 {
 	uint64_t flags = irq_save();
+	struct sched_cpu *sc = my_sched();
 
+	sc->yielding = true; /* schedule() clears it */
 	schedule(true);
 	irq_restore(flags);
 }
@@ -877,7 +894,7 @@ static void idle_loop(void *arg)
 			irq_enable();
 			continue;
 		}
-		__atomic_fetch_add(&sc->quiescent, 1, SC);
+		quiescent(sc);
 		__atomic_store_n(&sc->idle_state, CPU_POLLING, SC);
 		irq_enable();
 		poll_incoming(sc);

@@ -10,10 +10,16 @@
 #define NTHREADS 8
 static struct thread *ts[NTHREADS];
 
+/* Created stopped, then started together: with several CPUs, a thread
+ * started at once could finish before the next one exists. */
 static void start_all(const char *name, void (*fn)(void *))
 {
 	for (int i = 0; i < NTHREADS; i++)
-		ts[i] = thread_create(name, fn, (void *)(uintptr_t)i, 0);
+		ts[i] = thread_create(name, fn, (void *)(uintptr_t)i,
+				      THREAD_SUSPENDED);
+	for (int i = 0; i < NTHREADS; i++)
+		if (ts[i])
+			thread_start(ts[i]);
 }
 
 static void join_all(void)
@@ -189,7 +195,12 @@ static void sem_user(void *arg)
 						    __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED))
 			;
-		thread_yield();
+		/* Now and then stay inside a while, so that others come in
+		 * (a yield alone may find them all queued on the lock). */
+		if (i % 10 == 0)
+			thread_sleep_ns(2000000);
+		else
+			thread_yield();
 		__atomic_fetch_sub(&in_sem, 1, __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&sem_rounds, 1, __ATOMIC_SEQ_CST);
 		sem_up(&sem);
