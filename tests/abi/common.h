@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ABI_UNUSED __attribute__((unused))
@@ -222,6 +224,22 @@ static ABI_UNUSED int abi_rm_one(const char *path, const struct stat *st,
 static ABI_UNUSED void abi_rmtree(const char *path)
 {
 	nftw(path, abi_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The raw futex call (glibc has no wrapper). */
+static inline long futex(int *uaddr, int op, int val, const struct timespec *ts,
+			 int *uaddr2, int val3)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
 #endif

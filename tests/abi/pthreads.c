@@ -59,20 +59,6 @@
 	})
 #define CHECK_QUIET(cond) ((cond) ? 1 : abi_check(0, #cond, __FILE__, __LINE__))
 
-static long futex(int *uaddr, int op, int val, const struct timespec *ts,
-		  int *uaddr2, int val3)
-{
-	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 /* An absolute deadline `ns` from now on `clk` (before now if ns < 0). */
 static struct timespec deadline_in(clockid_t clk, long long ns)
 {
@@ -286,7 +272,7 @@ static void *other_main(void *arg)
 {
 	struct other *o = arg;
 	struct timespec ts;
-	long long t0 = now_ns();
+	long long t0 = mono_ns();
 
 	switch (o->op) {
 	case OP_TRYLOCK:
@@ -309,7 +295,7 @@ static void *other_main(void *arg)
 		o->result = pthread_mutex_timedlock(o->m, &ts);
 		break;
 	}
-	o->took_ns = now_ns() - t0;
+	o->took_ns = mono_ns() - t0;
 	if (o->result == 0)
 		pthread_mutex_unlock(o->m);
 	return NULL;
@@ -622,13 +608,13 @@ static void cond_broadcast_wakes_every_waiter(void)
 static int timed_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
 			   const struct timespec *deadline, long long *took)
 {
-	long long t0 = now_ns();
+	long long t0 = mono_ns();
 	int r;
 
 	do /* a spurious wakeup is allowed; the deadline stays */
 		r = pthread_cond_timedwait(c, m, deadline);
 	while (r == 0);
-	*took = now_ns() - t0;
+	*took = mono_ns() - t0;
 	return r;
 }
 
@@ -691,11 +677,11 @@ static void cond_timedwait_on_both_clocks(void)
 
 	/* pthread_cond_clockwait names the clock per call. */
 	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
-	took = now_ns();
+	took = mono_ns();
 	do
 		r = pthread_cond_clockwait(&c, &tw_lock, CLOCK_MONOTONIC, &ts);
 	while (r == 0);
-	took = now_ns() - took;
+	took = mono_ns() - took;
 	CHECK_EQ_INT(r, ETIMEDOUT);
 	CHECK(took >= 19 * MS);
 
@@ -896,7 +882,7 @@ static void *rw_other_main(void *arg)
 	struct rw_other *o = arg;
 	struct timespec rt = deadline_in(CLOCK_REALTIME, 20 * MS);
 	struct timespec mono = deadline_in(CLOCK_MONOTONIC, 20 * MS);
-	long long t0 = now_ns();
+	long long t0 = mono_ns();
 
 	switch (o->op) {
 	case RW_TIMEDWR:
@@ -916,7 +902,7 @@ static void *rw_other_main(void *arg)
 		o->result = pthread_rwlock_trywrlock(o->l);
 		break;
 	}
-	o->took_ns = now_ns() - t0;
+	o->took_ns = mono_ns() - t0;
 	if (o->result == 0)
 		pthread_rwlock_unlock(o->l);
 	return NULL;
@@ -1096,10 +1082,10 @@ static void *key_worker(void *arg)
 /* Waits (2 s at most) for the detached threads' destructors. */
 static void wait_for_detached_destructors(void)
 {
-	long long deadline = now_ns() + LONG_WAIT_NS;
+	long long deadline = mono_ns() + LONG_WAIT_NS;
 	int i, pending = 1;
 
-	while (pending && now_ns() < deadline) {
+	while (pending && mono_ns() < deadline) {
 		pending = 0;
 		for (i = 1; i < KEY_THREADS; i += 3)
 			pending |= !LOAD(&key_slot[i].calls);
@@ -1512,13 +1498,13 @@ static void sem_timedwait_times_out(void)
 
 	CHECK_EQ_INT(sem_init(&s, 0, 0), 0);
 	ts = deadline_in(CLOCK_REALTIME, 20 * MS);
-	t0 = now_ns();
+	t0 = mono_ns();
 	CHECK_ERRNO(sem_timedwait(&s, &ts), ETIMEDOUT);
-	CHECK(now_ns() - t0 >= 19 * MS);
+	CHECK(mono_ns() - t0 >= 19 * MS);
 	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
-	t0 = now_ns();
+	t0 = mono_ns();
 	CHECK_ERRNO(sem_clockwait(&s, CLOCK_MONOTONIC, &ts), ETIMEDOUT);
-	CHECK(now_ns() - t0 >= 19 * MS);
+	CHECK(mono_ns() - t0 >= 19 * MS);
 	ts.tv_nsec = 1000000000;
 	CHECK_ERRNO(sem_timedwait(&s, &ts), EINVAL);
 	CHECK_EQ_INT(sem_post(&s), 0);
@@ -1661,11 +1647,11 @@ static void *fw_waiter(void *arg)
  * counts calls that report more than n. */
 static int wake_until(int n, int want, int *over)
 {
-	long long deadline = now_ns() + LONG_WAIT_NS;
+	long long deadline = mono_ns() + LONG_WAIT_NS;
 	int total = 0;
 	long r;
 
-	while (total < want && now_ns() < deadline) {
+	while (total < want && mono_ns() < deadline) {
 		r = futex(&fw_word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 		if (r < 0 || r > n)
 			(*over)++;
@@ -1689,10 +1675,10 @@ static void futex_wait_value_and_wake_count(void)
 	CHECK_EQ_INT(futex(&word, FUTEX_WAKE, 1, NULL, NULL, 0), 0);
 	CHECK_EQ_INT(futex(&word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0),
 		     0);
-	t0 = now_ns();
+	t0 = mono_ns();
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT_PRIVATE, 1, &ts, NULL, 0),
 		    ETIMEDOUT);
-	CHECK(now_ns() - t0 >= 19 * MS);
+	CHECK(mono_ns() - t0 >= 19 * MS);
 
 	/* Waiters woken one, then two, then the rest: the counts add up to
 	 * the waiters, each woken once. */
@@ -1757,8 +1743,8 @@ static void cmp_requeue(int flags)
 	while (LOAD(&rq_ready) < n)
 		sleep_ns(MS);
 	sleep_ns(10 * MS); /* let them reach FUTEX_WAIT */
-	deadline = now_ns() + LONG_WAIT_NS;
-	while (moved < n && now_ns() < deadline) {
+	deadline = mono_ns() + LONG_WAIT_NS;
+	while (moved < n && mono_ns() < deadline) {
 		r = futex(&rq_a, FUTEX_CMP_REQUEUE | flags, 1, all, &rq_b, 0);
 		if (r < 0) {
 			errors++;

@@ -20,20 +20,6 @@
 
 #define NTHREADS 8
 
-static long futex(int *uaddr, int op, int val, const struct timespec *ts,
-		  int *uaddr2, int val3)
-{
-	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static void *times_two(void *arg)
 {
 	return (void *)((uintptr_t)arg * 2);
@@ -150,7 +136,7 @@ static void cond_ping_pong_alternates(void)
 	CHECK_EQ_INT(pp_count[1], ROUNDS);
 
 	/* A timed wait that nobody signals times out, no earlier. */
-	t0 = now_ns();
+	t0 = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += 20 * 1000000;
 	if (ts.tv_nsec >= 1000000000) {
@@ -163,7 +149,7 @@ static void cond_ping_pong_alternates(void)
 	while (r == 0);
 	pthread_mutex_unlock(&pp_lock);
 	CHECK_EQ_INT(r, ETIMEDOUT);
-	CHECK(now_ns() - t0 >= 19 * 1000000);
+	CHECK(mono_ns() - t0 >= 19 * 1000000);
 }
 
 static pthread_barrier_t barrier;
@@ -360,11 +346,11 @@ static void *futex_waiter(void *arg)
 /* Wakes up to `n` waiters per call until `want` are woken in all (2 s). */
 static int wake_until(int n, int want, int *over)
 {
-	long long deadline = now_ns() + 2000000000ll;
+	long long deadline = mono_ns() + 2000000000ll;
 	int total = 0;
 	long r;
 
-	while (total < want && now_ns() < deadline) {
+	while (total < want && mono_ns() < deadline) {
 		r = futex(&fwait_word, FUTEX_WAKE, n, NULL, NULL, 0);
 		if (r < 0 || r > n)
 			(*over)++;
@@ -385,9 +371,9 @@ static void raw_futex_wait_and_wake(void)
 
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT, 2, NULL, NULL, 0), EAGAIN);
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0), EAGAIN);
-	t0 = now_ns();
+	t0 = mono_ns();
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT, 1, &ts, NULL, 0), ETIMEDOUT);
-	CHECK(now_ns() - t0 >= 20 * 1000000);
+	CHECK(mono_ns() - t0 >= 20 * 1000000);
 	/* FUTEX_WAIT_BITSET takes an absolute time; here CLOCK_REALTIME. */
 	clock_gettime(CLOCK_REALTIME, &abs);
 	abs.tv_nsec += 20 * 1000000;
@@ -395,11 +381,11 @@ static void raw_futex_wait_and_wake(void)
 		abs.tv_sec++;
 		abs.tv_nsec -= 1000000000;
 	}
-	t0 = now_ns();
+	t0 = mono_ns();
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 1,
 			  &abs, NULL, FUTEX_BITSET_MATCH_ANY),
 		    ETIMEDOUT);
-	CHECK(now_ns() - t0 >= 19 * 1000000);
+	CHECK(mono_ns() - t0 >= 19 * 1000000);
 	CHECK_EQ_INT(futex(&word, FUTEX_WAKE, 1, NULL, NULL, 0), 0);
 	CHECK_ERRNO(
 	    futex((int *)((char *)&word + 1), FUTEX_WAIT, 1, NULL, NULL, 0),
