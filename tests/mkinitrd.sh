@@ -27,8 +27,11 @@ for spec in "$@"; do
 	add "$host" "$guest"
 	libs=$(ldd "$host" 2>/dev/null | grep -o '/[^ ]*' || true)
 	# glibc dlopens libgcc_s.so.1 for pthread_exit and cancellation.
-	if echo "$libs" | grep -q '/libc\.so\.6$'; then
-		libs="$libs $(/sbin/ldconfig -p | awk '/libgcc_s\.so\.1 \(libc6,x86-64\)/ { print $NF; exit }')"
+	if grep -q '/libc\.so\.6$' <<<"$libs"; then
+		# awk reads to the end: exiting early would kill ldconfig with
+		# SIGPIPE, which pipefail and set -e turn into a failed script.
+		libs="$libs $(/sbin/ldconfig -p |
+			awk '/libgcc_s\.so\.1 \(libc6,x86-64\)/ && !found { print $NF; found = 1 }')"
 	fi
 	for lib in $libs; do
 		[ -e "$root$lib" ] || add "$lib" "$lib"
