@@ -7,6 +7,11 @@
  * directories), so two threads reading one file descriptor never read the
  * same bytes. Files without one (terminals, later pipes and sockets) take
  * no lock here, so a blocking read cannot hold up a write.
+ *
+ * fd_get finds files without a lock (fs/fdtable.c), so it may read a file
+ * whose last reference is going: it takes one only if the count is not 0
+ * (file_tryget), and the last put frees the memory only after an RCU
+ * grace period, when no such lookup can still be looking at it.
  */
 #include "fs/fs_private.h"
 
@@ -32,6 +37,23 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+bool file_tryget(struct file *f)
+{
+	int n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+
+	do {
+		if (n == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(
+	    &f->refs, &n, n + 1, true, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
+}
+
+static void file_free(struct rcu_head *h)
+{
+	free(container_of(h, struct file, rcu));
+}
+
 void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
@@ -41,7 +63,8 @@ void file_put(struct file *f)
 		f->ops->release(f);
 	if (f->inode)
 		inode_put(f->inode);
-	free(f);
+	/* fd_get may have read f from a slot and be about to try refs */
+	call_rcu(&f->rcu, file_free);
 }
 
 static bool readable(struct file *f)

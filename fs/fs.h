@@ -214,6 +214,9 @@ struct file {
 	/* the epoll registrations watching this file; under fs/epoll.c's
 	 * epoll_mutex (NULL: none) */
 	struct epitem *epitems;
+	/* the memory is freed a grace period after the last put: fd_get
+	 * may still be looking at refs */
+	struct rcu_head rcu;
 };
 
 /* ---- open files ---- */
@@ -221,7 +224,8 @@ struct file {
 struct file *file_alloc(const struct file_ops *ops, void *priv, int flags,
 			uint32_t mode);
 void file_get(struct file *f);
-/* Drops a reference; the last one releases the file (and its inode). */
+/* Drops a reference; the last one releases the file (and its inode) at
+ * once and frees its memory after an RCU grace period. */
 void file_put(struct file *f);
 
 /*

@@ -156,6 +156,9 @@ char *inode_path(struct inode *ip, char *tmp, int *err);
 uint32_t vfs_umask_get(void);
 
 /* ---- file.c ---- */
+/* Takes a reference unless the count is already 0 (the file is being
+ * released); for lookups under rcu_read_lock that hold none yet. */
+bool file_tryget(struct file *f);
 /* A file for an inode the caller holds a reference to (taken over). */
 int file_open_inode(struct inode *ip, int flags, struct file **out);
 

@@ -4,13 +4,16 @@
  * and a condition variable and a counting semaphore built on it.
  *
  * All of them may sleep, so they are for thread context only, never for
- * interrupt handlers (which only wake threads).
+ * interrupt handlers (which only wake threads). RCU, at the end, has
+ * readers that never sleep.
  */
 #ifndef KERNEL_SYNC_SYNC_H
 #define KERNEL_SYNC_SYNC_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "kernel/sched/sched.h"
 
 struct thread;
 
@@ -67,5 +70,50 @@ void sem_init(struct semaphore *s, uint64_t count);
 void sem_down(struct semaphore *s);
 bool sem_trydown(struct semaphore *s);
 void sem_up(struct semaphore *s);
+
+/*
+ * Read-copy-update (kernel/sync/rcu.c). Readers take no lock and never
+ * sleep: a read section is a stretch with preemption off, so a CPU that
+ * enters the scheduler with preemption on has left every read section it
+ * was in. Writers publish new versions with rcu_assign_pointer and free
+ * an old one only after a grace period, once every CPU has passed such a
+ * quiescent point: synchronize_rcu sleeps until then; call_rcu queues a
+ * callback that the "rcu" kernel thread runs after one. Read sections
+ * are for thread context and interrupts taken from it (not from idle).
+ */
+static inline void rcu_read_lock(void)
+{
+	preempt_disable();
+}
+
+static inline void rcu_read_unlock(void)
+{
+	preempt_enable();
+}
+
+/* A pointer read in a read section: what it points to is initialised. */
+#define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+/* Publishes v: stores made to *v before are seen by rcu_dereference. */
+#define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+/* Embedded in an object freed with call_rcu. */
+struct rcu_head {
+	struct rcu_head *next;
+	void (*fn)(struct rcu_head *);
+};
+
+/*
+ * Sleeps until every read section that had begun when it was called has
+ * ended. Thread context, outside any read section.
+ */
+void synchronize_rcu(void);
+/*
+ * Runs fn(head) in the rcu thread after a grace period. Never sleeps:
+ * any context, read sections included. Callbacks may sleep.
+ */
+void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *));
+/* Sleeps until every callback queued before the call has run. Thread
+ * context, not from a callback. */
+void rcu_barrier(void);
 
 #endif
