@@ -465,10 +465,14 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev,
 	finish_switch();
 }
 
-/* Only this CPU writes the count: no locked instruction needed. */
+/*
+ * A full barrier, not just a store: RCU's writer must not see the count
+ * move while a load from this CPU's next read section is already done
+ * (x86 lets a later load pass an earlier store).
+ */
 static void quiescent(struct sched_cpu *sc)
 {
-	__atomic_store_n(&sc->quiescent, sc->quiescent + 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&sc->quiescent, 1, __ATOMIC_SEQ_CST);
 }
 
 /* The idle thread is about to run something: announce it, then catch up
