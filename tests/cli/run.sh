@@ -376,12 +376,12 @@ else
 	fail run-python3 "no $py (tools/deps.sh installs python3)"
 fi
 
-# ---- a multi-threaded program on four vCPUs (threads pinned to each) ----
-if [ -x build/abi/dynamic/pthreads ]; then
-	osprey run -c 4 build/abi/dynamic/pthreads
-	expect run-pthreads-4cpus 0 '^abi pthreads: [0-9]+ passed, 0 failed$' out
+# ---- a multi-threaded program on four vCPUs ----
+if [ -x build/abi/dynamic/threads ]; then
+	osprey run -c 4 build/abi/dynamic/threads
+	expect run-threads-4cpus 0 '^abi threads: [0-9]+ passed, 0 failed$' out
 else
-	fail run-pthreads-4cpus "build/abi/dynamic/pthreads not built (make -f mk/abi.mk abi-build)"
+	fail run-threads-4cpus "build/abi/dynamic/threads not built (make -f mk/abi.mk abi-build)"
 fi
 
 echo "cli: $passed passed, $failed failed"
