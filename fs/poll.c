@@ -19,6 +19,7 @@
 #include "fs/poll.h"
 #include "fs/fs_private.h"
 #include "kernel/sched/sched.h"
+#include "lib/lfstack.h"
 
 /* ---- wait queues ---- */
 void waitq_init(struct waitq *wq)
@@ -343,17 +344,11 @@ int poll_defer_start(void)
 
 bool poll_defer(struct poll_deferred *d)
 {
-	struct poll_deferred *head;
 	struct thread *t;
 
 	if (__atomic_exchange_n(&d->queued, 1, __ATOMIC_ACQ_REL))
 		return false;
-	head = __atomic_load_n(&deferred_head, __ATOMIC_RELAXED);
-	do
-		d->next = head;
-	while (!__atomic_compare_exchange_n(&deferred_head, &head, d, true,
-					    __ATOMIC_SEQ_CST,
-					    __ATOMIC_RELAXED));
+	lfstack_push(&deferred_head, d, next);
 	t = __atomic_load_n(&defer_thread, __ATOMIC_ACQUIRE);
 	if (t)
 		thread_wake(t);

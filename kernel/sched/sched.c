@@ -37,6 +37,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
+#include "lib/lfstack.h"
 
 #define SLICE_NS 10000000	      /* 10 ms */
 #define WAKE_CREDIT_NS (SLICE_NS / 2) /* how far behind a sleeper may start */
@@ -279,12 +280,7 @@ static void send_to(struct thread *t, unsigned cpu)
 		program_next_event(sc);
 		return;
 	}
-	struct thread *head = __atomic_load_n(&sc->incoming, __ATOMIC_RELAXED);
-	do {
-		t->incoming_next = head;
-	} while (!__atomic_compare_exchange_n(&sc->incoming, &head, t, true, SC,
-					      __ATOMIC_RELAXED));
-	kick(cpu, head == NULL);
+	kick(cpu, lfstack_push(&sc->incoming, t, incoming_next) == NULL);
 }
 
 /* Moves a thread this CPU holds (not running, not queued) to `cpu`. */
@@ -431,13 +427,7 @@ static void finish_switch(void)
 	if (__atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_DEAD) {
 		/* Its stack is no longer in use: a joiner may free it. */
 		if (prev->flags & THREAD_DETACHED) {
-			struct thread *head = __atomic_load_n(&zombies, __ATOMIC_RELAXED);
-
-			do {
-				prev->joiner = head;
-			} while (!__atomic_compare_exchange_n(&zombies, &head, prev, true,
-							      __ATOMIC_RELEASE,
-							      __ATOMIC_RELAXED));
+			lfstack_push(&zombies, prev, joiner);
 			return;
 		}
 		__atomic_store_n(&prev->exited, 1, SC);

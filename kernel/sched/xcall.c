@@ -14,6 +14,7 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/sched/sched.h"
+#include "lib/lfstack.h"
 
 #define XCALL_TIMEOUT_NS 10000000000ull /* 10 s */
 
@@ -44,12 +45,7 @@ void xcall_serve(void)
 
 static void post(unsigned cpu, struct xcall_req *r)
 {
-	struct xcall_req *head = __atomic_load_n(&calls[cpu], __ATOMIC_RELAXED);
-
-	do {
-		r->next = head;
-	} while (!__atomic_compare_exchange_n(&calls[cpu], &head, r, true,
-					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	lfstack_push(&calls[cpu], r, next);
 	arch_send_ipi(cpu, VEC_IPI_CALL);
 }
 

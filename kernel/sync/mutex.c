@@ -28,6 +28,7 @@
 #include "kernel/kernel.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
+#include "lib/lfstack.h"
 
 #define SC __ATOMIC_SEQ_CST
 
@@ -36,32 +37,11 @@ void mutex_init(struct mutex *m)
 	*m = (struct mutex)MUTEX_INIT;
 }
 
-static void push_incoming(struct mutex *m, struct waiter *w)
-{
-	struct waiter *head = __atomic_load_n(&m->incoming, __ATOMIC_RELAXED);
-
-	do {
-		w->next = head;
-	} while (!__atomic_compare_exchange_n(&m->incoming, &head, w, true, SC,
-					      __ATOMIC_RELAXED));
-}
-
 /* Only the owner calls this. */
 static struct waiter *pop_waiter(struct mutex *m)
 {
-	if (!m->queue) {
-		struct waiter *w = __atomic_exchange_n(&m->incoming, NULL, SC);
-		struct waiter *fifo = NULL;
-
-		while (w) {
-			struct waiter *next = w->next;
-
-			w->next = fifo;
-			fifo = w;
-			w = next;
-		}
-		m->queue = fifo;
-	}
+	if (!m->queue)
+		m->queue = lfstack_take_fifo(&m->incoming, next);
 	struct waiter *w = m->queue;
 	if (w)
 		m->queue = w->next;
@@ -94,7 +74,7 @@ static void lock_slow(struct mutex *m)
 {
 	struct waiter w = {.thread = current_thread()};
 
-	push_incoming(m, &w);
+	lfstack_push(&m->incoming, &w, next);
 	if (take_token(m)) {
 		/* We own the mutex; serve the oldest waiter, maybe us. */
 		struct waiter *first = pop_waiter(m);

@@ -47,6 +47,7 @@
 #include "kernel/kernel.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
+#include "lib/lfstack.h"
 
 #define SC __ATOMIC_SEQ_CST
 #define FIRST_NAP_NS 10000ull	/* 10 us */
@@ -118,13 +119,8 @@ void synchronize_rcu(void)
 
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
 {
-	struct rcu_head *top = __atomic_load_n(&queued, __ATOMIC_RELAXED);
-
 	head->fn = fn;
-	do
-		head->next = top;
-	while (!__atomic_compare_exchange_n(&queued, &top, head, true, SC,
-					    __ATOMIC_RELAXED));
+	lfstack_push(&queued, head, next);
 	if (__atomic_load_n(&worker_idle, SC))
 		thread_wake(__atomic_load_n(&worker, __ATOMIC_RELAXED));
 }
@@ -132,22 +128,6 @@ void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
 static bool have_work(void *unused)
 {
 	return __atomic_load_n(&queued, SC) != NULL;
-}
-
-/* The stack, newest first, turned into call order. */
-static struct rcu_head *take_batch(void)
-{
-	struct rcu_head *h = __atomic_exchange_n(&queued, NULL, SC);
-	struct rcu_head *fifo = NULL;
-
-	while (h) {
-		struct rcu_head *next = h->next;
-
-		h->next = fifo;
-		fifo = h;
-		h = next;
-	}
-	return fifo;
 }
 
 static void rcu_loop(void *arg)
@@ -159,7 +139,7 @@ static void rcu_loop(void *arg)
 		__atomic_store_n(&worker_idle, 1, SC);
 		sched_wait_for(have_work, NULL, 0);
 		__atomic_store_n(&worker_idle, 0, SC);
-		h = take_batch();
+		h = lfstack_take_fifo(&queued, next);
 		synchronize_rcu();
 		for (; h; h = next) {
 			next = h->next; /* fn may free h */
