@@ -410,6 +410,26 @@ int process_next_thread(int from)
 	return best;
 }
 
+/* For the scheduler's state dump (NMI): lock-free, like the readers above. */
+static void dump_app_threads(void)
+{
+	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
+		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t) {
+			kprintf("app %d ", t->app_tid);
+			thread_dump(t);
+		}
+	}
+}
+
+static int app_threads_init(void)
+{
+	sched_set_dump_hook(dump_app_threads);
+	return 0;
+}
+INIT_STEP(57, app_threads_init);
+
 void process_wake_all(void)
 {
 	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {

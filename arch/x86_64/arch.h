@@ -213,6 +213,8 @@ void arch_set_exception_handler(exception_fn fn);
 /* Runs before an interrupt returns to code that ran with interrupts on
  * (asynchronous signals are delivered there). */
 void arch_set_irq_return_hook(void (*fn)(struct irq_frame *f));
+/* Runs on every NMI, on its own IST stack, with the interrupted frame. */
+void arch_set_nmi_handler(irq_handler_fn fn);
 void arch_dump_frame(const struct irq_frame *f);
 void arch_backtrace(uint64_t rbp, uint64_t rip);
 

@@ -19,12 +19,14 @@
 #define REG_EOI 0xb0
 #define REG_SVR 0xf0
 #define REG_LVT_TIMER 0x320
+#define REG_LVT_LINT1 0x360
 #define REG_TIMER_INIT 0x380
 #define REG_TIMER_CUR 0x390
 #define REG_TIMER_DIV 0x3e0
 
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
+#define LVT_NMI (4u << 8)
 
 static volatile uint32_t *xapic;
 static bool x2apic, deadline_mode;
@@ -129,6 +131,9 @@ void lapic_init(void)
 	}
 	lapic_write(REG_TPR, 0);
 	lapic_write(REG_SVR, 0x100 | VEC_SPURIOUS);
+	/* LINT1 is where a hypervisor's "inject NMI" arrives (QEMU's `nmi`):
+	 * the kernel's state dump. */
+	lapic_write(REG_LVT_LINT1, LVT_NMI);
 	deadline_mode = cpu_features.tsc_deadline;
 	if (deadline_mode) {
 		lapic_write(REG_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);

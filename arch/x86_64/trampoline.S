@@ -50,6 +50,8 @@ lm64:
 	movq ABS(smp_tr_arg), %rdi
 	movq ABS(smp_tr_entry), %rax
 	xorl %ebp, %ebp
+	pushq $0			/* a null return address: as if called,
+					   aligned, and where backtraces end */
 	jmp *%rax
 
 	.p2align 3

@@ -13,6 +13,12 @@ static page_fault_fn page_fault_hook;
 static exception_fn exception_hook;
 
 static void (*irq_return_hook)(struct irq_frame *f);
+static irq_handler_fn nmi_hook;
+
+void arch_set_nmi_handler(irq_handler_fn fn)
+{
+	nmi_hook = fn;
+}
 
 void arch_set_irq_return_hook(void (*fn)(struct irq_frame *f))
 {
@@ -117,6 +123,10 @@ void irq_dispatch(struct irq_frame *f)
 {
 	uint64_t v = f->vector;
 
+	if (v == 2 && nmi_hook) {
+		nmi_hook(f);
+		return;
+	}
 	if (v < 32) {
 		if (v == 14 && page_fault_hook && page_fault_hook(f, read_cr2()))
 			return;

@@ -932,6 +932,104 @@ void sched_run_idle(struct thread *t)
 	__builtin_unreachable();
 }
 
+/* ---- the state dump ---- */
+#define DUMP_WAIT_NS 1000000000 /* for the CPU before us to finish */
+
+static void (*dump_hook)(void);
+static int dump_turn; /* atomic: the CPU that prints next */
+static const char *const state_names[] = {"running", "waiting", "sleeping",
+					  "dead"};
+
+static int64_t us_from_now(uint64_t tsc, uint64_t now)
+{
+	return tsc >= now ? (int64_t)tsc_to_ns(tsc - now) / 1000
+			  : -(int64_t)tsc_to_ns(now - tsc) / 1000;
+}
+
+void sched_set_dump_hook(void (*list_threads)(void))
+{
+	dump_hook = list_threads;
+}
+
+void thread_dump(const struct thread *t)
+{
+	int state = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
+	bool on_cpu = __atomic_load_n(&t->on_cpu, __ATOMIC_RELAXED);
+
+	kprintf("thread %d %s: %s, cpu %u%s%s, %lu switches", t->tid, t->name,
+		state >= 0 && state <= THREAD_DEAD ? state_names[state] : "?",
+		t->cpu, on_cpu ? ", on the CPU" : "", t->on_rq ? ", queued" : "",
+		t->nr_switches);
+	if (t->sleep_timer.armed)
+		kprintf(", timer on cpu %u in %ld us", t->sleep_timer.cpu,
+			us_from_now(t->sleep_timer.deadline, rdtsc()));
+	kprintf("\n");
+	if (!on_cpu && t->saved_rsp) {
+		/* As arch_switch_stack left it: r15 r14 r13 r12 rbx rbp ret. */
+		const uint64_t *sp = (const uint64_t *)t->saved_rsp;
+
+		arch_backtrace(sp[5], sp[6]);
+	}
+}
+
+static void dump_cpu(struct sched_cpu *sc, const struct irq_frame *f)
+{
+	static const char *const idle_names[] = {"busy", "polling", "halted"};
+	struct cpu *c = this_cpu();
+	struct thread *cur = c->current;
+	uint64_t now = rdtsc();
+	int idle = __atomic_load_n(&sc->idle_state, __ATOMIC_RELAXED);
+
+	kprintf("cpu %u: %s, current %s (tid %d), preempt %d%s, %u queued, "
+		"load %u, incoming %s, %lu interrupts\n",
+		c->id, idle_names[idle % 3], cur ? cur->name : "-",
+		cur ? cur->tid : -1, c->preempt_count,
+		c->need_resched ? ", resched due" : "", sc->nr_queued,
+		__atomic_load_n(&sc->load, __ATOMIC_RELAXED),
+		__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED) ? "some"
+								  : "none",
+		c->irq_count);
+	if (sc->armed)
+		kprintf("  timer interrupt in %ld us\n", us_from_now(sc->armed, now));
+	list_for_each(it, &sc->timers)
+	{
+		struct timer *t = container_of(it, struct timer, link);
+
+		kprintf("  timer %p in %ld us\n", (void *)t,
+			us_from_now(t->deadline, now));
+	}
+	kprintf("  interrupted at %016lx, interrupts %s\n", f->rip,
+		f->rflags & 0x200 ? "on" : "off");
+	if (f->rip >= PHYS_MAP_BASE)
+		arch_backtrace(f->rbp, f->rip);
+}
+
+/* Every CPU takes the NMI; they print one after another. */
+static void nmi_dump(struct irq_frame *f)
+{
+	unsigned me = cpu_id(), n = __atomic_load_n(&cpu_count, SC);
+	uint64_t end = rdtsc() + ns_to_tsc(DUMP_WAIT_NS);
+
+	/* spin-ok: a debugging dump after an NMI, bounded in time. */
+	while (__atomic_load_n(&dump_turn, SC) != (int)me && rdtsc() < end)
+		cpu_relax();
+	if (me == 0)
+		kprintf("\nosprey: state dump (NMI)\n");
+	dump_cpu(&sched_cpus[me], f);
+	if (me + 1 < n) {
+		__atomic_store_n(&dump_turn, (int)me + 1, SC);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (sched_cpus[i].idle)
+			thread_dump(sched_cpus[i].idle);
+	thread_dump(&boot_thread);
+	if (dump_hook)
+		dump_hook();
+	kprintf("osprey: end of state dump\n");
+	__atomic_store_n(&dump_turn, 0, SC);
+}
+
 int sched_init(void)
 {
 	struct sched_cpu *sc = my_sched();
@@ -955,6 +1053,7 @@ int sched_init(void)
 	this_cpu()->current = b;
 	arch_set_irq_handler(VEC_TIMER, timer_interrupt);
 	arch_set_irq_handler(VEC_IPI_WAKE, wake_ipi);
+	arch_set_nmi_handler(nmi_dump);
 
 	sc->idle = thread_create("idle", idle_loop, NULL, THREAD_SUSPENDED);
 	if (!sc->idle)

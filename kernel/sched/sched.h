@@ -177,6 +177,14 @@ void sched_kick(unsigned cpu);
 /* Time all CPUs spent idle, for CPU-time clocks. */
 uint64_t sched_idle_ns(void);
 
+/*
+ * The state dump an NMI prints (QEMU monitor `nmi`; tools/qemu-run sends
+ * one when a guest times out): every CPU's scheduler state and where it
+ * was interrupted, then each thread the hook lists through thread_dump.
+ */
+void thread_dump(const struct thread *t);
+void sched_set_dump_hook(void (*list_threads)(void));
+
 int sched_init(void);
 /*
  * An application processor's idle thread, made by the boot CPU (so that
