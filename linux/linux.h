@@ -26,6 +26,10 @@ long syscall_dispatch(struct syscall_frame *f);
 bool user_range_ok(uint64_t addr, size_t len);
 int copy_from_user(void *dst, uint64_t src, size_t n);
 int copy_to_user(uint64_t dst, const void *src, size_t n);
+/* Atomically replaces the aligned word at uaddr with `new` if it holds
+ * `old`; *found gets what it held. 0 or -EFAULT. */
+int cmpxchg_user_u32(uint64_t uaddr, uint32_t old, uint32_t new,
+		     uint32_t *found);
 /* A NUL-terminated string of at most max-1 bytes: its length,
  * -EFAULT, or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, uint64_t src, size_t max);

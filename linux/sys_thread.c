@@ -72,6 +72,11 @@ static bool is_woken(struct futex_waiter *w)
 	return __atomic_load_n(&w->woken, __ATOMIC_ACQUIRE);
 }
 
+static bool futex_woken(void *w)
+{
+	return is_woken(w);
+}
+
 /* Woken, or a signal to handle: either ends a futex wait. */
 static bool woken_or_signal(void *w)
 {
@@ -113,8 +118,8 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	mutex_unlock(&b->lock);
 	if (queued)
 		return signal_pending() ? -EINTR : -ETIMEDOUT;
-	while (!is_woken(&w)) /* a waker took us: its wakeup is coming */
-		thread_yield();
+	/* A waker took us off the list: its wakeup is on its way. */
+	sched_wait_for(futex_woken, &w, 0);
 	return 0;
 }
 
@@ -216,47 +221,78 @@ static long futex_requeue(uint64_t uaddr, int nwake, int nmove,
 	return r;
 }
 
+/* FUTEX_WAKE_OP's operation on the old value; false for an unknown op. */
+static bool wake_op_apply(uint32_t op, uint32_t old, uint32_t oparg,
+			  uint32_t *new)
+{
+	switch (op) {
+	case 0: *new = oparg; return true;
+	case 1: *new = old + oparg; return true;
+	case 2: *new = old | oparg; return true;
+	case 3: *new = old & ~oparg; return true;
+	case 4: *new = old ^ oparg; return true;
+	default: return false;
+	}
+}
+
+/* FUTEX_WAKE_OP's comparison: 0/1, or -ENOSYS for an unknown one. */
+static int wake_op_compare(uint32_t cmp, int32_t old, int32_t cmparg)
+{
+	switch (cmp) {
+	case 0: return old == cmparg;
+	case 1: return old != cmparg;
+	case 2: return old < cmparg;
+	case 3: return old <= cmparg;
+	case 4: return old > cmparg;
+	case 5: return old >= cmparg;
+	default: return -ENOSYS;
+	}
+}
+
+/* Linux: futex_atomic_op_inuser. Threads on other CPUs change the word
+ * with atomic instructions, so the update is a compare-exchange loop. */
+static int wake_op_update(uint64_t uaddr2, uint32_t encoded)
+{
+	uint32_t op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+	/* Both arguments are signed 12-bit fields. */
+	int32_t oparg = (int32_t)(encoded << 8) >> 20;
+	int32_t cmparg = (int32_t)(encoded << 20) >> 20;
+	uint32_t old, new, found;
+	int r;
+
+	if (encoded & (8u << 28))
+		oparg = (int32_t)(1u << (oparg & 31));
+	r = copy_from_user(&old, uaddr2, sizeof(old));
+	if (r)
+		return r;
+	for (;;) {
+		if (!wake_op_apply(op, old, (uint32_t)oparg, &new))
+			return -ENOSYS;
+		r = cmpxchg_user_u32(uaddr2, old, new, &found);
+		if (r)
+			return r;
+		if (found == old)
+			break;
+		old = found;
+	}
+	return wake_op_compare(cmp, (int32_t)old, cmparg);
+}
+
 /* FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg), wake on both if cmp. */
 static long futex_wake_op(uint64_t uaddr, int n, int n2, uint64_t uaddr2,
 			  uint32_t encoded)
 {
 	struct bucket *a = bucket_of(uaddr), *b = bucket_of(uaddr2);
 	struct futex_waiter *list = NULL;
-	uint32_t op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
-	uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
-	uint32_t old, new;
-	long r = 0;
+	long r;
 
-	if (encoded & (8u << 28))
-		oparg = 1u << (oparg & 31);
+	if (n < 0 || n2 < 0)
+		return -EINVAL;
 	lock_two(a, b);
-	if (copy_from_user(&old, uaddr2, sizeof(old))) {
+	int hit = wake_op_update(uaddr2, encoded);
+	if (hit < 0) {
 		unlock_two(a, b);
-		return -EFAULT;
-	}
-	switch (op) {
-	case 0: new = oparg; break;
-	case 1: new = old + oparg; break;
-	case 2: new = old | oparg; break;
-	case 3: new = old & ~oparg; break;
-	case 4: new = old ^ oparg; break;
-	default:
-		unlock_two(a, b);
-		return -ENOSYS;
-	}
-	/* Other threads only change it atomically; one CPU: a plain store. */
-	copy_to_user(uaddr2, &new, sizeof(new));
-	bool hit;
-	switch (cmp) {
-	case 0: hit = old == cmparg; break;
-	case 1: hit = old != cmparg; break;
-	case 2: hit = (int32_t)old < (int32_t)cmparg; break;
-	case 3: hit = (int32_t)old <= (int32_t)cmparg; break;
-	case 4: hit = (int32_t)old > (int32_t)cmparg; break;
-	case 5: hit = (int32_t)old >= (int32_t)cmparg; break;
-	default:
-		unlock_two(a, b);
-		return -ENOSYS;
+		return hit;
 	}
 	r = take_waiters(a, uaddr, n, FUTEX_BITSET_ANY, &list);
 	if (hit)

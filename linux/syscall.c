@@ -100,6 +100,8 @@ void linux_missing_report(void)
 /* ---- application memory ---- */
 long arch_user_copy(void *dst, const void *src, size_t n);
 long arch_user_strncpy(char *dst, const char *src, size_t max);
+long arch_user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new,
+			 uint32_t *found);
 
 bool user_range_ok(uint64_t addr, size_t len)
 {
@@ -120,6 +122,14 @@ int copy_to_user(uint64_t dst, const void *src, size_t n)
 	if (!user_range_ok(dst, n))
 		return -EFAULT;
 	return (int)arch_user_copy((void *)dst, src, n);
+}
+
+int cmpxchg_user_u32(uint64_t uaddr, uint32_t old, uint32_t new,
+		     uint32_t *found)
+{
+	if (!user_range_ok(uaddr, sizeof(uint32_t)) || (uaddr & 3))
+		return -EFAULT;
+	return (int)arch_user_cmpxchg32(uaddr, old, new, found);
 }
 
 long strncpy_from_user(char *dst, uint64_t src, size_t max)

@@ -35,6 +35,21 @@ user_strncpy_load:
 	jmp 1b
 2:	ret
 
+/*
+ * long arch_user_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new,
+ *                          uint32_t *found): one locked compare-exchange on
+ * application memory (futexes); *found gets the value that was there.
+ * 0 or -EFAULT.
+ */
+	.globl arch_user_cmpxchg32
+arch_user_cmpxchg32:
+	movl %esi, %eax
+user_cmpxchg_insn:
+	lock cmpxchgl %edx, (%rdi)
+	movl %eax, (%rcx)
+	xorl %eax, %eax
+	ret
+
 user_fault:
 	movq $-14, %rax			/* -EFAULT */
 	ret
@@ -47,6 +62,9 @@ arch_usercopy_fixup:
 	cmpq %rdx, %rdi
 	je 1f
 	leaq user_strncpy_load(%rip), %rdx
+	cmpq %rdx, %rdi
+	je 1f
+	leaq user_cmpxchg_insn(%rip), %rdx
 	cmpq %rdx, %rdi
 	je 1f
 	xorl %eax, %eax

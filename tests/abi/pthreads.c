@@ -32,7 +32,9 @@
 #include <sys/sysinfo.h>
 #include <time.h>
 
+#ifndef WATCHDOG_S
 #define WATCHDOG_S 20
+#endif
 /* A deadline for waits that a working kernel ends long before. */
 #define LONG_WAIT_NS 2000000000ll
 #define MS 1000000ll
@@ -1777,6 +1779,97 @@ static void futex_cmp_requeue_moves_waiters(void)
 	cmp_requeue(0);
 }
 
+#define WO_ADDERS 2
+#define WO_ITERS 20000
+#define WO_OP(op, oparg, cmp, cmparg)                                          \
+	(((op) << 28) | ((cmp) << 24) | (((oparg) & 0xfff) << 12) |            \
+	 ((cmparg) & 0xfff))
+
+static int wo_word, wo_other, wo_ready;
+
+/* Half the adds go through FUTEX_WAKE_OP, half through a locked add. */
+static void *wo_adder(void *arg)
+{
+	int i, kernel = (int)(uintptr_t)arg & 1;
+
+	INC(&wo_ready);
+	while (LOAD(&wo_ready) < WO_ADDERS)
+		sched_yield();
+	for (i = 0; i < WO_ITERS; i++) {
+		if (kernel)
+			futex(&wo_other, FUTEX_WAKE_OP_PRIVATE, 0,
+			      (const struct timespec *)0, &wo_word,
+			      WO_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0));
+		else
+			__atomic_fetch_add(&wo_word, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static int wo_sleepers_done;
+
+static void *wo_sleeper(void *arg)
+{
+	int *word = arg;
+	struct timespec ts = {3, 0};
+
+	if (futex(word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0) == 0)
+		INC(&wo_sleepers_done);
+	return NULL;
+}
+
+/*
+ * FUTEX_WAKE_OP changes the second word atomically (racing a thread that
+ * adds with a locked instruction on another CPU loses no update), compares
+ * its old value with signed 12-bit arguments, and wakes on both words.
+ */
+static void futex_wake_op_is_atomic_and_compares_old(void)
+{
+	pthread_t t[WO_ADDERS], s[2];
+	int n, r;
+
+	wo_word = wo_ready = 0;
+	n = spawn(t, WO_ADDERS, wo_adder);
+	CHECK_EQ_INT(n, WO_ADDERS);
+	join_all(t, n);
+	CHECK_EQ_INT(wo_word, n * WO_ITERS);
+
+	wo_word = 5;
+	/* old 5 == 5: true, and the word becomes 5 + (-1). */
+	r = (int)futex(&wo_other, FUTEX_WAKE_OP_PRIVATE, 1,
+		       (const struct timespec *)0, &wo_word,
+		       WO_OP(FUTEX_OP_ADD, -1, FUTEX_OP_CMP_EQ, 5));
+	CHECK_EQ_INT(r, 0);
+	CHECK_EQ_INT(wo_word, 4);
+	wo_word = -3;
+	r = (int)futex(&wo_other, FUTEX_WAKE_OP_PRIVATE, 1,
+		       (const struct timespec *)0, &wo_word,
+		       WO_OP(FUTEX_OP_OR | FUTEX_OP_OPARG_SHIFT, 4,
+			     FUTEX_OP_CMP_LT, -2));
+	CHECK_EQ_INT(r, 0);
+	CHECK_EQ_INT(wo_word, -3 | 16);
+	CHECK_ERRNO(futex(&wo_other, FUTEX_WAKE_OP_PRIVATE, 1,
+			  (const struct timespec *)0, &wo_word, 7u << 28),
+		    ENOSYS);
+
+	/* A sleeper on each word: both woken only when the comparison holds. */
+	wo_word = wo_other = wo_sleepers_done = 0;
+	CHECK_EQ_INT(pthread_create(&s[0], NULL, wo_sleeper, &wo_other), 0);
+	CHECK_EQ_INT(pthread_create(&s[1], NULL, wo_sleeper, &wo_word), 0);
+	sleep_ns(50 * MS);
+	r = (int)futex(&wo_other, FUTEX_WAKE_OP_PRIVATE, 1,
+		       (const struct timespec *)1, &wo_word,
+		       WO_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_NE, 0));
+	CHECK_EQ_INT(r, 1); /* old 0 != 0 is false: only wo_other's */
+	r = (int)futex(&wo_other, FUTEX_WAKE_OP_PRIVATE, 1,
+		       (const struct timespec *)1, &wo_word,
+		       WO_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0));
+	CHECK_EQ_INT(r, 1); /* now wo_word's sleeper */
+	pthread_join(s[0], NULL);
+	pthread_join(s[1], NULL);
+	CHECK_EQ_INT(wo_sleepers_done, 2);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -1811,5 +1904,6 @@ int main(void)
 	RUN(futex_ping_pong_loses_no_wakeup);
 	RUN(futex_wait_value_and_wake_count);
 	RUN(futex_cmp_requeue_moves_waiters);
+	RUN(futex_wake_op_is_atomic_and_compares_old);
 	return abi_done();
 }
