@@ -14,6 +14,7 @@
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
 #include "linux/elf.h"
 #include "linux/process.h"
 #include "linux/signal.h"
@@ -421,6 +422,7 @@ static void dump_app_threads(void)
 			thread_dump(t);
 		}
 	}
+	futex_dump();
 }
 
 static int app_threads_init(void)
@@ -432,12 +434,14 @@ INIT_STEP(57, app_threads_init);
 
 void process_wake_all(void)
 {
+	rcu_read_lock(); /* a thread leaving its slot stays allocated */
 	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
 		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
 
 		if (t)
 			thread_interrupt(t);
 	}
+	rcu_read_unlock();
 }
 
 void process_thread_exit(int status)

@@ -25,7 +25,8 @@ uint64_t process_cpu_ns(void);
 struct thread;
 /* Application threads by Linux tid. Readers are lock-free (interrupt
  * context wakes threads for signals); a slot is cleared before its thread
- * exits, and threads are freed only well after (see sched's zombies). */
+ * exits, and the thread is freed a grace period after it exited, so a
+ * reader that uses a thread it found does so in an RCU read section. */
 int process_add_thread(struct thread *t);
 void process_remove_thread(struct thread *t);
 struct thread *process_find_thread(int tid);
@@ -34,6 +35,8 @@ struct thread *process_main_thread(void);
 int process_next_thread(int from);
 void process_wake_all(void);
 long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
+/* Prints the futex buckets in use, for the state dump. */
+void futex_dump(void);
 /* Ends the calling application thread; the last one ends the process. */
 __attribute__((noreturn)) void process_thread_exit(int status);
 

@@ -59,12 +59,15 @@ static bool unlink_waiter(struct bucket *b, struct futex_waiter *w)
 	return false;
 }
 
+/* As waiter_wake: the woken thread may return and exit at once. */
 static void wake_one(struct futex_waiter *w)
 {
 	struct thread *t = w->thread;
 
+	rcu_read_lock();
 	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 	thread_wake(t);
+	rcu_read_unlock();
 }
 
 static bool is_woken(struct futex_waiter *w)
@@ -479,6 +482,22 @@ long sys_clone(long flags, long newsp, long parent_tid, long child_tid,
 		copy_to_user(parent_tid, &tid, sizeof(tid));
 	thread_start(t);
 	return tid;
+}
+
+/* For the state dump: the buckets in use, their locks and waiters. */
+void futex_dump(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++) {
+		struct bucket *b = &buckets[i];
+
+		if (!b->head && !__atomic_load_n(&b->lock.count, __ATOMIC_RELAXED))
+			continue;
+		kprintf("futex bucket %u: lock ", i);
+		mutex_dump(&b->lock);
+		for (struct futex_waiter *w = b->head; w; w = w->next)
+			kprintf("  waiter tid %d on %#lx%s\n", w->thread->tid,
+				w->addr, w->woken ? " (woken)" : "");
+	}
 }
 
 static int futex_init(void)

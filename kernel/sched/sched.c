@@ -37,6 +37,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
+#include "kernel/sync/sync.h"
 #include "lib/lfstack.h"
 
 #define SLICE_NS 10000000	      /* 10 ms */
@@ -727,12 +728,23 @@ static void setup_initial_frame(struct thread *t)
 	t->saved_rsp = (uint64_t)sp;
 }
 
-static void free_thread(struct thread *t)
+static void free_thread_now(struct thread *t)
 {
 	if (t->stack_mem)
 		mm_stack_free(t->stack_mem, THREAD_STACK_SIZE);
 	free(t->fpu_state);
 	free(t);
+}
+
+static void free_thread_rcu(struct rcu_head *h)
+{
+	free_thread_now(container_of(h, struct thread, rcu));
+}
+
+/* Once every read section that may still hold `t` has ended (sched.h). */
+static void free_thread(struct thread *t)
+{
+	call_rcu(&t->rcu, free_thread_rcu);
 }
 
 static void reap_zombies(void)
@@ -805,7 +817,7 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	return t;
 
 out_free:
-	free_thread(t);
+	free_thread_now(t); /* nobody else has seen it */
 	return NULL;
 }
 

@@ -36,6 +36,12 @@ struct timer {
 	unsigned cpu;
 };
 
+/* Embedded in an object freed with call_rcu (kernel/sync/sync.h). */
+struct rcu_head {
+	struct rcu_head *next;
+	void (*fn)(struct rcu_head *);
+};
+
 #define THREAD_FPU 1u /* uses x87/SSE/AVX: switches save and restore it */
 #define THREAD_APP 2u /* runs application code: has an FS base */
 #define THREAD_DETACHED 4u  /* nobody joins it: freed after it exits */
@@ -80,9 +86,18 @@ struct thread {
 	int app_tid;		  /* the Linux thread id the application sees */
 	struct sigstate *sig;	  /* signal state (linux/signal.c) */
 	struct timer sleep_timer;
+	struct rcu_head rcu; /* its memory is freed a grace period after exit */
 };
 
 /* ---- threads ---- */
+/*
+ * Lifetime: a thread's memory is freed an RCU grace period after it
+ * exited (and, unless detached, was joined). So a pointer to a thread
+ * that may exit meanwhile stays usable inside a read section
+ * (rcu_read_lock): a waker that sets a flag the thread polls and then
+ * calls thread_wake does both in one section, else the thread could see
+ * the flag, exit and be freed before the wake.
+ */
 /* Creates a runnable thread on this CPU; NULL when memory is short. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 			     unsigned flags);

@@ -48,13 +48,16 @@ static struct waiter *pop_waiter(struct mutex *m)
 	return w;
 }
 
-/* Wakes a waiter; after the store to `woken` its frame may be gone. */
+/* Wakes a waiter; after the store to `woken` its frame may be gone, and
+ * its thread may exit: the read section keeps the thread's memory. */
 void waiter_wake(struct waiter *w)
 {
 	struct thread *t = w->thread;
 
+	rcu_read_lock();
 	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
 	thread_wake(t);
+	rcu_read_unlock();
 }
 
 bool waiter_woken(void *w)
@@ -141,4 +144,24 @@ bool mutex_held(const struct mutex *m)
 {
 	return m->owner == current_thread() &&
 	       __atomic_load_n(&m->count, __ATOMIC_RELAXED) > 0;
+}
+
+static void dump_waiters(const char *what, const struct waiter *w)
+{
+	kprintf(" %s:", what);
+	for (int n = 0; w && n < 16; w = w->next, n++)
+		kprintf(" %d%s", w->thread ? w->thread->tid : -1,
+			__atomic_load_n(&w->woken, __ATOMIC_RELAXED) ? "(woken)"
+								    : "");
+}
+
+void mutex_dump(const struct mutex *m)
+{
+	kprintf("count %d, owner %d, token %u (seq %u)",
+		__atomic_load_n(&m->count, __ATOMIC_RELAXED),
+		m->owner ? m->owner->tid : -1,
+		__atomic_load_n(&m->handoff, __ATOMIC_RELAXED), m->sequence);
+	dump_waiters("queue", m->queue);
+	dump_waiters("incoming", __atomic_load_n(&m->incoming, __ATOMIC_RELAXED));
+	kprintf("\n");
 }

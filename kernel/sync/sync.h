@@ -44,6 +44,8 @@ void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_held(const struct mutex *m); /* by the calling thread */
+/* For state dumps: prints the mutex's count, holder, token and waiters. */
+void mutex_dump(const struct mutex *m);
 
 struct condvar {
 	struct mutex lock;     /* protects the list below */
@@ -96,11 +98,8 @@ static inline void rcu_read_unlock(void)
 /* Publishes v: stores made to *v before are seen by rcu_dereference. */
 #define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 
-/* Embedded in an object freed with call_rcu. */
-struct rcu_head {
-	struct rcu_head *next;
-	void (*fn)(struct rcu_head *);
-};
+/* struct rcu_head, embedded in an object freed with call_rcu, is in
+ * sched.h: struct thread has one. */
 
 /*
  * Sleeps until every read section that had begun when it was called has

@@ -606,11 +606,15 @@ static void cond_broadcast_wakes_every_waiter(void)
 	CHECK_EQ_INT(bc.woke, BC_WAITERS * BC_ROUNDS);
 }
 
-/* Times a wait on c (with m, an error-checking mutex, held) to `deadline`. */
+/*
+ * Times a wait on c (with m, an error-checking mutex, held) to `deadline`,
+ * from t0, read before the deadline was (so that a vCPU stalled by a busy
+ * host between the two cannot make a correct wait look short).
+ */
 static int timed_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
-			   const struct timespec *deadline, long long *took)
+			   const struct timespec *deadline, long long t0,
+			   long long *took)
 {
-	long long t0 = mono_ns();
 	int r;
 
 	do /* a spurious wakeup is allowed; the deadline stays */
@@ -642,7 +646,7 @@ static void cond_timedwait_on_both_clocks(void)
 	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 	struct timespec ts;
 	clockid_t clk = -1;
-	long long took = 0;
+	long long took = 0, t0;
 	pthread_t t;
 	int r;
 
@@ -653,8 +657,9 @@ static void cond_timedwait_on_both_clocks(void)
 	pthread_mutex_lock(&tw_lock);
 
 	/* The default clock is CLOCK_REALTIME. */
+	t0 = mono_ns();
 	ts = deadline_in(CLOCK_REALTIME, 20 * MS);
-	CHECK_EQ_INT(timed_cond_wait(&c, &tw_lock, &ts, &took), ETIMEDOUT);
+	CHECK_EQ_INT(timed_cond_wait(&c, &tw_lock, &ts, t0, &took), ETIMEDOUT);
 	CHECK(took >= 19 * MS);
 	CHECK(took < 5000 * MS);
 
@@ -668,18 +673,20 @@ static void cond_timedwait_on_both_clocks(void)
 		     EINVAL);
 	CHECK_EQ_INT(pthread_cond_init(&tw_mono, &ca), 0);
 	pthread_condattr_destroy(&ca);
+	t0 = mono_ns();
 	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
-	CHECK_EQ_INT(timed_cond_wait(&tw_mono, &tw_lock, &ts, &took),
+	CHECK_EQ_INT(timed_cond_wait(&tw_mono, &tw_lock, &ts, t0, &took),
 		     ETIMEDOUT);
 	CHECK(took >= 19 * MS);
 	CHECK(took < 5000 * MS);
 	ts = deadline_in(CLOCK_MONOTONIC, -1 * MS); /* already past */
-	CHECK_EQ_INT(timed_cond_wait(&tw_mono, &tw_lock, &ts, &took),
-		     ETIMEDOUT);
+	CHECK_EQ_INT(
+	    timed_cond_wait(&tw_mono, &tw_lock, &ts, mono_ns(), &took),
+	    ETIMEDOUT);
 
 	/* pthread_cond_clockwait names the clock per call. */
-	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
 	took = mono_ns();
+	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
 	do
 		r = pthread_cond_clockwait(&c, &tw_lock, CLOCK_MONOTONIC, &ts);
 	while (r == 0);
@@ -882,9 +889,9 @@ struct rw_other {
 static void *rw_other_main(void *arg)
 {
 	struct rw_other *o = arg;
+	long long t0 = mono_ns(); /* before the deadlines: a wait >= 20 ms */
 	struct timespec rt = deadline_in(CLOCK_REALTIME, 20 * MS);
 	struct timespec mono = deadline_in(CLOCK_MONOTONIC, 20 * MS);
-	long long t0 = mono_ns();
 
 	switch (o->op) {
 	case RW_TIMEDWR:
@@ -1499,12 +1506,12 @@ static void sem_timedwait_times_out(void)
 	int v = -1;
 
 	CHECK_EQ_INT(sem_init(&s, 0, 0), 0);
-	ts = deadline_in(CLOCK_REALTIME, 20 * MS);
 	t0 = mono_ns();
+	ts = deadline_in(CLOCK_REALTIME, 20 * MS);
 	CHECK_ERRNO(sem_timedwait(&s, &ts), ETIMEDOUT);
 	CHECK(mono_ns() - t0 >= 19 * MS);
-	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
 	t0 = mono_ns();
+	ts = deadline_in(CLOCK_MONOTONIC, 20 * MS);
 	CHECK_ERRNO(sem_clockwait(&s, CLOCK_MONOTONIC, &ts), ETIMEDOUT);
 	CHECK(mono_ns() - t0 >= 19 * MS);
 	ts.tv_nsec = 1000000000;
