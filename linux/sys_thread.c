@@ -495,7 +495,7 @@ void futex_dump(void)
 		kprintf("futex bucket %u: lock ", i);
 		mutex_dump(&b->lock);
 		for (struct futex_waiter *w = b->head; w; w = w->next)
-			kprintf("  waiter tid %d on %#lx%s\n", w->thread->tid,
+			kprintf("  waiter tid %d on 0x%lx%s\n", w->thread->tid,
 				w->addr, w->woken ? " (woken)" : "");
 	}
 }

@@ -617,9 +617,20 @@ bool sched_wait_for(bool (*done)(void *), void *arg, uint64_t deadline_ns)
 	}
 }
 
+/*
+ * The fence pairs with sched_prepare_wait's: the sleeper stores WAITING
+ * and then loads its condition, the waker stores the condition and then
+ * loads the state. Without a full barrier here x86 may perform the load
+ * of the state before the caller's store to the condition is visible (a
+ * store may wait in the store buffer while a later load goes ahead; a
+ * release store orders nothing after it): the waker reads RUNNING, the
+ * sleeper reads its condition still false, and the wakeup is lost.
+ */
 void thread_wake(struct thread *t)
 {
 	uint64_t flags = irq_save();
+
+	__atomic_thread_fence(SC);
 	int state = __atomic_load_n(&t->state, SC);
 
 	for (;;) {

@@ -9,7 +9,9 @@
  *	else
  *		sched_cancel_wait();
  *
- * and the waker makes the condition true before calling thread_wake().
+ * and the waker makes the condition true before calling thread_wake(),
+ * which begins with a full barrier, so any store will do: either the
+ * sleeper sees the condition or the waker sees WAITING or SLEEPING.
  */
 #ifndef KERNEL_SCHED_SCHED_H
 #define KERNEL_SCHED_SCHED_H
