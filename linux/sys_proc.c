@@ -7,6 +7,7 @@
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
 #include "linux/process.h"
 #include "linux/sys.h"
 
@@ -87,22 +88,77 @@ long sys_sched_get_priority_min(long policy, long b, long c, long d, long e,
 	return max > 0 ? 1 : max;
 }
 
-/* Niceness is not used by the scheduler yet; the value is kept. */
-static int nice_value;
+/* ---- niceness: per thread, as on Linux ---- */
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+/*
+ * The threads `which`/`who` name, as Linux reads them: PRIO_PROCESS is
+ * one thread (0: the caller; a tid, the main thread's being the pid),
+ * PRIO_PGRP and PRIO_USER our one process group and user (0: ours).
+ * Calls fn on each, inside an RCU read section (threads may exit);
+ * 0, -EINVAL or -ESRCH.
+ */
+static int for_prio_targets(long which, long who,
+			    void (*fn)(struct thread *t, void *arg), void *arg)
+{
+	int id = (int)who, err = 0;
+
+	if ((int)which < PRIO_PROCESS || (int)which > PRIO_USER)
+		return -EINVAL;
+	rcu_read_lock();
+	if ((int)which == PRIO_PROCESS) {
+		struct thread *t = id ? process_find_thread(id) : current_thread();
+
+		if (t)
+			fn(t, arg);
+		else
+			err = -ESRCH;
+	} else if (id != 0 && id != ((int)which == PRIO_PGRP ? process.pid : 0)) {
+		err = -ESRCH;
+	} else {
+		for (int tid = process_next_thread(0); tid >= 0;
+		     tid = process_next_thread(tid + 1)) {
+			struct thread *t = process_find_thread(tid);
+
+			if (t)
+				fn(t, arg);
+		}
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+static void lowest_nice(struct thread *t, void *arg)
+{
+	int *lowest = arg;
+
+	*lowest = MIN(*lowest, thread_nice(t));
+}
+
+static void set_nice(struct thread *t, void *arg)
+{
+	thread_set_nice(t, *(int *)arg);
+}
 
 long sys_getpriority(long which, long who, long c, long d, long e, long f)
 {
-	if ((int)which < 0 || (int)which > 2)
-		return -EINVAL;
-	return 20 - nice_value; /* the kernel's biased form, as Linux */
+	int lowest = 20;
+	int err = for_prio_targets(which, who, lowest_nice, &lowest);
+
+	if (err)
+		return err;
+	if (lowest == 20)
+		return -ESRCH; /* no thread at all */
+	return 20 - lowest; /* the kernel's biased form, as Linux */
 }
 
 long sys_setpriority(long which, long who, long prio, long d, long e, long f)
 {
-	if ((int)which < 0 || (int)which > 2)
-		return -EINVAL;
-	nice_value = MAX(-20, MIN(19, (int)prio));
-	return 0;
+	int nice = (int)MAX(-20, MIN(19, (int)prio));
+
+	return for_prio_targets(which, who, set_nice, &nice);
 }
 
 struct utsname {

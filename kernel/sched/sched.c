@@ -14,7 +14,9 @@
  * are saved (`on_cpu` clear).
  *
  * Policy: fair by runtime. Each queue is ordered by `vruntime`, the CPU
- * time a thread has had; the lowest runs next, for a slice of SLICE_NS
+ * time a thread has had, scaled by its niceness (1.25^nice: a nice 10
+ * thread's vruntime grows 9.3 times as fast, so it gets about a tenth of
+ * the CPU a nice 0 one gets beside it); the lowest runs next, for a slice of SLICE_NS
  * while others wait. A thread arriving from sleep starts no further back
  * than WAKE_CREDIT_NS behind the queue's minimum, so sleepers run soon but
  * cannot bank time, and it preempts the running thread when it is more
@@ -98,6 +100,43 @@ uint64_t sched_online_mask(void)
 	unsigned n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
 
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* ---- niceness ---- */
+/* vruntime per unit of runtime for nice -20..19, times 2^32: 1.25^nice. */
+static const uint64_t nice_scale[40] = {
+	49517602, 61897002, 77371252, 96714066,
+	120892582, 151115727, 188894659, 236118324,
+	295147905, 368934881, 461168602, 576460752,
+	720575940, 900719925, 1125899907, 1407374884,
+	1759218604, 2199023256, 2748779069, 3435973837,
+	4294967296, 5368709120, 6710886400, 8388608000,
+	10485760000, 13107200000, 16384000000, 20480000000,
+	25600000000, 32000000000, 40000000000, 50000000000,
+	62500000000, 78125000000, 97656250000, 122070312500,
+	152587890625, 190734863281, 238418579102, 298023223877,
+};
+
+/* What `ran` TSC ticks of CPU time add to t's vruntime. */
+static uint64_t vruntime_delta(const struct thread *t, uint64_t ran)
+{
+	int nice = __atomic_load_n(&t->nice, __ATOMIC_RELAXED);
+
+	if (nice == 0)
+		return ran;
+	return (uint64_t)(((unsigned __int128)ran * nice_scale[nice + 20]) >>
+			  32);
+}
+
+void thread_set_nice(struct thread *t, int nice)
+{
+	nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+	__atomic_store_n(&t->nice, nice, __ATOMIC_RELAXED);
+}
+
+int thread_nice(const struct thread *t)
+{
+	return __atomic_load_n(&t->nice, __ATOMIC_RELAXED);
 }
 
 /* ---- timers ---- */
@@ -225,7 +264,8 @@ static bool should_preempt(struct sched_cpu *sc, struct thread *t)
 	if (!allowed(cur, cpu_id()))
 		return true;
 	uint64_t ran = rdtsc() - cur->switched_in_tsc;
-	return t->vruntime + wake_granularity < cur->vruntime + ran;
+	return t->vruntime + wake_granularity <
+	       cur->vruntime + vruntime_delta(cur, ran);
 }
 
 static void arrive(struct sched_cpu *sc, struct thread *t)
@@ -524,7 +564,7 @@ static void schedule(bool requeue)
 	prev->runtime_tsc += ran;
 	prev->switched_in_tsc = now;
 	if (prev != sc->idle) {
-		prev->vruntime += ran;
+		prev->vruntime += vruntime_delta(prev, ran);
 		put_prev(sc, prev, requeue);
 	}
 	sc->yielding = false;
@@ -817,10 +857,12 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	t->entry = fn;
 	t->arg = arg;
 	init_thread(t, name, cpu_id());
-	/* Linux: a new thread inherits its creator's CPU mask. */
-	if (current_thread())
+	/* Linux: a new thread inherits its creator's CPU mask and nice. */
+	if (current_thread()) {
 		t->affinity = __atomic_load_n(&current_thread()->affinity,
 					      __ATOMIC_RELAXED);
+		t->nice = thread_nice(current_thread());
+	}
 	setup_initial_frame(t);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
 	if (!(flags & THREAD_SUSPENDED))

@@ -72,6 +72,7 @@ struct thread {
 	int on_cpu;	/* its registers are live on a CPU (cleared once saved) */
 	int exited;	/* set once its stack is no longer in use */
 	uint64_t affinity; /* CPUs it may run on, bit per CPU */
+	int nice;	   /* -20..19, as Linux; scales its vruntime */
 	struct thread *joiner;
 	/* set at creation, then read-only */
 	int tid;
@@ -122,6 +123,11 @@ void thread_interrupt(struct thread *t);
  * is online. The calling thread moves at once; another one at its next
  * switch, which an interrupt hurries along. */
 int thread_set_affinity(struct thread *t, uint64_t mask);
+/* Linux niceness, -20 (most CPU) to 19 (least); values outside are
+ * clamped. A thread's share of a contended CPU is proportional to
+ * 1.25^-nice, as Linux's weights; new threads inherit their creator's. */
+void thread_set_nice(struct thread *t, int nice);
+int thread_nice(const struct thread *t);
 /* The CPUs that are online, bit per CPU. */
 uint64_t sched_online_mask(void);
 int thread_count(void);

@@ -28,6 +28,7 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -1333,6 +1334,87 @@ static void *pin_main(void *arg)
 	return NULL;
 }
 
+/* ---- niceness ---- */
+#define NICE_RUN_NS (400 * MS)
+
+struct nice_spinner {
+	int cpu, nice;
+	int pinned, set, inherited; /* results */
+	long long cpu_ns;
+};
+
+static long long nice_start_ns; /* atomic: when both spin */
+static int nice_ready;
+
+static void *nice_child(void *arg)
+{
+	*(int *)arg = getpriority(PRIO_PROCESS, 0);
+	return NULL;
+}
+
+static void *nice_spinner(void *arg)
+{
+	struct nice_spinner *n = arg;
+	struct timespec ts;
+	cpu_set_t s;
+	pthread_t t;
+	int child = -100;
+
+	cpu_only(&s, n->cpu);
+	n->pinned = sched_setaffinity(0, sizeof(s), &s) == 0;
+	n->set = setpriority(PRIO_PROCESS, gettid(), n->nice) == 0 &&
+		 getpriority(PRIO_PROCESS, gettid()) == n->nice;
+	n->inherited = pthread_create(&t, NULL, nice_child, &child) == 0 &&
+		       pthread_join(t, NULL) == 0 && child == n->nice;
+	INC(&nice_ready);
+	while (LOAD(&nice_ready) < 2)
+		sched_yield();
+	if (!LOAD(&nice_start_ns))
+		__atomic_store_n(&nice_start_ns, mono_ns(), __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	n->cpu_ns = -(ts.tv_sec * 1000000000ll + ts.tv_nsec);
+	while (mono_ns() - LOAD(&nice_start_ns) < NICE_RUN_NS)
+		busy(1000);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	n->cpu_ns += ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	return NULL;
+}
+
+/*
+ * Two threads spinning on one CPU, at nice 0 and nice 10: Linux gives
+ * them CPU in the ratio of their weights (about 9.3 to 1); more than 3 to
+ * 1 shows that niceness counts. setpriority names a thread by its tid,
+ * getpriority reads it back, and a new thread inherits its creator's.
+ */
+static void nice_divides_a_cpu_by_weight(void)
+{
+	struct nice_spinner n[2] = {{.nice = 0}, {.nice = 10}};
+	pthread_t t[2];
+	int i;
+
+	nice_ready = 0;
+	nice_start_ns = 0;
+	n[0].cpu = n[1].cpu = lowest_cpu(&start_mask);
+	for (i = 0; i < 2; i++)
+		CHECK_EQ_INT(pthread_create(&t[i], NULL, nice_spinner, &n[i]),
+			     0);
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(n[i].pinned);
+		CHECK(n[i].set);
+		CHECK(n[i].inherited);
+	}
+	if (!CHECK(n[0].cpu_ns > 3 * n[1].cpu_ns))
+		printf("  nice 0: %lld us of CPU, nice 10: %lld us\n",
+		       n[0].cpu_ns / 1000, n[1].cpu_ns / 1000);
+	CHECK_EQ_INT(getpriority(PRIO_PROCESS, 0), 0); /* ours is unchanged */
+	errno = 0;
+	CHECK_EQ_INT(getpriority(PRIO_PROCESS, 0x3fffffff), -1);
+	CHECK_EQ_INT(errno, ESRCH);
+	CHECK_ERRNO(setpriority(PRIO_PROCESS, 0x3fffffff, 0), ESRCH);
+	CHECK_ERRNO(setpriority(7, 0, 0), EINVAL);
+}
+
 static void threads_pinned_apart_all_run(void)
 {
 	int ncpu = get_nprocs(), cpus[CPU_SETSIZE], nusable = 0, i, n = 0;
@@ -1905,6 +1987,7 @@ int main(void)
 	RUN(affinity_pins_to_each_cpu);
 	RUN(new_thread_inherits_the_mask);
 	RUN(threads_pinned_apart_all_run);
+	RUN(nice_divides_a_cpu_by_weight);
 	RUN(sem_ping_pong);
 	RUN(sem_many_posters_many_waiters);
 	RUN(sem_timedwait_times_out);
