@@ -130,11 +130,7 @@ expect app-not-elf 127 'not a program Osprey can run' \
 # and the dynamic builds again on four vCPUs.
 tests/abi/run-guest.sh ${GUEST_ABI:-} >"$LOGS/abi-guest.log" 2>&1
 count_lines abi-guest "$LOGS/abi-guest.log" $?
-# pthreads is left out of the 4-CPU run while an intermittent stall in its
-# mutex torture under -smp 4 is open (issue 4's note; reproduce with
-# ABI_SMP=4 ABI_VARIANTS=dynamic tests/abi/run-guest.sh pthreads).
-smp4_abi=${GUEST_ABI:-$(ls tests/abi/*.c | xargs -n1 basename | sed 's/\.c$//' | grep -vx pthreads)}
-ABI_SMP=4 ABI_VARIANTS=dynamic tests/abi/run-guest.sh $smp4_abi \
+ABI_SMP=4 ABI_VARIANTS=dynamic tests/abi/run-guest.sh ${GUEST_ABI:-} \
 	>"$LOGS/abi-guest-smp4.log" 2>&1
 count_lines abi-guest-smp4 "$LOGS/abi-guest-smp4.log" $?
 

@@ -376,13 +376,15 @@ else
 	fail run-python3 "no $py (tools/deps.sh installs python3)"
 fi
 
-# ---- a multi-threaded program on four vCPUs ----
-if [ -x build/abi/dynamic/threads ]; then
-	osprey run -c 4 build/abi/dynamic/threads
-	expect run-threads-4cpus 0 '^abi threads: [0-9]+ passed, 0 failed$' out
-else
-	fail run-threads-4cpus "build/abi/dynamic/threads not built (make -f mk/abi.mk abi-build)"
-fi
+# ---- multi-threaded programs on four vCPUs (pthreads pins to each) ----
+for t in threads pthreads; do
+	if [ -x build/abi/dynamic/$t ]; then
+		osprey run -c 4 build/abi/dynamic/$t
+		expect run-$t-4cpus 0 "^abi $t: [0-9]+ passed, 0 failed\$" out
+	else
+		fail run-$t-4cpus "build/abi/dynamic/$t not built (make -f mk/abi.mk abi-build)"
+	fi
+done
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
