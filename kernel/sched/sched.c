@@ -779,22 +779,26 @@ static void setup_initial_frame(struct thread *t)
 	t->saved_rsp = (uint64_t)sp;
 }
 
-static void free_thread_now(struct thread *t)
+/* Its stack and extended state: nobody but the thread itself uses them. */
+static void free_thread_memory(struct thread *t)
 {
 	if (t->stack_mem)
 		mm_stack_free(t->stack_mem, THREAD_STACK_SIZE);
+	t->stack_mem = NULL;
 	free(t->fpu_state);
-	free(t);
+	t->fpu_state = NULL;
 }
 
 static void free_thread_rcu(struct rcu_head *h)
 {
-	free_thread_now(container_of(h, struct thread, rcu));
+	free(container_of(h, struct thread, rcu));
 }
 
-/* Once every read section that may still hold `t` has ended (sched.h). */
+/* The struct once every read section that may still hold it has ended
+ * (sched.h): a late waker only reads its state, DEAD. */
 static void free_thread(struct thread *t)
 {
+	free_thread_memory(t);
 	call_rcu(&t->rcu, free_thread_rcu);
 }
 
@@ -870,7 +874,8 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	return t;
 
 out_free:
-	free_thread_now(t); /* nobody else has seen it */
+	free_thread_memory(t);
+	free(t); /* nobody else has seen it */
 	return NULL;
 }
 
