@@ -2,7 +2,8 @@
  * Self-tests of the scheduler across CPUs (`--test=smp`, and under -smp 1,
  * 2 and 4 in make test): busy threads spread over the CPUs, affinity moves
  * a thread where it is told, timers are accurate on every CPU, wakeups
- * between CPUs lose nothing, and TLB shootdown reaches the other CPUs.
+ * between CPUs lose nothing (also when a wakeup races the sleep it ends),
+ * and TLB shootdown reaches the other CPUs.
  * With one CPU the cross-CPU parts degenerate but still run.
  */
 #include "kernel/mm/mm.h"
@@ -155,6 +156,91 @@ static int cross_cpu_wakeups(void)
 }
 
 /*
+ * ---- racing a wakeup against the sleep it ends ----
+ * Each round, a waker on one CPU and a sleeper on another start together
+ * (both watch `go`); the sleeper runs the wait pattern on a flag while
+ * the waker sets the flag with a release store (as waiter_wake does) and
+ * calls thread_wake, after a delay that differs from round to round, so
+ * that the two sides meet at every offset. A wakeup lost to store/load
+ * reordering (the waker reading the state before its flag store is
+ * visible, while the sleeper reads the flag before its state store is)
+ * leaves the sleeper asleep until its deadline: counted as lost.
+ */
+#define RACE_MAX_ROUNDS 100000
+#define RACE_RUN_NS (200 * MS)
+#define RACE_LOST_NS (100 * MS)
+static int race_go, race_done, race_flag; /* atomic */
+static int race_lost;
+static struct thread *race_sleeper;
+
+static bool race_flag_up(void *unused)
+{
+	return __atomic_load_n(&race_flag, __ATOMIC_ACQUIRE);
+}
+
+/* spin-ok: a test that lines two CPUs up, bounded by RACE_LOST_NS.
+ * False on timeout or when the word turns negative (the end). */
+static bool race_wait_for(int *word, int value)
+{
+	uint64_t end = clock_monotonic_ns() + 2 * RACE_LOST_NS;
+	int v;
+
+	while ((v = __atomic_load_n(word, __ATOMIC_ACQUIRE)) != value)
+		if (v < 0 || clock_monotonic_ns() > end)
+			return false;
+		else if (cpu_count == 1)
+			thread_yield(); /* the other side needs this CPU */
+	return true;
+}
+
+static void race_sleeper_main(void *arg)
+{
+	for (int r = 1; r <= RACE_MAX_ROUNDS; r++) {
+		if (!race_wait_for(&race_go, r))
+			break;
+		uint64_t start = clock_monotonic_ns();
+		sched_wait_for(race_flag_up, NULL, start + RACE_LOST_NS);
+		if (clock_monotonic_ns() - start >= RACE_LOST_NS)
+			race_lost++;
+		__atomic_store_n(&race_flag, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&race_done, r, __ATOMIC_RELEASE);
+	}
+}
+
+static int wake_races(void)
+{
+	int failures = 0, r;
+	struct thread *me = current_thread();
+	uint64_t old = me->affinity, end = clock_monotonic_ns() + RACE_RUN_NS;
+
+	race_go = race_done = race_flag = race_lost = 0;
+	thread_set_affinity(me, 1);
+	race_sleeper = thread_create("race", race_sleeper_main, NULL,
+				     THREAD_SUSPENDED);
+	CHECK(race_sleeper != NULL);
+	if (!race_sleeper)
+		return failures;
+	thread_set_affinity(race_sleeper, cpu_count > 1 ? 2 : 1);
+	thread_start(race_sleeper);
+	for (r = 1; r <= RACE_MAX_ROUNDS && clock_monotonic_ns() < end; r++) {
+		__atomic_store_n(&race_go, r, __ATOMIC_RELEASE);
+		for (volatile int d = 0; d < r % 1999; d++)
+			;
+		__atomic_store_n(&race_flag, 1, __ATOMIC_RELEASE);
+		thread_wake(race_sleeper);
+		if (!race_wait_for(&race_done, r))
+			break;
+	}
+	__atomic_store_n(&race_go, -1, __ATOMIC_RELEASE);
+	thread_join(race_sleeper);
+	thread_set_affinity(me, old);
+	kprintf("  %d wakeups raced against their sleeps\n", r - 1);
+	CHECK_EQ(race_lost, 0);
+	CHECK(r > 100);
+	return failures;
+}
+
+/*
  * ---- a page remapped on one CPU is seen anew by the others ----
  * Another CPU reads a page (caching the translation), this CPU maps a
  * different frame at the same address, and the other CPU must read the
@@ -239,6 +325,6 @@ static int smp_test(void)
 {
 	kprintf("  %u CPUs\n", cpu_count);
 	return spread() + affinity() + timers_everywhere() +
-	       cross_cpu_wakeups() + shootdown();
+	       cross_cpu_wakeups() + wake_races() + shootdown();
 }
 SELFTEST("smp", smp_test);
