@@ -1,4 +1,4 @@
-/* Device drivers: the serial console, power-off, ACPI tables. */
+/* Device drivers: the serial console, power-off, ACPI and MP tables. */
 #ifndef DRIVERS_DRIVERS_H
 #define DRIVERS_DRIVERS_H
 
@@ -23,6 +23,19 @@ int acpi_init(void);
 extern uint32_t acpi_cpu_apic_ids[64];
 extern unsigned acpi_ncpus;
 extern struct acpi_power acpi_power;
+
+/*
+ * The MP table (drivers/mptable.c), for machines without a MADT.
+ * mptable_floating_pointer: the configuration table's physical address
+ * from a floating pointer structure at fp (avail bytes readable), or 0 if
+ * it is not a valid one. mptable_cpus: the local APIC ids of the usable
+ * processors in the configuration table t (len bytes readable), at most
+ * max of them; their number, or -EINVAL for a malformed table.
+ * mptable_find_cpus: both, on the firmware's table; 0 when there is none.
+ */
+uint32_t mptable_floating_pointer(const uint8_t *fp, size_t avail);
+int mptable_cpus(const uint8_t *t, size_t len, uint32_t *ids, unsigned max);
+unsigned mptable_find_cpus(uint32_t *ids, unsigned max);
 
 /* The debug console (port 0xe9): diagnostics for the host, apart from
  * the application's output on the serial console. */

@@ -21,14 +21,16 @@ FUZZ_CFLAGS := -g -O1 $(HOST_DEFS) -I. -fsanitize=fuzzer,address,undefined
 
 # The kernel sources that build on the host, and what they include.
 HOST_SRCS := lib/printf.c lib/string.c kernel/cmdline.c \
-	kernel/mm/memmap.c kernel/mm/buddy.c fs/cpio.c linux/elf.c linux/stack.c
+	kernel/mm/memmap.c kernel/mm/buddy.c fs/cpio.c linux/elf.c linux/stack.c \
+	drivers/mptable.c
 HOST_HDRS := lib/lib.h kernel/kernel.h kernel/mm/mm.h kernel/mm/memmap.h \
 	kernel/mm/buddy.h fs/cpio.h arch/x86_64/layout.h linux/elf.h \
+	drivers/drivers.h \
 	tests/host/check.h
 
-HOST_TESTS := cmdline memmap buddy cpio printf elf stack
+HOST_TESTS := cmdline memmap buddy cpio printf elf stack mptable
 HOST_TEST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
-FUZZ_TARGETS := cmdline memmap cpio elf
+FUZZ_TARGETS := cmdline memmap cpio elf mptable
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 .PHONY: host-tests host-check fuzz-build fuzz

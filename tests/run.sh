@@ -73,11 +73,15 @@ for m in microvm q35 pc; do
 	expect "selftests-$m" 0 'selftests: [0-9]+ passed, 0 failed' \
 		--machine $m $KERNEL --test=all
 done
-# Every vCPU comes up, on every machine; the self-tests (the smp one
-# among them) pass with 1 (above), 2 and 4 CPUs.
+# Every vCPU comes up, on every machine, from the MADT or, without ACPI,
+# from the MP table; the self-tests (the smp one among them) pass with 1
+# (above), 2 and 4 CPUs.
 for m in microvm q35 pc; do
-	expect smp4-$m 0 'osprey: 4 CPUs online' --machine $m --smp 4 $KERNEL --verbose
+	expect smp4-$m 0 'osprey: 4 CPUs online \(MADT\)' --machine $m --smp 4 $KERNEL --verbose
+	expect smp8-$m 0 'osprey: 8 CPUs online' --machine $m --smp 8 $KERNEL --verbose
 done
+expect smp4-microvm-mptable 0 'osprey: 4 CPUs online \(MP table\)' --smp 4 \
+	--qemu-arg -M --qemu-arg microvm,acpi=off $KERNEL --verbose
 expect selftests-smp2 0 'selftests: [0-9]+ passed, 0 failed' --smp 2 $KERNEL --test=all
 expect selftests-smp4 0 'selftests: [0-9]+ passed, 0 failed' --smp 4 $KERNEL --test=all
 expect selftests-smp4-q35 0 'selftests: [0-9]+ passed, 0 failed' --machine q35 --smp 4 $KERNEL --test=all

@@ -1,6 +1,6 @@
 /*
- * Starting the application processors: the MADT lists the CPUs' local
- * APIC ids; each is sent INIT and a startup IPI pointing at the real-mode
+ * Starting the application processors: the MADT (or, without ACPI, the
+ * MP table) lists the CPUs' local APIC ids; each is sent INIT and a startup IPI pointing at the real-mode
  * trampoline (trampoline.S) copied to 0x8000, which reaches long mode on
  * temporary page tables in low memory and calls ap_main on a stack made
  * here. Each AP sets up its descriptor tables, FPU, local APIC and timer,
@@ -114,22 +114,41 @@ static bool start_ap(unsigned idx, uint32_t apic_id)
 	return false;
 }
 
+static uint32_t cpu_apic_ids[MAX_CPUS];
+
+/* The CPUs' local APIC ids from the MADT, else from the MP table. */
+static unsigned find_cpus(const char **source)
+{
+	acpi_init(); /* idempotent */
+	if (acpi_ncpus) {
+		unsigned n = MIN(acpi_ncpus, (unsigned)MAX_CPUS);
+
+		memcpy(cpu_apic_ids, acpi_cpu_apic_ids, n * sizeof(uint32_t));
+		*source = "MADT";
+		return n;
+	}
+	*source = "MP table";
+	return mptable_find_cpus(cpu_apic_ids, MAX_CPUS);
+}
+
 static int smp_init(void)
 {
 	uint32_t me = lapic_id();
+	const char *source;
+	unsigned n = find_cpus(&source);
 
-	acpi_init(); /* idempotent: the MADT */
-	if (acpi_ncpus <= 1)
-		return 0;
-	build_trampoline();
-	for (unsigned i = 0; i < acpi_ncpus && cpu_count < MAX_CPUS; i++) {
-		if (acpi_cpu_apic_ids[i] == me)
-			continue;
-		if (start_ap(cpu_count, acpi_cpu_apic_ids[i]))
-			cpu_count++;
+	if (n > 1) {
+		build_trampoline();
+		for (unsigned i = 0; i < n && cpu_count < MAX_CPUS; i++) {
+			if (cpu_apic_ids[i] == me)
+				continue;
+			if (start_ap(cpu_count, cpu_apic_ids[i]))
+				cpu_count++;
+		}
 	}
 	if (boot_options.verbose)
-		kprintf("osprey: %u CPUs online\n", cpu_count);
+		kprintf("osprey: %u CPUs online (%s)\n", cpu_count,
+			n ? source : "no MADT or MP table");
 	return 0;
 }
 INIT_STEP(58, smp_init);

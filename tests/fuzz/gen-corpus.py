@@ -99,7 +99,27 @@ def cpio():
     write("cpio", "trailer-only", cpio_archive([]))
 
 
+def checksummed(data, at):
+    data = bytearray(data)
+    data[at] = (-sum(data)) & 0xff
+    return bytes(data)
+
+
+def mptable():
+    cpus = b"".join(struct.pack("<BBBB16x", 0, i, 0x14, 3 if i == 0 else 1)
+                    for i in range(4))
+    others = bytes([1, 0]) + b"ISA   " + bytes([2, 4, 0x11, 1, 0, 0, 0xc0, 0xfe])
+    body = cpus + others
+    header = struct.pack("<4sHBB8s12sIHHIHBB", b"PCMP", 44 + len(body), 4, 0,
+                         b"QEMU    ", b"000000000000", 0, 0, 6, 0xfee00000,
+                         0, 0, 0)
+    write("mptable", "four-cpus", checksummed(header + body, 7))
+    write("mptable", "floating-pointer",
+          checksummed(b"_MP_" + struct.pack("<IBBBB4x", 0xf0010, 1, 4, 0, 0), 10))
+
+
 if __name__ == "__main__":
     cmdline()
     memmap()
     cpio()
+    mptable()
