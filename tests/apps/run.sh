@@ -84,9 +84,11 @@ same lua "$LOGS/lua.cpio" 64 -- "$(command -v lua5.4)" -e \
 py=$(readlink -f "$(command -v python3)")
 case $py in /usr/bin/*) ;; *) py=/usr/bin/python3 ;; esac
 pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# The script at the same path on the host and in the image.
+cp tests/apps/python_check.py "$data/python_check.py"
 tests/mkinitrd.sh "$LOGS/python.cpio" "$py:$py" "/usr/lib/python$pyver" \
-	tests/apps/python_check.py:/tmp/python_check.py
-same python "$LOGS/python.cpio" 512 -- "$py" /tmp/python_check.py
-SMP=4 same python-smp4 "$LOGS/python.cpio" 512 -- "$py" /tmp/python_check.py
+	"$data/python_check.py"
+same python "$LOGS/python.cpio" 512 -- "$py" "$data/python_check.py"
+SMP=4 same python-smp4 "$LOGS/python.cpio" 512 -- "$py" "$data/python_check.py"
 same python-exit "$LOGS/python.cpio" 512 -- "$py" -c 'import sys; print(42); sys.exit(3)'
 exit $rc_all
