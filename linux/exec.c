@@ -455,7 +455,6 @@ void process_thread_exit(int status)
 		futex_wake(t->clear_child_tid, 1, 0xffffffffu);
 	if (__atomic_sub_fetch(&process.live_threads, 1, __ATOMIC_SEQ_CST) == 0)
 		linux_exit_group(status);
-	process_remove_thread(t);
-	signal_thread_exit(t);
+	signal_thread_exit(t); /* leaves the thread table too */
 	thread_exit();
 }

@@ -133,9 +133,12 @@ uint64_t signal_blocked_mask(void)
 	return s ? s->blocked : 0;
 }
 
+/* Under sig_lock, so that a sender that found t in the thread table
+ * (tgkill, under the same lock) is done with it before it goes. */
 void signal_thread_exit(struct thread *t)
 {
 	mutex_lock(&sig_lock);
+	process_remove_thread(t);
 	for (int sig = SIGRTMIN_K; sig <= NSIG; sig++)
 		while (t->sig->rtq[sig]) {
 			struct rtq *q = t->sig->rtq[sig];
@@ -144,9 +147,10 @@ void signal_thread_exit(struct thread *t)
 			free(q);
 			rtq_count--;
 		}
-	mutex_unlock(&sig_lock);
-	free(t->sig);
+	struct sigstate *gone = t->sig;
 	t->sig = NULL;
+	mutex_unlock(&sig_lock);
+	free(gone);
 }
 
 static bool default_ignores(int sig)
@@ -202,14 +206,24 @@ static void wake_target(struct thread *t)
 		thread_interrupt(t);
 }
 
-/* Interrupt-safe: only atomics and thread_wake. */
+/* Under sig_lock: queues a real-time signal. */
+static int queue_rt(struct rtq **head, uint64_t *pending, int sig,
+		    const struct ksiginfo *info)
+{
+	int err = rtq_push(&head[sig], info);
+
+	if (!err)
+		__atomic_fetch_or(pending, bit(sig), __ATOMIC_RELEASE);
+	return err;
+}
+
+/* Takes sig_lock, which sleeps: thread context only (the signals timers
+ * send from interrupts are not real-time ones). */
 static int send_rt(struct rtq **head, uint64_t *pending, int sig,
 		   const struct ksiginfo *info)
 {
 	mutex_lock(&sig_lock);
-	int err = rtq_push(&head[sig], info);
-	if (!err)
-		__atomic_fetch_or(pending, bit(sig), __ATOMIC_RELEASE);
+	int err = queue_rt(head, pending, sig, info);
 	mutex_unlock(&sig_lock);
 	return err;
 }
@@ -230,14 +244,16 @@ void signal_send_process(int sig, const struct ksiginfo *info)
 	process_wake_all();
 }
 
-void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
+/* Under sig_lock: t cannot leave the thread table meanwhile. */
+static void send_thread_locked(struct thread *t, int sig,
+			       const struct ksiginfo *info)
 {
 	struct sigstate *s = t->sig;
 
 	if (!s || sig < 1 || sig > NSIG || ignored(sig))
 		return;
 	if (sig >= SIGRTMIN_K) {
-		if (send_rt(s->rtq, &s->pending, sig, info) == 0)
+		if (queue_rt(s->rtq, &s->pending, sig, info) == 0)
 			wake_target(t);
 		return;
 	}
@@ -245,6 +261,13 @@ void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 		s->info[sig] = *info;
 	__atomic_fetch_or(&s->pending, bit(sig), __ATOMIC_RELEASE);
 	wake_target(t);
+}
+
+void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
+{
+	mutex_lock(&sig_lock);
+	send_thread_locked(t, sig, info);
+	mutex_unlock(&sig_lock);
 }
 
 static uint64_t deliverable(const struct thread *t)
@@ -765,12 +788,14 @@ long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
 		return -EINVAL;
 	if (tg != -1 && tg != process.pid)
 		return -ESRCH;
+	/* The lookup and the sending under sig_lock: an exiting thread
+	 * leaves the table under it too (signal_thread_exit). */
+	mutex_lock(&sig_lock);
 	struct thread *t = process_find_thread(id);
-	if (!t)
-		return -ESRCH;
-	if (sig)
-		signal_send_thread(t, (int)sig, &info);
-	return 0;
+	if (t && sig)
+		send_thread_locked(t, (int)sig, &info);
+	mutex_unlock(&sig_lock);
+	return t ? 0 : -ESRCH;
 }
 
 long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long d, long e,

@@ -135,6 +135,8 @@ void irq_dispatch(struct irq_frame *f)
 		fatal_exception(f);
 	}
 	this_cpu()->irq_count++;
+	if (current_thread())
+		sched_irq_enter();
 	if (handlers[v])
 		handlers[v](f);
 	else if (v != VEC_SPURIOUS)

@@ -914,6 +914,21 @@ uint64_t sched_idle_ns(void)
 	return tsc_to_ns(t);
 }
 
+/*
+ * An interrupt taken from the idle loop may read what RCU protects (a
+ * timer sending a signal looks threads up): the CPU stops counting as
+ * idle, and so as quiescent, before the handler runs. The store is a
+ * full barrier (RCU's writer stores, fences, then reads the state); the
+ * idle loop announces POLLING again on its next pass.
+ */
+void sched_irq_enter(void)
+{
+	struct sched_cpu *sc = my_sched();
+
+	if (__atomic_load_n(&sc->idle_state, __ATOMIC_RELAXED) != CPU_BUSY)
+		__atomic_store_n(&sc->idle_state, CPU_BUSY, SC);
+}
+
 uint64_t sched_quiescent_count(unsigned cpu)
 {
 	return __atomic_load_n(&sched_cpus[cpu].quiescent, SC);

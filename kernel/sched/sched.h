@@ -195,6 +195,8 @@ extern uint64_t timer_interrupts;
  */
 uint64_t sched_quiescent_count(unsigned cpu);
 bool sched_cpu_idle(unsigned cpu);
+/* Called as an interrupt begins: an idle CPU is busy while it handles it. */
+void sched_irq_enter(void);
 void sched_kick(unsigned cpu);
 
 /* Time all CPUs spent idle, for CPU-time clocks. */

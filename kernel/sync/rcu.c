@@ -7,8 +7,8 @@
  * at that moment: it has passed a quiescent point. The scheduler counts
  * those points per CPU (sched_quiescent_count) and says whether a CPU is
  * in its idle loop, which is quiescent too (sched_cpu_idle). Read
- * sections are for thread context and for interrupts taken from it; one
- * in an interrupt taken from the idle loop would go unseen.
+ * sections may be in thread context or in interrupts: an interrupt taken
+ * from the idle loop first marks its CPU busy (sched_irq_enter).
  *
  * A grace period: after a full fence (so that whatever the writer
  * unpublished is visible everywhere before anything below is read), note
