@@ -368,17 +368,22 @@ int process_add_thread(struct thread *t)
 		struct thread *none = NULL;
 
 		if (__atomic_compare_exchange_n(&app_threads[i], &none, t, false,
-						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			t->app_slot = (int)i;
 			return 0;
+		}
 	}
 	return -EAGAIN;
 }
 
 void process_remove_thread(struct thread *t)
 {
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++)
-		if (__atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t)
-			__atomic_store_n(&app_threads[i], NULL, __ATOMIC_RELEASE);
+	int i = t->app_slot;
+
+	if (i >= 0 && i < MAX_APP_THREADS &&
+	    __atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t)
+		__atomic_store_n(&app_threads[i], NULL, __ATOMIC_RELEASE);
+	t->app_slot = -1;
 }
 
 struct thread *process_find_thread(int tid)

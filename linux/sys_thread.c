@@ -431,8 +431,9 @@ static void clone_child(void *arg)
 	arch_return_to_app(&frame, 0);
 }
 
-long sys_clone(long flags, long newsp, long parent_tid, long child_tid,
-	       long tls, long f)
+/* clone and clone3 alike: a thread of this process, or -ENOSYS/-EINVAL. */
+static long clone_thread(long flags, long newsp, long parent_tid,
+			 long child_tid, long tls)
 {
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
 	    (flags & CLONE_VFORK)) {
@@ -498,6 +499,70 @@ void futex_dump(void)
 			kprintf("  waiter tid %d on 0x%lx%s\n", w->thread->tid,
 				w->addr, w->woken ? " (woken)" : "");
 	}
+}
+
+long sys_clone(long flags, long newsp, long parent_tid, long child_tid,
+	       long tls, long f)
+{
+	return clone_thread(flags, newsp, parent_tid, child_tid, tls);
+}
+
+/* Linux: include/uapi/linux/sched.h, struct clone_args. */
+struct clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define CLONE_ARGS_SIZE_VER0 64
+#define CLONE_PIDFD 0x1000
+#define CLONE_CLEAR_SIGHAND 0x100000000ull
+#define CLONE_INTO_CGROUP 0x200000000ull
+
+/* Linux: a larger struct from a newer caller is fine if the part we do
+ * not know is zero. */
+static long clone_args_from_user(struct clone_args *a, long uargs, long size)
+{
+	uint8_t extra[64];
+
+	if (size < CLONE_ARGS_SIZE_VER0 || size > 4096)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	if (copy_from_user(a, (uint64_t)uargs,
+			   MIN((size_t)size, sizeof(*a))))
+		return -EFAULT;
+	for (size_t at = sizeof(*a); at < (size_t)size; at += sizeof(extra)) {
+		size_t n = MIN(sizeof(extra), (size_t)size - at);
+
+		if (copy_from_user(extra, (uint64_t)uargs + at, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (extra[i])
+				return -E2BIG;
+	}
+	return 0;
+}
+
+long sys_clone3(long uargs, long size, long c, long d, long e, long f)
+{
+	struct clone_args a;
+	long r = clone_args_from_user(&a, uargs, size);
+
+	if (r)
+		return r;
+	/* The flags clone has no room for are all "into a new process" or
+	 * pidfd ones; a thread's exit_signal is 0, and its stack needs a
+	 * size (Linux's checks). */
+	if (a.flags & (CLONE_PIDFD | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP))
+		return -EINVAL;
+	if (a.flags >> 32 || a.set_tid_size || a.exit_signal > 64 ||
+	    ((a.flags & CLONE_THREAD) && a.exit_signal))
+		return -EINVAL;
+	if (!a.stack != !a.stack_size)
+		return -EINVAL;
+	if (a.stack && a.stack + a.stack_size < a.stack)
+		return -EINVAL;
+	return clone_thread((long)a.flags | (long)a.exit_signal,
+			    a.stack ? (long)(a.stack + a.stack_size) : 0,
+			    (long)a.parent_tid, (long)a.child_tid, (long)a.tls);
 }
 
 static int futex_init(void)

@@ -147,4 +147,6 @@ void irq_dispatch(struct irq_frame *f)
 		if (irq_return_hook)
 			irq_return_hook(f);
 	}
+	if (current_thread())
+		sched_irq_exit();
 }

@@ -273,12 +273,44 @@ void *mm_map_mmio(uint64_t phys, uint64_t size)
  * Kernel stacks: slot i of the VMAP area holds a stack of up to
  * STACK_SLOT - PAGE_SIZE bytes at its top, with the guard page below.
  * Freed slots are reused through a free list threaded through an array.
+ * The last few freed stacks stay mapped, in `cached`, for the next
+ * thread: creating and ending threads in a loop then maps, unmaps and
+ * shoots down nothing (all under vm_lock).
  */
 #define STACK_SLOT (64 * 1024)
 #define MAX_STACK_SLOTS 65536
+#define CACHED_STACKS 16
 static uint32_t stack_slots_used;
 static uint32_t free_slots[256];
 static unsigned nfree_slots;
+static struct {
+	void *bottom;
+	size_t size;
+} cached[CACHED_STACKS];
+static unsigned ncached;
+
+/* Under vm_lock: a cached stack of exactly `size`, or NULL. */
+static void *cache_take(size_t size)
+{
+	for (unsigned i = ncached; i-- > 0;) {
+		if (cached[i].size != size)
+			continue;
+		void *bottom = cached[i].bottom;
+		cached[i] = cached[--ncached];
+		return bottom;
+	}
+	return NULL;
+}
+
+/* Under vm_lock: keeps a whole freed stack mapped if there is room. */
+static bool cache_put(void *bottom, size_t size)
+{
+	if (ncached == CACHED_STACKS)
+		return false;
+	cached[ncached].bottom = bottom;
+	cached[ncached++].size = size;
+	return true;
+}
 
 static uint64_t slot_take(void)
 {
@@ -295,6 +327,11 @@ void *mm_stack_alloc(size_t size)
 	if (size > STACK_SLOT - PAGE_SIZE)
 		return NULL;
 	mutex_lock(&vm_lock);
+	void *reused = cache_take(size);
+	if (reused) {
+		mutex_unlock(&vm_lock);
+		return reused;
+	}
 	uint64_t slot = slot_take();
 	if (slot == UINT64_MAX) {
 		mutex_unlock(&vm_lock);
@@ -328,6 +365,13 @@ void mm_stack_free(void *bottom, size_t size)
 	size = ALIGN_UP(size, PAGE_SIZE);
 	assert(size <= STACK_SLOT);
 	mutex_lock(&vm_lock);
+	/* A whole stack (its top at the slot's top) may be kept mapped; a
+	 * partial one, from a failed allocation, may not. */
+	if (b + size == VMAP_BASE + (slot + 1) * STACK_SLOT &&
+	    cache_put(bottom, size)) {
+		mutex_unlock(&vm_lock);
+		return;
+	}
 	for (uint64_t va = b; va < b + size; va += PAGE_SIZE)
 		if (vm_translate(kernel_pml4, va, &frames[n], NULL))
 			n++;

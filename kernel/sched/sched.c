@@ -67,6 +67,7 @@ struct sched_cpu {
 	unsigned load;	     /* runnable threads here (running, queued, incoming) */
 	int kick;	     /* asked to pass through the scheduler */
 	uint64_t quiescent;  /* grows at every quiescent point, for RCU */
+	int idle_irq;	     /* handling an interrupt taken from the idle loop */
 } __attribute__((aligned(64)));
 
 static struct sched_cpu sched_cpus[MAX_CPUS];
@@ -140,9 +141,13 @@ int thread_nice(const struct thread *t)
 }
 
 /* ---- timers ---- */
+/* Arms this CPU's LAPIC: sc must be this CPU's (a thread that slept in
+ * schedule() may wake up on another CPU). */
 static void program_next_event(struct sched_cpu *sc)
 {
 	uint64_t next = UINT64_MAX;
+
+	assert(sc == my_sched());
 
 	if (!list_empty(&sc->timers))
 		next = container_of(sc->timers.next, struct timer, link)->deadline;
@@ -574,7 +579,9 @@ static void schedule(bool requeue)
 	sc->slice_end = now + slice_ticks;
 	if (next != prev)
 		switch_to(sc, prev, next);
-	program_next_event(sc);
+	/* Not sc: prev may be back on another CPU, and the LAPIC we arm
+	 * is this CPU's. */
+	program_next_event(my_sched());
 }
 
 void sched_preempt_point(void)
@@ -916,17 +923,26 @@ uint64_t sched_idle_ns(void)
 
 /*
  * An interrupt taken from the idle loop may read what RCU protects (a
- * timer sending a signal looks threads up): the CPU stops counting as
- * idle, and so as quiescent, before the handler runs. The store is a
- * full barrier (RCU's writer stores, fences, then reads the state); the
- * idle loop announces POLLING again on its next pass.
+ * timer sending a signal looks threads up), so an idle CPU handling one
+ * is not quiescent. The flag is apart from idle_state, which says where
+ * wakers should send threads and whether they need an IPI: the CPU is
+ * still idle for them. The store that raises it is a full barrier (RCU's
+ * writer stores, fences, then reads the flag).
  */
 void sched_irq_enter(void)
 {
 	struct sched_cpu *sc = my_sched();
 
-	if (__atomic_load_n(&sc->idle_state, __ATOMIC_RELAXED) != CPU_BUSY)
-		__atomic_store_n(&sc->idle_state, CPU_BUSY, SC);
+	if (this_cpu()->current == sc->idle)
+		__atomic_store_n(&sc->idle_irq, 1, SC);
+}
+
+void sched_irq_exit(void)
+{
+	struct sched_cpu *sc = my_sched();
+
+	if (this_cpu()->current == sc->idle)
+		__atomic_store_n(&sc->idle_irq, 0, __ATOMIC_RELEASE);
 }
 
 uint64_t sched_quiescent_count(unsigned cpu)
@@ -937,6 +953,12 @@ uint64_t sched_quiescent_count(unsigned cpu)
 bool sched_cpu_idle(unsigned cpu)
 {
 	return __atomic_load_n(&sched_cpus[cpu].idle_state, SC) != CPU_BUSY;
+}
+
+bool sched_cpu_idle_quiescent(unsigned cpu)
+{
+	return sched_cpu_idle(cpu) &&
+	       !__atomic_load_n(&sched_cpus[cpu].idle_irq, SC);
 }
 
 int thread_count(void)

@@ -87,6 +87,7 @@ struct thread {
 	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list;
 	int app_tid;		  /* the Linux thread id the application sees */
+	int app_slot;		  /* its index in linux/exec.c's thread table */
 	struct sigstate *sig;	  /* signal state (linux/signal.c) */
 	struct timer sleep_timer;
 	struct rcu_head rcu; /* its memory is freed a grace period after exit */
@@ -195,8 +196,11 @@ extern uint64_t timer_interrupts;
  */
 uint64_t sched_quiescent_count(unsigned cpu);
 bool sched_cpu_idle(unsigned cpu);
-/* Called as an interrupt begins: an idle CPU is busy while it handles it. */
+/* Idle and not handling an interrupt: in no read section at all. */
+bool sched_cpu_idle_quiescent(unsigned cpu);
+/* Around every interrupt's handling (arch/x86_64/traps.c). */
 void sched_irq_enter(void);
+void sched_irq_exit(void);
 void sched_kick(unsigned cpu);
 
 /* Time all CPUs spent idle, for CPU-time clocks. */

@@ -7,8 +7,9 @@
  * at that moment: it has passed a quiescent point. The scheduler counts
  * those points per CPU (sched_quiescent_count) and says whether a CPU is
  * in its idle loop, which is quiescent too (sched_cpu_idle). Read
- * sections may be in thread context or in interrupts: an interrupt taken
- * from the idle loop first marks its CPU busy (sched_irq_enter).
+ * sections may be in thread context or in interrupts: a CPU handling an
+ * interrupt taken from its idle loop does not count as idle
+ * (sched_cpu_idle_quiescent).
  *
  * A grace period: after a full fence (so that whatever the writer
  * unpublished is visible everywhere before anything below is read), note
@@ -86,7 +87,7 @@ static bool gp_done(struct grace_period *gp)
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		if (!(gp->pending & (1ull << i)))
 			continue;
-		if (sched_cpu_idle(i) ||
+		if (sched_cpu_idle_quiescent(i) ||
 		    sched_quiescent_count(i) != gp->snap[i])
 			gp->pending &= ~(1ull << i);
 	}

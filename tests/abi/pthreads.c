@@ -1959,6 +1959,46 @@ static void futex_wake_op_is_atomic_and_compares_old(void)
 	CHECK_EQ_INT(wo_sleepers_done, 2);
 }
 
+/* ---- clone3: glibc creates every thread with it ---- */
+struct clone_args_v0 {
+	unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal;
+	unsigned long long stack, stack_size, tls;
+};
+
+#define THREAD_CLONE_FLAGS                                                     \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |    \
+	 CLONE_SYSVSEM)
+
+/*
+ * The argument checks every caller relies on, as Linux makes them (none
+ * of these calls creates anything): a struct smaller than the first
+ * version, unknown trailing bytes that are not zero, a thread with an
+ * exit signal, a stack without a size.
+ */
+static void clone3_checks_its_arguments(void)
+{
+	struct {
+		struct clone_args_v0 a;
+		unsigned long long more[16];
+	} big;
+	struct clone_args_v0 a;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = THREAD_CLONE_FLAGS;
+	CHECK_ERRNO(syscall(SYS_clone3, &a, 32), EINVAL);
+	a.exit_signal = SIGCHLD;
+	CHECK_ERRNO(syscall(SYS_clone3, &a, sizeof(a)), EINVAL);
+	a.exit_signal = 0;
+	a.stack = 0x10000;
+	CHECK_ERRNO(syscall(SYS_clone3, &a, sizeof(a)), EINVAL);
+	memset(&big, 0, sizeof(big));
+	big.a = a;
+	big.a.stack = 0;
+	big.more[15] = 1;
+	CHECK_ERRNO(syscall(SYS_clone3, &big, sizeof(big)), E2BIG);
+	CHECK_ERRNO(syscall(SYS_clone3, NULL, sizeof(a)), EFAULT);
+}
+
 int main(void)
 {
 	struct sigaction sa;
@@ -1995,5 +2035,6 @@ int main(void)
 	RUN(futex_wait_value_and_wake_count);
 	RUN(futex_cmp_requeue_moves_waiters);
 	RUN(futex_wake_op_is_atomic_and_compares_old);
+	RUN(clone3_checks_its_arguments);
 	return abi_done();
 }
