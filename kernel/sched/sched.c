@@ -325,14 +325,17 @@ static unsigned least_loaded(const struct thread *t, unsigned prefer)
 static unsigned wake_target(const struct thread *t)
 {
 	unsigned home = t->cpu, n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+	uint64_t mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
 
-	if (allowed(t, home) && sched_cpu_idle(home))
+	if (mask == 1ull << home)
+		return home; /* pinned there: no other choice */
+	if ((mask & (1ull << home)) && sched_cpu_idle(home))
 		return home;
 	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 		return home; /* still being switched out there */
-	for (unsigned k = 1; k <= n; k++) {
-		unsigned i = (home + k) % n;
-
+	for (unsigned k = 1, i = home; k <= n; k++) {
+		if (++i == n)
+			i = 0;
 		if (allowed(t, i) && sched_cpu_idle(i) &&
 		    !__atomic_load_n(&sched_cpus[i].incoming, __ATOMIC_RELAXED))
 			return i;
@@ -619,6 +622,12 @@ bool sched_wait_for(bool (*done)(void *), void *arg, uint64_t deadline_ns)
 			sched_wait_until(deadline_ns);
 		else
 			sched_wait();
+		/*
+		 * RUNNING again (whoever ended the wait set it), and usually
+		 * because done() holds now: look before announcing a new wait.
+		 */
+		if (done(arg))
+			return true;
 	}
 }
 
