@@ -247,8 +247,43 @@ int64_t rtc_read_epoch(void);
 void fpu_init_cpu(void);
 size_t fpu_state_size(void);
 void fpu_state_init(void *area); /* a clean state for a new thread */
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/*
+ * Inline: a context switch between application threads makes one of each.
+ * XSAVEOPT skips components unchanged since the last XRSTOR; FXSAVE is
+ * the fallback on CPUs without XSAVE.
+ */
+static inline void fpu_save(void *area)
+{
+	uint32_t lo = (uint32_t)cpu_features.xcr0;
+	uint32_t hi = (uint32_t)(cpu_features.xcr0 >> 32);
+
+	if (cpu_features.xsaveopt)
+		asm volatile("xsaveopt64 (%0)"
+			     :
+			     : "r"(area), "a"(lo), "d"(hi)
+			     : "memory");
+	else if (cpu_features.xsave)
+		asm volatile("xsave64 (%0)"
+			     :
+			     : "r"(area), "a"(lo), "d"(hi)
+			     : "memory");
+	else
+		asm volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static inline void fpu_restore(const void *area)
+{
+	uint32_t lo = (uint32_t)cpu_features.xcr0;
+	uint32_t hi = (uint32_t)(cpu_features.xcr0 >> 32);
+
+	if (cpu_features.xsave)
+		asm volatile("xrstor64 (%0)"
+			     :
+			     : "r"(area), "a"(lo), "d"(hi)
+			     : "memory");
+	else
+		asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
 
 /* ---- context switch (switch.S) ---- */
 /*

@@ -420,20 +420,15 @@ static void wake_ipi(struct irq_frame *f)
 	program_next_event(sc);
 }
 
-/* Runs on the stack of the thread that was just switched to. */
-static void finish_switch(void)
+/* What finish_switch leaves to here: a thread to move, or a dead one. */
+static __attribute__((noinline)) void finish_switch_slow(struct sched_cpu *sc,
+							 struct thread *prev,
+							 struct thread *mig,
+							 bool dead)
 {
-	struct sched_cpu *sc = my_sched();
-	struct thread *prev = sc->prev, *mig = sc->migrating;
-
-	sc->prev = NULL;
-	sc->migrating = NULL;
-	if (!prev)
-		return;
-	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	if (mig)
 		migrate(sc, mig, least_loaded(mig, NO_CPU));
-	if (__atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_DEAD) {
+	if (dead) {
 		/* Its stack is no longer in use: a joiner may free it. */
 		if (prev->flags & THREAD_DETACHED) {
 			lfstack_push(&zombies, prev, joiner);
@@ -444,6 +439,28 @@ static void finish_switch(void)
 		if (j)
 			thread_wake(j);
 	}
+}
+
+/* Runs on the stack of the thread that was just switched to. */
+static void finish_switch(void)
+{
+	struct sched_cpu *sc = my_sched();
+	struct thread *prev = sc->prev, *mig = sc->migrating;
+
+	sc->prev = NULL;
+	sc->migrating = NULL;
+	if (!prev)
+		return;
+	/*
+	 * Read before on_cpu clears: from then on a live prev may be woken,
+	 * run elsewhere, exit and be freed. DEAD is final, and prev set it
+	 * itself before this switch.
+	 */
+	bool dead = __atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_DEAD;
+
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	if (unlikely(mig || dead))
+		finish_switch_slow(sc, prev, mig, dead);
 }
 
 static void switch_to(struct sched_cpu *sc, struct thread *prev,
