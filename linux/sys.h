@@ -8,6 +8,10 @@
 #define SYSCALL(nr, name) long sys_##name(long, long, long, long, long, long);
 #include "linux/syscalls.def"
 #undef SYSCALL
+/* clone's and clone3's handlers, behind sys_clone_entry and
+ * sys_clone3_entry (arch/x86_64/syscall.S). */
+long sys_clone(long, long, long, long, long, long);
+long sys_clone3(long, long, long, long, long, long);
 
 /* A path argument copied in, with the dirfd it is relative to. */
 struct file;

@@ -9,6 +9,16 @@
  * waker removes the waiter from the bucket and then sets `woken`; a waiter
  * that times out takes the lock and removes itself only if still queued,
  * otherwise the wakeup is already on its way and counts.
+ *
+ * FUTEX_WAKE on a bucket with nobody in it (glibc's mutex unlock after a
+ * condvar wait makes one every time) returns without the lock. It is the
+ * Linux protocol (futex_wake's hb_waiters_pending): the waiter publishes
+ * itself in `head`, then reads the word; the waker's caller changed the
+ * word, then the waker reads `head`; a full barrier sits between the two
+ * steps on each side, so at least one sees the other: either the waker
+ * finds the waiter and takes the lock, or the waiter finds the new value
+ * and does not sleep. `head` changes only under the lock, with atomic
+ * stores, since the waker reads it without.
  */
 #include "arch/x86_64/arch.h"
 #include "kernel/mm/mm.h"
@@ -40,7 +50,7 @@ struct futex_waiter {
 
 struct bucket {
 	struct mutex lock;
-	struct futex_waiter *head; /* under lock */
+	struct futex_waiter *head; /* written under lock; read without */
 };
 static struct bucket buckets[NBUCKETS];
 
@@ -53,7 +63,7 @@ static bool unlink_waiter(struct bucket *b, struct futex_waiter *w)
 {
 	for (struct futex_waiter **pp = &b->head; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
-			*pp = w->next;
+			__atomic_store_n(pp, w->next, __ATOMIC_RELAXED);
 			return true;
 		}
 	return false;
@@ -103,16 +113,17 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	if (!bitset)
 		return -EINVAL;
 	mutex_lock(&b->lock);
-	if (copy_from_user(&cur, uaddr, sizeof(cur))) {
-		mutex_unlock(&b->lock);
-		return -EFAULT;
-	}
-	if (cur != val) {
-		mutex_unlock(&b->lock);
-		return -EAGAIN;
-	}
 	w.next = b->head;
-	b->head = &w;
+	__atomic_store_n(&b->head, &w, __ATOMIC_RELAXED);
+	/* Queued before the word is read: see futex_wake's lockless look. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	int r = copy_from_user(&cur, uaddr, sizeof(cur));
+	if (r || cur != val) {
+		/* Still first: the bucket has been ours all along. */
+		__atomic_store_n(&b->head, w.next, __ATOMIC_RELAXED);
+		mutex_unlock(&b->lock);
+		return r ? -EFAULT : -EAGAIN;
+	}
 	mutex_unlock(&b->lock);
 	if (sleep_woken(&w, deadline))
 		return 0;
@@ -139,7 +150,7 @@ static int take_waiters(struct bucket *b, uint64_t uaddr, int n,
 			pp = &w->next;
 			continue;
 		}
-		*pp = w->next;
+		__atomic_store_n(pp, w->next, __ATOMIC_RELAXED);
 		w->next = *out;
 		*out = w;
 		taken++;
@@ -157,18 +168,35 @@ static void wake_list(struct futex_waiter *list)
 	}
 }
 
-long futex_wake(uint64_t uaddr, int n, uint32_t bitset)
+static __attribute__((noinline)) long wake_slow(struct bucket *b,
+						       uint64_t uaddr, int n,
+						       uint32_t bitset)
 {
-	struct bucket *b = bucket_of(uaddr);
 	struct futex_waiter *list = NULL;
 
-	if (!bitset)
-		return -EINVAL;
 	mutex_lock(&b->lock);
 	int woken = take_waiters(b, uaddr, n, bitset, &list);
 	mutex_unlock(&b->lock);
 	wake_list(list);
 	return woken;
+}
+
+long futex_wake(uint64_t uaddr, int n, uint32_t bitset)
+{
+	struct bucket *b = bucket_of(uaddr);
+
+	if (!bitset)
+		return -EINVAL;
+	/*
+	 * The caller's change of the word, then the look at `head` (x86
+	 * lets a load pass an earlier store: the fence forbids it). An
+	 * empty bucket: every waiter that queues from now on reads the new
+	 * word, so there is nobody to wake.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&b->head, __ATOMIC_RELAXED))
+		return 0;
+	return wake_slow(b, uaddr, n, bitset);
 }
 
 /* Both buckets, always in the same order, so two requeues cannot deadlock. */
@@ -216,7 +244,7 @@ static long futex_requeue(uint64_t uaddr, int nwake, int nmove,
 			moved = w->next;
 			w->addr = uaddr2;
 			w->next = b->head;
-			b->head = w;
+			__atomic_store_n(&b->head, w, __ATOMIC_RELAXED);
 		}
 	}
 	unlock_two(a, b);
@@ -336,16 +364,15 @@ static long deadline_of(long uts, bool absolute, bool realtime,
 	return 0;
 }
 
-long sys_futex(long uaddr, long op, long val, long uts, long uaddr2,
-	       long val3)
+/* The commands besides FUTEX_WAKE and the waits without a timeout. */
+static __attribute__((noinline)) long futex_other(int cmd, bool realtime,
+						  long uaddr, long val,
+						  long uts, long uaddr2,
+						  long val3)
 {
-	int cmd = (int)op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	bool realtime = op & FUTEX_CLOCK_REALTIME;
 	uint64_t deadline;
 	long r;
 
-	if (uaddr & 3)
-		return -EINVAL;
 	switch (cmd) {
 	case FUTEX_WAIT:
 		r = deadline_of(uts, false, false, &deadline);
@@ -355,8 +382,6 @@ long sys_futex(long uaddr, long op, long val, long uts, long uaddr2,
 		r = deadline_of(uts, true, realtime, &deadline);
 		return r ? r : futex_wait(uaddr, (uint32_t)val, deadline,
 					  (uint32_t)val3);
-	case FUTEX_WAKE:
-		return futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
 	case FUTEX_WAKE_BITSET:
 		return futex_wake(uaddr, (int)val, (uint32_t)val3);
 	case FUTEX_REQUEUE:
@@ -375,6 +400,30 @@ long sys_futex(long uaddr, long op, long val, long uts, long uaddr2,
 		return -ENOSYS;
 	}
 	}
+}
+
+/*
+ * The commands a condvar or mutex hand-over makes (FUTEX_WAKE, and
+ * FUTEX_WAIT or FUTEX_WAIT_BITSET without a timeout: glibc's condvar
+ * waits with the latter) are tested first and reach their handler with
+ * a tail call: the other commands' stack frame (timespec, FUTEX_WAKE_OP's
+ * state) stays out of their path.
+ */
+long sys_futex(long uaddr, long op, long val, long uts, long uaddr2,
+	       long val3)
+{
+	int cmd = (int)op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+
+	if (uaddr & 3)
+		return -EINVAL;
+	if (likely(cmd == FUTEX_WAKE))
+		return futex_wake(uaddr, (int)val, FUTEX_BITSET_ANY);
+	if (likely(!uts && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)))
+		return futex_wait(uaddr, (uint32_t)val, 0,
+				  cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY
+						    : (uint32_t)val3);
+	return futex_other(cmd, op & FUTEX_CLOCK_REALTIME, uaddr, val, uts,
+			   uaddr2, val3);
 }
 
 /* ---- clone ---- */

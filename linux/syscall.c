@@ -1,26 +1,52 @@
 /*
  * System-call dispatch: one table built from linux/syscalls.def, indexed
- * by number. Unknown numbers return -ENOSYS and are reported once by name
- * (the names come from Linux's own header, see linux/syscall_names.h).
+ * by number. The entry (arch/x86_64/syscall.S) calls the table itself;
+ * unknown numbers, and every call under --strace, come here instead.
+ * Unknown numbers return -ENOSYS and are reported once by name (the names
+ * come from Linux's own header, see linux/syscall_names.h).
  */
 #include "arch/x86_64/arch.h"
 #include "drivers/drivers.h"
 #include "kernel/mm/mm.h"
 #include "linux/signal.h"
 #include "linux/sys.h"
+#include "linux/syscall_abi.h"
 #include "linux/syscall_names.h"
 
 void strace_enter(const struct syscall_frame *f);
 void strace_exit(long ret);
 
-#define NR_SYSCALLS 512
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
-static const syscall_fn table[NR_SYSCALLS] = {
+/* Read by syscall.S. */
+const syscall_fn syscall_table[NR_SYSCALLS] = {
 #define SYSCALL(nr, name) [nr] = sys_##name,
 #include "linux/syscalls.def"
 #undef SYSCALL
 };
+bool syscall_traced; /* --strace: every call takes the slow entry */
+
+/* The offsets syscall.S uses. */
+_Static_assert(sizeof(struct syscall_frame) == SYSCALL_FRAME_SIZE,
+	       "syscall frame");
+_Static_assert(__builtin_offsetof(struct thread, kstack_top) ==
+		       THREAD_KSTACK_TOP,
+	       "thread kstack_top");
+_Static_assert(__builtin_offsetof(struct thread, sig) == THREAD_SIG,
+	       "thread sig");
+_Static_assert(__builtin_offsetof(struct sigstate_head, blocked) ==
+			       SIGSTATE_BLOCKED &&
+		       __builtin_offsetof(struct sigstate_head, pending) ==
+			       SIGSTATE_PENDING,
+	       "sigstate_head");
+_Static_assert(ERESTARTSYS_NEG == -ERESTARTSYS, "ERESTARTSYS");
+
+static int syscall_init(void)
+{
+	syscall_traced = boot_options.strace;
+	return 0;
+}
+INIT_STEP(15, syscall_init);
 
 static const char *syscall_name(uint64_t nr)
 {
@@ -46,8 +72,8 @@ static long call(const struct syscall_frame *f)
 {
 	uint64_t nr = f->nr;
 
-	if (likely(nr < NR_SYSCALLS && table[nr]))
-		return table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	if (likely(nr < NR_SYSCALLS && syscall_table[nr]))
+		return syscall_table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	return syscall_unknown(nr);
 }
 

@@ -172,9 +172,14 @@ static inline struct thread *current_thread(void)
 	asm volatile("movq %%gs:8, %0" : "=r"(t));
 	return t;
 }
+/* One %gs-relative load, like this_cpu(): cannot be split by a move. */
 static inline unsigned cpu_id(void)
 {
-	return this_cpu()->id;
+	uint32_t id;
+	asm volatile("movl %%gs:%c1, %0"
+		     : "=r"(id)
+		     : "i"(__builtin_offsetof(struct cpu, id)));
+	return id;
 }
 
 /* ---- interrupt and exception frames ---- */
@@ -242,8 +247,43 @@ int64_t rtc_read_epoch(void);
 void fpu_init_cpu(void);
 size_t fpu_state_size(void);
 void fpu_state_init(void *area); /* a clean state for a new thread */
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+/*
+ * Inline: a context switch between application threads makes one of each.
+ * XSAVEOPT skips components unchanged since the last XRSTOR; FXSAVE is
+ * the fallback on CPUs without XSAVE.
+ */
+static inline void fpu_save(void *area)
+{
+	uint32_t lo = (uint32_t)cpu_features.xcr0;
+	uint32_t hi = (uint32_t)(cpu_features.xcr0 >> 32);
+
+	if (cpu_features.xsaveopt)
+		asm volatile("xsaveopt64 (%0)"
+			     :
+			     : "r"(area), "a"(lo), "d"(hi)
+			     : "memory");
+	else if (cpu_features.xsave)
+		asm volatile("xsave64 (%0)"
+			     :
+			     : "r"(area), "a"(lo), "d"(hi)
+			     : "memory");
+	else
+		asm volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static inline void fpu_restore(const void *area)
+{
+	uint32_t lo = (uint32_t)cpu_features.xcr0;
+	uint32_t hi = (uint32_t)(cpu_features.xcr0 >> 32);
+
+	if (cpu_features.xsave)
+		asm volatile("xrstor64 (%0)"
+			     :
+			     : "r"(area), "a"(lo), "d"(hi)
+			     : "memory");
+	else
+		asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
 
 /* ---- context switch (switch.S) ---- */
 /*

@@ -3,8 +3,7 @@
  * built with -mgeneral-regs-only and never touches these registers, so a
  * system call preserves them for free; only a context switch between
  * threads that use them has to save and restore them (sched decides when).
- * XSAVEOPT skips components that are unchanged since the last XRSTOR; FXSAVE
- * is the fallback on CPUs without XSAVE.
+ * fpu_save and fpu_restore are inline, in arch.h.
  */
 #include "arch/x86_64/arch.h"
 #include "kernel/kernel.h"
@@ -84,37 +83,4 @@ size_t fpu_state_size(void)
 void fpu_state_init(void *area)
 {
 	memcpy(area, initial_state, cpu_features.xsave_size);
-}
-
-void fpu_save(void *area)
-{
-	uint32_t lo = (uint32_t)cpu_features.xcr0;
-	uint32_t hi = (uint32_t)(cpu_features.xcr0 >> 32);
-
-	if (cpu_features.xsaveopt)
-		asm volatile("xsaveopt64 (%0)"
-			     :
-			     : "r"(area), "a"(lo), "d"(hi)
-			     : "memory");
-	else if (cpu_features.xsave)
-		asm volatile("xsave64 (%0)"
-			     :
-			     : "r"(area), "a"(lo), "d"(hi)
-			     : "memory");
-	else
-		asm volatile("fxsave64 (%0)" : : "r"(area) : "memory");
-}
-
-void fpu_restore(const void *area)
-{
-	uint32_t lo = (uint32_t)cpu_features.xcr0;
-	uint32_t hi = (uint32_t)(cpu_features.xcr0 >> 32);
-
-	if (cpu_features.xsave)
-		asm volatile("xrstor64 (%0)"
-			     :
-			     : "r"(area), "a"(lo), "d"(hi)
-			     : "memory");
-	else
-		asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }

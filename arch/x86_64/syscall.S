@@ -15,17 +15,36 @@
  *   +48  rax                        the system call number
  *   +56  rcx                        the application's rip
  *   +64  r11                        the application's rflags
- *   +72  rbx rbp r12 r13 r14 r15    callee-saved: C keeps them anyway, but
- *                                   a clone child starts from this frame
+ *   +72  rbx rbp r12 r13 r14 r15   callee-saved: see below
  *   +120 rsp                        the application's rsp
  *   +128 end: sixteen slots keep the 16-byte alignment of the stack top
+ *
+ * The fast path calls the handler straight from syscall_table with the
+ * arguments still in registers (%r10 moves to %rcx, the C ABI's fourth).
+ * C preserves rbx and r12-r15, so the fast path leaves them in the
+ * registers and their slots unwritten (rbp is saved: it is cleared so
+ * that backtraces end here). Whoever needs them in the frame gets them
+ * stored first (SAVE_CALLEE), while the registers still hold the
+ * application's values: the slow entry (an unknown number, or --strace)
+ * before it calls C, the signal check on the way out before it delivers,
+ * and clone and clone3 (sys_clone_entry, sys_clone3_entry), whose child
+ * starts from a copy of the frame.
  *
  * The return is an ordinary jump, never sysret: restore RFLAGS with popfq
  * while still on the kernel stack, load the application's %rsp, jump to
  * %rcx. %rax holds the result; %rcx and %r11 hold the return address and
  * the flags, as Linux leaves them.
  */
-#define THREAD_KSTACK_TOP 0
+#include "linux/syscall_abi.h"
+
+/* rbx and r12-r15 into their slots of the frame at `off`(%rsp). */
+.macro SAVE_CALLEE off
+	movq %rbx, 72+\off(%rsp)
+	movq %r12, 88+\off(%rsp)
+	movq %r13, 96+\off(%rsp)
+	movq %r14, 104+\off(%rsp)
+	movq %r15, 112+\off(%rsp)
+.endm
 
 	.text
 	.globl syscall_entry
@@ -33,13 +52,10 @@ syscall_entry:
 	movq %rsp, %gs:16
 	movq %gs:8, %rsp
 	movq THREAD_KSTACK_TOP(%rsp), %rsp
-	pushq %gs:16
-	pushq %r15
-	pushq %r14
-	pushq %r13
-	pushq %r12
+	pushq %gs:16			/* rsp */
+	subq $32, %rsp			/* r12-r15: see SAVE_CALLEE */
 	pushq %rbp
-	pushq %rbx
+	subq $8, %rsp			/* rbx: likewise */
 	pushq %r11
 	pushq %rcx
 	pushq %rax
@@ -50,9 +66,35 @@ syscall_entry:
 	pushq %rsi
 	pushq %rdi
 	sti
-	movq %rsp, %rdi
 	xorl %ebp, %ebp
-	call syscall_dispatch
+	cmpq $NR_SYSCALLS, %rax
+	jae .Lslow_entry
+	movq syscall_table(,%rax,8), %rax
+	testq %rax, %rax
+	jz .Lslow_entry
+	cmpb $0, syscall_traced(%rip)
+	jne .Lslow_entry
+	movq %r10, %rcx
+	call *%rax
+	/* sys_clone_entry knows it was called from here by this address. */
+	.globl syscall_fast_return
+syscall_fast_return:
+	/*
+	 * linux/signal.h's signal_check: -ERESTARTSYS, or a signal pending
+	 * for the thread or the process and not blocked, goes to C.
+	 */
+	cmpq $ERESTARTSYS_NEG, %rax
+	je .Lsignal
+	movq %gs:8, %rdx
+	movq THREAD_SIG(%rdx), %rdx
+	testq %rdx, %rdx
+	jz syscall_return		/* a kernel thread: no signals */
+	movq SIGSTATE_PENDING(%rdx), %rcx
+	orq proc_pending(%rip), %rcx
+	movq SIGSTATE_BLOCKED(%rdx), %rdx
+	notq %rdx
+	testq %rdx, %rcx
+	jnz .Lsignal
 	/* Also the way into the application for a new clone child. */
 	.globl syscall_return
 syscall_return:
@@ -66,26 +108,62 @@ syscall_return:
 	addq $8, %rsp			/* the number */
 	popq %rcx
 	popq %r11
-	popq %rbx
+	addq $8, %rsp			/* rbx: still in the register */
 	popq %rbp
-	popq %r12
-	popq %r13
-	popq %r14
-	popq %r15
-	pushq %r11			/* into the r15 slot, just consumed */
+	addq $32, %rsp			/* r12-r15: likewise */
+	pushq %r11			/* into the r15 slot, just passed */
 	popfq
 	movq (%rsp), %rsp		/* the application's stack */
 	jmp *%rcx
 
+/* long signal_syscall_return(struct syscall_frame *f, long ret) */
+.Lsignal:
+	SAVE_CALLEE 0
+	movq %rsp, %rdi
+	movq %rax, %rsi
+	call signal_syscall_return
+	jmp syscall_return
+
+/* long syscall_dispatch(struct syscall_frame *f): the number and the
+ * arguments are read from the frame. */
+.Lslow_entry:
+	SAVE_CALLEE 0
+	movq %rsp, %rdi
+	call syscall_dispatch
+	jmp syscall_return
+
+/*
+ * clone(2)'s and clone3(2)'s table entries: the child starts from a copy
+ * of the frame, so rbx and r12-r15 must be in it. Called from the fast
+ * path, the frame is just above the return address; the slow entry
+ * stored them already.
+ */
+.macro CLONE_ENTRY name
+	.globl sys_\name\()_entry
+sys_\name\()_entry:
+	cmpq $syscall_fast_return, (%rsp)
+	jne sys_\name
+	SAVE_CALLEE 8
+	jmp sys_\name
+.endm
+	CLONE_ENTRY clone
+	CLONE_ENTRY clone3
+
 /*
  * void arch_return_to_app(struct syscall_frame *f, long rax) -- noreturn
- * Leaves through the system-call return path from a frame: a new clone
- * child uses a copy of its parent's frame with rax = 0.
+ * Leaves through the system-call return path from a frame, callee-saved
+ * registers included: a new clone child uses a copy of its parent's frame
+ * with rax = 0.
  */
 	.globl arch_return_to_app
 arch_return_to_app:
 	movq %rdi, %rsp
 	movq %rsi, %rax
+	movq 72(%rsp), %rbx
+	movq 88(%rsp), %r12
+	movq 96(%rsp), %r13
+	movq 104(%rsp), %r14
+	movq 112(%rsp), %r15
 	jmp syscall_return
 
 /*

@@ -365,14 +365,17 @@ static unsigned least_loaded(const struct thread *t, unsigned prefer)
 static unsigned wake_target(const struct thread *t)
 {
 	unsigned home = t->cpu, n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+	uint64_t mask = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
 
-	if (allowed(t, home) && sched_cpu_idle(home))
+	if (mask == 1ull << home)
+		return home; /* pinned there: no other choice */
+	if ((mask & (1ull << home)) && sched_cpu_idle(home))
 		return home;
 	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
 		return home; /* still being switched out there */
-	for (unsigned k = 1; k <= n; k++) {
-		unsigned i = (home + k) % n;
-
+	for (unsigned k = 1, i = home; k <= n; k++) {
+		if (++i == n)
+			i = 0;
 		if (allowed(t, i) && sched_cpu_idle(i) &&
 		    !__atomic_load_n(&sched_cpus[i].incoming, __ATOMIC_RELAXED))
 			return i;
@@ -457,20 +460,15 @@ static void wake_ipi(struct irq_frame *f)
 	program_next_event(sc);
 }
 
-/* Runs on the stack of the thread that was just switched to. */
-static void finish_switch(void)
+/* What finish_switch leaves to here: a thread to move, or a dead one. */
+static __attribute__((noinline)) void finish_switch_slow(struct sched_cpu *sc,
+							 struct thread *prev,
+							 struct thread *mig,
+							 bool dead)
 {
-	struct sched_cpu *sc = my_sched();
-	struct thread *prev = sc->prev, *mig = sc->migrating;
-
-	sc->prev = NULL;
-	sc->migrating = NULL;
-	if (!prev)
-		return;
-	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	if (mig)
 		migrate(sc, mig, least_loaded(mig, NO_CPU));
-	if (__atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_DEAD) {
+	if (dead) {
 		/* Its stack is no longer in use: a joiner may free it. */
 		if (prev->flags & THREAD_DETACHED) {
 			lfstack_push(&zombies, prev, joiner);
@@ -481,6 +479,28 @@ static void finish_switch(void)
 		if (j)
 			thread_wake(j);
 	}
+}
+
+/* Runs on the stack of the thread that was just switched to. */
+static void finish_switch(void)
+{
+	struct sched_cpu *sc = my_sched();
+	struct thread *prev = sc->prev, *mig = sc->migrating;
+
+	sc->prev = NULL;
+	sc->migrating = NULL;
+	if (!prev)
+		return;
+	/*
+	 * Read before on_cpu clears: from then on a live prev may be woken,
+	 * run elsewhere, exit and be freed. DEAD is final, and prev set it
+	 * itself before this switch.
+	 */
+	bool dead = __atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_DEAD;
+
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	if (unlikely(mig || dead))
+		finish_switch_slow(sc, prev, mig, dead);
 }
 
 static void switch_to(struct sched_cpu *sc, struct thread *prev,
@@ -661,6 +681,12 @@ bool sched_wait_for(bool (*done)(void *), void *arg, uint64_t deadline_ns)
 			sched_wait_until(deadline_ns);
 		else
 			sched_wait();
+		/*
+		 * RUNNING again (whoever ended the wait set it), and usually
+		 * because done() holds now: look before announcing a new wait.
+		 */
+		if (done(arg))
+			return true;
 	}
 }
 

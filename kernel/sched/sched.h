@@ -52,9 +52,10 @@ struct rcu_head {
 #define NO_CPU (~0u)
 
 struct thread {
-	/* read by entry.S at fixed offsets; never change */
+	/* read by entry.S and syscall.S at fixed offsets; never change */
 	uint64_t kstack_top;
 	uint64_t kstack_bottom;
+	struct sigstate *sig; /* signal state (linux/signal.c) */
 	/* owned by the CPU the thread runs on; interrupts off */
 	uint64_t saved_rsp;
 	struct list rq_link;
@@ -88,7 +89,6 @@ struct thread {
 	uint64_t robust_list;
 	int app_tid;		  /* the Linux thread id the application sees */
 	int app_slot;		  /* its index in linux/exec.c's thread table */
-	struct sigstate *sig;	  /* signal state (linux/signal.c) */
 	struct timer sleep_timer;
 	struct rcu_head rcu; /* its memory is freed a grace period after exit */
 };

@@ -73,9 +73,12 @@ static bool take_token(struct mutex *m)
 						    false, SC, SC);
 }
 
-static void lock_slow(struct mutex *m)
+/* mutex_lock (sync.h) counted us in and found the mutex taken. */
+void mutex_lock_contended(struct mutex *m)
 {
 	struct waiter w = {.thread = current_thread()};
+
+	assert(!current_thread() || m->owner != current_thread());
 
 	lfstack_push(&m->incoming, &w, next);
 	if (take_token(m)) {
@@ -94,16 +97,6 @@ static void lock_slow(struct mutex *m)
 	/* The waker made us the owner before waking us. */
 }
 
-void mutex_lock(struct mutex *m)
-{
-	if (__atomic_fetch_add(&m->count, 1, SC) == 0) {
-		m->owner = current_thread();
-		return;
-	}
-	assert(!current_thread() || m->owner != current_thread());
-	lock_slow(m);
-}
-
 bool mutex_trylock(struct mutex *m)
 {
 	int zero = 0;
@@ -115,11 +108,9 @@ bool mutex_trylock(struct mutex *m)
 	return true;
 }
 
-void mutex_unlock(struct mutex *m)
+/* mutex_unlock (sync.h) found others counted: hand the mutex over. */
+void mutex_unlock_contended(struct mutex *m)
 {
-	m->owner = NULL;
-	if (__atomic_fetch_sub(&m->count, 1, SC) == 1)
-		return;
 	for (;;) {
 		struct waiter *w = pop_waiter(m);
 

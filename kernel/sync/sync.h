@@ -40,9 +40,32 @@ struct mutex {
 #define MUTEX_INIT {0, 0, 0, 0, 0, 0}
 
 void mutex_init(struct mutex *m);
-void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
-void mutex_unlock(struct mutex *m);
+void mutex_lock_contended(struct mutex *m);
+void mutex_unlock_contended(struct mutex *m);
+
+/* The fast paths, inline: one atomic instruction each (kernel/sync/mutex.c
+ * explains the protocol). */
+static inline void mutex_lock(struct mutex *m)
+{
+	if (__builtin_expect(__atomic_fetch_add(&m->count, 1, __ATOMIC_SEQ_CST) ==
+				     0,
+			     1)) {
+		m->owner = current_thread();
+		return;
+	}
+	mutex_lock_contended(m);
+}
+
+static inline void mutex_unlock(struct mutex *m)
+{
+	m->owner = NULL;
+	if (__builtin_expect(__atomic_fetch_sub(&m->count, 1, __ATOMIC_SEQ_CST) ==
+				     1,
+			     1))
+		return;
+	mutex_unlock_contended(m);
+}
 bool mutex_held(const struct mutex *m); /* by the calling thread */
 /* For state dumps: prints the mutex's count, holder, token and waiters. */
 void mutex_dump(const struct mutex *m);

@@ -329,6 +329,63 @@ static void kill_self_with_sigusr2(void)
 	restore_default(SIGUSR2);
 }
 
+/* rbx and r12-r15 as the last handler's ucontext had them. */
+static volatile greg_t seen_callee[5];
+
+static void record_callee(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	seen_callee[0] = uc->uc_mcontext.gregs[REG_RBX];
+	seen_callee[1] = uc->uc_mcontext.gregs[REG_R12];
+	seen_callee[2] = uc->uc_mcontext.gregs[REG_R13];
+	seen_callee[3] = uc->uc_mcontext.gregs[REG_R14];
+	seen_callee[4] = uc->uc_mcontext.gregs[REG_R15];
+}
+
+/*
+ * A system call keeps rbx and r12-r15, and a signal delivered as it
+ * returns (tgkill to ourselves) finds the application's values in its
+ * ucontext, not the kernel's.
+ */
+static void syscall_keeps_callee_saved_and_signal_sees_them(void)
+{
+	static const uint64_t want[5] = {
+		0x1111111111111111ull, 0x1212121212121212ull,
+		0x1313131313131313ull, 0x1414141414141414ull,
+		0x1515151515151515ull};
+	uint64_t after[5];
+	long ret = SYS_tgkill, pid = getpid(), tid = gettid();
+
+	CHECK_EQ_INT(install(SIGUSR1, record_callee, 0), 0);
+	/* Set after the last call: a call may clobber r8. */
+	register uint64_t *out asm("r8") = after;
+	asm volatile("movq 0(%[w]), %%rbx\n\t"
+		     "movq 8(%[w]), %%r12\n\t"
+		     "movq 16(%[w]), %%r13\n\t"
+		     "movq 24(%[w]), %%r14\n\t"
+		     "movq 32(%[w]), %%r15\n\t"
+		     "syscall\n\t"
+		     "movq %%rbx, 0(%[out])\n\t"
+		     "movq %%r12, 8(%[out])\n\t"
+		     "movq %%r13, 16(%[out])\n\t"
+		     "movq %%r14, 24(%[out])\n\t"
+		     "movq %%r15, 32(%[out])"
+		     : "+a"(ret)
+		     : "D"(pid), "S"(tid), "d"((long)SIGUSR1),
+		       [w] "r"(want), [out] "r"(out)
+		     : "rbx", "r12", "r13", "r14", "r15", "rcx", "r11",
+		       "memory");
+	CHECK_EQ_INT(ret, 0);
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ_INT(seen_callee[i], want[i]);
+		CHECK_EQ_INT(after[i], want[i]);
+	}
+	restore_default(SIGUSR1);
+}
+
 static void sigtimedwait_takes_a_pending_signal(void)
 {
 	struct timespec ts = {1, 0}, short_ts = {0, 10 * 1000000};
@@ -507,6 +564,7 @@ int main(void)
 	ABI_RUN(ud2_gives_sigill);
 	ABI_RUN(int3_gives_sigtrap_and_continues);
 	ABI_RUN(kill_self_with_sigusr2);
+	ABI_RUN(syscall_keeps_callee_saved_and_signal_sees_them);
 	ABI_RUN(sigtimedwait_takes_a_pending_signal);
 	ABI_RUN(resethand_and_nodefer);
 	ABI_RUN(handler_edits_ucontext_to_skip_ud2);

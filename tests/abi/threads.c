@@ -362,6 +362,71 @@ static int wake_until(int n, int want, int *over)
 	return total;
 }
 
+/*
+ * A raw clone: the child starts with the parent's registers, rbx and
+ * r12-r15 included (it runs no C: no TLS of its own). It stores 1 in
+ * clone_regs_ok if they all held, and exits; CLONE_CHILD_CLEARTID clears
+ * clone_tid and wakes us.
+ */
+static volatile int clone_regs_ok = -1;
+static volatile int clone_tid = -1;
+static char clone_stack[16384] __attribute__((aligned(16)));
+
+static void clone_child_keeps_callee_saved(void)
+{
+	long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+		     CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
+	register long tidp asm("r10") = (long)&clone_tid;
+	register long tls asm("r8") = 0;
+	long ret = SYS_clone;
+	int tid;
+
+	asm volatile("movabs $0x2121212121212121, %%rbx\n\t"
+		     "movabs $0x2222222222222222, %%r12\n\t"
+		     "movabs $0x2323232323232323, %%r13\n\t"
+		     "movabs $0x2424242424242424, %%r14\n\t"
+		     "movabs $0x2525252525252525, %%r15\n\t"
+		     "syscall\n\t"
+		     "testq %%rax, %%rax\n\t"
+		     "jnz 2f\n\t"
+		     /* the child */
+		     "xorl %%ecx, %%ecx\n\t"
+		     "movabs $0x2121212121212121, %%r9\n\t"
+		     "cmpq %%r9, %%rbx\n\t"
+		     "jne 1f\n\t"
+		     "movabs $0x2222222222222222, %%r9\n\t"
+		     "cmpq %%r9, %%r12\n\t"
+		     "jne 1f\n\t"
+		     "movabs $0x2323232323232323, %%r9\n\t"
+		     "cmpq %%r9, %%r13\n\t"
+		     "jne 1f\n\t"
+		     "movabs $0x2424242424242424, %%r9\n\t"
+		     "cmpq %%r9, %%r14\n\t"
+		     "jne 1f\n\t"
+		     "movabs $0x2525252525252525, %%r9\n\t"
+		     "cmpq %%r9, %%r15\n\t"
+		     "jne 1f\n\t"
+		     "movl $1, %%ecx\n"
+		     "1:\n\t"
+		     "movl %%ecx, %[ok]\n\t"
+		     "movl $60, %%eax\n\t" /* exit: this thread only */
+		     "xorl %%edi, %%edi\n\t"
+		     "syscall\n\t"
+		     "ud2\n"
+		     "2:"
+		     : "+a"(ret), [ok] "=m"(clone_regs_ok)
+		     : "D"(flags), "S"(clone_stack + sizeof(clone_stack)),
+		       "d"(0L), "r"(tidp), "r"(tls)
+		     : "rbx", "r12", "r13", "r14", "r15", "rcx", "r9", "r11",
+		       "memory");
+	if (!CHECK(ret > 0))
+		return;
+	/* Until the kernel clears it at the child's exit. */
+	while ((tid = clone_tid) != 0)
+		futex((int *)&clone_tid, FUTEX_WAIT, tid, NULL, NULL, 0);
+	CHECK_EQ_INT(clone_regs_ok, 1);
+}
+
 static void raw_futex_wait_and_wake(void)
 {
 	struct timespec ts = {0, 20 * 1000000}, abs;
@@ -565,6 +630,7 @@ int main(void)
 	ABI_RUN(tls_and_gettid_are_per_thread);
 	ABI_RUN(pthread_once_runs_once);
 	ABI_RUN(raw_futex_wait_and_wake);
+	ABI_RUN(clone_child_keeps_callee_saved);
 	ABI_RUN(sched_yield_and_affinity);
 	ABI_RUN(detached_thread_finishes);
 	ABI_RUN(thread_with_small_stack);
