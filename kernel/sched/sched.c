@@ -153,12 +153,18 @@ static void program_next_event(struct sched_cpu *sc)
 		next = container_of(sc->timers.next, struct timer, link)->deadline;
 	if (sc->nr_queued && sc->slice_end < next)
 		next = sc->slice_end;
-	if (next == UINT64_MAX) {
-		sc->armed = 0;
-		return; /* nothing to wake us: let it idle */
-	}
+	/*
+	 * Nothing due, or an interrupt already armed no later than needed:
+	 * leave the LAPIC alone (re-arming it is an MMIO write or a wrmsr,
+	 * a VM exit on a real hypervisor, and used to happen at every
+	 * wakeup). An interrupt that comes earlier than needed finds
+	 * nothing due and arms the next one; `armed` keeps saying what the
+	 * LAPIC holds until timer_interrupt clears it.
+	 */
+	if (next == UINT64_MAX)
+		return;
 	if (sc->armed && sc->armed <= next && sc->armed > rdtsc())
-		return; /* an earlier interrupt is coming anyway */
+		return;
 	sc->armed = next;
 	lapic_timer_arm(next);
 }
