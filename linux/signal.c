@@ -478,7 +478,17 @@ long signal_syscall_return(struct syscall_frame *f, long ret)
 		f->rflags = sc.eflags;
 		return 0;
 	}
-	return ret == -ERESTARTSYS ? -EINTR : ret;
+	/*
+	 * Interrupted, but no handler ran (another thread took the
+	 * process-directed signal first): Linux restarts the call rather
+	 * than fail it, back onto the syscall instruction with the number in
+	 * rax and the arguments still in the frame.
+	 */
+	if (ret == -ERESTARTSYS) {
+		f->rip -= 2;
+		return (long)f->nr;
+	}
+	return ret;
 }
 
 static void from_irq(const struct irq_frame *f, struct sigcontext_k *sc)

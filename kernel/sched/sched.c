@@ -46,6 +46,7 @@
 #define WAKE_CREDIT_NS (SLICE_NS / 2) /* how far behind a sleeper may start */
 #define WAKE_GRANULARITY_NS 1000000   /* lead needed to preempt on wakeup */
 #define POLL_NS 100000		      /* idle polling before halting */
+#define MIN_RUN_NS 500000	      /* before a wakeup may preempt */
 
 enum { CPU_BUSY, CPU_POLLING, CPU_HALTED };
 
@@ -75,6 +76,7 @@ static int live_threads;
 static int next_tid = 1;
 uint64_t timer_interrupts;
 static uint64_t slice_ticks, wake_credit, wake_granularity, poll_ticks;
+static uint64_t min_run;
 
 static struct thread boot_thread;
 /* Detached threads that exited: a lock-free stack, freed by whoever
@@ -266,25 +268,40 @@ static void place(struct sched_cpu *sc, struct thread *t)
 }
 
 /* Whether `t`, just queued here, should take the CPU now. */
-static bool should_preempt(struct sched_cpu *sc, struct thread *t)
+/*
+ * Whether `t`, just queued here, should take the CPU, and when: at once
+ * if the CPU idles or the current thread may not stay; else if t is more
+ * than WAKE_GRANULARITY_NS behind it, but only once the current thread
+ * has run for MIN_RUN_NS since it got the CPU. The end of its slice moves
+ * up to that moment (the timer interrupt preempts then). Without the
+ * minimum run, two threads that wake each other (a condvar ping-pong)
+ * keep preempting each other inside the wake, before the waker reaches
+ * its own wait: every hand-over then costs extra switches.
+ */
+static void preempt_for(struct sched_cpu *sc, struct thread *t)
 {
 	struct thread *cur = this_cpu()->current;
+	struct cpu *c = this_cpu();
 
-	if (cur == sc->idle)
-		return true;
-	if (!allowed(cur, cpu_id()))
-		return true;
-	uint64_t ran = rdtsc() - cur->switched_in_tsc;
-	return t->vruntime + wake_granularity <
-	       cur->vruntime + vruntime_delta(cur, ran);
+	if (cur == sc->idle || !allowed(cur, cpu_id())) {
+		c->need_resched = true;
+		return;
+	}
+	uint64_t now = rdtsc(), ran = now - cur->switched_in_tsc;
+	if (t->vruntime + wake_granularity >=
+	    cur->vruntime + vruntime_delta(cur, ran))
+		return;
+	if (ran >= min_run)
+		c->need_resched = true;
+	else if (cur->switched_in_tsc + min_run < sc->slice_end)
+		sc->slice_end = cur->switched_in_tsc + min_run;
 }
 
 static void arrive(struct sched_cpu *sc, struct thread *t)
 {
 	place(sc, t);
 	enqueue(sc, t);
-	if (should_preempt(sc, t))
-		this_cpu()->need_resched = true;
+	preempt_for(sc, t);
 }
 
 static void drain_incoming(struct sched_cpu *sc)
@@ -1180,6 +1197,7 @@ int sched_init(void)
 	wake_credit = ns_to_tsc(WAKE_CREDIT_NS);
 	wake_granularity = ns_to_tsc(WAKE_GRANULARITY_NS);
 	poll_ticks = ns_to_tsc(POLL_NS);
+	min_run = ns_to_tsc(MIN_RUN_NS);
 	/* The boot context becomes the first thread, "main". */
 	b->kstack_bottom = (uint64_t)boot_stack;
 	b->kstack_top = (uint64_t)boot_stack_top;
