@@ -20,7 +20,8 @@
  * while others wait. A thread arriving from sleep starts no further back
  * than WAKE_CREDIT_NS behind the queue's minimum, so sleepers run soon but
  * cannot bank time, and it preempts the running thread when it is more
- * than WAKE_GRANULARITY_NS behind it.
+ * than WAKE_GRANULARITY_NS behind it and that thread has run MIN_RUN_NS
+ * (preempt_for).
  *
  * Idle: a CPU with nothing to run announces POLLING and watches its
  * incoming stack for POLL_NS, then announces HALTED, looks once more and
