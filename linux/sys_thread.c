@@ -108,7 +108,6 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	struct bucket *b = bucket_of(uaddr);
 	struct futex_waiter w = {.thread = current_thread(), .addr = uaddr,
 				 .bitset = bitset};
-	uint32_t cur;
 
 	if (!bitset)
 		return -EINVAL;
@@ -117,12 +116,12 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	__atomic_store_n(&b->head, &w, __ATOMIC_RELAXED);
 	/* Queued before the word is read: see futex_wake's lockless look. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	int r = copy_from_user(&cur, uaddr, sizeof(cur));
-	if (r || cur != val) {
+	long cur = get_user_u32(uaddr);
+	if (cur < 0 || (uint32_t)cur != val) {
 		/* Still first: the bucket has been ours all along. */
 		__atomic_store_n(&b->head, w.next, __ATOMIC_RELAXED);
 		mutex_unlock(&b->lock);
-		return r ? -EFAULT : -EAGAIN;
+		return cur < 0 ? -EFAULT : -EAGAIN;
 	}
 	mutex_unlock(&b->lock);
 	if (sleep_woken(&w, deadline))
