@@ -96,10 +96,27 @@ static bool woken_or_signal(void *w)
 	return is_woken(w) || signal_pending();
 }
 
-/* Sleeps until woken, a signal, or the monotonic deadline (0: none). */
+/*
+ * Sleeps until woken (true), a signal, or the monotonic deadline (0:
+ * none). Without a deadline it is sched_wait_for's loop written out, so
+ * that the condition is checked inline rather than through a pointer:
+ * every condvar hand-over waits here.
+ */
 static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
 {
-	return sched_wait_for(woken_or_signal, w, deadline) && is_woken(w);
+	if (deadline)
+		return sched_wait_for(woken_or_signal, w, deadline) &&
+		       is_woken(w);
+	for (;;) {
+		sched_prepare_wait();
+		if (is_woken(w) || signal_pending()) {
+			sched_cancel_wait();
+			return is_woken(w);
+		}
+		sched_wait();
+		if (is_woken(w))
+			return true;
+	}
 }
 
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,

@@ -670,16 +670,6 @@ void preempt_enable(void)
 }
 
 /* ---- waiting and waking ---- */
-void sched_prepare_wait(void)
-{
-	__atomic_store_n(&current_thread()->state, THREAD_WAITING, SC);
-}
-
-void sched_cancel_wait(void)
-{
-	__atomic_store_n(&current_thread()->state, THREAD_RUNNING, SC);
-}
-
 void sched_wait(void)
 {
 	uint64_t flags = irq_save();
