@@ -172,7 +172,8 @@ static void program_next_event(struct sched_cpu *sc)
 	 */
 	if (next == UINT64_MAX)
 		return;
-	if (sc->armed && sc->armed <= next && sc->armed > rdtsc())
+	/* armed > now also says that one is armed (armed 0: none). */
+	if (sc->armed <= next && sc->armed > rdtsc())
 		return;
 	sc->armed = next;
 	lapic_timer_arm(next);
@@ -234,7 +235,9 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 }
 
 /* ---- run queue ---- */
-static void enqueue(struct sched_cpu *sc, struct thread *t)
+/* Inline (as preempt_for): a same-CPU wakeup runs both, in arrive(). */
+static inline __attribute__((always_inline)) void
+enqueue(struct sched_cpu *sc, struct thread *t)
 {
 	struct list *pos = &sc->rq;
 
@@ -285,7 +288,8 @@ static void place(struct sched_cpu *sc, struct thread *t)
  * keep preempting each other inside the wake, before the waker reaches
  * its own wait: every hand-over then costs extra switches.
  */
-static void preempt_for(struct sched_cpu *sc, struct thread *t)
+static inline __attribute__((always_inline)) void
+preempt_for(struct sched_cpu *sc, struct thread *t)
 {
 	struct cpu *c = this_cpu();
 	struct thread *cur = c->current;
