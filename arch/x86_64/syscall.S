@@ -53,9 +53,8 @@ syscall_entry:
 	movq %gs:8, %rsp
 	movq THREAD_KSTACK_TOP(%rsp), %rsp
 	pushq %gs:16			/* rsp */
-	subq $32, %rsp			/* r12-r15: see SAVE_CALLEE */
-	pushq %rbp
-	subq $8, %rsp			/* rbx: likewise */
+	movq %rbp, -40(%rsp)		/* +80, between rbx and r12-r15 */
+	subq $48, %rsp			/* rbx, r12-r15: see SAVE_CALLEE */
 	pushq %r11
 	pushq %rcx
 	pushq %rax
@@ -105,15 +104,13 @@ syscall_return:
 	popq %r10
 	popq %r8
 	popq %r9
-	addq $8, %rsp			/* the number */
-	popq %rcx
-	popq %r11
-	addq $8, %rsp			/* rbx: still in the register */
-	popq %rbp
-	addq $32, %rsp			/* r12-r15: likewise */
-	pushq %r11			/* into the r15 slot, just passed */
-	popfq
-	movq (%rsp), %rsp		/* the application's stack */
+	/* rbx and r12-r15 are still in the registers */
+	movq 8(%rsp), %rcx		/* rip */
+	movq 16(%rsp), %r11		/* rflags */
+	movq 32(%rsp), %rbp
+	addq $16, %rsp
+	popfq				/* from the rflags slot */
+	movq 48(%rsp), %rsp		/* the application's stack */
 	jmp *%rcx
 
 /* long signal_syscall_return(struct syscall_frame *f, long ret) */
