@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/kernel.h"
+#include "kernel/mm/mm.h"
+
 /* What arch/x86_64/syscall.S leaves on the kernel stack. */
 struct syscall_frame {
 	uint64_t rdi, rsi, rdx, r10, r8, r9;
@@ -30,6 +33,15 @@ int copy_to_user(uint64_t dst, const void *src, size_t n);
  * `old`; *found gets what it held. 0 or -EFAULT. */
 int cmpxchg_user_u32(uint64_t uaddr, uint32_t old, uint32_t new,
 		     uint32_t *found);
+/* The aligned word at uaddr, zero-extended, or -EFAULT. */
+static inline long get_user_u32(uint64_t uaddr)
+{
+	long arch_user_load32(uint64_t uaddr);
+
+	if (uaddr > USER_TOP - sizeof(uint32_t) || (uaddr & 3))
+		return -EFAULT;
+	return arch_user_load32(uaddr);
+}
 /* A NUL-terminated string of at most max-1 bytes: its length,
  * -EFAULT, or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, uint64_t src, size_t max);

@@ -281,13 +281,6 @@ static uint64_t deliverable(const struct thread *t)
 	       ~s->blocked;
 }
 
-bool signal_pending(void)
-{
-	struct thread *t = current_thread();
-
-	return (t->flags & THREAD_APP) && deliverable(t);
-}
-
 static bool dequeue_rt(struct sigstate *s, int sig, struct ksiginfo *info)
 {
 	bool got = false;

@@ -47,9 +47,6 @@ void signal_thread_exit(struct thread *t);
 /* Interrupt-safe. */
 void signal_send_process(int sig, const struct ksiginfo *info);
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info);
-/* Whether the calling application thread has a deliverable signal:
- * sleeping system calls stop with -EINTR (or -ERESTARTSYS). */
-bool signal_pending(void);
 /* Sleeps until a signal is deliverable (true) or the monotonic deadline
  * passes (false; 0: none). */
 bool sleep_for_signal(uint64_t deadline);
@@ -61,6 +58,23 @@ struct sigstate_head {
 extern uint64_t proc_pending; /* atomic */
 
 long signal_syscall_return(struct syscall_frame *f, long ret);
+
+/*
+ * Whether the calling application thread has a deliverable signal:
+ * sleeping system calls stop with -EINTR (or -ERESTARTSYS). Inline: a
+ * futex wait asks before and after every sleep.
+ */
+static inline bool signal_pending(void)
+{
+	const struct thread *t = current_thread();
+	const struct sigstate_head *s = (const struct sigstate_head *)t->sig;
+
+	if (!(t->flags & THREAD_APP) || !s)
+		return false;
+	return (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
+		__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE)) &
+	       ~s->blocked;
+}
 
 /* On the way out of every system call: the common case is two loads. */
 static inline long signal_check(struct syscall_frame *f, long ret)

@@ -96,10 +96,27 @@ static bool woken_or_signal(void *w)
 	return is_woken(w) || signal_pending();
 }
 
-/* Sleeps until woken, a signal, or the monotonic deadline (0: none). */
+/*
+ * Sleeps until woken (true), a signal, or the monotonic deadline (0:
+ * none). Without a deadline it is sched_wait_for's loop written out, so
+ * that the condition is checked inline rather than through a pointer:
+ * every condvar hand-over waits here.
+ */
 static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
 {
-	return sched_wait_for(woken_or_signal, w, deadline) && is_woken(w);
+	if (deadline)
+		return sched_wait_for(woken_or_signal, w, deadline) &&
+		       is_woken(w);
+	for (;;) {
+		sched_prepare_wait();
+		if (is_woken(w) || signal_pending()) {
+			sched_cancel_wait();
+			return is_woken(w);
+		}
+		sched_wait();
+		if (is_woken(w))
+			return true;
+	}
 }
 
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
@@ -108,7 +125,6 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	struct bucket *b = bucket_of(uaddr);
 	struct futex_waiter w = {.thread = current_thread(), .addr = uaddr,
 				 .bitset = bitset};
-	uint32_t cur;
 
 	if (!bitset)
 		return -EINVAL;
@@ -117,12 +133,12 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	__atomic_store_n(&b->head, &w, __ATOMIC_RELAXED);
 	/* Queued before the word is read: see futex_wake's lockless look. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	int r = copy_from_user(&cur, uaddr, sizeof(cur));
-	if (r || cur != val) {
+	long cur = get_user_u32(uaddr);
+	if (cur < 0 || (uint32_t)cur != val) {
 		/* Still first: the bucket has been ours all along. */
 		__atomic_store_n(&b->head, w.next, __ATOMIC_RELAXED);
 		mutex_unlock(&b->lock);
-		return r ? -EFAULT : -EAGAIN;
+		return cur < 0 ? -EFAULT : -EAGAIN;
 	}
 	mutex_unlock(&b->lock);
 	if (sleep_woken(&w, deadline))

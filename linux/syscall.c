@@ -18,13 +18,19 @@ void strace_exit(long ret);
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
-/* Read by syscall.S. */
+/* The handlers; syscall_entry_table below is what syscall.S calls. */
 const syscall_fn syscall_table[NR_SYSCALLS] = {
 #define SYSCALL(nr, name) [nr] = sys_##name,
 #include "linux/syscalls.def"
 #undef SYSCALL
 };
-bool syscall_traced; /* --strace: every call takes the slow entry */
+/*
+ * What syscall.S calls: syscall_table with its holes, or every entry
+ * under --strace, filled with syscall_slow_stub, which leaves for the
+ * slow entry. The fast path then needs no check but the bound.
+ */
+syscall_fn syscall_entry_table[NR_SYSCALLS];
+long syscall_slow_stub(long, long, long, long, long, long);
 
 /* The offsets syscall.S uses. */
 _Static_assert(sizeof(struct syscall_frame) == SYSCALL_FRAME_SIZE,
@@ -43,7 +49,10 @@ _Static_assert(ERESTARTSYS_NEG == -ERESTARTSYS, "ERESTARTSYS");
 
 static int syscall_init(void)
 {
-	syscall_traced = boot_options.strace;
+	for (unsigned i = 0; i < NR_SYSCALLS; i++)
+		syscall_entry_table[i] = syscall_table[i] && !boot_options.strace
+						 ? syscall_table[i]
+						 : syscall_slow_stub;
 	return 0;
 }
 INIT_STEP(15, syscall_init);

@@ -144,6 +144,7 @@ extern struct cpu_features cpu_features;
 
 /* ---- per-CPU data, reached through the GS base ---- */
 struct thread;
+struct sched_cpu;
 struct cpu {
 	struct cpu *self;	  /* %gs:0 */
 	struct thread *current;	  /* %gs:8 */
@@ -154,6 +155,7 @@ struct cpu {
 	int preempt_count;
 	bool need_resched;
 	struct thread *fpu_owner; /* whose extended state is in registers */
+	struct sched_cpu *sched;  /* the scheduler's state for this CPU */
 	uint64_t irq_count;
 	void *arch; /* GDT, TSS and IST stacks: static for the boot CPU */
 };
@@ -288,9 +290,10 @@ static inline void fpu_restore(const void *area)
 /* ---- context switch (switch.S) ---- */
 /*
  * Saves the callee-saved registers on the current stack, stores the stack
- * pointer in *save_rsp, loads load_rsp and returns on that stack.
+ * pointer in *save_rsp, loads load_rsp and returns on that stack, with
+ * `pass`: what the thread that switched to us passed in.
  */
-void arch_switch_stack(uint64_t *save_rsp, uint64_t load_rsp);
+void *arch_switch_stack(uint64_t *save_rsp, uint64_t load_rsp, void *pass);
 
 /* ---- firmware hand-off ---- */
 extern uint64_t boot_entry_tsc;

@@ -138,7 +138,11 @@ irq_common_ist:
 	iretq
 
 /*
- * void arch_switch_stack(uint64_t *save_rsp, uint64_t load_rsp)
+ * void *arch_switch_stack(uint64_t *save_rsp, uint64_t load_rsp, void *pass)
+ *
+ * Returns `pass` on the new stack: the switching side hands the resumed
+ * one something it knows about the CPU they share now (sched passes its
+ * per-CPU state, which the resumed thread would otherwise look up again).
  *
  * The outgoing side's frame after the pushes, lowest address first:
  *   r15 r14 r13 r12 rbx rbp <return address>
@@ -155,6 +159,7 @@ arch_switch_stack:
 	pushq %r15
 	movq %rsp, (%rdi)
 	movq %rsi, %rsp
+	movq %rdx, %rax
 	popq %r15
 	popq %r14
 	popq %r13

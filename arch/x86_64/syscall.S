@@ -19,8 +19,8 @@
  *   +120 rsp                        the application's rsp
  *   +128 end: sixteen slots keep the 16-byte alignment of the stack top
  *
- * The fast path calls the handler straight from syscall_table with the
- * arguments still in registers (%r10 moves to %rcx, the C ABI's fourth).
+ * The fast path calls the handler straight from syscall_entry_table with
+ * the arguments still in registers (%r10 moves to %rcx, the C ABI's fourth).
  * C preserves rbx and r12-r15, so the fast path leaves them in the
  * registers and their slots unwritten (rbp is saved: it is cleared so
  * that backtraces end here). Whoever needs them in the frame gets them
@@ -53,9 +53,8 @@ syscall_entry:
 	movq %gs:8, %rsp
 	movq THREAD_KSTACK_TOP(%rsp), %rsp
 	pushq %gs:16			/* rsp */
-	subq $32, %rsp			/* r12-r15: see SAVE_CALLEE */
-	pushq %rbp
-	subq $8, %rsp			/* rbx: likewise */
+	movq %rbp, -40(%rsp)		/* +80, between rbx and r12-r15 */
+	subq $48, %rsp			/* rbx, r12-r15: see SAVE_CALLEE */
 	pushq %r11
 	pushq %rcx
 	pushq %rax
@@ -69,13 +68,8 @@ syscall_entry:
 	xorl %ebp, %ebp
 	cmpq $NR_SYSCALLS, %rax
 	jae .Lslow_entry
-	movq syscall_table(,%rax,8), %rax
-	testq %rax, %rax
-	jz .Lslow_entry
-	cmpb $0, syscall_traced(%rip)
-	jne .Lslow_entry
 	movq %r10, %rcx
-	call *%rax
+	call *syscall_entry_table(,%rax,8)
 	/* sys_clone_entry knows it was called from here by this address. */
 	.globl syscall_fast_return
 syscall_fast_return:
@@ -105,15 +99,13 @@ syscall_return:
 	popq %r10
 	popq %r8
 	popq %r9
-	addq $8, %rsp			/* the number */
-	popq %rcx
-	popq %r11
-	addq $8, %rsp			/* rbx: still in the register */
-	popq %rbp
-	addq $32, %rsp			/* r12-r15: likewise */
-	pushq %r11			/* into the r15 slot, just passed */
-	popfq
-	movq (%rsp), %rsp		/* the application's stack */
+	/* rbx and r12-r15 are still in the registers */
+	movq 8(%rsp), %rcx		/* rip */
+	movq 16(%rsp), %r11		/* rflags */
+	movq 32(%rsp), %rbp
+	addq $16, %rsp
+	popfq				/* from the rflags slot */
+	movq 48(%rsp), %rsp		/* the application's stack */
 	jmp *%rcx
 
 /* long signal_syscall_return(struct syscall_frame *f, long ret) */
@@ -123,6 +115,17 @@ syscall_return:
 	movq %rax, %rsi
 	call signal_syscall_return
 	jmp syscall_return
+
+/*
+ * syscall_entry_table's entry for a number without a fast handler (or
+ * every number under --strace): called from the fast path, it drops the
+ * return address and takes the slow entry, the registers still holding
+ * the application's callee-saved values.
+ */
+	.globl syscall_slow_stub
+syscall_slow_stub:
+	addq $8, %rsp
+	jmp .Lslow_entry
 
 /* long syscall_dispatch(struct syscall_frame *f): the number and the
  * arguments are read from the frame. */

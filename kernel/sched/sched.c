@@ -55,6 +55,7 @@ struct sched_cpu {
 	/* owned by the CPU; interrupts off */
 	struct list rq; /* by vruntime */
 	unsigned nr_queued;
+	unsigned cpu; /* which one: this is sched_cpus[cpu] */
 	struct thread *idle;
 	struct thread *prev;	  /* the thread we just switched away from */
 	struct thread *migrating; /* prev, to go to another CPU once off it */
@@ -89,9 +90,15 @@ extern char thread_trampoline[];
 
 #define SC __ATOMIC_SEQ_CST
 
+/* One %gs-relative load, like cpu_id(): cannot be split by a move. */
 static struct sched_cpu *my_sched(void)
 {
-	return &sched_cpus[cpu_id()];
+	struct sched_cpu *sc;
+
+	asm volatile("movq %%gs:%c1, %0"
+		     : "=r"(sc)
+		     : "i"(__builtin_offsetof(struct cpu, sched)));
+	return sc;
 }
 
 static bool allowed(const struct thread *t, unsigned cpu)
@@ -150,7 +157,7 @@ static void program_next_event(struct sched_cpu *sc)
 {
 	uint64_t next = UINT64_MAX;
 
-	assert(sc == my_sched());
+	assert(sc->cpu == cpu_id());
 
 	if (!list_empty(&sc->timers))
 		next = container_of(sc->timers.next, struct timer, link)->deadline;
@@ -166,7 +173,8 @@ static void program_next_event(struct sched_cpu *sc)
 	 */
 	if (next == UINT64_MAX)
 		return;
-	if (sc->armed && sc->armed <= next && sc->armed > rdtsc())
+	/* armed > now also says that one is armed (armed 0: none). */
+	if (sc->armed <= next && sc->armed > rdtsc())
 		return;
 	sc->armed = next;
 	lapic_timer_arm(next);
@@ -228,7 +236,9 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 }
 
 /* ---- run queue ---- */
-static void enqueue(struct sched_cpu *sc, struct thread *t)
+/* Inline (as preempt_for): a same-CPU wakeup runs both, in arrive(). */
+static inline __attribute__((always_inline)) void
+enqueue(struct sched_cpu *sc, struct thread *t)
 {
 	struct list *pos = &sc->rq;
 
@@ -279,12 +289,13 @@ static void place(struct sched_cpu *sc, struct thread *t)
  * keep preempting each other inside the wake, before the waker reaches
  * its own wait: every hand-over then costs extra switches.
  */
-static void preempt_for(struct sched_cpu *sc, struct thread *t)
+static inline __attribute__((always_inline)) void
+preempt_for(struct sched_cpu *sc, struct thread *t)
 {
-	struct thread *cur = this_cpu()->current;
 	struct cpu *c = this_cpu();
+	struct thread *cur = c->current;
 
-	if (cur == sc->idle || !allowed(cur, cpu_id())) {
+	if (cur == sc->idle || !allowed(cur, sc->cpu)) {
 		c->need_resched = true;
 		return;
 	}
@@ -305,10 +316,8 @@ static void arrive(struct sched_cpu *sc, struct thread *t)
 	preempt_for(sc, t);
 }
 
-static void drain_incoming(struct sched_cpu *sc)
+static __attribute__((noinline)) void drain_some(struct sched_cpu *sc)
 {
-	if (!__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED))
-		return;
 	struct thread *t = __atomic_exchange_n(&sc->incoming, NULL, SC);
 
 	while (t) {
@@ -317,6 +326,12 @@ static void drain_incoming(struct sched_cpu *sc)
 		arrive(sc, t);
 		t = next;
 	}
+}
+
+static inline void drain_incoming(struct sched_cpu *sc)
+{
+	if (__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED))
+		drain_some(sc);
 }
 
 /* Gets the CPU to look at its incoming stack; `was_empty`: we pushed the
@@ -345,7 +360,7 @@ static void send_to(struct thread *t, unsigned cpu)
 
 	t->cpu = cpu;
 	__atomic_fetch_add(&sc->load, 1, SC);
-	if (cpu == cpu_id()) {
+	if (sc == my_sched()) {
 		arrive(sc, t);
 		program_next_event(sc);
 		return;
@@ -415,9 +430,9 @@ static struct thread *pick_next(struct sched_cpu *sc)
 			container_of(sc->rq.next, struct thread, rq_link);
 
 		unqueue(sc, t);
-		if (allowed(t, cpu_id()))
+		if (likely(allowed(t, sc->cpu)))
 			return t;
-		migrate(sc, t, least_loaded(t, cpu_id()));
+		migrate(sc, t, least_loaded(t, sc->cpu));
 	}
 	return sc->idle;
 }
@@ -505,10 +520,10 @@ static __attribute__((noinline)) void finish_switch_slow(struct sched_cpu *sc,
 	}
 }
 
-/* Runs on the stack of the thread that was just switched to. */
-static void finish_switch(void)
+/* Runs on the stack of the thread that was just switched to, with this
+ * CPU's state. */
+static void finish_switch(struct sched_cpu *sc)
 {
-	struct sched_cpu *sc = my_sched();
 	struct thread *prev = sc->prev, *mig = sc->migrating;
 
 	sc->prev = NULL;
@@ -527,8 +542,12 @@ static void finish_switch(void)
 		finish_switch_slow(sc, prev, mig, dead);
 }
 
-static void switch_to(struct sched_cpu *sc, struct thread *prev,
-		      struct thread *next)
+/*
+ * Returns this CPU's state once prev runs again: the CPU that switches
+ * back to it passes its own (it may not be the one prev left).
+ */
+static struct sched_cpu *switch_to(struct sched_cpu *sc, struct thread *prev,
+				   struct thread *next)
 {
 	next->switched_in_tsc = prev->switched_in_tsc;
 	next->nr_switches++;
@@ -541,8 +560,9 @@ static void switch_to(struct sched_cpu *sc, struct thread *prev,
 		fpu_restore(next->fpu_state);
 	if (next->flags & THREAD_APP)
 		wrmsr(0xc0000100, next->fs_base); /* MSR_FS_BASE */
-	arch_switch_stack(&prev->saved_rsp, next->saved_rsp);
-	finish_switch();
+	sc = arch_switch_stack(&prev->saved_rsp, next->saved_rsp, sc);
+	finish_switch(sc);
+	return sc;
 }
 
 /*
@@ -579,7 +599,7 @@ static void put_prev(struct sched_cpu *sc, struct thread *prev, bool requeue)
 		return;
 	}
 	/* Running, preempted while waiting, or woken just now. */
-	if (!allowed(prev, cpu_id())) {
+	if (!allowed(prev, sc->cpu)) {
 		sc->migrating = prev;
 		return;
 	}
@@ -601,31 +621,32 @@ static void put_prev(struct sched_cpu *sc, struct thread *prev, bool requeue)
  */
 static void schedule(bool requeue)
 {
-	struct sched_cpu *sc = my_sched();
-	struct thread *prev = this_cpu()->current, *next;
+	struct cpu *c = this_cpu();
+	struct sched_cpu *sc = c->sched;
+	struct thread *prev = c->current, *idle = sc->idle, *next;
 	uint64_t now = rdtsc(), ran = now - prev->switched_in_tsc;
 
-	this_cpu()->need_resched = false;
+	c->need_resched = false;
 	quiescent(sc);
-	if (prev == sc->idle)
+	if (unlikely(prev == idle))
 		leave_idle(sc);
 	drain_incoming(sc);
 	prev->runtime_tsc += ran;
 	prev->switched_in_tsc = now;
-	if (prev != sc->idle) {
+	if (likely(prev != idle)) {
 		prev->vruntime += vruntime_delta(prev, ran);
 		put_prev(sc, prev, requeue);
 	}
 	sc->yielding = false;
 	next = pick_next(sc);
-	if (next != sc->idle && next->vruntime > sc->min_vruntime)
+	if (next != idle && next->vruntime > sc->min_vruntime)
 		sc->min_vruntime = next->vruntime;
 	sc->slice_end = now + slice_ticks;
+	/* From here on, sc and c are stale if prev comes back on another CPU:
+	 * switch_to returns the state of the CPU that runs prev then. */
 	if (next != prev)
-		switch_to(sc, prev, next);
-	/* Not sc: prev may be back on another CPU, and the LAPIC we arm
-	 * is this CPU's. */
-	program_next_event(my_sched());
+		sc = switch_to(sc, prev, next);
+	program_next_event(sc);
 }
 
 void sched_preempt_point(void)
@@ -654,16 +675,6 @@ void preempt_enable(void)
 }
 
 /* ---- waiting and waking ---- */
-void sched_prepare_wait(void)
-{
-	__atomic_store_n(&current_thread()->state, THREAD_WAITING, SC);
-}
-
-void sched_cancel_wait(void)
-{
-	__atomic_store_n(&current_thread()->state, THREAD_RUNNING, SC);
-}
-
 void sched_wait(void)
 {
 	uint64_t flags = irq_save();
@@ -818,8 +829,10 @@ void thread_sleep_ns(uint64_t ns)
 /* ---- thread life ---- */
 void thread_main(struct thread *t)
 {
-	finish_switch();
-	program_next_event(my_sched());
+	struct sched_cpu *sc = my_sched();
+
+	finish_switch(sc);
+	program_next_event(sc);
 	irq_enable();
 	t->entry(t->arg);
 	thread_exit();
@@ -1189,9 +1202,14 @@ static void nmi_dump(struct irq_frame *f)
 
 int sched_init(void)
 {
-	struct sched_cpu *sc = my_sched();
+	struct sched_cpu *sc;
 	struct thread *b = &boot_thread;
 
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		sched_cpus[i].cpu = i;
+		cpus[i].sched = &sched_cpus[i];
+	}
+	sc = my_sched();
 	list_init(&sc->rq);
 	list_init(&sc->timers);
 	slice_ticks = ns_to_tsc(SLICE_NS);

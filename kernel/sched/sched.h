@@ -133,8 +133,20 @@ int thread_nice(const struct thread *t);
 uint64_t sched_online_mask(void);
 int thread_count(void);
 
-void sched_prepare_wait(void);
-void sched_cancel_wait(void);
+/*
+ * A sequentially consistent store (an xchg): the load of the condition
+ * that follows may not pass it, which thread_wake's fence pairs with.
+ */
+static inline void sched_prepare_wait(void)
+{
+	__atomic_store_n(&current_thread()->state, THREAD_WAITING,
+			 __ATOMIC_SEQ_CST);
+}
+static inline void sched_cancel_wait(void)
+{
+	__atomic_store_n(&current_thread()->state, THREAD_RUNNING,
+			 __ATOMIC_SEQ_CST);
+}
 void sched_wait(void);
 /* As sched_wait, but also wakes at monotonic time deadline_ns. */
 void sched_wait_until(uint64_t deadline_ns);

@@ -456,6 +456,13 @@ static void raw_futex_wait_and_wake(void)
 	    futex((int *)((char *)&word + 1), FUTEX_WAIT, 1, NULL, NULL, 0),
 	    EINVAL);
 	CHECK_ERRNO(futex((int *)0x1000, FUTEX_WAIT, 1, NULL, NULL, 0), EFAULT);
+	/* Past the lower half (Osprey's kernel, in the same page table). */
+	CHECK_ERRNO(futex((int *)0xffffffff80000000ul, FUTEX_WAIT, 1, NULL,
+			  NULL, 0),
+		    EFAULT);
+	CHECK_ERRNO(futex((int *)0x7ffffffffffcul, FUTEX_WAIT, 1, NULL, NULL,
+			  0),
+		    EFAULT);
 	ts.tv_nsec = 1000000000;
 	CHECK_ERRNO(futex(&word, FUTEX_WAIT, 1, &ts, NULL, 0), EINVAL);
 	/* An empty bitset (val3 0) is EINVAL before any waiting. */
