@@ -233,7 +233,7 @@ int timerfd_settime_file(struct file *f, int flags,
 	value = (int64_t)MIN(new->value, (uint64_t)INT64_MAX);
 	if ((flags & TFD_TIMER_ABSTIME) &&
 	    (t->clock == CLOCK_REALTIME || t->clock == CLOCK_REALTIME_ALARM))
-		value = add_sat(now, value - (int64_t)clock_realtime_ns());
+		value = value - (int64_t)clock_realtime_offset_ns();
 	else if (!(flags & TFD_TIMER_ABSTIME))
 		value = add_sat(now, value);
 	mutex_lock(&t->lock);

@@ -367,12 +367,11 @@ static long deadline_of(long uts, bool absolute, bool realtime,
 	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
 		return -EINVAL;
 	uint64_t ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
-	uint64_t now = clock_monotonic_ns();
+	uint64_t off = clock_realtime_offset_ns();
 	if (!absolute)
-		*deadline = now + ns;
+		*deadline = clock_monotonic_ns() + ns;
 	else if (realtime)
-		*deadline = now + (ns > clock_realtime_ns()
-					   ? ns - clock_realtime_ns() : 0);
+		*deadline = ns > off ? ns - off : 0;
 	else
 		*deadline = ns;
 	if (*deadline == 0)

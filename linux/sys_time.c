@@ -33,6 +33,13 @@ uint64_t process_cpu_ns(void)
 	return busy > idle ? busy - idle : 0;
 }
 
+/* The clocks that read the wall clock (clock_read's first group). */
+static bool is_wall_clock(long clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE ||
+	       clk == CLOCK_REALTIME_ALARM || clk == CLOCK_TAI;
+}
+
 static int clock_read(long clk, uint64_t *ns)
 {
 	switch (clk) {
@@ -144,9 +151,15 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem, long e,
 		return err;
 	if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_PROCESS_CPUTIME_ID)
 		return -EINVAL; /* Linux: EINVAL for the thread clock */
-	if (flags & TIMER_ABSTIME)
-		ns = ns > now ? ns - now : 0;
-	uint64_t deadline = clock_monotonic_ns() + ns;
+	/* An absolute time becomes a monotonic deadline without a second
+	 * clock read (a stall between two would end the sleep early). */
+	uint64_t deadline, off = clock_realtime_offset_ns();
+	if (!(flags & TIMER_ABSTIME))
+		deadline = clock_monotonic_ns() + ns;
+	else if (is_wall_clock(clk))
+		deadline = ns > off ? ns - off : 0;
+	else
+		deadline = ns;
 	uint64_t t = clock_monotonic_ns();
 	if (t >= deadline || !sleep_for_signal(deadline) ||
 	    (t = clock_monotonic_ns()) >= deadline)

@@ -12,7 +12,12 @@ uint64_t clock_monotonic_ns(void)
 
 uint64_t clock_realtime_ns(void)
 {
-	return (uint64_t)boot_epoch * 1000000000ull + clock_monotonic_ns();
+	return clock_realtime_offset_ns() + clock_monotonic_ns();
+}
+
+uint64_t clock_realtime_offset_ns(void)
+{
+	return (uint64_t)boot_epoch * 1000000000ull;
 }
 
 static int clock_init(void)

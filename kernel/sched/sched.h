@@ -198,6 +198,10 @@ int xcall_init(void);
 /* ---- the clock ---- */
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: converts an absolute wall-clock time
+ * to a monotonic deadline exactly (two clock reads would let a stall
+ * between them move the deadline). */
+uint64_t clock_realtime_offset_ns(void);
 /* Timer interrupts taken on all CPUs, for the tests. */
 extern uint64_t timer_interrupts;
 
