@@ -69,9 +69,10 @@ static int blocking_read_is_woken(void)
 	if (pipe_create(0, &rd, &wr))
 		return 1;
 	d = (struct delayed_write){wr, 20000000};
+	/* Before the writer starts its 20 ms: it may run at once elsewhere. */
+	t0 = clock_monotonic_ns();
 	t = thread_create("pipe-writer", write_later, &d, 0);
 	CHECK(t != NULL);
-	t0 = clock_monotonic_ns();
 	CHECK_EQ(vfs_read(rd, &c, 1), 1);
 	CHECK(clock_monotonic_ns() - t0 >= 15000000);
 	CHECK_EQ(c, 'w');
