@@ -65,21 +65,27 @@ user_fault:
 	movq $-14, %rax			/* -EFAULT */
 	ret
 
+/* The instructions above that may fault on application memory. */
+	.section .rodata
+	.p2align 3
+user_access_insns:
+	.quad user_copy_insn, user_strncpy_load, user_cmpxchg_insn
+	.quad user_load32_insn
+user_access_insns_end:
+	.text
+
 /* uint64_t arch_usercopy_fixup(uint64_t rip): where to resume, or 0. */
 	.globl arch_usercopy_fixup
 arch_usercopy_fixup:
-	leaq user_fault(%rip), %rax
-	leaq user_copy_insn(%rip), %rdx
-	cmpq %rdx, %rdi
-	je 1f
-	leaq user_strncpy_load(%rip), %rdx
-	cmpq %rdx, %rdi
-	je 1f
-	leaq user_cmpxchg_insn(%rip), %rdx
-	cmpq %rdx, %rdi
-	je 1f
-	leaq user_load32_insn(%rip), %rdx
-	cmpq %rdx, %rdi
-	je 1f
-	xorl %eax, %eax
-1:	ret
+	leaq user_access_insns(%rip), %rdx
+	leaq user_access_insns_end(%rip), %rcx
+1:	cmpq %rcx, %rdx
+	je 2f
+	cmpq (%rdx), %rdi
+	je 3f
+	addq $8, %rdx
+	jmp 1b
+2:	xorl %eax, %eax
+	ret
+3:	leaq user_fault(%rip), %rax
+	ret
