@@ -324,6 +324,26 @@ else
 fi
 osprey run --timeout 2 -- "$probe" sleep 60
 expect run-timeout 124 'timed out after 2 s' err
+grep -q '^osprey: state dump (NMI)' "$tmp/out" && pass run-timeout-state-dump ||
+	fail run-timeout-state-dump "no state dump before the timeout's end"
+
+# SIGUSR1: the kernel prints its state, and the program goes on to its end.
+timeout 120 "$OSPREY" run -- "$probe" sleep 6 >"$tmp/out" 2>"$tmp/err" </dev/null &
+pid=$! # timeout's; osprey is its child, and QEMU osprey's
+for i in $(seq 100); do
+	opid=$(pgrep -P $pid) && pgrep -P "$opid" >/dev/null && break
+	sleep 0.1
+done
+sleep 2 # the guest boots
+kill -USR1 "$opid"
+wait $pid
+rc=$?
+if [ "$rc" = 0 ] && grep -q '^osprey: end of state dump' "$tmp/out" &&
+	grep -q 'thread .* app: sleeping' "$tmp/out"; then
+	pass run-sigusr1-state-dump
+else
+	fail run-sigusr1-state-dump "status $rc; $(grep -c 'state dump' "$tmp/out") dump lines"
+fi
 
 # ---- (4) errors: one clear line, a non-zero status ----
 osprey run -- "$tmp/nothere"

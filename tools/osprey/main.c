@@ -55,7 +55,8 @@ static const char usage_text[] =
     "  --kvm, --tcg         force the accelerator (default: KVM only when\n"
     "                       /dev/kvm is usable and the CPU has vmx or svm)\n"
     "  --machine microvm|q35|pc   default microvm\n"
-    "  --timeout SECONDS    stop the VM after SECONDS and exit 124\n"
+    "  --timeout SECONDS    stop the VM after SECONDS and exit 124, after\n"
+    "                       the kernel printed its state (as SIGUSR1 does)\n"
     "  --strace             have the kernel print every system call\n"
     "\n"
     "Environment: OSPREY_KERNEL (the kernel; default osprey.elf beside this\n"
@@ -64,7 +65,9 @@ static const char usage_text[] =
     "Exit status: build: 0, 1 on error, 2 for a bad command line. run: the\n"
     "program's; 125 bad command line or failure (build, QEMU), 126 PROGRAM\n"
     "is not an x86-64 ELF executable, 127 it or a library is missing,\n"
-    "124 timeout.\n";
+    "124 timeout.\n"
+    "SIGUSR1 to a running `osprey run` makes the kernel print the state of\n"
+    "every CPU and thread (backtraces included); the program runs on.\n";
 
 struct options {
 	bool run;
@@ -578,6 +581,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	cleanup_init();
+	vm_signals_init();
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		fputs(usage_text, stdout);

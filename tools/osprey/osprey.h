@@ -189,5 +189,8 @@ struct vm_options {
 const char *tmpfile_make(const char *prefix);
 /* Boots the image and returns the application's exit status. */
 int vm_run(const struct vm_options *opt);
+/* SIGUSR1 asks a running VM's kernel for its state dump; before the VM
+ * runs it does nothing (instead of ending this command). */
+void vm_signals_init(void);
 
 #endif

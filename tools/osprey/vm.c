@@ -6,7 +6,10 @@
  * debug console (port 0xe9), which QEMU writes to a temporary file, and
  * then leaves through isa-debug-exit; QEMU's own exit code is not the
  * status. Other lines there ("osprey-missing system call rseq") are shown
- * with -v. QEMU runs without a shell (fork and exec), its stdin is the
+ * with -v. QEMU's monitor listens on a socket beside it: SIGUSR1 to this
+ * command, and the timeout, send an NMI there, and the kernel prints its
+ * state (every CPU and thread, with backtraces) on the console. QEMU
+ * runs without a shell (fork and exec), its stdin is the
  * terminal when there is one and /dev/null otherwise, and the terminal's
  * settings are put back afterwards even if QEMU was killed.
  *
@@ -17,9 +20,12 @@
 #define _GNU_SOURCE /* strchrnul, vasprintf, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -28,8 +34,68 @@
 
 #define DEBUGCON_MAX (1 << 20) /* read at most this much of the log */
 #define EXIT_TIMEOUT 124
+#define DUMP_S 3 /* for the kernel's state dump, before the end at a timeout */
 
-static volatile sig_atomic_t alarm_pid, timed_out;
+static volatile sig_atomic_t alarm_pid, timed_out, dumped;
+/* QEMU's monitor socket: an NMI there makes the kernel print its state. */
+static struct sockaddr_un monitor_addr;
+
+/*
+ * Reads the monitor's replies until its prompt has come twice (after its
+ * banner, and after our command), or for MONITOR_WAIT_MS: QEMU may drop
+ * a command whose connection closed before it read it.
+ */
+#define MONITOR_WAIT_MS 2000
+static void wait_for_prompts(int fd)
+{
+	char buf[256];
+	int prompts = 0, waited = 0, matched = 0;
+	static const char prompt[] = "(qemu) ";
+
+	while (prompts < 2 && waited < MONITOR_WAIT_MS) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			continue;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		for (ssize_t i = 0; i < n; i++) {
+			matched = buf[i] == prompt[matched] ? matched + 1
+				  : buf[i] == prompt[0]	     ? 1
+							     : 0;
+			if (matched == (int)sizeof(prompt) - 1) {
+				prompts++;
+				matched = 0;
+			}
+		}
+	}
+}
+
+/* From signal handlers: only async-signal-safe calls. */
+static void ask_for_state_dump(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&monitor_addr,
+		    sizeof(monitor_addr)) == 0 &&
+	    write(fd, "nmi\n", 4) == 4)
+		wait_for_prompts(fd);
+	close(fd);
+}
+
+/* SIGUSR1: the state dump, and the program runs on. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	if (alarm_pid > 0)
+		ask_for_state_dump();
+}
 
 static bool cpu_has_virt(void)
 {
@@ -124,6 +190,11 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 	v[n++] = "-device";
 	v[n++] = "isa-debug-exit,iobase=0xf4,iosize=4";
 	v[n++] = "-chardev";
+	v[n++] = xasprintf("socket,id=mon,path=%s,server=on,wait=off",
+			   qemu_escape(monitor_addr.sun_path));
+	v[n++] = "-mon";
+	v[n++] = "chardev=mon,mode=readline";
+	v[n++] = "-chardev";
 	v[n++] = xasprintf("file,id=dbg,path=%s", qemu_escape(debugcon));
 	v[n++] = "-device";
 	v[n++] = "isa-debugcon,iobase=0xe9,chardev=dbg";
@@ -137,14 +208,22 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 	return v;
 }
 
-/* SIGALRM at the timeout: SIGTERM to QEMU, and SIGKILL 5 s later. */
+/* SIGALRM at the timeout: the state dump, SIGTERM to QEMU DUMP_S later,
+ * and SIGKILL 5 s after that. */
 static void on_alarm(int sig)
 {
 	(void)sig;
 	if (alarm_pid <= 0)
 		return;
-	kill(alarm_pid, timed_out ? SIGKILL : SIGTERM);
-	timed_out = 1;
+	if (!dumped) {
+		dumped = 1;
+		timed_out = 1;
+		ask_for_state_dump();
+		alarm(DUMP_S);
+		return;
+	}
+	kill(alarm_pid, timed_out == 2 ? SIGKILL : SIGTERM);
+	timed_out = 2;
 	alarm(5);
 }
 
@@ -250,16 +329,30 @@ static int read_debugcon(const char *path)
 	return status;
 }
 
+void vm_signals_init(void)
+{
+	struct sigaction usr1 = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
+
+	sigemptyset(&usr1.sa_mask);
+	sigaction(SIGUSR1, &usr1, NULL);
+}
+
 int vm_run(const struct vm_options *opt)
 {
 	const char *debugcon = tmpfile_make("osprey-debugcon");
-	char **argv = qemu_argv(opt, debugcon);
+	const char *monitor = tmpfile_make("osprey-monitor");
 	struct sigaction sa = {.sa_handler = on_alarm};
 	struct termios tty;
 	bool have_tty = tcgetattr(STDIN_FILENO, &tty) == 0;
 	int status, app, sig;
+	char **argv;
 	pid_t pid;
 
+	if (strlen(monitor) >= sizeof(monitor_addr.sun_path))
+		fail(FAIL_OTHER, "%s: too long for a socket path", monitor);
+	monitor_addr.sun_family = AF_UNIX;
+	strcpy(monitor_addr.sun_path, monitor);
+	argv = qemu_argv(opt, debugcon);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	pid = start(argv);
