@@ -95,8 +95,9 @@ struct thread {
 
 /* ---- threads ---- */
 /*
- * Lifetime: a thread's memory is freed an RCU grace period after it
- * exited (and, unless detached, was joined). So a pointer to a thread
+ * Lifetime: a struct thread is freed an RCU grace period after the
+ * thread exited (and, unless detached, was joined); its stack and
+ * extended state go at once. So a pointer to a thread
  * that may exit meanwhile stays usable inside a read section
  * (rcu_read_lock): a waker that sets a flag the thread polls and then
  * calls thread_wake does both in one section, else the thread could see
