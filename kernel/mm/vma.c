@@ -125,17 +125,22 @@ static void release_pages(uint64_t start, uint64_t end)
 	uint64_t frames[RELEASE_BATCH];
 
 	while (start < end) {
-		if (!vm_block_used(kernel_pml4, start)) {
-			start = MIN(end, ALIGN_DOWN(start, BLOCK) + BLOCK);
+		uint64_t block_end = MIN(end, ALIGN_DOWN(start, BLOCK) + BLOCK);
+		/* One walk per batch: the entries of a 2 MiB block lie side by
+		 * side in its page table (a 2 MiB page is split first). */
+		uint64_t *pte = vm_block_used(kernel_pml4, start)
+					? vm_pte(kernel_pml4, start)
+					: NULL;
+
+		if (!pte) {
+			start = block_end;
 			continue;
 		}
-		uint64_t stop = MIN(end, start + RELEASE_BATCH * PAGE_SIZE);
+		uint64_t stop = MIN(block_end, start + RELEASE_BATCH * PAGE_SIZE);
 		unsigned n = 0, cleared = 0;
 
-		for (uint64_t va = start; va < stop; va += PAGE_SIZE) {
-			uint64_t *pte = vm_pte(kernel_pml4, va);
-
-			if (!pte || !*pte)
+		for (uint64_t va = start; va < stop; va += PAGE_SIZE, pte++) {
+			if (!*pte)
 				continue;
 			if (!(*pte & PTE_BORROWED))
 				frames[n++] = *pte & PTE_ADDR_MASK;
