@@ -272,13 +272,7 @@ void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 
 static uint64_t deliverable(const struct thread *t)
 {
-	const struct sigstate *s = t->sig;
-
-	if (!s)
-		return 0;
-	return (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
-		__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE)) &
-	       ~s->blocked;
+	return signal_deliverable(t->sig);
 }
 
 static bool dequeue_rt(struct sigstate *s, int sig, struct ksiginfo *info)

@@ -59,6 +59,19 @@ extern uint64_t proc_pending; /* atomic */
 
 long signal_syscall_return(struct syscall_frame *f, long ret);
 
+/* The signals, thread's or process's, that s's thread does not block;
+ * none without signal state (a kernel thread). */
+static inline uint64_t signal_deliverable(const void *sig)
+{
+	const struct sigstate_head *s = sig;
+
+	if (!s)
+		return 0;
+	return (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
+		__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE)) &
+	       ~s->blocked;
+}
+
 /*
  * Whether the calling application thread has a deliverable signal:
  * sleeping system calls stop with -EINTR (or -ERESTARTSYS). Inline: a
@@ -67,27 +80,15 @@ long signal_syscall_return(struct syscall_frame *f, long ret);
 static inline bool signal_pending(void)
 {
 	const struct thread *t = current_thread();
-	const struct sigstate_head *s = (const struct sigstate_head *)t->sig;
 
-	if (!(t->flags & THREAD_APP) || !s)
-		return false;
-	return (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
-		__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE)) &
-	       ~s->blocked;
+	return (t->flags & THREAD_APP) && signal_deliverable(t->sig);
 }
 
 /* On the way out of every system call: the common case is two loads. */
 static inline long signal_check(struct syscall_frame *f, long ret)
 {
-	const struct sigstate_head *s =
-		(const struct sigstate_head *)current_thread_sig();
-
 	if (__builtin_expect(ret != -ERESTARTSYS &&
-				     (!s || !((__atomic_load_n(&s->pending,
-							       __ATOMIC_RELAXED) |
-					       __atomic_load_n(&proc_pending,
-							       __ATOMIC_RELAXED)) &
-					      ~s->blocked)),
+				     !signal_deliverable(current_thread_sig()),
 			     1))
 		return ret;
 	return signal_syscall_return(f, ret);

@@ -72,12 +72,7 @@ static bool unlink_waiter(struct bucket *b, struct futex_waiter *w)
 /* As waiter_wake: the woken thread may return and exit at once. */
 static void wake_one(struct futex_waiter *w)
 {
-	struct thread *t = w->thread;
-
-	rcu_read_lock();
-	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-	thread_wake(t);
-	rcu_read_unlock();
+	thread_wake_flag(&w->woken, w->thread);
 }
 
 static bool is_woken(struct futex_waiter *w)
@@ -309,9 +304,10 @@ static int wake_op_update(uint64_t uaddr2, uint32_t encoded)
 
 	if (encoded & (8u << 28))
 		oparg = (int32_t)(1u << (oparg & 31));
-	r = copy_from_user(&old, uaddr2, sizeof(old));
-	if (r)
-		return r;
+	long word = get_user_u32(uaddr2);
+	if (word < 0)
+		return (int)word;
+	old = (uint32_t)word;
 	for (;;) {
 		if (!wake_op_apply(op, old, (uint32_t)oparg, &new))
 			return -ENOSYS;

@@ -33,7 +33,7 @@ uint64_t process_cpu_ns(void)
 	return busy > idle ? busy - idle : 0;
 }
 
-/* The clocks that read the wall clock (clock_read's first group). */
+/* The clocks that read the wall clock. */
 static bool is_wall_clock(long clk)
 {
 	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE ||
@@ -42,13 +42,11 @@ static bool is_wall_clock(long clk)
 
 static int clock_read(long clk, uint64_t *ns)
 {
-	switch (clk) {
-	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-	case CLOCK_REALTIME_ALARM:
-	case CLOCK_TAI:
+	if (is_wall_clock(clk)) {
 		*ns = clock_realtime_ns();
 		return 0;
+	}
+	switch (clk) {
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:

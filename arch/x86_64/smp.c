@@ -1,11 +1,11 @@
 /*
- * Starting the application processors: the MADT (or, without ACPI, the
- * MP table) lists the CPUs' local APIC ids; each is sent INIT and a startup IPI pointing at the real-mode
- * trampoline (trampoline.S) copied to 0x8000, which reaches long mode on
- * temporary page tables in low memory and calls ap_main on a stack made
- * here. Each AP sets up its descriptor tables, FPU, local APIC and timer,
- * and then runs its idle loop. Moving work onto them (cross-CPU wakeups,
- * balancing) is the scheduler's next step.
+ * Starting the application processors: the MADT (or, without ACPI, the MP
+ * table) lists the CPUs' local APIC ids; each is sent INIT and a startup
+ * IPI pointing at the real-mode trampoline (trampoline.S) copied to
+ * 0x8000, which reaches long mode on temporary page tables in low memory
+ * and calls ap_main on a stack made here. Each AP sets up its descriptor
+ * tables, FPU, local APIC and timer, and then runs its idle loop, where
+ * the scheduler gives it threads.
  */
 #include "arch/x86_64/arch.h"
 #include "drivers/drivers.h"

@@ -16,12 +16,12 @@
  * Policy: fair by runtime. Each queue is ordered by `vruntime`, the CPU
  * time a thread has had, scaled by its niceness (1.25^nice: a nice 10
  * thread's vruntime grows 9.3 times as fast, so it gets about a tenth of
- * the CPU a nice 0 one gets beside it); the lowest runs next, for a slice of SLICE_NS
- * while others wait. A thread arriving from sleep starts no further back
- * than WAKE_CREDIT_NS behind the queue's minimum, so sleepers run soon but
- * cannot bank time, and it preempts the running thread when it is more
- * than WAKE_GRANULARITY_NS behind it and that thread has run MIN_RUN_NS
- * (preempt_for).
+ * the CPU a nice 0 one gets beside it); the lowest runs next, for a slice
+ * of SLICE_NS while others wait. A thread arriving from sleep starts no
+ * further back than WAKE_CREDIT_NS behind the queue's minimum, so sleepers
+ * run soon but cannot bank time, and it preempts the running thread when
+ * it is more than WAKE_GRANULARITY_NS behind it and that thread has run
+ * MIN_RUN_NS (preempt_for).
  *
  * Idle: a CPU with nothing to run announces POLLING and watches its
  * incoming stack for POLL_NS, then announces HALTED, looks once more and
@@ -278,7 +278,6 @@ static void place(struct sched_cpu *sc, struct thread *t)
 		t->vruntime = floor;
 }
 
-/* Whether `t`, just queued here, should take the CPU now. */
 /*
  * Whether `t`, just queued here, should take the CPU, and when: at once
  * if the CPU idles or the current thread may not stay; else if t is more
@@ -299,7 +298,7 @@ preempt_for(struct sched_cpu *sc, struct thread *t)
 		c->need_resched = true;
 		return;
 	}
-	uint64_t now = rdtsc(), ran = now - cur->switched_in_tsc;
+	uint64_t ran = rdtsc() - cur->switched_in_tsc;
 	if (t->vruntime + wake_granularity >=
 	    cur->vruntime + vruntime_delta(cur, ran))
 		return;

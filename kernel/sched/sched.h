@@ -116,6 +116,12 @@ void thread_sleep_ns(uint64_t ns);
 /* Makes a WAITING thread runnable; harmless on a running one. */
 void thread_wake(struct thread *t);
 /*
+ * Sets *flag, the condition `t` waits for, and wakes t, both in one RCU
+ * read section: once the flag is set t may return, exit and be freed
+ * (see Lifetime above); the section keeps it until thread_wake is done.
+ */
+static inline void thread_wake_flag(int *flag, struct thread *t);
+/*
  * thread_wake, and if `t` is running on another CPU, an interrupt there,
  * so that it notices something (a signal, an exit) at the interrupt's
  * return instead of whenever it next enters the kernel.
@@ -172,6 +178,15 @@ static inline void preempt_disable(void)
 		     : "memory");
 }
 void preempt_enable(void);
+
+/* Inline: every mutex, condvar and futex hand-over makes one. */
+static inline void thread_wake_flag(int *flag, struct thread *t)
+{
+	preempt_disable(); /* rcu_read_lock (kernel/sync/sync.h) */
+	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+	thread_wake(t);
+	preempt_enable();
+}
 
 /* ---- timers ---- */
 void timer_init(struct timer *t, void (*fn)(struct timer *));

@@ -52,12 +52,7 @@ static struct waiter *pop_waiter(struct mutex *m)
  * its thread may exit: the read section keeps the thread's memory. */
 void waiter_wake(struct waiter *w)
 {
-	struct thread *t = w->thread;
-
-	rcu_read_lock();
-	__atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-	thread_wake(t);
-	rcu_read_unlock();
+	thread_wake_flag(&w->woken, w->thread);
 }
 
 bool waiter_woken(void *w)
