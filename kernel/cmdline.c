@@ -3,7 +3,12 @@
  * expansions), then the kernel's options, then the application's argv.
  *
  *   [--bootchart] [--verbose] [--quiet] [--strace] [--test=NAME[,NAME...]]... [--env=KEY=VALUE]...
+ *   [--ip=ADDR/PREFIX[,GATEWAY]] [--dns=ADDR]...
  *   [--] [PROGRAM ARGS...]
+ *
+ * Words virtio_mmio.device=SIZE@BASE:IRQ (Linux's syntax: SIZE with an
+ * optional K/M/G suffix, BASE and IRQ in C notation) are taken wherever
+ * they stand, even after "--": QEMU's microvm appends them to the line.
  *
  * Quoting, as in sh(1) "2.2 Quoting":
  *   - a backslash outside quotes keeps the next character as it is;
@@ -20,6 +25,8 @@
  */
 #include "kernel/kernel.h"
 
+#define MMIO_PREFIX "virtio_mmio.device="
+
 struct lexer {
 	const char *p;	 /* next character of the line */
 	char *out, *end; /* where the next word byte goes; end of storage */
@@ -31,7 +38,8 @@ cmdline_fail(struct boot_options *opt, const char *fmt, ...)
 	va_list ap;
 
 	opt->bootchart = opt->verbose = opt->quiet = opt->strace = false;
-	opt->ntests = opt->nenv = opt->argc = 0;
+	opt->ntests = opt->nenv = opt->argc = opt->nmmio = opt->ndns = 0;
+	opt->ip = opt->gateway = opt->prefix = 0;
 	va_start(ap, fmt);
 	vsnprintf(opt->error, sizeof(opt->error), fmt, ap);
 	va_end(ap);
@@ -176,6 +184,134 @@ static int parse_env(char *kv, struct boot_options *opt)
 	return 0;
 }
 
+/* A number in C notation (0x.., 0.., decimal) at *s, advancing it; false
+ * when there is none or it overflows 64 bits. */
+static bool parse_number(const char **s, uint64_t *out)
+{
+	const char *p = *s;
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0' && p[1] >= '0' && p[1] <= '7') {
+		base = 8;
+	}
+	const char *start = p;
+	for (;; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (unsigned)((*p | 0x20) - 'a' + 10);
+		else
+			break;
+		if (d >= base || v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (p == start)
+		return false;
+	*s = p;
+	*out = v;
+	return true;
+}
+
+/* SIZE@BASE:IRQ of virtio_mmio.device= */
+static int parse_mmio(const char *spec, struct boot_options *opt)
+{
+	struct cmdline_mmio d;
+	const char *p = spec;
+	uint64_t irq;
+	unsigned shift = 0;
+
+	if (opt->nmmio == CMDLINE_MAX_MMIO)
+		return cmdline_fail(opt, "too many virtio_mmio.device (at most %d)",
+				    CMDLINE_MAX_MMIO);
+	if (!parse_number(&p, &d.size))
+		goto bad;
+	if (*p == 'K' || *p == 'k')
+		shift = 10;
+	else if (*p == 'M' || *p == 'm')
+		shift = 20;
+	else if (*p == 'G' || *p == 'g')
+		shift = 30;
+	p += shift != 0;
+	if (d.size == 0 || d.size > (UINT64_MAX >> shift) || *p++ != '@')
+		goto bad;
+	d.size <<= shift;
+	if (!parse_number(&p, &d.base) || *p++ != ':')
+		goto bad;
+	if (!parse_number(&p, &irq) || *p || irq > 255 ||
+	    d.base + d.size < d.base)
+		goto bad;
+	d.irq = (uint32_t)irq;
+	opt->mmio[opt->nmmio++] = d;
+	return 0;
+bad:
+	return cmdline_fail(opt, "bad virtio_mmio.device '%s' (SIZE@BASE:IRQ)",
+			    spec);
+}
+
+/* A dotted quad at *s, advancing it; network byte order. */
+static bool parse_ipv4(const char **s, uint32_t *out)
+{
+	const char *p = *s;
+	uint32_t a = 0;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t b;
+
+		if (i && *p++ != '.')
+			return false;
+		if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' &&
+					     p[1] <= '9'))
+			return false; /* no leading zeros: not octal either */
+		if (!parse_number(&p, &b) || b > 255)
+			return false;
+		a = a << 8 | (uint32_t)b;
+	}
+	*s = p;
+	*out = __builtin_bswap32(a);
+	return true;
+}
+
+/* ADDR/PREFIX[,GATEWAY] of --ip= */
+static int parse_ip(const char *spec, struct boot_options *opt)
+{
+	const char *p = spec;
+	uint64_t prefix;
+
+	if (!parse_ipv4(&p, &opt->ip) || *p++ != '/' ||
+	    !parse_number(&p, &prefix) || prefix < 1 || prefix > 32)
+		goto bad;
+	opt->prefix = (unsigned)prefix;
+	if (*p == ',' && (p++, !parse_ipv4(&p, &opt->gateway)))
+		goto bad;
+	if (*p || !opt->ip)
+		goto bad;
+	return 0;
+bad:
+	return cmdline_fail(opt, "bad --ip '%s' (ADDR/PREFIX[,GATEWAY])",
+			    spec);
+}
+
+static int parse_dns(const char *spec, struct boot_options *opt)
+{
+	const char *p = spec;
+
+	if (opt->ndns == CMDLINE_MAX_DNS)
+		return cmdline_fail(opt, "too many --dns (at most %d)",
+				    CMDLINE_MAX_DNS);
+	if (!parse_ipv4(&p, &opt->dns[opt->ndns]) || *p)
+		return cmdline_fail(opt, "bad --dns '%s' (an IPv4 address)",
+				    spec);
+	opt->ndns++;
+	return 0;
+}
+
 /* One word that starts with '-' and is not "--". Returns 0 or -EINVAL. */
 static int parse_option(char *word, struct boot_options *opt)
 {
@@ -198,6 +334,12 @@ static int parse_option(char *word, struct boot_options *opt)
 		return cmdline_fail(opt, "--env needs KEY=VALUE");
 	if (!strncmp(word, "--env=", 6))
 		return parse_env(word + 6, opt);
+	if (!strncmp(word, "--ip=", 5))
+		return parse_ip(word + 5, opt);
+	if (!strncmp(word, "--dns=", 6))
+		return parse_dns(word + 6, opt);
+	if (!strcmp(word, "--ip") || !strcmp(word, "--dns"))
+		return cmdline_fail(opt, "%s needs an address", word);
 	return cmdline_fail(opt, "unknown option '%s'", word);
 }
 
@@ -230,7 +372,9 @@ int cmdline_parse(const char *line, char *storage, size_t storage_size,
 				    storage_size ? storage_size - 1 : 0);
 	lx = (struct lexer){line, storage, storage + storage_size};
 	while ((r = lex_word(&lx, &word, opt)) > 0) {
-		if (in_argv || word[0] != '-') {
+		if (!strncmp(word, MMIO_PREFIX, sizeof(MMIO_PREFIX) - 1)) {
+			r = parse_mmio(word + sizeof(MMIO_PREFIX) - 1, opt);
+		} else if (in_argv || word[0] != '-') {
 			in_argv = true;
 			r = add_arg(word, opt);
 		} else if (!strcmp(word, "--")) {

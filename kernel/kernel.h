@@ -64,6 +64,13 @@ int pvh_parse_start_info(uint64_t phys, struct boot_info *bi);
 #define CMDLINE_MAX_ARGS 256
 #define CMDLINE_MAX_TESTS 32
 #define CMDLINE_MAX_ENV 64
+#define CMDLINE_MAX_MMIO 16
+#define CMDLINE_MAX_DNS 3
+/* virtio_mmio.device=SIZE@BASE:IRQ, as Linux and QEMU's microvm write it */
+struct cmdline_mmio {
+	uint64_t size, base;
+	uint32_t irq;
+};
 struct boot_options {
 	bool bootchart;
 	bool verbose;
@@ -73,6 +80,15 @@ struct boot_options {
 	const char *tests[CMDLINE_MAX_TESTS];
 	unsigned nenv;
 	const char *env[CMDLINE_MAX_ENV];
+	/* virtio-mmio devices (anywhere on the line: QEMU appends them) */
+	unsigned nmmio;
+	struct cmdline_mmio mmio[CMDLINE_MAX_MMIO];
+	/* --ip=ADDR/PREFIX[,GATEWAY] (network byte order; ip 0: DHCP) */
+	uint32_t ip, gateway;
+	unsigned prefix;
+	/* --dns=ADDR (repeatable) */
+	unsigned ndns;
+	uint32_t dns[CMDLINE_MAX_DNS];
 	unsigned argc; /* the application's argv, after "--" */
 	const char *argv[CMDLINE_MAX_ARGS];
 	char error[128]; /* set when cmdline_parse fails */

@@ -13,6 +13,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/tests/selftest.h"
 #include "linux/linux.h"
+#include "net/net.h"
 
 struct boot_info boot_info;
 struct boot_options boot_options;
@@ -111,7 +112,8 @@ static int cmdline_init(void)
 		kprintf("osprey: bad command line: %s\n", boot_options.error);
 		kprintf("usage: [--bootchart] [--verbose] [--quiet] [--strace] "
 			"[--test=NAME,...] "
-			"[--env=KEY=VALUE]... [--] [PROGRAM ARGS...]\n");
+			"[--env=KEY=VALUE]... [--ip=ADDR/PREFIX[,GW]] "
+			"[--dns=ADDR]... [--] [PROGRAM ARGS...]\n");
 		kernel_exit(EXIT_BAD_CMDLINE);
 	}
 	return 0;
@@ -193,6 +195,8 @@ static int run_application(void)
 		kprintf("osprey: cannot unpack the initrd\n");
 		return EXIT_BAD_INITRD;
 	}
+	if (net_start())
+		kprintf("osprey: the network is not configured\n");
 	unsigned envc = build_env(envp, ARRAY_SIZE(envp));
 	return linux_start(boot_options.argc, boot_options.argv, envc, envp);
 }

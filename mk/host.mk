@@ -33,6 +33,11 @@ HOST_TEST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
 FUZZ_TARGETS := cmdline memmap cpio elf mptable
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
+# Subsystems with host tests of their own add them in mk/host-NAME.mk:
+# HOST_TEST_BINS += and FUZZ_BINS += with explicit rules, which take
+# precedence over the pattern rules below (their sources differ).
+-include $(sort $(wildcard mk/host-*.mk))
+
 .PHONY: host-tests host-check fuzz-build fuzz
 
 host-tests: $(HOST_TEST_BINS)

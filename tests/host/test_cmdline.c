@@ -320,8 +320,73 @@ static void cmdline_quiet_flag(void)
 	CHECK(strstr(parse_error("--quiet=1"), "--quiet") != NULL);
 }
 
+static void cmdline_virtio_mmio_anywhere(void)
+{
+	CHECK_EQ(parse("--quiet -- /app x virtio_mmio.device=512@0xfeb00e00:12 "
+		       "virtio_mmio.device=4K@0xd0000000:5"),
+		 0);
+	CHECK_EQ(opt.argc, 2);
+	CHECK_EQ(opt.nmmio, 2);
+	CHECK_EQ(opt.mmio[0].size, 512);
+	CHECK_EQ(opt.mmio[0].base, 0xfeb00e00);
+	CHECK_EQ(opt.mmio[0].irq, 12);
+	CHECK_EQ(opt.mmio[1].size, 4096);
+	CHECK_EQ(opt.mmio[1].base, 0xd0000000);
+	CHECK_EQ(opt.mmio[1].irq, 5);
+}
+
+static void cmdline_bad_virtio_mmio(void)
+{
+	static const char *bad[] = {
+	    "virtio_mmio.device=", "virtio_mmio.device=512",
+	    "virtio_mmio.device=512@", "virtio_mmio.device=512@0x1000",
+	    "virtio_mmio.device=512@0x1000:", "virtio_mmio.device=0@0x1000:5",
+	    "virtio_mmio.device=512@0x1000:256",
+	    "virtio_mmio.device=512@0x1000:5x",
+	    "virtio_mmio.device=1G@0xffffffffffffff00:5",
+	    "virtio_mmio.device=99999999999999999999@1:1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(strstr(parse_error(bad[i]), "virtio_mmio") != NULL);
+}
+
+static void cmdline_ip_and_dns(void)
+{
+	CHECK_EQ(parse("--ip=198.18.0.2/24,198.18.0.1 --dns=198.18.0.1 "
+		       "--dns=9.9.9.9 /app"),
+		 0);
+	CHECK_EQ(opt.ip, 0x020012c6); /* 198.18.0.2, network order */
+	CHECK_EQ(opt.prefix, 24);
+	CHECK_EQ(opt.gateway, 0x010012c6);
+	CHECK_EQ(opt.ndns, 2);
+	CHECK_EQ(opt.dns[1], 0x09090909);
+	CHECK_EQ(opt.argc, 1);
+	CHECK_EQ(parse("--ip=10.0.2.15/8"), 0);
+	CHECK_EQ(opt.gateway, 0);
+	CHECK_EQ(opt.prefix, 8);
+}
+
+static void cmdline_bad_ip(void)
+{
+	static const char *bad[] = {
+	    "--ip=1.2.3.4", "--ip=1.2.3/24", "--ip=1.2.3.4/0", "--ip=1.2.3.4/33",
+	    "--ip=256.1.1.1/8", "--ip=1.2.3.4/24,", "--ip=1.2.3.4/24,5",
+	    "--ip=01.2.3.4/8", "--ip=0.0.0.0/8", "--ip=1.2.3.4/24x", "--ip",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(strstr(parse_error(bad[i]), "--ip") != NULL);
+	CHECK(strstr(parse_error("--dns=1.2.3"), "--dns") != NULL);
+	CHECK(strstr(parse_error("--dns=1.1.1.1 --dns=1.1.1.1 --dns=1.1.1.1 "
+				 "--dns=1.1.1.1"),
+		     "too many --dns") != NULL);
+}
+
 int main(void)
 {
+	RUN_TEST(cmdline_virtio_mmio_anywhere);
+	RUN_TEST(cmdline_bad_virtio_mmio);
+	RUN_TEST(cmdline_ip_and_dns);
+	RUN_TEST(cmdline_bad_ip);
 	RUN_TEST(cmdline_quiet_flag);
 	RUN_TEST(cmdline_empty_line_is_no_options);
 	RUN_TEST(cmdline_null_line_is_empty);

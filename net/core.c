@@ -1,0 +1,218 @@
+/*
+ * The core of net/: packet buffers, the interface list, the address
+ * families and the copy helpers of socket calls.
+ *
+ * The interface list is written only under config_mutex and read without
+ * a lock: an interface is fully set up before the release store that
+ * links it, and interfaces are never removed, so a reader that follows
+ * ->next with acquire loads sees only complete ones.
+ */
+#include "net/net.h"
+
+#include "kernel/mm/mm.h"
+#include "linux/linux.h"
+
+/* ---- packet buffers ---- */
+
+struct pkt *pkt_alloc(size_t headroom, size_t len)
+{
+	size_t size = headroom + len;
+	struct pkt *p;
+
+	if (size < headroom || size > (1u << 20))
+		return NULL;
+	p = malloc(sizeof(*p) + size);
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->head = (uint8_t *)(p + 1);
+	p->data = p->head + headroom;
+	p->size = (uint32_t)size;
+	return p;
+}
+
+void pkt_free(struct pkt *p)
+{
+	if (!p)
+		return;
+	if (p->release)
+		p->release(p, p->release_arg);
+	else
+		free(p);
+}
+
+void *pkt_push(struct pkt *p, size_t n)
+{
+	if (n > (size_t)(p->data - p->head))
+		return NULL;
+	p->data -= n;
+	p->len += (uint32_t)n;
+	return p->data;
+}
+
+void *pkt_pull(struct pkt *p, size_t n)
+{
+	if (n > p->len)
+		return NULL;
+	p->data += n;
+	p->len -= (uint32_t)n;
+	return p->data;
+}
+
+void *pkt_put(struct pkt *p, size_t n)
+{
+	size_t used = (size_t)(p->data - p->head) + p->len;
+	uint8_t *tail = p->data + p->len;
+
+	if (n > p->size - used)
+		return NULL;
+	p->len += (uint32_t)n;
+	return tail;
+}
+
+void pkt_trim(struct pkt *p, size_t len)
+{
+	assert(len <= p->len);
+	p->len = (uint32_t)len;
+}
+
+/* ---- interfaces ---- */
+
+static struct mutex config_mutex = MUTEX_INIT;
+static struct netdev *netdevs; /* lo first; published with release stores */
+static int next_ifindex = 1;
+static int next_eth;
+
+int netdev_register(struct netdev *dev)
+{
+	struct netdev **tail;
+
+	mutex_lock(&config_mutex);
+	if (!dev->name[0])
+		snprintf(dev->name, sizeof(dev->name), "eth%d", next_eth++);
+	dev->ifindex = next_ifindex++;
+	dev->next = NULL;
+	if (!dev->nqueues)
+		dev->nqueues = 1;
+	__atomic_or_fetch(&dev->flags, IFF_UP | IFF_RUNNING, __ATOMIC_RELAXED);
+	for (tail = &netdevs; *tail; tail = &(*tail)->next)
+		;
+	__atomic_store_n(tail, dev, __ATOMIC_RELEASE);
+	mutex_unlock(&config_mutex);
+	return 0;
+}
+
+struct netdev *netdev_first(void)
+{
+	return __atomic_load_n(&netdevs, __ATOMIC_ACQUIRE);
+}
+
+struct netdev *netdev_by_index(int ifindex)
+{
+	for (struct netdev *d = netdev_first(); d;
+	     d = __atomic_load_n(&d->next, __ATOMIC_ACQUIRE))
+		if (d->ifindex == ifindex)
+			return d;
+	return NULL;
+}
+
+struct netdev *netdev_by_name(const char *name)
+{
+	for (struct netdev *d = netdev_first(); d;
+	     d = __atomic_load_n(&d->next, __ATOMIC_ACQUIRE))
+		if (!strncmp(d->name, name, sizeof(d->name)))
+			return d;
+	return NULL;
+}
+
+/* ---- address families ---- */
+
+static sock_create_fn families[AF_MAX]; /* set at init, then read-only */
+
+int net_family_register(int family, sock_create_fn create)
+{
+	if (family <= 0 || family >= AF_MAX || families[family])
+		return -EINVAL;
+	families[family] = create;
+	return 0;
+}
+
+/* The constructor of `family`, or NULL when no one serves it. */
+sock_create_fn net_family(int family)
+{
+	if (family <= 0 || family >= AF_MAX)
+		return NULL;
+	return families[family];
+}
+
+struct socket *sock_alloc(int family, int type, int protocol)
+{
+	struct socket *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->family = family;
+	s->type = type;
+	s->protocol = protocol;
+	s->rcvbuf = SOCK_DEFAULT_RCVBUF;
+	s->sndbuf = SOCK_DEFAULT_SNDBUF;
+	waitq_init(&s->wq);
+	return s;
+}
+
+/* ---- the data of socket calls ---- */
+
+void uio_init(struct uio *u, struct kiovec *iov, unsigned iovcnt, bool user)
+{
+	*u = (struct uio){.iov = iov, .iovcnt = iovcnt, .user = user};
+	for (unsigned i = 0; i < iovcnt; i++)
+		u->resid += iov[i].len;
+}
+
+/* Copies n bytes between kernel memory k and the uio's current place. */
+static int uio_step(struct uio *u, void *k, size_t n, bool to_uio)
+{
+	uint64_t at = u->iov[u->idx].base + u->off;
+
+	if (!u->user) {
+		if (to_uio)
+			memcpy((void *)at, k, n);
+		else
+			memcpy(k, (const void *)at, n);
+		return 0;
+	}
+	return to_uio ? copy_to_user(at, k, n) : copy_from_user(k, at, n);
+}
+
+static int64_t uio_copy(struct uio *u, void *k, size_t n, bool to_uio)
+{
+	size_t done = 0;
+
+	while (done < n && u->resid) {
+		struct kiovec *v = &u->iov[u->idx];
+		size_t chunk = v->len - u->off;
+
+		if (chunk > n - done)
+			chunk = n - done;
+		if (chunk && uio_step(u, (uint8_t *)k + done, chunk, to_uio))
+			return done ? (int64_t)done : -EFAULT;
+		done += chunk;
+		u->off += chunk;
+		u->resid -= chunk;
+		if (u->off == v->len) {
+			u->idx++;
+			u->off = 0;
+		}
+	}
+	return (int64_t)done;
+}
+
+int64_t uio_copy_to(struct uio *u, const void *src, size_t n)
+{
+	return uio_copy(u, (void *)src, n, true);
+}
+
+int64_t uio_copy_from(struct uio *u, void *dst, size_t n)
+{
+	return uio_copy(u, dst, n, false);
+}
