@@ -76,7 +76,34 @@ void pkt_trim(struct pkt *p, size_t len)
 	p->len = (uint32_t)len;
 }
 
+/* ---- checksums (RFC 1071) ---- */
+
+uint32_t net_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *b = data;
+	uint64_t acc = sum;
+
+	/* Big-endian 16-bit words; a trailing byte is the high half. */
+	for (; len >= 2; len -= 2, b += 2)
+		acc += (uint32_t)(b[0] << 8 | b[1]);
+	if (len)
+		acc += (uint32_t)b[0] << 8;
+	while (acc >> 32)
+		acc = (acc & 0xffffffff) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+/* The folded, complemented sum in network byte order, ready to store. */
+uint16_t net_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return net_htons((uint16_t)~sum);
+}
+
 /* ---- interfaces ---- */
+
+void (*net_rx_monitor)(struct netdev *dev, const struct pkt *p);
 
 static struct mutex config_mutex = MUTEX_INIT;
 static struct netdev *netdevs; /* lo first; published with release stores */

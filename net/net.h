@@ -205,6 +205,18 @@ struct netdev *netdev_first(void);
  * returns quickly: classification and a push, or the default path.
  */
 void net_rx(struct netdev *dev, struct pkt *p);
+/* When set, sees every received frame before the stack does (self-tests,
+ * later tracing); it must not keep or change the packet. */
+extern void (*net_rx_monitor)(struct netdev *dev, const struct pkt *p);
+
+/* The Internet checksum (RFC 1071) of len bytes, folded and complemented,
+ * continuing from `sum` (0, or a pseudo-header's net_csum_add). */
+uint32_t net_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t net_csum_fold(uint32_t sum);
+static inline uint16_t net_csum(const void *data, size_t len)
+{
+	return net_csum_fold(net_csum_add(0, data, len));
+}
 
 /* ---- application memory in socket calls ---- */
 struct kiovec {
