@@ -83,6 +83,7 @@ struct sigstate {
 	bool restore_mask; /* sigsuspend: put saved_mask back after delivery */
 	uint64_t saved_mask;
 	struct rtq *rtq[NSIG + 1]; /* under sig_lock */
+	struct restart_block restart; /* the thread's own */
 };
 
 /*
@@ -446,7 +447,9 @@ long signal_syscall_return(struct syscall_frame *f, long ret)
 	if (!(current_thread()->flags & THREAD_APP))
 		return ret;
 	while ((sig = next_signal(&info))) {
-		if (ret == -ERESTARTSYS) {
+		if (ret == -ERESTART_RESTARTBLOCK) {
+			from_syscall(f, -EINTR, &sc);
+		} else if (ret == -ERESTARTSYS) {
 			bool restart = actions[sig].flags & SA_RESTART;
 
 			from_syscall(f, restart ? (long)f->nr : -EINTR, &sc);
@@ -475,7 +478,27 @@ long signal_syscall_return(struct syscall_frame *f, long ret)
 		f->rip -= 2;
 		return (long)f->nr;
 	}
+	if (ret == -ERESTART_RESTARTBLOCK) {
+		f->rip -= 2;
+		return SYS_RESTART_SYSCALL;
+	}
 	return ret;
+}
+
+struct restart_block *signal_restart_block(void)
+{
+	return &current_thread_sig()->restart;
+}
+
+/* restart_syscall(2): only the kernel calls it, on its way back into an
+ * interrupted timed wait; without one pending it is -EINTR, as Linux. */
+long sys_restart_syscall(long a, long b, long c, long d, long e, long f)
+{
+	struct restart_block *rb = signal_restart_block();
+	long (*fn)(struct restart_block *) = rb->fn;
+
+	rb->fn = NULL;
+	return fn ? fn(rb) : -EINTR;
 }
 
 static void from_irq(const struct irq_frame *f, struct sigcontext_k *sc)

@@ -32,6 +32,21 @@ static inline struct sigstate *current_thread_sig(void)
 #define SIGWINCH 28
 /* A sleeping system call saw a signal; restarted under SA_RESTART. */
 #define ERESTARTSYS 512
+/*
+ * A timed sleep saw a signal (Linux's ERESTART_RESTARTBLOCK): -EINTR if a
+ * handler runs; if none does (another thread took the signal), the call
+ * goes on through restart_syscall(2), which runs the thread's restart
+ * block, so the wait keeps its original deadline.
+ */
+#define ERESTART_RESTARTBLOCK 516
+#define SYS_RESTART_SYSCALL 219
+struct restart_block {
+	long (*fn)(struct restart_block *rb);
+	uint64_t arg[4];
+};
+/* The calling thread's restart block, to fill before returning
+ * -ERESTART_RESTARTBLOCK. */
+struct restart_block *signal_restart_block(void);
 
 /* Linux's siginfo_t, as far as we fill it: 128 bytes. */
 struct ksiginfo {
@@ -88,6 +103,7 @@ static inline bool signal_pending(void)
 static inline long signal_check(struct syscall_frame *f, long ret)
 {
 	if (__builtin_expect(ret != -ERESTARTSYS &&
+				     ret != -ERESTART_RESTARTBLOCK &&
 				     !signal_deliverable(current_thread_sig()),
 			     1))
 		return ret;

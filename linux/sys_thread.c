@@ -114,6 +114,44 @@ static bool sleep_woken(struct futex_waiter *w, uint64_t deadline)
 	}
 }
 
+/*
+ * Sleeps, still queued, until the wait is over: 0 when woken, -ETIMEDOUT
+ * at the deadline, and for a signal -ERESTARTSYS (untimed: restarted under
+ * SA_RESTART or when no handler runs, as Linux since 2.6.22) or
+ * -ERESTART_RESTARTBLOCK (timed: -EINTR for a handler, else resumed with
+ * the same deadline). A wakeup for a process-directed signal that another
+ * thread takes first ends one sleep but not the wait.
+ */
+static long sleep_until_done(struct futex_waiter *w, uint64_t deadline)
+{
+	for (;;) {
+		if (sleep_woken(w, deadline))
+			return 0;
+		if (signal_pending())
+			return deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+		if (deadline && clock_monotonic_ns() >= deadline)
+			return -ETIMEDOUT;
+	}
+}
+
+static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
+		       uint32_t bitset);
+
+static long futex_wait_restart(struct restart_block *rb)
+{
+	return futex_wait(rb->arg[0], (uint32_t)rb->arg[1], rb->arg[2],
+			  (uint32_t)rb->arg[3]);
+}
+
+/* A timed wait a signal interrupted resumes with its deadline. */
+static long futex_wait_interrupted(uint64_t uaddr, uint32_t val,
+				   uint64_t deadline, uint32_t bitset)
+{
+	*signal_restart_block() = (struct restart_block){
+		futex_wait_restart, {uaddr, val, deadline, bitset}};
+	return -ERESTART_RESTARTBLOCK;
+}
+
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 		       uint32_t bitset)
 {
@@ -136,13 +174,16 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 		return cur < 0 ? -EFAULT : -EAGAIN;
 	}
 	mutex_unlock(&b->lock);
-	if (sleep_woken(&w, deadline))
+	long r = sleep_until_done(&w, deadline);
+	if (!r)
 		return 0;
 	mutex_lock(&b->lock);
 	bool queued = unlink_waiter(b, &w);
 	mutex_unlock(&b->lock);
 	if (queued)
-		return signal_pending() ? -EINTR : -ETIMEDOUT;
+		return r == -ERESTART_RESTARTBLOCK
+			       ? futex_wait_interrupted(uaddr, val, deadline, bitset)
+			       : r;
 	/* A waker took us off the list: its wakeup is on its way. */
 	sched_wait_for(futex_woken, &w, 0);
 	return 0;

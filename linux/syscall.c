@@ -46,6 +46,8 @@ _Static_assert(__builtin_offsetof(struct sigstate_head, blocked) ==
 			       SIGSTATE_PENDING,
 	       "sigstate_head");
 _Static_assert(ERESTARTSYS_NEG == -ERESTARTSYS, "ERESTARTSYS");
+_Static_assert(ERESTART_RESTARTBLOCK_NEG == -ERESTART_RESTARTBLOCK,
+	       "ERESTART_RESTARTBLOCK");
 
 static int syscall_init(void)
 {

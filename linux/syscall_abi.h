@@ -13,5 +13,6 @@
 #define SIGSTATE_BLOCKED 0	 /* struct sigstate_head: blocked */
 #define SIGSTATE_PENDING 8	 /* struct sigstate_head: pending */
 #define ERESTARTSYS_NEG (-512)	 /* -ERESTARTSYS */
+#define ERESTART_RESTARTBLOCK_NEG (-516) /* -ERESTART_RESTARTBLOCK */
 
 #endif

@@ -74,10 +74,13 @@ syscall_entry:
 	.globl syscall_fast_return
 syscall_fast_return:
 	/*
-	 * linux/signal.h's signal_check: -ERESTARTSYS, or a signal pending
-	 * for the thread or the process and not blocked, goes to C.
+	 * linux/signal.h's signal_check: -ERESTARTSYS, -ERESTART_RESTARTBLOCK,
+	 * or a signal pending for the thread or the process and not
+	 * blocked, goes to C.
 	 */
 	cmpq $ERESTARTSYS_NEG, %rax
+	je .Lsignal
+	cmpq $ERESTART_RESTARTBLOCK_NEG, %rax
 	je .Lsignal
 	movq %gs:8, %rdx
 	movq THREAD_SIG(%rdx), %rdx

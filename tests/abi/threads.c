@@ -626,9 +626,83 @@ static void pthread_kill_targets_one_thread(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/*
+ * Issue 14, item 1: a timed FUTEX_WAIT must end with ETIMEDOUT only at its
+ * deadline, even while process-directed signals that another thread takes
+ * keep arriving; EINTR only when it took one itself.
+ */
+static volatile int timed_waiter_took;
+static __thread int am_timed_waiter;
+static uint32_t never_woken;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	if (am_timed_waiter)
+		timed_waiter_took = 1;
+}
+
+struct timed_wait_result {
+	long ret;
+	int err;
+	double seconds;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *timed_futex_waiter(void *arg)
+{
+	struct timed_wait_result *r = arg;
+	struct timespec timeout = {0, 600 * 1000 * 1000};
+	double start;
+
+	am_timed_waiter = 1;
+	pthread_barrier_wait(&kill_barrier);
+	start = now_s();
+	r->ret = syscall(SYS_futex, &never_woken, FUTEX_WAIT_PRIVATE, 0,
+			 &timeout, NULL, 0);
+	r->err = errno;
+	r->seconds = now_s() - start;
+	return NULL;
+}
+
+static void timed_futex_wait_outlasts_others_signals(void)
+{
+	struct timed_wait_result r = {0, 0, 0};
+	struct sigaction sa;
+	pthread_t t;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
+	timed_waiter_took = 0;
+	pthread_barrier_init(&kill_barrier, NULL, 2);
+	pthread_create(&t, NULL, timed_futex_waiter, &r);
+	pthread_barrier_wait(&kill_barrier);
+	/* 30 process-directed signals over ~300 ms, while it waits 600. */
+	for (int i = 0; i < 30; i++) {
+		kill(getpid(), SIGUSR2);
+		usleep(10 * 1000);
+	}
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&kill_barrier);
+	signal(SIGUSR2, SIG_DFL);
+	CHECK_EQ_INT(r.ret, -1);
+	/* EINTR only for a signal it took itself; else the whole wait. */
+	CHECK_EQ_INT(r.err, timed_waiter_took ? EINTR : ETIMEDOUT);
+	CHECK(timed_waiter_took || r.seconds >= 0.59);
+}
+
 int main(void)
 {
 	abi_init("threads");
+	ABI_RUN(timed_futex_wait_outlasts_others_signals);
 	ABI_RUN(create_and_join_eight);
 	ABI_RUN(mutex_counter_is_exact);
 	ABI_RUN(cond_ping_pong_alternates);
