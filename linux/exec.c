@@ -361,6 +361,11 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 
 #define MAX_APP_THREADS 4096
 static struct thread *app_threads[MAX_APP_THREADS]; /* atomic slots */
+/* One past the highest slot ever used: the CPU clock's scans stop there. */
+static unsigned app_threads_end; /* atomic */
+/* The CPU time of the threads that left the table (TSC ticks; atomic). */
+static uint64_t exited_runtime_tsc;
+
 
 int process_add_thread(struct thread *t)
 {
@@ -370,10 +375,63 @@ int process_add_thread(struct thread *t)
 		if (__atomic_compare_exchange_n(&app_threads[i], &none, t, false,
 						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 			t->app_slot = (int)i;
+			unsigned end = __atomic_load_n(&app_threads_end,
+						       __ATOMIC_RELAXED);
+			while (end <= i &&
+			       !__atomic_compare_exchange_n(
+				   &app_threads_end, &end, i + 1, false,
+				   __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				;
 			return 0;
 		}
 	}
 	return -EAGAIN;
+}
+
+/* The CPU time thread t has used, its current stretch included; t is an
+ * application thread the caller holds in a read section, or itself. */
+uint64_t thread_cpu_ns(struct thread *t)
+{
+	uint64_t ran = __atomic_load_n(&t->runtime_tsc, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+		uint64_t since = __atomic_load_n(&t->switched_in_tsc,
+						 __ATOMIC_RELAXED);
+		uint64_t now = rdtsc();
+
+		ran += now > since ? now - since : 0;
+	}
+	return tsc_to_ns(ran);
+}
+
+/*
+ * CLOCK_PROCESS_CPUTIME_ID: the threads that ran and left, plus every
+ * live thread's time. A thread switching out while it is read may count
+ * its last stretch twice for a moment; the clock never goes back (the
+ * largest value read so far is the least it answers).
+ */
+uint64_t process_cpu_ns(void)
+{
+	static uint64_t last; /* atomic */
+	uint64_t ns = tsc_to_ns(__atomic_load_n(&exited_runtime_tsc,
+					       __ATOMIC_ACQUIRE));
+	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+
+	rcu_read_lock();
+	for (unsigned i = 0; i < end; i++) {
+		struct thread *t =
+		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t)
+			ns += thread_cpu_ns(t);
+	}
+	rcu_read_unlock();
+	uint64_t seen = __atomic_load_n(&last, __ATOMIC_RELAXED);
+	while (ns > seen && !__atomic_compare_exchange_n(
+				&last, &seen, ns, false, __ATOMIC_RELAXED,
+				__ATOMIC_RELAXED))
+		;
+	return ns > seen ? ns : seen;
 }
 
 void process_remove_thread(struct thread *t)
@@ -381,8 +439,13 @@ void process_remove_thread(struct thread *t)
 	int i = t->app_slot;
 
 	if (i >= 0 && i < MAX_APP_THREADS &&
-	    __atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t)
+	    __atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t) {
+		/* Its time moves to the exited total as it leaves the table:
+		 * a reader may count it twice for a moment, never not at all. */
+		__atomic_fetch_add(&exited_runtime_tsc, t->runtime_tsc,
+				   __ATOMIC_RELEASE);
 		__atomic_store_n(&app_threads[i], NULL, __ATOMIC_RELEASE);
+	}
 	t->app_slot = -1;
 }
 

@@ -20,9 +20,11 @@ struct process {
 extern struct process process;
 
 uint64_t process_rlimit(int resource);
-/* CPU time the process used, all threads (linux/sys_time.c). */
-uint64_t process_cpu_ns(void);
 struct thread;
+/* CPU time the process used, all threads (never decreasing), and one
+ * thread's (an application thread held in a read section, or itself). */
+uint64_t process_cpu_ns(void);
+uint64_t thread_cpu_ns(struct thread *t);
 /* Application threads by Linux tid. Readers are lock-free (interrupt
  * context wakes threads for signals); a slot is cleared before its thread
  * exits, and the thread is freed a grace period after it exited, so a

@@ -2,6 +2,7 @@
  * clock_gettime/gettimeofday/time calls without entering here. */
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
+#include "linux/process.h"
 #include "linux/signal.h"
 #include "linux/sys.h"
 
@@ -24,13 +25,36 @@ struct timespec_user {
 	int64_t sec, nsec;
 };
 
-uint64_t process_cpu_ns(void)
-{
-	/* All the CPUs' busy time: the application is all there is. */
-	uint64_t busy = clock_monotonic_ns() * cpu_count;
-	uint64_t idle = sched_idle_ns();
+/*
+ * CPU-time clock ids of clock_getcpuclockid and pthread_getcpuclockid
+ * (Linux: include/linux/posix-timers.h): ~pid or ~tid shifted left by 3,
+ * bit 2 for a thread, the low two bits the kind (PROF, VIRT, SCHED; 3 is
+ * invalid). Every kind reads the same time here: there is no user/system
+ * split in one address space.
+ */
+#define CPUCLOCK_PERTHREAD 4
+#define CPUCLOCK_KIND_MASK 3
 
-	return busy > idle ? busy - idle : 0;
+static int cpu_clock_read(int clk, uint64_t *ns)
+{
+	int id = ~(clk >> 3);
+
+	if ((clk & CPUCLOCK_KIND_MASK) == CPUCLOCK_KIND_MASK)
+		return -EINVAL;
+	if (!(clk & CPUCLOCK_PERTHREAD)) {
+		if (id && id != process.pid)
+			return -EINVAL;
+		*ns = process_cpu_ns();
+		return 0;
+	}
+	if (!id)
+		id = current_thread()->app_tid;
+	rcu_read_lock();
+	struct thread *t = process_find_thread(id);
+	if (t)
+		*ns = thread_cpu_ns(t);
+	rcu_read_unlock();
+	return t ? 0 : -EINVAL;
 }
 
 /* The clocks that read the wall clock. */
@@ -54,17 +78,16 @@ static int clock_read(long clk, uint64_t *ns)
 	case CLOCK_BOOTTIME_ALARM:
 		*ns = clock_monotonic_ns();
 		return 0;
-	case CLOCK_THREAD_CPUTIME_ID: {
-		struct thread *t = current_thread();
-
-		*ns = tsc_to_ns(t->runtime_tsc + (rdtsc() - t->switched_in_tsc));
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = thread_cpu_ns(current_thread());
 		return 0;
-	}
 	case CLOCK_PROCESS_CPUTIME_ID:
 		*ns = process_cpu_ns();
 		return 0;
 	default:
-		return -EINVAL;
+		/* clockid_t is an int: the upper half of the register is
+		 * not part of it (glibc passes it zero-extended) */
+		return (int)clk < 0 ? cpu_clock_read((int)clk, ns) : -EINVAL;
 	}
 }
 
@@ -147,8 +170,9 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem, long e,
 		err = clock_read(clk, &now);
 	if (err)
 		return err;
-	if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_PROCESS_CPUTIME_ID)
-		return -EINVAL; /* Linux: EINVAL for the thread clock */
+	if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_PROCESS_CPUTIME_ID ||
+	    (int)clk < 0)
+		return -EINVAL; /* Linux: EINVAL for the CPU clocks */
 	/* An absolute time becomes a monotonic deadline without a second
 	 * clock read (a stall between two would end the sleep early). */
 	uint64_t deadline, off = clock_realtime_offset_ns();

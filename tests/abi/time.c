@@ -9,6 +9,7 @@
 #include "common.h"
 
 #include <elf.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/auxv.h>
@@ -83,6 +84,39 @@ static void cpu_clocks_advance_with_work(void)
 	CHECK(now_ns(CLOCK_THREAD_CPUTIME_ID) > t0);
 	/* A CPU clock never runs ahead of the wall clock much. */
 	CHECK(now_ns(CLOCK_THREAD_CPUTIME_ID) - t0 < 10ll * 1000000000);
+}
+
+/* Issue 14, item 3: CPU clocks count only time the process or thread ran,
+ * and the clock ids of pthread_getcpuclockid/clock_getcpuclockid work. */
+static void *sleep_100ms(void *arg)
+{
+	(void)arg;
+	usleep(100 * 1000);
+	return NULL;
+}
+
+static void cpu_clocks_skip_sleep_and_name_threads(void)
+{
+	clockid_t tclk, pclk;
+	pthread_t t;
+	struct timespec ts;
+
+	long long p0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	pthread_create(&t, NULL, sleep_100ms, NULL);
+	pthread_join(t, NULL);
+	usleep(100 * 1000);
+	/* Two 100 ms sleeps, one per thread: far less than 100 ms of CPU. */
+	CHECK(now_ns(CLOCK_PROCESS_CPUTIME_ID) - p0 < 50000000);
+	CHECK_EQ_INT(pthread_getcpuclockid(pthread_self(), &tclk), 0);
+	CHECK_EQ_INT(clock_gettime(tclk, &ts), 0);
+	CHECK(ts.tv_sec * 1000000000ll + ts.tv_nsec > 0);
+	CHECK_EQ_INT(clock_getcpuclockid(0, &pclk), 0);
+	CHECK_EQ_INT(clock_gettime(pclk, &ts), 0);
+	CHECK(ts.tv_sec * 1000000000ll + ts.tv_nsec >= p0);
+	CHECK_EQ_INT(clock_getcpuclockid(getpid(), &pclk), 0);
+	CHECK_EQ_INT(clock_gettime(pclk, &ts), 0);
+	/* A thread id that does not exist: EINVAL. */
+	CHECK_ERRNO(clock_gettime((clockid_t)((~99999u << 3) | 6), &ts), EINVAL);
 }
 
 static void clock_getres_values(void)
@@ -313,6 +347,7 @@ int main(void)
 	ABI_RUN(monotonic_clocks_never_go_back);
 	ABI_RUN(cpu_clocks_advance_with_work);
 	ABI_RUN(clock_getres_values);
+	ABI_RUN(cpu_clocks_skip_sleep_and_name_threads);
 	ABI_RUN(gettimeofday_and_time_agree_with_realtime);
 	ABI_RUN(nanosleep_sleeps_at_least);
 	ABI_RUN(clock_nanosleep_absolute_and_relative);
