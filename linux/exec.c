@@ -460,6 +460,21 @@ struct thread *process_find_thread(int tid)
 	return NULL;
 }
 
+struct thread *process_find_thread_if(bool (*fn)(struct thread *t, void *arg),
+				      void *arg)
+{
+	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < end; i++) {
+		struct thread *t =
+		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t && fn(t, arg))
+			return t;
+	}
+	return NULL;
+}
+
 struct thread *process_main_thread(void)
 {
 	return process_find_thread(process.pid);
@@ -499,18 +514,6 @@ static int app_threads_init(void)
 	return 0;
 }
 INIT_STEP(57, app_threads_init);
-
-void process_wake_all(void)
-{
-	rcu_read_lock(); /* a thread leaving its slot stays allocated */
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t)
-			thread_interrupt(t);
-	}
-	rcu_read_unlock();
-}
 
 void process_thread_exit(int status)
 {

@@ -33,9 +33,12 @@ int process_add_thread(struct thread *t);
 void process_remove_thread(struct thread *t);
 struct thread *process_find_thread(int tid);
 struct thread *process_main_thread(void);
+/* The first thread for which fn(t, arg) holds, or NULL; in a read
+ * section (fn runs in it too). */
+struct thread *process_find_thread_if(bool (*fn)(struct thread *t, void *arg),
+				      void *arg);
 /* The lowest tid >= from of the application's threads, or -1. */
 int process_next_thread(int from);
-void process_wake_all(void);
 long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
 /* Prints the futex buckets in use, for the state dump. */
 void futex_dump(void);

@@ -84,6 +84,9 @@ struct sigstate {
 	uint64_t saved_mask;
 	struct rtq *rtq[NSIG + 1]; /* under sig_lock */
 	struct restart_block restart; /* the thread's own */
+	/* freed a grace period after the thread leaves: senders read other
+	 * threads' masks in read sections, from interrupts too */
+	struct rcu_head rcu;
 };
 
 /*
@@ -134,6 +137,13 @@ uint64_t signal_blocked_mask(void)
 	return s ? s->blocked : 0;
 }
 
+static void free_sigstate(struct rcu_head *h)
+{
+	free((char *)h - offsetof(struct sigstate, rcu));
+}
+
+static void retarget(int tid, uint64_t set);
+
 /* Under sig_lock, so that a sender that found t in the thread table
  * (tgkill, under the same lock) is done with it before it goes. */
 void signal_thread_exit(struct thread *t)
@@ -149,9 +159,10 @@ void signal_thread_exit(struct thread *t)
 			rtq_count--;
 		}
 	struct sigstate *gone = t->sig;
-	t->sig = NULL;
+	__atomic_store_n(&t->sig, NULL, __ATOMIC_RELEASE);
 	mutex_unlock(&sig_lock);
-	free(gone);
+	retarget(t->app_tid, ~0ull);
+	call_rcu(&gone->rcu, free_sigstate);
 }
 
 static bool default_ignores(int sig)
@@ -229,20 +240,106 @@ static int send_rt(struct rtq **head, uint64_t *pending, int sig,
 	return err;
 }
 
+/*
+ * Process-directed signals (Linux: complete_signal). The signal waits in
+ * the process's pending set, and one thread is picked as it is sent and
+ * woken: the main thread if it does not block the signal, else the
+ * sender, else any thread that does not. Only that thread takes it
+ * (proc_target), so a sender or a sleeper elsewhere does not snatch it
+ * and a main thread asleep in a futex is interrupted, as on Linux. The
+ * target may block it or exit before taking it: then it picks another
+ * (retarget), and a target that blocks it is passed over by the others'
+ * check as well, for the moment between a sender's choice and its store.
+ */
+static int proc_target[NSIG + 1]; /* atomic: a tid; 0: anyone */
+
+/* Whether t exists, as an application thread, and does not block sig;
+ * in a read section. */
+static bool wants(struct thread *t, int sig)
+{
+	struct sigstate *s = t ? __atomic_load_n(&t->sig, __ATOMIC_ACQUIRE)
+			       : NULL;
+
+	return s && !(__atomic_load_n(&s->blocked, __ATOMIC_RELAXED) & bit(sig));
+}
+
+static bool wants_cb(struct thread *t, void *sig)
+{
+	return wants(t, (int)(uintptr_t)sig);
+}
+
+/* The thread that should take sig, in a read section; NULL: none. */
+static struct thread *pick_target(int sig)
+{
+	struct thread *t = process_main_thread();
+
+	if (wants(t, sig))
+		return t;
+	t = current_thread();
+	if ((t->flags & THREAD_APP) && wants(t, sig))
+		return t;
+	return process_find_thread_if(wants_cb, (void *)(uintptr_t)sig);
+}
+
+/* Points sig at a thread that takes it and wakes that thread. */
+static void route(int sig)
+{
+	rcu_read_lock();
+	struct thread *t = pick_target(sig);
+	__atomic_store_n(&proc_target[sig], t ? t->app_tid : 0,
+			 __ATOMIC_RELEASE);
+	wake_target(t);
+	rcu_read_unlock();
+}
+
+/* Signals in `set` pending for the process and aimed at thread `tid`,
+ * which now blocks them or leaves: aimed again, elsewhere. */
+static void retarget(int tid, uint64_t set)
+{
+	uint64_t pend = __atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE) & set;
+
+	for (int sig = 1; pend && sig <= NSIG; sig++)
+		if ((pend & bit(sig)) &&
+		    __atomic_load_n(&proc_target[sig], __ATOMIC_ACQUIRE) == tid)
+			route(sig);
+}
+
+/* Whether thread t may take the process-directed signal sig. */
+static bool aimed_at(const struct thread *t, int sig)
+{
+	int tid = __atomic_load_n(&proc_target[sig], __ATOMIC_ACQUIRE);
+
+	if (!tid || tid == t->app_tid)
+		return true;
+	rcu_read_lock();
+	bool taken = wants(process_find_thread(tid), sig);
+	rcu_read_unlock();
+	return !taken; /* its target blocks it now, or is gone */
+}
+
+/* Sets the calling thread's mask, passing on what it now blocks. */
+static void set_blocked(struct sigstate *s, uint64_t mask)
+{
+	uint64_t newly = mask & ~s->blocked;
+
+	__atomic_store_n(&s->blocked, mask, __ATOMIC_SEQ_CST);
+	if (newly & __atomic_load_n(&proc_pending, __ATOMIC_SEQ_CST))
+		retarget(current_thread()->app_tid, newly);
+}
+
 void signal_send_process(int sig, const struct ksiginfo *info)
 {
 	if (sig < 1 || sig > NSIG || ignored(sig))
 		return;
 	if (sig >= SIGRTMIN_K) {
 		if (send_rt(proc_rtq, &proc_pending, sig, info) == 0)
-			process_wake_all();
+			route(sig);
 		return;
 	}
 	if (!(__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE) & bit(sig)))
 		proc_info[sig] = *info;
 	__atomic_fetch_or(&proc_pending, bit(sig), __ATOMIC_RELEASE);
-	wake_target(process_main_thread());
-	process_wake_all();
+	route(sig);
 }
 
 /* Under sig_lock: t cannot leave the thread table meanwhile. */
@@ -273,7 +370,27 @@ void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 
 static uint64_t deliverable(const struct thread *t)
 {
-	return signal_deliverable(t->sig);
+	struct sigstate *s = t->sig;
+
+	if (!s)
+		return 0;
+	uint64_t own = __atomic_load_n(&s->pending, __ATOMIC_ACQUIRE);
+	uint64_t proc = __atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE);
+
+	uint64_t mine = 0;
+
+	for (proc &= ~s->blocked; proc; proc &= proc - 1) {
+		int sig = __builtin_ctzll(proc) + 1;
+
+		if (aimed_at(t, sig))
+			mine |= bit(sig);
+	}
+	return (own & ~s->blocked) | mine;
+}
+
+bool signal_pending_here(void)
+{
+	return deliverable(current_thread()) != 0;
 }
 
 static bool dequeue_rt(struct sigstate *s, int sig, struct ksiginfo *info)
@@ -411,8 +528,9 @@ static bool deliver(struct sigcontext_k *sc, int sig, struct ksiginfo *info)
 	if (push_frame(sc, sig, info, &act, old_mask)) {
 		terminate(SIGSEGV, info); /* Linux: a bad stack is fatal */
 	}
-	s->blocked |= act.mask | (act.flags & SA_NODEFER ? 0 : bit(sig));
-	s->blocked &= ~UNBLOCKABLE;
+	set_blocked(s, (s->blocked | act.mask |
+			(act.flags & SA_NODEFER ? 0 : bit(sig))) &
+			       ~UNBLOCKABLE);
 	return true;
 }
 
@@ -576,7 +694,7 @@ long sys_rt_sigreturn(long a, long b, long c, long d, long e, long g)
 	/* The handler's ret popped pretcode: rsp points at the ucontext. */
 	if (copy_from_user(&uc, f->rsp, sizeof(uc)))
 		terminate(SIGSEGV, &(struct ksiginfo){.addr = f->rsp});
-	t->sig->blocked = uc.sigmask & ~UNBLOCKABLE;
+	set_blocked(t->sig, uc.sigmask & ~UNBLOCKABLE);
 	size_t fpsize = fpu_state_size();
 	uint8_t *buf = uc.mc.fpstate ? aligned_alloc(64, fpsize) : NULL;
 	if (buf && copy_from_user(buf, uc.mc.fpstate, fpsize) == 0) {
@@ -642,14 +760,12 @@ long sys_rt_sigprocmask(long how, long uset, long uold, long size, long e,
 		if (copy_from_user(&set, uset, sizeof(set)))
 			return -EFAULT;
 		if (how == 0)
-			s->blocked |= set;
+			set |= old;
 		else if (how == 1)
-			s->blocked &= ~set;
-		else if (how == 2)
-			s->blocked = set;
-		else
+			set = old & ~set;
+		else if (how != 2)
 			return -EINVAL;
-		s->blocked &= ~UNBLOCKABLE;
+		set_blocked(s, set & ~UNBLOCKABLE);
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -688,7 +804,7 @@ long sys_rt_sigsuspend(long umask, long size, long c, long d, long e, long f)
 		return -EFAULT;
 	s->saved_mask = s->blocked;
 	s->restore_mask = true;
-	s->blocked = mask & ~UNBLOCKABLE;
+	set_blocked(s, mask & ~UNBLOCKABLE);
 	sleep_for_signal(0);
 	/* Delivery on the way out restores the mask via the frame. */
 	return -EINTR;
@@ -727,7 +843,7 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size, long e,
 		int sig = dequeue(current_thread(), set, &info);
 
 		if (sig) {
-			s->blocked = blocked;
+			set_blocked(s, blocked);
 			info.signo = sig;
 			if (uinfo && copy_to_user(uinfo, &info, sizeof(info)))
 				return -EFAULT;
@@ -737,7 +853,7 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size, long e,
 			break;
 		s->blocked = blocked & ~set;
 		bool got = sleep_for_signal(deadline);
-		s->blocked = blocked;
+		set_blocked(s, blocked);
 		if (got && !((s->pending | proc_pending) & set))
 			return -EINTR; /* another, unblocked signal came */
 		if (!got)
@@ -838,7 +954,7 @@ long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long d, long e,
 			return 0;
 		long r = send_rt(proc_rtq, &proc_pending, (int)sig, &info);
 		if (!r)
-			process_wake_all();
+			route((int)sig);
 		return r;
 	}
 	signal_send_process((int)sig, &info);

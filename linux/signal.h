@@ -73,6 +73,10 @@ struct sigstate_head {
 extern uint64_t proc_pending; /* atomic */
 
 long signal_syscall_return(struct syscall_frame *f, long ret);
+/* Whether a signal pending for the thread or the process is one the
+ * calling thread is to take (a process-directed one is aimed at one
+ * thread: linux/signal.c). The inline check below says only maybe. */
+bool signal_pending_here(void);
 
 /* The signals, thread's or process's, that s's thread does not block;
  * none without signal state (a kernel thread). */
@@ -96,7 +100,8 @@ static inline bool signal_pending(void)
 {
 	const struct thread *t = current_thread();
 
-	return (t->flags & THREAD_APP) && signal_deliverable(t->sig);
+	return (t->flags & THREAD_APP) && signal_deliverable(t->sig) &&
+	       signal_pending_here();
 }
 
 /* On the way out of every system call: the common case is two loads. */

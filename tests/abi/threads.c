@@ -699,9 +699,54 @@ static void timed_futex_wait_outlasts_others_signals(void)
 	CHECK(timed_waiter_took || r.seconds >= 0.59);
 }
 
+/*
+ * Issue 14, item 2: a process-directed signal goes to the main thread
+ * when it does not block it (Linux's complete_signal), even when another
+ * thread sends it and the main thread sleeps in a futex: the wait ends
+ * with EINTR and the handler runs there.
+ */
+static volatile int usr1_main_tid;
+
+static void on_usr1_record(int sig)
+{
+	(void)sig;
+	usr1_main_tid = (int)gettid();
+}
+
+static void *send_usr1_to_process(void *arg)
+{
+	(void)arg;
+	usleep(50 * 1000); /* let the main thread go to sleep */
+	kill(getpid(), SIGUSR1);
+	return NULL;
+}
+
+static void process_signal_interrupts_main_thread(void)
+{
+	struct timespec timeout = {2, 0};
+	struct sigaction sa;
+	pthread_t t;
+	uint32_t word = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1_record;
+	sigaction(SIGUSR1, &sa, NULL);
+	usr1_main_tid = 0;
+	pthread_create(&t, NULL, send_usr1_to_process, NULL);
+	long r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &timeout,
+			 NULL, 0);
+	int err = errno;
+	pthread_join(t, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	CHECK_EQ_INT(r, -1);
+	CHECK_EQ_INT(err, EINTR);
+	CHECK_EQ_INT(usr1_main_tid, (int)gettid());
+}
+
 int main(void)
 {
 	abi_init("threads");
+	ABI_RUN(process_signal_interrupts_main_thread);
 	ABI_RUN(timed_futex_wait_outlasts_others_signals);
 	ABI_RUN(create_and_join_eight);
 	ABI_RUN(mutex_counter_is_exact);
