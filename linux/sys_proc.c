@@ -367,18 +367,33 @@ long sys_getcpu(long ucpu, long unode, long c, long d, long e, long f)
 	return 0;
 }
 
+/* The scheduling calls name a thread: 0 is the caller; -EINVAL for a
+ * negative id, -ESRCH for one that does not exist (pid_t is an int: the
+ * register's upper half is not part of it). */
+static int sched_target_check(long pid)
+{
+	int id = (int)pid;
+
+	if (id < 0)
+		return -EINVAL;
+	if (!id)
+		return 0;
+	rcu_read_lock();
+	bool found = process_find_thread(id) != NULL;
+	rcu_read_unlock();
+	return found ? 0 : -ESRCH;
+}
+
 long sys_sched_getscheduler(long pid, long b, long c, long d, long e, long f)
 {
-	return pid < 0 ? -EINVAL : 0; /* SCHED_OTHER */
+	return sched_target_check(pid); /* 0: SCHED_OTHER */
 }
 
 long sys_sched_getparam(long pid, long uparam, long c, long d, long e, long f)
 {
-	int prio = 0;
+	int prio = 0, err = sched_target_check(pid);
 
-	if (pid < 0)
-		return -EINVAL;
-	return copy_to_user(uparam, &prio, sizeof(prio));
+	return err ? err : copy_to_user(uparam, &prio, sizeof(prio));
 }
 
 /* ---- identity: one root process in its own session ---- */

@@ -211,6 +211,11 @@ static void cpus_and_scheduling(void)
 	CHECK(node < 1000);
 	CHECK(sched_getcpu() >= 0);
 	CHECK_EQ_INT(sched_getscheduler(0), SCHED_OTHER);
+	CHECK_EQ_INT(sched_getscheduler(getpid()), SCHED_OTHER);
+	CHECK_ERRNO(sched_getscheduler(-1), EINVAL);
+	CHECK_ERRNO(sched_getscheduler(0x3fffff00), ESRCH);
+	CHECK_ERRNO(sched_getparam(-1, &sp), EINVAL);
+	CHECK_ERRNO(sched_getparam(0x3fffff00, &sp), ESRCH);
 	CHECK_EQ_INT(sched_getparam(0, &sp), 0);
 	CHECK_EQ_INT(sp.sched_priority, 0);
 	CHECK_EQ_INT(sched_get_priority_max(SCHED_OTHER), 0);
