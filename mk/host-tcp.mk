@@ -1,6 +1,7 @@
 # TCP's pure parts on the host (net/tcp_*.c): unit tests and the option
 # parser's fuzz target. Included by mk/host.mk.
-TCP_HOST_SRCS := net/tcp_opt.c net/tcp_rtt.c net/tcp_cc.c lib/string.c \
+TCP_HOST_SRCS := net/tcp_opt.c net/tcp_rtt.c net/tcp_cc.c net/tcp_ooo.c \
+	lib/string.c \
 	lib/printf.c
 TCP_HOST_HDRS := net/tcp.h kernel/kernel.h lib/lib.h tests/host/check.h
 

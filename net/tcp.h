@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define ENOBUFS 105 /* as net/net.h; this header builds on the host alone */
+
 /* ---- sequence numbers (RFC 9293 3.4: arithmetic modulo 2^32) ---- */
 static inline bool seq_lt(uint32_t a, uint32_t b)
 {
@@ -142,6 +144,52 @@ bool tcp_cc_recovery_ack(struct tcp_cc *c, uint32_t ack, uint32_t acked);
 /* The retransmission timer expired with `flight` bytes outstanding (RFC
  * 5681 3.1 equation 4): one segment, slow start again. */
 void tcp_cc_on_timeout(struct tcp_cc *c, uint32_t flight);
+
+/* ---- the out-of-order receive queue (RFC 9293 3.10.7.4, RFC 2018) ---- */
+/*
+ * Segments that arrived beyond rcv_nxt wait here, sorted and without
+ * overlap, until rcv_nxt reaches them. A newcomer wins: data it repeats is
+ * trimmed from the segments already held (whole ones are dropped), and a
+ * newcomer inside a held segment brings nothing and is dropped; no entry
+ * is ever split, so the queue needs no memory of its own. It holds at
+ * most `limit` payload bytes and TCP_OOO_MAX_SEGS segments (1-byte
+ * segments must not cost unbounded memory); what does not fit is refused
+ * and comes again. Entries are the caller's (a packet's), given back
+ * through `release` when the queue lets go of them.
+ */
+#define TCP_OOO_MAX_SEGS 256
+struct tcp_ooo_seg {
+	struct tcp_ooo_seg *next;
+	uint32_t seq, len; /* [seq, seq + len) in sequence space */
+	uint32_t off;	   /* where seq's byte is in the caller's payload */
+	void *buf;	   /* the caller's */
+};
+struct tcp_ooo {
+	struct tcp_ooo_seg *head; /* ascending seq */
+	uint32_t bytes, limit;
+	unsigned nsegs;
+	uint32_t last_seq; /* of the latest arrival: SACK's first block */
+	void (*release)(struct tcp_ooo_seg *seg);
+};
+void tcp_ooo_init(struct tcp_ooo *q, uint32_t limit,
+		  void (*release)(struct tcp_ooo_seg *seg));
+/*
+ * Offers seg (seq, len, off, buf filled in; starting beyond rcv_nxt).
+ * Takes it: kept, or released at once when it brings nothing new or does
+ * not fit. Returns its length when kept, 0 when it brought nothing,
+ * -ENOBUFS when refused.
+ */
+int tcp_ooo_insert(struct tcp_ooo *q, struct tcp_ooo_seg *seg);
+/* The first segment if it starts at or before rcv_nxt (its start trimmed
+ * to rcv_nxt; those wholly before it are released); NULL if a hole comes
+ * first. The caller owns what it gets. */
+struct tcp_ooo_seg *tcp_ooo_pop(struct tcp_ooo *q, uint32_t rcv_nxt);
+/* The SACK blocks to send (RFC 2018 4): contiguous runs, the one holding
+ * the latest arrival first, then ascending; at most max. The count. */
+unsigned tcp_ooo_sack(const struct tcp_ooo *q, struct tcp_sack_block *out,
+		      unsigned max);
+/* Releases everything. */
+void tcp_ooo_purge(struct tcp_ooo *q);
 
 /* The integer cube root, floor (for CUBIC's K). */
 uint64_t tcp_cbrt(uint64_t x);

@@ -234,6 +234,113 @@ static void cubic_fast_convergence_lowers_w_max(void)
 	CHECK_EQ(c.w_last_max, 80000);
 }
 
+/* ---- the out-of-order queue ---- */
+static struct tcp_ooo_seg segs[300];
+static int released;
+
+static void count_release(struct tcp_ooo_seg *s)
+{
+	(void)s;
+	released++;
+}
+
+static struct tcp_ooo_seg *mkseg(unsigned i, uint32_t seq, uint32_t len)
+{
+	segs[i] = (struct tcp_ooo_seg){.seq = seq, .len = len, .off = 0};
+	return &segs[i];
+}
+
+static void ooo_sorts_trims_and_pops(void)
+{
+	struct tcp_ooo q;
+
+	released = 0;
+	tcp_ooo_init(&q, 100000, count_release);
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(0, 3000, 1000)), 1000);
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(1, 1000, 1000)), 1000);
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(2, 3200, 100)), 0); /* inside */
+	CHECK_EQ(released, 1);
+	/* Covers the end of [1000,2000) and the start of [3000,4000). */
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(3, 1500, 2000)), 2000);
+	CHECK_EQ(q.bytes, 3000);
+	CHECK_EQ(segs[1].len, 500);
+	CHECK_EQ(segs[0].seq, 3500);
+	CHECK_EQ(segs[0].off, 500);
+	CHECK(tcp_ooo_pop(&q, 900) == NULL); /* a hole first */
+	struct tcp_ooo_seg *s = tcp_ooo_pop(&q, 1200);
+	CHECK(s == &segs[1]);
+	CHECK_EQ(s->seq, 1200);
+	CHECK_EQ(s->off, 200);
+	CHECK_EQ(s->len, 300);
+	CHECK(tcp_ooo_pop(&q, 1500) == &segs[3]);
+	CHECK(tcp_ooo_pop(&q, 3500) == &segs[0]);
+	CHECK(tcp_ooo_pop(&q, 4000) == NULL);
+	CHECK_EQ(q.bytes, 0);
+	CHECK_EQ(q.nsegs, 0);
+}
+
+static void ooo_newcomer_covering_several_drops_them(void)
+{
+	struct tcp_ooo q;
+
+	released = 0;
+	tcp_ooo_init(&q, 100000, count_release);
+	tcp_ooo_insert(&q, mkseg(0, 100, 10));
+	tcp_ooo_insert(&q, mkseg(1, 200, 10));
+	tcp_ooo_insert(&q, mkseg(2, 300, 10));
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(3, 50, 400)), 400);
+	CHECK_EQ(released, 3);
+	CHECK_EQ(q.nsegs, 1);
+	CHECK_EQ(q.bytes, 400);
+	/* Wrapping sequence numbers sort the same. */
+	tcp_ooo_purge(&q);
+	tcp_ooo_insert(&q, mkseg(4, 0x10, 0x10));
+	tcp_ooo_insert(&q, mkseg(5, 0xfffffff0u, 0x10));
+	CHECK(q.head == &segs[5]);
+	CHECK(tcp_ooo_pop(&q, 0xfffffff0u) == &segs[5]);
+}
+
+static void ooo_is_bounded(void)
+{
+	struct tcp_ooo q;
+
+	released = 0;
+	tcp_ooo_init(&q, 5000, count_release);
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(0, 0, 4000)), 4000);
+	CHECK_EQ(tcp_ooo_insert(&q, mkseg(1, 10000, 2000)), -ENOBUFS);
+	tcp_ooo_purge(&q);
+	tcp_ooo_init(&q, 1u << 30, count_release);
+	int refused = 0;
+	for (unsigned i = 0; i < 300; i++) /* 1-byte segments with gaps */
+		refused += tcp_ooo_insert(&q, mkseg(i, 2 * i, 1)) == -ENOBUFS;
+	CHECK_EQ(q.nsegs, TCP_OOO_MAX_SEGS);
+	CHECK_EQ(refused, 300 - TCP_OOO_MAX_SEGS);
+	tcp_ooo_purge(&q);
+	CHECK_EQ(released, 2 + 300);
+}
+
+static void ooo_sack_blocks_latest_first(void)
+{
+	struct tcp_ooo q;
+	struct tcp_sack_block b[4];
+
+	tcp_ooo_init(&q, 100000, count_release);
+	tcp_ooo_insert(&q, mkseg(0, 1000, 100));
+	tcp_ooo_insert(&q, mkseg(1, 1100, 100)); /* joins the first run */
+	tcp_ooo_insert(&q, mkseg(2, 3000, 100));
+	tcp_ooo_insert(&q, mkseg(3, 5000, 100));
+	tcp_ooo_insert(&q, mkseg(4, 3100, 50)); /* latest: the 2nd run */
+	CHECK_EQ(tcp_ooo_sack(&q, b, 4), 3);
+	CHECK_EQ(b[0].left, 3000);
+	CHECK_EQ(b[0].right, 3150);
+	CHECK_EQ(b[1].left, 1000);
+	CHECK_EQ(b[1].right, 1200);
+	CHECK_EQ(b[2].left, 5000);
+	CHECK_EQ(tcp_ooo_sack(&q, b, 1), 1);
+	CHECK_EQ(b[0].left, 3000);
+	tcp_ooo_purge(&q);
+}
+
 int main(void)
 {
 	check_test = "tcp";
@@ -250,5 +357,9 @@ int main(void)
 	RUN_TEST(cubic_returns_to_w_max_after_k);
 	RUN_TEST(cubic_is_reno_friendly_on_short_rtts);
 	RUN_TEST(cubic_fast_convergence_lowers_w_max);
+	RUN_TEST(ooo_sorts_trims_and_pops);
+	RUN_TEST(ooo_newcomer_covering_several_drops_them);
+	RUN_TEST(ooo_is_bounded);
+	RUN_TEST(ooo_sack_blocks_latest_first);
 	return check_exit();
 }
