@@ -52,6 +52,13 @@ static int read_file(struct image *im)
 	err = as_map(&im->buf, im->len, PROT_READ | PROT_WRITE, 0);
 	if (err)
 		goto out;
+	/* Backed before the kernel writes it: running out of memory is then
+	 * an error here, not a fault in the copy. */
+	err = as_populate(im->buf, im->len);
+	if (err) {
+		as_unmap(im->buf, im->len);
+		goto out;
+	}
 	for (uint64_t done = 0; done < im->len;) {
 		int64_t n = vfs_pread(f, (void *)(im->buf + done), im->len - done,
 				      (int64_t)done);
@@ -87,11 +94,17 @@ static int place_segments(struct image *im)
 
 	if (err)
 		return err;
-	for (unsigned i = 0; i < in->nloads; i++) {
+	for (unsigned i = 0; i < in->nloads && !err; i++) {
 		const struct elf_load *l = &in->loads[i];
 
-		memcpy((void *)(im->bias + l->vaddr),
-		       (const void *)(im->buf + l->offset), l->filesz);
+		err = as_populate(im->bias + l->vaddr, l->filesz);
+		if (!err)
+			memcpy((void *)(im->bias + l->vaddr),
+			       (const void *)(im->buf + l->offset), l->filesz);
+	}
+	if (err) {
+		as_unmap(span_lo, span);
+		return err;
 	}
 	uint64_t prev_hi = span_lo;
 	uint32_t prev_prot = 0;
@@ -117,6 +130,12 @@ static int load_image(struct image *im, bool is_interp)
 	const char *why = "";
 	int err = read_file(im);
 
+	if (err == -ENOMEM) {
+		kprintf("osprey: not enough memory to load %s (%lu KiB); give "
+			"the VM more (osprey run -m)\n",
+			im->path, im->len >> 10);
+		return err;
+	}
 	if (err) {
 		kprintf("osprey: cannot read %s: error %d\n", im->path, -err);
 		return err;
@@ -157,7 +176,11 @@ static int load_image(struct image *im, bool is_interp)
 	}
 	if (!err)
 		err = place_segments(im);
-	if (err)
+	if (err == -ENOMEM)
+		kprintf("osprey: not enough memory to load %s; give the VM "
+			"more (osprey run -m)\n",
+			im->path);
+	else if (err)
 		kprintf("osprey: %s: cannot map its segments: error %d\n",
 			im->path, -err);
 out:

@@ -73,6 +73,28 @@ static int signal_of(const struct irq_frame *f, int *code, uint64_t *addr)
 	}
 }
 
+/*
+ * A page fault on an access its mapping allows, which demand paging could
+ * not serve: memory ran out. Linux's OOM killer ends the process with
+ * SIGKILL; so do we, saying so.
+ */
+static bool out_of_memory(const struct irq_frame *f)
+{
+	uint32_t need = f->error & 16 ? PROT_EXEC
+			: f->error & 2 ? PROT_WRITE
+				       : PROT_READ;
+	struct mm_stats mem;
+
+	if (f->vector != 14 || !as_accessible(read_cr2(), 1, need))
+		return false;
+	mm_get_stats(&mem);
+	kprintf("osprey: out of memory: the program needed a page at %lx "
+		"with %lu KiB of %lu MiB free; killed as Linux's OOM killer "
+		"would (give the VM more: osprey run -m)\n",
+		read_cr2(), mem.free_pages * 4, mem.total_pages >> 8);
+	return true;
+}
+
 static bool app_exception(struct irq_frame *f)
 {
 	int code, sig;
@@ -81,6 +103,10 @@ static bool app_exception(struct irq_frame *f)
 	if (!in_app(f))
 		return false; /* the kernel's own: fatal, with a backtrace */
 	sig = signal_of(f, &code, &addr);
+	if (out_of_memory(f)) {
+		sig = SIGKILL;
+		code = 0x80; /* SI_KERNEL */
+	}
 	if (f->vector == 14)
 		f->error |= 4; /* the U/S bit Linux reports for user faults */
 	signal_fault(f, sig, code, addr);

@@ -530,6 +530,14 @@ long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off)
 
 	if (!file)
 		return -EBADF;
+	/* Backed before the copy writes them, so that running out of memory
+	 * is -ENOMEM rather than a fault in the kernel's copy. */
+	int64_t size = vfs_file_size(file);
+	if (size > (int64_t)off) {
+		r = as_populate(addr, MIN(len, (uint64_t)size - off));
+		if (r)
+			len = 0;
+	}
 	/* The pages past the end of the file stay zero, as on Linux. */
 	for (uint64_t done = 0; done < len;) {
 		int64_t n = vfs_pread(file, (void *)(addr + done), len - done,
