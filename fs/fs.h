@@ -293,6 +293,28 @@ int vfs_utimensat(struct file *dir, const char *path,
 int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
 int vfs_fsync(struct file *f); /* nothing to write back: 0 */
 
+/* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */
+#define ENODATA 61
+#define XATTR_CREATE 1
+#define XATTR_REPLACE 2
+#define XATTR_NAME_MAX 255
+#define XATTR_SIZE_MAX 65536
+#define XATTR_LIST_MAX 65536
+/*
+ * getxattr/setxattr/listxattr/removexattr on what (dir, path, at_flags)
+ * names, as vfs_chmodat: at_flags AT_SYMLINK_NOFOLLOW for the l* calls;
+ * path NULL means the open file dir itself (the f* calls). get and list
+ * with size 0 return the size needed; a buffer too small is -ERANGE.
+ */
+int64_t vfs_getxattr(struct file *dir, const char *path, int at_flags,
+		     const char *name, void *buf, size_t size);
+int vfs_setxattr(struct file *dir, const char *path, int at_flags,
+		 const char *name, const void *val, size_t size, int flags);
+int64_t vfs_listxattr(struct file *dir, const char *path, int at_flags,
+		      char *buf, size_t size);
+int vfs_removexattr(struct file *dir, const char *path, int at_flags,
+		    const char *name);
+
 /* ---- the process's directories ---- */
 int vfs_chdir(const char *path);
 int vfs_fchdir(struct file *f);

@@ -84,6 +84,7 @@ struct inode {
 	int64_t size;
 	struct pages pages;
 	unsigned pins;
+	struct xattr *xattrs; /* extended attributes (fs/xattr.c) */
 };
 
 /* ---- ramfs.c: inodes, directories, data ---- */
@@ -107,6 +108,10 @@ void *ramfs_page(struct inode *ip, uint64_t index);
 bool ramfs_page_present(struct inode *ip, uint64_t index);
 extern uint64_t ramfs_pages; /* atomic: data pages of all files */
 #define RAMFS_MAX_SIZE (1ll << 48)
+
+/* ---- xattr.c ---- */
+/* Frees an inode's extended attributes (it is going). */
+void xattr_free_all(struct inode *ip);
 
 /* ---- namei.c: path lookup, all under vfs_mutex ---- */
 struct lookup {

@@ -50,6 +50,7 @@ void ramfs_inode_free(struct inode *ip)
 	assert(ip->dir.count == 0 && ip->refs == 0);
 	ip->pins = 0;
 	ramfs_truncate(ip, 0);
+	xattr_free_all(ip);
 	free(ip->dir.buckets);
 	free(ip->target);
 	free(ip);

@@ -62,6 +62,12 @@ else
 	rc_all=1
 fi
 
+# coreutils' ls -l asks for extended attributes and ACLs (lgetxattr,
+# getxattr system.posix_acl_access): answered as a tmpfs answers them.
+build/osprey build -o "$LOGS/ls.cpio" --add "$data" -- /bin/ls >/dev/null 2>&1
+same coreutils-ls "$LOGS/ls.cpio" 64 -- /bin/ls -ld --time-style=+%s \
+	"$data/fruit.txt" "$data/sub"
+
 tests/mkinitrd.sh "$LOGS/bigmem.cpio" "$PWD/build/apps/bigmem-static"
 same bigmem "$LOGS/bigmem.cpio" 256 -- "$PWD/build/apps/bigmem-static"
 
