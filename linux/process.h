@@ -25,6 +25,10 @@ struct thread;
  * thread's (an application thread held in a read section, or itself). */
 uint64_t process_cpu_ns(void);
 uint64_t thread_cpu_ns(struct thread *t);
+/* A CPU-time clock id (clock_getcpuclockid's, pthread_getcpuclockid's):
+ * 0 with *tid 0 for the process, or the thread's id; -EINVAL if it names
+ * nothing of ours (linux/sys_time.c). */
+int cpu_clock_decode(int clk, int *tid);
 /* Application threads by Linux tid. Readers are lock-free (interrupt
  * context wakes threads for signals); a slot is cleared before its thread
  * exits, and the thread is freed a grace period after it exited, so a

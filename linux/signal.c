@@ -38,6 +38,7 @@
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_TKILL (-6)
+#define SI_TIMER (-2)
 #define RED_ZONE 128
 
 static inline uint64_t bit(int sig)
@@ -411,8 +412,20 @@ static bool dequeue_rt(struct sigstate *s, int sig, struct ksiginfo *info)
 	return got;
 }
 
-/* Takes the lowest deliverable signal off the pending sets. */
+static int dequeue_one(struct thread *t, uint64_t set, struct ksiginfo *info);
+
+/* Takes the lowest deliverable signal off the pending sets; a timer's
+ * gets its overrun count as it goes. */
 static int dequeue(struct thread *t, uint64_t set, struct ksiginfo *info)
+{
+	int sig = dequeue_one(t, set, info);
+
+	if (sig && info->code == SI_TIMER)
+		posix_timer_delivered(info);
+	return sig;
+}
+
+static int dequeue_one(struct thread *t, uint64_t set, struct ksiginfo *info)
 {
 	struct sigstate *s = t->sig;
 
@@ -911,6 +924,16 @@ long sys_kill(long pid, long sig, long c, long d, long e, long f)
 	if (sig)
 		signal_send_process((int)sig, &info);
 	return 0;
+}
+
+bool signal_send_tid(int tid, int sig, const struct ksiginfo *info)
+{
+	mutex_lock(&sig_lock);
+	struct thread *t = process_find_thread(tid);
+	if (t)
+		send_thread_locked(t, sig, info);
+	mutex_unlock(&sig_lock);
+	return t != NULL;
 }
 
 long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)

@@ -73,6 +73,12 @@ struct sigstate_head {
 extern uint64_t proc_pending; /* atomic */
 
 long signal_syscall_return(struct syscall_frame *f, long ret);
+/* Sends to the thread with this id, as tgkill does (under sig_lock);
+ * false if there is none. Thread context. */
+bool signal_send_tid(int tid, int sig, const struct ksiginfo *info);
+/* A timer's signal (si_code SI_TIMER) is being taken: its overruns go
+ * into *info (linux/sys_timer.c). */
+void posix_timer_delivered(struct ksiginfo *info);
 /* Whether a signal pending for the thread or the process is one the
  * calling thread is to take (a process-directed one is aimed at one
  * thread: linux/signal.c). The inline check below says only maybe. */

@@ -35,22 +35,34 @@ struct timespec_user {
 #define CPUCLOCK_PERTHREAD 4
 #define CPUCLOCK_KIND_MASK 3
 
-static int cpu_clock_read(int clk, uint64_t *ns)
+int cpu_clock_decode(int clk, int *tid)
 {
 	int id = ~(clk >> 3);
 
+	*tid = 0;
 	if ((clk & CPUCLOCK_KIND_MASK) == CPUCLOCK_KIND_MASK)
 		return -EINVAL;
-	if (!(clk & CPUCLOCK_PERTHREAD)) {
-		if (id && id != process.pid)
-			return -EINVAL;
+	if (!(clk & CPUCLOCK_PERTHREAD))
+		return id && id != process.pid ? -EINVAL : 0;
+	*tid = id ? id : current_thread()->app_tid;
+	rcu_read_lock();
+	bool found = process_find_thread(*tid) != NULL;
+	rcu_read_unlock();
+	return found ? 0 : -EINVAL;
+}
+
+static int cpu_clock_read(int clk, uint64_t *ns)
+{
+	int tid, err = cpu_clock_decode(clk, &tid);
+
+	if (err)
+		return err;
+	if (!tid) {
 		*ns = process_cpu_ns();
 		return 0;
 	}
-	if (!id)
-		id = current_thread()->app_tid;
 	rcu_read_lock();
-	struct thread *t = process_find_thread(id);
+	struct thread *t = process_find_thread(tid);
 	if (t)
 		*ns = thread_cpu_ns(t);
 	rcu_read_unlock();
