@@ -1,9 +1,12 @@
 /*
- * Memory system calls: mmap, munmap, mprotect, madvise, brk. Anonymous
- * memory is demand-zero (kernel/mm/vma.c); file mappings are filled from
- * the file when made (linux/sys_fs.c: mmap_file).
+ * Memory system calls: mmap, munmap, mprotect, madvise, brk, the mlock
+ * family, membarrier. Anonymous memory is demand-zero (kernel/mm/vma.c);
+ * file mappings are filled from the file when made (linux/sys_fs.c:
+ * mmap_file).
  */
 #include "kernel/mm/mm.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
 #include "linux/process.h"
 #include "linux/sys.h"
 
@@ -31,6 +34,7 @@
 struct process process = {.brk_lock = MUTEX_INIT};
 
 long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off);
+static long lock_new(uint64_t start, uint64_t len);
 long mmap_file_check(int fd, long prot, long flags);
 long mmap_file_shared(uint64_t *addr, uint64_t len, uint32_t prot,
 		      uint32_t flags, int fd, uint64_t off);
@@ -98,6 +102,11 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		}
 	} else if (flags & MAP_POPULATE) {
 		as_populate(a, (uint64_t)len);
+	}
+	err = (int)lock_new(a, (uint64_t)len);
+	if (err) {
+		as_unmap(a, ALIGN_UP((uint64_t)len, PAGE_SIZE));
+		return err;
 	}
 	return (long)a;
 }
@@ -169,6 +178,198 @@ long sys_madvise(long addr, long len, long advice, long d, long e, long f)
 }
 
 /*
+ * ---- locking memory (man 2 mlock) ----
+ * Nothing is ever swapped out, so locking a range means making it
+ * resident now: its anonymous pages are backed at once (a file mapping's
+ * pages are the file's, resident already), and MCL_FUTURE backs every
+ * later mapping as it is made. We are root (CAP_IPC_LOCK): no
+ * RLIMIT_MEMLOCK bound applies, as on Linux.
+ */
+#define MLOCK_ONFAULT 1
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+
+static bool lock_future; /* MCL_FUTURE without MCL_ONFAULT; atomic */
+
+/* The range rounded out to pages, or -EINVAL (overflow) / -ENOMEM (not
+ * all mapped), as Linux's mlock checks it. */
+static long lock_range(long addr, long len, uint64_t *start, uint64_t *size)
+{
+	uint64_t a = ALIGN_DOWN((uint64_t)addr, PAGE_SIZE);
+	uint64_t end = (uint64_t)addr + (uint64_t)len;
+
+	if (len < 0 || end < (uint64_t)addr || end > USER_TOP)
+		return -EINVAL;
+	*start = a;
+	*size = ALIGN_UP(end, PAGE_SIZE) - a;
+	if (*size && !as_accessible(a, *size, PROT_NONE))
+		return -ENOMEM;
+	return 0;
+}
+
+static long populate(uint64_t start, uint64_t size)
+{
+	long err = size ? as_populate(start, size) : 0;
+
+	return err == -EFAULT ? -ENOMEM : err;
+}
+
+long sys_mlock2(long addr, long len, long flags, long d, long e, long f)
+{
+	uint64_t start, size;
+	long err;
+
+	if (flags & ~(long)MLOCK_ONFAULT)
+		return -EINVAL;
+	err = lock_range(addr, len, &start, &size);
+	if (err || (flags & MLOCK_ONFAULT))
+		return err;
+	return populate(start, size);
+}
+
+long sys_mlock(long addr, long len, long c, long d, long e, long f)
+{
+	return sys_mlock2(addr, len, 0, 0, 0, 0);
+}
+
+long sys_munlock(long addr, long len, long c, long d, long e, long f)
+{
+	uint64_t start, size;
+
+	return lock_range(addr, len, &start, &size);
+}
+
+/* The mappings mlockall(MCL_CURRENT) backs: all but PROT_NONE ones. */
+struct lock_all {
+	uint64_t (*ranges)[2];
+	unsigned n, cap;
+};
+
+static void collect(uint64_t start, uint64_t end, uint32_t prot,
+		    uint32_t flags, void *arg)
+{
+	struct lock_all *la = arg;
+
+	if (prot != PROT_NONE && la->n < la->cap) {
+		la->ranges[la->n][0] = start;
+		la->ranges[la->n++][1] = end;
+	}
+}
+
+static long populate_all(void)
+{
+	struct lock_all la = {.cap = 4096};
+	long err = 0;
+
+	la.ranges = malloc(la.cap * sizeof(*la.ranges));
+	if (!la.ranges)
+		return -ENOMEM;
+	as_walk(collect, &la); /* gathered first: populating takes as_lock */
+	for (unsigned i = 0; i < la.n && !err; i++)
+		err = populate(la.ranges[i][0], la.ranges[i][1] - la.ranges[i][0]);
+	free(la.ranges);
+	return err == -ENOMEM ? -EAGAIN : err; /* Linux: some not lockable */
+}
+
+long sys_mlockall(long flags, long b, long c, long d, long e, long f)
+{
+	if (!(flags & (MCL_CURRENT | MCL_FUTURE)) ||
+	    (flags & ~(long)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)))
+		return -EINVAL;
+	__atomic_store_n(&lock_future,
+			 (flags & MCL_FUTURE) && !(flags & MCL_ONFAULT),
+			 __ATOMIC_RELAXED);
+	if (!(flags & MCL_CURRENT) || (flags & MCL_ONFAULT))
+		return 0;
+	return populate_all();
+}
+
+long sys_munlockall(long a, long b, long c, long d, long e, long f)
+{
+	__atomic_store_n(&lock_future, false, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* A new mapping under MCL_FUTURE; Linux fails the mmap when it cannot. */
+static long lock_new(uint64_t start, uint64_t len)
+{
+	if (!__atomic_load_n(&lock_future, __ATOMIC_RELAXED))
+		return 0;
+	return populate(start, ALIGN_UP(len, PAGE_SIZE)) ? -EAGAIN : 0;
+}
+
+/*
+ * ---- membarrier (man 2 membarrier) ----
+ * GLOBAL waits for every CPU to pass through the scheduler or idle (a
+ * grace period: each such pass is a full barrier). The expedited kinds
+ * interrupt every other CPU at once instead (an interrupt's return is
+ * serializing, which also gives SYNC_CORE); they need the process to have
+ * registered first, as on Linux. No rseq: its commands are not offered.
+ */
+#define MB_GLOBAL 1
+#define MB_GLOBAL_EXPEDITED 2
+#define MB_REGISTER_GLOBAL_EXPEDITED 4
+#define MB_PRIVATE_EXPEDITED 8
+#define MB_REGISTER_PRIVATE_EXPEDITED 16
+#define MB_PRIVATE_EXPEDITED_SYNC_CORE 32
+#define MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE 64
+#define MB_GET_REGISTRATIONS 512
+#define MB_SUPPORTED                                                           \
+	(MB_GLOBAL | MB_GLOBAL_EXPEDITED | MB_REGISTER_GLOBAL_EXPEDITED |     \
+	 MB_PRIVATE_EXPEDITED | MB_REGISTER_PRIVATE_EXPEDITED |               \
+	 MB_PRIVATE_EXPEDITED_SYNC_CORE |                                     \
+	 MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE | MB_GET_REGISTRATIONS)
+
+static long mb_registered; /* the REGISTER_* commands issued; atomic */
+
+static void full_barrier(void *unused)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static long expedited(long needs)
+{
+	if (!(__atomic_load_n(&mb_registered, __ATOMIC_ACQUIRE) & needs))
+		return -EPERM;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	preempt_disable();
+	xcall_many(sched_online_mask() & ~(1ull << cpu_id()), full_barrier,
+		   NULL);
+	preempt_enable();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+long sys_membarrier(long cmd, long flags, long cpu, long d, long e, long f)
+{
+	if (flags)
+		return -EINVAL; /* MEMBARRIER_CMD_FLAG_CPU is rseq's */
+	switch (cmd) {
+	case 0: /* MEMBARRIER_CMD_QUERY */
+		return MB_SUPPORTED;
+	case MB_GLOBAL:
+		synchronize_rcu();
+		return 0;
+	case MB_GLOBAL_EXPEDITED:
+		return expedited(MB_REGISTER_GLOBAL_EXPEDITED);
+	case MB_PRIVATE_EXPEDITED:
+		return expedited(MB_REGISTER_PRIVATE_EXPEDITED);
+	case MB_PRIVATE_EXPEDITED_SYNC_CORE:
+		return expedited(MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE);
+	case MB_REGISTER_GLOBAL_EXPEDITED:
+	case MB_REGISTER_PRIVATE_EXPEDITED:
+	case MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+		__atomic_fetch_or(&mb_registered, cmd, __ATOMIC_RELEASE);
+		return 0;
+	case MB_GET_REGISTRATIONS:
+		return __atomic_load_n(&mb_registered, __ATOMIC_ACQUIRE);
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
  * The break: [brk_start, brk_end) is one VMA that grows and shrinks; it
  * may not run into another mapping. Linux returns the old break on
  * failure rather than an error.
@@ -189,6 +390,10 @@ long sys_brk(long addr, long b, long c, long d, long e, long f)
 		if (as_map(&at, new_top - old_top, PROT_READ | PROT_WRITE,
 			   VMA_NOREPLACE | VMA_HEAP))
 			goto out;
+		if (lock_new(old_top, new_top - old_top)) {
+			as_unmap(old_top, new_top - old_top);
+			goto out;
+		}
 	} else if (new_top < old_top) {
 		as_unmap(new_top, old_top - new_top);
 	}
