@@ -103,7 +103,7 @@ static bool app_exception(struct irq_frame *f)
 	if (!in_app(f))
 		return false; /* the kernel's own: fatal, with a backtrace */
 	sig = signal_of(f, &code, &addr);
-	if (out_of_memory(f)) {
+	if (sig == SIGSEGV && out_of_memory(f)) {
 		sig = SIGKILL;
 		code = 0x80; /* SI_KERNEL */
 	}
