@@ -73,10 +73,14 @@ static int set_mode(struct inode *ip, uint32_t mode)
 	if (ip->type == S_IFLNK)
 		return -EOPNOTSUPP; /* Linux: fchmodat2 with NOFOLLOW */
 	mutex_lock(&ip->lock);
-	ip->mode = mode & 07777;
-	ip->ctime = ramfs_now();
+	bool exec_sealed = ip->memfd && (ip->seals & F_SEAL_EXEC) &&
+			   ((ip->mode ^ mode) & S_IXUGO);
+	if (!exec_sealed) {
+		ip->mode = mode & 07777;
+		ip->ctime = ramfs_now();
+	}
 	mutex_unlock(&ip->lock);
-	return 0;
+	return exec_sealed ? -EPERM : 0;
 }
 
 static int set_owner(struct inode *ip, uint32_t uid, uint32_t gid)
@@ -230,7 +234,9 @@ static int truncate_inode(struct inode *ip, int64_t len)
 	int err;
 
 	mutex_lock(&ip->lock);
-	err = ramfs_truncate(ip, len);
+	err = ip->memfd ? memfd_check_size(ip, len) : 0;
+	if (!err)
+		err = ramfs_truncate(ip, len);
 	if (!err)
 		ip->mtime = ip->ctime = now;
 	mutex_unlock(&ip->lock);

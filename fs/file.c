@@ -95,6 +95,18 @@ static int64_t reg_read(struct file *f, void *buf, size_t n, int64_t *pos)
 	return r;
 }
 
+/* A memfd's seals against a write of n bytes at pos: 0 or -EPERM. */
+static int write_sealed(const struct inode *ip, size_t n, int64_t pos)
+{
+	if (!ip->memfd || !n)
+		return 0;
+	if (ip->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if (pos + (int64_t)n > ip->size)
+		return memfd_check_size(ip, pos + (int64_t)n);
+	return 0;
+}
+
 static int64_t reg_write(struct file *f, const void *buf, size_t n,
 			 int64_t *pos)
 {
@@ -104,7 +116,9 @@ static int64_t reg_write(struct file *f, const void *buf, size_t n,
 	mutex_lock(&ip->lock);
 	if (LOAD(f->flags) & O_APPEND)
 		*pos = ip->size;
-	r = ramfs_write(ip, buf, n, *pos);
+	r = write_sealed(ip, n, *pos);
+	if (!r)
+		r = ramfs_write(ip, buf, n, *pos);
 	if (r > 0) {
 		*pos += r;
 		ip->mtime = ip->ctime = ramfs_now();

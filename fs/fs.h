@@ -315,6 +315,23 @@ int64_t vfs_listxattr(struct file *dir, const char *path, int at_flags,
 int vfs_removexattr(struct file *dir, const char *path, int at_flags,
 		    const char *name);
 
+/* ---- memfd_create and file seals (fs/memfd.c) ---- */
+#define F_SEAL_SEAL 0x01
+#define F_SEAL_SHRINK 0x02
+#define F_SEAL_GROW 0x04
+#define F_SEAL_WRITE 0x08
+#define F_SEAL_FUTURE_WRITE 0x10
+#define F_SEAL_EXEC 0x20
+#define F_SEAL_ALL 0x3f
+/* memfd_create(2) after the name is copied in: *out gets the file
+ * (O_RDWR); MFD_CLOEXEC is the caller's to apply. */
+int vfs_memfd_create(const char *name, unsigned flags, struct file **out);
+/* F_GET_SEALS and F_ADD_SEALS: -EINVAL for a file that is not a memfd. */
+int vfs_get_seals(struct file *f);
+int vfs_add_seals(struct file *f, unsigned seals);
+/* The seals of f (0 for any other file), for mmap's checks. */
+unsigned vfs_file_seals(struct file *f);
+
 /* ---- the process's directories ---- */
 int vfs_chdir(const char *path);
 int vfs_fchdir(struct file *f);

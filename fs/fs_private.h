@@ -85,6 +85,8 @@ struct inode {
 	struct pages pages;
 	unsigned pins;
 	struct xattr *xattrs; /* extended attributes (fs/xattr.c) */
+	bool memfd;	      /* made by memfd_create: seals apply */
+	unsigned seals;	      /* F_SEAL_* (fs/memfd.c) */
 };
 
 /* ---- ramfs.c: inodes, directories, data ---- */
@@ -108,6 +110,11 @@ void *ramfs_page(struct inode *ip, uint64_t index);
 bool ramfs_page_present(struct inode *ip, uint64_t index);
 extern uint64_t ramfs_pages; /* atomic: data pages of all files */
 #define RAMFS_MAX_SIZE (1ll << 48)
+
+/* ---- memfd.c ---- */
+/* Under ip->lock: whether a memfd's seals let its size become new_size
+ * (0 or -EPERM). */
+int memfd_check_size(const struct inode *ip, int64_t new_size);
 
 /* ---- xattr.c ---- */
 /* Frees an inode's extended attributes (it is going). */

@@ -326,6 +326,8 @@ long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
 #define F_UNLCK 2
 #define F_SETPIPE_SZ 1031
 #define F_GETPIPE_SZ 1032
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
 #define FD_CLOEXEC 1
 
 /* F_GETLK: nobody else can hold a lock, so the answer is "unlocked". */
@@ -369,6 +371,12 @@ long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
 		break;
 	case F_GETPIPE_SZ:
 		r = pipe_get_size(file);
+		break;
+	case F_ADD_SEALS:
+		r = vfs_add_seals(file, (unsigned)arg);
+		break;
+	case F_GET_SEALS:
+		r = vfs_get_seals(file);
 		break;
 	case F_GETLK:
 	case F_OFD_GETLK:
@@ -625,8 +633,35 @@ long mmap_file_check(int fd, long prot, long flags)
 		r = -EACCES; /* shared and writable needs O_RDWR */
 	else if (vfs_file_size(file) < 0)
 		r = -ENODEV;
+	else if ((flags & 0x0f) != 0x02 && (prot & 2) &&
+		 (vfs_file_seals(file) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		r = -EPERM; /* a sealed memfd: no writable shared mapping */
 	file_put(file);
 	return r;
+}
+
+#define MFD_CLOEXEC 1u
+#define MEMFD_NAME_ROOM 250 /* 249 bytes and the NUL */
+
+long sys_memfd_create(long uname, long flags, long c, long d, long e, long f)
+{
+	char name[MEMFD_NAME_ROOM];
+	struct file *file;
+	long n = strncpy_from_user(name, uname, sizeof(name));
+
+	if (n < 0)
+		return n == -ENAMETOOLONG ? -EINVAL : n;
+	if ((unsigned long)flags >> 32)
+		return -EINVAL;
+	if (flags & 4 /* MFD_HUGETLB */)
+		linux_missing("memfd_create MFD_HUGETLB");
+	int err = vfs_memfd_create(name, (unsigned)flags, &file);
+	if (err)
+		return err;
+	err = fd_install(file, 0, flags & MFD_CLOEXEC);
+	if (err < 0)
+		file_put(file);
+	return err;
 }
 
 /* flock(2): with one process only its own descriptors could conflict. */
