@@ -1,9 +1,13 @@
 /*
- * Just enough ACPI to power off: find the RSDP (from the PVH start info or
+ * Just enough ACPI to power off and to find devices: find the RSDP (from the PVH start info or
  * by scanning the BIOS area), walk the XSDT/RSDT to the FADT, take the PM1
  * control ports (or, for hardware-reduced ACPI as on microvm, the sleep
  * control register), and find the \_S5 sleep type in the DSDT by scanning
- * for its name, without an AML interpreter. Tables are firmware input:
+ * for its name, without an AML interpreter. The MADT gives the CPUs, the
+ * IOAPICs and the ISA interrupt overrides, the MCFG the PCI Express
+ * configuration window (ECAM), and the DSDT the virtio-mmio devices of
+ * QEMU's microvm (found by their _HID, again without an interpreter).
+ * Tables are firmware input:
  * every length is checked against the table that holds it.
  */
 #include "drivers/drivers.h"
@@ -133,6 +137,63 @@ static void find_s5(const struct sdt_header *dsdt)
 	}
 }
 
+struct acpi_mmio_dev acpi_mmio[ACPI_MAX_MMIO];
+unsigned acpi_nmmio;
+
+/* A resource descriptor at p: Memory32Fixed (0x86, length 9: info, base,
+ * size) followed by an Extended Interrupt (0x89, length >= 6: flags,
+ * count, the first GSI). */
+static bool mmio_resources(const uint8_t *p, const uint8_t *end,
+			   struct acpi_mmio_dev *d)
+{
+	uint32_t base, size, gsi;
+
+	if (end - p < 12 + 9 || p[0] != 0x86 || p[1] != 9 || p[2] != 0)
+		return false;
+	const uint8_t *irq = p + 12;
+	if (irq[0] != 0x89 || irq[1] < 6 || irq[2] != 0 || irq[4] < 1)
+		return false;
+	memcpy(&base, p + 4, 4);
+	memcpy(&size, p + 8, 4);
+	memcpy(&gsi, irq + 5, 4);
+	*d = (struct acpi_mmio_dev){base, size, gsi};
+	return base && size;
+}
+
+/*
+ * QEMU's microvm (hw/i386/acpi-microvm.c) writes each virtio-mmio
+ * transport as a Device with Name(_HID, "LNRO0005") and, a few bytes on,
+ * Name(_CRS, ResourceTemplate { Memory32Fixed, Interrupt }). Without an
+ * AML interpreter: find the _HID string, then the two descriptors within
+ * the next 64 bytes. Everything read is inside [aml, aml+len).
+ */
+unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t len,
+			       struct acpi_mmio_dev *out, unsigned max)
+{
+	static const char hid[] = "LNRO0005";
+	unsigned n = 0;
+
+	for (size_t i = 0; i + 8 <= len && n < max; i++) {
+		if (memcmp(aml + i, hid, 8) != 0)
+			continue;
+		size_t stop = MIN(len, i + 8 + 64);
+		for (size_t j = i + 8; j < stop; j++) {
+			if (mmio_resources(aml + j, aml + stop, &out[n])) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static void find_mmio_devices(const struct sdt_header *dsdt)
+{
+	acpi_nmmio = acpi_scan_virtio_mmio(
+		(const uint8_t *)(dsdt + 1), dsdt->length - sizeof(*dsdt),
+		acpi_mmio, ACPI_MAX_MMIO);
+}
+
 static void parse_fadt(const struct sdt_header *fadt)
 {
 	const uint8_t *f = (const uint8_t *)fadt;
@@ -166,8 +227,10 @@ static void parse_fadt(const struct sdt_header *fadt)
 		acpi_power.sleep_control_mmio = f[244] == 0;
 	}
 	const struct sdt_header *d = sdt_at(dsdt);
-	if (d)
+	if (d) {
 		find_s5(d);
+		find_mmio_devices(d);
+	}
 }
 
 uint32_t acpi_cpu_apic_ids[64];
@@ -180,7 +243,37 @@ static void add_cpu(uint32_t apic_id, uint32_t flags)
 		acpi_cpu_apic_ids[acpi_ncpus++] = apic_id;
 }
 
-/* MADT entries: type 0 (local APIC) and 9 (x2APIC) name the CPUs. */
+struct acpi_ioapic acpi_ioapics[ACPI_MAX_IOAPICS];
+unsigned acpi_nioapics;
+struct acpi_irq_override acpi_overrides[ACPI_MAX_OVERRIDES];
+unsigned acpi_noverrides;
+
+/* MADT type 1: id, reserved, address (4), GSI base (4). */
+static void add_ioapic(const uint8_t *p)
+{
+	uint32_t addr, gsi_base;
+
+	if (acpi_nioapics == ACPI_MAX_IOAPICS)
+		return;
+	memcpy(&addr, p + 4, 4);
+	memcpy(&gsi_base, p + 8, 4);
+	acpi_ioapics[acpi_nioapics++] = (struct acpi_ioapic){addr, gsi_base};
+}
+
+/* MADT type 2: bus (0: ISA), source IRQ, GSI (4), flags (2). */
+static void add_override(const uint8_t *p)
+{
+	struct acpi_irq_override o = {.isa_irq = p[3]};
+
+	if (p[2] != 0 || acpi_noverrides == ACPI_MAX_OVERRIDES)
+		return;
+	memcpy(&o.gsi, p + 4, 4);
+	memcpy(&o.flags, p + 8, 2);
+	acpi_overrides[acpi_noverrides++] = o;
+}
+
+/* MADT entries: type 0 (local APIC) and 9 (x2APIC) name the CPUs, 1 the
+ * IOAPICs, 2 the ISA interrupt source overrides. */
 static void parse_madt(const struct sdt_header *madt)
 {
 	const uint8_t *p = (const uint8_t *)madt + 44;
@@ -196,8 +289,34 @@ static void parse_madt(const struct sdt_header *madt)
 			memcpy(&id, p + 4, 4);
 			memcpy(&flags, p + 8, 4);
 			add_cpu(id, flags);
+		} else if (p[0] == 1 && p[1] >= 12) {
+			add_ioapic(p);
+		} else if (p[0] == 2 && p[1] >= 10) {
+			add_override(p);
 		}
 		p += p[1];
+	}
+}
+
+struct acpi_ecam acpi_ecam;
+
+/* MCFG: 8 reserved bytes after the header, then 16-byte entries (base,
+ * segment, first and last bus). Segment 0 is the one we use. */
+static void parse_mcfg(const struct sdt_header *mcfg)
+{
+	const uint8_t *p = (const uint8_t *)mcfg + sizeof(*mcfg) + 8;
+	const uint8_t *end = (const uint8_t *)mcfg + mcfg->length;
+
+	for (; p + 16 <= end; p += 16) {
+		uint16_t seg;
+
+		memcpy(&seg, p + 8, 2);
+		if (seg != 0 || p[10] > p[11])
+			continue;
+		memcpy(&acpi_ecam.base, p, 8);
+		acpi_ecam.bus_start = p[10];
+		acpi_ecam.bus_end = p[11];
+		return;
 	}
 }
 
@@ -218,6 +337,9 @@ int acpi_init(void)
 	const struct sdt_header *madt = find_table(rsdp, "APIC");
 	if (madt)
 		parse_madt(madt);
+	const struct sdt_header *mcfg = find_table(rsdp, "MCFG");
+	if (mcfg)
+		parse_mcfg(mcfg);
 	return 0;
 }
 INIT_STEP(70, acpi_init);
