@@ -46,6 +46,7 @@
 
 struct virtio_dev;
 struct virtq;
+struct netdev;
 typedef void (*virtq_callback)(struct virtq *q);
 
 /* What a transport does (virtio_pci.c, virtio_mmio.c). */
@@ -82,16 +83,15 @@ struct virtq {
 	bool event_idx;
 	bool irq; /* the transport gave cb an interrupt (else: poll) */
 	/* the queue's one user's (see the header comment) */
-	struct virtq_shadow shadow;
-	void **token;	    /* at each head in flight: the caller's cookie */
-	uint16_t free_head; /* the driver's free list, through shadow.next */
-	uint16_t nfree;
+	struct virtq_shadow shadow; /* chains in flight, free descriptors */
+	void **token; /* at each head in flight: the caller's cookie */
 	uint16_t avail_idx;   /* next avail slot (published at kick) */
 	uint16_t kicked_idx;  /* avail idx at the last notification */
 	uint16_t last_used;   /* next used entry to read */
 	bool broken;	      /* the device misbehaved beyond recovery */
 	/* atomic: readable by anyone */
-	uint64_t bad_used; /* entries refused by virtq_check_used */
+	uint64_t bad_used;   /* entries refused by virtq_check_used */
+	uint64_t interrupts; /* cb calls from the interrupt */
 };
 
 struct virtio_dev {
@@ -137,11 +137,6 @@ int virtio_ready(struct virtio_dev *d);
 void virtio_fail(struct virtio_dev *d);
 
 /* ---- virtqueue operations (virtq.c); by the queue's user only ---- */
-struct virtq_buf {
-	uint64_t phys;
-	uint32_t len;
-	bool write; /* the device writes it (after every read-only one) */
-};
 /* The rings and the driver's records for a queue of `size`; -ENOMEM. */
 int virtq_alloc(struct virtq *q, uint16_t size);
 /* Makes a chain of n buffers available (not yet visible: virtq_kick).
@@ -166,7 +161,7 @@ void virtq_disable_cb(struct virtq *q);
 bool virtq_enable_cb(struct virtq *q);
 static inline unsigned virtq_free(const struct virtq *q)
 {
-	return q->nfree;
+	return q->shadow.nfree;
 }
 
 /* ---- transports' probes and the drivers' entry points ---- */
@@ -176,6 +171,9 @@ int virtio_mmio_probe(uint64_t base, uint64_t size, uint32_t gsi);
 int virtio_driver_start(struct virtio_dev *d);
 int virtio_net_start(struct virtio_dev *d);
 int virtio_rng_start(struct virtio_dev *d);
+/* For the self-test: interrupts taken by a virtio-net interface's
+ * receive queues; -1 if dev is not one. */
+int64_t virtio_net_rx_interrupts(struct netdev *dev);
 /* Devices found at boot, for the self-test's "none" message. */
 extern unsigned virtio_devices_found;
 

@@ -124,9 +124,14 @@ static void mmio_irq(void *arg)
 	wr(d, R_INT_ACK, status);
 	if (!(status & INT_USED_BUFFER))
 		return; /* a configuration change: nothing watches it yet */
-	for (unsigned i = 0; i < d->nqueues; i++)
-		if (d->queues[i] && d->queues[i]->cb)
-			d->queues[i]->cb(d->queues[i]);
+	for (unsigned i = 0; i < d->nqueues; i++) {
+		struct virtq *q = d->queues[i];
+
+		if (q && q->cb) {
+			__atomic_fetch_add(&q->interrupts, 1, __ATOMIC_RELAXED);
+			q->cb(q);
+		}
+	}
 }
 
 /* One vector for the device, the line routed level/high to the CPU of

@@ -122,6 +122,7 @@ static void queue_irq(void *arg)
 {
 	struct virtq *q = arg;
 
+	__atomic_fetch_add(&q->interrupts, 1, __ATOMIC_RELAXED);
 	q->cb(q);
 }
 

@@ -53,44 +53,26 @@ int virtq_alloc(struct virtq *q, uint16_t size)
 		return -ENOMEM;
 	}
 	memset(mem, 0, 2 * PAGE_SIZE);
-	q->size = q->shadow.size = size;
+	q->size = size;
 	q->desc = (struct virtq_desc *)mem;
 	q->avail = (struct virtq_avail *)(mem + 4096);
 	q->used = (struct virtq_used *)(mem + 5120);
-	for (uint16_t i = 0; i < size; i++)
-		q->shadow.next[i] = (uint16_t)(i + 1 < size ? i + 1 : 0);
-	q->free_head = 0;
-	q->nfree = size;
+	virtq_shadow_init(&q->shadow, size);
 	return 0;
 }
 
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
 	      void *token)
 {
-	uint16_t head = q->free_head, i = head;
-	uint64_t wlen = 0;
+	int head;
 
-	if (n == 0 || n > q->nfree || q->broken)
+	if (q->broken)
 		return -ENOSPC;
-	for (unsigned k = 0; k < n; k++) {
-		struct virtq_desc *d = &q->desc[i];
-
-		d->addr = bufs[k].phys;
-		d->len = bufs[k].len;
-		d->flags = (uint16_t)((bufs[k].write ? VIRTQ_DESC_F_WRITE : 0) |
-				      (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-		d->next = q->shadow.next[i];
-		if (bufs[k].write)
-			wlen += bufs[k].len;
-		if (k + 1 < n)
-			i = q->shadow.next[i];
-	}
-	q->free_head = q->shadow.next[i];
-	q->nfree = (uint16_t)(q->nfree - n);
-	q->shadow.chain_n[head] = (uint16_t)n;
-	q->shadow.wlen[head] = wlen > UINT32_MAX ? UINT32_MAX : (uint32_t)wlen;
+	head = virtq_chain_add(&q->shadow, q->desc, bufs, n);
+	if (head < 0)
+		return -ENOSPC;
 	q->token[head] = token;
-	q->avail->ring[q->avail_idx % q->size] = head;
+	q->avail->ring[q->avail_idx % q->size] = (uint16_t)head;
 	q->avail_idx++;
 	return 0;
 }
@@ -111,19 +93,6 @@ void virtq_kick(struct virtq *q)
 	q->kicked_idx = q->avail_idx;
 	if (need)
 		q->vdev->t->notify(q);
-}
-
-/* Gives the chain at head back to the free list, by our own links. */
-static void free_chain(struct virtq *q, uint16_t head)
-{
-	uint16_t n = q->shadow.chain_n[head], last = head;
-
-	for (uint16_t k = 1; k < n; k++)
-		last = q->shadow.next[last];
-	q->shadow.next[last] = q->free_head;
-	q->free_head = head;
-	q->nfree = (uint16_t)(q->nfree + n);
-	q->shadow.chain_n[head] = 0;
 }
 
 static void refuse(struct virtq *q, const char *why)
@@ -153,7 +122,7 @@ void *virtq_get(struct virtq *q, uint32_t *len, bool *ok)
 	while (!q->broken) {
 		uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 		int pending = virtq_used_pending(idx, q->last_used,
-						 (uint16_t)(q->size - q->nfree));
+						 (uint16_t)(q->size - q->shadow.nfree));
 
 		if (pending < 0) {
 			q->broken = true;
@@ -178,7 +147,7 @@ void *virtq_get(struct virtq *q, uint32_t *len, bool *ok)
 		}
 		if (v != VIRTQ_OK)
 			refuse(q, why[v]);
-		free_chain(q, (uint16_t)e.id);
+		virtq_chain_free(&q->shadow, (uint16_t)e.id);
 		*len = e.len;
 		*ok = v == VIRTQ_OK;
 		return q->token[e.id];

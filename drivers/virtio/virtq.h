@@ -43,13 +43,32 @@ struct virtq_used {
 	struct virtq_used_elem ring[]; /* size entries, then avail_event */
 };
 
-/* The driver's private record of the chains in flight. */
+/* The driver's private record of the chains in flight, and the free
+ * descriptors (a list through `next`). */
 struct virtq_shadow {
 	uint16_t size;
+	uint16_t free_head, nfree;
 	uint16_t *next;	   /* link of each descriptor (driver's copy) */
 	uint16_t *chain_n; /* at a head in flight: its descriptors; else 0 */
 	uint32_t *wlen;	   /* at a head in flight: device-writable bytes */
 };
+
+/* One buffer of a chain. */
+struct virtq_buf {
+	uint64_t phys;
+	uint32_t len;
+	bool write; /* the device writes it (after every read-only one) */
+};
+
+/* All `size` descriptors free (the arrays are the caller's). */
+void virtq_shadow_init(struct virtq_shadow *s, uint16_t size);
+/* Writes a chain of n buffers into desc from the free list and records
+ * it; its head, or -1 when fewer than n descriptors are free. */
+int virtq_chain_add(struct virtq_shadow *s, struct virtq_desc *desc,
+		    const struct virtq_buf *bufs, unsigned n);
+/* Gives the chain at `head` (in flight) back to the free list, by the
+ * driver's own links. */
+void virtq_chain_free(struct virtq_shadow *s, uint16_t head);
 
 enum virtq_verdict {
 	VIRTQ_OK = 0,
