@@ -378,16 +378,19 @@ static int vnet_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 	return 0;
 }
 
-int64_t virtio_net_rx_interrupts(struct netdev *dev)
+int64_t virtio_net_rx_interrupts(struct netdev *dev, bool *polled)
 {
 	struct vnet *vn = (struct vnet *)dev;
 	int64_t n = 0;
 
 	if (dev->xmit != vnet_xmit)
 		return -1;
-	for (unsigned i = 0; i < vn->npairs; i++)
+	*polled = false;
+	for (unsigned i = 0; i < vn->npairs; i++) {
 		n += (int64_t)__atomic_load_n(&vn->rx[i].vq->interrupts,
 					      __ATOMIC_RELAXED);
+		*polled |= !vn->rx[i].vq->irq;
+	}
 	return n;
 }
 

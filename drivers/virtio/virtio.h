@@ -172,8 +172,9 @@ int virtio_driver_start(struct virtio_dev *d);
 int virtio_net_start(struct virtio_dev *d);
 int virtio_rng_start(struct virtio_dev *d);
 /* For the self-test: interrupts taken by a virtio-net interface's
- * receive queues; -1 if dev is not one. */
-int64_t virtio_net_rx_interrupts(struct netdev *dev);
+ * receive queues (-1 if dev is not one); *polled: some queue has no
+ * interrupt and is looked at every millisecond instead. */
+int64_t virtio_net_rx_interrupts(struct netdev *dev, bool *polled);
 /* Devices found at boot, for the self-test's "none" message. */
 extern unsigned virtio_devices_found;
 
