@@ -15,6 +15,7 @@
 #include "kernel/mm/mm.h"
 
 struct acpi_power acpi_power;
+bool acpi_hw_reduced;
 static bool acpi_done;
 
 struct sdt_header {
@@ -67,7 +68,10 @@ static const struct sdt_header *sdt_at(uint64_t phys)
 	return h;
 }
 
-static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
+/* Calls fn for each table the XSDT (or RSDT) lists, each checked once:
+ * one walk for all the tables we read. */
+static void for_each_table(const uint8_t *rsdp,
+			   void (*fn)(const struct sdt_header *h))
 {
 	uint64_t root_phys;
 	unsigned entry_size;
@@ -84,7 +88,7 @@ static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
 	}
 	const struct sdt_header *root = sdt_at(root_phys);
 	if (!root)
-		return NULL;
+		return;
 	size_t n = (root->length - sizeof(*root)) / entry_size;
 	const uint8_t *entries = (const uint8_t *)(root + 1);
 	for (size_t i = 0; i < n; i++) {
@@ -92,10 +96,9 @@ static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
 
 		memcpy(&phys, entries + i * entry_size, entry_size);
 		const struct sdt_header *h = sdt_at(phys);
-		if (h && memcmp(h->sig, sig, 4) == 0)
-			return h;
+		if (h)
+			fn(h);
 	}
-	return NULL;
 }
 
 /* An AML integer of a package element: ZeroOp, OneOp or BytePrefix n. */
@@ -174,6 +177,7 @@ static void parse_fadt(const struct sdt_header *fadt)
 	}
 	/* HW_REDUCED_ACPI: the sleep control register, a GAS in I/O or
 	 * memory space. */
+	acpi_hw_reduced = flags & (1u << 20);
 	if ((flags & (1u << 20)) && fadt->length >= 256 &&
 	    (f[244] == 0 || f[244] == 1)) {
 		memcpy(&acpi_power.sleep_control, f + 248, 8);
@@ -182,7 +186,10 @@ static void parse_fadt(const struct sdt_header *fadt)
 	const struct sdt_header *d = sdt_at(dsdt);
 	if (d) {
 		find_s5(d);
-		find_mmio_devices(d);
+		/* virtio-mmio in the DSDT is microvm's (hardware-reduced);
+		 * pc and q35 have large DSDTs and no such devices. */
+		if (acpi_hw_reduced)
+			find_mmio_devices(d);
 	}
 }
 
@@ -273,10 +280,19 @@ static void parse_mcfg(const struct sdt_header *mcfg)
 	}
 }
 
+static void parse_table(const struct sdt_header *h)
+{
+	if (memcmp(h->sig, "FACP", 4) == 0)
+		parse_fadt(h);
+	else if (memcmp(h->sig, "APIC", 4) == 0)
+		parse_madt(h);
+	else if (memcmp(h->sig, "MCFG", 4) == 0)
+		parse_mcfg(h);
+}
+
 int acpi_init(void)
 {
 	const uint8_t *rsdp;
-	const struct sdt_header *fadt;
 
 	if (acpi_done)
 		return 0;
@@ -284,15 +300,7 @@ int acpi_init(void)
 	rsdp = find_rsdp();
 	if (!rsdp)
 		return 0; /* no ACPI: isa-debug-exit or i8042 will do */
-	fadt = find_table(rsdp, "FACP");
-	if (fadt)
-		parse_fadt(fadt);
-	const struct sdt_header *madt = find_table(rsdp, "APIC");
-	if (madt)
-		parse_madt(madt);
-	const struct sdt_header *mcfg = find_table(rsdp, "MCFG");
-	if (mcfg)
-		parse_mcfg(mcfg);
+	for_each_table(rsdp, parse_table);
 	return 0;
 }
 INIT_STEP(70, acpi_init);

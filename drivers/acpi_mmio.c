@@ -29,7 +29,7 @@ static bool mmio_resources(const uint8_t *p, const uint8_t *end,
 
 /*
  * QEMU's microvm (hw/i386/acpi-microvm.c) writes each virtio-mmio
- * transport as a Device with Name(_HID, "LNRO0005") and, a few bytes on,
+ * transport that has a device as a Device with Name(_HID, "LNRO0005") and, a few bytes on,
  * Name(_CRS, ResourceTemplate { Memory32Fixed, Interrupt }). Without an
  * AML interpreter: find the _HID string, then the two descriptors within
  * the next 64 bytes. Everything read is inside [aml, aml+len).
@@ -41,7 +41,7 @@ unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t len,
 	unsigned n = 0;
 
 	for (size_t i = 0; i + 8 <= len && n < max; i++) {
-		if (memcmp(aml + i, hid, 8) != 0)
+		if (aml[i] != 'L' || memcmp(aml + i, hid, 8) != 0)
 			continue;
 		size_t stop = MIN(len, i + 8 + 64);
 		for (size_t j = i + 8; j < stop; j++) {

@@ -64,6 +64,9 @@ struct acpi_ecam {
 	uint8_t bus_start, bus_end;
 };
 extern struct acpi_ecam acpi_ecam;
+/* The FADT says HW_REDUCED_ACPI (microvm): no legacy PC hardware, so no
+ * PCI unless the MCFG gives an ECAM window. */
+extern bool acpi_hw_reduced;
 /* virtio-mmio devices the DSDT describes (_HID "LNRO0005", as QEMU's
  * microvm writes them): base, size and GSI. */
 #define ACPI_MAX_MMIO 32
@@ -96,6 +99,7 @@ struct pci_dev {
 /* Enumerates every bus: ECAM when the MCFG gives one, else port I/O.
  * Idempotent. */
 int pci_init(void);
+bool pci_possible(void);
 /* The devices found, in bus order. */
 struct pci_dev *pci_devices(void);
 uint32_t pci_read32(const struct pci_dev *d, unsigned off);

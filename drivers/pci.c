@@ -313,8 +313,17 @@ static void scan_bus(uint8_t bus, int depth)
 	}
 }
 
+/* Whether PCI can be there at all: a hardware-reduced ACPI machine
+ * (microvm) has no configuration ports, only ECAM when the MCFG says so. */
+bool pci_possible(void)
+{
+	return acpi_ecam.base || !acpi_hw_reduced;
+}
+
 int pci_init(void)
 {
+	if (!pci_possible())
+		return 0;
 	mutex_lock(&pci_lock);
 	if (!pci_done) {
 		struct pci_dev host = {0};
@@ -322,7 +331,7 @@ int pci_init(void)
 		pci_done = true;
 		acpi_init();
 		/* Every PCI system has a host bridge at 00:00.0; without one
-		 * (microvm) this one read is all PCI costs. */
+		 * (microvm without ACPI) this one read is all PCI costs. */
 		uint32_t id = cfg_read32(&host, 0);
 		if ((id & 0xffff) != 0xffff && (id & 0xffff) != 0)
 			scan_bus(acpi_ecam.base ? acpi_ecam.bus_start : 0, 0);
