@@ -29,10 +29,10 @@ static bool mmio_resources(const uint8_t *p, const uint8_t *end,
 
 /*
  * QEMU's microvm (hw/i386/acpi-microvm.c) writes each virtio-mmio
- * transport that has a device as a Device with Name(_HID, "LNRO0005") and, a few bytes on,
- * Name(_CRS, ResourceTemplate { Memory32Fixed, Interrupt }). Without an
- * AML interpreter: find the _HID string, then the two descriptors within
- * the next 64 bytes. Everything read is inside [aml, aml+len).
+ * transport that has a device as a Device with Name(_HID, "LNRO0005") and, a
+ * few bytes on, Name(_CRS, ResourceTemplate { Memory32Fixed, Interrupt }).
+ * Without an AML interpreter: find the _HID string, then the two descriptors
+ * within the next 64 bytes. Everything read is inside [aml, aml+len).
  */
 unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t len,
 			       struct acpi_mmio_dev *out, unsigned max)
@@ -53,4 +53,3 @@ unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t len,
 	}
 	return n;
 }
-

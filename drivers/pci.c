@@ -56,8 +56,8 @@ static bool use_ecam(const struct pci_dev *d)
 static void port_select(const struct pci_dev *d, unsigned off)
 {
 	outl(CFG_ADDR, 0x80000000u | (uint32_t)d->bus << 16 |
-			       (uint32_t)d->dev << 11 | (uint32_t)d->fn << 8 |
-			       (off & 0xfc));
+			   (uint32_t)d->dev << 11 | (uint32_t)d->fn << 8 |
+			   (off & 0xfc));
 }
 
 /* Under pci_lock. Offsets are aligned to the access size by callers. */
@@ -201,8 +201,7 @@ void pci_enable(struct pci_dev *d)
 	d->msix_cap = (uint8_t)pci_find_cap(d, PCI_CAP_MSIX, 0);
 }
 
-void *pci_map_bar(struct pci_dev *d, unsigned bar, uint64_t off,
-		  uint64_t len)
+void *pci_map_bar(struct pci_dev *d, unsigned bar, uint64_t off, uint64_t len)
 {
 	if (bar >= 6 || d->bar_io[bar] || !d->bar[bar] ||
 	    off > d->bar_size[bar] || len > d->bar_size[bar] - off)
@@ -224,16 +223,15 @@ int pci_msix_enable(struct pci_dev *d)
 	uint16_t ctrl = pci_read16(d, cap + 2);
 	uint32_t table = pci_read32(d, cap + 4);
 	d->msix_size = (ctrl & 0x7ff) + 1;
-	d->msix_table = pci_map_bar(d, table & 7, table & ~7u,
-				    (uint64_t)d->msix_size * 16);
+	d->msix_table =
+	    pci_map_bar(d, table & 7, table & ~7u, (uint64_t)d->msix_size * 16);
 	if (!d->msix_table)
 		return -ENODEV;
 	for (unsigned i = 0; i < d->msix_size; i++)
 		d->msix_table[4 * i + 3] = MSIX_ENTRY_MASKED;
 	pci_write16(d, cap + 2, (ctrl & 0x7ff) | MSIX_CTRL_ENABLE);
 	/* With MSI-X on, INTx is off by definition; say so anyway. */
-	pci_write16(d, PCI_COMMAND,
-		    pci_read16(d, PCI_COMMAND) | CMD_INTX_OFF);
+	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | CMD_INTX_OFF);
 	return 0;
 }
 
@@ -265,7 +263,7 @@ static void add_function(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id,
 {
 	struct pci_dev probe = {.bus = bus, .dev = dev, .fn = fn};
 	struct pci_dev *d, **tail;
-	uint32_t class = cfg_read32(&probe, 0x08);
+	uint32_t cls = cfg_read32(&probe, 0x08);
 	uint8_t htype = (uint8_t)(cfg_read32(&probe, 0x0c) >> 16) & 0x7f;
 
 	if (htype == 1) { /* a bridge: its secondary bus */
@@ -280,10 +278,10 @@ static void add_function(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id,
 	*d = probe;
 	d->vendor = (uint16_t)id;
 	d->device = (uint16_t)(id >> 16);
-	d->revision = (uint8_t)class;
-	d->prog_if = (uint8_t)(class >> 8);
-	d->subclass = (uint8_t)(class >> 16);
-	d->class_code = (uint8_t)(class >> 24);
+	d->revision = (uint8_t)cls;
+	d->prog_if = (uint8_t)(cls >> 8);
+	d->subclass = (uint8_t)(cls >> 16);
+	d->class_code = (uint8_t)(cls >> 24);
 	d->subsys_device = (uint16_t)(cfg_read32(d, 0x2c) >> 16);
 	uint32_t intr = cfg_read32(d, 0x3c);
 	d->irq_line = (uint8_t)intr;

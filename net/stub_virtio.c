@@ -10,7 +10,7 @@
 void net_rx(struct netdev *dev, struct pkt *p)
 {
 	void (*monitor)(struct netdev *, const struct pkt *) =
-		__atomic_load_n(&net_rx_monitor, __ATOMIC_ACQUIRE);
+	    __atomic_load_n(&net_rx_monitor, __ATOMIC_ACQUIRE);
 
 	if (monitor)
 		monitor(dev, p);

@@ -62,8 +62,7 @@ void arch_irq_free(int vector)
  * no redirection hint); the data is the vector with fixed delivery and
  * edge trigger (all other bits 0).
  */
-void arch_msi_message(unsigned cpu, int vector, uint64_t *addr,
-		      uint32_t *data)
+void arch_msi_message(unsigned cpu, int vector, uint64_t *addr, uint32_t *data)
 {
 	*addr = 0xfee00000ull | ((uint64_t)(cpus[cpu].apic_id & 0xff) << 12);
 	*data = (uint32_t)vector & 0xff;

@@ -22,9 +22,9 @@
 
 static struct {
 	uint8_t gw_mac[6];
-	int arp_replies;	 /* atomic */
-	int echo_replies;	 /* atomic */
-	uint32_t echo_len;	 /* the last echo reply's frame length */
+	int arp_replies;   /* atomic */
+	int echo_replies;  /* atomic */
+	uint32_t echo_len; /* the last echo reply's frame length */
 	bool echo_payload_ok;
 } seen;
 
@@ -80,8 +80,8 @@ static void monitor(struct netdev *dev, const struct pkt *p)
 		see_ip(p->data, p->len);
 }
 
-static struct pkt *frame(struct netdev *dev, const uint8_t *dst,
-			 uint16_t type, size_t len)
+static struct pkt *frame(struct netdev *dev, const uint8_t *dst, uint16_t type,
+			 size_t len)
 {
 	struct pkt *p = pkt_alloc(NET_HEADROOM, len);
 	uint8_t *f;

@@ -28,6 +28,7 @@
  * Transmit: any thread, under the queue's mutex; used descriptors are
  * reclaimed on the way in (no transmit interrupt). A full ring drops.
  */
+#include "net/net.h"
 #include "arch/x86_64/arch.h"
 #include "drivers/virtio/virtio.h"
 #include "fs/fs.h"
@@ -35,7 +36,6 @@
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
-#include "net/net.h"
 
 #define NET_F_CSUM 0
 #define NET_F_GUEST_CSUM 1
@@ -128,8 +128,7 @@ static void rx_drop(struct vnet *vn, struct pkt *p)
 }
 
 /* Hands a frame (data, len set) to the stack. */
-static void rx_deliver(struct vnet *vn, struct pkt *p,
-		       const struct vnet_hdr *h)
+static void rx_deliver(struct vnet *vn, struct pkt *p, const struct vnet_hdr *h)
 {
 	p->dev = &vn->dev;
 	p->flags = 0;
@@ -157,8 +156,8 @@ static void rx_deliver(struct vnet *vn, struct pkt *p,
  * first is `first` (len bytes with the header); the others follow in
  * the used ring and hold frame bytes only. NULL (counted) if any is
  * missing or refused; every buffer taken is freed. */
-static struct pkt *rx_merge(struct vnet_rxq *r, struct pkt *first,
-			    uint32_t len, unsigned n)
+static struct pkt *rx_merge(struct vnet_rxq *r, struct pkt *first, uint32_t len,
+			    unsigned n)
 {
 	struct pkt *p = pkt_alloc(0, (size_t)n * RX_BUF);
 	bool good = p != NULL;
@@ -173,8 +172,8 @@ static struct pkt *rx_merge(struct vnet_rxq *r, struct pkt *first,
 		bool ok;
 		struct pkt *seg = virtq_get(r->vq, &slen, &ok);
 
-		if (!seg) {
-			good = false; /* the device announced more than it gave */
+		if (!seg) { /* the device announced more than it gave */
+			good = false;
 			break;
 		}
 		if (good && ok)
@@ -211,7 +210,8 @@ static bool rx_one(struct vnet_rxq *r)
 	/* num_buffers: at least this one, at most what is in flight, and no
 	 * frame beyond MAX_FRAME. */
 	unsigned in_flight = r->vq->size - virtq_free(r->vq);
-	if (n == 0 || n - 1 > in_flight || (uint64_t)(n - 1) * RX_BUF > MAX_FRAME) {
+	if (n == 0 || n - 1 > in_flight ||
+	    (uint64_t)(n - 1) * RX_BUF > MAX_FRAME) {
 		rx_drop(vn, p);
 		return true;
 	}
@@ -290,8 +290,8 @@ static struct pkt *tx_own(struct pkt *p)
 		c->flags = p->flags;
 		c->gso_size = p->gso_size;
 		c->csum_off = p->csum_off;
-		c->csum_start = (uint16_t)(p->csum_start -
-					   (p->data - p->head) + NET_HEADROOM);
+		c->csum_start = (uint16_t)(p->csum_start - (p->data - p->head) +
+					   NET_HEADROOM);
 	}
 	pkt_free(p);
 	return c;
@@ -315,7 +315,7 @@ static int tx_header(struct vnet *vn, struct pkt *p, struct vnet_hdr *h)
 			return -EINVAL;
 		/* The field holds the pseudo-header sum; finish it here. */
 		uint16_t c = net_csum_fold(
-			net_csum_add(0, p->data + start, p->len - start));
+		    net_csum_add(0, p->data + start, p->len - start));
 		memcpy(p->data + start + p->csum_off, &c, 2);
 		return 0;
 	}
@@ -525,10 +525,11 @@ static void set_features(struct vnet *vn)
 
 int virtio_net_start(struct virtio_dev *d)
 {
-	uint64_t wanted = VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) |
-			  VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_HOST_TSO4) |
-			  VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
-			  VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ);
+	uint64_t wanted =
+	    VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) |
+	    VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_HOST_TSO4) |
+	    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
+	    VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ);
 	struct vnet *vn;
 	int err;
 

@@ -32,11 +32,12 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 		virtio_fail(d);
 		return -ENODEV;
 	}
-	wanted |= VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	wanted |=
+	    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	d->features = offered & wanted;
 	d->t->set_features(d, d->features);
 	d->t->set_status(d, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
-				    VIRTIO_STATUS_FEATURES_OK);
+				VIRTIO_STATUS_FEATURES_OK);
 	if (!(d->t->get_status(d) & VIRTIO_STATUS_FEATURES_OK)) {
 		kprintf("osprey: virtio %s: features 0x%lx refused\n", d->where,
 			d->features);
@@ -59,8 +60,8 @@ void virtio_config_read(struct virtio_dev *d, unsigned off, void *buf,
 
 		for (size_t i = 0; i < len; i++)
 			out[i] = off + i < d->t->config_size
-					 ? d->t->config8(d, (unsigned)(off + i))
-					 : 0;
+				     ? d->t->config8(d, (unsigned)(off + i))
+				     : 0;
 		if (d->t->generation(d) == gen)
 			return;
 	}
@@ -162,9 +163,10 @@ static __attribute__((noinline)) void probe_all(void)
 			virtio_pci_probe(p);
 	probe_mmio();
 	if (boot_options.verbose && (boot_options.nmmio || acpi_nmmio))
-		kprintf("osprey: virtio-mmio: %u on the command line, %u in the "
-			"DSDT\n",
-			boot_options.nmmio, acpi_nmmio);
+		kprintf(
+		    "osprey: virtio-mmio: %u on the command line, %u in the "
+		    "DSDT\n",
+		    boot_options.nmmio, acpi_nmmio);
 }
 
 static int virtio_init(void)

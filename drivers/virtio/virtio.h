@@ -84,11 +84,11 @@ struct virtq {
 	bool irq; /* the transport gave cb an interrupt (else: poll) */
 	/* the queue's one user's (see the header comment) */
 	struct virtq_shadow shadow; /* chains in flight, free descriptors */
-	void **token; /* at each head in flight: the caller's cookie */
-	uint16_t avail_idx;   /* next avail slot (published at kick) */
-	uint16_t kicked_idx;  /* avail idx at the last notification */
-	uint16_t last_used;   /* next used entry to read */
-	bool broken;	      /* the device misbehaved beyond recovery */
+	void **token;	     /* at each head in flight: the caller's cookie */
+	uint16_t avail_idx;  /* next avail slot (published at kick) */
+	uint16_t kicked_idx; /* avail idx at the last notification */
+	uint16_t last_used;  /* next used entry to read */
+	bool broken;	     /* the device misbehaved beyond recovery */
 	/* atomic: readable by anyone */
 	uint64_t bad_used;   /* entries refused by virtq_check_used */
 	uint64_t interrupts; /* cb calls from the interrupt */
@@ -106,7 +106,7 @@ struct virtio_dev {
 	volatile uint8_t *common, *isr, *devcfg; /* PCI structures */
 	volatile uint8_t *notify_base;
 	uint32_t notify_mult;
-	unsigned msix_next; /* next free MSI-X entry */
+	unsigned msix_next;	/* next free MSI-X entry */
 	volatile uint8_t *mmio; /* MMIO registers */
 	uint32_t gsi;
 	int vector; /* MMIO: the one vector of the device */

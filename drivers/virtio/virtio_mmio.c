@@ -167,18 +167,18 @@ static int mmio_irq_setup(struct virtio_dev *d)
 }
 
 static const struct virtio_transport mmio_transport = {
-	.name = "mmio",
-	.get_status = mmio_get_status,
-	.set_status = mmio_set_status,
-	.get_features = mmio_get_features,
-	.set_features = mmio_set_features,
-	.config8 = mmio_config8,
-	.generation = mmio_generation,
-	.queue_max = mmio_queue_max,
-	.queue_enable = mmio_queue_enable,
-	.notify = mmio_notify,
-	.irq_setup = mmio_irq_setup,
-	.config_size = 256,
+    .name = "mmio",
+    .get_status = mmio_get_status,
+    .set_status = mmio_set_status,
+    .get_features = mmio_get_features,
+    .set_features = mmio_set_features,
+    .config8 = mmio_config8,
+    .generation = mmio_generation,
+    .queue_max = mmio_queue_max,
+    .queue_enable = mmio_queue_enable,
+    .notify = mmio_notify,
+    .irq_setup = mmio_irq_setup,
+    .config_size = 256,
 };
 
 int virtio_mmio_probe(uint64_t base, uint64_t size, uint32_t gsi)

@@ -173,17 +173,17 @@ static void pci_notify(struct virtq *q)
 }
 
 static const struct virtio_transport pci_transport = {
-	.name = "pci",
-	.get_status = pci_get_status,
-	.set_status = pci_set_status,
-	.get_features = pci_get_features,
-	.set_features = pci_set_features,
-	.config8 = pci_config8,
-	.generation = pci_generation,
-	.queue_max = pci_queue_max,
-	.queue_enable = pci_queue_enable,
-	.notify = pci_notify,
-	.config_size = 256,
+    .name = "pci",
+    .get_status = pci_get_status,
+    .set_status = pci_set_status,
+    .get_features = pci_get_features,
+    .set_features = pci_set_features,
+    .config8 = pci_config8,
+    .generation = pci_generation,
+    .queue_max = pci_queue_max,
+    .queue_enable = pci_queue_enable,
+    .notify = pci_notify,
+    .config_size = 256,
 };
 
 /* One virtio capability (4.1.4): cfg_type at +3, bar +4, offset +8,
@@ -239,8 +239,8 @@ int virtio_pci_probe(struct pci_dev *p)
 	d->pci = p;
 	d->t = &pci_transport;
 	d->device_id = device_type(p);
-	snprintf(d->where, sizeof(d->where), "pci %02x:%02x.%x", p->bus,
-		 p->dev, p->fn);
+	snprintf(d->where, sizeof(d->where), "pci %02x:%02x.%x", p->bus, p->dev,
+		 p->fn);
 	pci_enable(p);
 	find_caps(d);
 	if (!d->common || !d->notify_base || !d->isr) {

@@ -42,8 +42,8 @@ int virtq_alloc(struct virtq *q, uint16_t size)
 	q->shadow.chain_n = calloc(size, sizeof(uint16_t));
 	q->shadow.wlen = calloc(size, sizeof(uint32_t));
 	q->token = calloc(size, sizeof(void *));
-	if (!mem || !q->shadow.next || !q->shadow.chain_n ||
-	    !q->shadow.wlen || !q->token) {
+	if (!mem || !q->shadow.next || !q->shadow.chain_n || !q->shadow.wlen ||
+	    !q->token) {
 		if (mem)
 			page_free(mem, 1);
 		free(q->shadow.next);
@@ -85,8 +85,8 @@ void virtq_kick(struct virtq *q)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (q->event_idx)
 		need = virtq_need_event(
-			__atomic_load_n(avail_event(q), __ATOMIC_RELAXED),
-			q->avail_idx, q->kicked_idx);
+		    __atomic_load_n(avail_event(q), __ATOMIC_RELAXED),
+		    q->avail_idx, q->kicked_idx);
 	else
 		need = !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) &
 			 VIRTQ_USED_F_NO_NOTIFY);
@@ -113,16 +113,16 @@ bool virtq_pending(struct virtq *q)
 void *virtq_get(struct virtq *q, uint32_t *len, bool *ok)
 {
 	static const char *const why[] = {
-		[VIRTQ_BAD_ID] = "used id out of range",
-		[VIRTQ_NOT_IN_FLIGHT] = "used id not in flight",
-		[VIRTQ_BAD_LEN] = "used length beyond the buffer",
-		[VIRTQ_BAD_CHAIN] = "descriptor chain changed under us",
+	    [VIRTQ_BAD_ID] = "used id out of range",
+	    [VIRTQ_NOT_IN_FLIGHT] = "used id not in flight",
+	    [VIRTQ_BAD_LEN] = "used length beyond the buffer",
+	    [VIRTQ_BAD_CHAIN] = "descriptor chain changed under us",
 	};
 
 	while (!q->broken) {
 		uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
-		int pending = virtq_used_pending(idx, q->last_used,
-						 (uint16_t)(q->size - q->shadow.nfree));
+		int pending = virtq_used_pending(
+		    idx, q->last_used, (uint16_t)(q->size - q->shadow.nfree));
 
 		if (pending < 0) {
 			q->broken = true;
@@ -134,13 +134,14 @@ void *virtq_get(struct virtq *q, uint32_t *len, bool *ok)
 			return NULL;
 		/* One load of each field: the device may rewrite the entry
 		 * while we look, and we must check what we use. */
-		struct virtq_used_elem *u = &q->used->ring[q->last_used % q->size];
+		struct virtq_used_elem *u =
+		    &q->used->ring[q->last_used % q->size];
 		struct virtq_used_elem e = {
-			__atomic_load_n(&u->id, __ATOMIC_RELAXED),
-			__atomic_load_n(&u->len, __ATOMIC_RELAXED)};
+		    __atomic_load_n(&u->id, __ATOMIC_RELAXED),
+		    __atomic_load_n(&u->len, __ATOMIC_RELAXED)};
 		q->last_used++;
 		enum virtq_verdict v =
-			virtq_check_used(&q->shadow, q->desc, e.id, e.len);
+		    virtq_check_used(&q->shadow, q->desc, e.id, e.len);
 		if (v == VIRTQ_BAD_ID || v == VIRTQ_NOT_IN_FLIGHT) {
 			refuse(q, why[v]);
 			continue;

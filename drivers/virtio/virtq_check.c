@@ -76,8 +76,10 @@ enum virtq_verdict virtq_check_used(const struct virtq_shadow *s,
 	 * descriptors, linked as our copy says. A loop cannot run past n. */
 	i = (uint16_t)id;
 	for (uint16_t k = 1; k < n; k++) {
-		uint16_t flags = __atomic_load_n(&desc[i].flags, __ATOMIC_RELAXED);
-		uint16_t next = __atomic_load_n(&desc[i].next, __ATOMIC_RELAXED);
+		uint16_t flags =
+		    __atomic_load_n(&desc[i].flags, __ATOMIC_RELAXED);
+		uint16_t next =
+		    __atomic_load_n(&desc[i].next, __ATOMIC_RELAXED);
 
 		if (!(flags & VIRTQ_DESC_F_NEXT) || next >= s->size ||
 		    next != s->next[i])

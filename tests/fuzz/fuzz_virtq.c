@@ -33,7 +33,8 @@ static unsigned byte(struct input *in)
 
 static uint32_t word(struct input *in)
 {
-	return byte(in) | byte(in) << 8 | byte(in) << 16 | (uint32_t)byte(in) << 24;
+	return byte(in) | byte(in) << 8 | byte(in) << 16 |
+	       (uint32_t)byte(in) << 24;
 }
 
 /* Every descriptor is free or in exactly one chain in flight. */
@@ -102,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t *next = malloc(qsize * 2), *chain_n = malloc(qsize * 2);
 	uint32_t *wlen = malloc(qsize * 4);
 	struct virtq_desc *desc = calloc(qsize, sizeof(*desc));
-	struct virtq_shadow s = {.next = next, .chain_n = chain_n,
-				 .wlen = wlen};
+	struct virtq_shadow s = {
+	    .next = next, .chain_n = chain_n, .wlen = wlen};
 
 	virtq_shadow_init(&s, qsize);
 	while (in.n) {
