@@ -311,6 +311,16 @@ static void scan_bus(uint8_t bus, int depth)
 	}
 }
 
+static void report(void)
+{
+	unsigned n = 0;
+
+	for (struct pci_dev *d = devices; d; d = d->next)
+		n++;
+	kprintf("osprey: PCI: %u functions, configuration through %s\n", n,
+		acpi_ecam.base ? "ECAM (MCFG)" : "ports 0xcf8/0xcfc");
+}
+
 /* Whether PCI can be there at all: a hardware-reduced ACPI machine
  * (microvm) has no configuration ports, only ECAM when the MCFG says so. */
 bool pci_possible(void)
@@ -333,6 +343,8 @@ int pci_init(void)
 		uint32_t id = cfg_read32(&host, 0);
 		if ((id & 0xffff) != 0xffff && (id & 0xffff) != 0)
 			scan_bus(acpi_ecam.base ? acpi_ecam.bus_start : 0, 0);
+		if (boot_options.verbose && devices)
+			report();
 	}
 	mutex_unlock(&pci_lock);
 	return 0;

@@ -109,6 +109,10 @@ for m in q35 pc; do
 		"${NET_USER[@]}" --qemu-arg -device --qemu-arg virtio-net-pci,netdev=n0 \
 		$KERNEL --test=virtio_net_required
 done
+expect pci-ecam-q35 0 'PCI: [0-9]+ functions, configuration through ECAM' \
+	--machine q35 $KERNEL --verbose
+expect pci-ports-pc 0 'PCI: [0-9]+ functions, configuration through ports' \
+	--machine pc $KERNEL --verbose
 # Without MSI-X the queues are polled (every millisecond) and still work.
 expect virtio-net-no-msix 0 'no MSI-X: its queues are polled' --machine q35 \
 	"${NET_USER[@]}" --qemu-arg -device --qemu-arg virtio-net-pci,netdev=n0,vectors=0 \
