@@ -133,7 +133,8 @@ if ip netns add $ns 2>/dev/null; then
 	rc=$?
 	ip netns del $ns
 	if [ "$rc" = 0 ] && grep -aq 'eth0, 2 queue pairs:' "$LOGS/virtio-net-mq.log" &&
-		grep -aq 'csum guest-csum tso4' "$LOGS/virtio-net-mq.log"; then
+		grep -aq 'csum guest-csum tso4' "$LOGS/virtio-net-mq.log" &&
+		grep -aq 'TSO4: a reset' "$LOGS/virtio-net-mq.log"; then
 		pass virtio-net-mq
 	else
 		fail virtio-net-mq "exit status $rc (log: $LOGS/virtio-net-mq.log)"
