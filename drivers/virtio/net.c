@@ -454,7 +454,7 @@ static int start_rx_thread(struct vnet *vn, unsigned i)
 	return 0;
 }
 
-static int setup_queues(struct vnet *vn, unsigned max_pairs)
+static int setup_queues(struct vnet *vn)
 {
 	struct virtio_dev *d = vn->vdev;
 
@@ -517,10 +517,48 @@ static void set_features(struct vnet *vn)
 		vn->dev.features |= NETDEV_F_TX_CSUM;
 	if (virtio_has(d, NET_F_GUEST_CSUM))
 		vn->dev.features |= NETDEV_F_RX_CSUM;
-	if (virtio_has(d, NET_F_HOST_TSO4) && virtio_has(d, NET_F_CSUM))
+	if (virtio_has(d, NET_F_HOST_TSO4))
 		vn->dev.features |= NETDEV_F_TSO4;
 	if (vn->mrg)
 		vn->dev.features |= NETDEV_F_MRG_RX;
+}
+
+/* 5.1.3.1: TSO needs checksum offload, several queue pairs need the
+ * control queue. */
+static uint64_t feature_deps(uint64_t f)
+{
+	if (!(f & VIRTIO_BIT(NET_F_CSUM)))
+		f &= ~VIRTIO_BIT(NET_F_HOST_TSO4);
+	if (!(f & VIRTIO_BIT(NET_F_CTRL_VQ)))
+		f &= ~VIRTIO_BIT(NET_F_MQ);
+	return f;
+}
+
+/* With several pairs wanted: the control queue, which comes after the
+ * device's last possible pair. Without it the device uses one pair. */
+static struct virtq *setup_ctrl(struct vnet *vn)
+{
+	uint16_t offered = 1;
+	struct virtq *ctrl;
+
+	if (vn->npairs == 1)
+		return NULL;
+	virtio_config_read(vn->vdev, 8, &offered, 2);
+	ctrl = virtio_setup_queue(vn->vdev, 2u * offered, NULL, 0);
+	if (!ctrl)
+		vn->npairs = 1;
+	return ctrl;
+}
+
+/* What net/ reads of the interface, set before netdev_register. */
+static void fill_netdev(struct vnet *vn)
+{
+	vn->dev.mtu = 1500;
+	vn->dev.nqueues = vn->npairs;
+	vn->dev.xmit = vnet_xmit;
+	vn->dev.priv = vn;
+	read_mac(vn);
+	set_features(vn);
 }
 
 int virtio_net_start(struct virtio_dev *d)
@@ -530,27 +568,19 @@ int virtio_net_start(struct virtio_dev *d)
 	    VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_HOST_TSO4) |
 	    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
 	    VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ);
+	struct virtq *ctrl;
 	struct vnet *vn;
 	int err;
 
-	if ((err = virtio_negotiate(d, wanted)))
+	if ((err = virtio_negotiate(d, wanted, feature_deps)))
 		return err;
 	if (!(vn = calloc(1, sizeof(*vn))))
 		goto out_fail;
 	vn->vdev = d;
 	d->priv = vn;
-	unsigned max_pairs = want_pairs(d);
-	vn->npairs = max_pairs;
-	struct virtq *ctrl = NULL;
-	if (max_pairs > 1) {
-		uint16_t offered;
-
-		virtio_config_read(d, 8, &offered, 2);
-		ctrl = virtio_setup_queue(d, 2u * offered, NULL, 0);
-	}
-	if (!ctrl)
-		vn->npairs = 1; /* the device uses one pair until told more */
-	if (setup_queues(vn, max_pairs) || virtio_ready(d))
+	vn->npairs = want_pairs(d);
+	ctrl = setup_ctrl(vn);
+	if (setup_queues(vn) || virtio_ready(d))
 		goto out_fail;
 	if (ctrl && set_pairs(d, ctrl, (uint16_t)vn->npairs)) {
 		kprintf("osprey: virtio %s: the device refused %u queue pairs: "
@@ -558,14 +588,9 @@ int virtio_net_start(struct virtio_dev *d)
 			d->where, vn->npairs);
 		vn->npairs = 1;
 	}
-	vn->dev.mtu = 1500;
-	vn->dev.nqueues = vn->npairs;
-	vn->dev.xmit = vnet_xmit;
-	vn->dev.priv = vn;
-	read_mac(vn);
-	set_features(vn);
+	fill_netdev(vn);
 	for (unsigned i = 0; i < vn->npairs; i++)
-		if ((err = start_rx_thread(vn, i)))
+		if (start_rx_thread(vn, i))
 			goto out_fail;
 	netdev_register(&vn->dev);
 	if (!link_up(vn))

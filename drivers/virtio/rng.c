@@ -39,7 +39,7 @@ int virtio_rng_start(struct virtio_dev *d)
 	struct virtq *q;
 	uint32_t got = 0;
 
-	if (virtio_negotiate(d, 0))
+	if (virtio_negotiate(d, 0, NULL))
 		return -ENODEV;
 	q = virtio_setup_queue(d, 0, NULL, 0);
 	buf = malloc(SEED_BYTES);

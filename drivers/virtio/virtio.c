@@ -17,7 +17,8 @@ void virtio_fail(struct virtio_dev *d)
 	d->t->set_status(d, d->t->get_status(d) | VIRTIO_STATUS_FAILED);
 }
 
-int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
+int virtio_negotiate(struct virtio_dev *d, uint64_t wanted,
+		     uint64_t (*fix)(uint64_t features))
 {
 	uint64_t offered;
 
@@ -35,6 +36,8 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 	wanted |=
 	    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	d->features = offered & wanted;
+	if (fix)
+		d->features = fix(d->features);
 	d->t->set_features(d, d->features);
 	d->t->set_status(d, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
 				VIRTIO_STATUS_FEATURES_OK);

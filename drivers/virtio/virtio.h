@@ -120,10 +120,13 @@ static inline bool virtio_has(const struct virtio_dev *d, unsigned bit)
 	return d->features & VIRTIO_BIT(bit);
 }
 
-/* Resets the device, says ACK and DRIVER, offers `wanted` (plus
- * VERSION_1 and EVENT_IDX) and sets FEATURES_OK; -ENODEV when the device
- * lacks VERSION_1 or refuses. d->features is what both sides have. */
-int virtio_negotiate(struct virtio_dev *d, uint64_t wanted);
+/* Resets the device, says ACK and DRIVER, accepts what it offers of
+ * `wanted` (plus VERSION_1 and EVENT_IDX), less what `fix` (may be NULL)
+ * takes away from that (features whose dependencies are missing), and
+ * sets FEATURES_OK; -ENODEV when the device lacks VERSION_1 or refuses.
+ * d->features is what both sides have. */
+int virtio_negotiate(struct virtio_dev *d, uint64_t wanted,
+		     uint64_t (*fix)(uint64_t features));
 /* Device configuration, read consistently (the generation counter). */
 void virtio_config_read(struct virtio_dev *d, unsigned off, void *buf,
 			size_t len);
