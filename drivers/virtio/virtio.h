@@ -105,7 +105,7 @@ struct virtio_dev {
 	struct pci_dev *pci;
 	volatile uint8_t *common, *isr, *devcfg; /* PCI structures */
 	volatile uint8_t *notify_base;
-	uint32_t notify_mult;
+	uint32_t notify_mult, notify_len, devcfg_len;
 	unsigned msix_next;	/* next free MSI-X entry */
 	volatile uint8_t *mmio; /* MMIO registers */
 	uint32_t gsi;

@@ -102,7 +102,7 @@ static void pci_set_features(struct virtio_dev *d, uint64_t f)
 
 static uint8_t pci_config8(struct virtio_dev *d, unsigned off)
 {
-	return d->devcfg ? d->devcfg[off] : 0;
+	return off < d->devcfg_len ? d->devcfg[off] : 0;
 }
 
 static uint32_t pci_generation(struct virtio_dev *d)
@@ -157,6 +157,12 @@ static int pci_queue_enable(struct virtio_dev *d, struct virtq *q)
 		return -EIO;
 	}
 	uint64_t off = (uint64_t)r16(d, C_Q_NOTIFY_OFF) * d->notify_mult;
+	if (off + 2 > d->notify_len) {
+		kprintf("osprey: virtio %s: queue %u: doorbell outside the "
+			"notification area\n",
+			d->where, q->index);
+		return -EIO;
+	}
 	q->notify_addr = (volatile uint16_t *)(d->notify_base + off);
 	w16(d, C_Q_ENABLE, 1);
 	q->irq = entry != NO_VECTOR;
@@ -187,21 +193,21 @@ static const struct virtio_transport pci_transport = {
 };
 
 /* One virtio capability (4.1.4): cfg_type at +3, bar +4, offset +8,
- * length +12; notify's multiplier at +16. Maps it; false if unusable. */
-static bool map_cap(struct virtio_dev *d, unsigned cap, uint8_t type,
-		    volatile uint8_t **out)
+ * length +12; notify's multiplier at +16. The length is the device's
+ * word: at least what the structure needs (min), mapped up to max; the
+ * BAR must hold it. Maps it into *out and *len; false if unusable. */
+static bool map_cap(struct virtio_dev *d, unsigned cap, uint32_t min,
+		    uint32_t max, volatile uint8_t **out, uint32_t *len)
 {
 	struct pci_dev *p = d->pci;
 	uint8_t bar = pci_read8(p, cap + 4);
-	uint32_t off = pci_read32(p, cap + 8), len = pci_read32(p, cap + 12);
+	uint32_t off = pci_read32(p, cap + 8), n = pci_read32(p, cap + 12);
 
-	if (len == 0 || *out)
+	if (n < min || *out)
 		return false;
-	if (type == CAP_DEVICE && len > 256)
-		len = 256;
-	*out = pci_map_bar(p, bar, off, len);
-	if (type == CAP_NOTIFY)
-		d->notify_mult = pci_read32(p, cap + 16);
+	n = MIN(n, max);
+	*out = pci_map_bar(p, bar, off, n);
+	*len = *out ? n : 0;
 	return *out != NULL;
 }
 
@@ -211,14 +217,18 @@ static void find_caps(struct virtio_dev *d)
 	     cap = pci_find_cap(d->pci, PCI_CAP_VENDOR, cap)) {
 		uint8_t type = pci_read8(d->pci, cap + 3);
 
+		uint32_t unused;
+
 		if (type == CAP_COMMON)
-			map_cap(d, cap, type, &d->common);
-		else if (type == CAP_NOTIFY)
-			map_cap(d, cap, type, &d->notify_base);
+			map_cap(d, cap, 56, 4096, &d->common, &unused);
+		else if (type == CAP_NOTIFY &&
+			 map_cap(d, cap, 2, 65536, &d->notify_base,
+				 &d->notify_len))
+			d->notify_mult = pci_read32(d->pci, cap + 16);
 		else if (type == CAP_ISR)
-			map_cap(d, cap, type, &d->isr);
+			map_cap(d, cap, 1, 4, &d->isr, &unused);
 		else if (type == CAP_DEVICE)
-			map_cap(d, cap, type, &d->devcfg);
+			map_cap(d, cap, 1, 256, &d->devcfg, &d->devcfg_len);
 	}
 }
 
