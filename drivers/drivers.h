@@ -85,7 +85,9 @@ unsigned acpi_scan_virtio_mmio(const uint8_t *aml, size_t len,
 struct pci_dev {
 	uint16_t seg;
 	uint8_t bus, dev, fn;
-	uint16_t vendor, device, subsys_device;
+	uint16_t vendor, device;
+	/* from here on: filled by pci_enable */
+	uint16_t subsys_device;
 	uint8_t class_code, subclass, prog_if, revision;
 	uint8_t irq_line, irq_pin;
 	uint64_t bar[6];      /* physical base; 0 when unused/unassigned */

@@ -188,12 +188,27 @@ static void size_bars(struct pci_dev *d)
 	cfg_write32(d, PCI_COMMAND, cmd);
 }
 
+/* Under pci_lock: the registers enumeration left for later. */
+static void read_details(struct pci_dev *d)
+{
+	uint32_t cls = cfg_read32(d, 0x08), intr = cfg_read32(d, 0x3c);
+
+	d->revision = (uint8_t)cls;
+	d->prog_if = (uint8_t)(cls >> 8);
+	d->subclass = (uint8_t)(cls >> 16);
+	d->class_code = (uint8_t)(cls >> 24);
+	d->subsys_device = (uint16_t)(cfg_read32(d, 0x2c) >> 16);
+	d->irq_line = (uint8_t)intr;
+	d->irq_pin = (uint8_t)(intr >> 8);
+}
+
 /* BARs are sized and capabilities found only for devices a driver takes:
  * sizing turns decoding off for a moment, which other devices (the ISA
  * bridge behind the console) are better spared. */
 void pci_enable(struct pci_dev *d)
 {
 	mutex_lock(&pci_lock);
+	read_details(d);
 	size_bars(d);
 	uint32_t cmd = cfg_read32(d, PCI_COMMAND) & 0xffff;
 	cfg_write32(d, PCI_COMMAND, cmd | CMD_MEMORY | CMD_MASTER);
@@ -257,14 +272,16 @@ int pci_msix_set(struct pci_dev *d, unsigned entry, int vector, unsigned cpu)
 
 static void scan_bus(uint8_t bus, int depth);
 
-/* Under pci_lock: a function that answers. */
+/* Under pci_lock: a function that answers, with its header dword 0x0c.
+ * Enumeration reads as little as it can (each access is a trap to the
+ * hypervisor, at boot): the class, subsystem and interrupt registers
+ * are read when a driver enables the device. */
 static void add_function(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id,
-			 int depth)
+			 uint32_t header, int depth)
 {
 	struct pci_dev probe = {.bus = bus, .dev = dev, .fn = fn};
+	uint8_t htype = (uint8_t)(header >> 16) & 0x7f;
 	struct pci_dev *d, **tail;
-	uint32_t cls = cfg_read32(&probe, 0x08);
-	uint8_t htype = (uint8_t)(cfg_read32(&probe, 0x0c) >> 16) & 0x7f;
 
 	if (htype == 1) { /* a bridge: its secondary bus */
 		uint8_t secondary = (uint8_t)(cfg_read32(&probe, 0x18) >> 8);
@@ -278,14 +295,6 @@ static void add_function(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id,
 	*d = probe;
 	d->vendor = (uint16_t)id;
 	d->device = (uint16_t)(id >> 16);
-	d->revision = (uint8_t)cls;
-	d->prog_if = (uint8_t)(cls >> 8);
-	d->subclass = (uint8_t)(cls >> 16);
-	d->class_code = (uint8_t)(cls >> 24);
-	d->subsys_device = (uint16_t)(cfg_read32(d, 0x2c) >> 16);
-	uint32_t intr = cfg_read32(d, 0x3c);
-	d->irq_line = (uint8_t)intr;
-	d->irq_pin = (uint8_t)(intr >> 8);
 	for (tail = &devices; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
@@ -296,16 +305,17 @@ static void scan_bus(uint8_t bus, int depth)
 	for (uint8_t dev = 0; dev < 32; dev++) {
 		for (uint8_t fn = 0; fn < 8; fn++) {
 			struct pci_dev p = {.bus = bus, .dev = dev, .fn = fn};
-			uint32_t id = cfg_read32(&p, 0);
+			uint32_t id = cfg_read32(&p, 0), header;
 
 			if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0) {
 				if (fn == 0)
 					break;
 				continue;
 			}
-			add_function(bus, dev, fn, id, depth);
+			header = cfg_read32(&p, 0x0c);
+			add_function(bus, dev, fn, id, header, depth);
 			/* Header type bit 7: more functions than 0. */
-			if (fn == 0 && !(cfg_read32(&p, 0x0c) & (0x80u << 16)))
+			if (fn == 0 && !(header & (0x80u << 16)))
 				break;
 		}
 	}

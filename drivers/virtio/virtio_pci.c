@@ -248,10 +248,10 @@ int virtio_pci_probe(struct pci_dev *p)
 		return -ENOMEM;
 	d->pci = p;
 	d->t = &pci_transport;
+	pci_enable(p);
 	d->device_id = device_type(p);
 	snprintf(d->where, sizeof(d->where), "pci %02x:%02x.%x", p->bus, p->dev,
 		 p->fn);
-	pci_enable(p);
 	find_caps(d);
 	if (!d->common || !d->notify_base || !d->isr) {
 		kprintf("osprey: virtio %s: a legacy (pre-1.0) device without "
