@@ -53,6 +53,7 @@
 #define STATUS_LINK_UP 1
 #define ETH_HLEN 14
 #define MAX_PAIRS 8
+#define RX_BATCH 64
 #define MAX_FRAME (65535 + ETH_HLEN)
 /* A packet and its buffer in one 2 KiB heap object. */
 #define RX_BUF (2048 - sizeof(struct pkt))
@@ -229,15 +230,21 @@ static bool rx_one(struct vnet_rxq *r)
 	return true;
 }
 
-/* Polled mode while busy, then interrupts again (see the top). */
+/* Polled mode while busy, then interrupts again (see the top). The ring
+ * is refilled every RX_BATCH frames, so a long burst does not leave the
+ * device without buffers. */
 static void rx_poll(struct vnet_rxq *r)
 {
-	do {
+	for (;;) {
+		unsigned n = 0;
+
 		virtq_disable_cb(r->vq);
-		while (rx_one(r))
-			;
+		while (n < RX_BATCH && rx_one(r))
+			n++;
 		rx_refill(r);
-	} while (virtq_enable_cb(r->vq));
+		if (n < RX_BATCH && !virtq_enable_cb(r->vq))
+			return;
+	}
 }
 
 static bool rx_kicked(void *arg)
