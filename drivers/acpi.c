@@ -1,9 +1,13 @@
 /*
- * Just enough ACPI to power off: find the RSDP (from the PVH start info or
+ * Just enough ACPI to power off and to find devices: find the RSDP (from the PVH start info or
  * by scanning the BIOS area), walk the XSDT/RSDT to the FADT, take the PM1
  * control ports (or, for hardware-reduced ACPI as on microvm, the sleep
  * control register), and find the \_S5 sleep type in the DSDT by scanning
- * for its name, without an AML interpreter. Tables are firmware input:
+ * for its name, without an AML interpreter. The MADT gives the CPUs, the
+ * IOAPICs and the ISA interrupt overrides, the MCFG the PCI Express
+ * configuration window (ECAM), and the DSDT the virtio-mmio devices of
+ * QEMU's microvm (found by their _HID, again without an interpreter).
+ * Tables are firmware input:
  * every length is checked against the table that holds it.
  */
 #include "drivers/drivers.h"
@@ -11,6 +15,7 @@
 #include "kernel/mm/mm.h"
 
 struct acpi_power acpi_power;
+bool acpi_hw_reduced;
 static bool acpi_done;
 
 struct sdt_header {
@@ -63,7 +68,10 @@ static const struct sdt_header *sdt_at(uint64_t phys)
 	return h;
 }
 
-static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
+/* Calls fn for each table the XSDT (or RSDT) lists, each checked once:
+ * one walk for all the tables we read. */
+static void for_each_table(const uint8_t *rsdp,
+			   void (*fn)(const struct sdt_header *h))
 {
 	uint64_t root_phys;
 	unsigned entry_size;
@@ -80,7 +88,7 @@ static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
 	}
 	const struct sdt_header *root = sdt_at(root_phys);
 	if (!root)
-		return NULL;
+		return;
 	size_t n = (root->length - sizeof(*root)) / entry_size;
 	const uint8_t *entries = (const uint8_t *)(root + 1);
 	for (size_t i = 0; i < n; i++) {
@@ -88,10 +96,9 @@ static const struct sdt_header *find_table(const uint8_t *rsdp, const char *sig)
 
 		memcpy(&phys, entries + i * entry_size, entry_size);
 		const struct sdt_header *h = sdt_at(phys);
-		if (h && memcmp(h->sig, sig, 4) == 0)
-			return h;
+		if (h)
+			fn(h);
 	}
-	return NULL;
 }
 
 /* An AML integer of a package element: ZeroOp, OneOp or BytePrefix n. */
@@ -133,6 +140,16 @@ static void find_s5(const struct sdt_header *dsdt)
 	}
 }
 
+struct acpi_mmio_dev acpi_mmio[ACPI_MAX_MMIO];
+unsigned acpi_nmmio;
+
+static void find_mmio_devices(const struct sdt_header *dsdt)
+{
+	acpi_nmmio = acpi_scan_virtio_mmio(
+		(const uint8_t *)(dsdt + 1), dsdt->length - sizeof(*dsdt),
+		acpi_mmio, ACPI_MAX_MMIO);
+}
+
 static void parse_fadt(const struct sdt_header *fadt)
 {
 	const uint8_t *f = (const uint8_t *)fadt;
@@ -160,14 +177,20 @@ static void parse_fadt(const struct sdt_header *fadt)
 	}
 	/* HW_REDUCED_ACPI: the sleep control register, a GAS in I/O or
 	 * memory space. */
+	acpi_hw_reduced = flags & (1u << 20);
 	if ((flags & (1u << 20)) && fadt->length >= 256 &&
 	    (f[244] == 0 || f[244] == 1)) {
 		memcpy(&acpi_power.sleep_control, f + 248, 8);
 		acpi_power.sleep_control_mmio = f[244] == 0;
 	}
 	const struct sdt_header *d = sdt_at(dsdt);
-	if (d)
+	if (d) {
 		find_s5(d);
+		/* virtio-mmio in the DSDT is microvm's (hardware-reduced);
+		 * pc and q35 have large DSDTs and no such devices. */
+		if (acpi_hw_reduced)
+			find_mmio_devices(d);
+	}
 }
 
 uint32_t acpi_cpu_apic_ids[64];
@@ -180,7 +203,37 @@ static void add_cpu(uint32_t apic_id, uint32_t flags)
 		acpi_cpu_apic_ids[acpi_ncpus++] = apic_id;
 }
 
-/* MADT entries: type 0 (local APIC) and 9 (x2APIC) name the CPUs. */
+struct acpi_ioapic acpi_ioapics[ACPI_MAX_IOAPICS];
+unsigned acpi_nioapics;
+struct acpi_irq_override acpi_overrides[ACPI_MAX_OVERRIDES];
+unsigned acpi_noverrides;
+
+/* MADT type 1: id, reserved, address (4), GSI base (4). */
+static void add_ioapic(const uint8_t *p)
+{
+	uint32_t addr, gsi_base;
+
+	if (acpi_nioapics == ACPI_MAX_IOAPICS)
+		return;
+	memcpy(&addr, p + 4, 4);
+	memcpy(&gsi_base, p + 8, 4);
+	acpi_ioapics[acpi_nioapics++] = (struct acpi_ioapic){addr, gsi_base};
+}
+
+/* MADT type 2: bus (0: ISA), source IRQ, GSI (4), flags (2). */
+static void add_override(const uint8_t *p)
+{
+	struct acpi_irq_override o = {.isa_irq = p[3]};
+
+	if (p[2] != 0 || acpi_noverrides == ACPI_MAX_OVERRIDES)
+		return;
+	memcpy(&o.gsi, p + 4, 4);
+	memcpy(&o.flags, p + 8, 2);
+	acpi_overrides[acpi_noverrides++] = o;
+}
+
+/* MADT entries: type 0 (local APIC) and 9 (x2APIC) name the CPUs, 1 the
+ * IOAPICs, 2 the ISA interrupt source overrides. */
 static void parse_madt(const struct sdt_header *madt)
 {
 	const uint8_t *p = (const uint8_t *)madt + 44;
@@ -196,15 +249,50 @@ static void parse_madt(const struct sdt_header *madt)
 			memcpy(&id, p + 4, 4);
 			memcpy(&flags, p + 8, 4);
 			add_cpu(id, flags);
+		} else if (p[0] == 1 && p[1] >= 12) {
+			add_ioapic(p);
+		} else if (p[0] == 2 && p[1] >= 10) {
+			add_override(p);
 		}
 		p += p[1];
 	}
 }
 
+struct acpi_ecam acpi_ecam;
+
+/* MCFG: 8 reserved bytes after the header, then 16-byte entries (base,
+ * segment, first and last bus). Segment 0 is the one we use. */
+static void parse_mcfg(const struct sdt_header *mcfg)
+{
+	const uint8_t *p = (const uint8_t *)mcfg + sizeof(*mcfg) + 8;
+	const uint8_t *end = (const uint8_t *)mcfg + mcfg->length;
+
+	for (; p + 16 <= end; p += 16) {
+		uint16_t seg;
+
+		memcpy(&seg, p + 8, 2);
+		if (seg != 0 || p[10] > p[11])
+			continue;
+		memcpy(&acpi_ecam.base, p, 8);
+		acpi_ecam.bus_start = p[10];
+		acpi_ecam.bus_end = p[11];
+		return;
+	}
+}
+
+static void parse_table(const struct sdt_header *h)
+{
+	if (memcmp(h->sig, "FACP", 4) == 0)
+		parse_fadt(h);
+	else if (memcmp(h->sig, "APIC", 4) == 0)
+		parse_madt(h);
+	else if (memcmp(h->sig, "MCFG", 4) == 0)
+		parse_mcfg(h);
+}
+
 int acpi_init(void)
 {
 	const uint8_t *rsdp;
-	const struct sdt_header *fadt;
 
 	if (acpi_done)
 		return 0;
@@ -212,12 +300,7 @@ int acpi_init(void)
 	rsdp = find_rsdp();
 	if (!rsdp)
 		return 0; /* no ACPI: isa-debug-exit or i8042 will do */
-	fadt = find_table(rsdp, "FACP");
-	if (fadt)
-		parse_fadt(fadt);
-	const struct sdt_header *madt = find_table(rsdp, "APIC");
-	if (madt)
-		parse_madt(madt);
+	for_each_table(rsdp, parse_table);
 	return 0;
 }
 INIT_STEP(70, acpi_init);

@@ -155,6 +155,12 @@ static void crng_mix(const void *buf, size_t n)
 	}
 }
 
+/* Entropy from a device (drivers/virtio/rng.c), mixed in as a write. */
+void devfs_random_seed(const void *buf, size_t n)
+{
+	crng_mix(buf, n);
+}
+
 static bool hw_random(uint64_t *v)
 {
 	bool ok = false;

@@ -402,6 +402,8 @@ void epoll_file_release(struct file *f);
 /* ---- random bytes (ChaCha20, seeded from RDSEED/RDRAND), for
  * /dev/urandom and getrandom ---- */
 void devfs_random_bytes(void *buf, size_t n);
+/* Mixes n bytes of entropy from a device (virtio-rng) into the pool. */
+void devfs_random_seed(const void *buf, size_t n);
 
 /* ---- setup ---- */
 /* Init step 55: the root ramfs with /dev (devices), /dev/shm, /tmp

@@ -33,6 +33,18 @@ static inline uint8_t inb(uint16_t port)
 	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -234,6 +246,40 @@ void arch_send_ipi(unsigned cpu, int vector);
 /* Arms the one-shot timer to fire at TSC value `deadline` (or now, if past). */
 void lapic_timer_arm(uint64_t deadline_tsc);
 uint32_t lapic_id(void);
+
+/* ---- device interrupts (irq.c, ioapic.c) ---- */
+/*
+ * Vectors 0x30..0xef are handed out to drivers at run time, one per
+ * interrupt source. The handler runs in interrupt context with
+ * interrupts off, on whatever CPU the source was routed to; it may only
+ * read and acknowledge its device and wake threads. The allocator sends
+ * the local APIC's EOI after the handler returns.
+ */
+#define VEC_DYN_FIRST 0x30
+#define VEC_DYN_LAST 0xef
+/* A free vector that calls fn(arg); -ENOSPC when all are taken. */
+int arch_irq_alloc(void (*fn)(void *arg), void *arg);
+void arch_irq_free(int vector);
+/* The MSI/MSI-X message that raises `vector` on CPU index `cpu` (fixed
+ * delivery, physical destination, edge). */
+void arch_msi_message(unsigned cpu, int vector, uint64_t *addr,
+		      uint32_t *data);
+/*
+ * The IOAPIC(s): found in the ACPI MADT, else the one every PC has at
+ * 0xfec00000 (what the MP table of QEMU's machines also says). GSIs are
+ * global system interrupts: an ISA IRQ becomes a GSI through the MADT's
+ * interrupt source overrides (ioapic_isa_gsi).
+ */
+#define IOAPIC_LEVEL 1u	     /* level-triggered (else edge) */
+#define IOAPIC_ACTIVE_LOW 2u /* (else active high) */
+int ioapic_init(void);
+/* Routes `gsi` to `vector` on CPU index `cpu`, unmasked; -ENODEV when no
+ * IOAPIC has that input. */
+int ioapic_route(uint32_t gsi, int vector, unsigned cpu, unsigned flags);
+void ioapic_mask(uint32_t gsi);
+/* The GSI of ISA IRQ `irq`, and its trigger/polarity flags (ISA default:
+ * edge, active high), after the MADT's overrides. */
+uint32_t ioapic_isa_gsi(unsigned irq, unsigned *flags);
 
 /* ---- TSC ---- */
 /* Calibrates the TSC: kvmclock, CPUID 0x15/0x16/0x40000010, else the PIT. */

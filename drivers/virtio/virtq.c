@@ -1,0 +1,175 @@
+/*
+ * Split virtqueues (virtio 1.2, 2.7): the driver side.
+ *
+ * The driver owns the descriptor table and the available ring; the
+ * device owns the used ring. The driver writes descriptors and ring
+ * entries, then publishes them by storing avail->idx with release order
+ * (x86 keeps stores in order; the release keeps the compiler from moving
+ * them). Reading the used ring starts with an acquire load of used->idx,
+ * after which the entries below it are the device's finished work.
+ *
+ * Notifications both ways are suppressed with VIRTIO_F_EVENT_IDX when
+ * negotiated (2.7.10): the device writes avail_event (the avail index at
+ * which it wants a kick), the driver writes used_event (the used index at
+ * which it wants an interrupt). Each side's store of its index and its
+ * load of the other's event field need a full fence between them, or
+ * both could miss each other (store-load reordering).
+ *
+ * Every used entry goes through virtq_check_used (virtq_check.c) before
+ * it is believed; chains are freed along the driver's own links.
+ */
+#include "drivers/virtio/virtio.h"
+#include "kernel/kernel.h"
+#include "kernel/mm/mm.h"
+
+static uint16_t *used_event(struct virtq *q)
+{
+	return &q->avail->ring[q->size];
+}
+
+static uint16_t *avail_event(struct virtq *q)
+{
+	return (uint16_t *)&q->used->ring[q->size];
+}
+
+/* desc at 0 (16 bytes per entry, one page for 256), the available ring at
+ * 4096, the used ring at 5120: one order-1 block holds a queue of 256. */
+int virtq_alloc(struct virtq *q, uint16_t size)
+{
+	uint8_t *mem = page_alloc(1);
+
+	q->shadow.next = calloc(size, sizeof(uint16_t));
+	q->shadow.chain_n = calloc(size, sizeof(uint16_t));
+	q->shadow.wlen = calloc(size, sizeof(uint32_t));
+	q->token = calloc(size, sizeof(void *));
+	if (!mem || !q->shadow.next || !q->shadow.chain_n || !q->shadow.wlen ||
+	    !q->token) {
+		if (mem)
+			page_free(mem, 1);
+		free(q->shadow.next);
+		free(q->shadow.chain_n);
+		free(q->shadow.wlen);
+		free(q->token);
+		return -ENOMEM;
+	}
+	memset(mem, 0, 2 * PAGE_SIZE);
+	q->size = size;
+	q->desc = (struct virtq_desc *)mem;
+	q->avail = (struct virtq_avail *)(mem + 4096);
+	q->used = (struct virtq_used *)(mem + 5120);
+	virtq_shadow_init(&q->shadow, size);
+	return 0;
+}
+
+int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
+	      void *token)
+{
+	int head;
+
+	if (q->broken)
+		return -ENOSPC;
+	head = virtq_chain_add(&q->shadow, q->desc, bufs, n);
+	if (head < 0)
+		return -ENOSPC;
+	q->token[head] = token;
+	q->avail->ring[q->avail_idx % q->size] = (uint16_t)head;
+	q->avail_idx++;
+	return 0;
+}
+
+void virtq_kick(struct virtq *q)
+{
+	bool need;
+
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (q->event_idx)
+		need = virtq_need_event(
+		    __atomic_load_n(avail_event(q), __ATOMIC_RELAXED),
+		    q->avail_idx, q->kicked_idx);
+	else
+		need = !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) &
+			 VIRTQ_USED_F_NO_NOTIFY);
+	q->kicked_idx = q->avail_idx;
+	if (need)
+		q->vdev->t->notify(q);
+}
+
+static void refuse(struct virtq *q, const char *why)
+{
+	uint64_t n = __atomic_fetch_add(&q->bad_used, 1, __ATOMIC_RELAXED);
+
+	if (n == 0)
+		kprintf("osprey: virtio %s queue %u: %s (dropped; counting)\n",
+			q->vdev->where, q->index, why);
+}
+
+bool virtq_pending(struct virtq *q)
+{
+	return !q->broken &&
+	       __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != q->last_used;
+}
+
+void *virtq_get(struct virtq *q, uint32_t *len, bool *ok)
+{
+	static const char *const why[] = {
+	    [VIRTQ_BAD_ID] = "used id out of range",
+	    [VIRTQ_NOT_IN_FLIGHT] = "used id not in flight",
+	    [VIRTQ_BAD_LEN] = "used length beyond the buffer",
+	    [VIRTQ_BAD_CHAIN] = "descriptor chain changed under us",
+	};
+
+	while (!q->broken) {
+		uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+		int pending = virtq_used_pending(
+		    idx, q->last_used, (uint16_t)(q->size - q->shadow.nfree));
+
+		if (pending < 0) {
+			q->broken = true;
+			refuse(q, "used index past what it was given; "
+				  "queue stopped");
+			return NULL;
+		}
+		if (pending == 0)
+			return NULL;
+		/* One load of each field: the device may rewrite the entry
+		 * while we look, and we must check what we use. */
+		struct virtq_used_elem *u =
+		    &q->used->ring[q->last_used % q->size];
+		struct virtq_used_elem e = {
+		    __atomic_load_n(&u->id, __ATOMIC_RELAXED),
+		    __atomic_load_n(&u->len, __ATOMIC_RELAXED)};
+		q->last_used++;
+		enum virtq_verdict v =
+		    virtq_check_used(&q->shadow, q->desc, e.id, e.len);
+		if (v == VIRTQ_BAD_ID || v == VIRTQ_NOT_IN_FLIGHT) {
+			refuse(q, why[v]);
+			continue;
+		}
+		if (v != VIRTQ_OK)
+			refuse(q, why[v]);
+		virtq_chain_free(&q->shadow, (uint16_t)e.id);
+		*len = e.len;
+		*ok = v == VIRTQ_OK;
+		return q->token[e.id];
+	}
+	return NULL;
+}
+
+void virtq_disable_cb(struct virtq *q)
+{
+	/* With EVENT_IDX, used_event simply stays behind: the device
+	 * interrupts when it passes it, which it already did. */
+	if (!q->event_idx)
+		q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+}
+
+bool virtq_enable_cb(struct virtq *q)
+{
+	if (q->event_idx)
+		__atomic_store_n(used_event(q), q->last_used, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&q->avail->flags, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return virtq_pending(q);
+}
