@@ -1,0 +1,15 @@
+# The network configuration's host tests and fuzzer (net/dhcp_msg.c: the
+# DHCP client's messages and state machine). Included by mk/host.mk.
+DHCP_HOST_SRCS := net/dhcp_msg.c tests/host/net_host.c lib/printf.c lib/string.c
+DHCP_HOST_HDRS := net/dhcp.h net/net.h lib/lib.h tests/host/check.h
+
+HOST_TEST_BINS += $(BUILD)/host/test_dhcp
+FUZZ_BINS += $(BUILD)/fuzz/fuzz_dhcp
+
+$(BUILD)/host/test_dhcp: tests/host/test_dhcp.c $(DHCP_HOST_SRCS) $(DHCP_HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(DHCP_HOST_SRCS)
+
+$(BUILD)/fuzz/fuzz_dhcp: tests/fuzz/fuzz_dhcp.c $(DHCP_HOST_SRCS) $(DHCP_HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(DHCP_HOST_SRCS)
