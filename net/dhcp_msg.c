@@ -230,12 +230,11 @@ static bool host_addr_ok(uint32_t a)
 
 int dhcp_mask_prefix(uint32_t mask)
 {
-	uint32_t m = net_ntohl(mask);
-	int n = __builtin_popcount(m);
+	uint32_t m = net_ntohl(mask), hosts = ~m;
 
-	if (n && m != ~0u << (32 - n))
+	if (hosts & (hosts + 1)) /* the host part is not all low bits */
 		return -1;
-	return n;
+	return m ? 32 - __builtin_ctz(m) : 0;
 }
 
 uint32_t dhcp_prefix_mask(unsigned prefix)
