@@ -16,9 +16,9 @@
 #include "net/net_private.h"
 
 #define DHCP_BOOT_WAIT_NS (5 * 1000000000ull) /* "a few seconds" */
-#define HOSTNAME "osprey"    /* what uname's nodename says (linux/sys_proc.c) */
-#define MARK "# osprey"	     /* ends every line we add to /etc/hosts */
-#define FILE_MAX (64 * 1024) /* the most of /etc/hosts we keep */
+#define HOSTNAME "osprey" /* what uname's nodename says (linux/sys_proc.c) */
+#define MARK "# osprey"	  /* ends every line we add to /etc/hosts */
+#define HOSTS_MAX (16u << 20) /* a larger /etc/hosts is left alone */
 
 static struct mutex config_lock = MUTEX_INIT; /* the files, the messages */
 
@@ -50,23 +50,32 @@ static int write_file(const char *path, const char *text, size_t len)
 	return n < 0 ? (int)n : n == (int64_t)len ? 0 : -EIO;
 }
 
-/* Up to size - 1 bytes of path, NUL-terminated; 0 bytes if it is absent. */
-static size_t read_file(const char *path, char *buf, size_t size)
+/*
+ * The whole of path in a new buffer, its length in *len (an absent file
+ * is empty); NULL when memory is short or the file is larger than max.
+ */
+static char *read_file(const char *path, size_t max, size_t *len)
 {
+	struct kstat st;
 	struct file *f;
-	size_t len = 0;
+	char *buf;
 	int64_t n = 1;
 
-	if (vfs_openat(NULL, path, O_RDONLY, 0, &f) == 0) {
-		while (len < size - 1 && n > 0) {
-			n = vfs_read(f, buf + len, size - 1 - len);
-			if (n > 0)
-				len += (size_t)n;
-		}
+	*len = 0;
+	if (vfs_openat(NULL, path, O_RDONLY, 0, &f))
+		return malloc(1);
+	if (vfs_fstat(f, &st) || st.size < 0 || (uint64_t)st.size > max) {
 		file_put(f);
+		return NULL;
 	}
-	buf[len] = '\0';
-	return len;
+	buf = malloc((size_t)st.size + 1);
+	while (buf && *len < (size_t)st.size && n > 0) {
+		n = vfs_read(f, buf + *len, (size_t)st.size - *len);
+		if (n > 0)
+			*len += (size_t)n;
+	}
+	file_put(f);
+	return buf;
 }
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
@@ -98,25 +107,27 @@ static bool names_localhost(const char *line, size_t n)
 }
 
 /*
- * The image's /etc/hosts without our earlier lines, into out (which has
- * room for it); whether it already names localhost.
+ * The image's /etc/hosts (n bytes) without our earlier lines, into out
+ * (which has room for n + 1 bytes); whether it already names localhost.
  */
-static bool hosts_keep(const char *old, char *out, size_t *len)
+static bool hosts_keep(const char *old, size_t n, char *out, size_t *len)
 {
 	bool localhost = false;
+	const char *end = old + n;
 
 	*len = 0;
-	while (*old) {
-		const char *nl = strchr(old, '\n');
-		size_t n = nl ? (size_t)(nl - old) : strlen(old);
+	while (old < end) {
+		size_t k = 0;
 
-		if (!ends_with(old, n, MARK)) {
-			localhost |= names_localhost(old, n);
-			memcpy(out + *len, old, n);
-			*len += n;
+		while (old + k < end && old[k] != '\n')
+			k++;
+		if (!ends_with(old, k, MARK)) {
+			localhost |= names_localhost(old, k);
+			memcpy(out + *len, old, k);
+			*len += k;
 			out[(*len)++] = '\n';
 		}
-		old += n + (nl ? 1 : 0);
+		old += k + 1;
 	}
 	return localhost;
 }
@@ -125,14 +136,16 @@ static bool hosts_keep(const char *old, char *out, size_t *len)
  * our address with the host name (addr 0: none yet). */
 static int write_hosts(uint32_t addr)
 {
-	char *old = malloc(FILE_MAX), *text = malloc(FILE_MAX + 128), a[16];
-	size_t len;
+	size_t oldlen, len;
+	char *old = read_file("/etc/hosts", HOSTS_MAX, &oldlen), *text, a[16];
 	int err = -ENOMEM;
 
-	if (!old || !text)
+	if (!old)
+		return -EFBIG; /* or out of memory: the file stays as it is */
+	text = malloc(oldlen + 1 + 2 * 64);
+	if (!text)
 		goto out;
-	read_file("/etc/hosts", old, FILE_MAX);
-	if (!hosts_keep(old, text, &len))
+	if (!hosts_keep(old, oldlen, text, &len))
 		len += snprintf(text + len, 64,
 				"127.0.0.1\tlocalhost\t" MARK "\n");
 	if (addr)

@@ -31,13 +31,28 @@ struct dhcp_if {
 	unsigned rxq_len;
 	uint64_t rxq_dropped;
 	bool is_bound;
+	uint64_t ignored[DHCP_NDROPS]; /* the client's drops, copied */
+	/* in the client list: set before publication, never removed */
+	struct dhcp_if *next;
 	/* the thread's own */
 	struct dhcp_client c;
 	struct dhcp_action act;
 };
 
-static struct dhcp_if *active; /* one interface; set once, release store */
-static uint64_t stray;	       /* atomic: replies for no client */
+/* One client per interface, pushed under clients_lock with a release
+ * store and never removed, so dhcp_input walks it without the lock. */
+static struct dhcp_if *clients;
+static struct mutex clients_lock = MUTEX_INIT;
+static uint64_t stray; /* atomic: replies for no client */
+
+static struct dhcp_if *client_of(struct netdev *dev)
+{
+	for (struct dhcp_if *di = __atomic_load_n(&clients, __ATOMIC_ACQUIRE);
+	     di; di = di->next)
+		if (di->dev == dev)
+			return di;
+	return NULL;
+}
 
 static uint32_t random32(void *arg)
 {
@@ -48,9 +63,9 @@ static uint32_t random32(void *arg)
 
 void dhcp_input(struct netdev *dev, struct pkt *p)
 {
-	struct dhcp_if *di = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+	struct dhcp_if *di = client_of(dev);
 
-	if (!di || di->dev != dev) {
+	if (!di) {
 		__atomic_fetch_add(&stray, 1, __ATOMIC_RELAXED);
 		pkt_free(p);
 		return;
@@ -144,6 +159,9 @@ static void handle_reply(struct dhcp_if *di, struct pkt *p, uint64_t now)
 	frame_source(p, src);
 	dhcp_client_input(&di->c, p->data, p->len, src, now, &di->act);
 	pkt_free(p);
+	mutex_lock(&di->lock);
+	memcpy(di->ignored, di->c.drops, sizeof(di->ignored));
+	mutex_unlock(&di->lock);
 	act(di);
 }
 
@@ -194,6 +212,27 @@ static struct dhcp_if *dhcp_if_new(struct netdev *dev)
 	return di;
 }
 
+/* Under di->lock: says which replies were ignored, if any, and why. */
+static void print_ignored(const struct dhcp_if *di)
+{
+	char line[256];
+	size_t len = 0;
+	uint64_t total = 0;
+
+	for (int i = 1; i < DHCP_NDROPS; i++) {
+		if (!di->ignored[i])
+			continue;
+		len +=
+		    snprintf(line + len, sizeof(line) - MIN(len, sizeof(line)),
+			     "%s%lu %s", total ? ", " : "", di->ignored[i],
+			     dhcp_drop_names[i]);
+		total += di->ignored[i];
+	}
+	if (total)
+		kprintf("osprey: %s: %lu DHCP replies ignored (%s)\n",
+			di->dev->name, total, line);
+}
+
 int dhcp_start(struct netdev *dev, uint64_t wait_ns)
 {
 	uint64_t deadline = clock_monotonic_ns() + wait_ns;
@@ -201,18 +240,23 @@ int dhcp_start(struct netdev *dev, uint64_t wait_ns)
 	int err = 0;
 	bool ok;
 
-	if (__atomic_load_n(&active, __ATOMIC_ACQUIRE))
-		return -EBUSY;
-	di = dhcp_if_new(dev);
+	mutex_lock(&clients_lock);
+	di = client_of(dev) ? NULL : dhcp_if_new(dev);
+	if (di) {
+		di->next = clients;
+		__atomic_store_n(&clients, di, __ATOMIC_RELEASE);
+	}
+	mutex_unlock(&clients_lock);
 	if (!di)
-		return -ENOMEM;
-	__atomic_store_n(&active, di, __ATOMIC_RELEASE);
+		return client_of(dev) ? -EBUSY : -ENOMEM;
 	if (!thread_create("dhcp", dhcp_thread, di, THREAD_DETACHED))
-		return -ENOMEM; /* di stays: dhcp_input may hold it */
+		return -ENOMEM; /* di stays listed: dhcp_input may hold it */
 	mutex_lock(&di->lock);
 	while (!di->is_bound && !err)
 		err = condvar_wait_until(&di->bound, &di->lock, deadline);
 	ok = di->is_bound;
+	if (!ok && !boot_options.quiet)
+		print_ignored(di);
 	mutex_unlock(&di->lock);
 	return ok ? 0 : err;
 }

@@ -215,8 +215,59 @@ static int test_dhcp_configures(void)
 	CHECK_EQ(fake.ip, addr(10, 0, 2, 15));
 	CHECK_EQ(fake.netmask, addr(255, 255, 255, 0));
 	CHECK_EQ(net_gateway(), addr(10, 0, 2, 2));
-	/* a second client on the same kernel is refused */
+	/* a second client on the same interface is refused */
 	CHECK_EQ(dhcp_start(&fake, 0), -EBUSY);
 	return failures + check_files();
 }
-SELFTEST("netconfig", test_dhcp_configures);
+
+/* ---- a device where no server answers ---- */
+static struct {
+	int discovers, others;
+	uint8_t xid[4];
+	bool xid_changed;
+} silence;
+
+static int silent_xmit(struct netdev *dev, struct pkt *p, unsigned q)
+{
+	const uint8_t *m = p->data + 42;
+
+	if (frame_ok(p->data, p->len) && msg_type(m, p->len - 42) == 1) {
+		if (silence.discovers++ && memcmp(silence.xid, m + 4, 4))
+			silence.xid_changed = true;
+		memcpy(silence.xid, m + 4, 4);
+	} else {
+		silence.others++;
+	}
+	pkt_free(p);
+	return 0;
+}
+
+static struct netdev silent = {
+    .mac = {0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcd},
+    .mtu = 1500,
+    .xmit = silent_xmit,
+};
+
+/* The boot's wait is bounded, DISCOVERs are retransmitted with the same
+ * xid (1 s, then 2 s), and nothing is configured. */
+static int test_dhcp_gives_up(void)
+{
+	uint64_t t0 = clock_monotonic_ns(), ms;
+	int failures = 0;
+
+	CHECK_EQ(netdev_register(&silent), 0);
+	CHECK_EQ(dhcp_start(&silent, 1600 * NS / 1000), -ETIMEDOUT);
+	ms = (clock_monotonic_ns() - t0) / 1000000;
+	CHECK(ms >= 1600 && ms < 3000);
+	CHECK_EQ(silence.discovers, 2);
+	CHECK(!silence.xid_changed);
+	CHECK_EQ(silence.others, 0);
+	CHECK_EQ(silent.ip, 0);
+	return failures;
+}
+
+static int test_netconfig(void)
+{
+	return test_dhcp_configures() + test_dhcp_gives_up();
+}
+SELFTEST("netconfig", test_netconfig);
