@@ -294,8 +294,15 @@ int net_start(void)
 	if (err)
 		kprintf("osprey: cannot write /etc/hosts: %d\n", err);
 	dev = first_ethernet();
-	if (!dev)
-		return 0; /* loopback only, quietly */
+	if (!dev) {
+		if (boot_options.ip && !boot_options.quiet)
+			kprintf("osprey: --ip: there is no network interface; "
+				"loopback only\n");
+		else if (boot_options.verbose)
+			kprintf(
+			    "osprey: no network interface; loopback only\n");
+		return 0;
+	}
 	if (boot_options.ip)
 		config_static(dev);
 	else

@@ -57,7 +57,8 @@ extern const char *const dhcp_drop_names[DHCP_NDROPS];
 
 /* What a server gave us (or, for --ip, the command line). */
 struct dhcp_lease {
-	uint32_t addr, mask, router, server, broadcast;
+	uint32_t addr, mask, router, server;
+	uint32_t broadcast; /* informative: the prefix gives the one we use */
 	uint32_t dns[DHCP_MAX_DNS];
 	unsigned ndns;
 	uint32_t lease_s, t1_s,
