@@ -1,7 +1,7 @@
 /*
- * The DHCP client in the kernel: a thread that runs net/dhcp_msg.c's
- * state machine for one interface, sends its messages as whole frames
- * through the device and applies what it binds (net/config.c).
+ * The DHCP client in the kernel: for each interface it serves, a thread
+ * that runs net/dhcp_msg.c's state machine, sends its messages as whole
+ * frames through the device and applies what it binds (net/config.c).
  *
  * Replies arrive in the receiving thread (the IPv4 input calls
  * dhcp_input for UDP to port 68 that no socket took), which only queues
@@ -215,22 +215,26 @@ static struct dhcp_if *dhcp_if_new(struct netdev *dev)
 /* Under di->lock: says which replies were ignored, if any, and why. */
 static void print_ignored(const struct dhcp_if *di)
 {
-	char line[256];
+	char line[512] = "";
 	size_t len = 0;
 	uint64_t total = 0;
 
 	for (int i = 1; i < DHCP_NDROPS; i++) {
 		if (!di->ignored[i])
 			continue;
-		len +=
-		    snprintf(line + len, sizeof(line) - MIN(len, sizeof(line)),
-			     "%s%lu %s", total ? ", " : "", di->ignored[i],
-			     dhcp_drop_names[i]);
+		if (len < sizeof(line))
+			len += snprintf(line + len, sizeof(line) - len,
+					"%s%lu %s", total ? ", " : "",
+					di->ignored[i], dhcp_drop_names[i]);
 		total += di->ignored[i];
 	}
 	if (total)
 		kprintf("osprey: %s: %lu DHCP replies ignored (%s)\n",
 			di->dev->name, total, line);
+	if (di->rxq_dropped)
+		kprintf("osprey: %s: %lu DHCP replies dropped (too many "
+			"queued)\n",
+			di->dev->name, di->rxq_dropped);
 }
 
 int dhcp_start(struct netdev *dev, uint64_t wait_ns)
