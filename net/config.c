@@ -4,10 +4,11 @@
  * --ip=ADDR/PREFIX[,GATEWAY] (no DHCP at all) or by DHCP, which the boot
  * waits for only a few seconds. What glibc's resolver reads follows the
  * configuration: /etc/resolv.conf (nameservers from --dns or the lease,
- * the lease's domain as the search list) and /etc/hosts (localhost and
- * our address with the host name), written into the ramfs through the
- * VFS. Lines of /etc/hosts that the image brought are kept: ours are
- * marked and replaced, theirs stay.
+ * the lease's domain as the search list), /etc/hosts (localhost and
+ * our address with the host name) and, if the image has none,
+ * /etc/nsswitch.conf, written into the ramfs through the VFS. Lines of
+ * /etc/hosts that the image brought are kept: ours are marked and replaced,
+ * theirs stay.
  */
 #include "fs/fs.h"
 #include "kernel/kernel.h"
@@ -164,9 +165,16 @@ static int write_resolv(const uint32_t *dns, unsigned ndns, const char *domain,
 {
 	char text[512], a[16];
 	size_t len;
+	struct kstat st;
 
+	static const char none[] = "# osprey: no nameserver known\n";
+
+	/* No server known: the image's file, if any, stays; else one without
+	 * servers, which glibc reads as an absent one (127.0.0.1). */
+	if (!ndns && !vfs_statat(NULL, "/etc/resolv.conf", &st, 0))
+		return 0;
 	if (!ndns)
-		return 0; /* the image's file, if any, stays */
+		return write_file("/etc/resolv.conf", none, sizeof(none) - 1);
 	len = snprintf(text, sizeof(text), "# written by osprey (%s)\n", how);
 	for (unsigned i = 0; i < ndns && i < DHCP_MAX_DNS; i++)
 		len += snprintf(text + len, sizeof(text) - len,
@@ -175,6 +183,25 @@ static int write_resolv(const uint32_t *dns, unsigned ndns, const char *domain,
 		len += snprintf(text + len, sizeof(text) - len, "search %s\n",
 				domain);
 	return write_file("/etc/resolv.conf", text, len);
+}
+
+/*
+ * Without /etc/nsswitch.conf glibc asks DNS before /etc/hosts ("dns
+ * [!UNAVAIL=return] files"), so "localhost" would wait on a nameserver;
+ * an image without one gets Debian's order.
+ */
+static int write_nsswitch(void)
+{
+	static const char text[] = "# written by osprey\n"
+				   "passwd: files\ngroup: files\n"
+				   "shadow: files\nhosts: files dns\n"
+				   "networks: files\nprotocols: files\n"
+				   "services: files\n";
+	struct kstat st;
+
+	if (!vfs_statat(NULL, "/etc/nsswitch.conf", &st, 0))
+		return 0;
+	return write_file("/etc/nsswitch.conf", text, sizeof(text) - 1);
 }
 
 /* ---- configuring ---- */
@@ -289,10 +316,14 @@ int net_start(void)
 	if (err)
 		return err;
 	mutex_lock(&config_lock);
-	err = write_hosts(0);
-	mutex_unlock(&config_lock);
-	if (err)
+	if ((err = write_hosts(0)))
 		kprintf("osprey: cannot write /etc/hosts: %d\n", err);
+	if ((err = write_resolv(boot_options.dns, boot_options.ndns, "",
+				"--dns")))
+		kprintf("osprey: cannot write /etc/resolv.conf: %d\n", err);
+	if ((err = write_nsswitch()))
+		kprintf("osprey: cannot write /etc/nsswitch.conf: %d\n", err);
+	mutex_unlock(&config_lock);
 	dev = first_ethernet();
 	if (!dev) {
 		if (boot_options.ip && !boot_options.quiet)
