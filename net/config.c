@@ -231,30 +231,45 @@ static void print_config(const struct netdev *dev, const struct dhcp_lease *l,
 	kprintf("%s\n", line);
 }
 
+/* Under config_lock: the address and the default route (a lease
+ * without a router takes away one an earlier lease gave). */
+static int set_routing(struct netdev *dev, const struct dhcp_lease *l)
+{
+	char a[16];
+	int err = net_if_set_addr(dev, l->addr, dhcp_mask_prefix(l->mask));
+
+	if (err) {
+		kprintf("osprey: %s: cannot set address %s: %d\n", dev->name,
+			ip_str(l->addr, a), err);
+		return err;
+	}
+	if (l->router || net_gateway())
+		err = net_set_gateway(l->router);
+	if (err)
+		kprintf("osprey: %s: cannot use gateway %s: %d\n", dev->name,
+			ip_str(l->router, a), err);
+	return 0;
+}
+
 void net_config_bind(struct netdev *dev, const struct dhcp_lease *l,
 		     const char *how)
 {
 	/* --dns wins over the lease's servers */
 	const uint32_t *dns = boot_options.ndns ? boot_options.dns : l->dns;
 	unsigned ndns = boot_options.ndns ? boot_options.ndns : l->ndns;
-	char a[16];
 	int err;
 
 	ndns = MIN(ndns, DHCP_MAX_DNS);
 	mutex_lock(&config_lock);
-	err = net_if_set_addr(dev, l->addr, dhcp_mask_prefix(l->mask));
-	if (err)
-		kprintf("osprey: %s: cannot set address %s: %d\n", dev->name,
-			ip_str(l->addr, a), err);
-	if (!err && l->router && (err = net_set_gateway(l->router)))
-		kprintf("osprey: %s: cannot use gateway %s: %d\n", dev->name,
-			ip_str(l->router, a), err);
+	if (set_routing(dev, l))
+		goto out;
 	if ((err = write_resolv(dns, ndns, l->domain, how)))
 		kprintf("osprey: cannot write /etc/resolv.conf: %d\n", err);
 	if ((err = write_hosts(l->addr)))
 		kprintf("osprey: cannot write /etc/hosts: %d\n", err);
 	if (boot_options.verbose)
 		print_config(dev, l, dns, ndns, how);
+out:
 	mutex_unlock(&config_lock);
 }
 

@@ -12,6 +12,11 @@
 #include "net/net_private.h"
 
 #define TEXT_MAX 8192
+#define DEV_HEADER                                                             \
+	"Inter-|   Receive                                                "    \
+	"|  Transmit\n"                                                        \
+	" face |bytes    packets errs drop fifo frame compressed multicast"    \
+	"|bytes    packets errs drop fifo colls carrier compressed\n"
 #define NS 1000000000ull
 
 static struct {
@@ -194,6 +199,10 @@ static int check_files(void)
 	CHECK(has(route, line));
 	snprintf(line, sizeof(line), "%6s: ", fake.name);
 	CHECK(has(dev, line));
+	/* Linux's headers, to the byte (route pads lines to 127) */
+	CHECK(!strncmp(dev, DEV_HEADER, strlen(DEV_HEADER)));
+	CHECK(!strncmp(route, "Iface\tDestination\tGateway \tFlags\t", 32));
+	CHECK(strlen(route) % 128 == 0 && route[127] == '\n');
 	free(resolv);
 	free(hosts);
 	free(route);
