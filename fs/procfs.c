@@ -1008,12 +1008,16 @@ static int fd_link(int fd, char *buf)
 /* ---- /proc/net: the text comes from net/ (net/procnet.c, the stack) ---- */
 static int pb_net(struct pbuf *b, int (*text)(char *buf, size_t size))
 {
-	size_t at = MIN(b->len, b->cap);
-	int n = text(b->buf + at, b->cap - at + 1);
+	size_t at = MIN(b->len, b->cap), room = b->cap - at + 1;
+	int n = text(b->buf + at, room);
 
 	if (n < 0)
 		return n;
-	b->len += n;
+	/* A text that filled the room may have been cut short (not every
+	 * maker returns the whole length, as snprintf): ask for more. */
+	if ((size_t)n >= room - 1 && b->cap < PROC_MAX)
+		n = (int)room;
+	b->len += (size_t)n;
 	return 0;
 }
 

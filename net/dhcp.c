@@ -123,7 +123,7 @@ static void send_msg(struct dhcp_if *di)
 	buf = pkt_put(p, DHCP_FRAME_MAX);
 	pkt_trim(p, dhcp_frame(buf, &di->act, dev->mac,
 			       (uint16_t)linux_random_u64()));
-	dev->xmit(dev, p, 0);
+	dev->xmit(dev, p, cpu_id() % (dev->nqueues ? dev->nqueues : 1));
 }
 
 static void set_bound(struct dhcp_if *di, bool bound)
