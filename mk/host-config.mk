@@ -1,6 +1,6 @@
 # The network configuration's host tests and fuzzer (net/dhcp_msg.c: the
 # DHCP client's messages and state machine). Included by mk/host.mk.
-DHCP_HOST_SRCS := net/dhcp_msg.c tests/host/net_host.c
+DHCP_HOST_SRCS := net/dhcp_msg.c tests/host/dhcp_host.c
 DHCP_HOST_HDRS := net/dhcp.h net/net.h lib/lib.h tests/host/check.h
 
 HOST_TEST_BINS += $(BUILD)/host/test_dhcp

@@ -1,8 +1,8 @@
 /*
- * The part of net/core.c that the host tests and fuzzers of net/'s pure
- * files need: the Internet checksum (RFC 1071). core.c itself needs the
- * kernel (packet buffers come from its heap), so this is a plain
- * reference version, word by word.
+ * What the host builds of net/dhcp_msg.c (its unit tests, fuzzer and
+ * interop program) need of net/core.c: the Internet checksum (RFC 1071),
+ * a plain reference version, word by word, so that they link nothing of
+ * the kernel.
  */
 #include <stddef.h>
 #include <stdint.h>
