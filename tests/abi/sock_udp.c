@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -437,7 +438,7 @@ static void ip_pktinfo_names_the_destination(void)
 	CHECK_EQ_INT(cm->cmsg_type, IP_PKTINFO);
 	CHECK_EQ_INT(cm->cmsg_len, CMSG_LEN(sizeof(pi)));
 	memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-	CHECK_EQ_INT(pi.ipi_ifindex, 1); /* lo */
+	CHECK_EQ_INT(pi.ipi_ifindex, if_nametoindex("lo"));
 	CHECK_EQ_INT(pi.ipi_addr.s_addr, htonl(INADDR_LOOPBACK));
 	CHECK_EQ_INT(pi.ipi_spec_dst.s_addr, htonl(INADDR_LOOPBACK));
 	CHECK_EQ_INT(mh.msg_flags & MSG_CTRUNC, 0);
