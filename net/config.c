@@ -209,7 +209,7 @@ static int write_nsswitch(void)
 static void print_config(const struct netdev *dev, const struct dhcp_lease *l,
 			 const uint32_t *dns, unsigned ndns, const char *how)
 {
-	char line[256], a[16];
+	char line[512], a[16]; /* room for all: a domain is 253 at most */
 	size_t len;
 
 	len = snprintf(line, sizeof(line), "osprey: %s %s/%d", dev->name,
