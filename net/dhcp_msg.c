@@ -679,6 +679,9 @@ void dhcp_client_timer(struct dhcp_client *c, uint64_t now,
 	case DHCP_INIT:
 		enter(c, DHCP_SELECTING, now, act);
 		break;
+	case DHCP_SELECTING:
+		transmit(c, now, act);
+		break;
 	case DHCP_REQUESTING:
 		if (c->tries >= REQUEST_TRIES)
 			enter(c, DHCP_SELECTING, now, act);
@@ -698,8 +701,7 @@ void dhcp_client_timer(struct dhcp_client *c, uint64_t now,
 		else
 			transmit(c, now, act);
 		break;
-	default:
-		transmit(c, now, act);
+	case DHCP_STOPPED:
 		break;
 	}
 }
