@@ -20,7 +20,7 @@
 #define NS 1000000000ull
 
 static struct {
-	int discovers, requests, bad_frames;
+	int discovers, requests, bad_frames, others;
 } server; /* written by the client's thread in xmit, read after */
 
 static uint8_t client_mac[6] = {0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc};
@@ -117,7 +117,9 @@ static int server_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 	uint8_t bad_xid[4];
 	int type = -1;
 
-	if (!frame_ok(p->data, p->len))
+	if (p->len < 14 || p->data[12] != 8 || p->data[13] != 0)
+		server.others++; /* ARP: the stack announcing the address */
+	else if (!frame_ok(p->data, p->len))
 		server.bad_frames++;
 	else
 		type = msg_type(m, p->len - 42);
