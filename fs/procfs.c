@@ -29,6 +29,7 @@
 #include "kernel/sched/sched.h"
 #include "linux/linux.h"
 #include "linux/process.h"
+#include "net/net.h"
 
 #define PROC_MAX (1u << 20) /* the most text one file holds */
 #define USER_HZ 100	    /* clock ticks of stat and /proc/stat */
@@ -1004,6 +1005,42 @@ static int fd_link(int fd, char *buf)
 	return n;
 }
 
+/* ---- /proc/net: the text comes from net/ (net/procnet.c, the stack) ---- */
+static int pb_net(struct pbuf *b, int (*text)(char *buf, size_t size))
+{
+	size_t at = MIN(b->len, b->cap), room = b->cap - at + 1;
+	int n = text(b->buf + at, room);
+
+	if (n < 0)
+		return n;
+	/* A text that filled the room may have been cut short (not every
+	 * maker returns the whole length, as snprintf): ask for more. */
+	if ((size_t)n >= room - 1 && b->cap < PROC_MAX)
+		n = (int)room;
+	b->len += (size_t)n;
+	return 0;
+}
+
+static int show_net_dev(struct pbuf *b, int arg)
+{
+	return pb_net(b, net_proc_dev);
+}
+
+static int show_net_route(struct pbuf *b, int arg)
+{
+	return pb_net(b, net_proc_route);
+}
+
+static int show_net_snmp(struct pbuf *b, int arg)
+{
+	return pb_net(b, net_proc_snmp);
+}
+
+static int show_net_arp(struct pbuf *b, int arg)
+{
+	return pb_net(b, net_proc_arp);
+}
+
 /* ---- the tree ---- */
 static int pid_next(int from)
 {
@@ -1050,6 +1087,15 @@ static const struct proc_entry tid_table[] = {
 static const struct proc_entry tid_dir = PDIR(NULL, tid_table);
 static const struct proc_entry fd_entry = PLINK(NULL, fd_follow, fd_link);
 
+/* /proc/net, and /proc/<pid>/net (on Linux /proc/net links to it) */
+static const struct proc_entry proc_net_table[] = {
+    PFILE("arp", show_net_arp),
+    PFILE("dev", show_net_dev),
+    PFILE("route", show_net_route),
+    PFILE("snmp", show_net_snmp),
+    {NULL},
+};
+
 static const struct proc_entry pid_table[] = {
     PFILE("auxv", show_auxv),
     PFILE("cmdline", show_cmdline),
@@ -1061,6 +1107,7 @@ static const struct proc_entry pid_table[] = {
     PFILE("maps", show_maps),
     PTEXT("mountinfo", MOUNTINFO),
     PTEXT("mounts", MOUNTS),
+    PDIR("net", proc_net_table),
     PLINK("root", root_follow, root_link),
     PFILE("stat", show_pid_stat),
     PFILE("statm", show_statm),
@@ -1125,6 +1172,7 @@ static const struct proc_entry root_table[] = {
     PFILE("loadavg", show_loadavg),
     PFILE("meminfo", show_meminfo),
     PTEXT("mounts", MOUNTS),
+    PDIR("net", proc_net_table),
     PLINK("self", self_follow, self_link),
     PFILE("stat", show_stat),
     PDIR("sys", sys_table),

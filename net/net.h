@@ -435,6 +435,19 @@ uint32_t net_gateway(void);
  * to max of them; the count. */
 unsigned net_routes(struct net_route *out, unsigned max);
 
+/* ---- /proc/net (fs/procfs.c shows them) ---- */
+/*
+ * Each writes its file's text in Linux's format into buf (what fits, NUL
+ * terminated) and returns the length of the whole text, as snprintf, or
+ * what it wrote: procfs makes a text that filled the buffer again in a
+ * larger one. (Added for the configuration: dev and route are
+ * net/procnet.c's, snmp and arp the IPv4 stack's.)
+ */
+int net_proc_dev(char *buf, size_t size);
+int net_proc_route(char *buf, size_t size);
+int net_proc_snmp(char *buf, size_t size);
+int net_proc_arp(char *buf, size_t size);
+
 /* ---- setup ---- */
 /* Brings up lo and whatever the drivers registered, configures IPv4
  * (--ip, else DHCP on the first Ethernet interface) and writes
