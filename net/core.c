@@ -107,24 +107,29 @@ void (*net_rx_monitor)(struct netdev *dev, const struct pkt *p);
 
 static struct mutex config_mutex = MUTEX_INIT;
 static struct netdev *netdevs; /* lo first; published with release stores */
-static int next_ifindex = 1;
+static int next_ifindex = 2;   /* 1 is lo's, as on Linux, whenever it comes */
 static int next_eth;
 
+/*
+ * Loopback (IFF_LOOPBACK set by its driver) is interface 1 and heads the
+ * list, as on Linux, even though the drivers' interfaces register first.
+ */
 int netdev_register(struct netdev *dev)
 {
-	struct netdev **tail;
+	struct netdev **at = &netdevs;
+	bool lo = dev->flags & IFF_LOOPBACK;
 
 	mutex_lock(&config_mutex);
 	if (!dev->name[0])
 		snprintf(dev->name, sizeof(dev->name), "eth%d", next_eth++);
-	dev->ifindex = next_ifindex++;
-	dev->next = NULL;
+	dev->ifindex = lo ? 1 : next_ifindex++;
 	if (!dev->nqueues)
 		dev->nqueues = 1;
 	__atomic_or_fetch(&dev->flags, IFF_UP | IFF_RUNNING, __ATOMIC_RELAXED);
-	for (tail = &netdevs; *tail; tail = &(*tail)->next)
-		;
-	__atomic_store_n(tail, dev, __ATOMIC_RELEASE);
+	while (!lo && *at)
+		at = &(*at)->next;
+	dev->next = *at; /* complete before the store that publishes it */
+	__atomic_store_n(at, dev, __ATOMIC_RELEASE);
 	mutex_unlock(&config_mutex);
 	return 0;
 }
