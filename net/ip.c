@@ -304,3 +304,10 @@ out_free:
 	pkt_free(p);
 	return r;
 }
+
+/* The stack's periodic work (net/sockwait.c's thread, ~twice a second). */
+void net_tick(uint64_t now_ns)
+{
+	arp_tick(now_ns);
+	frag_expire(now_ns);
+}

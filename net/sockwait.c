@@ -80,12 +80,6 @@ int net_wait(struct waitq *wq, struct mutex *m, uint64_t deadline_ns,
 	return r;
 }
 
-void net_tick(uint64_t now_ns)
-{
-	arp_tick(now_ns);
-	frag_expire(now_ns);
-}
-
 static void net_timer_thread(void *arg)
 {
 	(void)arg;

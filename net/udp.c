@@ -980,8 +980,10 @@ static int ip_mcast_opt(struct udp_sock *us, int name, const void *val,
 	uint32_t group, a = 0;
 
 	if (name == IP_MULTICAST_IF) {
+		/* ip_mreqn or ip_mreq: the interface address is second;
+		 * a bare in_addr is it */
 		if (len >= 4)
-			memcpy(&a, len >= 12 ? (const uint8_t *)val + 4 : val, 4);
+			memcpy(&a, len >= 8 ? (const uint8_t *)val + 4 : val, 4);
 		if (a && !ip_addr_is_local(a))
 			return -EADDRNOTAVAIL;
 		us->mc_if = a;
