@@ -810,19 +810,15 @@ static void recv_name(struct kmsg *m, const struct pkt *p)
 	m->namelen = sizeof(sin);
 }
 
-/* Sleeps until something can be read; under us->lock. */
-static int udp_wait(struct udp_sock *us, bool nonblock)
+/* Sleeps until something can be read or the call's deadline (0: none)
+ * passes; under us->lock. */
+static int udp_wait(struct udp_sock *us, uint64_t deadline)
 {
-	uint64_t t = us->s->rcvtimeo;
-	int r;
+	int r = net_wait(&us->wq, &us->lock, deadline, udp_readable, us);
 
-	if (nonblock)
-		return -EAGAIN;
-	r = net_wait(&us->wq, &us->lock, t ? clock_monotonic_ns() + t : 0,
-		     udp_readable, us);
 	if (r == -ETIMEDOUT)
 		return -EAGAIN; /* SO_RCVTIMEO: man 7 socket */
-	if (r == -ERESTARTSYS && t)
+	if (r == -ERESTARTSYS && deadline)
 		return -EINTR; /* Linux's sock_intr_errno with a timeout */
 	return r;
 }
@@ -845,12 +841,15 @@ static int64_t udp_recvmsg(struct socket *s, struct kmsg *m, int flags,
 			   bool nonblock)
 {
 	struct udp_sock *us = s->priv;
+	uint64_t timeo = s->rcvtimeo;
+	uint64_t deadline = timeo ? clock_monotonic_ns() + timeo : 0;
 	int64_t r;
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (flags & MSG_ERRQUEUE)
 		return -EAGAIN; /* no IP_RECVERR: the error queue is empty */
+	nonblock |= flags & MSG_DONTWAIT;
 	mutex_lock(&us->lock);
 	for (;;) {
 		udp_pull(us);
@@ -861,7 +860,8 @@ static int64_t udp_recvmsg(struct socket *s, struct kmsg *m, int flags,
 		r = 0;
 		if (us->shut_rd)
 			goto out;
-		if ((r = udp_wait(us, nonblock || (flags & MSG_DONTWAIT))))
+		r = -EAGAIN;
+		if (nonblock || (r = udp_wait(us, deadline)))
 			goto out;
 	}
 	r = udp_copy_out(us, m, flags, us->rcvq);
