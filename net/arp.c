@@ -179,8 +179,7 @@ static bool arp_refresh_due(struct arp_entry *e, uint64_t now)
 	return true;
 }
 
-int arp_resolve(struct netdev *dev, uint32_t ip, struct pkt *p,
-		uint8_t mac[6])
+int arp_resolve(struct netdev *dev, uint32_t ip, struct pkt *p, uint8_t mac[6])
 {
 	uint64_t now = clock_monotonic_ns();
 	struct arp_entry *e;
@@ -191,15 +190,15 @@ int arp_resolve(struct netdev *dev, uint32_t ip, struct pkt *p,
 	e = arp_find(dev, ip);
 	if (e && e->state == ARP_FAILED &&
 	    now - e->confirmed_ns >= ARP_FAILED_HOLD_NS)
-		*e = (struct arp_entry){.dev = dev, .ip = ip,
-					.state = ARP_INCOMPLETE};
+		*e = (struct arp_entry){
+		    .dev = dev, .ip = ip, .state = ARP_INCOMPLETE};
 	if (!e)
 		e = arp_new(dev, ip);
 	if (e->state == ARP_REACHABLE &&
-	    now - e->confirmed_ns >= ARP_REACHABLE_NS +
-					 ARP_MAX_TRIES * ARP_RETRY_NS)
-		*e = (struct arp_entry){.dev = dev, .ip = ip,
-					.state = ARP_INCOMPLETE};
+	    now - e->confirmed_ns >=
+		ARP_REACHABLE_NS + ARP_MAX_TRIES * ARP_RETRY_NS)
+		*e = (struct arp_entry){
+		    .dev = dev, .ip = ip, .state = ARP_INCOMPLETE};
 	if (e->state == ARP_REACHABLE) {
 		memcpy(mac, e->mac, 6);
 		ask = arp_refresh_due(e, now);
@@ -369,9 +368,10 @@ int arp_proc(char *buf, size_t size)
 {
 	size_t n;
 
-	n = (size_t)snprintf(buf, size, "IP address       HW type     Flags   "
-					"    HW address            Mask     "
-					"Device\n");
+	n = (size_t)snprintf(buf, size,
+			     "IP address       HW type     Flags   "
+			     "    HW address            Mask     "
+			     "Device\n");
 	mutex_lock(&arp_mutex);
 	for (unsigned i = 0; i < ARP_TABLE_MAX && n < size; i++) {
 		const struct arp_entry *e = &table[i];

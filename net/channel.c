@@ -77,8 +77,7 @@ bool netchan_push(struct netchan *c, struct pkt *p)
 }
 
 /* Takes `p` off the front: its successor becomes the head. */
-static struct pkt *chan_take(struct netchan *c, struct pkt *p,
-			     struct pkt *next)
+static struct pkt *chan_take(struct netchan *c, struct pkt *p, struct pkt *next)
 {
 	c->head = next;
 	__atomic_fetch_sub(&c->bytes, p->len, __ATOMIC_RELAXED);

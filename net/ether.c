@@ -89,7 +89,8 @@ int ether_xmit(struct netdev *dev, struct pkt *p, const uint8_t *dst,
 
 static bool is_broadcast_hop(struct netdev *dev, uint32_t hop)
 {
-	return hop == INADDR_BROADCAST || (dev->broadcast && hop == dev->broadcast);
+	return hop == INADDR_BROADCAST ||
+	       (dev->broadcast && hop == dev->broadcast);
 }
 
 int ether_output(struct netdev *dev, struct pkt *p, uint32_t next_hop)
@@ -105,8 +106,8 @@ int ether_output(struct netdev *dev, struct pkt *p, uint32_t next_hop)
 	if (ip_is_multicast(next_hop)) {
 		/* RFC 1112 6.4: 01:00:5e + the low 23 bits of the group */
 		uint32_t h = net_ntohl(next_hop);
-		uint8_t m[6] = {1, 0, 0x5e, (h >> 16) & 0x7f, (h >> 8) & 0xff,
-				h & 0xff};
+		uint8_t m[6] = {
+		    1, 0, 0x5e, (h >> 16) & 0x7f, (h >> 8) & 0xff, h & 0xff};
 		return ether_xmit(dev, p, m, net_htons(ETH_P_IP));
 	}
 	r = arp_resolve(dev, next_hop, p, mac);

@@ -96,9 +96,8 @@ static int flow_score(const struct flow *f, uint32_t laddr, uint32_t raddr,
 	return score;
 }
 
-void *flow_lookup(uint8_t proto, uint32_t laddr, uint16_t lport,
-		  uint32_t raddr, uint16_t rport, int ifindex,
-		  bool (*get)(void *owner))
+void *flow_lookup(uint8_t proto, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		  uint16_t rport, int ifindex, bool (*get)(void *owner))
 {
 	const struct flow *best = NULL;
 	void *owner = NULL;

@@ -26,16 +26,16 @@
 #include "lib/list.h"
 
 struct frag_dgram {
-	struct list age;     /* in dgrams, oldest first */
-	uint32_t src, dst;   /* network order */
-	uint16_t id;	     /* network order */
+	struct list age;   /* in dgrams, oldest first */
+	uint32_t src, dst; /* network order */
+	uint16_t id;	   /* network order */
 	uint8_t proto;
 	uint16_t npieces;
-	uint32_t total;	     /* payload length; 0 until the last fragment */
-	uint32_t received;   /* payload bytes held (no overlaps) */
-	size_t mem;	     /* buffer bytes held */
-	uint64_t first_ns;   /* when the first fragment came */
-	struct pkt *pieces;  /* by offset, through ->next; data at payload */
+	uint32_t total;	    /* payload length; 0 until the last fragment */
+	uint32_t received;  /* payload bytes held (no overlaps) */
+	size_t mem;	    /* buffer bytes held */
+	uint64_t first_ns;  /* when the first fragment came */
+	struct pkt *pieces; /* by offset, through ->next; data at payload */
 };
 
 static struct mutex frag_mutex = MUTEX_INIT;
@@ -111,7 +111,7 @@ static bool make_room(size_t need, bool new, struct frag_dgram *keep)
 	if (need > FRAG_MEM_MAX)
 		return false;
 	while (mem_used + need > FRAG_MEM_MAX ||
-	       (new && ndgrams >= FRAG_MAX_DGRAMS)) {
+	       (new &&ndgrams >= FRAG_MAX_DGRAMS)) {
 		struct frag_dgram *old =
 		    container_of(dgrams.next, struct frag_dgram, age);
 
@@ -175,8 +175,8 @@ static int piece_insert(struct frag_dgram *d, struct pkt *p, unsigned off,
 static struct pkt *dgram_assemble(struct frag_dgram *d)
 {
 	const struct pkt *first = d->pieces;
-	const struct ip_hdr *fh = (const struct ip_hdr *)(first->head +
-							  first->l3_off);
+	const struct ip_hdr *fh =
+	    (const struct ip_hdr *)(first->head + first->l3_off);
 	unsigned hlen = (fh->vihl & 0xf) * 4u;
 	struct pkt *p = pkt_alloc(NET_HEADROOM, hlen + d->total);
 	struct ip_hdr *ih;

@@ -102,9 +102,9 @@ void icmp_send_error(const struct pkt *orig, uint8_t type, uint8_t code,
 	memcpy(pkt_put(p, quote), ih, quote);
 	/* From the address it was sent to, when that is ours (RFC 1812
 	 * 4.3.2.4 for routers; hosts do the same) */
-	icmp_send(p, ip_addr_is_local(ih->dst) || ip_is_loopback(ih->dst)
-			 ? ih->dst
-			 : 0,
+	icmp_send(p,
+		  ip_addr_is_local(ih->dst) || ip_is_loopback(ih->dst) ? ih->dst
+								       : 0,
 		  ih->src);
 }
 
@@ -171,7 +171,7 @@ static int unreach_errno(uint8_t code)
 		return EMSGSIZE;
 	case 5: /* source route failed */
 		return EOPNOTSUPP;
-	case 9: /* network administratively prohibited */
+	case 9:	 /* network administratively prohibited */
 	case 10: /* host administratively prohibited */
 		return EACCES;
 	case 13: /* communication administratively prohibited */

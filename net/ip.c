@@ -139,8 +139,8 @@ void ip_deliver(struct netdev *dev, struct pkt *p)
 		/* RFC 1122 3.2.2.1: protocol unreachable, not for broadcasts */
 		NET_INC(ip_in_unknown_protos);
 		if (!(p->flags & PKT_BCAST) && ih->dst != INADDR_BROADCAST)
-			icmp_send_error(p, ICMP_DEST_UNREACH,
-					ICMP_PROT_UNREACH, 0);
+			icmp_send_error(p, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH,
+					0);
 		pkt_free(p);
 	}
 }
@@ -153,8 +153,7 @@ struct pseudo_hdr {
 	uint16_t len;
 } __attribute__((packed));
 
-uint32_t ip_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
-		       uint16_t len)
+uint32_t ip_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 {
 	struct pseudo_hdr ph = {src, dst, 0, proto, net_htons(len)};
 
@@ -248,7 +247,8 @@ static int ip_fragment(struct netdev *dev, struct pkt *p,
 static uint32_t pick_source(struct netdev *dev, uint32_t dst)
 {
 	if (ip_is_loopback(dst))
-		return dst == net_htonl(0x7f000001) ? dst : net_htonl(0x7f000001);
+		return dst == net_htonl(0x7f000001) ? dst
+						    : net_htonl(0x7f000001);
 	if (ip_addr_is_local(dst))
 		return dst;
 	return __atomic_load_n(&dev->ip, __ATOMIC_ACQUIRE);
@@ -256,8 +256,8 @@ static uint32_t pick_source(struct netdev *dev, uint32_t dst)
 
 static unsigned ip_mtu(struct netdev *dev, uint32_t dst)
 {
-	unsigned mtu = dev->flags & IFF_LOOPBACK && dev->mtu == 0 ? 65535
-								   : dev->mtu;
+	unsigned mtu =
+	    dev->flags & IFF_LOOPBACK && dev->mtu == 0 ? 65535 : dev->mtu;
 	unsigned pmtu = icmp_path_mtu(dst);
 
 	if (pmtu && pmtu < mtu)
@@ -289,7 +289,8 @@ int ip_output(struct pkt *p, const struct ip_out *o)
 			goto out_free;
 		return ip_fragment(dev, p, o, src, hop, mtu);
 	}
-	if ((p->flags & PKT_CSUM_PARTIAL) && !(dev->features & NETDEV_F_TX_CSUM))
+	if ((p->flags & PKT_CSUM_PARTIAL) &&
+	    !(dev->features & NETDEV_F_TX_CSUM))
 		csum_finish(p, o->proto);
 	ih = pkt_push(p, IP_HLEN);
 	if (!ih) {

@@ -97,8 +97,8 @@ struct net_mib {
 	    ip_in_unknown_protos, ip_in_discards, ip_in_delivers,
 	    ip_out_requests, ip_out_discards, ip_out_no_routes,
 	    ip_reasm_timeout, ip_reasm_reqds, ip_reasm_oks, ip_reasm_fails,
-	    ip_frag_oks, ip_frag_fails, ip_frag_creates,
-	    ip_out_transmits, ip_forw_datagrams;
+	    ip_frag_oks, ip_frag_fails, ip_frag_creates, ip_out_transmits,
+	    ip_forw_datagrams;
 	uint64_t icmp_in_msgs, icmp_in_errors, icmp_in_csum_errors,
 	    icmp_out_msgs, icmp_out_errors, icmp_out_rate_limit;
 	uint64_t icmp_in_type[256], icmp_out_type[256];
@@ -136,17 +136,16 @@ extern const uint8_t ether_bcast[6];
 void arp_input(struct netdev *dev, struct pkt *p); /* data at ARP */
 /* The MAC of ip on dev into mac: 0, or -EAGAIN after queueing p (owned
  * by the ARP queue then) and asking; errors free p. */
-int arp_resolve(struct netdev *dev, uint32_t ip, struct pkt *p,
-		uint8_t mac[6]);
+int arp_resolve(struct netdev *dev, uint32_t ip, struct pkt *p, uint8_t mac[6]);
 /* Announces dev's address (RFC 5227 2.3, gratuitous ARP). */
 void arp_announce(struct netdev *dev);
 /* The ARP table as /proc/net/arp; the length written. */
 int arp_proc(char *buf, size_t size);
 
 /* ARP table entries, exposed for the host tests. */
-#define ARP_TABLE_MAX 256     /* entries; the oldest unused one goes */
-#define ARP_QUEUE_MAX 8	      /* packets waiting per unresolved entry */
-#define ARP_REACHABLE_NS (30ull * 1000000000) /* then re-resolve */
+#define ARP_TABLE_MAX 256 /* entries; the oldest unused one goes */
+#define ARP_QUEUE_MAX 8	  /* packets waiting per unresolved entry */
+#define ARP_REACHABLE_NS (30ull * 1000000000)  /* then re-resolve */
 #define ARP_RETRY_NS (1000000000ull)	       /* between requests */
 #define ARP_MAX_TRIES 3			       /* then the entry fails */
 #define ARP_FAILED_HOLD_NS (3ull * 1000000000) /* a failed one is kept */
@@ -160,10 +159,10 @@ void arp_flush(void);
 struct ip_out {
 	uint32_t src, dst; /* src 0: the interface's */
 	uint8_t proto, ttl, tos;
-	bool df;	  /* never fragment: EMSGSIZE (IP_PMTUDISC_DO) */
-	bool set_df;	  /* DF in unfragmented datagrams (PMTU discovery) */
+	bool df;	   /* never fragment: EMSGSIZE (IP_PMTUDISC_DO) */
+	bool set_df;	   /* DF in unfragmented datagrams (PMTU discovery) */
 	bool broadcast_ok; /* SO_BROADCAST */
-	int bound_if;	  /* SO_BINDTODEVICE */
+	int bound_if;	   /* SO_BINDTODEVICE */
 };
 /*
  * Sends p, whose data is at the transport header, as one IPv4 datagram
@@ -240,10 +239,10 @@ unsigned icmp_path_mtu(uint32_t dst);
 struct flow {
 	struct flow *next; /* in the hash chain: rcu */
 	uint8_t proto;
-	uint16_t lport, rport;	 /* network order */
-	uint32_t laddr, raddr;	 /* network order */
-	int bound_if;		 /* 0: any interface */
-	void *owner;		 /* the protocol's socket */
+	uint16_t lport, rport; /* network order */
+	uint32_t laddr, raddr; /* network order */
+	int bound_if;	       /* 0: any interface */
+	void *owner;	       /* the protocol's socket */
 	struct rcu_head rcu;
 };
 /* Adds f (filled in by the caller) to the table; under flow_lock. */
@@ -257,9 +256,8 @@ void flow_remove(struct flow *f);
  * owner inside the read section and must take a reference (false: not
  * usable, the lookup goes on). Returns the owner or NULL.
  */
-void *flow_lookup(uint8_t proto, uint32_t laddr, uint16_t lport,
-		  uint32_t raddr, uint16_t rport, int ifindex,
-		  bool (*get)(void *owner));
+void *flow_lookup(uint8_t proto, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		  uint16_t rport, int ifindex, bool (*get)(void *owner));
 /* Walks the table under flow_mutex (bind's conflict checks). */
 void flow_lock(void);
 void flow_unlock(void);
@@ -287,8 +285,7 @@ void udp_csum_fill(struct pkt *p, uint32_t src, uint32_t dst);
  * header, len its length) is right (RFC 768: 0 is none). */
 bool udp_csum_ok(const struct pkt *p, uint32_t src, uint32_t dst);
 /* The pseudo-header sum (RFC 768) of a datagram of len bytes. */
-uint32_t ip_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
-		       uint16_t len);
+uint32_t ip_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
 /*
  * Sleeps on wq until ready(arg), a signal, or the monotonic deadline (0:

@@ -86,7 +86,8 @@ int net_route_lookup_if(uint32_t dst, int bound_if, struct netdev **dev,
 	if (r) {
 		*dev = r->dev;
 		*next_hop = r->gateway ? r->gateway : dst;
-	} else if (dst == INADDR_BROADCAST && (*dev = broadcast_dev(bound_if))) {
+	} else if (dst == INADDR_BROADCAST &&
+		   (*dev = broadcast_dev(bound_if))) {
 		*next_hop = dst;
 	} else {
 		err = -ENETUNREACH;

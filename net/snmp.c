@@ -12,7 +12,7 @@ struct out {
 };
 
 static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void put(struct out *o, const char *fmt, ...)
 {
@@ -45,14 +45,15 @@ static void put_values(struct out *o, const char *group,
 static void snmp_ip(struct out *o)
 {
 	struct net_mib *m = &net_mib;
-	const uint64_t *v[] = {
-	    &m->ip_in_receives,	 &m->ip_in_hdr_errors, &m->ip_in_addr_errors,
-	    &m->ip_forw_datagrams, &m->ip_in_unknown_protos,
-	    &m->ip_in_discards,	 &m->ip_in_delivers,   &m->ip_out_requests,
-	    &m->ip_out_discards, &m->ip_out_no_routes, &m->ip_reasm_timeout,
-	    &m->ip_reasm_reqds,	 &m->ip_reasm_oks,     &m->ip_reasm_fails,
-	    &m->ip_frag_oks,	 &m->ip_frag_fails,    &m->ip_frag_creates,
-	    &m->ip_out_transmits};
+	const uint64_t *v[] = {&m->ip_in_receives,	 &m->ip_in_hdr_errors,
+			       &m->ip_in_addr_errors,	 &m->ip_forw_datagrams,
+			       &m->ip_in_unknown_protos, &m->ip_in_discards,
+			       &m->ip_in_delivers,	 &m->ip_out_requests,
+			       &m->ip_out_discards,	 &m->ip_out_no_routes,
+			       &m->ip_reasm_timeout,	 &m->ip_reasm_reqds,
+			       &m->ip_reasm_oks,	 &m->ip_reasm_fails,
+			       &m->ip_frag_oks,		 &m->ip_frag_fails,
+			       &m->ip_frag_creates,	 &m->ip_out_transmits};
 
 	put(o, "Ip: Forwarding DefaultTTL InReceives InHdrErrors "
 	       "InAddrErrors ForwDatagrams InUnknownProtos InDiscards "
@@ -83,7 +84,8 @@ static void snmp_icmp(struct out *o)
 	    (unsigned long)rd(&m->icmp_in_errors),
 	    (unsigned long)rd(&m->icmp_in_csum_errors));
 	for (size_t i = 0; i < ARRAY_SIZE(icmp_types); i++)
-		put(o, " %lu", (unsigned long)rd(&m->icmp_in_type[icmp_types[i]]));
+		put(o, " %lu",
+		    (unsigned long)rd(&m->icmp_in_type[icmp_types[i]]));
 	put(o, " %lu %lu %lu 0", (unsigned long)rd(&m->icmp_out_msgs),
 	    (unsigned long)rd(&m->icmp_out_errors),
 	    (unsigned long)rd(&m->icmp_out_rate_limit));
@@ -103,8 +105,8 @@ static void snmp_icmpmsg(struct out *o)
 	unsigned n = 0;
 
 	for (int dir = 0; dir < 2; dir++) {
-		const uint64_t *t = dir ? net_mib.icmp_out_type
-					: net_mib.icmp_in_type;
+		const uint64_t *t =
+		    dir ? net_mib.icmp_out_type : net_mib.icmp_in_type;
 
 		for (int i = 0; i < 256; i++) {
 			uint64_t v = rd(&t[i]);
@@ -141,11 +143,15 @@ static void snmp_udp(struct out *o)
 {
 	static const uint64_t zero;
 	struct net_mib *m = &net_mib;
-	const uint64_t *v[] = {
-	    &m->udp_in_datagrams,   &m->udp_no_ports,	   &m->udp_in_errors,
-	    &m->udp_out_datagrams,  &m->udp_rcvbuf_errors,
-	    &m->udp_sndbuf_errors,  &m->udp_in_csum_errors,
-	    &m->udp_ignored_multi,  &zero /* MemErrors */};
+	const uint64_t *v[] = {&m->udp_in_datagrams,
+			       &m->udp_no_ports,
+			       &m->udp_in_errors,
+			       &m->udp_out_datagrams,
+			       &m->udp_rcvbuf_errors,
+			       &m->udp_sndbuf_errors,
+			       &m->udp_in_csum_errors,
+			       &m->udp_ignored_multi,
+			       &zero /* MemErrors */};
 	const uint64_t *lite[] = {&zero, &zero, &zero, &zero, &zero,
 				  &zero, &zero, &zero, &zero};
 	const char *names = "InDatagrams NoPorts InErrors OutDatagrams "

@@ -72,19 +72,19 @@
 #define SO_BINDTODEVICE_K 25 /* the layer keeps it in s->bound_if */
 
 struct udp_sock {
-	int refs;		/* atomic */
-	struct socket *s;	/* until release; the consumer's */
-	struct waitq wq;	/* readiness waiters (see Lifetime above) */
-	struct netchan chan;	/* producers: net_rx; consumer: lock holder */
-	int err;		/* atomic: a pending ICMP error (positive) */
-	struct mutex lock;	/* everything below */
+	int refs;	     /* atomic */
+	struct socket *s;    /* until release; the consumer's */
+	struct waitq wq;     /* readiness waiters (see Lifetime above) */
+	struct netchan chan; /* producers: net_rx; consumer: lock holder */
+	int err;	     /* atomic: a pending ICMP error (positive) */
+	struct mutex lock;   /* everything below */
 	struct pkt *rcvq, **rcvq_tail; /* datagrams, data at the payload */
 	size_t rcv_bytes;
-	struct flow *flow;	/* in the flow table; NULL: not bound */
-	uint32_t laddr, raddr;	/* network order; laddr: as bound/connected */
+	struct flow *flow;     /* in the flow table; NULL: not bound */
+	uint32_t laddr, raddr; /* network order; laddr: as bound/connected */
 	uint16_t lport, rport;
-	uint32_t bound_addr;	/* what bind asked for (connect's undo) */
-	bool port_locked;	/* bound by bind, not implicitly */
+	uint32_t bound_addr; /* what bind asked for (connect's undo) */
+	bool port_locked;    /* bound by bind, not implicitly */
 	bool connected, shut_rd, shut_wr, released;
 	/* IPPROTO_IP options */
 	uint8_t tos, ttl, mc_ttl, pmtudisc;
@@ -127,9 +127,9 @@ bool udp_csum_ok(const struct pkt *p, uint32_t src, uint32_t dst)
 
 	if (!uh->csum || (p->flags & PKT_CSUM_VALID))
 		return true; /* RFC 768: zero means none was sent */
-	return net_csum_fold(net_csum_add(ip_pseudo_sum(src, dst, IPPROTO_UDP,
-							len),
-					  p->data, len)) == 0;
+	return net_csum_fold(net_csum_add(
+		   ip_pseudo_sum(src, dst, IPPROTO_UDP, len), p->data, len)) ==
+	       0;
 }
 
 void udp_csum_fill(struct pkt *p, uint32_t src, uint32_t dst)
@@ -138,9 +138,9 @@ void udp_csum_fill(struct pkt *p, uint32_t src, uint32_t dst)
 	uint16_t c;
 
 	uh->csum = 0;
-	c = net_csum_fold(net_csum_add(
-	    ip_pseudo_sum(src, dst, IPPROTO_UDP, (uint16_t)p->len), p->data,
-	    p->len));
+	c = net_csum_fold(
+	    net_csum_add(ip_pseudo_sum(src, dst, IPPROTO_UDP, (uint16_t)p->len),
+			 p->data, p->len));
 	uh->csum = c ? c : 0xffff;
 }
 
@@ -182,7 +182,8 @@ static void udp_push(struct udp_sock *us, struct pkt *p)
 static struct udp_sock *udp_find(struct pkt *p)
 {
 	const struct ip_hdr *ih = (const struct ip_hdr *)(p->head + p->l3_off);
-	const struct udp_hdr *uh = (const struct udp_hdr *)(p->head + p->l4_off);
+	const struct udp_hdr *uh =
+	    (const struct udp_hdr *)(p->head + p->l4_off);
 
 	return flow_lookup(IPPROTO_UDP, ih->dst, uh->dport, ih->src, uh->sport,
 			   p->dev ? p->dev->ifindex : 0, us_lookup_get);
@@ -244,8 +245,8 @@ out_free:
 void udp_icmp_error(const struct ip_hdr *inner, size_t len, int err)
 {
 	unsigned ihl = (inner->vihl & 0xf) * 4u;
-	const struct udp_hdr *uh = (const struct udp_hdr *)((const uint8_t *)
-							    inner + ihl);
+	const struct udp_hdr *uh =
+	    (const struct udp_hdr *)((const uint8_t *)inner + ihl);
 	struct udp_sock *us;
 
 	if (len < ihl + 8)
@@ -369,8 +370,8 @@ static uint16_t port_pick(void)
 	unsigned start = net_random() % span;
 
 	for (unsigned i = 0; i < span; i++) {
-		uint16_t port = net_htons(
-		    (uint16_t)(EPHEMERAL_LOW + (start + i) % span));
+		uint16_t port =
+		    net_htons((uint16_t)(EPHEMERAL_LOW + (start + i) % span));
 
 		if (!flow_first_port(IPPROTO_UDP, port))
 			return port;
@@ -444,8 +445,7 @@ static int sin_get(const struct sockaddr_k *a, unsigned len,
 	return 0;
 }
 
-static int udp_bind(struct socket *s, const struct sockaddr_k *a,
-		    unsigned len)
+static int udp_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct udp_sock *us = s->priv;
 	struct sockaddr_in_k sin;
@@ -504,8 +504,7 @@ static int udp_disconnect(struct udp_sock *us)
 	return r;
 }
 
-static int udp_connect_locked(struct udp_sock *us, uint32_t dst,
-			      uint16_t port)
+static int udp_connect_locked(struct udp_sock *us, uint32_t dst, uint16_t port)
 {
 	struct netdev *dev;
 	uint32_t hop;
@@ -519,7 +518,7 @@ static int udp_connect_locked(struct udp_sock *us, uint32_t dst,
 	if (r)
 		return r;
 	if (!us->laddr)
-		us->laddr = ip_is_loopback(dst) ? net_htonl(0x7f000001)
+		us->laddr = ip_is_loopback(dst)	    ? net_htonl(0x7f000001)
 			    : ip_addr_is_local(dst) ? dst
 						    : dev->ip;
 	us->raddr = dst;
@@ -592,7 +591,8 @@ static int send_cmsgs(const struct kmsg *m, struct ip_out *o)
 		dlen = h.len - sizeof(h);
 		if (h.level != IPPROTO_IP)
 			return -EINVAL; /* Linux: __sock_cmsg_send's default */
-		if (h.type == IP_PKTINFO && dlen >= sizeof(struct in_pktinfo_k)) {
+		if (h.type == IP_PKTINFO &&
+		    dlen >= sizeof(struct in_pktinfo_k)) {
 			struct in_pktinfo_k pi;
 
 			memcpy(&pi, d, sizeof(pi));
@@ -655,9 +655,12 @@ static int send_setup(struct udp_sock *us, struct kmsg *m, struct ip_out *o,
 
 	if (r)
 		return r;
-	*o = (struct ip_out){.dst = o->dst, .proto = IPPROTO_UDP,
-			     .src = us->laddr, .tos = us->tos,
-			     .ttl = ip_is_multicast(o->dst) ? us->mc_ttl : us->ttl,
+	*o = (struct ip_out){.dst = o->dst,
+			     .proto = IPPROTO_UDP,
+			     .src = us->laddr,
+			     .tos = us->tos,
+			     .ttl =
+				 ip_is_multicast(o->dst) ? us->mc_ttl : us->ttl,
 			     .df = us->pmtudisc == IP_PMTUDISC_DO,
 			     .set_df = us->pmtudisc == IP_PMTUDISC_DO ||
 				       us->pmtudisc == IP_PMTUDISC_WANT,
@@ -684,8 +687,8 @@ static uint16_t csum_fold_raw(uint32_t sum)
 
 /* The datagram: UDP header and the application's data, with the
  * checksum left to the device or ip_output (PKT_CSUM_PARTIAL). */
-static int64_t udp_build(struct kmsg *m, const struct ip_out *o,
-			 uint16_t sport, uint16_t dport, struct pkt **out)
+static int64_t udp_build(struct kmsg *m, const struct ip_out *o, uint16_t sport,
+			 uint16_t dport, struct pkt **out)
 {
 	size_t len = m->data.resid;
 	struct pkt *p = pkt_alloc(NET_HEADROOM, UDP_HLEN + len);
@@ -694,7 +697,8 @@ static int64_t udp_build(struct kmsg *m, const struct ip_out *o,
 	if (!p)
 		return -ENOBUFS;
 	uh = pkt_put(p, UDP_HLEN);
-	if (len && uio_copy_from(&m->data, pkt_put(p, len), len) != (int64_t)len) {
+	if (len &&
+	    uio_copy_from(&m->data, pkt_put(p, len), len) != (int64_t)len) {
 		pkt_free(p);
 		return -EFAULT;
 	}
@@ -772,8 +776,7 @@ static bool put_cmsg(struct kmsg *m, size_t *used, int type, const void *d,
 }
 
 /* man 7 ip: IP_PKTINFO, IP_TTL (IP_RECVTTL), IP_TOS (IP_RECVTOS). */
-static void recv_cmsgs(struct udp_sock *us, struct kmsg *m,
-		       const struct pkt *p)
+static void recv_cmsgs(struct udp_sock *us, struct kmsg *m, const struct pkt *p)
 {
 	const struct ip_hdr *ih = (const struct ip_hdr *)(p->head + p->l3_off);
 	size_t used = 0;
@@ -782,9 +785,10 @@ static void recv_cmsgs(struct udp_sock *us, struct kmsg *m,
 		struct in_pktinfo_k pi = {p->dev ? p->dev->ifindex : 0, 0,
 					  ih->dst};
 
-		pi.spec_dst = ip_addr_is_local(ih->dst) || ip_is_loopback(ih->dst)
-				  ? ih->dst
-				  : (p->dev ? p->dev->ip : 0);
+		pi.spec_dst =
+		    ip_addr_is_local(ih->dst) || ip_is_loopback(ih->dst)
+			? ih->dst
+			: (p->dev ? p->dev->ip : 0);
 		put_cmsg(m, &used, IP_PKTINFO, &pi, sizeof(pi));
 	}
 	if (us->recvttl) {
@@ -983,7 +987,8 @@ static int ip_mcast_opt(struct udp_sock *us, int name, const void *val,
 		/* ip_mreqn or ip_mreq: the interface address is second;
 		 * a bare in_addr is it */
 		if (len >= 4)
-			memcpy(&a, len >= 8 ? (const uint8_t *)val + 4 : val, 4);
+			memcpy(&a, len >= 8 ? (const uint8_t *)val + 4 : val,
+			       4);
 		if (a && !ip_addr_is_local(a))
 			return -EADDRNOTAVAIL;
 		us->mc_if = a;
@@ -1006,14 +1011,29 @@ static int ip_bool_opt(struct udp_sock *us, int name, int v)
 	bool b = v != 0;
 
 	switch (name) {
-	case IP_PKTINFO: us->pktinfo = b; break;
-	case IP_RECVTTL: us->recvttl = b; break;
-	case IP_RECVTOS: us->recvtos = b; break;
-	case IP_MULTICAST_LOOP: us->mc_loop = b; break;
-	case IP_MULTICAST_ALL: us->mc_all = b; break;
-	case IP_FREEBIND: us->freebind = b; break;
-	case IP_BIND_ADDRESS_NO_PORT: us->no_port = b; break;
-	default: return -ENOPROTOOPT;
+	case IP_PKTINFO:
+		us->pktinfo = b;
+		break;
+	case IP_RECVTTL:
+		us->recvttl = b;
+		break;
+	case IP_RECVTOS:
+		us->recvtos = b;
+		break;
+	case IP_MULTICAST_LOOP:
+		us->mc_loop = b;
+		break;
+	case IP_MULTICAST_ALL:
+		us->mc_all = b;
+		break;
+	case IP_FREEBIND:
+		us->freebind = b;
+		break;
+	case IP_BIND_ADDRESS_NO_PORT:
+		us->no_port = b;
+		break;
+	default:
+		return -ENOPROTOOPT;
 	}
 	return 0;
 }
@@ -1096,18 +1116,42 @@ static int ip_getopt_val(struct udp_sock *us, int name, int *v)
 	uint32_t hop;
 
 	switch (name) {
-	case IP_TOS: *v = us->tos; return 0;
-	case IP_TTL: *v = us->ttl; return 0;
-	case IP_MULTICAST_TTL: *v = us->mc_ttl; return 0;
-	case IP_MTU_DISCOVER: *v = us->pmtudisc; return 0;
-	case IP_PKTINFO: *v = us->pktinfo; return 0;
-	case IP_RECVTTL: *v = us->recvttl; return 0;
-	case IP_RECVTOS: *v = us->recvtos; return 0;
-	case IP_MULTICAST_LOOP: *v = us->mc_loop; return 0;
-	case IP_MULTICAST_ALL: *v = us->mc_all; return 0;
-	case IP_FREEBIND: *v = us->freebind; return 0;
-	case IP_BIND_ADDRESS_NO_PORT: *v = us->no_port; return 0;
-	case IP_RECVERR: *v = 0; return 0;
+	case IP_TOS:
+		*v = us->tos;
+		return 0;
+	case IP_TTL:
+		*v = us->ttl;
+		return 0;
+	case IP_MULTICAST_TTL:
+		*v = us->mc_ttl;
+		return 0;
+	case IP_MTU_DISCOVER:
+		*v = us->pmtudisc;
+		return 0;
+	case IP_PKTINFO:
+		*v = us->pktinfo;
+		return 0;
+	case IP_RECVTTL:
+		*v = us->recvttl;
+		return 0;
+	case IP_RECVTOS:
+		*v = us->recvtos;
+		return 0;
+	case IP_MULTICAST_LOOP:
+		*v = us->mc_loop;
+		return 0;
+	case IP_MULTICAST_ALL:
+		*v = us->mc_all;
+		return 0;
+	case IP_FREEBIND:
+		*v = us->freebind;
+		return 0;
+	case IP_BIND_ADDRESS_NO_PORT:
+		*v = us->no_port;
+		return 0;
+	case IP_RECVERR:
+		*v = 0;
+		return 0;
 	case IP_MTU:
 		if (!us->connected)
 			return -ENOTCONN;
@@ -1116,7 +1160,9 @@ static int ip_getopt_val(struct udp_sock *us, int name, int *v)
 		*v = icmp_path_mtu(us->raddr) ? (int)icmp_path_mtu(us->raddr)
 					      : (dev->mtu ? dev->mtu : 65535);
 		return 0;
-	case IP_MULTICAST_IF: *v = (int)us->mc_if; return 0;
+	case IP_MULTICAST_IF:
+		*v = (int)us->mc_if;
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -1174,17 +1220,17 @@ static void udp_release(struct socket *s)
 }
 
 static const struct sock_ops udp_ops = {
-	.bind = udp_bind,
-	.connect = udp_connect,
-	.sendmsg = udp_sendmsg,
-	.recvmsg = udp_recvmsg,
-	.shutdown = udp_shutdown,
-	.setsockopt = udp_setsockopt,
-	.getsockopt = udp_getsockopt,
-	.getname = udp_getname,
-	.poll = udp_poll,
-	.ioctl = udp_ioctl,
-	.release = udp_release,
+    .bind = udp_bind,
+    .connect = udp_connect,
+    .sendmsg = udp_sendmsg,
+    .recvmsg = udp_recvmsg,
+    .shutdown = udp_shutdown,
+    .setsockopt = udp_setsockopt,
+    .getsockopt = udp_getsockopt,
+    .getname = udp_getname,
+    .poll = udp_poll,
+    .ioctl = udp_ioctl,
+    .release = udp_release,
 };
 
 static struct udp_sock *us_new(struct socket *s)

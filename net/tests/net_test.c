@@ -119,9 +119,9 @@ static int udp_truncate_and_pktinfo(void)
 	if (!a || !b)
 		return failures;
 	CHECK_EQ(bind_lo(a, 0), 0);
-	CHECK_EQ(a->ops->setsockopt(a, IPPROTO_IP, IP_PKTINFO, &one,
-				    sizeof(one)),
-		 0);
+	CHECK_EQ(
+	    a->ops->setsockopt(a, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)),
+	    0);
 	CHECK_EQ(send_to(b, port_of(a), "0123456789", 10), 10);
 	CHECK_EQ(recv_from(a, buf, sizeof(buf), 0, NULL, &m), 4);
 	CHECK(m.flags_out & MSG_TRUNC);
@@ -193,9 +193,8 @@ static int udp_refused(void)
 	CHECK_EQ(bind_lo(closed, 0), 0);
 	to.sin_port = port_of(closed);
 	udp_close(closed); /* the port is free again: nobody listens */
-	CHECK_EQ(a->ops->connect(a, (struct sockaddr_k *)&to, sizeof(to),
-				 false),
-		 0);
+	CHECK_EQ(
+	    a->ops->connect(a, (struct sockaddr_k *)&to, sizeof(to), false), 0);
 	CHECK_EQ(send_to(a, to.sin_port, "x", 1), 1);
 	CHECK_EQ(net_mib.udp_no_ports, noports + 1);
 	CHECK(a->ops->poll(a, NULL, NULL) & POLLERR);
@@ -224,8 +223,8 @@ static void watch_echo(struct netdev *dev, const struct pkt *p)
 
 static int ping_lo(size_t payload)
 {
-	struct pkt *p = pkt_alloc(NET_HEADROOM, sizeof(struct icmp_hdr) +
-						    payload);
+	struct pkt *p =
+	    pkt_alloc(NET_HEADROOM, sizeof(struct icmp_hdr) + payload);
 	struct ip_out o = {.dst = LOCALHOST, .proto = IPPROTO_ICMP};
 	struct icmp_hdr *ic;
 

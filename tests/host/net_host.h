@@ -9,7 +9,7 @@
 #ifndef TESTS_HOST_NET_HOST_H
 #define TESTS_HOST_NET_HOST_H
 
-#define KERNEL_SYNC_SYNC_H  /* kernel/sync/sync.h */
+#define KERNEL_SYNC_SYNC_H   /* kernel/sync/sync.h */
 #define KERNEL_SCHED_SCHED_H /* kernel/sched/sched.h */
 
 #include <stdbool.h>
@@ -24,13 +24,20 @@ struct rcu_head {
 struct mutex {
 	int held;
 };
-#define MUTEX_INIT {0}
+#define MUTEX_INIT                                                             \
+	{                                                                      \
+		0                                                              \
+	}
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_held(const struct mutex *m);
-static inline void rcu_read_lock(void) {}
-static inline void rcu_read_unlock(void) {}
+static inline void rcu_read_lock(void)
+{
+}
+static inline void rcu_read_unlock(void)
+{
+}
 #define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *));

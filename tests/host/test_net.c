@@ -35,9 +35,16 @@ static struct ip_hdr *ip_of(struct pkt *p)
 static void ip_fill(struct ip_hdr *ih, uint8_t proto, uint32_t src,
 		    uint32_t dst, size_t total, uint16_t id, uint16_t frag)
 {
-	*ih = (struct ip_hdr){0x45, 0, net_htons((uint16_t)total),
-			      net_htons(id), net_htons(frag), 64, proto, 0,
-			      src, dst};
+	*ih = (struct ip_hdr){0x45,
+			      0,
+			      net_htons((uint16_t)total),
+			      net_htons(id),
+			      net_htons(frag),
+			      64,
+			      proto,
+			      0,
+			      src,
+			      dst};
 	ih->csum = net_csum(ih, IP_HLEN);
 }
 
@@ -116,8 +123,14 @@ static void learn_peer(void)
 	struct pkt *p = frame(ether_bcast, ETH_P_ARP, sizeof(struct arp_pkt));
 	struct arp_pkt *a = (struct arp_pkt *)(p->data + ETH_HLEN);
 
-	*a = (struct arp_pkt){net_htons(1), net_htons(ETH_P_IP), 6, 4,
-			      net_htons(ARP_REQUEST), {0}, PEER_IP, {0},
+	*a = (struct arp_pkt){net_htons(1),
+			      net_htons(ETH_P_IP),
+			      6,
+			      4,
+			      net_htons(ARP_REQUEST),
+			      {0},
+			      PEER_IP,
+			      {0},
 			      HOST_IP};
 	memcpy(a->sha, PEER_MAC, 6);
 	net_rx(&host_eth, p);
@@ -274,8 +287,7 @@ static void test_udp_errors(void)
 	}
 	host_sent_clear();
 	/* to a broadcast: no ICMP, IgnoredMulti */
-	net_rx(&host_eth,
-	       udp_frame(PEER_IP, 1, 0xff00000au, 5999, "abc", 3));
+	net_rx(&host_eth, udp_frame(PEER_IP, 1, 0xff00000au, 5999, "abc", 3));
 	CHECK_EQ(host_nsent, 0);
 	udp_close(s);
 }
@@ -405,8 +417,8 @@ static void test_reassembly_memory_bound(void)
 
 	/* 4000 incomplete datagrams of 1480 bytes: far past 4 MiB */
 	for (unsigned id = 0; id < 4000; id++) {
-		net_rx(&host_eth, frag_frame((uint16_t)(1000 + id), 0, 1480,
-					     true));
+		net_rx(&host_eth,
+		       frag_frame((uint16_t)(1000 + id), 0, 1480, true));
 		if (!CHECK(frag_mem() <= FRAG_MEM_MAX))
 			break;
 	}
@@ -422,8 +434,15 @@ static struct pkt *arp_frame(uint16_t op, uint32_t spa, const uint8_t *sha,
 			      ETH_P_ARP, sizeof(struct arp_pkt));
 	struct arp_pkt *a = (struct arp_pkt *)(p->data + ETH_HLEN);
 
-	*a = (struct arp_pkt){net_htons(1), net_htons(ETH_P_IP), 6, 4,
-			      net_htons(op), {0}, spa, {0}, tpa};
+	*a = (struct arp_pkt){net_htons(1),
+			      net_htons(ETH_P_IP),
+			      6,
+			      4,
+			      net_htons(op),
+			      {0},
+			      spa,
+			      {0},
+			      tpa};
 	memcpy(a->sha, sha, 6);
 	return p;
 }
@@ -456,22 +475,23 @@ static void test_arp_reply_and_defence(void)
 	}
 	host_sent_clear();
 	/* someone claims our address: nothing learnt, counted, defended */
-	net_rx(&host_eth, arp_frame(ARP_REPLY, HOST_IP,
-				    (const uint8_t *)"\x02\x66\x66\x66\x66\x66",
-				    HOST_IP));
+	net_rx(&host_eth,
+	       arp_frame(ARP_REPLY, HOST_IP,
+			 (const uint8_t *)"\x02\x66\x66\x66\x66\x66", HOST_IP));
 	CHECK_EQ(net_mib.arp_own_addr_claims, claims + 1);
 	CHECK(!arp_lookup(&host_eth, HOST_IP, mac));
 	CHECK_EQ(host_nsent, 1); /* our announcement */
 	host_sent_clear();
 	/* a request for another host teaches nothing new */
-	net_rx(&host_eth, arp_frame(ARP_REQUEST, 0x0900000au, PEER_MAC,
-				    0x0800000au));
+	net_rx(&host_eth,
+	       arp_frame(ARP_REQUEST, 0x0900000au, PEER_MAC, 0x0800000au));
 	CHECK(!arp_lookup(&host_eth, 0x0900000au, mac));
 	CHECK_EQ(host_nsent, 0);
 	/* hostile shapes: wrong lengths, a multicast sender */
 	{
 		uint64_t drops = host_eth.stats.rx_dropped;
-		struct pkt *p = arp_frame(ARP_REPLY, PEER_IP, PEER_MAC, HOST_IP);
+		struct pkt *p =
+		    arp_frame(ARP_REPLY, PEER_IP, PEER_MAC, HOST_IP);
 
 		((struct arp_pkt *)(p->data + ETH_HLEN))->hlen = 16;
 		net_rx(&host_eth, p);
