@@ -91,16 +91,42 @@ static struct frag_dgram *dgram_find(const struct ip_hdr *ih)
 	return NULL;
 }
 
-static void expire_locked(uint64_t now_ns)
+/* Drops the datagrams past their time; returns the first fragments of
+ * those that had one (through ->next), for the ICMP time exceeded that
+ * RFC 1122 3.3.2 asks for, to be sent once frag_mutex is let go. */
+static struct pkt *expire_locked(uint64_t now_ns)
 {
+	struct pkt *firsts = NULL;
+
 	while (!list_empty(&dgrams)) {
 		struct frag_dgram *d =
 		    container_of(dgrams.next, struct frag_dgram, age);
+		struct pkt *first = d->pieces;
 
 		if (now_ns - d->first_ns < FRAG_TIMEOUT_NS)
 			break;
 		NET_INC(ip_reasm_timeout);
+		if (first && piece_off(first) == 0) {
+			d->pieces = first->next;
+			d->mem -= pkt_mem(first);
+			mem_used -= pkt_mem(first);
+			first->next = firsts;
+			firsts = first;
+		}
 		dgram_fail(d);
+	}
+	return firsts;
+}
+
+static void report_expired(struct pkt *firsts)
+{
+	while (firsts) {
+		struct pkt *p = firsts;
+
+		firsts = p->next;
+		p->next = NULL;
+		icmp_send_error(p, ICMP_TIME_EXCEEDED, ICMP_FRAG_TIMEOUT, 0);
+		pkt_free(p);
 	}
 }
 
@@ -258,21 +284,25 @@ out_fail:
 
 struct pkt *frag_input(struct pkt *p, uint64_t now_ns)
 {
-	struct pkt *whole;
+	struct pkt *whole, *expired;
 
 	NET_INC(ip_reasm_reqds);
 	mutex_lock(&frag_mutex);
-	expire_locked(now_ns);
+	expired = expire_locked(now_ns);
 	whole = frag_add(p, now_ns);
 	mutex_unlock(&frag_mutex);
+	report_expired(expired);
 	return whole;
 }
 
 void frag_expire(uint64_t now_ns)
 {
+	struct pkt *expired;
+
 	mutex_lock(&frag_mutex);
-	expire_locked(now_ns);
+	expired = expire_locked(now_ns);
 	mutex_unlock(&frag_mutex);
+	report_expired(expired);
 }
 
 size_t frag_mem(void)

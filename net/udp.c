@@ -1038,6 +1038,26 @@ static int ip_bool_opt(struct udp_sock *us, int name, int v)
 	return 0;
 }
 
+/* Reports once, by name, an option Linux has and we lack. IP_HDRINCL
+ * and IP_MTU are not settable on a UDP socket in Linux either. */
+static void ip_report_missing(int name)
+{
+	switch (name) {
+	case IP_HDRINCL:
+	case IP_MTU:
+		return;
+	case IP_RECVERR:
+		return linux_missing("setsockopt(IP_RECVERR)");
+	case IP_OPTIONS:
+		return linux_missing("setsockopt(IP_OPTIONS)");
+	case IP_RECVOPTS:
+	case IP_RETOPTS:
+		return linux_missing("setsockopt(IP_RECVOPTS/IP_RETOPTS)");
+	default:
+		return linux_missing("setsockopt(IPPROTO_IP, other) on UDP");
+	}
+}
+
 static int ip_setopt(struct udp_sock *us, int name, const void *val,
 		     unsigned len)
 {
@@ -1073,8 +1093,8 @@ static int ip_setopt(struct udp_sock *us, int name, const void *val,
 		return 0;
 	}
 	r = ip_bool_opt(us, name, v);
-	if (r == -ENOPROTOOPT && name != IP_HDRINCL && name != IP_MTU)
-		linux_missing("setsockopt(IPPROTO_IP) on UDP");
+	if (r == -ENOPROTOOPT)
+		ip_report_missing(name);
 	return r;
 }
 

@@ -395,7 +395,9 @@ static void test_reassembly_hostile(void)
 static void test_reassembly_timeout(void)
 {
 	uint64_t timeouts = net_mib.ip_reasm_timeout;
+	uint64_t exceeded = net_mib.icmp_out_type[ICMP_TIME_EXCEEDED];
 
+	learn_peer();
 	net_rx(&host_eth, frag_frame(8, 0, 1480, true)); /* a hole after */
 	CHECK(frag_mem() > 0);
 	host_now_ns += FRAG_TIMEOUT_NS - 1;
@@ -405,6 +407,19 @@ static void test_reassembly_timeout(void)
 	frag_expire(host_now_ns);
 	CHECK_EQ(frag_mem(), 0);
 	CHECK_EQ(net_mib.ip_reasm_timeout, timeouts + 1);
+	/* RFC 1122 3.3.2: the first fragment was there: time exceeded */
+	CHECK_EQ(net_mib.icmp_out_type[ICMP_TIME_EXCEEDED], exceeded + 1);
+	/* (after an ARP request: the peer's entry is 30 s old as well) */
+	if (CHECK(host_nsent >= 1)) {
+		const struct ip_hdr *ih =
+		    (const void *)(host_sent[host_nsent - 1]->data + ETH_HLEN);
+		const struct icmp_hdr *ic = (const void *)(ih + 1);
+
+		CHECK_EQ(ih->proto, IPPROTO_ICMP);
+		CHECK_EQ(ic->type, ICMP_TIME_EXCEEDED);
+		CHECK_EQ(ic->code, ICMP_FRAG_TIMEOUT);
+	}
+	host_sent_clear();
 	/* the last piece after the timeout starts a new, incomplete one */
 	net_rx(&host_eth, frag_frame(8, 1480, 8, false));
 	CHECK(frag_mem() > 0);
