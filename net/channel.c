@@ -32,12 +32,14 @@
  * again after that notification and finds p. A producer preempted in the
  * middle delays only the packets behind it, never corrupts the list.
  *
- * The byte bound: `bytes` counts the bytes queued. A producer adds its
- * packet's length first (fetch_add) and, if the sum passes `limit`, takes
- * it back and refuses the packet (counted in `drops`); the consumer
- * subtracts what it pops. Several producers may briefly overshoot
- * together by less than one packet each before they take theirs back, so
- * the queue never holds more than limit bytes plus one packet per racing
+ * The byte bound: `bytes` counts the buffer bytes queued (p->size, not
+ * p->len: a tiny datagram in a 2 KiB receive buffer holds the buffer,
+ * so a flood of small packets is bounded by the memory it pins, like
+ * Linux's truesize). A producer adds its packet's size first (fetch_add) and,
+ * if the sum passes `limit`, takes it back and refuses the packet (counted in
+ * `drops`); the consumer subtracts what it pops. Several producers may briefly
+ * overshoot together by less than one packet each before they take theirs back,
+ * so the queue never holds more than limit bytes plus one packet per racing
  * producer, and a lone packet larger than limit is refused.
  *
  * Consumer: one thread at a time (the socket's lock serializes its
@@ -65,10 +67,10 @@ static void chan_link(struct netchan *c, struct pkt *p)
 
 bool netchan_push(struct netchan *c, struct pkt *p)
 {
-	uint64_t was = __atomic_fetch_add(&c->bytes, p->len, __ATOMIC_RELAXED);
+	uint64_t was = __atomic_fetch_add(&c->bytes, p->size, __ATOMIC_RELAXED);
 
-	if (was + p->len > c->limit) {
-		__atomic_fetch_sub(&c->bytes, p->len, __ATOMIC_RELAXED);
+	if (was + p->size > c->limit) {
+		__atomic_fetch_sub(&c->bytes, p->size, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&c->drops, 1, __ATOMIC_RELAXED);
 		return false;
 	}
@@ -80,7 +82,7 @@ bool netchan_push(struct netchan *c, struct pkt *p)
 static struct pkt *chan_take(struct netchan *c, struct pkt *p, struct pkt *next)
 {
 	c->head = next;
-	__atomic_fetch_sub(&c->bytes, p->len, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&c->bytes, p->size, __ATOMIC_RELAXED);
 	p->next = NULL;
 	return p;
 }

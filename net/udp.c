@@ -79,8 +79,8 @@ struct udp_sock {
 	int err;	     /* atomic: a pending ICMP error (positive) */
 	struct mutex lock;   /* everything below */
 	struct pkt *rcvq, **rcvq_tail; /* datagrams, data at the payload */
-	size_t rcv_bytes;
-	struct flow *flow;     /* in the flow table; NULL: not bound */
+	size_t rcv_bytes;	       /* buffer bytes held (p->size) */
+	struct flow *flow;	       /* in the flow table; NULL: not bound */
 	uint32_t laddr, raddr; /* network order; laddr: as bound/connected */
 	uint16_t lport, rport;
 	uint32_t bound_addr; /* what bind asked for (connect's undo) */
@@ -270,7 +270,7 @@ static void rcvq_append(struct udp_sock *us, struct pkt *p)
 	p->next = NULL;
 	*us->rcvq_tail = p;
 	us->rcvq_tail = &p->next;
-	us->rcv_bytes += p->len;
+	us->rcv_bytes += p->size; /* the buffer it holds, as the channel */
 }
 
 static struct pkt *rcvq_take(struct udp_sock *us)
@@ -280,7 +280,7 @@ static struct pkt *rcvq_take(struct udp_sock *us)
 	us->rcvq = p->next;
 	if (!us->rcvq)
 		us->rcvq_tail = &us->rcvq;
-	us->rcv_bytes -= p->len;
+	us->rcv_bytes -= p->size;
 	p->next = NULL;
 	return p;
 }
@@ -299,7 +299,7 @@ static void udp_accept_one(struct udp_sock *us, struct pkt *p)
 		return;
 	}
 	pkt_pull(p, UDP_HLEN);
-	if (us->rcv_bytes && us->rcv_bytes + p->len > (size_t)us->s->rcvbuf) {
+	if (us->rcv_bytes && us->rcv_bytes + p->size > (size_t)us->s->rcvbuf) {
 		NET_INC(udp_rcvbuf_errors);
 		NET_INC(udp_in_errors);
 		pkt_free(p);
