@@ -123,6 +123,26 @@ void *flow_lookup(uint8_t proto, uint32_t laddr, uint16_t lport, uint32_t raddr,
 	return owner;
 }
 
+unsigned flow_lookup_all(uint8_t proto, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, int ifindex,
+			 bool (*get)(void *owner), void **out, unsigned max)
+{
+	unsigned n = 0;
+
+	rcu_read_lock();
+	for (const struct flow *f =
+		 rcu_dereference(buckets[flow_hash(proto, lport)]);
+	     f && n < max; f = rcu_dereference(f->next)) {
+		if (f->proto != proto || f->lport != lport)
+			continue;
+		if (flow_score(f, laddr, raddr, rport, ifindex) >= 0 &&
+		    get(f->owner))
+			out[n++] = f->owner;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
 struct flow *flow_first_port(uint8_t proto, uint16_t lport)
 {
 	struct flow *f = buckets[flow_hash(proto, lport)];

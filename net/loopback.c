@@ -83,10 +83,10 @@ int net_loopback_init(void)
 	lo_dev.mtu = 65535;
 	lo_dev.features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM;
 	lo_dev.xmit = lo_xmit;
+	lo_dev.flags = IFF_LOOPBACK; /* netdev_register adds UP, RUNNING */
 	r = netdev_register(&lo_dev);
 	if (r)
 		return r;
-	__atomic_or_fetch(&lo_dev.flags, IFF_LOOPBACK, __ATOMIC_RELAXED);
 	net_lo = &lo_dev;
 	r = net_if_set_addr(&lo_dev, net_htonl(0x7f000001), 8);
 	if (r)

@@ -258,6 +258,12 @@ void flow_remove(struct flow *f);
  */
 void *flow_lookup(uint8_t proto, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		  uint16_t rport, int ifindex, bool (*get)(void *owner));
+/* Every match (for broadcasts, which go to each socket on the port,
+ * Linux's __udp4_lib_mcast_deliver), at most max, each with get() done;
+ * the count. */
+unsigned flow_lookup_all(uint8_t proto, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, int ifindex,
+			 bool (*get)(void *owner), void **out, unsigned max);
 /* Walks the table under flow_mutex (bind's conflict checks). */
 void flow_lock(void);
 void flow_unlock(void);

@@ -189,16 +189,61 @@ static struct udp_sock *udp_find(struct pkt *p)
 			   p->dev ? p->dev->ifindex : 0, us_lookup_get);
 }
 
+static bool to_many(struct netdev *dev, const struct pkt *p,
+		    const struct ip_hdr *ih)
+{
+	return (p->flags & PKT_BCAST) || ih->dst == INADDR_BROADCAST ||
+	       ip_is_multicast(ih->dst) || (dev && ih->dst == dev->broadcast);
+}
+
+#define UDP_BCAST_MAX 16 /* sockets one broadcast is copied to */
+
+/* A broadcast goes to every socket on the port whose address is the
+ * wildcard (or the broadcast address itself), each getting its copy;
+ * false if there was none. Owns p when true. */
+static bool udp_deliver_many(struct pkt *p)
+{
+	const struct ip_hdr *ih = (const struct ip_hdr *)(p->head + p->l3_off);
+	const struct udp_hdr *uh =
+	    (const struct udp_hdr *)(p->head + p->l4_off);
+	void *owners[UDP_BCAST_MAX];
+	unsigned n = flow_lookup_all(IPPROTO_UDP, ih->dst, uh->dport, ih->src,
+				     uh->sport, p->dev ? p->dev->ifindex : 0,
+				     us_lookup_get, owners, UDP_BCAST_MAX);
+
+	for (unsigned i = 0; i + 1 < n; i++) {
+		struct pkt *c = pkt_alloc(0, p->size);
+
+		if (c) {
+			memcpy(c->head, p->head, p->size);
+			c->data = c->head + (p->data - p->head);
+			c->len = p->len;
+			c->dev = p->dev;
+			c->flags = p->flags;
+			c->l3_off = p->l3_off;
+			c->l4_off = p->l4_off;
+			udp_push(owners[i], c);
+		} else {
+			NET_INC(udp_in_errors); /* Linux: MemErrors */
+			us_put(owners[i]);
+		}
+	}
+	if (n)
+		udp_push(owners[n - 1], p);
+	return n;
+}
+
 bool udp_rx_fast(struct netdev *dev, struct pkt *p)
 {
 	const struct ip_hdr *ih = (const struct ip_hdr *)p->data;
 	struct udp_sock *us;
 
-	(void)dev;
 	if (!udp_len_ok(p, (ih->vihl & 0xf) * 4u)) {
 		pkt_free(p);
 		return true;
 	}
+	if (to_many(dev, p, ih))
+		return udp_deliver_many(p);
 	us = udp_find(p);
 	if (!us)
 		return false;
@@ -215,7 +260,9 @@ void udp_input(struct netdev *dev, struct pkt *p)
 
 	if (!udp_len_ok(p, hlen))
 		goto out_free;
-	us = udp_find(p);
+	if (to_many(dev, p, ih) && udp_deliver_many(p))
+		return;
+	us = to_many(dev, p, ih) ? NULL : udp_find(p);
 	if (us)
 		return udp_push(us, p);
 	pkt_pull(p, hlen);
@@ -229,8 +276,7 @@ void udp_input(struct netdev *dev, struct pkt *p)
 		pkt_pull(p, UDP_HLEN);
 		return dhcp_input(dev, p);
 	}
-	if ((p->flags & PKT_BCAST) || ih->dst == INADDR_BROADCAST ||
-	    ip_is_multicast(ih->dst) || ih->dst == dev->broadcast) {
+	if (to_many(dev, p, ih)) {
 		NET_INC(udp_ignored_multi); /* Linux: no error for these */
 		goto out_free;
 	}

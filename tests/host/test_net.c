@@ -315,6 +315,22 @@ static void test_flow_choice(void)
 	CHECK_EQ(buf[0], 's');
 	CHECK_EQ(udp_recv(any, buf, 8, NULL), 1);
 	CHECK_EQ(buf[0], 'a');
+	CHECK_EQ(udp_recv(spec, buf, 8, NULL), -EAGAIN);
+	/* a broadcast reaches every wildcard socket on the port, each its
+	 * own copy (Linux's __udp4_lib_mcast_deliver) */
+	{
+		struct socket *any2 = udp_socket();
+
+		any2->reuseaddr = true;
+		CHECK_EQ(udp_bind(any2, 0, 6000), 0);
+		net_rx(&host_eth, udp_frame(PEER_IP, 7000, INADDR_BROADCAST,
+					    6000, "b", 1));
+		CHECK_EQ(udp_recv(any, buf, 8, NULL), 1);
+		CHECK_EQ(udp_recv(any2, buf, 8, NULL), 1);
+		CHECK_EQ(buf[0], 'b');
+		CHECK_EQ(udp_recv(conn, buf, 8, NULL), -EAGAIN);
+		udp_close(any2);
+	}
 	/* without SO_REUSEADDR on both, the port is taken */
 	{
 		struct socket *late = udp_socket();
