@@ -94,8 +94,10 @@ void icmp_send_error(const struct pkt *orig, uint8_t type, uint8_t code,
 	if (!may_answer(orig, ih) || !icmp_rate_ok())
 		return;
 	p = pkt_alloc(NET_HEADROOM, sizeof(*ic) + quote);
-	if (!p)
+	if (!p) {
+		NET_INC(icmp_out_errors);
 		return;
+	}
 	ic = pkt_put(p, sizeof(*ic));
 	*ic = (struct icmp_hdr){.type = type, .code = code};
 	ic->seq = net_htons(info); /* RFC 1191: the next-hop MTU */
@@ -216,8 +218,10 @@ static void icmp_echo(struct pkt *p, const struct ip_hdr *ih)
 	struct pkt *r = pkt_alloc(NET_HEADROOM, p->len);
 	struct icmp_hdr *ic;
 
-	if (!r)
+	if (!r) {
+		NET_INC(icmp_out_errors);
 		return;
+	}
 	ic = pkt_put(r, p->len);
 	memcpy(ic, p->data, p->len);
 	ic->type = ICMP_ECHOREPLY;
