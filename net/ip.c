@@ -247,8 +247,7 @@ static int ip_fragment(struct netdev *dev, struct pkt *p,
 static uint32_t pick_source(struct netdev *dev, uint32_t dst)
 {
 	if (ip_is_loopback(dst))
-		return dst == net_htonl(0x7f000001) ? dst
-						    : net_htonl(0x7f000001);
+		return net_htonl(0x7f000001); /* Linux: lo's address */
 	if (ip_addr_is_local(dst))
 		return dst;
 	return __atomic_load_n(&dev->ip, __ATOMIC_ACQUIRE);
