@@ -107,8 +107,11 @@ void ip_rx(struct netdev *dev, struct pkt *p)
 	/* Loopback's partial checksums were never on a wire. */
 	if (p->flags & PKT_CSUM_PARTIAL)
 		p->flags = (p->flags & ~PKT_CSUM_PARTIAL) | PKT_CSUM_VALID;
-	if (ih->proto == IPPROTO_UDP && !is_fragment(ih) && udp_rx_fast(dev, p))
+	if (ih->proto == IPPROTO_UDP && !is_fragment(ih) &&
+	    udp_rx_fast(dev, p)) {
+		NET_INC(ip_in_delivers); /* handed to UDP (its channel) */
 		return;
+	}
 	ip_input_default(dev, p);
 }
 
