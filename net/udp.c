@@ -1239,6 +1239,14 @@ static int udp_getsockopt(struct socket *s, int level, int name, void *val,
 	struct udp_sock *us = s->priv;
 	int v, r;
 
+	/* SO_ERROR: the pending ICMP error lives here; reading clears it
+	 * (man 7 socket), for a layer that asks the protocol */
+	if (level == SOL_SOCKET && name == SO_ERROR && *len >= sizeof(int)) {
+		v = -take_err(us);
+		memcpy(val, &v, sizeof(v));
+		*len = sizeof(int);
+		return 0;
+	}
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
 	mutex_lock(&us->lock);
