@@ -144,6 +144,9 @@ bool netchan_push(struct netchan *c, struct pkt *p);
 struct pkt *netchan_pop(struct netchan *c);
 /* Consumer side: frees everything queued. */
 void netchan_drain(struct netchan *c);
+/* Consumer side (added by the IPv4 stack): true when nothing can be
+ * popped (a push half-way counts as nothing; its notification follows). */
+bool netchan_empty(const struct netchan *c);
 
 /* ---- interfaces ---- */
 #define NETDEV_F_TX_CSUM 1u /* the device fills L4 checksums (PARTIAL) */
@@ -449,6 +452,11 @@ int net_proc_snmp(char *buf, size_t size);
 int net_proc_arp(char *buf, size_t size);
 
 /* ---- setup ---- */
+/* Added by the IPv4 stack: registers "lo" (127.0.0.1/8, IFF_LOOPBACK),
+ * the AF_INET family (UDP) and the stack's timer thread; idempotent.
+ * net_start calls it first. */
+int net_loopback_init(void);
+
 /* Brings up lo and whatever the drivers registered, configures IPv4
  * (--ip, else DHCP on the first Ethernet interface) and writes
  * /etc/resolv.conf and /etc/hosts; after the initrd is unpacked. */

@@ -1,0 +1,174 @@
+/*
+ * Stand-ins for the kernel services net/ uses, for its host builds (the
+ * unit tests and the receive-path fuzzer), and a fake Ethernet interface
+ * whose transmissions are kept for the test to look at (or freed).
+ * Single-threaded: see net_host.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "linux/linux.h"
+#include "net/net_private.h"
+#include "tests/host/net_host_dev.h"
+
+uint64_t host_now_ns = 1000000000ull; /* the fake monotonic clock */
+
+/* kernel/kernel.h's assert ends in panic */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void mutex_init(struct mutex *m)
+{
+	m->held = 0;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	assert(!m->held); /* a deadlock in the kernel */
+	m->held = 1;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	assert(m->held);
+	m->held = 0;
+}
+
+bool mutex_held(const struct mutex *m)
+{
+	return m->held;
+}
+
+void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
+{
+	fn(head);
+}
+
+uint64_t clock_monotonic_ns(void)
+{
+	return host_now_ns;
+}
+
+unsigned net_cpu(void)
+{
+	return 0;
+}
+
+uint32_t net_random(void)
+{
+	static uint32_t x = 2463534242u;
+
+	x ^= x << 13; /* xorshift32: reproducible runs */
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+void waitq_init(struct waitq *wq)
+{
+	memset(wq, 0, sizeof(*wq));
+}
+
+int host_notifications;
+void poll_notify(struct waitq *wq, unsigned events)
+{
+	(void)wq;
+	(void)events;
+	host_notifications++;
+}
+
+int net_wait(struct waitq *wq, struct mutex *m, uint64_t deadline_ns,
+	     bool (*ready)(void *arg), void *arg)
+{
+	(void)wq;
+	(void)m;
+	(void)deadline_ns;
+	return ready(arg) ? 0 : -ETIMEDOUT; /* nobody else could wake us */
+}
+
+void linux_missing(const char *what)
+{
+	(void)what;
+}
+
+void linux_raise_sigpipe(void)
+{
+}
+
+int copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	memcpy((void *)dst, src, n);
+	return 0;
+}
+
+int copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	memcpy(dst, (const void *)src, n);
+	return 0;
+}
+
+int net_ipv4_init(void)
+{
+	static bool done;
+
+	if (done)
+		return 0;
+	done = true;
+	return udp_init();
+}
+
+void dhcp_input(struct netdev *dev, struct pkt *p)
+{
+	net_drop(dev, p);
+}
+
+/* ---- the fake interface ---- */
+struct netdev host_eth;
+struct pkt *host_sent[HOST_SENT_MAX];
+unsigned host_nsent;
+bool host_keep_sent = true;
+
+static int host_xmit(struct netdev *dev, struct pkt *p, unsigned q)
+{
+	(void)dev;
+	(void)q;
+	if (host_keep_sent && host_nsent < HOST_SENT_MAX) {
+		host_sent[host_nsent++] = p;
+		return 0;
+	}
+	pkt_free(p);
+	return 0;
+}
+
+void host_sent_clear(void)
+{
+	for (unsigned i = 0; i < host_nsent; i++)
+		pkt_free(host_sent[i]);
+	host_nsent = 0;
+}
+
+void host_net_setup(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	net_loopback_init();
+	memcpy(host_eth.mac, HOST_MAC, 6);
+	host_eth.mtu = 1500;
+	host_eth.xmit = host_xmit;
+	netdev_register(&host_eth);
+	net_if_set_addr(&host_eth, HOST_IP, 24);
+	net_set_gateway(HOST_GW);
+	host_sent_clear(); /* the gratuitous ARP */
+}

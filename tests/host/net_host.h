@@ -1,0 +1,49 @@
+/*
+ * Host builds of net/ (tests/host/test_net.c, tests/fuzz/fuzz_netrx.c):
+ * force-included before everything (-include), it stands in for the
+ * kernel's scheduler and synchronisation headers, which need ring 0.
+ * The host programs are single-threaded: a mutex only checks that it is
+ * not taken twice, an RCU read section is nothing and call_rcu runs its
+ * callback at once (no reader can be inside a section then).
+ */
+#ifndef TESTS_HOST_NET_HOST_H
+#define TESTS_HOST_NET_HOST_H
+
+#define KERNEL_SYNC_SYNC_H   /* kernel/sync/sync.h */
+#define KERNEL_SCHED_SCHED_H /* kernel/sched/sched.h */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+struct thread;
+struct rcu_head {
+	struct rcu_head *next;
+	void (*fn)(struct rcu_head *);
+};
+struct mutex {
+	int held;
+};
+#define MUTEX_INIT                                                             \
+	{                                                                      \
+		0                                                              \
+	}
+void mutex_init(struct mutex *m);
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_held(const struct mutex *m);
+static inline void rcu_read_lock(void)
+{
+}
+static inline void rcu_read_unlock(void)
+{
+}
+#define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *));
+uint64_t clock_monotonic_ns(void);
+struct condvar {
+	int unused;
+};
+
+#endif
