@@ -199,33 +199,40 @@ static void slabs_put(unsigned cls, void **objs, unsigned n)
 }
 
 /* ---- per-CPU caches ---- */
+/*
+ * From this CPU's cache, refilled from the slabs when empty. The caller
+ * keeps one object of the batch it took for itself: the cache may be
+ * emptied again by other threads on this CPU between the refill and a
+ * second look (it used to look twice and then give up with NULL, a
+ * spurious out-of-memory under load).
+ */
 static void *small_alloc(unsigned cls)
 {
 	void *batch[CACHE_BATCH];
 
-	for (int tries = 0; tries < 2; tries++) {
-		preempt_disable();
-		struct heap_cache *c = &caches[cpu_id()];
-		if (c->count[cls]) {
-			void *p = c->objs[cls][--c->count[cls]];
+	preempt_disable();
+	struct heap_cache *c = &caches[cpu_id()];
+	if (c->count[cls]) {
+		void *p = c->objs[cls][--c->count[cls]];
 
-			c->bytes += class_sizes[cls];
-			preempt_enable();
-			return p;
-		}
+		c->bytes += class_sizes[cls];
 		preempt_enable();
-		unsigned n = slabs_take(cls, batch, CACHE_BATCH);
-		if (n == 0)
-			return NULL;
-		preempt_disable();
-		c = &caches[cpu_id()];
-		while (n && c->count[cls] < CACHE_CAPACITY)
-			c->objs[cls][c->count[cls]++] = batch[--n];
-		preempt_enable();
-		if (n)
-			slabs_put(cls, batch, n);
+		return p;
 	}
-	return NULL;
+	preempt_enable();
+	unsigned n = slabs_take(cls, batch, CACHE_BATCH);
+	if (n == 0)
+		return NULL;
+	void *mine = batch[--n];
+	preempt_disable();
+	c = &caches[cpu_id()];
+	c->bytes += class_sizes[cls];
+	while (n && c->count[cls] < CACHE_CAPACITY)
+		c->objs[cls][c->count[cls]++] = batch[--n];
+	preempt_enable();
+	if (n)
+		slabs_put(cls, batch, n);
+	return mine;
 }
 
 static void small_free(void *p, unsigned cls)
