@@ -12,7 +12,7 @@
 # any.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-dirs=(arch kernel fs linux drivers lib)
+dirs=(arch kernel fs linux drivers lib net)
 bad=0
 
 report() { echo "$1: $2"; bad=$((bad + 1)); }
