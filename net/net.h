@@ -172,7 +172,7 @@ struct netdev {
 	/* set by the driver before netdev_register, then read-only */
 	char name[16];	  /* "eth0", "lo": netdev_register names it if "" */
 	uint8_t mac[6];	  /* zero for loopback */
-	uint16_t mtu;	  /* IP bytes per frame (1500) */
+	uint16_t mtu;	  /* IP bytes per frame (1500; lo 65535) */
 	unsigned features; /* NETDEV_F_* */
 	unsigned nqueues;  /* transmit queues (one per vCPU when offered) */
 	/*
@@ -203,8 +203,8 @@ struct netdev *netdev_by_name(const char *name);
 /* The first interface of the list (lo); follow ->next (acquire loads). */
 struct netdev *netdev_first(void);
 /*
- * A received frame (Ethernet header first, or IPv4 header first on
- * loopback) for the stack, which takes ownership of p. Thread context;
+ * A received frame (Ethernet header first; lo's carry a zeroed one) for
+ * the stack, which takes ownership of p. Thread context;
  * returns quickly: classification and a push, or the default path.
  */
 void net_rx(struct netdev *dev, struct pkt *p);
