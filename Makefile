@@ -57,7 +57,8 @@ $(BUILD)/apps/%-dynamic: tests/apps/%.c
 	$(HOSTCC) -O2 -o $@ $<
 APPS := $(BUILD)/apps/hello-static $(BUILD)/apps/hello-dynamic \
 	$(BUILD)/apps/proc_check-static $(BUILD)/apps/proc_check-dynamic \
-	$(BUILD)/apps/bigmem-static
+	$(BUILD)/apps/bigmem-static $(BUILD)/apps/udp_echo-static \
+	$(BUILD)/apps/udp_echo-dynamic
 apps: $(APPS)
 
 deps:
