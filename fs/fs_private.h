@@ -84,6 +84,9 @@ struct inode {
 	int64_t size;
 	struct pages pages;
 	unsigned pins;
+	/* S_IFSOCK nodes bound by AF_UNIX: the socket (net/unix.c's), NULL
+	 * once it is closed; under vfs_mutex */
+	void *sock;
 };
 
 /* ---- ramfs.c: inodes, directories, data ---- */
