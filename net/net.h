@@ -375,6 +375,9 @@ struct sock_ops {
 	int (*ioctl)(struct socket *s, unsigned long cmd, void *arg);
 	/* the last reference went: free priv */
 	void (*release)(struct socket *s);
+	/* socketpair(2): connects two new sockets of the family (added by
+	 * the socket helper; NULL: -EOPNOTSUPP) */
+	int (*socketpair)(struct socket *a, struct socket *b);
 };
 
 struct socket {
