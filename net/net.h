@@ -431,8 +431,9 @@ static inline void sock_wake(struct socket *s, unsigned events)
  * -EAGAIN once the deadline passed (Linux's timed-out socket sleeps),
  * -ERESTARTSYS for a signal when there is no deadline and -EINTR when
  * there is one (SO_RCVTIMEO sleeps are not restarted, as Linux).
- * A sendmsg hook returns -EPIPE for a shut-down stream; the layer raises
- * SIGPIPE unless MSG_NOSIGNAL.
+ * A sendmsg hook returns -EPIPE for a shut-down connection; on a
+ * SOCK_STREAM socket the layer raises SIGPIPE unless MSG_NOSIGNAL (Linux
+ * signals for streams, not for datagrams or seqpacket).
  */
 uint64_t sock_deadline(uint64_t timeo_ns);
 /* The system calls' entries (linux/sys_net.c): options (val, len in

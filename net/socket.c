@@ -156,6 +156,8 @@ static int64_t sock_rw(struct file *f, void *buf, size_t n, bool write)
 	struct kmsg m = {0};
 
 	uio_init(&m.data, &v, 1, false);
+	if (!write && !n)
+		return 0; /* Linux: a read of nothing reads nothing */
 	if (!write)
 		return sock_recvmsg(s, &m, 0, f_nonblock(f));
 	return sock_sendmsg(s, &m, 0, f_nonblock(f));
@@ -489,7 +491,7 @@ int64_t sock_sendmsg(struct socket *s, struct kmsg *m, int flags,
 	if (!s->ops->sendmsg)
 		return -EOPNOTSUPP;
 	r = s->ops->sendmsg(s, m, flags, nonblock || (flags & MSG_DONTWAIT));
-	if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+	if (r == -EPIPE && s->type == SOCK_STREAM && !(flags & MSG_NOSIGNAL))
 		linux_raise_sigpipe();
 	return r;
 }
