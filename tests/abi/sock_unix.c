@@ -1,0 +1,630 @@
+/*
+ * AF_UNIX sockets: socketpair of each type, stream semantics (partial
+ * reads, shutdown, EOF, EPIPE and SIGPIPE, MSG_PEEK, MSG_DONTWAIT,
+ * MSG_WAITALL), datagram and seqpacket message boundaries and MSG_TRUNC,
+ * path names (an S_IFSOCK node, EADDRINUSE, ECONNREFUSED without a
+ * listener) and abstract names with Linux's address lengths, listen and
+ * accept, connected and unconnected datagrams, SCM_RIGHTS passing a pipe,
+ * SCM_CREDENTIALS, SO_PEERCRED, FIONREAD, nonblocking EAGAIN, a writer
+ * blocked until the reader drains, poll and epoll readiness. Files go in
+ * /tmp/abi-sock-unix (removed at the end).
+ */
+#define _GNU_SOURCE
+#include "common.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#define DIR "/tmp/abi-sock-unix"
+
+static volatile sig_atomic_t sigpipes;
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+static socklen_t path_addr(struct sockaddr_un *a, const char *path)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	strcpy(a->sun_path, path);
+	return offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
+}
+
+/* An abstract name: a NUL, then `name` (no NUL at the end). */
+static socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	memcpy(a->sun_path + 1, name, strlen(name));
+	return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
+}
+
+static void pair_stream(void)
+{
+	int sv[2], type = 0;
+	socklen_t len = sizeof(type);
+	char buf[16];
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len), 0);
+	CHECK_EQ_INT(type, SOCK_STREAM);
+	CHECK_EQ_INT(write(sv[0], "hello", 5), 5);
+	CHECK_EQ_INT(write(sv[0], "world", 5), 5);
+	/* a stream joins writes and splits reads */
+	CHECK_EQ_INT(read(sv[1], buf, 3), 3);
+	CHECK_EQ_MEM(buf, "hel", 3);
+	CHECK_EQ_INT(recv(sv[1], buf, 4, MSG_PEEK), 4);
+	CHECK_EQ_MEM(buf, "lowo", 4);
+	CHECK_EQ_INT(read(sv[1], buf, sizeof(buf)), 7);
+	CHECK_EQ_MEM(buf, "loworld", 7);
+	CHECK_ERRNO(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	/* the other direction works as well */
+	CHECK_EQ_INT(send(sv[1], "x", 1, 0), 1);
+	CHECK_EQ_INT(recv(sv[0], buf, 1, 0), 1);
+	/* shutdown for writing: the peer reads what was sent, then EOF */
+	CHECK_EQ_INT(send(sv[0], "end", 3, 0), 3);
+	CHECK_EQ_INT(shutdown(sv[0], SHUT_WR), 0);
+	CHECK_EQ_INT(read(sv[1], buf, sizeof(buf)), 3);
+	CHECK_EQ_INT(read(sv[1], buf, sizeof(buf)), 0);
+	CHECK_ERRNO(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void epipe_sigpipe(void)
+{
+	struct sigaction sa = {.sa_handler = on_sigpipe};
+	int sv[2];
+	char buf[4];
+
+	sigaction(SIGPIPE, &sa, NULL);
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(write(sv[1], "abc", 3), 3);
+	close(sv[1]);
+	/* the data before the close, then end of file */
+	CHECK_EQ_INT(read(sv[0], buf, sizeof(buf)), 3);
+	CHECK_EQ_INT(read(sv[0], buf, sizeof(buf)), 0);
+	sigpipes = 0;
+	CHECK_ERRNO(write(sv[0], "x", 1), EPIPE);
+	CHECK_EQ_INT(sigpipes, 1);
+	CHECK_ERRNO(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+	CHECK_EQ_INT(sigpipes, 1);
+	close(sv[0]);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void pair_dgram(void)
+{
+	int sv[2], n = -1;
+	char buf[16];
+	struct sockaddr_un from;
+	socklen_t flen = sizeof(from);
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(send(sv[0], "one", 3, 0), 3);
+	CHECK_EQ_INT(send(sv[0], "second", 6, 0), 6);
+	CHECK_EQ_INT(send(sv[0], "", 0, 0), 0);
+	CHECK_EQ_INT(ioctl(sv[1], FIONREAD, &n), 0);
+	CHECK_EQ_INT(n, 3); /* the next datagram's size */
+	/* boundaries kept; a short buffer truncates and drops the rest */
+	CHECK_EQ_INT(recv(sv[1], buf, sizeof(buf), 0), 3);
+	CHECK_EQ_INT(recv(sv[1], buf, 2, MSG_TRUNC), 6);
+	CHECK_EQ_MEM(buf, "se", 2);
+	CHECK_EQ_INT(recvfrom(sv[1], buf, sizeof(buf), 0,
+			      (struct sockaddr *)&from, &flen),
+		     0);
+	CHECK_EQ_INT(flen, 0); /* an unnamed sender */
+	CHECK_ERRNO(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void pair_seqpacket(void)
+{
+	struct msghdr mh = {0};
+	struct iovec iov;
+	int sv[2];
+	char buf[16];
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(send(sv[0], "abcdef", 6, 0), 6);
+	CHECK_EQ_INT(send(sv[0], "gh", 2, 0), 2);
+	iov.iov_base = buf;
+	iov.iov_len = 4;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	CHECK_EQ_INT(recvmsg(sv[1], &mh, 0), 4);
+	CHECK(mh.msg_flags & MSG_TRUNC);
+	CHECK_EQ_INT(recv(sv[1], buf, sizeof(buf), 0), 2);
+	CHECK_EQ_MEM(buf, "gh", 2);
+	close(sv[0]);
+	/* the peer went: end of file */
+	CHECK_EQ_INT(recv(sv[1], buf, sizeof(buf), 0), 0);
+	CHECK_ERRNO(send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE);
+	close(sv[1]);
+}
+
+static void path_names(void)
+{
+	struct sockaddr_un a, got;
+	socklen_t alen = path_addr(&a, DIR "/srv"), glen = sizeof(got);
+	int l, c, s;
+	struct stat st;
+	char buf[8];
+
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (!CHECK(l >= 0 && c >= 0))
+		return;
+	/* nothing there yet, then a name with no listener */
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, alen), ENOENT);
+	CHECK_EQ_INT(bind(l, (struct sockaddr *)&a, alen), 0);
+	CHECK_EQ_INT(stat(DIR "/srv", &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, alen), ECONNREFUSED);
+	CHECK_EQ_INT(getsockname(l, (struct sockaddr *)&got, &glen), 0);
+	CHECK_EQ_INT(glen, alen);
+	CHECK_EQ_STR(got.sun_path, DIR "/srv");
+	/* the name is taken, by the node even after the socket is gone */
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERRNO(bind(s, (struct sockaddr *)&a, alen), EADDRINUSE);
+	close(s);
+	CHECK_EQ_INT(listen(l, 4), 0);
+	CHECK_EQ_INT(connect(c, (struct sockaddr *)&a, alen), 0);
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, alen), EISCONN);
+	glen = sizeof(got);
+	s = accept(l, (struct sockaddr *)&got, &glen);
+	if (CHECK(s >= 0)) {
+		/* the client is unnamed: just the family */
+		CHECK_EQ_INT(glen, sizeof(sa_family_t));
+		glen = sizeof(got);
+		CHECK_EQ_INT(getpeername(c, (struct sockaddr *)&got, &glen),
+			     0);
+		CHECK_EQ_INT(glen, alen);
+		glen = sizeof(got);
+		CHECK_EQ_INT(getsockname(s, (struct sockaddr *)&got, &glen),
+			     0);
+		CHECK_EQ_INT(glen, alen);
+		CHECK_EQ_INT(write(c, "ping", 4), 4);
+		CHECK_EQ_INT(read(s, buf, sizeof(buf)), 4);
+		close(s);
+	}
+	close(c);
+	close(l);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, alen), ECONNREFUSED);
+	close(c);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_ERRNO(bind(l, (struct sockaddr *)&a, alen), EADDRINUSE);
+	close(l);
+	CHECK_EQ_INT(unlink(DIR "/srv"), 0);
+}
+
+static void abstract_names(void)
+{
+	struct sockaddr_un a, got;
+	socklen_t alen = abstract_addr(&a, "abi-sock-unix"), glen;
+	int d1, d2, s;
+	char buf[8];
+
+	d1 = socket(AF_UNIX, SOCK_DGRAM, 0);
+	d2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (!CHECK(d1 >= 0 && d2 >= 0))
+		return;
+	CHECK_EQ_INT(bind(d1, (struct sockaddr *)&a, alen), 0);
+	s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK_ERRNO(bind(s, (struct sockaddr *)&a, alen), EADDRINUSE);
+	close(s);
+	glen = sizeof(got);
+	CHECK_EQ_INT(getsockname(d1, (struct sockaddr *)&got, &glen), 0);
+	CHECK_EQ_INT(glen, alen); /* no NUL at the end */
+	CHECK_EQ_MEM(got.sun_path, a.sun_path, alen - 2);
+	/* autobind: sizeof(sa_family_t) binds to a 5-digit abstract name */
+	CHECK_EQ_INT(bind(d2, (struct sockaddr *)&a, sizeof(sa_family_t)),
+		     0);
+	glen = sizeof(got);
+	CHECK_EQ_INT(getsockname(d2, (struct sockaddr *)&got, &glen), 0);
+	CHECK_EQ_INT(glen, offsetof(struct sockaddr_un, sun_path) + 6);
+	CHECK_EQ_INT(got.sun_path[0], 0);
+	CHECK_EQ_INT(sendto(d2, "hi", 2, 0, (struct sockaddr *)&a, alen), 2);
+	memset(&got, 0, sizeof(got));
+	glen = sizeof(got);
+	CHECK_EQ_INT(recvfrom(d1, buf, sizeof(buf), 0,
+			      (struct sockaddr *)&got, &glen),
+		     2);
+	CHECK_EQ_INT(glen, offsetof(struct sockaddr_un, sun_path) + 6);
+	/* reply to the autobound name */
+	CHECK_EQ_INT(sendto(d1, "ok", 2, 0, (struct sockaddr *)&got, glen), 2);
+	CHECK_EQ_INT(recv(d2, buf, sizeof(buf), 0), 2);
+	close(d1);
+	/* the name went with the socket */
+	CHECK_ERRNO(sendto(d2, "x", 1, 0, (struct sockaddr *)&a, alen),
+		    ECONNREFUSED);
+	close(d2);
+}
+
+static void dgram_connected(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, DIR "/dg");
+	int r, w, x;
+	char buf[8];
+
+	r = socket(AF_UNIX, SOCK_DGRAM, 0);
+	w = socket(AF_UNIX, SOCK_DGRAM, 0);
+	x = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (!CHECK(r >= 0 && w >= 0 && x >= 0))
+		return;
+	CHECK_EQ_INT(bind(r, (struct sockaddr *)&a, alen), 0);
+	CHECK_ERRNO(send(w, "x", 1, 0), ENOTCONN);
+	CHECK_EQ_INT(connect(w, (struct sockaddr *)&a, alen), 0);
+	CHECK_EQ_INT(send(w, "abc", 3, 0), 3);
+	CHECK_EQ_INT(recv(r, buf, sizeof(buf), 0), 3);
+	/* r connected to w refuses datagrams from anyone else */
+	CHECK_EQ_INT(connect(r, (struct sockaddr *)&a, alen), 0);
+	CHECK_ERRNO(sendto(x, "y", 1, 0, (struct sockaddr *)&a, alen), EPERM);
+	close(r);
+	/* the receiver is gone */
+	CHECK_ERRNO(send(w, "z", 1, 0), ECONNREFUSED);
+	close(w);
+	close(x);
+	unlink(DIR "/dg");
+}
+
+/* Fills a nonblocking datagram receiver: EAGAIN, then room again. */
+static void dgram_full(void)
+{
+	int sv[2], n = 0, r = 0;
+	char buf[64] = {0};
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0))
+		return;
+	int small = 4096;
+
+	CHECK_EQ_INT(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
+				sizeof(small)),
+		     0);
+	while (n < 100000 && (r = send(sv[0], buf, sizeof(buf),
+				       MSG_DONTWAIT)) == sizeof(buf))
+		n++;
+	CHECK(r == -1 && errno == EAGAIN);
+	CHECK(n > 0 && n < 100000);
+	CHECK_EQ_INT(recv(sv[1], buf, sizeof(buf), 0), sizeof(buf));
+	CHECK_EQ_INT(send(sv[0], buf, sizeof(buf), MSG_DONTWAIT), sizeof(buf));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void *drain_later(void *arg)
+{
+	int fd = *(int *)arg;
+	static char buf[65536];
+	long total = 0, r;
+
+	usleep(50000);
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		total += r;
+	return (void *)total;
+}
+
+/* A stream writer blocks when the reader falls behind, then finishes. */
+static void stream_blocks(void)
+{
+	static char buf[1 << 20];
+	pthread_t t;
+	void *total;
+	int sv[2], flags;
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	/* nonblocking, it fills up */
+	flags = fcntl(sv[0], F_GETFL);
+	fcntl(sv[0], F_SETFL, flags | O_NONBLOCK);
+	{
+		long sent = 0, r;
+
+		while ((r = write(sv[0], buf, 65536)) > 0)
+			sent += r;
+		CHECK(r == -1 && errno == EAGAIN);
+		CHECK(sent > 0 && sent < (1 << 22));
+		int outq = -1, inq = -1;
+
+		CHECK_EQ_INT(ioctl(sv[0], TIOCOUTQ, &outq), 0);
+		CHECK_EQ_INT(ioctl(sv[1], FIONREAD, &inq), 0);
+		CHECK_EQ_INT(inq, sent);
+		while (sent > 0 && (r = read(sv[1], buf, sizeof(buf))) > 0)
+			sent -= r;
+	}
+	fcntl(sv[0], F_SETFL, flags);
+	pthread_create(&t, NULL, drain_later, &sv[1]);
+	CHECK_EQ_INT(write(sv[0], buf, sizeof(buf)), sizeof(buf));
+	close(sv[0]);
+	pthread_join(t, &total);
+	CHECK_EQ_INT((long)total, sizeof(buf));
+	close(sv[1]);
+}
+
+static void rights(void)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	struct msghdr mh = {0};
+	struct iovec iov;
+	struct cmsghdr *c;
+	int sv[2], p[2], got[2] = {-1, -1};
+	char buf[8];
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0) ||
+	    !CHECK_EQ_INT(pipe(p), 0))
+		return;
+	iov.iov_base = "fds";
+	iov.iov_len = 3;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = CMSG_SPACE(2 * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	memcpy(CMSG_DATA(c), p, 2 * sizeof(int));
+	CHECK_EQ_INT(sendmsg(sv[0], &mh, 0), 3);
+	/* the originals may go: the message holds the files */
+	close(p[0]);
+	close(p[1]);
+	memset(&ctl, 0, sizeof(ctl));
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	mh.msg_controllen = sizeof(ctl.buf);
+	CHECK_EQ_INT(recvmsg(sv[1], &mh, MSG_CMSG_CLOEXEC), 3);
+	c = CMSG_FIRSTHDR(&mh);
+	if (CHECK(c && c->cmsg_type == SCM_RIGHTS &&
+		  c->cmsg_len == CMSG_LEN(2 * sizeof(int)))) {
+		memcpy(got, CMSG_DATA(c), sizeof(got));
+		CHECK_EQ_INT(fcntl(got[0], F_GETFD), FD_CLOEXEC);
+		CHECK_EQ_INT(write(got[1], "pipe", 4), 4);
+		CHECK_EQ_INT(read(got[0], buf, sizeof(buf)), 4);
+		CHECK_EQ_MEM(buf, "pipe", 4);
+		close(got[0]);
+		close(got[1]);
+	}
+	/* no room for the files: MSG_CTRUNC, and they are closed */
+	if (!CHECK_EQ_INT(pipe(p), 0))
+		return;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+	iov.iov_base = "x";
+	iov.iov_len = 1;
+	CHECK_EQ_INT(sendmsg(sv[0], &mh, 0), 1);
+	close(p[1]);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	mh.msg_control = NULL;
+	mh.msg_controllen = 0;
+	CHECK_EQ_INT(recvmsg(sv[1], &mh, 0), 1);
+	CHECK(mh.msg_flags & MSG_CTRUNC);
+	/* the write end died with the message: the read end sees EOF */
+	CHECK_EQ_INT(read(p[0], buf, sizeof(buf)), 0);
+	close(p[0]);
+	/* a bad descriptor in SCM_RIGHTS */
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memset(CMSG_DATA(c), 0x7f, sizeof(int));
+	CHECK_ERRNO(sendmsg(sv[0], &mh, 0), EBADF);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void credentials(void)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct msghdr mh = {0};
+	struct iovec iov;
+	struct cmsghdr *c;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int sv[2], on = 1;
+	char buf[4];
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cr, &len), 0);
+	CHECK_EQ_INT(len, sizeof(cr));
+	CHECK_EQ_INT(cr.pid, getpid());
+	CHECK_EQ_INT(cr.uid, getuid());
+	CHECK_EQ_INT(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+				sizeof(on)),
+		     0);
+	CHECK_EQ_INT(write(sv[0], "c", 1), 1);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	CHECK_EQ_INT(recvmsg(sv[1], &mh, 0), 1);
+	c = CMSG_FIRSTHDR(&mh);
+	if (CHECK(c && c->cmsg_level == SOL_SOCKET &&
+		  c->cmsg_type == SCM_CREDENTIALS)) {
+		memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+		CHECK_EQ_INT(cr.pid, getpid());
+		CHECK_EQ_INT(cr.gid, getgid());
+	}
+	/* credentials the sender gives: its own pid is accepted */
+	mh.msg_controllen = CMSG_SPACE(sizeof(cr));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	c->cmsg_len = CMSG_LEN(sizeof(cr));
+	cr = (struct ucred){getpid(), getuid(), getgid()};
+	memcpy(CMSG_DATA(c), &cr, sizeof(cr));
+	iov.iov_base = "d";
+	iov.iov_len = 1;
+	CHECK_EQ_INT(sendmsg(sv[0], &mh, 0), 1);
+	c->cmsg_len = CMSG_LEN(sizeof(cr) - 1);
+	CHECK_ERRNO(sendmsg(sv[0], &mh, 0), EINVAL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void readiness(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP}, out;
+	struct pollfd pfd;
+	int sv[2], ep;
+	char c;
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	pfd = (struct pollfd){.fd = sv[1], .events = POLLIN | POLLOUT};
+	CHECK_EQ_INT(poll(&pfd, 1, 0), 1);
+	CHECK_EQ_INT(pfd.revents, POLLOUT);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.fd = sv[1];
+	CHECK_EQ_INT(epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev), 0);
+	CHECK_EQ_INT(epoll_wait(ep, &out, 1, 0), 0);
+	CHECK_EQ_INT(write(sv[0], "r", 1), 1);
+	CHECK_EQ_INT(epoll_wait(ep, &out, 1, 1000), 1);
+	CHECK_EQ_INT(out.events, EPOLLIN);
+	CHECK_EQ_INT(read(sv[1], &c, 1), 1);
+	CHECK_EQ_INT(epoll_wait(ep, &out, 1, 0), 0);
+	/* the peer closes: hang-up, readable (end of file) */
+	close(sv[0]);
+	CHECK_EQ_INT(epoll_wait(ep, &out, 1, 1000), 1);
+	CHECK_EQ_INT(out.events, EPOLLIN | EPOLLRDHUP | EPOLLHUP);
+	pfd.events = POLLIN;
+	CHECK_EQ_INT(poll(&pfd, 1, 0), 1);
+	CHECK_EQ_INT(pfd.revents, POLLIN | POLLHUP);
+	close(ep);
+	close(sv[1]);
+	/* an unconnected stream socket polls as hung up */
+	sv[0] = socket(AF_UNIX, SOCK_STREAM, 0);
+	pfd = (struct pollfd){.fd = sv[0], .events = POLLOUT};
+	CHECK_EQ_INT(poll(&pfd, 1, 0), 1);
+	CHECK_EQ_INT(pfd.revents, POLLOUT | POLLHUP);
+	close(sv[0]);
+}
+
+/* accept waits for a connection made by another thread; nonblocking
+ * accept is EAGAIN. */
+static void *connect_later(void *arg)
+{
+	struct sockaddr_un *a = arg;
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	usleep(30000);
+	if (connect(c, (struct sockaddr *)a,
+		    path_addr(a, DIR "/acc")) != 0) {
+		close(c);
+		return (void *)-1l;
+	}
+	return (void *)(long)c;
+}
+
+static void accept_blocks(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, DIR "/acc");
+	pthread_t t;
+	void *ret;
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), s, on = 0;
+	socklen_t len = sizeof(on);
+
+	if (!CHECK(l >= 0))
+		return;
+	CHECK_EQ_INT(bind(l, (struct sockaddr *)&a, alen), 0);
+	CHECK_EQ_INT(listen(l, 1), 0);
+	CHECK_EQ_INT(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &on, &len), 0);
+	CHECK_EQ_INT(on, 1);
+	CHECK_ERRNO(accept(l, NULL, NULL), EAGAIN);
+	fcntl(l, F_SETFL, 0);
+	pthread_create(&t, NULL, connect_later, &a);
+	s = accept4(l, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	CHECK(s >= 0);
+	CHECK_EQ_INT(fcntl(s, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	CHECK_EQ_INT(fcntl(s, F_GETFD), FD_CLOEXEC);
+	pthread_join(t, &ret);
+	CHECK((long)ret >= 0);
+	close((int)(long)ret);
+	close(s);
+	close(l);
+	unlink(DIR "/acc");
+}
+
+static void timeouts(void)
+{
+	struct timeval tv = {0, 20000}, got;
+	socklen_t len = sizeof(got);
+	long long t0;
+	int sv[2];
+	char c;
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)),
+		     0);
+	CHECK_EQ_INT(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len),
+		     0);
+	CHECK_EQ_INT(got.tv_usec, 20000);
+	t0 = mono_ns();
+	CHECK_ERRNO(read(sv[0], &c, 1), EAGAIN);
+	CHECK(mono_ns() - t0 >= 15000000);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	abi_init("sock_unix");
+	abi_rmtree(DIR);
+	if (mkdir(DIR, 0755)) {
+		perror(DIR);
+		return 1;
+	}
+	ABI_RUN(pair_stream);
+	ABI_RUN(epipe_sigpipe);
+	ABI_RUN(pair_dgram);
+	ABI_RUN(pair_seqpacket);
+	ABI_RUN(path_names);
+	ABI_RUN(abstract_names);
+	ABI_RUN(dgram_connected);
+	ABI_RUN(dgram_full);
+	ABI_RUN(stream_blocks);
+	ABI_RUN(rights);
+	ABI_RUN(credentials);
+	ABI_RUN(readiness);
+	ABI_RUN(accept_blocks);
+	ABI_RUN(timeouts);
+	abi_rmtree(DIR);
+	return abi_done();
+}
