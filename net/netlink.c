@@ -365,9 +365,12 @@ static void put_link(struct answer *a, struct netdev *d, uint16_t flags)
 	msg_end(&m, a);
 }
 
+/* The prefix length of a netmask (network order): its leading ones. */
 static unsigned prefix_len(uint32_t mask)
 {
-	return (unsigned)__builtin_popcount(mask);
+	uint32_t m = net_ntohl(mask);
+
+	return ~m ? (unsigned)__builtin_clz(~m) : 32;
 }
 
 /* Linux's inet_fill_ifaddr. */
