@@ -1,7 +1,9 @@
 /*
- * The interface ioctls every socket answers (Linux: man 7 netdevice):
- * SIOCGIFCONF and the SIOCGIF* queries of one interface by name (or
- * SIOCGIFNAME by index). The system-call layer copied struct ifreq or
+ * The interface ioctls of sockets (Linux: man 7 netdevice): SIOCGIFCONF
+ * and the SIOCGIF* queries of one interface by name (or SIOCGIFNAME by
+ * index) on any socket, as Linux's dev_ioctl; the IPv4 address queries
+ * (SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFBRDADDR) only on AF_INET sockets,
+ * as Linux's inet_ioctl. The system-call layer copied struct ifreq or
  * struct ifconf in (vfs_ioctl_arg_size) and copies it back out; the list
  * SIOCGIFCONF fills is application memory that ifc_buf points to, which
  * is written here.
@@ -108,7 +110,7 @@ static int if_query(unsigned long cmd, struct ifreq_k *r)
 	return 0;
 }
 
-int net_if_ioctl(unsigned long cmd, void *arg)
+int net_if_ioctl(int family, unsigned long cmd, void *arg)
 {
 	struct ifreq_k *r = arg;
 	struct netdev *d;
@@ -126,10 +128,11 @@ int net_if_ioctl(unsigned long cmd, void *arg)
 	case SIOCGIFINDEX:
 	case SIOCGIFMTU:
 	case SIOCGIFHWADDR:
+		return if_query(cmd, r);
 	case SIOCGIFADDR:
 	case SIOCGIFNETMASK:
 	case SIOCGIFBRDADDR:
-		return if_query(cmd, r);
+		return family == AF_INET ? if_query(cmd, r) : -ENOTTY;
 	}
 	return -ENOTTY;
 }

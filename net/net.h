@@ -479,10 +479,13 @@ void kmsg_put_cmsg(struct kmsg *m, size_t *used, int level, int type,
 const struct cmsghdr_k *kmsg_next_cmsg(const struct kmsg *m,
 				       const struct cmsghdr_k *c, int *err);
 
-/* Interface ioctls (SIOCGIF*, net/ifioctl.c) that any socket answers:
- * -ENOTTY for other commands. arg is kernel memory (struct ifreq or
- * struct ifconf, whose buffer is copied to the application here). */
-int net_if_ioctl(unsigned long cmd, void *arg);
+/* Interface ioctls (SIOCGIF*, net/ifioctl.c) on a socket of `family`:
+ * SIOCGIFADDR/NETMASK/BRDADDR only on AF_INET ones (Linux's inet_ioctl),
+ * the others on any; -ENOTTY for other commands. arg is kernel memory
+ * (struct ifreq or struct ifconf, whose buffer is copied to the
+ * application here). The socket layer calls it after the protocol's
+ * ioctl hook said -ENOTTY. */
+int net_if_ioctl(int family, unsigned long cmd, void *arg);
 /* ARPHRD_* of an interface (netlink, SIOCGIFHWADDR) */
 #define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
