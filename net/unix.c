@@ -302,10 +302,10 @@ static int unix_bind(struct socket *s, const struct sockaddr_k *a,
 	if (len < SUN_PATH_OFF || a->family != AF_UNIX)
 		return -EINVAL;
 	mutex_lock(&unix_mutex);
-	if (u->alen)
+	if (len == SUN_PATH_OFF)
+		err = u->alen ? 0 : autobind(u); /* Linux: bound is fine */
+	else if (u->alen)
 		err = -EINVAL;
-	else if (len == SUN_PATH_OFF)
-		err = autobind(u);
 	else if ((err = check_addr(a, len)) == 0)
 		err = is_abstract(a, len) ? bind_abstract(u, a, len)
 					  : bind_path(u, a, len);
@@ -446,10 +446,7 @@ static int stream_connect_locked(struct socket *s, struct usock *u,
 	struct usock *l;
 	int err;
 
-	if (u->state == US_CONNECTED)
-		return -EISCONN;
-	if (u->state == US_LISTEN)
-		return -EINVAL;
+	/* Linux's order: the name first, then the listener, then our state */
 	if (s->passcred && !u->alen && (err = autobind(u)))
 		return err;
 	err = find_other(a, len, u->type, &l);
@@ -462,7 +459,7 @@ static int stream_connect_locked(struct socket *s, struct usock *u,
 	if (!err)
 		err = backlog_room(s, l, nonblock, r);
 	if (!err && u->state != US_UNCONNECTED)
-		err = -EISCONN; /* another thread connected meanwhile */
+		err = u->state == US_CONNECTED ? -EISCONN : -EINVAL;
 	if (!err)
 		err = connect_to(u, l);
 	uput(l, r);
