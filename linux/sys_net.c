@@ -613,6 +613,60 @@ long sys_recvfrom(long fd, long buf, long len, long flags, long uaddr,
 	return r;
 }
 
+/* ---- read, write, readv and writev (linux/sys_fs.c hands them over) ---- */
+bool sock_file(struct file *f)
+{
+	return sock_of_file(f) != NULL;
+}
+
+bool sock_fd(long fd)
+{
+	struct file *f = fd_get((int)fd);
+	bool r = sock_of_file(f) != NULL;
+
+	if (f)
+		file_put(f);
+	return r;
+}
+
+static long sock_uio_rw(struct file *f, struct kmsg *m, bool write)
+{
+	struct socket *s = sock_of_file(f);
+
+	if (!write && !m->data.resid)
+		return 0; /* Linux's sock_read_iter: nothing to read */
+	if (write)
+		return sock_sendmsg(s, m, 0, f_nonblock(f));
+	return sock_recvmsg(s, m, 0, f_nonblock(f));
+}
+
+/* The range was checked by the caller. */
+long sock_file_rw(struct file *f, long buf, size_t n, bool write)
+{
+	struct kiovec v = {(uint64_t)buf, MIN((uint64_t)n, MAX_RW_COUNT)};
+	struct kmsg m = {0};
+
+	uio_init(&m.data, &v, 1, true);
+	return sock_uio_rw(f, &m, write);
+}
+
+long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write)
+{
+	struct file *f = fd_get((int)fd);
+	struct msgbuf b;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	memset(&b, 0, sizeof(b));
+	r = iov_in(&b, (uint64_t)uiov, (uint64_t)iovcnt);
+	if (!r)
+		r = sock_uio_rw(f, &b.m, write);
+	msgbuf_free(&b);
+	file_put(f);
+	return r;
+}
+
 /* ---- many messages ---- */
 long sys_sendmmsg(long fd, long uvec, long vlen, long flags, long e, long f)
 {

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #define DIR "/tmp/abi-sock-unix"
@@ -603,6 +604,77 @@ static void timeouts(void)
 	close(sv[1]);
 }
 
+/* read/write/readv/writev on a datagram socket move whole datagrams,
+ * larger than any bounce buffer; the descriptor shows as socket:[N]. */
+static void dgram_rw(void)
+{
+	static char out[6000], in[8000];
+	struct iovec v[3] = {{"ab", 2}, {"cde", 3}, {"f", 1}};
+	char link[64], path[64];
+	struct stat st;
+	int sv[2];
+	ssize_t n;
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0))
+		return;
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 7);
+	CHECK_EQ_INT(write(sv[0], out, sizeof(out)), sizeof(out));
+	CHECK_EQ_INT(read(sv[1], in, sizeof(in)), sizeof(out));
+	CHECK_EQ_MEM(in, out, sizeof(out));
+	CHECK_EQ_INT(writev(sv[0], v, 3), 6);
+	v[0] = (struct iovec){in, 4};
+	v[1] = (struct iovec){in + 4, 4};
+	CHECK_EQ_INT(readv(sv[1], v, 2), 6);
+	CHECK_EQ_MEM(in, "abcdef", 6);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", sv[0]);
+	n = readlink(path, link, sizeof(link) - 1);
+	CHECK(n > 8);
+	link[n > 0 ? n : 0] = 0;
+	CHECK(!strncmp(link, "socket:[", 8));
+	CHECK_EQ_INT(fstat(sv[0], &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void many_messages(void)
+{
+	struct mmsghdr m[4];
+	struct iovec iov[4];
+	char bufs[4][8];
+	struct timespec ts = {0, 20000000};
+	int sv[2];
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0))
+		return;
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < 3; i++) {
+		iov[i].iov_base = "m0m1m2" + 2 * i;
+		iov[i].iov_len = 2;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	CHECK_EQ_INT(sendmmsg(sv[0], m, 3, 0), 3);
+	CHECK_EQ_INT(m[2].msg_len, 2);
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < 4; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* MSG_WAITFORONE: the three that are there, without waiting */
+	CHECK_EQ_INT(recvmmsg(sv[1], m, 4, MSG_WAITFORONE, NULL), 3);
+	CHECK_EQ_INT(m[1].msg_len, 2);
+	CHECK_EQ_MEM(bufs[1], "m1", 2);
+	CHECK_ERRNO(recvmmsg(sv[1], m, 4, MSG_DONTWAIT, &ts), EAGAIN);
+	ts.tv_nsec = 2000000000;
+	CHECK_ERRNO(recvmmsg(sv[1], m, 4, 0, &ts), EINVAL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	abi_init("sock_unix");
@@ -625,6 +697,8 @@ int main(void)
 	ABI_RUN(readiness);
 	ABI_RUN(accept_blocks);
 	ABI_RUN(timeouts);
+	ABI_RUN(dgram_rw);
+	ABI_RUN(many_messages);
 	abi_rmtree(DIR);
 	return abi_done();
 }
