@@ -14,8 +14,8 @@
 #include "net/net.h"
 
 #define UIO_MAXIOV 1024
-#define SOMAXCONN 4096	 /* Linux's net.core.somaxconn */
-#define OPT_MAX 512	 /* option bytes copied in or out */
+#define SOMAXCONN 4096	  /* Linux's net.core.somaxconn */
+#define OPT_MAX 512	  /* option bytes copied in or out */
 #define CONTROL_MAX 20480 /* Linux's net.core.optmem_max */
 #define MAX_RW_COUNT 0x7ffff000l
 
@@ -99,8 +99,7 @@ static long check_type(long family, long type)
 	return 0;
 }
 
-long sys_socket(long family, long type, long protocol, long d, long e,
-		long f)
+long sys_socket(long family, long type, long protocol, long d, long e, long f)
 {
 	struct file *file;
 	long r = check_type(family, type);
@@ -112,8 +111,8 @@ long sys_socket(long family, long type, long protocol, long d, long e,
 	return r ? r : install(file, (int)type);
 }
 
-static long pair_make(long family, long type, long protocol,
-		      struct file **a, struct file **b)
+static long pair_make(long family, long type, long protocol, struct file **a,
+		      struct file **b)
 {
 	int t = (int)type & SOCK_TYPE_MASK, nb = (int)type & SOCK_NONBLOCK;
 	struct socket *sa, *sb;
@@ -285,8 +284,7 @@ static long getname(long fd, long uaddr, long ulen, bool peer)
 	if (!s)
 		return r;
 	memset(&a, 0, sizeof(a));
-	r = s->ops->getname ? s->ops->getname(s, &a, &len, peer)
-			    : -EOPNOTSUPP;
+	r = s->ops->getname ? s->ops->getname(s, &a, &len, peer) : -EOPNOTSUPP;
 	if (!r)
 		r = addr_out(&a, len, uaddr, ulen);
 	file_put(file);
@@ -320,8 +318,7 @@ long sys_shutdown(long fd, long how, long c, long d, long e, long f)
 }
 
 /* ---- options ---- */
-long sys_setsockopt(long fd, long level, long name, long uval, long len,
-		    long f)
+long sys_setsockopt(long fd, long level, long name, long uval, long len, long f)
 {
 	uint8_t buf[OPT_MAX];
 	struct file *file;
@@ -420,8 +417,7 @@ static long iov_in(struct msgbuf *b, uint64_t uiov, uint64_t n)
 	return 0;
 }
 
-static long control_in(struct msgbuf *b, const struct msghdr_user *h,
-		       bool send)
+static long control_in(struct msgbuf *b, const struct msghdr_user *h, bool send)
 {
 	size_t n = h->controllen;
 
@@ -481,11 +477,10 @@ static long msg_out(struct msgbuf *b, const struct msghdr_user *h, long uh)
 {
 	int32_t flags = b->m.flags_out;
 
-	if (h->name &&
-	    (copy_to_user(h->name, &b->addr,
-			  MIN(b->m.namelen, (unsigned)h->namelen)) ||
-	     copy_to_user(uh + offsetof(struct msghdr_user, namelen),
-			  &b->m.namelen, sizeof(int32_t))))
+	if (h->name && (copy_to_user(h->name, &b->addr,
+				     MIN(b->m.namelen, (unsigned)h->namelen)) ||
+			copy_to_user(uh + offsetof(struct msghdr_user, namelen),
+				     &b->m.namelen, sizeof(int32_t))))
 		return -EFAULT;
 	if (b->m.control && b->m.controllen &&
 	    copy_to_user(h->control, b->m.control, b->m.controllen))
@@ -501,8 +496,7 @@ static long msg_out(struct msgbuf *b, const struct msghdr_user *h, long uh)
 		   : 0;
 }
 
-static long do_recvmsg(struct socket *s, struct file *file, long uh,
-		       int flags)
+static long do_recvmsg(struct socket *s, struct file *file, long uh, int flags)
 {
 	struct msghdr_user h;
 	struct msgbuf b;
@@ -547,8 +541,7 @@ long sys_recvmsg(long fd, long uh, long flags, long d, long e, long f)
 	return d;
 }
 
-long sys_sendto(long fd, long buf, long len, long flags, long uaddr,
-		long alen)
+long sys_sendto(long fd, long buf, long len, long flags, long uaddr, long alen)
 {
 	struct kiovec iov;
 	struct file *file;
@@ -686,7 +679,8 @@ long sys_sendmmsg(long fd, long uvec, long vlen, long flags, long e, long f)
 			r = -EFAULT;
 			break;
 		}
-		r = do_sendmsg(s, file, &mh.hdr, (int)flags & ~MSG_CMSG_CLOEXEC);
+		r = do_sendmsg(s, file, &mh.hdr,
+			       (int)flags & ~MSG_CMSG_CLOEXEC);
 		if (r < 0)
 			break;
 		mh.len = (uint32_t)r;
@@ -721,8 +715,8 @@ static long mmsg_deadline(long uts, uint64_t *deadline)
 	return 0;
 }
 
-static long recv_many(struct socket *s, struct file *file, long uvec,
-		      long vlen, int flags, uint64_t deadline)
+static long recv_many(struct socket *s, struct file *file, long uvec, long vlen,
+		      int flags, uint64_t deadline)
 {
 	long n = 0, r = 0;
 

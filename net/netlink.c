@@ -174,8 +174,7 @@ static int autobind(struct nlsock *n)
 	return err;
 }
 
-static int nl_bind(struct socket *s, const struct sockaddr_k *a,
-		   unsigned len)
+static int nl_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct sockaddr_nl_k nl;
 	struct nlsock *n = s->priv;
@@ -310,8 +309,7 @@ static void *msg_start(struct nlmsg_b *m, struct answer *a, uint16_t type,
 }
 
 /* struct rtattr: u16 len, u16 type, the value, aligned to 4. */
-static void attr(struct nlmsg_b *m, uint16_t type, const void *v,
-		 size_t len)
+static void attr(struct nlmsg_b *m, uint16_t type, const void *v, size_t len)
 {
 	uint16_t hdr[2] = {(uint16_t)(4 + len), type};
 
@@ -337,8 +335,7 @@ static void msg_end(struct nlmsg_b *m, struct answer *a)
 /* ---- rtnetlink answers ---- */
 static struct netdev *next_dev(struct netdev *d)
 {
-	return d ? __atomic_load_n(&d->next, __ATOMIC_ACQUIRE)
-		 : netdev_first();
+	return d ? __atomic_load_n(&d->next, __ATOMIC_ACQUIRE) : netdev_first();
 }
 
 /* Linux's rtnl_fill_ifinfo, the attributes glibc and ip(8) read. */
@@ -347,8 +344,8 @@ static void put_link(struct answer *a, struct netdev *d, uint16_t flags)
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	bool lo = netdev_is_loopback(d);
 	struct nlmsg_b m;
-	struct ifinfomsg_k *i = msg_start(&m, a, RTM_NEWLINK, flags,
-					  sizeof(*i));
+	struct ifinfomsg_k *i =
+	    msg_start(&m, a, RTM_NEWLINK, flags, sizeof(*i));
 	uint8_t oper = lo ? IF_OPER_UNKNOWN : IF_OPER_UP, mode = 0;
 
 	i->family = AF_UNSPEC;
@@ -377,15 +374,15 @@ static unsigned prefix_len(uint32_t mask)
 static void put_addr(struct answer *a, struct netdev *d)
 {
 	struct nlmsg_b m;
-	struct ifaddrmsg_k *i = msg_start(&m, a, RTM_NEWADDR, NLM_F_MULTI,
-					  sizeof(*i));
+	struct ifaddrmsg_k *i =
+	    msg_start(&m, a, RTM_NEWADDR, NLM_F_MULTI, sizeof(*i));
 	uint32_t ip = d->ip;
 
 	i->family = AF_INET;
 	i->prefixlen = (uint8_t)prefix_len(d->netmask);
 	i->flags = IFA_F_PERMANENT;
-	i->scope = (net_ntohl(ip) >> 24) == 127 ? RT_SCOPE_HOST
-						: RT_SCOPE_UNIVERSE;
+	i->scope =
+	    (net_ntohl(ip) >> 24) == 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
 	i->index = (uint32_t)d->ifindex;
 	attr(&m, IFA_ADDRESS, &ip, 4);
 	attr(&m, IFA_LOCAL, &ip, 4);
@@ -399,8 +396,8 @@ static void put_addr(struct answer *a, struct netdev *d)
 static void put_route(struct answer *a, const struct net_route *r)
 {
 	struct nlmsg_b m;
-	struct rtmsg_k *rt = msg_start(&m, a, RTM_NEWROUTE, NLM_F_MULTI,
-				       sizeof(*rt));
+	struct rtmsg_k *rt =
+	    msg_start(&m, a, RTM_NEWROUTE, NLM_F_MULTI, sizeof(*rt));
 
 	rt->family = AF_INET;
 	rt->dst_len = (uint8_t)prefix_len(r->mask);
@@ -423,8 +420,8 @@ static void put_route(struct answer *a, const struct net_route *r)
 static void put_done(struct answer *a)
 {
 	struct nlmsg_b m;
-	int32_t *status = msg_start(&m, a, NLMSG_DONE, NLM_F_MULTI,
-				    sizeof(int32_t));
+	int32_t *status =
+	    msg_start(&m, a, NLMSG_DONE, NLM_F_MULTI, sizeof(int32_t));
 
 	*status = 0;
 	msg_end(&m, a);
@@ -580,8 +577,8 @@ static void route_input(struct answer *a, const uint8_t *buf, size_t len)
 
 /* ---- sending and receiving ---- */
 /* A datagram for another socket (unicast by port id). */
-static int64_t to_socket(struct nlsock *n, uint32_t portid,
-			 const uint8_t *data, size_t len)
+static int64_t to_socket(struct nlsock *n, uint32_t portid, const uint8_t *data,
+			 size_t len)
 {
 	struct nlbuf *b;
 	struct nlsock *to;
@@ -706,8 +703,7 @@ static int64_t nl_recvmsg(struct socket *s, struct kmsg *km, int flags,
 	return r;
 }
 
-static unsigned nl_poll(struct socket *s, struct file *f,
-			struct poll_table *pt)
+static unsigned nl_poll(struct socket *s, struct file *f, struct poll_table *pt)
 {
 	struct nlsock *n = s->priv;
 	unsigned mask = POLLOUT | POLLWRNORM;
@@ -722,8 +718,8 @@ static unsigned nl_poll(struct socket *s, struct file *f,
 	return mask;
 }
 
-static int nl_setsockopt(struct socket *s, int level, int name,
-			 const void *val, unsigned len)
+static int nl_setsockopt(struct socket *s, int level, int name, const void *val,
+			 unsigned len)
 {
 	struct nlsock *n = s->priv;
 	int v;
@@ -782,15 +778,15 @@ static void nl_release(struct socket *s)
 }
 
 static const struct sock_ops nl_ops = {
-	.bind = nl_bind,
-	.connect = nl_connect,
-	.sendmsg = nl_sendmsg,
-	.recvmsg = nl_recvmsg,
-	.setsockopt = nl_setsockopt,
-	.getname = nl_getname,
-	.poll = nl_poll,
-	.ioctl = nl_ioctl,
-	.release = nl_release,
+    .bind = nl_bind,
+    .connect = nl_connect,
+    .sendmsg = nl_sendmsg,
+    .recvmsg = nl_recvmsg,
+    .setsockopt = nl_setsockopt,
+    .getname = nl_getname,
+    .poll = nl_poll,
+    .ioctl = nl_ioctl,
+    .release = nl_release,
 };
 
 static int nl_create(struct socket *s, int type, int protocol)

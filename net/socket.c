@@ -107,8 +107,8 @@ void kmsg_put_cmsg(struct kmsg *m, size_t *used, int level, int type,
 		   const void *data, size_t len)
 {
 	size_t room = m->controllen > *used ? m->controllen - *used : 0;
-	struct cmsghdr_k h = {.len = CMSG_HDR_K + len, .level = level,
-			      .type = type};
+	struct cmsghdr_k h = {
+	    .len = CMSG_HDR_K + len, .level = level, .type = type};
 	uint8_t *at = (uint8_t *)m->control + *used;
 
 	if (room < sizeof(h)) {
@@ -128,9 +128,8 @@ const struct cmsghdr_k *kmsg_next_cmsg(const struct kmsg *m,
 				       const struct cmsghdr_k *c, int *err)
 {
 	const uint8_t *base = m->control;
-	size_t at = c ? (size_t)((const uint8_t *)c - base) +
-			    CMSG_ALIGN_K(c->len)
-		      : 0;
+	size_t at =
+	    c ? (size_t)((const uint8_t *)c - base) + CMSG_ALIGN_K(c->len) : 0;
 
 	*err = 0;
 	if (!m->control || at + sizeof(*c) > m->controllen)
@@ -225,12 +224,12 @@ static void sock_release(struct file *f)
 }
 
 static const struct file_ops sock_file_ops = {
-	.read = sock_read,
-	.write = sock_write,
-	.ioctl = sock_ioctl,
-	.stat = sock_stat,
-	.release = sock_release,
-	.poll = sock_poll,
+    .read = sock_read,
+    .write = sock_write,
+    .ioctl = sock_ioctl,
+    .stat = sock_stat,
+    .release = sock_release,
+    .poll = sock_poll,
 };
 
 /* ---- SOL_SOCKET options the layer keeps ---- */
@@ -257,8 +256,8 @@ static int timeo_set(uint64_t *out, const void *val, unsigned len)
 	if (tv.sec > (int64_t)(UINT64_MAX / 1000000000ull) - 1)
 		*out = 0; /* beyond forever: none, as MAX_SCHEDULE_TIMEOUT */
 	else
-		*out = (uint64_t)tv.sec * 1000000000ull +
-		       (uint64_t)tv.usec * 1000;
+		*out =
+		    (uint64_t)tv.sec * 1000000000ull + (uint64_t)tv.usec * 1000;
 	return 0;
 }
 
@@ -327,15 +326,15 @@ static int sol_set(struct socket *s, int name, const void *val, unsigned len)
 	switch (name) {
 	case SO_RCVBUF:
 	case SO_RCVBUFFORCE:
-		s->rcvbuf = buf_size(v, name == SO_RCVBUF ? SOCK_RMEM_MAX
-							  : INT32_MAX / 2,
-				     SOCK_MIN_RCVBUF);
+		s->rcvbuf = buf_size(
+		    v, name == SO_RCVBUF ? SOCK_RMEM_MAX : INT32_MAX / 2,
+		    SOCK_MIN_RCVBUF);
 		return 0;
 	case SO_SNDBUF:
 	case SO_SNDBUFFORCE:
-		s->sndbuf = buf_size(v, name == SO_SNDBUF ? SOCK_WMEM_MAX
-							  : INT32_MAX / 2,
-				     SOCK_MIN_SNDBUF);
+		s->sndbuf = buf_size(
+		    v, name == SO_SNDBUF ? SOCK_WMEM_MAX : INT32_MAX / 2,
+		    SOCK_MIN_SNDBUF);
 		return 0;
 	case SO_REUSEADDR:
 		s->reuseaddr = !!v;
@@ -483,8 +482,7 @@ int sock_getsockopt(struct socket *s, int level, int name, void *val,
 }
 
 /* ---- sending and receiving ---- */
-int64_t sock_sendmsg(struct socket *s, struct kmsg *m, int flags,
-		     bool nonblock)
+int64_t sock_sendmsg(struct socket *s, struct kmsg *m, int flags, bool nonblock)
 {
 	int64_t r;
 
@@ -496,8 +494,7 @@ int64_t sock_sendmsg(struct socket *s, struct kmsg *m, int flags,
 	return r;
 }
 
-int64_t sock_recvmsg(struct socket *s, struct kmsg *m, int flags,
-		     bool nonblock)
+int64_t sock_recvmsg(struct socket *s, struct kmsg *m, int flags, bool nonblock)
 {
 	if (!s->ops->recvmsg)
 		return -EOPNOTSUPP;

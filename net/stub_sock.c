@@ -14,9 +14,9 @@ static int stub_lo_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 }
 
 static struct netdev stub_lo = {
-	.name = "lo",
-	.mtu = 0, /* 65536 */
-	.xmit = stub_lo_xmit,
+    .name = "lo",
+    .mtu = 0, /* 65536 */
+    .xmit = stub_lo_xmit,
 };
 
 static int stub_lo_init(void)

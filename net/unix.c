@@ -31,9 +31,9 @@
 #include "linux/linux.h"
 
 #define UNIX_PATH_MAX 108
-#define SUN_PATH_OFF 2		 /* offsetof(struct sockaddr_un, sun_path) */
-#define UNIX_MAX_DGRAM_QLEN 10	 /* Linux's net.unix.max_dgram_qlen */
-#define UNIX_CHUNK_MAX 65536	 /* bytes of one stream message */
+#define SUN_PATH_OFF 2	       /* offsetof(struct sockaddr_un, sun_path) */
+#define UNIX_MAX_DGRAM_QLEN 10 /* Linux's net.unix.max_dgram_qlen */
+#define UNIX_CHUNK_MAX 65536   /* bytes of one stream message */
 #define RCV_SHUTDOWN 1
 #define SEND_SHUTDOWN 2
 #define SHUTDOWN_MASK 3
@@ -57,9 +57,9 @@ struct usock {
 	struct socket *sock; /* NULL once closed (and for embryos) */
 	int type;
 	enum ustate state;
-	unsigned shut; /* RCV_SHUTDOWN | SEND_SHUTDOWN */
-	int err;       /* SO_ERROR */
-	struct usock *peer; /* a reference */
+	unsigned shut;		    /* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	int err;		    /* SO_ERROR */
+	struct usock *peer;	    /* a reference */
 	struct umsg *rq, **rq_tail; /* the receive queue */
 	size_t rq_bytes;
 	unsigned rq_len;
@@ -80,8 +80,8 @@ struct usock {
 };
 
 static struct mutex unix_mutex = MUTEX_INIT;
-static struct usock *abstract;	/* sockets with abstract names */
-static unsigned inflight;	/* files in SCM_RIGHTS messages */
+static struct usock *abstract; /* sockets with abstract names */
+static unsigned inflight;      /* files in SCM_RIGHTS messages */
 static unsigned next_autobind;
 
 static const struct sock_ops unix_stream_ops, unix_dgram_ops,
@@ -241,8 +241,7 @@ static struct usock *abstract_find(const struct sockaddr_k *a, unsigned len,
 	return NULL;
 }
 
-static void set_name(struct usock *u, const struct sockaddr_k *a,
-		     unsigned len)
+static void set_name(struct usock *u, const struct sockaddr_k *a, unsigned len)
 {
 	memset(&u->addr, 0, sizeof(u->addr));
 	memcpy(&u->addr, a, len);
@@ -275,8 +274,7 @@ static int autobind(struct usock *u)
 	return -ENOSPC;
 }
 
-static int bind_path(struct usock *u, const struct sockaddr_k *a,
-		     unsigned len)
+static int bind_path(struct usock *u, const struct sockaddr_k *a, unsigned len)
 {
 	char path[UNIX_PATH_MAX + 1];
 	int r;
@@ -292,8 +290,7 @@ static int bind_path(struct usock *u, const struct sockaddr_k *a,
 	return 0;
 }
 
-static int unix_bind(struct socket *s, const struct sockaddr_k *a,
-		     unsigned len)
+static int unix_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct usock *u = s->priv;
 	struct reap r = {0};
@@ -347,8 +344,8 @@ static int find_other(const struct sockaddr_k *a, unsigned len, int type,
 	return 0;
 }
 
-static int unix_getname(struct socket *s, struct sockaddr_k *a,
-			unsigned *len, bool peer)
+static int unix_getname(struct socket *s, struct sockaddr_k *a, unsigned *len,
+			bool peer)
 {
 	struct usock *u = s->priv;
 	int err = 0;
@@ -382,8 +379,7 @@ static void set_peercred(struct usock *u, const struct ucred_k *c)
 }
 
 /* Waits on other's peer_wait (room in its queue or backlog). */
-static int wait_other(struct usock *other, uint64_t deadline,
-		      struct reap *r)
+static int wait_other(struct usock *other, uint64_t deadline, struct reap *r)
 {
 	int err;
 
@@ -572,8 +568,7 @@ static void drop_peer(struct usock *u, struct reap *r)
 }
 
 static int dgram_connect_locked(struct usock *u, const struct sockaddr_k *a,
-				unsigned len, struct socket *s,
-				struct reap *r)
+				unsigned len, struct socket *s, struct reap *r)
 {
 	struct usock *other;
 	int err;
@@ -941,8 +936,8 @@ static int64_t dgram_send_locked(struct socket *s, struct umsg *msg,
 	return err ? err : (int64_t)msg->len;
 }
 
-static int64_t unix_dgram_sendmsg(struct socket *s, struct kmsg *km,
-				  int flags, bool nonblock)
+static int64_t unix_dgram_sendmsg(struct socket *s, struct kmsg *km, int flags,
+				  bool nonblock)
 {
 	size_t len = km->data.resid;
 	struct umsg *msg;
@@ -997,8 +992,8 @@ static int wait_data(struct socket *s, struct usock *u, bool nonblock,
 	return 0;
 }
 
-static int64_t dgram_recv_locked(struct socket *s, struct kmsg *km,
-				 int flags, bool nonblock, struct reap *r)
+static int64_t dgram_recv_locked(struct socket *s, struct kmsg *km, int flags,
+				 bool nonblock, struct reap *r)
 {
 	struct usock *u = s->priv;
 	struct umsg *msg;
@@ -1006,8 +1001,7 @@ static int64_t dgram_recv_locked(struct socket *s, struct kmsg *km,
 	int64_t n;
 	int err;
 
-	if (s->type == SOCK_SEQPACKET && u->state != US_CONNECTED &&
-	    !u->rq)
+	if (s->type == SOCK_SEQPACKET && u->state != US_CONNECTED && !u->rq)
 		return -ENOTCONN;
 	err = wait_data(s, u, nonblock, sock_deadline(s->rcvtimeo));
 	if (err)
@@ -1026,8 +1020,8 @@ static int64_t dgram_recv_locked(struct socket *s, struct kmsg *km,
 	return flags & MSG_TRUNC ? (int64_t)msg->len : n;
 }
 
-static int64_t unix_dgram_recvmsg(struct socket *s, struct kmsg *km,
-				  int flags, bool nonblock)
+static int64_t unix_dgram_recvmsg(struct socket *s, struct kmsg *km, int flags,
+				  bool nonblock)
 {
 	struct reap r = {0};
 	int64_t n;
@@ -1098,8 +1092,8 @@ static int stream_send_one(struct socket *s, struct umsg *msg, struct scm *c,
 	return err;
 }
 
-static int64_t unix_stream_sendmsg(struct socket *s, struct kmsg *km,
-				   int flags, bool nonblock)
+static int64_t unix_stream_sendmsg(struct socket *s, struct kmsg *km, int flags,
+				   bool nonblock)
 {
 	struct usock *u = s->priv;
 	uint64_t deadline = sock_deadline(s->sndtimeo);
@@ -1173,8 +1167,8 @@ static int64_t stream_copy(struct socket *s, struct usock *u, struct kmsg *km,
 	return done;
 }
 
-static int64_t stream_recv_locked(struct socket *s, struct kmsg *km,
-				  int flags, bool nonblock, struct reap *r)
+static int64_t stream_recv_locked(struct socket *s, struct kmsg *km, int flags,
+				  bool nonblock, struct reap *r)
 {
 	struct usock *u = s->priv;
 	uint64_t deadline = sock_deadline(s->rcvtimeo);
@@ -1205,8 +1199,8 @@ static int64_t stream_recv_locked(struct socket *s, struct kmsg *km,
 	return err > 0 ? 0 : err;
 }
 
-static int64_t unix_stream_recvmsg(struct socket *s, struct kmsg *km,
-				   int flags, bool nonblock)
+static int64_t unix_stream_recvmsg(struct socket *s, struct kmsg *km, int flags,
+				   bool nonblock)
 {
 	struct reap r = {0};
 	int64_t n;
@@ -1315,52 +1309,52 @@ static int unix_ioctl(struct socket *s, unsigned long cmd, void *arg)
 
 /* ---- the family ---- */
 static const struct sock_ops unix_stream_ops = {
-	.bind = unix_bind,
-	.connect = unix_stream_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.sendmsg = unix_stream_sendmsg,
-	.recvmsg = unix_stream_recvmsg,
-	.shutdown = unix_shutdown,
-	.setsockopt = unix_setsockopt,
-	.getsockopt = unix_getsockopt,
-	.getname = unix_getname,
-	.poll = unix_poll,
-	.ioctl = unix_ioctl,
-	.release = unix_release,
-	.socketpair = unix_socketpair,
+    .bind = unix_bind,
+    .connect = unix_stream_connect,
+    .listen = unix_listen,
+    .accept = unix_accept,
+    .sendmsg = unix_stream_sendmsg,
+    .recvmsg = unix_stream_recvmsg,
+    .shutdown = unix_shutdown,
+    .setsockopt = unix_setsockopt,
+    .getsockopt = unix_getsockopt,
+    .getname = unix_getname,
+    .poll = unix_poll,
+    .ioctl = unix_ioctl,
+    .release = unix_release,
+    .socketpair = unix_socketpair,
 };
 
 static const struct sock_ops unix_seqpacket_ops = {
-	.bind = unix_bind,
-	.connect = unix_stream_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.sendmsg = unix_dgram_sendmsg,
-	.recvmsg = unix_dgram_recvmsg,
-	.shutdown = unix_shutdown,
-	.setsockopt = unix_setsockopt,
-	.getsockopt = unix_getsockopt,
-	.getname = unix_getname,
-	.poll = unix_poll,
-	.ioctl = unix_ioctl,
-	.release = unix_release,
-	.socketpair = unix_socketpair,
+    .bind = unix_bind,
+    .connect = unix_stream_connect,
+    .listen = unix_listen,
+    .accept = unix_accept,
+    .sendmsg = unix_dgram_sendmsg,
+    .recvmsg = unix_dgram_recvmsg,
+    .shutdown = unix_shutdown,
+    .setsockopt = unix_setsockopt,
+    .getsockopt = unix_getsockopt,
+    .getname = unix_getname,
+    .poll = unix_poll,
+    .ioctl = unix_ioctl,
+    .release = unix_release,
+    .socketpair = unix_socketpair,
 };
 
 static const struct sock_ops unix_dgram_ops = {
-	.bind = unix_bind,
-	.connect = unix_dgram_connect,
-	.sendmsg = unix_dgram_sendmsg,
-	.recvmsg = unix_dgram_recvmsg,
-	.shutdown = unix_shutdown,
-	.setsockopt = unix_setsockopt,
-	.getsockopt = unix_getsockopt,
-	.getname = unix_getname,
-	.poll = unix_poll,
-	.ioctl = unix_ioctl,
-	.release = unix_release,
-	.socketpair = unix_socketpair,
+    .bind = unix_bind,
+    .connect = unix_dgram_connect,
+    .sendmsg = unix_dgram_sendmsg,
+    .recvmsg = unix_dgram_recvmsg,
+    .shutdown = unix_shutdown,
+    .setsockopt = unix_setsockopt,
+    .getsockopt = unix_getsockopt,
+    .getname = unix_getname,
+    .poll = unix_poll,
+    .ioctl = unix_ioctl,
+    .release = unix_release,
+    .socketpair = unix_socketpair,
 };
 
 static int unix_create(struct socket *s, int type, int protocol)

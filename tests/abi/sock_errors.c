@@ -49,9 +49,8 @@ static void not_sockets(void)
 		CHECK_ERRNO(getpeername(fd, (struct sockaddr *)&a, &len), e);
 		len = sizeof(v);
 		CHECK_ERRNO(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len), e);
-		CHECK_ERRNO(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v,
-				       sizeof(v)),
-			    e);
+		CHECK_ERRNO(
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)), e);
 		CHECK_ERRNO(send(fd, "x", 1, 0), e);
 		CHECK_ERRNO(recv(fd, &c, 1, MSG_DONTWAIT), e);
 		CHECK_ERRNO(shutdown(fd, SHUT_RDWR), e);
@@ -144,8 +143,7 @@ static void connected(void)
 	/* Linux looks the name up before it checks the state */
 	CHECK_ERRNO(connect(sv[0], (struct sockaddr *)&a, sizeof(a)),
 		    ECONNREFUSED);
-	CHECK_ERRNO(sendto(sv[0], "x", 1, 0, (struct sockaddr *)&a,
-			   sizeof(a)),
+	CHECK_ERRNO(sendto(sv[0], "x", 1, 0, (struct sockaddr *)&a, sizeof(a)),
 		    EISCONN);
 	CHECK_ERRNO(listen(sv[0], 1), EINVAL);
 	CHECK_ERRNO(send(sv[0], BAD, 1, 0), EFAULT);
@@ -225,16 +223,15 @@ static void options(void)
 	CHECK_EQ_INT(getsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
 	CHECK_EQ_INT(v, 4608); /* SOCK_MIN_SNDBUF */
 	v = 1;
-	CHECK_EQ_INT(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)),
-		     0);
+	CHECK_EQ_INT(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
 	CHECK_EQ_INT(getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, &len), 0);
 	CHECK_EQ_INT(v, 1);
 	{
 		struct timeval tv = {0, 2000000};
 
-		CHECK_ERRNO(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv,
-				       sizeof(tv)),
-			    EDOM);
+		CHECK_ERRNO(
+		    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+		    EDOM);
 	}
 	/* a short length reads a prefix */
 	len = 1;

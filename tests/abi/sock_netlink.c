@@ -37,7 +37,8 @@ static void ifaddrs_lo(void)
 			struct sockaddr_in *m = (void *)i->ifa_netmask;
 
 			found_inet = a->sin_addr.s_addr == htonl(0x7f000001) &&
-				     m && m->sin_addr.s_addr == htonl(0xff000000);
+				     m &&
+				     m->sin_addr.s_addr == htonl(0xff000000);
 			CHECK(i->ifa_flags & IFF_LOOPBACK);
 			CHECK(i->ifa_flags & IFF_UP);
 		}
@@ -86,9 +87,9 @@ static int nl_open(void)
 static void link_dump(void)
 {
 	static char buf[32768];
-	struct req r = {{sizeof(r), RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 7,
-			 0},
-			{.ifi_family = AF_UNSPEC}};
+	struct req r = {
+	    {sizeof(r), RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 7, 0},
+	    {.ifi_family = AF_UNSPEC}};
 	struct sockaddr_nl me, from;
 	socklen_t len = sizeof(me);
 	int fd = nl_open(), done = 0, lo = 0, n;

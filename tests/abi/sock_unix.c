@@ -104,6 +104,19 @@ static void epipe_sigpipe(void)
 	CHECK_ERRNO(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
 	CHECK_EQ_INT(sigpipes, 1);
 	close(sv[0]);
+	/* seqpacket: EPIPE without the signal; a datagram: ECONNREFUSED */
+	if (CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0)) {
+		close(sv[1]);
+		CHECK_ERRNO(send(sv[0], "x", 1, 0), EPIPE);
+		CHECK_EQ_INT(sigpipes, 1);
+		close(sv[0]);
+	}
+	if (CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0)) {
+		close(sv[1]);
+		CHECK_ERRNO(send(sv[0], "x", 1, 0), ECONNREFUSED);
+		CHECK_EQ_INT(sigpipes, 1);
+		close(sv[0]);
+	}
 	signal(SIGPIPE, SIG_DFL);
 }
 
@@ -194,12 +207,10 @@ static void path_names(void)
 		/* the client is unnamed: just the family */
 		CHECK_EQ_INT(glen, sizeof(sa_family_t));
 		glen = sizeof(got);
-		CHECK_EQ_INT(getpeername(c, (struct sockaddr *)&got, &glen),
-			     0);
+		CHECK_EQ_INT(getpeername(c, (struct sockaddr *)&got, &glen), 0);
 		CHECK_EQ_INT(glen, alen);
 		glen = sizeof(got);
-		CHECK_EQ_INT(getsockname(s, (struct sockaddr *)&got, &glen),
-			     0);
+		CHECK_EQ_INT(getsockname(s, (struct sockaddr *)&got, &glen), 0);
 		CHECK_EQ_INT(glen, alen);
 		CHECK_EQ_INT(write(c, "ping", 4), 4);
 		CHECK_EQ_INT(read(s, buf, sizeof(buf)), 4);
@@ -236,8 +247,7 @@ static void abstract_names(void)
 	CHECK_EQ_INT(glen, alen); /* no NUL at the end */
 	CHECK_EQ_MEM(got.sun_path, a.sun_path, alen - 2);
 	/* autobind: sizeof(sa_family_t) binds to a 5-digit abstract name */
-	CHECK_EQ_INT(bind(d2, (struct sockaddr *)&a, sizeof(sa_family_t)),
-		     0);
+	CHECK_EQ_INT(bind(d2, (struct sockaddr *)&a, sizeof(sa_family_t)), 0);
 	glen = sizeof(got);
 	CHECK_EQ_INT(getsockname(d2, (struct sockaddr *)&got, &glen), 0);
 	CHECK_EQ_INT(glen, offsetof(struct sockaddr_un, sun_path) + 6);
@@ -245,9 +255,9 @@ static void abstract_names(void)
 	CHECK_EQ_INT(sendto(d2, "hi", 2, 0, (struct sockaddr *)&a, alen), 2);
 	memset(&got, 0, sizeof(got));
 	glen = sizeof(got);
-	CHECK_EQ_INT(recvfrom(d1, buf, sizeof(buf), 0,
-			      (struct sockaddr *)&got, &glen),
-		     2);
+	CHECK_EQ_INT(
+	    recvfrom(d1, buf, sizeof(buf), 0, (struct sockaddr *)&got, &glen),
+	    2);
 	CHECK_EQ_INT(glen, offsetof(struct sockaddr_un, sun_path) + 6);
 	/* reply to the autobound name */
 	CHECK_EQ_INT(sendto(d1, "ok", 2, 0, (struct sockaddr *)&got, glen), 2);
@@ -297,11 +307,10 @@ static void dgram_full(void)
 		return;
 	int small = 4096;
 
-	CHECK_EQ_INT(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
-				sizeof(small)),
-		     0);
-	while (n < 100000 && (r = send(sv[0], buf, sizeof(buf),
-				       MSG_DONTWAIT)) == sizeof(buf))
+	CHECK_EQ_INT(
+	    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	while (n < 100000 &&
+	       (r = send(sv[0], buf, sizeof(buf), MSG_DONTWAIT)) == sizeof(buf))
 		n++;
 	CHECK(r == -1 && errno == EAGAIN);
 	CHECK(n > 0 && n < 100000);
@@ -462,9 +471,8 @@ static void credentials(void)
 	CHECK_EQ_INT(len, sizeof(cr));
 	CHECK_EQ_INT(cr.pid, getpid());
 	CHECK_EQ_INT(cr.uid, getuid());
-	CHECK_EQ_INT(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
-				sizeof(on)),
-		     0);
+	CHECK_EQ_INT(
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
 	CHECK_EQ_INT(write(sv[0], "c", 1), 1);
 	iov.iov_base = buf;
 	iov.iov_len = sizeof(buf);
@@ -543,8 +551,7 @@ static void *connect_later(void *arg)
 	int c = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	usleep(30000);
-	if (connect(c, (struct sockaddr *)a,
-		    path_addr(a, DIR "/acc")) != 0) {
+	if (connect(c, (struct sockaddr *)a, path_addr(a, DIR "/acc")) != 0) {
 		close(c);
 		return (void *)-1l;
 	}
@@ -591,11 +598,9 @@ static void timeouts(void)
 
 	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
 		return;
-	CHECK_EQ_INT(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
-				sizeof(tv)),
-		     0);
-	CHECK_EQ_INT(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len),
-		     0);
+	CHECK_EQ_INT(
+	    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	CHECK_EQ_INT(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len), 0);
 	CHECK_EQ_INT(got.tv_usec, 20000);
 	t0 = mono_ns();
 	CHECK_ERRNO(read(sv[0], &c, 1), EAGAIN);
