@@ -21,6 +21,7 @@
 #include "net/net.h"
 
 #include "linux/linux.h"
+#include "net/nlmsg.h"
 
 #define NETLINK_ROUTE 0
 #define SOL_NETLINK 270
@@ -30,14 +31,7 @@
 #define NETLINK_EXT_ACK 11
 #define NETLINK_GET_STRICT_CHK 12
 
-/* struct nlmsghdr and its types and flags */
-struct nlmsghdr_k {
-	uint32_t len;
-	uint16_t type, flags;
-	uint32_t seq, pid;
-};
-#define NLMSG_ALIGN(n) (((n) + 3) & ~(size_t)3)
-#define NLMSG_HDRLEN sizeof(struct nlmsghdr_k)
+/* nlmsghdr types and flags */
 #define NLMSG_NOOP 1
 #define NLMSG_ERROR 2
 #define NLMSG_DONE 3
@@ -479,30 +473,26 @@ static void dump_routes(struct answer *a, uint8_t family)
 /* RTM_GETLINK of one interface, by index or IFLA_IFNAME. */
 static int get_link(struct answer *a, const struct nlmsghdr_k *h)
 {
-	const uint8_t *p = (const uint8_t *)h;
+	const uint8_t *p = (const uint8_t *)h, *v;
 	struct ifinfomsg_k i;
 	struct netdev *d = NULL;
-	size_t at = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(i));
+	size_t vlen;
+	bool bad;
 
 	if (h->len < NLMSG_HDRLEN + sizeof(i))
 		return -EINVAL;
 	memcpy(&i, p + NLMSG_HDRLEN, sizeof(i));
 	if (i.index > 0)
 		d = netdev_by_index(i.index);
-	while (!i.index && at + 4 <= h->len) {
-		uint16_t alen, type;
+	v = nlattr_find(p, h->len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(i)),
+			IFLA_IFNAME, &vlen, &bad);
+	if (bad)
+		return -EINVAL;
+	if (!i.index && v) {
 		char name[16] = {0};
 
-		memcpy(&alen, p + at, 2);
-		memcpy(&type, p + at + 2, 2);
-		if (alen < 4 || alen > h->len - at)
-			return -EINVAL;
-		if (type == IFLA_IFNAME) {
-			memcpy(name, p + at + 4, MIN(alen - 4u, 15u));
-			d = netdev_by_name(name);
-			break;
-		}
-		at += NLMSG_ALIGN(alen);
+		memcpy(name, v, MIN(vlen, sizeof(name) - 1));
+		d = netdev_by_name(name);
 	}
 	if (!d)
 		return -ENODEV;
@@ -552,26 +542,20 @@ static int route_request(struct answer *a, const struct nlmsghdr_k *h)
  */
 static void route_input(struct answer *a, const uint8_t *buf, size_t len)
 {
-	while (len >= NLMSG_HDRLEN) {
-		struct nlmsghdr_k h;
-		const struct nlmsghdr_k *req = (const void *)buf;
-		int err = 0;
-		size_t step;
+	struct nlmsghdr_k h;
+	const uint8_t *msg;
+	size_t off = 0;
 
-		memcpy(&h, buf, sizeof(h));
-		if (h.len < NLMSG_HDRLEN || h.len > len)
-			return;
-		if (h.flags & NLM_F_REQUEST) {
-			if (h.type >= NLMSG_MIN_TYPE)
-				err = route_request(a, req);
-			if (err || (h.flags & NLM_F_ACK))
-				put_ack(a, req, err);
-		}
-		step = NLMSG_ALIGN(h.len);
-		if (step > len)
-			return;
-		buf += step;
-		len -= step;
+	while ((msg = nlmsg_next(buf, len, &off, &h))) {
+		const struct nlmsghdr_k *req = (const void *)msg;
+		int err = 0;
+
+		if (!(h.flags & NLM_F_REQUEST))
+			continue;
+		if (h.type >= NLMSG_MIN_TYPE)
+			err = route_request(a, req);
+		if (err || (h.flags & NLM_F_ACK))
+			put_ack(a, req, err);
 	}
 }
 
