@@ -261,12 +261,12 @@ static int timeo_set(uint64_t *out, const void *val, unsigned len)
 	return 0;
 }
 
-/* Linux's sock_setsockopt for SO_RCVBUF/SO_SNDBUF: clamp, then double. */
+/* Linux's sock_setsockopt for SO_RCVBUF/SO_SNDBUF: clamp (the value as
+ * unsigned: a negative one is the maximum), then double. */
 static int buf_size(int v, int max, int min)
 {
-	int64_t n = v < 0 ? 0 : v;
+	int64_t n = MIN((uint32_t)v, (uint32_t)max) * 2ll;
 
-	n = MIN(n, max) * 2;
 	return (int)(n < min ? min : n);
 }
 
