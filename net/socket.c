@@ -21,6 +21,7 @@
 #define SOCK_WMEM_MAX 212992
 #define SOCK_MIN_RCVBUF 2304
 #define SOCK_MIN_SNDBUF 4608
+#define SOCK_MAX 11 /* SOCK_PACKET + 1 */
 
 static const struct file_ops sock_file_ops;
 static uint64_t next_ino = 1; /* atomic: socket:[N] in /proc/self/fd */
@@ -66,7 +67,7 @@ int sock_create(int family, int type, int protocol, int flags,
 
 	if (family < 0 || family >= AF_MAX)
 		return -EAFNOSUPPORT;
-	if (type <= 0 || type > SOCK_TYPE_MASK)
+	if (type < 0 || type >= SOCK_MAX)
 		return -EINVAL;
 	create = net_family(family);
 	if (!create)
@@ -360,12 +361,47 @@ static int sol_set(struct socket *s, int name, const void *val, unsigned len)
 	return 1;
 }
 
+/* Names for the report of an unknown option. */
+static const char *const level_names[] = {
+    [SOL_SOCKET] = "SOL_SOCKET",
+    [IPPROTO_TCP] = "IPPROTO_TCP",
+    [IPPROTO_UDP] = "IPPROTO_UDP",
+    [41] = "IPPROTO_IPV6",
+};
+static const char *const sol_names[] = {
+    [12] = "SO_PRIORITY",     [26] = "SO_ATTACH_FILTER",
+    [29] = "SO_TIMESTAMP",    [31] = "SO_PEERSEC",
+    [34] = "SO_PASSSEC",      [35] = "SO_TIMESTAMPNS",
+    [36] = "SO_MARK",	      [37] = "SO_TIMESTAMPING",
+    [40] = "SO_RXQ_OVFL",     [41] = "SO_WIFI_STATUS",
+    [42] = "SO_PEEK_OFF",     [43] = "SO_NOFCS",
+    [44] = "SO_LOCK_FILTER",  [45] = "SO_SELECT_ERR_QUEUE",
+    [46] = "SO_BUSY_POLL",    [47] = "SO_MAX_PACING_RATE",
+    [49] = "SO_INCOMING_CPU", [50] = "SO_ATTACH_BPF",
+    [57] = "SO_COOKIE",	      [59] = "SO_PEERGROUPS",
+    [60] = "SO_ZEROCOPY",     [61] = "SO_TXTIME",
+};
+
 static void missing_opt(const char *call, int level, int name)
 {
-	char what[64];
+	const char *ln = level >= 0 && level < (int)ARRAY_SIZE(level_names)
+			     ? level_names[level]
+			     : NULL;
+	const char *on = level == SOL_SOCKET && name >= 0 &&
+				 name < (int)ARRAY_SIZE(sol_names)
+			     ? sol_names[name]
+			     : NULL;
+	char what[80];
 
-	snprintf(what, sizeof(what), "%s level %d option %d", call, level,
-		 name);
+	if (!ln && level == IPPROTO_IP)
+		ln = "IPPROTO_IP";
+	if (ln && on)
+		snprintf(what, sizeof(what), "%s %s %s", call, ln, on);
+	else if (ln)
+		snprintf(what, sizeof(what), "%s %s option %d", call, ln, name);
+	else
+		snprintf(what, sizeof(what), "%s level %d option %d", call,
+			 level, name);
 	linux_missing(what);
 }
 

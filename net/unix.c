@@ -923,6 +923,9 @@ static int64_t dgram_send_locked(struct socket *s, struct umsg *msg,
 	err = dgram_target(s, u, km, &to, r);
 	if (err)
 		return err;
+	/* Linux: a receiver that wants credentials sees a named sender */
+	if (!u->alen && to->sock && to->sock->passcred)
+		autobind(u);
 	err = dgram_room(s, u, to, msg->len, nonblock, r);
 	if (!err && s->type == SOCK_DGRAM && to == u->peer && dead(to))
 		err = -ECONNREFUSED;
