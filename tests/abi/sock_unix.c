@@ -289,6 +289,24 @@ static void dgram_connected(void)
 	/* r connected to w refuses datagrams from anyone else */
 	CHECK_EQ_INT(connect(r, (struct sockaddr *)&a, alen), 0);
 	CHECK_ERRNO(sendto(x, "y", 1, 0, (struct sockaddr *)&a, alen), EPERM);
+	CHECK_EQ_INT(connect(r, &(struct sockaddr){AF_UNSPEC},
+			     sizeof(sa_family_t)),
+		     0);
+	/* an unconnected sender fills the queue: 11 datagrams (Linux's
+	 * net.unix.max_dgram_qlen is 10, full means more than that) */
+	{
+		int n = 0;
+
+		while (n < 100 && sendto(x, "q", 1, MSG_DONTWAIT,
+					 (struct sockaddr *)&a, alen) == 1)
+			n++;
+		CHECK(errno == EAGAIN);
+		CHECK_EQ_INT(n, 11);
+		CHECK_EQ_INT(recv(r, buf, sizeof(buf), 0), 1);
+		CHECK_EQ_INT(sendto(x, "q", 1, MSG_DONTWAIT,
+				    (struct sockaddr *)&a, alen),
+			     1);
+	}
 	close(r);
 	/* the receiver is gone */
 	CHECK_ERRNO(send(w, "z", 1, 0), ECONNREFUSED);
