@@ -26,8 +26,8 @@ void at_put(struct at_path *p);
  * are one recvmsg or sendmsg, so a datagram is never cut at the bounce
  * buffer's size nor split at iovec boundaries. */
 bool sock_file(struct file *f);
-bool sock_fd(long fd);
 long sock_file_rw(struct file *f, long buf, size_t n, bool write);
+/* -ENOTSOCK when fd is not a socket (then it is the caller's). */
 long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write);
 
 /* Linux error numbers beyond kernel/kernel.h's. */
@@ -43,5 +43,6 @@ long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write);
 #define ENAMETOOLONG 36
 #define EOPNOTSUPP 95
 #define ENODEV 19
+#define ENOTSOCK 88 /* as net/net.h */
 
 #endif

@@ -122,8 +122,10 @@ static long vec_rw(long fd, long uiov, long iovcnt, int64_t off, bool write)
 
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	if (off < 0 && sock_fd(fd))
-		return sock_fd_rwv(fd, uiov, iovcnt, write); /* sys_net.c */
+	if (off < 0 && (total = sock_fd_rwv(fd, uiov, iovcnt, write)) !=
+			   -ENOTSOCK)
+		return total; /* a socket: one message (sys_net.c) */
+	total = 0;
 	for (long i = 0; i < iovcnt; i++) {
 		if (copy_from_user(&iov, uiov + i * sizeof(iov), sizeof(iov)))
 			return total ? total : -EFAULT;

@@ -612,16 +612,6 @@ bool sock_file(struct file *f)
 	return sock_of_file(f) != NULL;
 }
 
-bool sock_fd(long fd)
-{
-	struct file *f = fd_get((int)fd);
-	bool r = sock_of_file(f) != NULL;
-
-	if (f)
-		file_put(f);
-	return r;
-}
-
 static long sock_uio_rw(struct file *f, struct kmsg *m, bool write)
 {
 	struct socket *s = sock_of_file(f);
@@ -651,6 +641,10 @@ long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write)
 
 	if (!f)
 		return -EBADF;
+	if (!sock_of_file(f)) {
+		file_put(f);
+		return -ENOTSOCK;
+	}
 	memset(&b, 0, sizeof(b));
 	r = iov_in(&b, (uint64_t)uiov, (uint64_t)iovcnt);
 	if (!r)
