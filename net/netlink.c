@@ -730,18 +730,6 @@ static int nl_setsockopt(struct socket *s, int level, int name, const void *val,
 	return -ENOPROTOOPT;
 }
 
-static int nl_ioctl(struct socket *s, unsigned long cmd, void *arg)
-{
-	struct nlsock *n = s->priv;
-
-	if (cmd != FIONREAD)
-		return -ENOTTY;
-	mutex_lock(&n->lock);
-	*(int *)arg = n->q ? (int)n->q->len : 0;
-	mutex_unlock(&n->lock);
-	return 0;
-}
-
 static void nl_release(struct socket *s)
 {
 	struct nlsock *n = s->priv;
@@ -769,7 +757,6 @@ static const struct sock_ops nl_ops = {
     .setsockopt = nl_setsockopt,
     .getname = nl_getname,
     .poll = nl_poll,
-    .ioctl = nl_ioctl,
     .release = nl_release,
 };
 

@@ -194,8 +194,6 @@ static int sock_ioctl(struct file *f, unsigned long cmd, void *arg)
 		r = s->ops->ioctl(s, cmd, arg);
 	if (r == -ENOTTY)
 		r = net_if_ioctl(s->family, cmd, arg);
-	if (r == -ENOTTY && cmd == FIONREAD)
-		r = -EINVAL; /* Linux: a socket without the notion */
 	return r;
 }
 

@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -233,6 +234,8 @@ static void options(void)
 		    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
 		    EDOM);
 	}
+	/* ioctls a socket does not know */
+	CHECK_ERRNO(ioctl(s, TCGETS, &v), ENOTTY);
 	/* a short length reads a prefix */
 	len = 1;
 	v = 0;
