@@ -849,6 +849,13 @@ static void put_source(struct kmsg *km, struct umsg *msg)
 	km->namelen = from->alen;
 }
 
+/* Out-of-band data (Linux's CONFIG_AF_UNIX_OOB) is not kept. */
+static int oob_missing(void)
+{
+	linux_missing("AF_UNIX MSG_OOB");
+	return -EOPNOTSUPP;
+}
+
 /* ---- datagrams and seqpacket ---- */
 /* Under unix_mutex: waits until `to` has room for a datagram from u. */
 static int dgram_room(struct socket *s, struct usock *u, struct usock *to,
@@ -949,7 +956,7 @@ static int64_t unix_dgram_sendmsg(struct socket *s, struct kmsg *km, int flags,
 	int64_t err;
 
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return oob_missing();
 	if (len > (size_t)s->sndbuf - 32)
 		return -EMSGSIZE;
 	err = scm_parse(km, &c);
@@ -1030,7 +1037,7 @@ static int64_t unix_dgram_recvmsg(struct socket *s, struct kmsg *km, int flags,
 	int64_t n;
 
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return oob_missing();
 	mutex_lock(&unix_mutex);
 	n = dgram_recv_locked(s, km, flags, nonblock, &r);
 	unlock_reap(&r);
@@ -1106,7 +1113,7 @@ static int64_t unix_stream_sendmsg(struct socket *s, struct kmsg *km, int flags,
 	int err;
 
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return oob_missing();
 	mutex_lock(&unix_mutex);
 	err = u->state != US_CONNECTED ? -ENOTCONN : 0;
 	mutex_unlock(&unix_mutex);
@@ -1209,7 +1216,7 @@ static int64_t unix_stream_recvmsg(struct socket *s, struct kmsg *km, int flags,
 	int64_t n;
 
 	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
+		return oob_missing();
 	mutex_lock(&unix_mutex);
 	n = stream_recv_locked(s, km, flags, nonblock, &r);
 	unlock_reap(&r);
