@@ -227,6 +227,35 @@ static void addr_dump_peek(void)
 	close(fd);
 }
 
+/* A route dump: RTM_NEWROUTE messages (none in a bare guest), then
+ * NLMSG_DONE. */
+static void route_dump(void)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg r;
+	} r = {{sizeof(r), RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 5, 0},
+	       {.rtm_family = AF_INET}};
+	static char buf[32768];
+	int fd = nl_open(), n, done = 0, other = 0;
+	struct nlmsghdr *h;
+
+	if (!CHECK(fd >= 0))
+		return;
+	CHECK_EQ_INT(send(fd, &r, sizeof(r), 0), sizeof(r));
+	while (!done && (n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		for (h = (void *)buf; NLMSG_OK(h, (unsigned)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				done = 1;
+			else if (h->nlmsg_type != RTM_NEWROUTE)
+				other++;
+		}
+	CHECK(done);
+	CHECK_EQ_INT(other, 0);
+	close(fd);
+}
+
 static void ifioctls_on(int fd)
 {
 	struct ifreq ifr;
@@ -294,6 +323,7 @@ int main(void)
 	ABI_RUN(link_dump);
 	ABI_RUN(errors_and_acks);
 	ABI_RUN(addr_dump_peek);
+	ABI_RUN(route_dump);
 	ABI_RUN(ifioctls);
 	return abi_done();
 }

@@ -82,6 +82,19 @@ static void pair_stream(void)
 	CHECK_ERRNO(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
 	close(sv[0]);
 	close(sv[1]);
+	/* shutdown for reading: queued data is still read, then EOF; the
+	 * peer's writes fail */
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(send(sv[1], "ab", 2, 0), 2);
+	CHECK_EQ_INT(shutdown(sv[0], SHUT_RD), 0);
+	CHECK_EQ_INT(recv(sv[0], buf, sizeof(buf), 0), 2);
+	CHECK_EQ_INT(recv(sv[0], buf, sizeof(buf), 0), 0);
+	CHECK_ERRNO(send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE);
+	CHECK_EQ_INT(send(sv[0], "y", 1, 0), 1);
+	CHECK_EQ_INT(recv(sv[1], buf, sizeof(buf), 0), 1);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 static void epipe_sigpipe(void)
@@ -289,9 +302,8 @@ static void dgram_connected(void)
 	/* r connected to w refuses datagrams from anyone else */
 	CHECK_EQ_INT(connect(r, (struct sockaddr *)&a, alen), 0);
 	CHECK_ERRNO(sendto(x, "y", 1, 0, (struct sockaddr *)&a, alen), EPERM);
-	CHECK_EQ_INT(connect(r, &(struct sockaddr){AF_UNSPEC},
-			     sizeof(sa_family_t)),
-		     0);
+	CHECK_EQ_INT(
+	    connect(r, &(struct sockaddr){AF_UNSPEC}, sizeof(sa_family_t)), 0);
 	/* an unconnected sender fills the queue: 11 datagrams (Linux's
 	 * net.unix.max_dgram_qlen is 10, full means more than that) */
 	{
