@@ -618,6 +618,40 @@ static void accept_blocks(void)
 	unlink(DIR "/acc");
 }
 
+/* A full backlog: a nonblocking connect is EAGAIN, a blocking one waits
+ * for SO_SNDTIMEO and is EAGAIN too; accepting makes room. */
+static void backlog_full(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, DIR "/bl");
+	struct timeval tv = {0, 20000};
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c[3], s;
+	long long t0;
+
+	if (!CHECK(l >= 0))
+		return;
+	CHECK_EQ_INT(bind(l, (struct sockaddr *)&a, alen), 0);
+	CHECK_EQ_INT(listen(l, 0), 0);
+	for (int i = 0; i < 3; i++)
+		c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ_INT(connect(c[0], (struct sockaddr *)&a, alen), 0);
+	CHECK_ERRNO(connect(c[1], (struct sockaddr *)&a, alen), EAGAIN);
+	fcntl(c[2], F_SETFL, 0);
+	CHECK_EQ_INT(setsockopt(c[2], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)),
+		     0);
+	t0 = mono_ns();
+	CHECK_ERRNO(connect(c[2], (struct sockaddr *)&a, alen), EAGAIN);
+	CHECK(mono_ns() - t0 >= 15000000);
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	CHECK_EQ_INT(connect(c[1], (struct sockaddr *)&a, alen), 0);
+	close(s);
+	for (int i = 0; i < 3; i++)
+		close(c[i]);
+	close(l);
+	unlink(DIR "/bl");
+}
+
 static void timeouts(void)
 {
 	struct timeval tv = {0, 20000}, got;
@@ -731,6 +765,7 @@ int main(void)
 	ABI_RUN(credentials);
 	ABI_RUN(readiness);
 	ABI_RUN(accept_blocks);
+	ABI_RUN(backlog_full);
 	ABI_RUN(timeouts);
 	ABI_RUN(dgram_rw);
 	ABI_RUN(many_messages);
