@@ -91,6 +91,8 @@ static const struct sock_ops unix_stream_ops, unix_dgram_ops,
 struct reap {
 	struct umsg *msgs;
 	struct usock *socks;
+	struct file **fds; /* the files of one received SCM_RIGHTS */
+	unsigned nfds;
 };
 
 /* ---- references and waking ---- */
@@ -148,6 +150,9 @@ static void unlock_reap(struct reap *r)
 		r->socks = u->bnext;
 		free(u);
 	}
+	for (unsigned i = 0; i < r->nfds; i++)
+		file_put(r->fds[i]);
+	free(r->fds);
 }
 
 /* ---- messages ---- */
@@ -788,9 +793,10 @@ static int scm_attach(struct umsg *msg, struct scm *c)
 
 /* At receive: installs the message's files (new references when
  * peeking) and writes SCM_RIGHTS; what does not fit is closed, with
- * MSG_CTRUNC (Linux's scm_detach_fds). */
+ * MSG_CTRUNC (Linux's scm_detach_fds). The message's own references go
+ * to r, dropped after unix_mutex: the last one may close a socket. */
 static void put_rights(struct kmsg *km, size_t *used, struct umsg *msg,
-		       int flags, bool peek)
+		       int flags, struct reap *r)
 {
 	size_t room = km->controllen > *used + CMSG_HDR_K
 			  ? (km->controllen - *used - CMSG_HDR_K) / sizeof(int)
@@ -814,25 +820,26 @@ static void put_rights(struct kmsg *km, size_t *used, struct umsg *msg,
 	if (n)
 		kmsg_put_cmsg(km, used, SOL_SOCKET, SCM_RIGHTS, fds,
 			      n * sizeof(int));
-	if (peek)
+	if (flags & MSG_PEEK)
 		return;
-	for (unsigned i = 0; i < msg->nfds; i++)
-		file_put(msg->fds[i]); /* installed, or dropped as Linux */
+	assert(!r->fds); /* one message's files per receive */
+	r->fds = msg->fds;
+	r->nfds = msg->nfds;
 	inflight -= msg->nfds;
+	msg->fds = NULL;
 	msg->nfds = 0;
 }
 
-/* Control messages of a received message; files installed outside
- * unix_mutex would be better, but fd_install takes only the fd table's
- * leaf lock. */
+/* Control messages of a received message (fd_install under unix_mutex
+ * is fine: the fd table's lock is a leaf). */
 static void put_control(struct socket *s, struct kmsg *km, size_t *used,
-			struct umsg *msg, int flags)
+			struct umsg *msg, int flags, struct reap *r)
 {
 	if (s->passcred)
 		kmsg_put_cmsg(km, used, SOL_SOCKET, SCM_CREDENTIALS, &msg->cred,
 			      sizeof(msg->cred));
 	if (msg->nfds)
-		put_rights(km, used, msg, flags, flags & MSG_PEEK);
+		put_rights(km, used, msg, flags, r);
 }
 
 static void put_source(struct kmsg *km, struct umsg *msg)
@@ -1023,7 +1030,7 @@ static int64_t dgram_recv_locked(struct socket *s, struct kmsg *km, int flags,
 	if ((size_t)n < msg->len)
 		km->flags_out |= MSG_TRUNC;
 	put_source(km, msg);
-	put_control(s, km, &used, msg, flags);
+	put_control(s, km, &used, msg, flags, r);
 	km->controllen = used;
 	if (!(flags & MSG_PEEK))
 		umsg_done(dequeue(u), r);
@@ -1140,10 +1147,13 @@ static int64_t unix_stream_sendmsg(struct socket *s, struct kmsg *km, int flags,
 	return sent ? sent : err;
 }
 
-/* Copies queued stream bytes; the count, stopping at a message that
- * carries files once something was copied. */
+/* Copies queued stream bytes; the count. The first message read in a
+ * call (so_far 0) gives the source and control messages; a later one
+ * that carries files ends the read before it (0 if nothing was copied
+ * in this step). */
 static int64_t stream_copy(struct socket *s, struct usock *u, struct kmsg *km,
-			   int flags, size_t *used, struct reap *r)
+			   int flags, int64_t so_far, size_t *used,
+			   struct reap *r)
 {
 	bool peek = flags & MSG_PEEK;
 	int64_t done = 0;
@@ -1152,11 +1162,11 @@ static int64_t stream_copy(struct socket *s, struct usock *u, struct kmsg *km,
 		size_t at = msg->off;
 		int64_t n;
 
-		if (done && msg->nfds)
+		if ((done || so_far) && msg->nfds)
 			break;
-		if (!done) {
+		if (!done && !so_far) {
 			put_source(km, msg);
-			put_control(s, km, used, msg, flags);
+			put_control(s, km, used, msg, flags, r);
 		}
 		n = uio_copy_to(&km->data, msg->data + at, msg->len - at);
 		if (n < 0)
@@ -1194,11 +1204,13 @@ static int64_t stream_recv_locked(struct socket *s, struct kmsg *km, int flags,
 				deadline);
 		if (err)
 			break;
-		n = stream_copy(s, u, km, flags, &used, r);
+		n = stream_copy(s, u, km, flags, done, &used, r);
 		if (n < 0) {
 			err = (int)n;
 			break;
 		}
+		if (!n)
+			break; /* files wait for the next read */
 		done += n;
 		if ((size_t)done >= target || (flags & MSG_PEEK))
 			break;

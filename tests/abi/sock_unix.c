@@ -481,6 +481,74 @@ static void rights(void)
 	close(sv[1]);
 }
 
+static int send_fd(int sock, int fd, const char *data)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {(void *)data, strlen(data)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0);
+}
+
+/* A socket in flight whose last reference is the message: dropped by a
+ * receive without room, it closes (its peer sees end of file). On a
+ * stream, a read stops before the next message that carries files. */
+static void rights_of_sockets(void)
+{
+	char buf[16], ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	int sv[2], inner[2], pfd[2], got;
+	struct cmsghdr *c;
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0) ||
+	    !CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, inner), 0))
+		return;
+	CHECK_EQ_INT(send_fd(sv[0], inner[0], "s"), 1);
+	close(inner[0]);
+	CHECK_EQ_INT(recv(sv[1], buf, sizeof(buf), 0), 1);
+	CHECK_EQ_INT(recv(inner[1], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	close(inner[1]);
+	if (!CHECK_EQ_INT(pipe(pfd), 0))
+		return;
+	CHECK_EQ_INT(send_fd(sv[0], pfd[0], "ab"), 2);
+	CHECK_EQ_INT(send_fd(sv[0], pfd[1], "cd"), 2);
+	close(pfd[0]);
+	close(pfd[1]);
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	CHECK_EQ_INT(recvmsg(sv[1], &mh, MSG_WAITALL | MSG_DONTWAIT), 2);
+	c = CMSG_FIRSTHDR(&mh);
+	if (CHECK(c && c->cmsg_type == SCM_RIGHTS)) {
+		memcpy(&got, CMSG_DATA(c), sizeof(got));
+		close(got);
+	}
+	mh.msg_controllen = sizeof(ctl);
+	CHECK_EQ_INT(recvmsg(sv[1], &mh, 0), 2);
+	CHECK_EQ_MEM(buf, "cd", 2);
+	c = CMSG_FIRSTHDR(&mh);
+	if (CHECK(c && c->cmsg_type == SCM_RIGHTS)) {
+		memcpy(&got, CMSG_DATA(c), sizeof(got));
+		signal(SIGPIPE, SIG_IGN);
+		CHECK_ERRNO(write(got, "p", 1), EPIPE); /* no reader left */
+		signal(SIGPIPE, SIG_DFL);
+		close(got);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void credentials(void)
 {
 	union {
@@ -762,6 +830,7 @@ int main(void)
 	ABI_RUN(dgram_full);
 	ABI_RUN(stream_blocks);
 	ABI_RUN(rights);
+	ABI_RUN(rights_of_sockets);
 	ABI_RUN(credentials);
 	ABI_RUN(readiness);
 	ABI_RUN(accept_blocks);
