@@ -74,6 +74,11 @@ struct rtmsg_k {
 #define IFLA_TXQLEN 13
 #define IFLA_OPERSTATE 16
 #define IFLA_LINKMODE 17
+#define IFLA_QDISC 6
+#define IFLA_STATS 7
+#define IFLA_STATS64 23
+#define IFLA_GROUP 27
+#define IFA_CACHEINFO 6
 #define IF_OPER_UNKNOWN 0
 #define IF_OPER_UP 6
 #define IFA_ADDRESS 1
@@ -96,7 +101,7 @@ struct rtmsg_k {
 #define RTA_TABLE 15
 
 #define NL_GOODSIZE 3776 /* Linux's NLMSG_GOODSIZE with 4 KiB pages */
-#define NL_MSG_MAX 512	 /* one link, address or route message */
+#define NL_MSG_MAX 768	 /* one link, address or route message */
 
 struct sockaddr_nl_k {
 	uint16_t family, pad;
@@ -332,6 +337,28 @@ static struct netdev *next_dev(struct netdev *d)
 	return d ? __atomic_load_n(&d->next, __ATOMIC_ACQUIRE) : netdev_first();
 }
 
+/* IFLA_STATS (struct rtnl_link_stats, 24 u32, glibc's ifa_data) and
+ * IFLA_STATS64 (its first 24 fields as u64), from the counters. */
+static void put_stats(struct nlmsg_b *m, struct netdev_stats *st)
+{
+	uint64_t v[24] = {0};
+	uint32_t v32[24];
+
+	v[0] = __atomic_load_n(&st->rx_packets, __ATOMIC_RELAXED);
+	v[1] = __atomic_load_n(&st->tx_packets, __ATOMIC_RELAXED);
+	v[2] = __atomic_load_n(&st->rx_bytes, __ATOMIC_RELAXED);
+	v[3] = __atomic_load_n(&st->tx_bytes, __ATOMIC_RELAXED);
+	v[4] = __atomic_load_n(&st->rx_errors, __ATOMIC_RELAXED);
+	v[5] = __atomic_load_n(&st->tx_errors, __ATOMIC_RELAXED);
+	v[6] = __atomic_load_n(&st->rx_dropped, __ATOMIC_RELAXED);
+	v[7] = __atomic_load_n(&st->tx_dropped, __ATOMIC_RELAXED);
+	v[8] = __atomic_load_n(&st->rx_multicast, __ATOMIC_RELAXED);
+	for (int i = 0; i < 24; i++)
+		v32[i] = (uint32_t)v[i];
+	attr(m, IFLA_STATS, v32, sizeof(v32));
+	attr(m, IFLA_STATS64, v, sizeof(v));
+}
+
 /* Linux's rtnl_fill_ifinfo, the attributes glibc and ip(8) read. */
 static void put_link(struct answer *a, struct netdev *d, uint16_t flags)
 {
@@ -353,6 +380,9 @@ static void put_link(struct answer *a, struct netdev *d, uint16_t flags)
 	attr_u32(&m, IFLA_MTU, netdev_mtu(d));
 	attr(&m, IFLA_ADDRESS, d->mac, sizeof(d->mac));
 	attr(&m, IFLA_BROADCAST, lo ? d->mac : bcast, sizeof(d->mac));
+	attr(&m, IFLA_QDISC, "noqueue", 8);
+	attr_u32(&m, IFLA_GROUP, 0);
+	put_stats(&m, &d->stats);
 	msg_end(&m, a);
 }
 
@@ -367,6 +397,9 @@ static unsigned prefix_len(uint32_t mask)
 /* Linux's inet_fill_ifaddr. */
 static void put_addr(struct answer *a, struct netdev *d)
 {
+	/* struct ifa_cacheinfo: preferred and valid lifetimes (infinite),
+	 * creation and update stamps */
+	static const uint32_t forever[4] = {0xffffffff, 0xffffffff, 0, 0};
 	struct nlmsg_b m;
 	struct ifaddrmsg_k *i =
 	    msg_start(&m, a, RTM_NEWADDR, NLM_F_MULTI, sizeof(*i));
@@ -384,6 +417,7 @@ static void put_addr(struct answer *a, struct netdev *d)
 		attr(&m, IFA_BROADCAST, &d->broadcast, 4);
 	attr(&m, IFA_LABEL, d->name, strnlen(d->name, sizeof(d->name)) + 1);
 	attr_u32(&m, IFA_FLAGS, IFA_F_PERMANENT);
+	attr(&m, IFA_CACHEINFO, forever, sizeof(forever));
 	msg_end(&m, a);
 }
 
