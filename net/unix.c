@@ -518,6 +518,7 @@ static int take_embryo(struct socket *s, struct usock *l, struct socket **out)
 	l->acq_len--;
 	poll_notify(&l->peer_wait, POLLOUT);
 	ns->ops = s->ops;
+	ns->passcred = s->passcred; /* Linux's unix_sock_inherit_flags */
 	ns->priv = e;
 	e->sock = ns;
 	*out = ns;
