@@ -42,6 +42,7 @@
 #include "fs/fs.h"
 #include "fs/poll.h"
 #include "kernel/sync/sync.h"
+#include "net/cmsg.h" /* added by the socket helper */
 
 /* ---- errno values beyond fs/fs.h's (Linux's numbers) ---- */
 #define ENOTSOCK 88
@@ -457,13 +458,7 @@ struct ucred_k {
 /* The calling process's (linux/sys_net.c). */
 void sock_self_cred(struct ucred_k *c);
 
-/* Linux's struct cmsghdr (x86-64) and its alignment. */
-struct cmsghdr_k {
-	uint64_t len; /* header and data */
-	int32_t level, type;
-};
-#define CMSG_ALIGN_K(n) (((n) + 7) & ~(size_t)7)
-#define CMSG_HDR_K CMSG_ALIGN_K(sizeof(struct cmsghdr_k))
+/* struct cmsghdr_k and the walk over control messages: net/cmsg.h */
 #define SCM_MAX_FD 253 /* file descriptors in one SCM_RIGHTS */
 #define ETOOMANYREFS 109
 /*

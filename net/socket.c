@@ -128,19 +128,7 @@ void kmsg_put_cmsg(struct kmsg *m, size_t *used, int level, int type,
 const struct cmsghdr_k *kmsg_next_cmsg(const struct kmsg *m,
 				       const struct cmsghdr_k *c, int *err)
 {
-	const uint8_t *base = m->control;
-	size_t at =
-	    c ? (size_t)((const uint8_t *)c - base) + CMSG_ALIGN_K(c->len) : 0;
-
-	*err = 0;
-	if (!m->control || at + sizeof(*c) > m->controllen)
-		return NULL;
-	c = (const struct cmsghdr_k *)(base + at);
-	if (c->len < sizeof(*c) || c->len > m->controllen - at) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	return c;
+	return cmsg_next(m->control, m->controllen, c, err);
 }
 
 /* ---- the file operations ---- */
