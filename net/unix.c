@@ -77,6 +77,10 @@ struct usock {
 	bool has_peercred;
 	/* who waits for room in this socket's queue or backlog */
 	struct waitq peer_wait;
+	/* a datagram sender polling a full receiver: on the receiver's
+	 * peer_wait while relay_to (its socket's wq) is set */
+	struct poll_waiter relay;
+	struct waitq *relay_to;
 };
 
 static struct mutex unix_mutex = MUTEX_INIT;
@@ -565,10 +569,13 @@ static int unix_socketpair(struct socket *a, struct socket *b)
 }
 
 /* Under unix_mutex: u drops its peer (dgram reconnect or disconnect). */
+static void relay_off(struct usock *u);
+
 static void drop_peer(struct usock *u, struct reap *r)
 {
 	if (!u->peer)
 		return;
+	relay_off(u);
 	uput(u->peer, r);
 	u->peer = NULL;
 }
@@ -1243,6 +1250,40 @@ static bool writable(struct socket *s, struct usock *u)
 }
 
 /* Linux's unix_poll and unix_dgram_poll. */
+/*
+ * Linux's unix_dgram_peer_wake_relay: a datagram socket connected to a
+ * full receiver (one not connected back) is told of room by the
+ * receiver's peer_wait, forwarded to its own waiters. The relay stays
+ * until the socket drops that peer (spurious wakeups are harmless); it
+ * forwards from a peer_wait to a socket's wq, never the other way, so
+ * relays make no loops.
+ */
+static void relay_wake(struct poll_waiter *w, unsigned events)
+{
+	struct usock *u = container_of(w, struct usock, relay);
+
+	poll_notify(u->relay_to, POLLOUT | POLLWRNORM | POLLWRBAND);
+}
+
+/* Under unix_mutex. */
+static void relay_on(struct socket *s, struct usock *u, struct usock *to)
+{
+	if (u->relay_to)
+		return;
+	u->relay_to = &s->wq;
+	u->relay.wake = relay_wake;
+	waitq_add(&to->peer_wait, &u->relay);
+}
+
+/* Under unix_mutex, before u drops its peer (which holds the waitq). */
+static void relay_off(struct usock *u)
+{
+	if (!u->relay_to)
+		return;
+	waitq_remove(&u->relay);
+	u->relay_to = NULL;
+}
+
 static unsigned unix_poll(struct socket *s, struct file *f,
 			  struct poll_table *pt)
 {
@@ -1263,8 +1304,11 @@ static unsigned unix_poll(struct socket *s, struct file *f,
 	if (s->type != SOCK_DGRAM && u->state == US_UNCONNECTED)
 		mask |= POLLHUP;
 	to = s->type == SOCK_DGRAM ? u->peer : NULL;
-	if (writable(s, u) &&
-	    !(to && to->peer != u && to->rq_len > UNIX_MAX_DGRAM_QLEN))
+	if (to && (to->peer == u || to->rq_len <= UNIX_MAX_DGRAM_QLEN))
+		to = NULL; /* not full */
+	if (to)
+		relay_on(s, u, to);
+	if (writable(s, u) && !to)
 		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
 	mutex_unlock(&unix_mutex);
 	return mask;

@@ -319,6 +319,29 @@ static void dgram_connected(void)
 				    (struct sockaddr *)&a, alen),
 			     1);
 	}
+	/* w, connected to r, polls a full r: not writable until r reads
+	 * (Linux's peer wake relay) */
+	{
+		struct epoll_event ev = {.events = EPOLLOUT}, out;
+		int ep = epoll_create1(0), n = 0;
+
+		CHECK_EQ_INT(connect(r, &(struct sockaddr){AF_UNSPEC},
+				     sizeof(sa_family_t)),
+			     0);
+		while (recv(r, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		/* another sender fills it: the wakeup must come through r */
+		while (n < 100 && sendto(x, "f", 1, MSG_DONTWAIT,
+					 (struct sockaddr *)&a, alen) == 1)
+			n++;
+		CHECK_EQ_INT(n, 11);
+		CHECK_EQ_INT(epoll_ctl(ep, EPOLL_CTL_ADD, w, &ev), 0);
+		CHECK_EQ_INT(epoll_wait(ep, &out, 1, 0), 0);
+		CHECK_EQ_INT(recv(r, buf, sizeof(buf), 0), 1);
+		CHECK_EQ_INT(epoll_wait(ep, &out, 1, 1000), 1);
+		CHECK_EQ_INT(send(w, "g", 1, MSG_DONTWAIT), 1);
+		close(ep);
+	}
 	close(r);
 	/* the receiver is gone */
 	CHECK_ERRNO(send(w, "z", 1, 0), ECONNREFUSED);
