@@ -100,6 +100,14 @@ static void link_dump(void)
 	CHECK_EQ_INT(len, sizeof(me));
 	CHECK_EQ_INT(me.nl_family, AF_NETLINK);
 	CHECK(me.nl_pid != 0);
+	{
+		struct ucred cr;
+		socklen_t crlen = sizeof(cr);
+
+		CHECK_EQ_INT(
+		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen), 0);
+		CHECK_EQ_INT(cr.pid, 0);
+	}
 	CHECK_EQ_INT(send(fd, &r, sizeof(r), 0), sizeof(r));
 	while (!done) {
 		struct nlmsghdr *h;
