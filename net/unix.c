@@ -654,14 +654,11 @@ static void hang_up_peer(struct usock *u, struct reap *r)
 
 	if (!p)
 		return;
+	/* p keeps pointing at u (getpeername still answers, as Linux) */
 	if (u->type != SOCK_DGRAM) {
 		p->shut = SHUTDOWN_MASK;
 		if (u->rq)
-			p->err = ECONNRESET;
-		if (p->peer == u) {
-			p->peer = NULL;
-			uput(u, r);
-		}
+			p->err = ECONNRESET; /* data was lost */
 	}
 	uwake(p, POLLIN | POLLOUT | POLLHUP | POLLRDHUP | POLLERR);
 	drop_peer(u, r);
@@ -999,13 +996,19 @@ static int64_t unix_dgram_sendmsg(struct socket *s, struct kmsg *km, int flags,
 }
 
 /* Under unix_mutex: waits for a message; 0 when one is there, 1 at the
- * end (shut down for reading). */
+ * end (shut down for reading); a pending error first (Linux's
+ * sock_error: ECONNRESET once when the peer closed with data unread). */
 static int wait_data(struct socket *s, struct usock *u, bool nonblock,
 		     uint64_t deadline)
 {
 	int err;
 
 	while (!u->rq) {
+		if (u->err) {
+			err = -u->err;
+			u->err = 0;
+			return err;
+		}
 		if (u->shut & RCV_SHUTDOWN)
 			return 1;
 		if (nonblock)

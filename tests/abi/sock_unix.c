@@ -133,6 +133,43 @@ static void epipe_sigpipe(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* The peer closed with data unread: ECONNRESET once, then end of file;
+ * POLLERR; getpeername still answers. */
+static void reset(void)
+{
+	struct sockaddr_un a;
+	socklen_t len = sizeof(a);
+	struct pollfd p;
+	int sv[2], e = -1;
+	char c;
+
+	for (int type = SOCK_STREAM; type <= SOCK_SEQPACKET; type += 4) {
+		if (!CHECK_EQ_INT(socketpair(AF_UNIX, type, 0, sv), 0))
+			return;
+		CHECK_EQ_INT(send(sv[0], "x", 1, 0), 1);
+		close(sv[1]);
+		p = (struct pollfd){.fd = sv[0], .events = POLLIN};
+		CHECK_EQ_INT(poll(&p, 1, 0), 1);
+		CHECK_EQ_INT(p.revents, POLLIN | POLLERR | POLLHUP);
+		CHECK_ERRNO(recv(sv[0], &c, 1, 0), ECONNRESET);
+		CHECK_EQ_INT(recv(sv[0], &c, 1, 0), 0);
+		CHECK_EQ_INT(getpeername(sv[0], (struct sockaddr *)&a, &len),
+			     0);
+		CHECK_EQ_INT(len, sizeof(sa_family_t));
+		close(sv[0]);
+	}
+	/* SO_ERROR reads and clears it */
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0))
+		return;
+	CHECK_EQ_INT(send(sv[0], "x", 1, 0), 1);
+	close(sv[1]);
+	len = sizeof(e);
+	CHECK_EQ_INT(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &len), 0);
+	CHECK_EQ_INT(e, ECONNRESET);
+	CHECK_EQ_INT(recv(sv[0], &c, 1, 0), 0);
+	close(sv[0]);
+}
+
 static void pair_dgram(void)
 {
 	int sv[2], n = -1;
@@ -845,6 +882,7 @@ int main(void)
 	}
 	ABI_RUN(pair_stream);
 	ABI_RUN(epipe_sigpipe);
+	ABI_RUN(reset);
 	ABI_RUN(pair_dgram);
 	ABI_RUN(pair_seqpacket);
 	ABI_RUN(path_names);
