@@ -536,10 +536,13 @@ static int unix_accept(struct socket *s, struct socket **out, bool nonblock)
 	int err = 0;
 
 	mutex_lock(&unix_mutex);
-	while (!err && u->state == US_LISTEN && !u->acq)
+	/* Linux: a listener shut down for reading accepts what is queued,
+	 * then says EINVAL */
+	while (!err && u->state == US_LISTEN && !u->acq &&
+	       !(u->shut & RCV_SHUTDOWN))
 		err = nonblock ? -EAGAIN
 			       : sock_wait(&s->wq, &unix_mutex, deadline);
-	if (!err && u->state != US_LISTEN)
+	if (!err && (u->state != US_LISTEN || !u->acq))
 		err = -EINVAL;
 	if (!err)
 		err = take_embryo(s, u, out);

@@ -780,6 +780,99 @@ static void backlog_full(void)
 	unlink(DIR "/bl");
 }
 
+/* Threads connect, echo, pass descriptors and close at once through one
+ * listener; a listener shut down for reading then refuses accept. */
+#define STRESS_CLIENTS 4
+#define STRESS_ROUNDS 100
+
+static int stress_listener;
+static struct sockaddr_un stress_addr;
+
+static void *stress_server(void *arg)
+{
+	char b[4096];
+	long n;
+	int s;
+
+	(void)arg;
+	while ((s = accept(stress_listener, NULL, NULL)) >= 0) {
+		while ((n = read(s, b, sizeof(b))) > 0)
+			if (send(s, b, n, MSG_NOSIGNAL) != n)
+				break;
+		close(s);
+	}
+	return (void *)(long)errno;
+}
+
+/* One round: an echo of 3000 bytes, a short write, or a socketpair's
+ * two ends passed to the server and dropped unread. */
+static int stress_round(int i, char *b)
+{
+	socklen_t alen = path_addr(&stress_addr, DIR "/stress");
+	int c = socket(AF_UNIX, SOCK_STREAM, 0), sv[2], got = 0, n;
+
+	if (connect(c, (struct sockaddr *)&stress_addr, alen)) {
+		close(c);
+		return 0;
+	}
+	if (i % 3 == 0) {
+		if (write(c, b, 3000) != 3000)
+			got = -1;
+		while (got >= 0 && got < 3000 &&
+		       (n = read(c, b + 3000, 3000 - got)) > 0)
+			got += n;
+	} else if (i % 3 == 1) {
+		got = write(c, b, 100) == 100 ? 3000 : -1;
+	} else if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0) {
+		got = send_fd(c, sv[0], "f") == 1 ? 3000 : -1;
+		close(sv[0]);
+		close(sv[1]);
+	}
+	close(c);
+	return got == 3000;
+}
+
+static void *stress_client(void *arg)
+{
+	static char bufs[STRESS_CLIENTS][6000];
+	char *b = bufs[(long)arg];
+	long ok = 0;
+
+	memset(b, 'z', 3000);
+	for (int i = 0; i < STRESS_ROUNDS; i++)
+		ok += stress_round(i, b);
+	return (void *)ok;
+}
+
+static void stress_threads(void)
+{
+	pthread_t srv[3], cli[STRESS_CLIENTS];
+	socklen_t alen = path_addr(&stress_addr, DIR "/stress");
+	long ok = 0;
+	void *r;
+
+	stress_listener = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_EQ_INT(
+	    bind(stress_listener, (struct sockaddr *)&stress_addr, alen), 0);
+	CHECK_EQ_INT(listen(stress_listener, 16), 0);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&srv[i], NULL, stress_server, NULL);
+	for (long i = 0; i < STRESS_CLIENTS; i++)
+		pthread_create(&cli[i], NULL, stress_client, (void *)i);
+	for (int i = 0; i < STRESS_CLIENTS; i++) {
+		pthread_join(cli[i], &r);
+		ok += (long)r;
+	}
+	CHECK_EQ_INT(ok, STRESS_CLIENTS * STRESS_ROUNDS);
+	CHECK_EQ_INT(shutdown(stress_listener, SHUT_RD), 0);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(srv[i], &r);
+		CHECK_EQ_INT((long)r, EINVAL);
+	}
+	close(stress_listener);
+	unlink(DIR "/stress");
+}
+
 static void timeouts(void)
 {
 	struct timeval tv = {0, 20000}, got;
@@ -896,6 +989,7 @@ int main(void)
 	ABI_RUN(readiness);
 	ABI_RUN(accept_blocks);
 	ABI_RUN(backlog_full);
+	ABI_RUN(stress_threads);
 	ABI_RUN(timeouts);
 	ABI_RUN(dgram_rw);
 	ABI_RUN(many_messages);
