@@ -81,11 +81,18 @@ struct usock {
 	 * peer_wait while relay_to (its socket's wq) is set */
 	struct poll_waiter relay;
 	struct waitq *relay_to;
+	/* garbage collection of sockets in flight (unix_gc) */
+	unsigned inflight;     /* SCM_RIGHTS references to its file */
+	struct usock *gc_next; /* in gc_list while inflight > 0 */
+	struct usock *gc_work; /* unix_gc's work and garbage lists */
+	long gc_count;	       /* unix_gc: references from outside */
+	enum { GC_NONE, GC_CANDIDATE, GC_ALIVE } gc_state;
 };
 
 static struct mutex unix_mutex = MUTEX_INIT;
 static struct usock *abstract; /* sockets with abstract names */
 static unsigned inflight;      /* files in SCM_RIGHTS messages */
+static struct usock *gc_list;  /* AF_UNIX sockets in such messages */
 static unsigned next_autobind;
 
 static const struct sock_ops unix_stream_ops, unix_dgram_ops,
@@ -171,6 +178,8 @@ static struct umsg *umsg_alloc(size_t len)
 	return m;
 }
 
+static void files_leave(struct file **fds, unsigned n);
+
 /* Under unix_mutex: a message leaves its queue for good. */
 static void umsg_done(struct umsg *m, struct reap *r)
 {
@@ -180,7 +189,7 @@ static void umsg_done(struct umsg *m, struct reap *r)
 		uput(m->from, r);
 		m->from = NULL;
 	}
-	inflight -= m->nfds;
+	files_leave(m->fds, m->nfds);
 	m->next = r->msgs;
 	r->msgs = m;
 }
@@ -694,6 +703,8 @@ static void close_usock(struct usock *u, struct reap *r)
 	uput(u, r);
 }
 
+static void unix_gc(struct reap *r);
+
 static void unix_release(struct socket *s)
 {
 	struct reap r = {0};
@@ -702,7 +713,141 @@ static void unix_release(struct socket *s)
 		return;
 	mutex_lock(&unix_mutex);
 	close_usock(s->priv, &r);
+	if (gc_list)
+		unix_gc(&r); /* as Linux: when a socket goes */
 	unlock_reap(&r);
+}
+
+/* ---- garbage collection of sockets in flight ---- */
+/*
+ * A socket whose only references are SCM_RIGHTS messages queued on
+ * sockets that are themselves referenced only that way (a socket sent
+ * over itself, two sent to each other) is never received nor closed.
+ * Linux's unix_gc finds them: the candidates are the sockets in flight
+ * whose file has no reference but the messages' (nothing outside can
+ * reach them, so their set does not change while unix_mutex is held:
+ * receiving is the only way out, and it takes the mutex). A candidate
+ * referenced from a queue that is not a candidate's is alive, and so is
+ * everything its queue reaches; the rest have their queues purged, which
+ * lets go of the files and so closes them.
+ */
+static struct usock *usock_of_file(struct file *f)
+{
+	struct socket *s = sock_of_file(f);
+
+	if (!s || (s->ops != &unix_stream_ops && s->ops != &unix_dgram_ops &&
+		   s->ops != &unix_seqpacket_ops))
+		return NULL;
+	return s->priv;
+}
+
+/* Under unix_mutex: files go into a message, or out of one for good. */
+static void files_enter(struct file **fds, unsigned n)
+{
+	inflight += n;
+	for (unsigned i = 0; i < n; i++) {
+		struct usock *u = usock_of_file(fds[i]);
+
+		if (u && u->inflight++ == 0) {
+			u->gc_next = gc_list;
+			gc_list = u;
+		}
+	}
+}
+
+static void files_leave(struct file **fds, unsigned n)
+{
+	inflight -= n;
+	for (unsigned i = 0; i < n; i++) {
+		struct usock *u = usock_of_file(fds[i]);
+
+		if (!u || --u->inflight)
+			continue;
+		for (struct usock **pp = &gc_list; *pp; pp = &(*pp)->gc_next)
+			if (*pp == u) {
+				*pp = u->gc_next;
+				break;
+			}
+	}
+}
+
+/* Calls fn on every candidate in flight in q's queue. */
+static void scan_queue(struct usock *q, void (*fn)(struct usock *, void *),
+		       void *arg)
+{
+	for (struct umsg *m = q->rq; m; m = m->next)
+		for (unsigned i = 0; i < m->nfds; i++) {
+			struct usock *c = usock_of_file(m->fds[i]);
+
+			if (c && c->gc_state != GC_NONE)
+				fn(c, arg);
+		}
+}
+
+/* ... in u's queue and those of its embryos (not yet accepted). */
+static void scan_children(struct usock *u, void (*fn)(struct usock *, void *),
+			  void *arg)
+{
+	scan_queue(u, fn, arg);
+	for (struct usock *e = u->acq; e; e = e->acq_next)
+		scan_queue(e, fn, arg);
+}
+
+static void gc_dec(struct usock *c, void *arg)
+{
+	c->gc_count--;
+}
+
+static void gc_mark(struct usock *c, void *arg)
+{
+	struct usock **work = arg;
+
+	if (c->gc_state != GC_CANDIDATE)
+		return;
+	c->gc_state = GC_ALIVE;
+	c->gc_work = *work;
+	*work = c;
+}
+
+static bool gc_is_candidate(struct usock *u)
+{
+	struct file *f = u->sock ? u->sock->file : NULL;
+
+	return f &&
+	       __atomic_load_n(&f->refs, __ATOMIC_RELAXED) == (int)u->inflight;
+}
+
+/* Under unix_mutex; what it lets go is released with r. */
+static void unix_gc(struct reap *r)
+{
+	struct usock *u, *work = NULL, *garbage = NULL;
+
+	for (u = gc_list; u; u = u->gc_next) {
+		u->gc_state = gc_is_candidate(u) ? GC_CANDIDATE : GC_NONE;
+		u->gc_count = u->inflight;
+	}
+	for (u = gc_list; u; u = u->gc_next)
+		if (u->gc_state == GC_CANDIDATE)
+			scan_children(u, gc_dec, NULL);
+	for (u = gc_list; u; u = u->gc_next)
+		if (u->gc_state == GC_CANDIDATE && u->gc_count > 0)
+			gc_mark(u, &work);
+	while ((u = work)) {
+		work = u->gc_work;
+		scan_children(u, gc_mark, &work);
+	}
+	for (u = gc_list; u; u = u->gc_next) {
+		if (u->gc_state == GC_CANDIDATE) {
+			u->gc_work = garbage;
+			garbage = u;
+		}
+		u->gc_state = GC_NONE;
+	}
+	for (u = garbage; u; u = u->gc_work) {
+		drain(u, r); /* changes gc_list: hence the garbage list */
+		for (struct usock *e = u->acq; e; e = e->acq_next)
+			drain(e, r);
+	}
 }
 
 /* ---- control messages ---- */
@@ -782,11 +927,13 @@ static int scm_parse(const struct kmsg *m, struct scm *c)
 }
 
 /* Under unix_mutex: moves the files into the message. */
-static int scm_attach(struct umsg *msg, struct scm *c)
+static int scm_attach(struct umsg *msg, struct scm *c, struct reap *r)
 {
 	msg->cred = c->cred;
 	if (!c->nfds)
 		return 0;
+	if (inflight + c->nfds > fd_get_limit())
+		unix_gc(r); /* cycles may hold most of them */
 	if (inflight + c->nfds > fd_get_limit())
 		return -ETOOMANYREFS;
 	msg->fds = malloc(c->nfds * sizeof(*msg->fds));
@@ -794,7 +941,7 @@ static int scm_attach(struct umsg *msg, struct scm *c)
 		return -ENOMEM;
 	memcpy(msg->fds, c->fds, c->nfds * sizeof(*msg->fds));
 	msg->nfds = c->nfds;
-	inflight += c->nfds;
+	files_enter(msg->fds, msg->nfds);
 	c->nfds = 0;
 	return 0;
 }
@@ -833,7 +980,7 @@ static void put_rights(struct kmsg *km, size_t *used, struct umsg *msg,
 	assert(!r->fds); /* one message's files per receive */
 	r->fds = msg->fds;
 	r->nfds = msg->nfds;
-	inflight -= msg->nfds;
+	files_leave(msg->fds, msg->nfds);
 	msg->fds = NULL;
 	msg->nfds = 0;
 }
@@ -952,7 +1099,7 @@ static int64_t dgram_send_locked(struct socket *s, struct umsg *msg,
 	if (!err && s->type == SOCK_DGRAM && to == u->peer && dead(to))
 		err = -ECONNREFUSED;
 	if (!err)
-		err = scm_attach(msg, c);
+		err = scm_attach(msg, c, r);
 	if (!err)
 		enqueue(to, u, msg);
 	if (err == -ECONNREFUSED && to == u->peer)
@@ -1112,7 +1259,7 @@ static int stream_send_one(struct socket *s, struct umsg *msg, struct scm *c,
 	mutex_lock(&unix_mutex);
 	err = stream_room(s, u, nonblock, deadline);
 	if (!err)
-		err = scm_attach(msg, c);
+		err = scm_attach(msg, c, &r);
 	if (!err) {
 		enqueue(u->peer, u, msg);
 	} else {

@@ -609,6 +609,79 @@ static void rights_of_sockets(void)
 	close(sv[1]);
 }
 
+/* Sockets that hold each other in flight, with nothing else reaching
+ * them, are collected once some socket closes (Linux's unix_gc): a pipe
+ * sent along with them loses its writer. */
+static void garbage_cycle(void)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+	} ctl;
+	struct iovec iov = {"g", 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int sv[2], p[2], fds[3];
+	struct pollfd pfd;
+
+	if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0) ||
+	    !CHECK_EQ_INT(pipe(p), 0))
+		return;
+	fds[0] = sv[0];
+	fds[1] = sv[1];
+	fds[2] = p[1];
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	CHECK_EQ_INT(sendmsg(sv[0], &mh, 0), 1);
+	close(sv[0]);
+	close(sv[1]);
+	close(p[1]);
+	/* still alive: the pipe has a writer in flight */
+	pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+	CHECK_EQ_INT(poll(&pfd, 1, 0), 0);
+	close(socket(AF_UNIX, SOCK_STREAM, 0));
+	CHECK_EQ_INT(poll(&pfd, 1, 2000), 1);
+	CHECK_EQ_INT(pfd.revents, POLLHUP);
+	close(p[0]);
+	/* b holds itself and a pipe, but an open socket holds b: alive */
+	{
+		int a[2], b[2], got = -1;
+		char buf[4], cbuf[CMSG_SPACE(3 * sizeof(int))];
+
+		if (!CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, a), 0) ||
+		    !CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_DGRAM, 0, b), 0) ||
+		    !CHECK_EQ_INT(pipe(p), 0))
+			return;
+		CHECK_EQ_INT(send_fd(b[0], b[1], "s"), 1);
+		CHECK_EQ_INT(send_fd(b[0], p[1], "p"), 1);
+		CHECK_EQ_INT(send_fd(a[0], b[1], "b"), 1);
+		close(b[0]);
+		close(b[1]);
+		close(p[1]);
+		close(socket(AF_UNIX, SOCK_STREAM, 0));
+		pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+		CHECK_EQ_INT(poll(&pfd, 1, 0), 0);
+		iov = (struct iovec){buf, sizeof(buf)};
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		CHECK_EQ_INT(recvmsg(a[1], &mh, 0), 1);
+		c = CMSG_FIRSTHDR(&mh);
+		if (CHECK(c && c->cmsg_type == SCM_RIGHTS))
+			memcpy(&got, CMSG_DATA(c), sizeof(got));
+		CHECK_EQ_INT(recv(got, buf, sizeof(buf), 0), 1); /* "s" */
+		CHECK_EQ_INT(recv(got, buf, sizeof(buf), 0), 1); /* "p" */
+		close(got);
+		close(a[0]);
+		close(a[1]);
+		close(p[0]);
+	}
+}
+
 static void credentials(void)
 {
 	union {
@@ -985,6 +1058,7 @@ int main(void)
 	ABI_RUN(stream_blocks);
 	ABI_RUN(rights);
 	ABI_RUN(rights_of_sockets);
+	ABI_RUN(garbage_cycle);
 	ABI_RUN(credentials);
 	ABI_RUN(readiness);
 	ABI_RUN(accept_blocks);
