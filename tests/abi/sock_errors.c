@@ -234,6 +234,29 @@ static void options(void)
 		    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
 		    EDOM);
 	}
+	/* SO_LINGER and SO_BINDTODEVICE read back */
+	{
+		struct linger lg = {1, 5}, lg2 = {0, 0};
+		char dev[16] = {0};
+		socklen_t dlen = sizeof(dev);
+
+		len = sizeof(lg2);
+		CHECK_EQ_INT(
+		    setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+		CHECK_EQ_INT(getsockopt(s, SOL_SOCKET, SO_LINGER, &lg2, &len),
+			     0);
+		CHECK_EQ_INT(lg2.l_onoff, 1);
+		CHECK_EQ_INT(lg2.l_linger, 5);
+		CHECK_EQ_INT(
+		    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3), 0);
+		CHECK_EQ_INT(
+		    getsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, dev, &dlen), 0);
+		CHECK_EQ_STR(dev, "lo");
+		CHECK_ERRNO(
+		    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "nosuch0", 8),
+		    ENODEV);
+		len = sizeof(v);
+	}
 	/* ioctls a socket does not know */
 	CHECK_ERRNO(ioctl(s, TCGETS, &v), ENOTTY);
 	/* a short length reads a prefix */
