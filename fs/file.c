@@ -452,7 +452,21 @@ size_t vfs_ioctl_arg_size(unsigned long cmd)
 		return 8; /* struct winsize */
 	case FIONREAD:
 	case FIONBIO:
+	case TIOCOUTQ: /* SIOCOUTQ */
 		return sizeof(int);
+	/* sockets' interface ioctls (net/ifioctl.c): struct ifreq, and
+	 * struct ifconf whose buffer net/ copies itself */
+	case SIOCGIFNAME:
+	case SIOCGIFFLAGS:
+	case SIOCGIFADDR:
+	case SIOCGIFBRDADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFMTU:
+	case SIOCGIFHWADDR:
+	case SIOCGIFINDEX:
+		return 40;
+	case SIOCGIFCONF:
+		return 16;
 	}
 	return 0;
 }

@@ -135,8 +135,19 @@
 #define TCSETSF 0x5404
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
-#define FIONREAD 0x541B
+#define TIOCOUTQ 0x5411 /* SIOCOUTQ on sockets */
+#define FIONREAD 0x541B /* SIOCINQ on sockets */
 #define FIONBIO 0x5421
+/* sockets' interface ioctls (linux/sockios.h; net/ifioctl.c answers) */
+#define SIOCGIFNAME 0x8910
+#define SIOCGIFCONF 0x8912
+#define SIOCGIFFLAGS 0x8913
+#define SIOCGIFADDR 0x8915
+#define SIOCGIFBRDADDR 0x8919
+#define SIOCGIFNETMASK 0x891b
+#define SIOCGIFMTU 0x8921
+#define SIOCGIFHWADDR 0x8927
+#define SIOCGIFINDEX 0x8933
 
 /* Device numbers as user space sees them in st_rdev (glibc's makedev). */
 static inline uint64_t fs_makedev(uint32_t major, uint32_t minor)
@@ -331,6 +342,26 @@ int vfs_get_seals(struct file *f);
 int vfs_add_seals(struct file *f, unsigned seals);
 /* The seals of f (0 for any other file), for mmap's checks. */
 unsigned vfs_file_seals(struct file *f);
+
+/* ---- sockets bound to a path (AF_UNIX; net/unix.c) ---- */
+/*
+ * bind(2) to a path: makes an S_IFSOCK node (mode less the umask) that
+ * stands for `sock`; -EEXIST when the name exists. *node gets a handle
+ * that keeps the inode, even unlinked, until vfs_unbind_socket, which
+ * detaches the socket (the node stays, as Linux's, and refuses connects).
+ */
+int vfs_bind_socket(struct file *dir, const char *path, uint32_t mode,
+		    void *sock, void **node);
+void vfs_unbind_socket(void *node);
+/*
+ * connect(2) or sendto(2) to a path (a final symlink followed): passes
+ * the socket bound there to `get` under the namespace lock, where it
+ * cannot be unbound; get may refuse it (false: a socket being closed).
+ * 0 with *sock set; -ECONNREFUSED for a node with no (live) socket or
+ * that is not a socket; the lookup's errors (-ENOENT, ...).
+ */
+int vfs_lookup_socket(struct file *dir, const char *path,
+		      bool (*get)(void *sock), void **sock);
 
 /* ---- the process's directories ---- */
 int vfs_chdir(const char *path);

@@ -87,6 +87,9 @@ struct inode {
 	struct xattr *xattrs; /* extended attributes (fs/xattr.c) */
 	bool memfd;	      /* made by memfd_create: seals apply */
 	unsigned seals;	      /* F_SEAL_* (fs/memfd.c) */
+	/* S_IFSOCK nodes bound by AF_UNIX: the socket (net/unix.c's), NULL
+	 * once it is closed; under vfs_mutex */
+	void *sock;
 };
 
 /* ---- ramfs.c: inodes, directories, data ---- */

@@ -202,6 +202,55 @@ int vfs_mknodat(struct file *dir, const char *path, uint32_t mode, uint64_t dev)
 			 NULL);
 }
 
+/* ---- sockets bound to a path (net/unix.c) ---- */
+#define ECONNREFUSED 111 /* net/net.h's; fs/ does not include it */
+
+int vfs_bind_socket(struct file *dir, const char *path, uint32_t mode,
+		    void *sock, void **node)
+{
+	struct lookup l;
+	struct inode *ip;
+	int err;
+
+	mutex_lock(&vfs_mutex);
+	err = lookup_create(dir, path, false, &l);
+	if (!err)
+		err = create(&l, S_IFSOCK | apply_umask(mode & 07777), 0, &ip);
+	if (!err) {
+		ip->sock = sock;
+		ip->refs++; /* the bound socket's */
+		*node = ip;
+	}
+	mutex_unlock(&vfs_mutex);
+	return err;
+}
+
+void vfs_unbind_socket(void *node)
+{
+	struct inode *ip = node;
+
+	mutex_lock(&vfs_mutex);
+	ip->sock = NULL;
+	mutex_unlock(&vfs_mutex);
+	inode_put(ip);
+}
+
+int vfs_lookup_socket(struct file *dir, const char *path,
+		      bool (*get)(void *sock), void **sock)
+{
+	struct inode *ip;
+	int err;
+
+	mutex_lock(&vfs_mutex);
+	err = lookup_inode(dir, path, 0, &ip);
+	if (!err && (ip->type != S_IFSOCK || !ip->sock || !get(ip->sock)))
+		err = -ECONNREFUSED;
+	if (!err)
+		*sock = ip->sock;
+	mutex_unlock(&vfs_mutex);
+	return err;
+}
+
 int vfs_symlinkat(const char *target, struct file *dir, const char *linkpath)
 {
 	size_t n = strnlen(target, PATH_MAX);

@@ -22,6 +22,12 @@ static const char *const kinds[NAMES_MAX] = {
 	[228] = "dp", [231] = "d", [257] = "dsfo", [262] = "dspx",
 	[267] = "dspd", [269] = "dso", [273] = "pd", [302] = "ddpp",
 	[318] = "pdx",
+	/* sockets (linux/sys_net.c) */
+	[41] = "dxd", [42] = "dpd", [43] = "dpp", [44] = "dpdxpd",
+	[45] = "dpdxpp", [46] = "dpx", [47] = "dpx", [48] = "dd",
+	[49] = "dpd", [50] = "dd", [51] = "dpp", [52] = "dpp",
+	[53] = "dxdp", [54] = "dddpd", [55] = "dddpp", [288] = "dppx",
+	[299] = "dpdxp", [307] = "dpdx",
 };
 
 static void print_arg(char kind, long v)

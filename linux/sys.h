@@ -22,6 +22,14 @@ struct at_path {
 int at_get(long dirfd, long upath, struct at_path *p);
 void at_put(struct at_path *p);
 
+/* Sockets (linux/sys_net.c): read, write, readv and writev on a socket
+ * are one recvmsg or sendmsg, so a datagram is never cut at the bounce
+ * buffer's size nor split at iovec boundaries. */
+bool sock_file(struct file *f);
+long sock_file_rw(struct file *f, long buf, size_t n, bool write);
+/* -ENOTSOCK when fd is not a socket (then it is the caller's). */
+long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write);
+
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3
 #define ECHILD 10
@@ -35,5 +43,6 @@ void at_put(struct at_path *p);
 #define ENAMETOOLONG 36
 #define EOPNOTSUPP 95
 #define ENODEV 19
+#define ENOTSOCK 88 /* as net/net.h */
 
 #endif

@@ -83,6 +83,8 @@ static long fd_rw(long fd, long buf, long count, int64_t off, bool write)
 	else if (!user_range_ok(buf, count) ||
 		 (count && !as_accessible(buf, count, write ? PROT_READ : PROT_WRITE)))
 		r = -EFAULT; /* before any I/O: the file position stays */
+	else if (off < 0 && sock_file(f))
+		r = sock_file_rw(f, buf, (size_t)count, write); /* sys_net.c */
 	else
 		r = rw(f, buf, (size_t)count, off, write);
 	file_put(f);
@@ -120,6 +122,10 @@ static long vec_rw(long fd, long uiov, long iovcnt, int64_t off, bool write)
 
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
+	if (off < 0 && (total = sock_fd_rwv(fd, uiov, iovcnt, write)) !=
+			   -ENOTSOCK)
+		return total; /* a socket: one message (sys_net.c) */
+	total = 0;
 	for (long i = 0; i < iovcnt; i++) {
 		if (copy_from_user(&iov, uiov + i * sizeof(iov), sizeof(iov)))
 			return total ? total : -EFAULT;

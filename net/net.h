@@ -42,6 +42,7 @@
 #include "fs/fs.h"
 #include "fs/poll.h"
 #include "kernel/sync/sync.h"
+#include "net/cmsg.h" /* added by the socket helper */
 
 /* ---- errno values beyond fs/fs.h's (Linux's numbers) ---- */
 #define ENOTSOCK 88
@@ -302,6 +303,7 @@ int64_t uio_copy_from(struct uio *u, void *dst, size_t n);
 #define SO_REUSEPORT 15
 #define SO_PASSCRED 16
 #define SO_PEERCRED 17
+#define SO_BINDTODEVICE 25 /* added by the socket helper */
 #define SO_RCVLOWAT 18
 #define SO_SNDLOWAT 19
 #define SO_RCVTIMEO 20 /* SO_RCVTIMEO_OLD: struct timeval */
@@ -377,6 +379,9 @@ struct sock_ops {
 	int (*ioctl)(struct socket *s, unsigned long cmd, void *arg);
 	/* the last reference went: free priv */
 	void (*release)(struct socket *s);
+	/* socketpair(2): connects two new sockets of the family (added by
+	 * the socket helper; NULL: -EOPNOTSUPP) */
+	int (*socketpair)(struct socket *a, struct socket *b);
 };
 
 struct socket {
@@ -420,6 +425,88 @@ struct socket *sock_of_file(struct file *f);
 static inline void sock_wake(struct socket *s, unsigned events)
 {
 	poll_notify(&s->wq, events);
+}
+
+/* ---- the socket layer's help for protocols (net/socket.c; added by
+ * the socket helper) ---- */
+/*
+ * Sleeping: a protocol sleeps on a waitq with its own mutex held, until
+ * sock_deadline(s->rcvtimeo or s->sndtimeo). sock_wait gives 0 (re-check),
+ * -EAGAIN once the deadline passed (Linux's timed-out socket sleeps),
+ * -ERESTARTSYS for a signal when there is no deadline and -EINTR when
+ * there is one (SO_RCVTIMEO sleeps are not restarted, as Linux).
+ * A sendmsg hook returns -EPIPE for a shut-down connection; on a
+ * SOCK_STREAM socket the layer raises SIGPIPE unless MSG_NOSIGNAL (Linux
+ * signals for streams, not for datagrams or seqpacket).
+ */
+uint64_t sock_deadline(uint64_t timeo_ns);
+/* The system calls' entries (linux/sys_net.c): options (val, len in
+ * kernel memory; -ENOPROTOOPT reported once), and send/receive with the
+ * SIGPIPE and MSG_DONTWAIT handling. */
+int sock_setsockopt(struct socket *s, int level, int name, const void *val,
+		    unsigned len);
+int sock_getsockopt(struct socket *s, int level, int name, void *val,
+		    unsigned *len);
+int64_t sock_sendmsg(struct socket *s, struct kmsg *m, int flags,
+		     bool nonblock);
+int64_t sock_recvmsg(struct socket *s, struct kmsg *m, int flags,
+		     bool nonblock);
+int sock_wait(struct waitq *wq, struct mutex *m, uint64_t deadline);
+
+/* Linux's struct ucred: SO_PEERCRED, SCM_CREDENTIALS. */
+struct ucred_k {
+	int32_t pid;
+	uint32_t uid, gid;
+};
+/* The calling process's (linux/sys_net.c). */
+void sock_self_cred(struct ucred_k *c);
+
+/* struct cmsghdr_k and the walk over control messages: net/cmsg.h */
+#define SCM_MAX_FD 253 /* file descriptors in one SCM_RIGHTS */
+#define ETOOMANYREFS 109
+/*
+ * Appends a control message to a receive's m->control (room: controllen)
+ * at *used, advancing *used; what does not fit is cut and MSG_CTRUNC set
+ * in flags_out, as Linux's put_cmsg. The protocol stores the final *used
+ * in m->controllen.
+ */
+void kmsg_put_cmsg(struct kmsg *m, size_t *used, int level, int type,
+		   const void *data, size_t len);
+/* The first (at NULL) or next control message of a send, or NULL at the
+ * end; *err -EINVAL for a malformed one (as Linux's __scm_send). */
+const struct cmsghdr_k *kmsg_next_cmsg(const struct kmsg *m,
+				       const struct cmsghdr_k *c, int *err);
+
+/* Interface ioctls (SIOCGIF*, net/ifioctl.c) on a socket of `family`:
+ * SIOCGIFADDR/NETMASK/BRDADDR only on AF_INET ones (Linux's inet_ioctl),
+ * the others on any; -ENOTTY for other commands. arg is kernel memory
+ * (struct ifreq or struct ifconf, whose buffer is copied to the
+ * application here). The socket layer calls it after the protocol's
+ * ioctl hook said -ENOTTY. */
+int net_if_ioctl(int family, unsigned long cmd, void *arg);
+/* ARPHRD_* of an interface (netlink, SIOCGIFHWADDR) */
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+static inline bool netdev_is_loopback(const struct netdev *d)
+{
+	return d->ifindex == 1 || !strncmp(d->name, "lo", 3);
+}
+#define IFF_LOWER_UP 0x10000
+/* Its MTU as shown: struct netdev's is 16 bits, so lo's Linux value
+ * (65536) is stored as 0. */
+static inline unsigned netdev_mtu(const struct netdev *d)
+{
+	return d->mtu ? d->mtu : 65536;
+}
+/* The IFF_* flags an interface shows (SIOCGIFFLAGS, RTM_NEWLINK): the
+ * registered flags plus what its kind implies. */
+static inline unsigned netdev_if_flags(const struct netdev *d)
+{
+	unsigned f = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
+
+	if (netdev_is_loopback(d))
+		return f | IFF_LOOPBACK;
+	return f | IFF_BROADCAST | IFF_MULTICAST;
 }
 
 /* ---- IPv4 configuration and the stack (net/ip.c and friends) ---- */
