@@ -13,8 +13,8 @@
  * xmit takes it freely; no other net/ mutex is held by the stack across
  * xmit (net_private.h), so a drainer holds none of them either.
  *
- * lo's MTU is 65535 (struct netdev's mtu is 16 bits; Linux's is 65536),
- * so no IPv4 datagram is ever fragmented on it unless a test lowers it.
+ * lo's MTU is 65536, as Linux's, so no IPv4 datagram is ever fragmented
+ * on it unless a test lowers it.
  * It advertises NETDEV_F_TX_CSUM: partial checksums are never filled,
  * and the receive side trusts them (ip_rx turns them into VALID).
  */
@@ -80,7 +80,7 @@ int net_loopback_init(void)
 	if (net_lo)
 		return 0;
 	memcpy(lo_dev.name, "lo", 3);
-	lo_dev.mtu = 65535;
+	lo_dev.mtu = 65536;
 	lo_dev.features = NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM;
 	lo_dev.xmit = lo_xmit;
 	lo_dev.flags = IFF_LOOPBACK; /* netdev_register adds UP, RUNNING */

@@ -173,7 +173,7 @@ struct netdev {
 	/* set by the driver before netdev_register, then read-only */
 	char name[16];	  /* "eth0", "lo": netdev_register names it if "" */
 	uint8_t mac[6];	  /* zero for loopback */
-	uint16_t mtu;	  /* IP bytes per frame (1500; lo 65535) */
+	uint32_t mtu;	  /* IP bytes per frame (1500; lo 65536) */
 	unsigned features; /* NETDEV_F_* */
 	unsigned nqueues;  /* transmit queues (one per vCPU when offered) */
 	/*
@@ -492,8 +492,7 @@ static inline bool netdev_is_loopback(const struct netdev *d)
 	return d->ifindex == 1 || !strncmp(d->name, "lo", 3);
 }
 #define IFF_LOWER_UP 0x10000
-/* Its MTU as shown: struct netdev's is 16 bits, so lo's Linux value
- * (65536) is stored as 0. */
+/* Its MTU as shown (0, which nothing registers, reads as lo's). */
 static inline unsigned netdev_mtu(const struct netdev *d)
 {
 	return d->mtu ? d->mtu : 65536;

@@ -1224,7 +1224,7 @@ static int ip_getopt_val(struct udp_sock *us, int name, int *v)
 		if (net_route_lookup_if(us->raddr, us->s->bound_if, &dev, &hop))
 			return -ENOTCONN;
 		*v = icmp_path_mtu(us->raddr) ? (int)icmp_path_mtu(us->raddr)
-					      : (dev->mtu ? dev->mtu : 65535);
+					      : (int)netdev_mtu(dev);
 		return 0;
 	case IP_MULTICAST_IF:
 		*v = (int)us->mc_if;

@@ -154,7 +154,7 @@ static int udp_fragmented(void)
 	struct socket *a = udp_new(), *b = udp_new();
 	uint8_t *out = malloc(n), *in = malloc(n);
 	uint64_t oks = net_mib.ip_reasm_oks, creates = net_mib.ip_frag_creates;
-	uint16_t mtu = net_lo->mtu;
+	uint32_t mtu = net_lo->mtu;
 	int failures = 0;
 
 	CHECK(a && b && out && in);
@@ -240,7 +240,7 @@ static int ping_lo(size_t payload)
 static int icmp_echo_lo(void)
 {
 	uint64_t echos = net_mib.icmp_in_type[ICMP_ECHO];
-	uint16_t mtu = net_lo->mtu;
+	uint32_t mtu = net_lo->mtu;
 	int failures = 0;
 
 	echo_replies = 0;
