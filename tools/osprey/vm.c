@@ -34,7 +34,8 @@
 
 #define DEBUGCON_MAX (1 << 20) /* read at most this much of the log */
 #define EXIT_TIMEOUT 124
-#define DUMP_S 3 /* for the kernel's state dump, before the end at a timeout */
+#define DUMP_S 3 /* for the kernel's state dump, before the end at a timeout   \
+		  */
 
 static volatile sig_atomic_t alarm_pid, timed_out, dumped;
 /* QEMU's monitor socket: an NMI there makes the kernel print its state. */
@@ -65,8 +66,8 @@ static void wait_for_prompts(int fd)
 			return;
 		for (ssize_t i = 0; i < n; i++) {
 			matched = buf[i] == prompt[matched] ? matched + 1
-				  : buf[i] == prompt[0]	     ? 1
-							     : 0;
+				  : buf[i] == prompt[0]	    ? 1
+							    : 0;
 			if (matched == (int)sizeof(prompt) - 1) {
 				prompts++;
 				matched = 0;
@@ -162,7 +163,7 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 {
 	const char *qemu = getenv("OSPREY_QEMU");
 	enum accel accel = choose_accel(opt);
-	char **v = xcalloc(48, sizeof(char *));
+	char **v = xcalloc(48 + NET_QEMU_ARGS, sizeof(char *));
 	int n = 0;
 
 	v[n++] = (char *)(qemu && *qemu ? qemu : "qemu-system-x86_64");
@@ -204,6 +205,7 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 	v[n++] = (char *)opt->image;
 	v[n++] = "-append";
 	v[n++] = (char *)opt->cmdline;
+	n = net_qemu_args(opt->net, opt->machine, opt->cpus, v, n);
 	v[n] = NULL;
 	return v;
 }
