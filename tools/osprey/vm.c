@@ -34,8 +34,7 @@
 
 #define DEBUGCON_MAX (1 << 20) /* read at most this much of the log */
 #define EXIT_TIMEOUT 124
-#define DUMP_S 3 /* for the kernel's state dump, before the end at a timeout   \
-		  */
+#define DUMP_S 3 /* for the kernel's state dump, before the end at a timeout */
 
 static volatile sig_atomic_t alarm_pid, timed_out, dumped;
 /* QEMU's monitor socket: an NMI there makes the kernel print its state. */
@@ -66,8 +65,8 @@ static void wait_for_prompts(int fd)
 			return;
 		for (ssize_t i = 0; i < n; i++) {
 			matched = buf[i] == prompt[matched] ? matched + 1
-				  : buf[i] == prompt[0]	    ? 1
-							    : 0;
+				  : buf[i] == prompt[0]	     ? 1
+							     : 0;
 			if (matched == (int)sizeof(prompt) - 1) {
 				prompts++;
 				matched = 0;
