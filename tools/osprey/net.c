@@ -287,8 +287,9 @@ int net_qemu_args(const struct net_options *n, const char *machine,
 		     "only)");
 		return i;
 	}
+	/* QEMU opens a multi_queue TAP only with queues=2 or more. */
 	if (n->kind == NET_TAP && (tap_flags(n->tap) & IFF_MULTI_QUEUE))
-		queues = cpus;
+		queues = cpus > 2 ? cpus : 2;
 	v[i++] = "-netdev";
 	v[i++] = n->kind == NET_USER ? user_netdev(n) : tap_netdev(n, queues);
 	v[i++] = "-device";
