@@ -18,10 +18,10 @@ have lua5.4 || need="$need lua5.4"
 # The network tests (tests/net) and benchmark (bench/net.sh): namespaces
 # and TAP devices, ping, a DHCP and DNS server, a DNS client, hostile
 # frames; pgrep (tests/cli).
-have ip || need="$need iproute2"
+[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need="$need iproute2"
 have ping || need="$need iputils-ping"
 # dnsmasq-base: the binary without the package that starts a service
-have dnsmasq || need="$need dnsmasq-base"
+[ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
 have dig || need="$need bind9-dnsutils"
 have pgrep || need="$need procps"
 [ -d /usr/lib/python3/dist-packages/scapy ] || need="$need python3-scapy"
