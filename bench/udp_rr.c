@@ -123,7 +123,8 @@ static int pps(double seconds, int window, size_t size)
 	char *buf = malloc(size + 16), in[65536], rep[256];
 	unsigned long sent = 0, got = 0, stalls = 0;
 	double t0, end;
-	unsigned long long gp = 0, gns = 0;
+	unsigned long long gp = 0, gns = 0, polls = 0;
+	double poll_ns = 0, per;
 
 	if (ask("MARK", "MARK", rep, sizeof(rep), 10, 500) < 0) {
 		printf("pps no answer to MARK\n");
@@ -153,11 +154,15 @@ static int pps(double seconds, int window, size_t size)
 	while (recv_wait(in, sizeof(in), 300) >= 0)
 		; /* what is still in flight */
 	if (ask("REPORT", "REPORT", rep, sizeof(rep), 10, 500) > 0)
-		sscanf(rep, "REPORT packets=%llu ns=%llu", &gp, &gns);
+		sscanf(rep, "REPORT packets=%llu ns=%llu polls=%llu poll_ns=%lf",
+		       &gp, &gns, &polls, &poll_ns);
+	/* The server's time less its empty polls, per datagram echoed. */
+	per = gp ? (gns - polls * poll_ns) / gp : 0;
 	printf("pps size=%zu window=%d seconds=%.1f sent=%lu echoed=%lu "
-	       "stalls=%lu pps=%.0f guest_packets=%llu guest_ns_per_packet=%.0f\n",
+	       "stalls=%lu pps=%.0f guest_packets=%llu guest_ns=%llu "
+	       "guest_polls=%llu guest_poll_ns=%.1f guest_ns_per_packet=%.0f\n",
 	       size, window, end - t0, sent, got, stalls, got / (end - t0), gp,
-	       gp ? (double)gns / gp : 0.0);
+	       gns, polls, poll_ns, per);
 	return got ? 0 : 1;
 }
 
