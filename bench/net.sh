@@ -31,8 +31,12 @@
 #
 # Knobs: LINUX=0 (skip the Linux guest), ICOUNT=0 (skip the icount pass),
 # MACHINES ("microvm"; also q35), RR_COUNT (2000), PPS_SECONDS (5),
-# PPS_WINDOW (16: with 32 in flight the Linux guest's network stopped for
-# good within seconds under TCG, on microvm and on q35; not under -icount). Table appended to build/bench/results.txt; logs in
+# PPS_WINDOW (16), PPS_TRIES (3). Under TCG, QEMU 7.2, the Linux guest's
+# virtio-net sometimes stops for good during the flood (its transmit and
+# receive counters freeze, the guest runs on; more often on q35 and with
+# more in flight, never seen under -icount nor with the device's tx=timer,
+# which adds ~190 us to each round trip): the flood is then tried again on
+# a fresh boot, and the table says so. Table appended to build/bench/results.txt; logs in
 # build/bench/net-*.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,6 +49,7 @@ MACHINES=${MACHINES:-microvm}
 RR_COUNT=${RR_COUNT:-2000}
 PPS_SECONDS=${PPS_SECONDS:-5}
 PPS_WINDOW=${PPS_WINDOW:-16}
+PPS_TRIES=${PPS_TRIES:-3}
 PORT=9000
 NS=osprey-bench-$$
 mkdir -p "$OUT"
@@ -71,22 +76,29 @@ fi
 
 trap ns_down EXIT
 ns_up || { echo "net.sh: cannot make namespace $NS" >&2; exit 1; }
-declare -A R # R[guest,machine,figure]
+declare -A R STOPPED TRIED # R[guest,machine,figure]
 
-# measure GUEST MACHINE PASS(wall|icount): one boot, one set of figures.
-measure() {
-	local g=$1 m=$2 pass=$3 log=$OUT/net-$1-$2-$3.log img=$OUT/net-$1.cpio
-	local rr_out pps_out opts=()
-	[ "$pass" = icount ] && opts=(--icount)
+# boot GUEST MACHINE PASS LOG: the echo server up and answering (0), or 1.
+boot() {
+	local g=$1 m=$2 pass=$3 log=$4 opts=()
+	local args=(--ip=$GUEST_IP/24,$HOST_IP -- /bin/udp_bench_srv $PORT)
+	[ "$pass" = icount ] && opts=(--icount) args+=(busy)
+	[ "$g" = osprey ] && args=(--quiet "${args[@]}")
 	GUEST=$g LINUX_ICOUNT=$([ "$pass" = icount ] && echo 1 || echo 0)
 	GUEST_LOG=$log
-	local kernel_args=(--ip=$GUEST_IP/24,$HOST_IP -- /bin/udp_bench_srv $PORT)
-	[ "$pass" = icount ] && kernel_args+=(busy)
-	[ "$g" = osprey ] && kernel_args=(--quiet "${kernel_args[@]}")
-	QEMU_RUN_EXTRA="${opts[*]}" guest_start "$log" "$m" 1 "tap:$TAP" "$img" 600 \
-		"${kernel_args[@]}"
-	if ! guest_wait "$log" "udp_bench_srv: ready on $PORT" 180 ||
-		! $NX "$OUT/udp_rr" $GUEST_IP $PORT wait 30; then
+	QEMU_RUN_EXTRA="${opts[*]}" guest_start "$log" "$m" 1 "tap:$TAP" \
+		"$OUT/net-$g.cpio" 600 "${args[@]}"
+	guest_wait "$log" "udp_bench_srv: ready on $PORT" 180 &&
+		$NX "$OUT/udp_rr" $GUEST_IP $PORT wait 30
+}
+
+# measure GUEST MACHINE PASS(wall|icount): one boot, one set of figures;
+# another boot (PPS_TRIES in all) when the flood stopped the guest's
+# network (seen with the Linux guest under TCG: its echoes and all its
+# traffic stop for good, counted in STOPPED[GUEST,MACHINE]).
+measure() {
+	local g=$1 m=$2 pass=$3 log=$OUT/net-$1-$2-$3.log rr_out pps_out try
+	if ! boot "$g" "$m" "$pass" "$log"; then
 		echo "net.sh: $g on $m ($pass) did not answer; see $log" >&2
 		guest_end 1
 		GUEST=osprey
@@ -99,10 +111,22 @@ measure() {
 		R[$g,$m,p50]=$(echo "$rr_out" | grep -o 'p50_us=[0-9.]*' | cut -d= -f2)
 		R[$g,$m,p99]=$(echo "$rr_out" | grep -o 'p99_us=[0-9.]*' | cut -d= -f2)
 	fi
-	pps_out=$($NX timeout $((PPS_SECONDS + 60)) "$OUT/udp_rr" $GUEST_IP $PORT pps \
-		"$PPS_SECONDS" "$PPS_WINDOW" 64)
-	echo "$pps_out" >>"$log.client"
-	if [ "$pass" = wall ]; then
+	for ((try = 1; try <= PPS_TRIES; try++)); do
+		pps_out=$($NX timeout $((PPS_SECONDS + 60)) "$OUT/udp_rr" $GUEST_IP $PORT \
+			pps "$PPS_SECONDS" "$PPS_WINDOW" 64)
+		echo "$pps_out" >>"$log.client"
+		# The server's REPORT came back: the guest lived through it.
+		TRIED[$g,$m]=$try
+		[[ "$pps_out" == *guest_packets=[1-9]* ]] && break
+		STOPPED[$g,$m]=$((${STOPPED[$g,$m]:-0} + 1))
+		TRIED[$g,$m]=$try
+		pps_out=""
+		guest_end 1
+		[ "$try" -lt "$PPS_TRIES" ] && ! boot "$g" "$m" "$pass" "$log.$try" && break
+	done
+	if [ -z "$pps_out" ]; then
+		:
+	elif [ "$pass" = wall ]; then
 		R[$g,$m,pps]=$(echo "$pps_out" | grep -o ' pps=[0-9]*' | cut -d= -f2)
 	else
 		R[$g,$m,instr]=$(echo "$pps_out" | grep -o 'guest_ns_per_packet=[0-9]*' | cut -d= -f2)
@@ -138,4 +162,8 @@ for m in $MACHINES; do
 	row "round trip 64 B, 99th percentile (us)" p99 low
 	row "echoes per second, $PPS_WINDOW in flight" pps high
 	row "guest instructions per echo (icount)" instr low
+	for g in osprey linux; do
+		[ -n "${STOPPED[$g,$m]:-}" ] &&
+			echo "  ($g on $m: the flood stopped its network in ${STOPPED[$g,$m]} of ${TRIED[$g,$m]} boots)"
+	done
 done | tee -a "$OUT/results.txt"

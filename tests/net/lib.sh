@@ -58,7 +58,7 @@ ns_down() {
 
 # The Linux guest's kernel command line for our /init, from Osprey's
 # options: --ip=A/P[,G] -> nt.ip=A/P nt.gw=G, --dns=D -> nt.dns=D,
-# --verbose dropped; after "--" the program, which the kernel hands to
+# --verbose dropped; LINUX_APPEND added; after "--" the program, which the kernel hands to
 # /init as its arguments.
 linux_cmdline() {
 	local out="console=ttyS0 quiet reboot=t tsc=reliable no_timer_check"
@@ -70,6 +70,7 @@ linux_cmdline() {
 	[ -n "$mhz" ] && [ "$mhz" -gt 0 ] && [ "${LINUX_ICOUNT:-0}" != 1 ] &&
 		out+=" tsc_early_khz=$((mhz * 1000))"
 	[ "$1" = microvm ] && out+=" edd=off pci=off"
+	out+=${LINUX_APPEND:+ $LINUX_APPEND}
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		case $1 in
