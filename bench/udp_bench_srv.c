@@ -44,9 +44,12 @@ static double empty_poll_ns(int fd, char *buf, size_t len)
 	for (int round = 0; round < 5; round++) {
 		unsigned long long t0 = now_ns();
 
-		for (int i = 0; i < 2000; i++)
-			if (recvfrom(fd, buf, len, MSG_DONTWAIT, NULL, NULL) >= 0)
+		for (int i = 0; i < 2000; i++) {
+			ssize_t n = recvfrom(fd, buf, len, MSG_DONTWAIT, 0, 0);
+
+			if (n >= 0)
 				return 0; /* traffic already: no figure */
+		}
 		if ((now_ns() - t0) / 2000.0 < best)
 			best = (now_ns() - t0) / 2000.0;
 	}
@@ -79,10 +82,12 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (;;) {
 		socklen_t plen = sizeof(peer);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), busy ? MSG_DONTWAIT : 0,
-				     (struct sockaddr *)&peer, &plen);
+		ssize_t n =
+		    recvfrom(fd, buf, sizeof(buf), busy ? MSG_DONTWAIT : 0,
+			     (struct sockaddr *)&peer, &plen);
 
-		if (n < 0 && busy && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (n < 0 && busy &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			polls++;
 			continue;
 		}

@@ -47,8 +47,8 @@ static ssize_t recv_wait(char *buf, size_t len, int timeout_ms)
 
 /* Sends `req` until a reply starting with `want` comes, at most `tries`
  * times, `ms` apart. Returns the reply's length or -1. */
-static ssize_t ask(const char *req, const char *want, char *reply,
-		   size_t len, int tries, int ms)
+static ssize_t ask(const char *req, const char *want, char *reply, size_t len,
+		   int tries, int ms)
 {
 	for (int i = 0; i < tries; i++) {
 		double until = now_s() + ms / 1000.0;
@@ -95,7 +95,8 @@ static int rr(long count, size_t size)
 		fill(buf, size, seq);
 		send(fd, buf, size, 0);
 		for (;;) {
-			n = recv_wait(in, 65536, (int)((until - now_s()) * 1000) + 1);
+			n = recv_wait(in, 65536,
+				      (int)((until - now_s()) * 1000) + 1);
 			if (n < 0) {
 				lost++;
 				break;
@@ -112,9 +113,9 @@ static int rr(long count, size_t size)
 		return 1;
 	}
 	qsort(lat, done, sizeof(double), cmp_double);
-	printf("rr size=%zu n=%ld lost=%ld avg_us=%.1f p50_us=%.1f p99_us=%.1f\n",
-	       size, done, lost, sum / done, lat[done / 2],
-	       lat[(done * 99) / 100 < done ? (done * 99) / 100 : done - 1]);
+	printf(
+	    "rr size=%zu n=%ld lost=%ld avg_us=%.1f p50_us=%.1f p99_us=%.1f\n",
+	    size, done, lost, sum / done, lat[done / 2], lat[done * 99 / 100]);
 	return 0;
 }
 
@@ -154,7 +155,8 @@ static int pps(double seconds, int window, size_t size)
 	while (recv_wait(in, sizeof(in), 300) >= 0)
 		; /* what is still in flight */
 	if (ask("REPORT", "REPORT", rep, sizeof(rep), 10, 500) > 0)
-		sscanf(rep, "REPORT packets=%llu ns=%llu polls=%llu poll_ns=%lf",
+		sscanf(rep,
+		       "REPORT packets=%llu ns=%llu polls=%llu poll_ns=%lf",
 		       &gp, &gns, &polls, &poll_ns);
 	/* The server's time less its empty polls, per datagram echoed. */
 	per = gp ? (gns - polls * poll_ns) / gp : 0;
@@ -172,7 +174,8 @@ int main(int argc, char **argv)
 	char rep[256];
 
 	if (argc < 4 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
-		fprintf(stderr, "usage: udp_rr HOST PORT wait|rr|pps|quit ...\n");
+		fprintf(stderr,
+			"usage: udp_rr HOST PORT wait|rr|pps|quit ...\n");
 		return 2;
 	}
 	to.sin_port = htons(atoi(argv[2]));
