@@ -1,7 +1,10 @@
-# make bench: boot time (bench/boot.sh) and system-call costs
-# (bench/syscall.sh), each against the Linux guest on the same QEMU.
+# make bench: boot time (bench/boot.sh), system-call costs
+# (bench/syscall.sh), scheduler costs (bench/sched.sh) and UDP round trips
+# and echoes per second over a TAP device (bench/net.sh; as root), each
+# against the Linux guest on the same QEMU.
 .PHONY: bench
 bench: $(BUILD)/osprey.elf
 	bench/boot.sh $(BUILD)/osprey.elf
 	bench/syscall.sh
 	bench/sched.sh $(BUILD)/osprey.elf
+	bench/net.sh $(BUILD)/osprey.elf

@@ -221,6 +221,13 @@ count_lines abi-guest-smp4 "$LOGS/abi-guest-smp4.log" $?
 tests/apps/run.sh >"$LOGS/apps.log" 2>&1
 count_lines apps "$LOGS/apps.log" $?
 
+# Networking from the host side (tests/net/run.sh): the guest on a TAP
+# device in a network namespace of its own (ping, UDP echo, DHCP and names
+# from dnsmasq, hostile frames) and Debian's dnsmasq in the guest behind
+# `osprey run -p`. As root only (it prints one SKIP line otherwise).
+tests/net/run.sh >"$LOGS/net.log" 2>&1
+count_lines net "$LOGS/net.log" $?
+
 tests/mkinitrd.sh "$LOGS/vdso.cpio" build/apps/vdso_check-static:/bin/vdso_check \
 	build/apps/vdso_check-dynamic:/bin/vdso_check_dyn
 expect app-vdso-static 0 '^vdso: ok' --initrd "$LOGS/vdso.cpio" $KERNEL --quiet -- /bin/vdso_check

@@ -15,6 +15,16 @@ have busybox || need="$need busybox-static"
 have sqlite3 || need="$need sqlite3"
 have lua5.4 || need="$need lua5.4"
 [ -x /usr/bin/python3 ] || need="$need python3"
+# The network tests (tests/net) and benchmark (bench/net.sh): namespaces
+# and TAP devices, ping, a DHCP and DNS server, a DNS client, hostile
+# frames; pgrep (tests/cli).
+[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need="$need iproute2"
+have ping || need="$need iputils-ping"
+# dnsmasq-base: the binary without the package that starts a service
+[ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
+have dig || need="$need bind9-dnsutils"
+have pgrep || need="$need procps"
+[ -d /usr/lib/python3/dist-packages/scapy ] || need="$need python3-scapy"
 # libFuzzer's runtime for the fuzz targets.
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	>/dev/null 2>&1 || need="$need libclang-rt-dev"

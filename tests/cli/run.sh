@@ -377,6 +377,41 @@ expect_error err-add-missing 127 "^osprey: --add $tmp/nothere: No such file or d
 osprey run --env NOEQUALS -- "$probe" exit 0
 expect_error err-env 125 "--env needs KEY=VALUE"
 
+# ---- the network options: errors, and what -v says ----
+osprey run -p 80 -- "$probe" exit 0
+expect_error err-publish-no-colon 125 "-p needs HOSTPORT:GUESTPORT\[/udp\|/tcp\].*not '80'"
+osprey run -p 0:53/udp -- "$probe" exit 0
+expect_error err-publish-port-0 125 "not '0:53/udp'"
+osprey run -p 5353:70000 -- "$probe" exit 0
+expect_error err-publish-port-range 125 "not '5353:70000'"
+osprey run -p 5353:53/sctp -- "$probe" exit 0
+expect_error err-publish-proto 125 "not '5353:53/sctp'"
+osprey run -p 5353:53/udp -p 5353:54/udp -- "$probe" exit 0
+expect_error err-publish-twice 125 "-p 5353:54/udp: that host port is forwarded twice"
+osprey run --net wifi -- "$probe" exit 0
+expect_error err-net-kind 125 "unknown --net 'wifi' \(user, tap:NAME or none\)"
+osprey run --net tap: -- "$probe" exit 0
+expect_error err-net-tap-name 125 "--net tap:NAME needs a network interface name"
+osprey run --net tap:osprey-no-such -- "$probe" exit 0
+expect_error err-net-tap-missing 125 "--net tap:osprey-no-such: no TAP device osprey-no-such here"
+osprey run --net tap:tap0 -p 5353:53/udp -- "$probe" exit 0
+expect_error err-net-publish-tap 125 "-p forwards ports through QEMU's user networking"
+osprey run --net user --ip 10.0.2.15 -- "$probe" exit 0
+expect_error err-net-ip-spec 125 "--ip needs ADDR/PREFIX\[,GATEWAY\], not '10.0.2.15'"
+osprey run --ip 10.0.2.15/24 -- "$probe" exit 0
+expect_error err-net-ip-alone 125 "--ip needs a network"
+osprey build -p 5353:53/udp -o "$tmp/x.cpio" -- "$probe"
+expect_error err-net-build 2 "'--publish' is an option of osprey run"
+osprey run -v -- "$probe" exit 0
+expect run-net-none 0 '^osprey: network: none' err
+osprey run -v -p 5353:53/udp -p 8080:80 -- "$probe" exit 0
+expect run-net-publish 0 '^osprey: network: QEMU user networking, guest 10.0.2.15/24,10.0.2.2 dns 10.0.2.3; forwarding 127.0.0.1:5353/udp -> guest port 53, 127.0.0.1:8080/tcp -> guest port 80; virtio-net-device' err
+grep -q 'Kernel command line: --quiet --ip=10.0.2.15/24,10.0.2.2 --dns=10.0.2.3 --' "$tmp/err" &&
+	pass run-net-publish-cmdline ||
+	fail run-net-publish-cmdline "no --ip/--dns on the kernel command line"
+osprey run -v --machine q35 --net user -- "$probe" exit 0
+expect run-net-user-q35 0 '^osprey: network: QEMU user networking.*virtio-net-pci' err
+
 # ---- a real program: python3 with its standard library ----
 py=/usr/bin/python3
 if [ -x "$py" ]; then

@@ -58,6 +58,18 @@ static const char usage_text[] =
     "  --timeout SECONDS    stop the VM after SECONDS and exit 124, after\n"
     "                       the kernel printed its state (as SIGUSR1 does)\n"
     "  --strace             have the kernel print every system call\n"
+    "Network options (run; without them the guest has loopback only):\n"
+    "  -p, --publish HOSTPORT:GUESTPORT[/udp|/tcp]   forward 127.0.0.1:\n"
+    "                       HOSTPORT (TCP unless /udp) to the guest's\n"
+    "                       GUESTPORT, through QEMU's user networking;\n"
+    "                       the guest is 10.0.2.15/24, gateway 10.0.2.2,\n"
+    "                       DNS 10.0.2.3 (repeatable)\n"
+    "  --net user|tap:NAME|none   QEMU's user networking; an existing TAP\n"
+    "                       device NAME (the guest runs DHCP unless --ip\n"
+    "                       is given; one queue pair per vCPU when NAME is\n"
+    "                       multi_queue); or no network device\n"
+    "  --ip ADDR/PREFIX[,GATEWAY]   the guest's static address\n"
+    "  --dns ADDR           a name server for the guest (repeatable)\n"
     "\n"
     "Environment: OSPREY_KERNEL (the kernel; default osprey.elf beside this\n"
     "command, or in ../lib/osprey), OSPREY_QEMU (default "
@@ -75,6 +87,7 @@ struct options {
 	char **adds, **envs;
 	size_t nadds, nenvs;
 	bool locale, strace, no_runtime;
+	struct net_options net;
 	const char *ld_library_path;
 	struct vm_options vm;
 	int argc; /* PROGRAM and its arguments */
@@ -144,6 +157,10 @@ static const struct option long_options[] = {
     {"machine", required_argument, NULL, 'M'},
     {"timeout", required_argument, NULL, 'X'},
     {"strace", no_argument, NULL, 'S'},
+    {"publish", required_argument, NULL, 'p'},
+    {"net", required_argument, NULL, 'N'},
+    {"ip", required_argument, NULL, 'I'},
+    {"dns", required_argument, NULL, 'D'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -185,6 +202,18 @@ static void run_option(int c, struct options *o)
 	case 'S':
 		o->strace = true;
 		break;
+	case 'p':
+		net_add_port(&o->net, optarg);
+		break;
+	case 'N':
+		net_set_kind(&o->net, optarg);
+		break;
+	case 'I':
+		net_set_ip(&o->net, optarg);
+		break;
+	case 'D':
+		net_add_dns(&o->net, optarg);
+		break;
 	}
 }
 
@@ -196,8 +225,8 @@ static void parse(int argc, char **argv, struct options *o)
 	o->vm =
 	    (struct vm_options){.machine = "microvm", .mem_mb = 256, .cpus = 1};
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:m:c:vh", long_options, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "+o:m:c:p:vh", long_options,
+				NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -223,7 +252,7 @@ static void parse(int argc, char **argv, struct options *o)
 			exit(0);
 		case '?':
 			/* optopt is the option when its value is missing */
-			if (optopt && strchr("omcAEMX", optopt))
+			if (optopt && strchr("omcpAEMXNID", optopt))
 				usage_error("'%s' needs a value",
 					    argv[optind - 1]);
 			usage_error("unknown option '%s'", argv[optind - 1]);
@@ -234,6 +263,7 @@ static void parse(int argc, char **argv, struct options *o)
 			run_option(c, o);
 		}
 	}
+	net_check(&o->net);
 	if (optind >= argc)
 		usage_error("no PROGRAM given%s", "");
 	o->argc = argc - optind;
@@ -379,6 +409,7 @@ static char *kernel_cmdline(const struct options *o, const char *program)
 	sb_puts(&sb, "--quiet");
 	if (o->strace)
 		sb_puts(&sb, " --strace");
+	net_kernel_options(&o->net, &sb);
 	for (size_t i = 0; i < o->nenvs; i++) {
 		char *opt = xasprintf("--env=%s", o->envs[i]);
 
@@ -610,6 +641,7 @@ int main(int argc, char **argv)
 		free(out);
 		return 0;
 	}
+	o.vm.net = &o.net;
 	o.vm.kernel = find_kernel(argv[0]);
 	o.vm.image = o.output ? o.output : tmpfile_make("osprey-image");
 	o.vm.cmdline = build(&o, o.vm.image);

@@ -8,6 +8,7 @@
  *   hostfs.c   copying host paths into the image (symlinks mirrored)
  *   deps.c     the interpreter and libraries, resolved the way ld.so does
  *   vm.c       QEMU: accelerator choice, launch, exit status, temp files
+ *   net.c      the guest's network: -p, --net, --ip, --dns
  *   elfdeps.c  the ELF reader (pure, fuzzed: elfdeps.h)
  *   ldcache.c  the /etc/ld.so.cache reader (pure, fuzzed: ldcache.h)
  */
@@ -172,6 +173,46 @@ void deps_add_program(struct image *img, const char *program,
  * say): what is missing is only a warning. */
 void deps_add_module(struct image *img, const char *path);
 
+/* ---- the guest's network (net.c) ---- */
+
+enum net_kind {
+	NET_DEFAULT, /* nothing asked: no device, loopback only */
+	NET_NONE,    /* --net none: the same, said */
+	NET_USER,    /* -p or --net user: QEMU's user networking */
+	NET_TAP,     /* --net tap:NAME: an existing TAP device */
+};
+
+struct port_forward {
+	unsigned host, guest; /* 1..65535 */
+	bool udp;	      /* else TCP */
+};
+
+/* Filled by the parsers below from the command line; read-only after. */
+struct net_options {
+	enum net_kind kind;
+	const char *tap; /* NET_TAP: the device's name */
+	struct port_forward *fwds;
+	size_t nfwds;
+	const char *ip; /* --ip ADDR/PREFIX[,GATEWAY], or NULL */
+	const char **dns;
+	size_t ndns;
+};
+
+/* Each fails with FAIL_USAGE and a message naming what is wrong. */
+void net_add_port(struct net_options *n, const char *spec);
+void net_set_kind(struct net_options *n, const char *spec);
+void net_set_ip(struct net_options *n, const char *spec);
+void net_add_dns(struct net_options *n, const char *spec);
+/* After the command line: -p implies user networking; --ip needs one. */
+void net_check(struct net_options *n);
+/* Appends " --ip=... --dns=..." for the kernel. */
+void net_kernel_options(const struct net_options *n, struct strbuf *sb);
+/* Appends QEMU's arguments (at most NET_QEMU_ARGS) to v at i; returns
+ * the new i. Fails (FAIL_OTHER) when the TAP device does not exist. */
+#define NET_QEMU_ARGS 6
+int net_qemu_args(const struct net_options *n, const char *machine,
+		  unsigned cpus, char **v, int i);
+
 /* ---- the virtual machine (vm.c) ---- */
 
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
@@ -183,6 +224,7 @@ struct vm_options {
 	const char *machine;		  /* microvm, q35 or pc */
 	unsigned mem_mb, cpus, timeout_s; /* timeout 0: none */
 	enum accel accel;
+	const struct net_options *net;
 };
 
 /* A new empty file in $TMPDIR (or /tmp), removed at exit. */

@@ -162,7 +162,7 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 {
 	const char *qemu = getenv("OSPREY_QEMU");
 	enum accel accel = choose_accel(opt);
-	char **v = xcalloc(48, sizeof(char *));
+	char **v = xcalloc(48 + NET_QEMU_ARGS, sizeof(char *));
 	int n = 0;
 
 	v[n++] = (char *)(qemu && *qemu ? qemu : "qemu-system-x86_64");
@@ -204,6 +204,7 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 	v[n++] = (char *)opt->image;
 	v[n++] = "-append";
 	v[n++] = (char *)opt->cmdline;
+	n = net_qemu_args(opt->net, opt->machine, opt->cpus, v, n);
 	v[n] = NULL;
 	return v;
 }
