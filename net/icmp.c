@@ -184,7 +184,8 @@ static int unreach_errno(uint8_t code)
 }
 
 /* An error about one of our datagrams: `ic` and len bytes after it. */
-static void icmp_error_in(const struct icmp_hdr *ic, size_t len)
+static void icmp_error_in(const struct icmp_hdr *ic, size_t len,
+			  uint32_t offender)
 {
 	const struct ip_hdr *inner = (const struct ip_hdr *)(ic + 1);
 	unsigned ihl;
@@ -207,7 +208,7 @@ static void icmp_error_in(const struct icmp_hdr *ic, size_t len)
 	}
 	err = unreach_errno(ic->code);
 	if (err && inner->proto == IPPROTO_UDP)
-		udp_icmp_error(inner, len - sizeof(*ic), err);
+		udp_icmp_error(inner, len - sizeof(*ic), err, ic, offender);
 	return;
 bad:
 	NET_INC(icmp_in_errors);
@@ -255,7 +256,7 @@ void icmp_input(struct netdev *dev, struct pkt *p)
 	} else if (ic->type == ICMP_DEST_UNREACH ||
 		   ic->type == ICMP_TIME_EXCEEDED ||
 		   ic->type == ICMP_PARAMPROB) {
-		icmp_error_in(ic, p->len);
+		icmp_error_in(ic, p->len, ih->src);
 	}
 out:
 	pkt_free(p);

@@ -281,7 +281,8 @@ bool udp_rx_fast(struct netdev *dev, struct pkt *p);
 void udp_input(struct netdev *dev, struct pkt *p);
 /* An ICMP error about a UDP datagram we sent (`inner` is the quoted IPv4
  * header with at least 8 bytes after its options). */
-void udp_icmp_error(const struct ip_hdr *inner, size_t len, int err);
+void udp_icmp_error(const struct ip_hdr *inner, size_t len, int err,
+		    const struct icmp_hdr *ic, uint32_t offender);
 int udp_init(void);
 /* Registers AF_INET and starts the stack's timer thread (once). */
 int net_ipv4_init(void);

@@ -89,7 +89,12 @@ struct udp_sock {
 	/* IPPROTO_IP options */
 	uint8_t tos, ttl, mc_ttl, pmtudisc;
 	bool pktinfo, recvttl, recvtos, mc_loop, mc_all, freebind, no_port;
+	bool recverr; /* atomic: read by the ICMP path */
 	uint32_t mc_if;
+	/* IP_RECVERR's error queue: ICMP errors (struct udp_err packets);
+	 * producer the ICMP path, consumer the lock holder */
+	struct netchan errq;
+	struct pkt *errq_first; /* the oldest, once looked at; lock holder's */
 	struct rcu_head rcu; /* release's deferred put */
 };
 
@@ -286,9 +291,52 @@ out_free:
 	pkt_free(p);
 }
 
-/* Linux reports ICMP errors to connected sockets only (without
- * IP_RECVERR): the next call returns the error (man 7 udp). */
-void udp_icmp_error(const struct ip_hdr *inner, size_t len, int err)
+/*
+ * IP_RECVERR's error queue (man 7 ip): an ICMP error about one of our
+ * datagrams, kept as a packet whose data is this header followed by what
+ * the error quoted of the datagram's payload; recvmsg(MSG_ERRQUEUE)
+ * returns it with a sock_extended_err.
+ */
+struct sock_ee {
+	uint32_t errno_;
+	uint8_t origin, type, code, pad;
+	uint32_t info, data;
+};
+struct udp_err {
+	struct sock_ee ee;
+	uint32_t offender; /* who sent the ICMP error */
+	uint32_t dst;	   /* where our datagram went */
+	uint16_t dport;
+};
+#define SO_EE_ORIGIN_ICMP 2
+#define UDP_ERRQ_BYTES 16384 /* the error queue's bound (its packets) */
+
+static void errq_push(struct udp_sock *us, const struct ip_hdr *inner,
+		      size_t len, int err, const struct icmp_hdr *ic,
+		      uint32_t offender)
+{
+	unsigned ihl = (inner->vihl & 0xf) * 4u;
+	const struct udp_hdr *uh =
+	    (const struct udp_hdr *)((const uint8_t *)inner + ihl);
+	size_t quoted = len - ihl - UDP_HLEN; /* icmp_error_in checked */
+	struct pkt *p = pkt_alloc(0, sizeof(struct udp_err) + quoted);
+
+	if (!p)
+		return;
+	struct udp_err *e = pkt_put(p, sizeof(*e));
+	*e = (struct udp_err){{(uint32_t)err, SO_EE_ORIGIN_ICMP, ic->type,
+			       ic->code, 0, net_ntohs(ic->seq), 0},
+			      offender, inner->dst, uh->dport};
+	memcpy(pkt_put(p, quoted), uh + 1, quoted);
+	if (!netchan_push(&us->errq, p))
+		pkt_free(p);
+}
+
+/* Linux reports ICMP errors to connected sockets only, unless IP_RECVERR
+ * asks for them all (and queues them): the next call returns the error
+ * (man 7 udp). */
+void udp_icmp_error(const struct ip_hdr *inner, size_t len, int err,
+		    const struct icmp_hdr *ic, uint32_t offender)
 {
 	unsigned ihl = (inner->vihl & 0xf) * 4u;
 	const struct udp_hdr *uh =
@@ -301,8 +349,11 @@ void udp_icmp_error(const struct ip_hdr *inner, size_t len, int err)
 			 uh->dport, 0, us_lookup_get);
 	if (!us)
 		return;
-	if (__atomic_load_n(&us->connected, __ATOMIC_RELAXED) &&
-	    us->raddr == inner->dst && us->rport == uh->dport) {
+	bool recverr = __atomic_load_n(&us->recverr, __ATOMIC_RELAXED);
+	if (recverr)
+		errq_push(us, inner, len, err, ic, offender);
+	if (recverr || (__atomic_load_n(&us->connected, __ATOMIC_RELAXED) &&
+			us->raddr == inner->dst && us->rport == uh->dport)) {
 		__atomic_store_n(&us->err, err, __ATOMIC_RELEASE);
 		poll_notify(&us->wq, POLLERR);
 	}
@@ -887,6 +938,48 @@ static int64_t udp_copy_out(struct udp_sock *us, struct kmsg *m, int flags,
 	return flags & MSG_TRUNC ? (int64_t)p->len : n;
 }
 
+/* recvmsg(MSG_ERRQUEUE): the oldest queued error, never waiting; under
+ * us->lock. The socket's error becomes the next one's, or none. */
+static struct pkt *errq_peek(struct udp_sock *us)
+{
+	if (!us->errq_first)
+		us->errq_first = netchan_pop(&us->errq);
+	return us->errq_first;
+}
+
+static int64_t errq_recv(struct udp_sock *us, struct kmsg *m)
+{
+	struct pkt *p = errq_peek(us);
+
+	if (!p)
+		return -EAGAIN;
+	us->errq_first = NULL;
+	struct udp_err *e = (struct udp_err *)p->data;
+	size_t quoted = p->len - sizeof(*e), used = 0;
+	int64_t r = uio_copy_to(&m->data, e + 1, quoted);
+	if (r >= 0 && (size_t)r < quoted)
+		m->flags_out |= MSG_TRUNC;
+	if (m->name) {
+		struct sockaddr_in_k sin = {AF_INET, e->dport, e->dst, {0}};
+
+		memcpy(m->name, &sin, MIN(m->namelen, sizeof(sin)));
+		m->namelen = sizeof(sin);
+	}
+	struct {
+		struct sock_ee ee;
+		struct sockaddr_in_k offender;
+	} c = {e->ee, {AF_INET, 0, e->offender, {0}}};
+	put_cmsg(m, &used, IP_RECVERR, &c, sizeof(c));
+	m->controllen = used;
+	m->flags_out |= MSG_ERRQUEUE;
+	pkt_free(p);
+	struct pkt *next = errq_peek(us);
+	__atomic_store_n(
+	    &us->err, next ? (int)((struct udp_err *)next->data)->ee.errno_ : 0,
+	    __ATOMIC_RELEASE);
+	return r < 0 ? r : (int64_t)quoted;
+}
+
 static int64_t udp_recvmsg(struct socket *s, struct kmsg *m, int flags,
 			   bool nonblock)
 {
@@ -897,8 +990,12 @@ static int64_t udp_recvmsg(struct socket *s, struct kmsg *m, int flags,
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN; /* no IP_RECVERR: the error queue is empty */
+	if (flags & MSG_ERRQUEUE) {
+		mutex_lock(&us->lock);
+		r = errq_recv(us, m);
+		mutex_unlock(&us->lock);
+		return r;
+	}
 	nonblock |= flags & MSG_DONTWAIT;
 	mutex_lock(&us->lock);
 	for (;;) {
@@ -978,7 +1075,7 @@ static unsigned udp_poll(struct socket *s, struct file *f,
 	udp_pull(us);
 	if (us->rcvq)
 		mask |= POLLIN | POLLRDNORM;
-	if (__atomic_load_n(&us->err, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&us->err, __ATOMIC_ACQUIRE) || errq_peek(us))
 		mask |= POLLERR;
 	if (us->shut_rd)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
@@ -1078,6 +1175,14 @@ static int ip_bool_opt(struct udp_sock *us, int name, int v)
 	case IP_BIND_ADDRESS_NO_PORT:
 		us->no_port = b;
 		break;
+	case IP_RECVERR:
+		__atomic_store_n(&us->recverr, b, __ATOMIC_RELAXED);
+		if (!b) { /* Linux purges the queue when it is turned off */
+			pkt_free(us->errq_first);
+			us->errq_first = NULL;
+			netchan_drain(&us->errq);
+		}
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -1092,8 +1197,6 @@ static void ip_report_missing(int name)
 	case IP_HDRINCL:
 	case IP_MTU:
 		return;
-	case IP_RECVERR:
-		return linux_missing("setsockopt(IP_RECVERR)");
 	case IP_OPTIONS:
 		return linux_missing("setsockopt(IP_OPTIONS)");
 	case IP_RECVOPTS:
@@ -1216,7 +1319,7 @@ static int ip_getopt_val(struct udp_sock *us, int name, int *v)
 		*v = us->no_port;
 		return 0;
 	case IP_RECVERR:
-		*v = 0;
+		*v = __atomic_load_n(&us->recverr, __ATOMIC_RELAXED);
 		return 0;
 	case IP_MTU:
 		if (!us->connected)
@@ -1285,6 +1388,9 @@ static void udp_release(struct socket *s)
 	flow_unlock();
 	while (us->rcvq)
 		pkt_free(rcvq_take(us));
+	pkt_free(us->errq_first);
+	us->errq_first = NULL;
+	netchan_drain(&us->errq);
 	us->released = true;
 	us->s = NULL;
 	mutex_unlock(&us->lock);
@@ -1317,6 +1423,7 @@ static struct udp_sock *us_new(struct socket *s)
 	us->s = s;
 	waitq_init(&us->wq);
 	netchan_init(&us->chan, (uint64_t)s->rcvbuf);
+	netchan_init(&us->errq, UDP_ERRQ_BYTES);
 	mutex_init(&us->lock);
 	us->rcvq_tail = &us->rcvq;
 	us->ttl = 64;

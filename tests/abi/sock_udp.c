@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "common.h"
 
+#include <linux/errqueue.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -476,6 +478,57 @@ static void a_closed_port_gives_econnrefused(void)
 	close(a);
 }
 
+/* IP_RECVERR (man 7 ip): an unconnected socket hears of the ICMP error
+ * too, and its error queue gives the details with MSG_ERRQUEUE (glibc's
+ * resolver sets the option and gives up on DNS if it fails). */
+static void ip_recverr_queues_icmp_errors(void)
+{
+	struct sockaddr_in gone, from;
+	int g = bound_socket(&gone), a = bound_socket(NULL), on = 1, got = 0;
+	struct pollfd p = {.events = POLLIN};
+	socklen_t len = sizeof(got);
+	char buf[16], ctl[256];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh = {&from, sizeof(from), &iov, 1, ctl, sizeof(ctl), 0};
+
+	if (!CHECK(g >= 0 && a >= 0))
+		return;
+	close(g);
+	CHECK_ERRNO(recvmsg(a, &mh, MSG_ERRQUEUE), EAGAIN);
+	CHECK_EQ_INT(setsockopt(a, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)), 0);
+	CHECK_EQ_INT(getsockopt(a, IPPROTO_IP, IP_RECVERR, &got, &len), 0);
+	CHECK_EQ_INT(got, 1);
+	CHECK_EQ_INT(sendto(a, "hello", 5, 0, (struct sockaddr *)&gone,
+			    sizeof(gone)),
+		     5);
+	p.fd = a;
+	CHECK_EQ_INT(poll(&p, 1, 2000), 1);
+	CHECK(p.revents & POLLERR);
+	CHECK_EQ_INT(recvmsg(a, &mh, MSG_ERRQUEUE), 5);
+	CHECK(mh.msg_flags & MSG_ERRQUEUE);
+	CHECK_EQ_MEM(buf, "hello", 5);
+	CHECK_EQ_INT(from.sin_port, gone.sin_port);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (CHECK(c != NULL)) {
+		struct sock_extended_err *ee = (void *)CMSG_DATA(c);
+		struct sockaddr_in *off = (void *)SO_EE_OFFENDER(ee);
+
+		CHECK_EQ_INT(c->cmsg_level, IPPROTO_IP);
+		CHECK_EQ_INT(c->cmsg_type, IP_RECVERR);
+		CHECK_EQ_INT(ee->ee_errno, ECONNREFUSED);
+		CHECK_EQ_INT(ee->ee_origin, SO_EE_ORIGIN_ICMP);
+		CHECK_EQ_INT(ee->ee_type, 3);
+		CHECK_EQ_INT(ee->ee_code, 3);
+		CHECK_EQ_INT(off->sin_family, AF_INET);
+		CHECK_EQ_INT(off->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	}
+	/* Read out: the queue is empty and the error went with it. */
+	CHECK_ERRNO(recvmsg(a, &mh, MSG_ERRQUEUE), EAGAIN);
+	CHECK_EQ_INT(getsockopt(a, SOL_SOCKET, SO_ERROR, &got, &len), 0);
+	CHECK_EQ_INT(got, 0);
+	close(a);
+}
+
 /* Only the refusal: a broadcast that went out would leave the machine. */
 static void broadcast_needs_so_broadcast(void)
 {
@@ -526,6 +579,7 @@ int main(void)
 	ABI_RUN(a_60000_byte_datagram_and_emsgsize);
 	ABI_RUN(ip_pktinfo_names_the_destination);
 	ABI_RUN(a_closed_port_gives_econnrefused);
+	ABI_RUN(ip_recverr_queues_icmp_errors);
 	ABI_RUN(broadcast_needs_so_broadcast);
 	ABI_RUN(getaddrinfo_finds_localhost);
 	return abi_done();
