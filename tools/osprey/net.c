@@ -256,6 +256,10 @@ static char *device_arg(const char *machine, unsigned queues)
 
 	sb_printf(&sb, "%s,netdev=net0,mac=" MAC,
 		  mmio ? "virtio-net-device" : "virtio-net-pci");
+	/* No option ROM (iPXE): the firmware has nothing to boot from it,
+	 * and loading it costs boot time. */
+	if (!mmio)
+		sb_puts(&sb, ",romfile=");
 	if (queues > 1)
 		sb_puts(&sb, ",mq=on");
 	/* MSI-X: a vector per queue, one for the control queue and one
