@@ -533,7 +533,7 @@ static void dump_app_threads(void)
 
 static int app_threads_init(void)
 {
-	sched_set_dump_hook(dump_app_threads);
+	sched_add_dump_hook(dump_app_threads);
 	return 0;
 }
 INIT_STEP(57, app_threads_init);

@@ -240,6 +240,8 @@ void arch_backtrace(uint64_t rbp, uint64_t rip);
 /* ---- local APIC and its timer ---- */
 void lapic_init(void);
 void lapic_eoi(void);
+void lapic_dump_vector(unsigned v); /* for the state dump */
+void ioapic_dump_gsi(uint32_t gsi);  /* for the state dump */
 void lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 /* A fixed interrupt `vector` to CPU index `cpu`. */
 void arch_send_ipi(unsigned cpu, int vector);

@@ -113,6 +113,22 @@ int ioapic_route(uint32_t gsi, int vector, unsigned cpu, unsigned flags)
 	return err;
 }
 
+/* For the state dump (NMI: no lock; the index register may race with a
+ * thread's access, which a dump of a hung machine accepts). */
+void ioapic_dump_gsi(uint32_t gsi)
+{
+	struct ioapic *a = find(gsi);
+
+	if (!a)
+		return;
+	uint32_t low = reg_read(a, 0x10 + 2 * (gsi - a->gsi_base));
+	kprintf("    IOAPIC GSI %u: vector %u, %s, %s, remote IRR %u, "
+		"delivery pending %u\n",
+		gsi, low & 0xff, low & RED_LEVEL ? "level" : "edge",
+		low & RED_MASKED ? "masked" : "unmasked", (low >> 14) & 1,
+		(low >> 12) & 1);
+}
+
 void ioapic_mask(uint32_t gsi)
 {
 	struct ioapic *a;

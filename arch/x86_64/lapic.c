@@ -39,6 +39,18 @@ static uint32_t lapic_read(uint32_t reg)
 	return xapic[reg / 4];
 }
 
+/* Vector v's bits in the in-service, request and trigger-mode registers
+ * (for the state dump: which interrupt is stuck where). */
+void lapic_dump_vector(unsigned v)
+{
+	unsigned word = (v / 32) * 0x10, bit = v % 32;
+
+	kprintf("    vector %u: in service %u, requested %u, level %u\n", v,
+		(lapic_read(0x100 + word) >> bit) & 1,
+		(lapic_read(0x200 + word) >> bit) & 1,
+		(lapic_read(0x180 + word) >> bit) & 1);
+}
+
 static void lapic_write(uint32_t reg, uint32_t v)
 {
 	if (x2apic)

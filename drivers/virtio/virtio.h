@@ -107,6 +107,7 @@ struct virtio_dev {
 	volatile uint8_t *notify_base;
 	uint32_t notify_mult, notify_len, devcfg_len;
 	unsigned msix_next;	/* next free MSI-X entry */
+	uint64_t spurious; /* atomic: MMIO interrupts with no status bit */
 	volatile uint8_t *mmio; /* MMIO registers */
 	uint32_t gsi;
 	int vector; /* MMIO: the one vector of the device */
@@ -162,6 +163,9 @@ bool virtq_pending(struct virtq *q);
  * between (the user must poll again). */
 void virtq_disable_cb(struct virtq *q);
 bool virtq_enable_cb(struct virtq *q);
+/* Prints the queue's indices and counters (the NMI state dump: reads
+ * only, no locks). */
+void virtq_dump(const struct virtq *q, const char *what);
 static inline unsigned virtq_free(const struct virtq *q)
 {
 	return q->shadow.nfree;
@@ -170,6 +174,8 @@ static inline unsigned virtq_free(const struct virtq *q)
 /* ---- transports' probes and the drivers' entry points ---- */
 int virtio_pci_probe(struct pci_dev *p);
 int virtio_mmio_probe(uint64_t base, uint64_t size, uint32_t gsi);
+/* The state dump's view of an MMIO device's interrupt line. */
+void virtio_mmio_dump_irq(struct virtio_dev *d);
 /* Called by a transport once a modern device is found. */
 int virtio_driver_start(struct virtio_dev *d);
 int virtio_net_start(struct virtio_dev *d);

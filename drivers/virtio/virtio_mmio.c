@@ -115,6 +115,15 @@ static void mmio_notify(struct virtq *q)
 	wr(q->vdev, R_QUEUE_NOTIFY, q->index);
 }
 
+/* For the state dump: the device's InterruptStatus (reading it changes
+ * nothing) and where its line goes. */
+void virtio_mmio_dump_irq(struct virtio_dev *d)
+{
+	kprintf("    InterruptStatus 0x%x\n", rd(d, R_INT_STATUS));
+	ioapic_dump_gsi(d->gsi < 16 ? ioapic_isa_gsi(d->gsi, &(unsigned){0})
+				    : d->gsi);
+}
+
 /* Interrupt context: acknowledge, then wake the queues' users. */
 static void mmio_irq(void *arg)
 {
@@ -122,6 +131,8 @@ static void mmio_irq(void *arg)
 	uint32_t status = rd(d, R_INT_STATUS);
 
 	wr(d, R_INT_ACK, status);
+	if (!status)
+		__atomic_fetch_add(&d->spurious, 1, __ATOMIC_RELAXED);
 	if (!(status & INT_USED_BUFFER))
 		return; /* a configuration change: nothing watches it yet */
 	for (unsigned i = 0; i < d->nqueues; i++) {

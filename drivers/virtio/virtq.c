@@ -173,3 +173,18 @@ bool virtq_enable_cb(struct virtq *q)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return virtq_pending(q);
 }
+
+void virtq_dump(const struct virtq *q, const char *what)
+{
+	kprintf("  %s queue %u: avail %u (kicked at %u, device wants a kick "
+		"at %u), used %u (read to %u, interrupt wanted at %u), %u of "
+		"%u free, %lu interrupts, %lu refused%s\n",
+		what, q->index, q->avail_idx, q->kicked_idx,
+		*(const volatile uint16_t *)&q->used->ring[q->size],
+		*(const volatile uint16_t *)&q->used->idx, q->last_used,
+		*(const volatile uint16_t *)&q->avail->ring[q->size],
+		q->shadow.nfree, q->size,
+		__atomic_load_n(&q->interrupts, __ATOMIC_RELAXED),
+		__atomic_load_n(&q->bad_used, __ATOMIC_RELAXED),
+		q->broken ? ", BROKEN" : "");
+}

@@ -1104,7 +1104,8 @@ void sched_run_idle(struct thread *t)
 /* ---- the state dump ---- */
 #define DUMP_WAIT_NS 1000000000 /* for the CPU before us to finish */
 
-static void (*dump_hook)(void);
+#define MAX_DUMP_HOOKS 4
+static void (*dump_hooks[MAX_DUMP_HOOKS])(void); /* set at init */
 static int dump_turn; /* atomic: the CPU that prints next */
 static const char *const state_names[] = {"running", "waiting", "sleeping",
 					  "dead"};
@@ -1115,9 +1116,14 @@ static int64_t us_from_now(uint64_t tsc, uint64_t now)
 			  : -(int64_t)tsc_to_ns(now - tsc) / 1000;
 }
 
-void sched_set_dump_hook(void (*list_threads)(void))
+void sched_add_dump_hook(void (*fn)(void))
 {
-	dump_hook = list_threads;
+	for (unsigned i = 0; i < MAX_DUMP_HOOKS; i++)
+		if (!dump_hooks[i]) {
+			dump_hooks[i] = fn;
+			return;
+		}
+	kprintf("osprey: state dump: no room for another hook\n");
 }
 
 void thread_dump(const struct thread *t)
@@ -1193,8 +1199,8 @@ static void nmi_dump(struct irq_frame *f)
 		if (sched_cpus[i].idle)
 			thread_dump(sched_cpus[i].idle);
 	thread_dump(&boot_thread);
-	if (dump_hook)
-		dump_hook();
+	for (unsigned i = 0; i < MAX_DUMP_HOOKS && dump_hooks[i]; i++)
+		dump_hooks[i]();
 	kprintf("osprey: end of state dump\n");
 	__atomic_store_n(&dump_turn, 0, SC);
 }

@@ -241,10 +241,12 @@ uint64_t sched_idle_ns(void);
 /*
  * The state dump an NMI prints (QEMU monitor `nmi`; tools/qemu-run sends
  * one when a guest times out): every CPU's scheduler state and where it
- * was interrupted, then each thread the hook lists through thread_dump.
+ * was interrupted, then what each hook prints (subsystems list their
+ * threads through thread_dump, and their own state), in the order added.
+ * Hooks run in NMI context: no locks, only reads.
  */
 void thread_dump(const struct thread *t);
-void sched_set_dump_hook(void (*list_threads)(void));
+void sched_add_dump_hook(void (*fn)(void));
 
 int sched_init(void);
 /*
