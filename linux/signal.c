@@ -835,19 +835,18 @@ long sys_rt_sigtimedwait(long uset, long uinfo, long uts, long size, long e,
 	struct sigstate *s = current_thread()->sig;
 	uint64_t set, deadline = 0;
 	struct ksiginfo info;
-	int64_t ts[2];
 
 	if (size != 8)
 		return -EINVAL;
 	if (copy_from_user(&set, uset, sizeof(set)))
 		return -EFAULT;
 	if (uts) {
-		if (copy_from_user(ts, uts, sizeof(ts)))
-			return -EFAULT;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -EINVAL;
-		deadline = clock_monotonic_ns() + (uint64_t)ts[0] * 1000000000ull +
-			   (uint64_t)ts[1];
+		uint64_t ns;
+		int err = timespec_from_user((uint64_t)uts, &ns);
+
+		if (err)
+			return err;
+		deadline = clock_monotonic_ns() + ns;
 	}
 	set &= ~UNBLOCKABLE;
 	/* Wait with the awaited signals unblocked, but take them here. */

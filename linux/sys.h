@@ -22,6 +22,11 @@ struct at_path {
 int at_get(long dirfd, long upath, struct at_path *p);
 void at_put(struct at_path *p);
 
+/* A struct timespec from the application, in nanoseconds (a huge one
+ * clamped to "forever"): 0, -EFAULT, or -EINVAL for a negative or
+ * unnormalised one (linux/sys_time.c). */
+int timespec_from_user(uint64_t uptr, uint64_t *ns);
+
 /* Sockets (linux/sys_net.c): read, write, readv and writev on a socket
  * are one recvmsg or sendmsg, so a datagram is never cut at the bounce
  * buffer's size nor split at iovec boundaries. */

@@ -688,24 +688,18 @@ long sys_sendmmsg(long fd, long uvec, long vlen, long flags, long e, long f)
 	return n ? n : r;
 }
 
-struct timespec_user {
-	int64_t sec, nsec;
-};
-
 /* recvmmsg's timeout as a monotonic deadline (0: none). */
 static long mmsg_deadline(long uts, uint64_t *deadline)
 {
-	struct timespec_user ts;
+	uint64_t ns;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-		return -EINVAL;
-	*deadline = clock_monotonic_ns() + (uint64_t)ts.sec * 1000000000ull +
-		    (uint64_t)ts.nsec;
+	int err = timespec_from_user((uint64_t)uts, &ns);
+	if (err)
+		return err;
+	*deadline = clock_monotonic_ns() + ns;
 	return 0;
 }
 

@@ -386,24 +386,18 @@ static long futex_wake_op(uint64_t uaddr, int n, int n2, uint64_t uaddr2,
 	return r;
 }
 
-struct ts_user {
-	int64_t sec, nsec;
-};
-
 /* The wait's deadline on the monotonic clock; 0 for none. */
 static long deadline_of(long uts, bool absolute, bool realtime,
 			uint64_t *deadline)
 {
-	struct ts_user ts;
+	uint64_t ns;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+	int err = timespec_from_user((uint64_t)uts, &ns);
+	if (err)
+		return err;
 	uint64_t off = clock_realtime_offset_ns();
 	if (!absolute)
 		*deadline = clock_monotonic_ns() + ns;

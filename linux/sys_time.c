@@ -157,11 +157,11 @@ long sys_time(long tloc, long b, long c, long d, long e, long f)
 	return now;
 }
 
-static int read_timespec(long ptr, uint64_t *ns)
+int timespec_from_user(uint64_t uptr, uint64_t *ns)
 {
 	struct timespec_user ts;
 
-	if (copy_from_user(&ts, ptr, sizeof(ts)))
+	if (copy_from_user(&ts, uptr, sizeof(ts)))
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC)
 		return -EINVAL;
@@ -176,7 +176,7 @@ long sys_clock_nanosleep(long clk, long flags, long req, long rem, long e,
 			 long f)
 {
 	uint64_t ns, now;
-	int err = read_timespec(req, &ns);
+	int err = timespec_from_user(req, &ns);
 
 	if (!err)
 		err = clock_read(clk, &now);
@@ -359,14 +359,13 @@ long sys_alarm(long seconds, long b, long c, long d, long e, long f)
  * copy, which is not wired yet; the other clocks cannot be set. */
 long sys_clock_settime(long clk, long uts, long c, long d, long e, long f)
 {
-	struct timespec_user ts;
+	uint64_t ns;
 
 	if (clk != CLOCK_REALTIME)
 		return -EINVAL;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC)
-		return -EINVAL;
+	int err = timespec_from_user((uint64_t)uts, &ns);
+	if (err)
+		return err;
 	linux_missing("clock_settime CLOCK_REALTIME");
 	return -EPERM;
 }
