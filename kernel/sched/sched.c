@@ -161,7 +161,13 @@ static void program_next_event(struct sched_cpu *sc)
 
 	if (!list_empty(&sc->timers))
 		next = container_of(sc->timers.next, struct timer, link)->deadline;
-	if (sc->nr_queued && sc->slice_end < next)
+	/* The slice's end only matters until a reschedule is asked for:
+	 * after that, an interrupt that found the thread unpreemptible (in
+	 * a preempt-disabled stretch) would only come again at once, before
+	 * it gets to preempt_enable, which switches (under -icount, a
+	 * deadline in the past fires before the next instruction: a storm
+	 * with no progress at all). */
+	if (sc->nr_queued && !this_cpu()->need_resched && sc->slice_end < next)
 		next = sc->slice_end;
 	/*
 	 * Nothing due, or an interrupt already armed no later than needed:
