@@ -144,7 +144,8 @@ int arp_proc(char *buf, size_t size);
 
 /* ARP table entries, exposed for the host tests. */
 #define ARP_TABLE_MAX 256 /* entries; the oldest unused one goes */
-#define ARP_QUEUE_MAX 8	  /* packets waiting per unresolved entry */
+#define ARP_QUEUE_MAX 48 /* packets waiting per unresolved entry: the 45
+			  * fragments of a 64 KiB datagram (Linux: 101) */
 #define ARP_REACHABLE_NS (30ull * 1000000000)  /* then re-resolve */
 #define ARP_RETRY_NS (1000000000ull)	       /* between requests */
 #define ARP_MAX_TRIES 3			       /* then the entry fails */
