@@ -881,10 +881,11 @@ static void *stress_server(void *arg)
  * two ends passed to the server and dropped unread. */
 static int stress_round(int i, char *b)
 {
-	socklen_t alen = path_addr(&stress_addr, DIR "/stress");
+	struct sockaddr_un addr; /* each thread its own: path_addr rewrites */
+	socklen_t alen = path_addr(&addr, DIR "/stress");
 	int c = socket(AF_UNIX, SOCK_STREAM, 0), sv[2], got = 0, n;
 
-	if (connect(c, (struct sockaddr *)&stress_addr, alen)) {
+	if (connect(c, (struct sockaddr *)&addr, alen)) {
 		close(c);
 		return 0;
 	}
