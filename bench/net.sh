@@ -172,7 +172,8 @@ for m in $MACHINES; do
 	row "echoes per second, $PPS_WINDOW in flight (tx=timer)" pps high
 	row "guest instructions per echo (icount, tx=timer)" instr low
 	for g in osprey linux; do
-		[ -n "${STOPPED[$g,$m]:-}" ] &&
+		if [ -n "${STOPPED[$g,$m]:-}" ]; then
 			echo "  ($g on $m: the flood stopped its network in ${STOPPED[$g,$m]} of ${TRIED[$g,$m]} boots)"
+		fi
 	done
 done | tee -a "$OUT/results.txt"
