@@ -332,6 +332,7 @@ long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
 #define F_UNLCK 2
 #define F_SETPIPE_SZ 1031
 #define F_GETPIPE_SZ 1032
+#define F_NOTIFY 1026
 #define F_ADD_SEALS 1033
 #define F_GET_SEALS 1034
 #define FD_CLOEXEC 1
@@ -377,6 +378,11 @@ long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
 		break;
 	case F_GETPIPE_SZ:
 		r = pipe_get_size(file);
+		break;
+	case F_NOTIFY:
+		/* Linux without dnotify answers EINVAL (inotify is the way) */
+		linux_missing("fcntl F_NOTIFY (dnotify)");
+		r = -EINVAL;
 		break;
 	case F_ADD_SEALS:
 		r = vfs_add_seals(file, (unsigned)arg);
