@@ -333,11 +333,6 @@ long sys_timer_gettime(long id, long uval, long c, long d, long e, long f)
 	return pt ? copy_to_user(uval, &v, sizeof(v)) : -EINVAL;
 }
 
-static bool ts_ok(int64_t sec, int64_t nsec)
-{
-	return sec >= 0 && nsec >= 0 && nsec < (int64_t)NSEC;
-}
-
 /* The deadline on the timer's clock for a setting (0: disarm). */
 static uint64_t deadline_of(const struct ptimer *pt, uint64_t value,
 			    bool absolute)
@@ -356,18 +351,17 @@ static uint64_t deadline_of(const struct ptimer *pt, uint64_t value,
 long sys_timer_settime(long id, long flags, long unew, long uold, long e,
 		       long f)
 {
-	struct itimerspec_user v, old = {0};
+	struct itimerspec_user old = {0};
+	uint64_t value, interval;
 
 	if (!unew)
 		return -EINVAL;
-	if (copy_from_user(&v, unew, sizeof(v)))
-		return -EFAULT;
-	if (!ts_ok(v.value_sec, v.value_nsec) ||
-	    !ts_ok(v.interval_sec, v.interval_nsec))
-		return -EINVAL;
-	uint64_t value = (uint64_t)v.value_sec * NSEC + (uint64_t)v.value_nsec;
-	uint64_t interval =
-	    (uint64_t)v.interval_sec * NSEC + (uint64_t)v.interval_nsec;
+	/* it_interval, then it_value: two timespecs */
+	int err = timespec_from_user((uint64_t)unew, &interval);
+	if (!err)
+		err = timespec_from_user((uint64_t)unew + 16, &value);
+	if (err)
+		return err;
 	mutex_lock(&ptimer_lock);
 	struct ptimer *pt = pt_find(id);
 	if (pt) {
