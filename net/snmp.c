@@ -95,6 +95,19 @@ static void snmp_icmp(struct out *o)
 	put(o, "\n");
 }
 
+/* One pair of IcmpMsg lines: the names, then the values. */
+static void icmpmsg_lines(struct out *o, const char *const *names,
+			  const int *types, const uint64_t *vals, unsigned n)
+{
+	put(o, "IcmpMsg:");
+	for (unsigned k = 0; k < n; k++)
+		put(o, " %sType%d", names[k], types[k]);
+	put(o, "\nIcmpMsg:");
+	for (unsigned k = 0; k < n; k++)
+		put(o, " %lu", (unsigned long)vals[k]);
+	put(o, "\n");
+}
+
 /* Linux's icmpmsg_put: "InTypeN"/"OutTypeN" for the counts that are not
  * zero, at most 16 to a pair of lines; nothing when all are zero. */
 static void snmp_icmpmsg(struct out *o)
@@ -116,27 +129,14 @@ static void snmp_icmpmsg(struct out *o)
 			names[n] = dir ? "Out" : "In";
 			types[n] = i;
 			vals[n++] = v;
-			if (n < 16)
-				continue;
-			put(o, "IcmpMsg:");
-			for (unsigned k = 0; k < n; k++)
-				put(o, " %sType%d", names[k], types[k]);
-			put(o, "\nIcmpMsg:");
-			for (unsigned k = 0; k < n; k++)
-				put(o, " %lu", (unsigned long)vals[k]);
-			put(o, "\n");
-			n = 0;
+			if (n == 16) {
+				icmpmsg_lines(o, names, types, vals, n);
+				n = 0;
+			}
 		}
 	}
-	if (!n)
-		return;
-	put(o, "IcmpMsg:");
-	for (unsigned k = 0; k < n; k++)
-		put(o, " %sType%d", names[k], types[k]);
-	put(o, "\nIcmpMsg:");
-	for (unsigned k = 0; k < n; k++)
-		put(o, " %lu", (unsigned long)vals[k]);
-	put(o, "\n");
+	if (n)
+		icmpmsg_lines(o, names, types, vals, n);
 }
 
 static void snmp_udp(struct out *o)
