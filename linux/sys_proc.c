@@ -10,6 +10,10 @@
 #include "kernel/sync/sync.h"
 #include "linux/process.h"
 #include "linux/sys.h"
+#include "net/net.h"
+
+/* How long the exit waits for the network to send what it was given. */
+#define EXIT_FLUSH_NS 500000000
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -295,6 +299,7 @@ long sys_getrlimit(long resource, long ptr, long c, long d, long e, long f)
 void linux_exit_group(int status)
 {
 	linux_missing_report();
+	net_flush(EXIT_FLUSH_NS);
 	kernel_exit(status & 0xff);
 }
 

@@ -10,7 +10,10 @@
 #include "net/net.h"
 
 #include "kernel/mm/mm.h"
+#include "kernel/sched/sched.h"
 #include "linux/linux.h"
+
+#define NET_FLUSH_POLL_NS 1000000 /* 1 ms between looks at the queues */
 
 /* ---- packet buffers ---- */
 
@@ -137,6 +140,23 @@ int netdev_register(struct netdev *dev)
 struct netdev *netdev_first(void)
 {
 	return __atomic_load_n(&netdevs, __ATOMIC_ACQUIRE);
+}
+
+static bool net_tx_busy(void)
+{
+	for (struct netdev *d = netdev_first(); d;
+	     d = __atomic_load_n(&d->next, __ATOMIC_ACQUIRE))
+		if (d->tx_busy && d->tx_busy(d))
+			return true;
+	return false;
+}
+
+void net_flush(uint64_t max_ns)
+{
+	uint64_t end = clock_monotonic_ns() + max_ns;
+
+	while (net_tx_busy() && clock_monotonic_ns() < end)
+		thread_sleep_ns(NET_FLUSH_POLL_NS);
 }
 
 struct netdev *netdev_by_index(int ifindex)

@@ -184,6 +184,11 @@ struct netdev {
 	 * returns -ENOBUFS. Any thread may call it.
 	 */
 	int (*xmit)(struct netdev *dev, struct pkt *p, unsigned q);
+	/*
+	 * Optional: whether frames given to xmit are still with the device,
+	 * not yet sent (net_flush waits for them). Any thread may call it.
+	 */
+	bool (*tx_busy)(struct netdev *dev);
 	void *priv; /* the driver's */
 	/* set by netdev_register */
 	int ifindex;	/* 1 for lo, then 2, 3, ... */
@@ -201,6 +206,12 @@ int netdev_register(struct netdev *dev);
  * never removed, so the pointer stays valid. */
 struct netdev *netdev_by_index(int ifindex);
 struct netdev *netdev_by_name(const char *name);
+/*
+ * Waits, at most max_ns, until every interface has sent what it was
+ * given: the program's exit calls it, so that the reply a program sends
+ * just before it exits leaves before the VM ends. Sleeps; thread context.
+ */
+void net_flush(uint64_t max_ns);
 /* The first interface of the list (lo); follow ->next (acquire loads). */
 struct netdev *netdev_first(void);
 /*

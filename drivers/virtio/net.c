@@ -27,6 +27,9 @@
  *
  * Transmit: any thread, under the queue's mutex; used descriptors are
  * reclaimed on the way in (no transmit interrupt). A full ring drops.
+ * At the program's exit net_flush waits (bounded) until the device has
+ * taken every frame: QEMU takes them from its own thread, and the exit
+ * port ends the VM at once, which would lose a reply sent just before.
  */
 #include "net/net.h"
 #include "arch/x86_64/arch.h"
@@ -413,6 +416,23 @@ static int vnet_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 	return 0;
 }
 
+/* Whether a transmit queue still holds frames the device has not taken. */
+static bool vnet_tx_busy(struct netdev *dev)
+{
+	struct vnet *vn = dev->priv;
+	bool busy = false;
+
+	for (unsigned i = 0; i < vn->npairs && !busy; i++) {
+		struct vnet_txq *t = &vn->tx[i];
+
+		mutex_lock(&t->lock);
+		tx_reclaim(t);
+		busy = !t->vq->broken && virtq_free(t->vq) < t->vq->size;
+		mutex_unlock(&t->lock);
+	}
+	return busy;
+}
+
 int64_t virtio_net_rx_interrupts(struct netdev *dev, bool *polled)
 {
 	struct vnet *vn = (struct vnet *)dev;
@@ -637,6 +657,7 @@ static void fill_netdev(struct vnet *vn)
 	vn->dev.mtu = 1500;
 	vn->dev.nqueues = vn->npairs;
 	vn->dev.xmit = vnet_xmit;
+	vn->dev.tx_busy = vnet_tx_busy;
 	vn->dev.priv = vn;
 	read_mac(vn);
 	set_features(vn);

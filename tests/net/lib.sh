@@ -38,6 +38,13 @@ ns_up() {
 	done
 	ip -n "$NS" addr add "$HOST_IP/24" dev "$BRIDGE"
 	ip -n "$NS" link set "$BRIDGE" up
+	# NET_PCAP=FILE: every frame on the bridge, for reading afterwards
+	# (tshark -r FILE); a debugging aid, never used by the tests.
+	if [ -n "${NET_PCAP:-}" ]; then
+		$NX tcpdump -i "$BRIDGE" -s 0 -U -w "$NET_PCAP" 2>/dev/null &
+		GUEST_PIDS+=($!)
+		sleep 0.5
+	fi
 }
 
 # Stops the guests still running (their qemu-run ends its QEMU on TERM),
