@@ -381,6 +381,27 @@ static const struct vma *find(uint64_t addr)
 	return NULL;
 }
 
+int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
+{
+	int err = -EINVAL;
+
+	if (!range_ok(addr, len) || phys % PAGE_SIZE)
+		return -EINVAL;
+	mutex_lock(&as_lock);
+	const struct vma *v = find(addr);
+	if (v && !v->file && addr + len <= v->end) {
+		err = 0;
+		for (uint64_t off = 0; off < len && !err; off += PAGE_SIZE)
+			if (frame_of(addr + off))
+				err = -EEXIST;
+		if (!err)
+			err = vm_map(kernel_pml4, addr, phys, len,
+				     pte_flags(v->prot) | PTE_BORROWED);
+	}
+	unlock();
+	return err;
+}
+
 /*
  * A large anonymous mapping gets 2 MiB pages: when the aligned 2 MiB
  * block around va lies inside the VMA and nothing is mapped in it yet,
