@@ -11,8 +11,9 @@
  * SYN cookies (RFC 4987 3.6): the listener answers a SYN without keeping
  * state and rebuilds what it needs from the handshake's ACK. The cookie is
  *
- *   cookie = H1(tuple, peer_isn) + (t mod 32) << 27 | mss_index << 25
- *					  | H2(tuple, peer_isn, t, mss_index) mod 2^25
+ *   cookie = H1(tuple, peer_isn)
+ *	      + ((t mod 32) << 27 | mss_index << 25
+ *		 | H2(tuple, peer_isn, t, mss_index) mod 2^25)
  *
  * with t = now_s / 64. Subtracting H1 gives the time and MSS fields and a
  * 25-bit MAC; the check rebuilds the full t from the 5 bits (the current
@@ -79,8 +80,8 @@ uint64_t tcp_tuple_hash(enum tcp_hash_domain domain, uint32_t laddr,
 uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 		 uint64_t now_us)
 {
-	uint32_t f = (uint32_t)tcp_tuple_hash(TCP_HASH_ISN, laddr, lport,
-					      raddr, rport, 0, 0);
+	uint32_t f = (uint32_t)tcp_tuple_hash(TCP_HASH_ISN, laddr, lport, raddr,
+					      rport, 0, 0);
 
 	return f + (uint32_t)(now_us / 4);
 }
@@ -100,8 +101,7 @@ static uint32_t cookie_mac(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			   unsigned idx)
 {
 	return (uint32_t)tcp_tuple_hash(TCP_HASH_COOKIE_MAC, laddr, lport,
-					raddr, rport, peer_isn,
-					t << 2 | idx) &
+					raddr, rport, peer_isn, t << 2 | idx) &
 	       COOKIE_MAC_MASK;
 }
 
@@ -128,8 +128,8 @@ uint16_t tcp_cookie_check(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			  uint16_t rport, uint32_t peer_isn, uint32_t cookie,
 			  uint32_t now_s)
 {
-	uint32_t v = cookie - cookie_offset(laddr, lport, raddr, rport,
-					    peer_isn);
+	uint32_t v =
+	    cookie - cookie_offset(laddr, lport, raddr, rport, peer_isn);
 	uint32_t now_t = now_s / TCP_COOKIE_PERIOD_S;
 	uint32_t age = (now_t - (v >> COOKIE_T_SHIFT)) % 32;
 	unsigned idx = (v >> COOKIE_MSS_SHIFT) & 3;

@@ -333,8 +333,11 @@ enum tcp_tw_verdict tcp_tw_input(const struct tcp_tw_key *k, uint8_t flags,
 				 uint32_t ts_val, uint64_t now_ns,
 				 struct tcp_tw_state *st, uint32_t *isn_hint)
 {
-	struct tcp_tw_seg s = {.flags = flags, .seq = seq, .ack = ack,
-			       .has_ts = has_ts, .ts_val = ts_val};
+	struct tcp_tw_seg s = {.flags = flags,
+			       .seq = seq,
+			       .ack = ack,
+			       .has_ts = has_ts,
+			       .ts_val = ts_val};
 
 	return tcp_tw_segment(k, &s, now_ns, st, isn_hint);
 }
@@ -362,7 +365,8 @@ static unsigned chained(void)
 	unsigned n = 0;
 
 	for (unsigned b = 0; b < TW_BUCKETS; b++)
-		for (uint16_t i = tw.bucket[b]; i != TW_NIL; i = tw.e[i].hnext) {
+		for (uint16_t i = tw.bucket[b]; i != TW_NIL;
+		     i = tw.e[i].hnext) {
 			if (i >= TCP_TW_MAX || tw.e[i].bucket != b ||
 			    ++n > TCP_TW_MAX)
 				return TCP_TW_MAX + 1;
