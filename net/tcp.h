@@ -212,7 +212,9 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
  * when the cookie is not one of ours, was for another tuple or peer ISN,
  * or is too old; peer_isn = the ACK's seq - 1, cookie = the ACK's ack - 1.
  */
+/* clang-format off */
 #define TCP_COOKIE_MSS {536, 1300, 1440, 1460}
+/* clang-format on */
 #define TCP_COOKIE_PERIOD_S 64
 uint32_t tcp_cookie_make(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			 uint16_t rport, uint32_t peer_isn, uint16_t mss,
@@ -409,10 +411,10 @@ enum tcp_ca_state {
 #define TCPI_OPT_TIMESTAMPS 1
 #define TCPI_OPT_SACK 2
 #define TCPI_OPT_WSCALE 4
-#define TCPI_OPT_ECN 8	     /* ECN negotiated at the handshake */
-#define TCPI_OPT_ECN_SEEN 16 /* at least one packet with ECT received */
-#define TCPI_OPT_SYN_DATA 32 /* SYN-ACK acked data in SYN sent or received */
-#define TCPI_OPT_USEC_TS 64  /* Linux 6.7+: timestamps in microseconds */
+#define TCPI_OPT_ECN 8	       /* ECN negotiated at the handshake */
+#define TCPI_OPT_ECN_SEEN 16   /* at least one packet with ECT received */
+#define TCPI_OPT_SYN_DATA 32   /* SYN-ACK acked data in SYN sent or received */
+#define TCPI_OPT_USEC_TS 64    /* Linux 6.7+: timestamps in microseconds */
 #define TCPI_OPT_TFO_CHILD 128 /* Linux 6.10+: a passive Fast Open child */
 
 /*
@@ -506,6 +508,39 @@ _Static_assert(offsetof(struct tcp_info_k, tcpi_delivery_rate) == 160,
 	       "tcpi_delivery_rate");
 _Static_assert(offsetof(struct tcp_info_k, tcpi_snd_wnd) == 228,
 	       "tcpi_snd_wnd");
+
+/* ---- /proc/net/snmp's Tcp lines (RFC 4022's MIB, as Linux names it) ---- */
+/*
+ * Counted by the connection code with TCP_MIB_INC/ADD/DEC (relaxed
+ * atomics: counters, not synchronisation, as net_mib's); printed by
+ * net/snmp.c, which holds the instance, between Icmp/IcmpMsg and Udp as
+ * Linux does. Linux's first four values are constants there: RtoAlgorithm
+ * 1 (RFC 6298's), RtoMin and RtoMax in ms (TCP_RTO_MIN_US, TCP_RTO_MAX_US)
+ * and MaxConn -1 (no limit). The rest, in Linux's order:
+ */
+struct tcp_mib {
+	uint64_t active_opens;	 /* ActiveOpens: CLOSED -> SYN_SENT */
+	uint64_t passive_opens;	 /* PassiveOpens: LISTEN -> SYN_RECV */
+	uint64_t attempt_fails;	 /* AttemptFails: SYN_SENT/RECV -> CLOSED,
+				    SYN_RECV -> LISTEN */
+	uint64_t estab_resets;	 /* EstabResets: ESTABLISHED/CLOSE_WAIT ->
+				    CLOSED */
+	uint64_t curr_estab;	 /* CurrEstab: a gauge, ESTABLISHED and
+				    CLOSE_WAIT now */
+	uint64_t in_segs;	 /* InSegs: received, errors included */
+	uint64_t out_segs;	 /* OutSegs: sent, retransmissions excluded */
+	uint64_t retrans_segs;	 /* RetransSegs */
+	uint64_t in_errs;	 /* InErrs: received with errors */
+	uint64_t out_rsts;	 /* OutRsts */
+	uint64_t in_csum_errors; /* InCsumErrors */
+};
+extern struct tcp_mib tcp_mib;
+#define TCP_MIB_INC(field)                                                     \
+	__atomic_fetch_add(&tcp_mib.field, 1, __ATOMIC_RELAXED)
+#define TCP_MIB_ADD(field, n)                                                  \
+	__atomic_fetch_add(&tcp_mib.field, (n), __ATOMIC_RELAXED)
+#define TCP_MIB_DEC(field)                                                     \
+	__atomic_fetch_sub(&tcp_mib.field, 1, __ATOMIC_RELAXED)
 
 /* The integer cube root, floor (for CUBIC's K). */
 uint64_t tcp_cbrt(uint64_t x);
