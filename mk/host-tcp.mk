@@ -9,9 +9,12 @@ TCP_HOST_HDRS := net/tcp.h kernel/kernel.h lib/lib.h tests/host/check.h
 HOST_TEST_BINS += $(BUILD)/host/test_tcp
 FUZZ_BINS += $(BUILD)/fuzz/fuzz_tcpopt $(BUILD)/fuzz/fuzz_tcptw
 
-$(BUILD)/host/test_tcp: tests/host/test_tcp.c $(TCP_HOST_SRCS) $(TCP_HOST_HDRS)
+# tcp_info_linux.c: the host's struct tcp_info, to compare ours with.
+$(BUILD)/host/test_tcp: tests/host/test_tcp.c tests/host/tcp_info_linux.c \
+		tests/host/tcp_info_fields.h $(TCP_HOST_SRCS) $(TCP_HOST_HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(TCP_HOST_SRCS)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/host/tcp_info_linux.c \
+		$(TCP_HOST_SRCS)
 
 $(BUILD)/fuzz/fuzz_tcpopt: tests/fuzz/fuzz_tcpopt.c $(TCP_HOST_SRCS) $(TCP_HOST_HDRS)
 	@mkdir -p $(dir $@)

@@ -430,7 +430,12 @@ struct tcp_info_k {
 	uint8_t tcpi_probes;
 	uint8_t tcpi_backoff;
 	uint8_t tcpi_options; /* TCPI_OPT_* */
-	uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	union { /* Linux's two nibbles; tcpi_wscale writes both at once */
+		struct {
+			uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+		};
+		uint8_t tcpi_wscale; /* snd_wscale | rcv_wscale << 4 */
+	};
 	uint8_t tcpi_delivery_rate_app_limited : 1,
 	    tcpi_fastopen_client_fail : 2;
 

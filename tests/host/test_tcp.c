@@ -9,6 +9,7 @@
 #include "kernel/kernel.h"
 #include "lib/lib.h"
 #include "tests/host/check.h"
+#include "tests/host/tcp_info_fields.h"
 
 static void seq_compares_across_the_wrap(void)
 {
@@ -807,6 +808,30 @@ static void tw_expire_removes_only_the_finished(void)
 	CHECK(tcp_tw_check());
 }
 
+#define FIELD_NAME(f) #f,
+#define FIELD_OFFSET(f) offsetof(struct tcp_info_k, f),
+static const char *const info_names[] = {TCP_INFO_FIELDS(FIELD_NAME)};
+static const size_t info_offsets[] = {TCP_INFO_FIELDS(FIELD_OFFSET)};
+
+/* Field for field against the host's <linux/tcp.h> (tcp_info_linux.c). */
+static void tcp_info_matches_the_hosts(void)
+{
+	uint8_t bits[2];
+
+	CHECK_EQ(sizeof(struct tcp_info_k), linux_tcp_info_size);
+	for (unsigned i = 0; i < ARRAY_SIZE(info_offsets); i++)
+		if (info_offsets[i] != linux_tcp_info_offsets[i])
+			CHECK_STR(info_names[i], "a field at Linux's offset");
+	struct tcp_info_k ti = {0};
+	ti.tcpi_snd_wscale = 3;
+	ti.tcpi_rcv_wscale = 12;
+	ti.tcpi_delivery_rate_app_limited = 1;
+	ti.tcpi_fastopen_client_fail = 2;
+	linux_tcp_info_bits(bits, 3, 12, 1, 2);
+	CHECK_EQ(((uint8_t *)&ti)[6], bits[0]);
+	CHECK_EQ(((uint8_t *)&ti)[7], bits[1]);
+}
+
 static void tcp_info_matches_linux(void)
 {
 	/* what the _Static_asserts in net/tcp.h promise, and the values */
@@ -822,6 +847,10 @@ static void tcp_info_matches_linux(void)
 	ti.tcpi_snd_wscale = 7;
 	ti.tcpi_rcv_wscale = 9;
 	CHECK_EQ(((uint8_t *)&ti)[6], 7 | 9 << 4);
+	CHECK_EQ(ti.tcpi_wscale, 7 | 9 << 4);
+	ti.tcpi_wscale = 2 | 14 << 4;
+	CHECK_EQ(ti.tcpi_snd_wscale, 2);
+	CHECK_EQ(ti.tcpi_rcv_wscale, 14);
 }
 
 int main(void)
@@ -861,5 +890,6 @@ int main(void)
 	RUN_TEST(tw_table_is_bounded_and_evicts_the_oldest);
 	RUN_TEST(tw_expire_removes_only_the_finished);
 	RUN_TEST(tcp_info_matches_linux);
+	RUN_TEST(tcp_info_matches_the_hosts);
 	return check_exit();
 }
