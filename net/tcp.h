@@ -309,7 +309,8 @@ bool tcp_tw_add(const struct tcp_tw_key *k, const struct tcp_tw_state *st,
  * the entry back with tcp_tw_add(k, st) and sends the ACK, as Linux does.
  * RST is never answered here (Linux sends it only from FIN_WAIT2
  * minisockets, which Osprey does not keep). The segment is taken to carry
- * no data; tcp_tw_segment says how much it carries.
+ * no data; tcp_tw_segment says how much it carries. st and isn_hint may
+ * be NULL.
  */
 enum tcp_tw_verdict tcp_tw_input(const struct tcp_tw_key *k, uint8_t flags,
 				 uint32_t seq, uint32_t ack, bool has_ts,

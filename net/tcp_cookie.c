@@ -41,6 +41,7 @@ static uint8_t tcp_secret[16] = {'o', 's', 'p', 'r', 'e', 'y', '-', 't',
 static uint32_t next_ephemeral; /* RFC 6056's counter; caller-serialised */
 
 static const uint16_t cookie_mss[] = TCP_COOKIE_MSS;
+_Static_assert(ARRAY_SIZE(cookie_mss) == 4, "the MSS code is 2 bits");
 
 #define COOKIE_MAC_BITS 25
 #define COOKIE_MSS_SHIFT COOKIE_MAC_BITS

@@ -13,7 +13,10 @@
  *  0. No entry, or one whose 2 MSL are over: NONE (the latter removed).
  *  1. PAWS (RFC 7323 5.3 R1): with timestamps, a TSval older than
  *     ts_recent (and ts_recent not 0: some hosts' SYNs carry 0) is
- *     rejected; rejection only changes which rule below applies.
+ *     rejected; rejection only changes which rule below applies. (Linux
+ *     lets an RST through PAWS when ts_recent is over 60 s old; ours is
+ *     refreshed by the last segments before TIME_WAIT, so that is left
+ *     out.)
  *  2. Not rejected, seq == rcv_nxt, and either an RST or no sequence space:
  *     - an RST kills the entry: KILL (RFC 9293 3.10.7.4 "second, check the
  *       RST bit": TIME-WAIT enters CLOSED; RFC 1337 calls this TIME-WAIT
