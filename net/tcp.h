@@ -2,8 +2,10 @@
  * Private to net/: the parts of TCP that are pure logic, apart from the
  * connection state machine and the packet path, so that they are tested
  * on the host and fuzzed: sequence arithmetic, options (RFC 9293 3.2, RFC
- * 7323, RFC 2018), the retransmission timer's estimator (RFC 6298), and
- * congestion control (NewReno, RFC 5681/6582; CUBIC, RFC 9438).
+ * 7323, RFC 2018), the retransmission timer's estimator (RFC 6298),
+ * congestion control (NewReno, RFC 5681/6582; CUBIC, RFC 9438), the
+ * out-of-order queue; ISNs, SYN cookies and ephemeral ports from a keyed
+ * hash, the TIME_WAIT table; Linux's TCP_INFO, option and state numbers.
  *
  * None of it allocates, sleeps or takes a lock: a connection's owner calls
  * it with the connection in hand. Times are microseconds, windows bytes.
