@@ -265,7 +265,7 @@ uint16_t tcp_port_pick(uint32_t laddr, uint32_t raddr, uint16_t rport,
 /* Linux's tcp_invalid_ratelimit: at most one ACK to out-of-window
  * segments (that occupy no sequence space) per entry per 500 ms. */
 #define TCP_TW_ACK_RATELIMIT_NS (500ull * 1000000)
-struct tcp_tw_key {
+struct tcp_tw_key { /* network order; l: ours, r: the peer's */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 };
@@ -310,9 +310,10 @@ bool tcp_tw_add(const struct tcp_tw_key *k, const struct tcp_tw_state *st,
  * never 0, as Linux) -- when no listener takes the SYN, the caller puts
  * the entry back with tcp_tw_add(k, st) and sends the ACK, as Linux does.
  * RST is never answered here (Linux sends it only from FIN_WAIT2
- * minisockets, which Osprey does not keep). The segment is taken to carry
- * no data; tcp_tw_segment says how much it carries. st and isn_hint may
- * be NULL.
+ * minisockets, which Osprey does not keep). st and isn_hint may be NULL.
+ * The segment is taken to carry no payload, so data at rcv_nxt is DROPped
+ * as a bare ACK would be, and out-of-window data is ACKed at the limited
+ * rate; tcp_tw_segment, given the payload length, answers those as Linux.
  */
 enum tcp_tw_verdict tcp_tw_input(const struct tcp_tw_key *k, uint8_t flags,
 				 uint32_t seq, uint32_t ack, bool has_ts,
@@ -320,7 +321,7 @@ enum tcp_tw_verdict tcp_tw_input(const struct tcp_tw_key *k, uint8_t flags,
 				 struct tcp_tw_state *st, uint32_t *isn_hint);
 struct tcp_tw_seg {
 	uint8_t flags;
-	uint32_t seq, ack, len; /* len: payload bytes */
+	uint32_t seq, ack, len; /* len: payload bytes; ack: not looked at */
 	bool has_ts;
 	uint32_t ts_val;
 };
