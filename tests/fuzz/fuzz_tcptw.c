@@ -9,7 +9,8 @@
  * tuple, an entry gone after KILL and REUSE, REUSE only for a SYN without
  * ACK or RST, KILL only for an RST, and the ISN hint never 0. Every 64th
  * input starts by filling the table, so that the bound and eviction are
- * exercised too.
+ * exercised too. SYN cookies, the other thing here a peer's segment
+ * feeds, are checked in between with arbitrary values.
  */
 #include <stdlib.h>
 
@@ -94,6 +95,34 @@ static void do_segment(struct input *in, uint64_t now)
 		check(!tcp_tw_busy(&k, now));
 }
 
+static bool mss_in_table(uint16_t mss)
+{
+	static const uint16_t table[] = TCP_COOKIE_MSS;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(table); i++)
+		if (mss == table[i])
+			return true;
+	return false;
+}
+
+/* SYN cookies from the wire: an arbitrary ACK gives 0 or a table MSS; a
+ * cookie of ours comes back with a table MSS now and 0 after 128 s. */
+static void do_cookie(struct input *in)
+{
+	uint32_t laddr = take(in, 4), raddr = take(in, 4), isn = take(in, 4);
+	uint16_t lport = take(in, 2), rport = take(in, 2), mss = take(in, 2);
+	uint32_t cookie = take(in, 4), now_s = take(in, 4) % 0xfffff000u;
+	uint16_t got =
+	    tcp_cookie_check(laddr, lport, raddr, rport, isn, cookie, now_s);
+
+	check(got == 0 || mss_in_table(got));
+	cookie = tcp_cookie_make(laddr, lport, raddr, rport, isn, mss, now_s);
+	got = tcp_cookie_check(laddr, lport, raddr, rport, isn, cookie, now_s);
+	check(mss_in_table(got) && got <= (mss < 536 ? 536 : mss));
+	check(!tcp_cookie_check(laddr, lport, raddr, rport, isn, cookie,
+				now_s + 2 * TCP_COOKIE_PERIOD_S));
+}
+
 static void fill(uint64_t now)
 {
 	struct tcp_tw_state st = {.snd_nxt = 1, .rcv_nxt = 2};
@@ -119,8 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		switch (op % 8) {
 		case 0:
-		case 1:
 			do_add(&in, now);
+			break;
+		case 1:
+			do_cookie(&in);
 			break;
 		case 2:
 		case 3:
