@@ -63,6 +63,7 @@
 #define TX_ORDER 4 /* 64 KiB: a `cat` write in one descriptor */
 #define TX_BUF (PAGE_SIZE << TX_ORDER)
 #define SETTLE_NS 200000000ull
+#define QUIET_NS 2000000ull
 #define POLL_NS 10000000ull /* a queue without interrupt: look this often */
 
 struct vcon;
@@ -564,22 +565,34 @@ static const char *present_word(struct vcon *vc, uint32_t id)
 							      : "none";
 }
 
-/* Waits (at most SETTLE_NS) until the ports are added and answered. */
+static unsigned ports_present(struct vcon *vc)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 1; i < vc->nports; i++)
+		n += LOAD(vc->ports[i].present);
+	return n;
+}
+
+/*
+ * Sends DEVICE_READY and waits until the ports are added: all of them,
+ * or some and then QUIET_NS without news (a device that handles the
+ * control queue in another thread adds them one by one), or SETTLE_NS.
+ */
 static void vcon_settle(struct vcon *vc)
 {
-	uint64_t end = clock_monotonic_ns() + SETTLE_NS;
-	bool added = false;
+	uint64_t now = clock_monotonic_ns(), last = now + SETTLE_NS, end = last;
 
 	mutex_lock(&vc->ctl_lock);
 	virtq_kick(vc->crx); /* the receive buffers vcon_queues gave */
 	ctl_send(vc, ~0u, VCON_DEVICE_READY, 1);
-	while (clock_monotonic_ns() < end) {
-		ctl_drain(vc);
-		for (uint32_t i = 1; i < vc->nports; i++)
-			added |= LOAD(vc->ports[i].present);
-		if (added && !virtq_pending(vc->crx))
+	for (;;) {
+		if (ctl_drain(vc) && ports_present(vc))
+			end = MIN(last, now + QUIET_NS);
+		if (ports_present(vc) + 1 >= vc->nports || now >= end)
 			break;
 		thread_sleep_ns(100000);
+		now = clock_monotonic_ns();
 	}
 	mutex_unlock(&vc->ctl_lock);
 	if (boot_options.verbose)
