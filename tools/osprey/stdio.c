@@ -69,9 +69,11 @@ int stdio_qemu_args(const struct stdio_relay *r, const char *machine,
 {
 	bool mmio = !strcmp(machine, "microvm");
 
+	/* Ports 0-3 (0 unused); on PCI an MSI-X vector for each queue the
+	 * guest takes interrupts from (QEMU's default is 2). */
 	v[n++] = "-device";
 	v[n++] = mmio ? "virtio-serial-device,max_ports=4"
-		      : "virtio-serial-pci,max_ports=4";
+		      : "virtio-serial-pci,max_ports=4,vectors=5";
 	if (mmio) {
 		v[n++] = "-global";
 		v[n++] = "virtio-mmio.force-legacy=false";
