@@ -9,9 +9,11 @@
  * with -v. QEMU's monitor listens on a socket beside it: SIGUSR1 to this
  * command, and the timeout, send an NMI there, and the kernel prints its
  * state (every CPU and thread, with backtraces) on the console. QEMU
- * runs without a shell (fork and exec), its stdin is the
- * terminal when there is one and /dev/null otherwise, and the terminal's
- * settings are put back afterwards even if QEMU was killed.
+ * runs without a shell (fork and exec); its stdin is /dev/null and its
+ * stdout, the serial console (the kernel's own messages), is our stderr,
+ * while the program's streams are copied through virtio-console ports
+ * (stdio.c). The terminal's settings are put back afterwards even if
+ * QEMU was killed.
  *
  * Accelerator (DESIGN.md section 9): KVM only when /dev/kvm is writable
  * and /proc/cpuinfo lists vmx or svm; otherwise TCG, multi-threaded when
