@@ -98,9 +98,9 @@ struct vcon {
 	struct poll_deferred defer;
 	/* under ctl_lock: the control queues and their buffers */
 	struct mutex ctl_lock;
-	uint8_t *ctl_out;		 /* CTL_TX_SLOTS messages of 8 bytes */
-	bool ctl_busy[CTL_TX_SLOTS];	 /* slot in flight */
-	uint64_t bad_ctl;		 /* messages refused */
+	uint8_t *ctl_out;	     /* CTL_TX_SLOTS messages of 8 bytes */
+	bool ctl_busy[CTL_TX_SLOTS]; /* slot in flight */
+	uint64_t bad_ctl;	     /* messages refused */
 	struct vcon_port ports[VCON_PORTS];
 };
 
@@ -298,7 +298,8 @@ static bool port_up(struct vcon_port *p)
  * it reads the control queue itself. */
 static int port_sleep(struct vcon_port *p)
 {
-	uint64_t dl = clock_monotonic_ns() + (p->vc->polled ? POLL_NS : CHECK_NS);
+	uint64_t dl =
+	    clock_monotonic_ns() + (p->vc->polled ? POLL_NS : CHECK_NS);
 	int r = waitq_wait(&p->wq, &p->lock, dl);
 
 	if (r != -ETIMEDOUT)
@@ -468,9 +469,9 @@ static unsigned port_poll(struct file *f, struct poll_table *pt)
 }
 
 static const struct file_ops port_ops = {
-	.read = port_read,
-	.write = port_write,
-	.poll = port_poll,
+    .read = port_read,
+    .write = port_write,
+    .poll = port_poll,
 };
 
 /* ---- the program's standard streams ---- */
@@ -559,8 +560,7 @@ static int vcon_queues(struct vcon *vc)
 	for (uint32_t id = 1; id < vc->nports; id++)
 		if (port_queues(vc, id))
 			return -ENOMEM;
-	for (unsigned i = 0; i < MIN(CTL_RX_BUFS, (unsigned)vc->crx->size);
-	     i++)
+	for (unsigned i = 0; i < MIN(CTL_RX_BUFS, (unsigned)vc->crx->size); i++)
 		ctl_post(vc, in + i * VCON_CTL_BUF);
 	return 0;
 }
@@ -604,9 +604,8 @@ static void vcon_settle(struct vcon *vc)
 	if (boot_options.verbose)
 		kprintf("osprey: virtio-console %s: %u ports, stdin %s, stdout "
 			"%s, stderr %s\n",
-			vc->d->where, vc->nports,
-			present_word(vc, 1), present_word(vc, 2),
-			present_word(vc, 3));
+			vc->d->where, vc->nports, present_word(vc, 1),
+			present_word(vc, 2), present_word(vc, 3));
 }
 
 static int make_nodes(struct vcon *vc)

@@ -24,9 +24,9 @@
 #define VCON_PORT_OPEN 6
 #define VCON_PORT_NAME 7
 
-#define VCON_CTL_HDR 8	    /* le32 id, le16 event, le16 value */
-#define VCON_NAME_MAX 63    /* the longest port name we keep */
-#define VCON_CTL_BUF 128    /* a control receive buffer */
+#define VCON_CTL_HDR 8	 /* le32 id, le16 event, le16 value */
+#define VCON_NAME_MAX 63 /* the longest port name we keep */
+#define VCON_CTL_BUF 128 /* a control receive buffer */
 
 struct vcon_ctl {
 	uint32_t id;
@@ -40,7 +40,6 @@ struct vcon_ctl {
 bool vcon_ctl_parse(const uint8_t *buf, uint32_t len, uint32_t nports,
 		    struct vcon_ctl *out);
 /* Encodes a message to the device into buf[VCON_CTL_HDR]. */
-void vcon_ctl_build(uint8_t *buf, uint32_t id, uint16_t event,
-		    uint16_t value);
+void vcon_ctl_build(uint8_t *buf, uint32_t id, uint16_t event, uint16_t value);
 
 #endif

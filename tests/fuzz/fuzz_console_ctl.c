@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vcon_ctl_parse(buf, (uint32_t)size, nports, &m)) {
 		if (m.event != VCON_RESIZE && m.id >= nports)
 			abort();
-		if (m.event == VCON_DEVICE_READY || m.event == VCON_PORT_READY ||
-		    m.event > VCON_PORT_NAME)
+		if (m.event == VCON_DEVICE_READY ||
+		    m.event == VCON_PORT_READY || m.event > VCON_PORT_NAME)
 			abort();
 		if (m.event == VCON_PORT_NAME &&
 		    (!m.name[0] || strlen(m.name) > VCON_NAME_MAX))

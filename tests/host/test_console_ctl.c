@@ -58,8 +58,8 @@ static void test_refused(void)
 	CHECK(!vcon_ctl_parse(b, msg(b, 1, 8, 1, NULL), 4, &m)); /* unknown */
 	CHECK(!vcon_ctl_parse(b, msg(b, 1, VCON_PORT_READY, 1, NULL), 4, &m));
 	CHECK(!vcon_ctl_parse(b, msg(b, 1, VCON_PORT_NAME, 1, NULL), 4, &m));
-	CHECK(!vcon_ctl_parse(b, msg(b, 1, VCON_PORT_NAME, 1, longname), 4,
-			      &m));
+	CHECK(
+	    !vcon_ctl_parse(b, msg(b, 1, VCON_PORT_NAME, 1, longname), 4, &m));
 	/* RESIZE names the console port, whatever the limit */
 	CHECK(vcon_ctl_parse(b, msg(b, 9, VCON_RESIZE, 0, NULL), 4, &m));
 }

@@ -64,8 +64,8 @@ void stdio_prepare(struct stdio_relay *r)
 	}
 }
 
-int stdio_qemu_args(const struct stdio_relay *r, const char *machine,
-		    char **v, int n)
+int stdio_qemu_args(const struct stdio_relay *r, const char *machine, char **v,
+		    int n)
 {
 	bool mmio = !strcmp(machine, "microvm");
 
@@ -82,8 +82,8 @@ int stdio_qemu_args(const struct stdio_relay *r, const char *machine,
 		if (r->guest[i] < 0)
 			continue;
 		v[n++] = "-chardev";
-		v[n++] = xasprintf("socket,id=%s,fd=%d", port_names[i],
-				   r->guest[i]);
+		v[n++] =
+		    xasprintf("socket,id=%s,fd=%d", port_names[i], r->guest[i]);
 		v[n++] = "-device";
 		v[n++] = xasprintf("virtserialport,chardev=%s,nr=%d,name=org."
 				   "osprey.%s",
