@@ -79,6 +79,9 @@ struct vcon_port {
 	/* atomic; written under vc->ctl_lock */
 	int present;   /* the device added it and we said PORT_READY */
 	int host_open; /* the host side is connected */
+	/* under vc->ctl_lock: DEVICE_REMOVE came; the port never comes back,
+	 * since a reader may still be at its queue */
+	bool removed;
 	/* under lock */
 	struct mutex lock;
 	char *rx_cur; /* the buffer being read, [rx_off, rx_len) unread */
@@ -183,8 +186,8 @@ static void port_add(struct vcon *vc, uint32_t id)
 {
 	struct vcon_port *p = &vc->ports[id];
 
-	if (id == 0 || LOAD(p->present)) {
-		ctl_send(vc, id, VCON_PORT_READY, id != 0);
+	if (id == 0 || LOAD(p->present) || p->removed) {
+		ctl_send(vc, id, VCON_PORT_READY, id != 0 && !p->removed);
 		return;
 	}
 	for (int i = 0; p->rxq && i < RX_BUFS; i++) {
@@ -212,6 +215,7 @@ static void ctl_handle(struct vcon *vc, const struct vcon_ctl *m)
 	case VCON_DEVICE_REMOVE:
 		__atomic_store_n(&p->host_open, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->present, 0, __ATOMIC_RELEASE);
+		p->removed = m->id != 0;
 		break;
 	case VCON_PORT_OPEN:
 		__atomic_store_n(&p->host_open, m->value != 0,
