@@ -295,6 +295,13 @@ rc=$?
 [ "$rc" = "$host_rc" ] && [ "$(cat "$tmp/out" "$tmp/err")" = "$host_out" ] &&
 	pass stdin-closed-ebadf ||
 	fail stdin-closed-ebadf "status $rc (host $host_rc), '$(cat "$tmp/out" "$tmp/err" | head -c 200)' (host '$host_out')"
+# A writer that comes late: EAGAIN when nonblocking, then epoll and poll
+# see the data and the end, as on the host.
+want=$( (sleep 1; echo x) | "$streams" wait 2>&1)
+(sleep 2; echo x) | timeout 120 "$OSPREY" run "$streams" wait >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "$want" ] && pass stdin-poll-nonblock ||
+	fail stdin-poll-nonblock "status $rc, stdout '$(head -c 200 "$tmp/out")' (host: '$want')"
 # A closed stdout: the program's write to fd 1 fails, stderr still works.
 timeout 120 "$OSPREY" run "$streams" both </dev/null >&- 2>"$tmp/err"
 rc=$?

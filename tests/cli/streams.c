@@ -8,11 +8,18 @@
  *   streams epipe   SIGPIPE ignored, writes lines on fd 1 until a write
  *                   fails (at most 100M): "write: ERROR" on fd 2, exit 3
  *                   for EPIPE, 4 for another error, 5 if none failed
+ *   streams wait    fd 0 nonblocking, for a writer that is late: "eagain"
+ *                   (nothing yet), epoll says "ready", "got N", poll says
+ *                   "ready" again at the end, "eof"
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 static int both(void)
@@ -57,6 +64,40 @@ static int epipe(void)
 	return 5;
 }
 
+/* epoll (first) or poll (then) for fd 0, at most 10 s. */
+static int ready(bool use_epoll)
+{
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	struct epoll_event ev = {.events = EPOLLIN}, out;
+	int ep, n;
+
+	if (!use_epoll)
+		return poll(&p, 1, 10000) == 1;
+	ep = epoll_create1(0);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev))
+		return 0;
+	n = epoll_wait(ep, &out, 1, 10000);
+	close(ep);
+	return n == 1;
+}
+
+static int wait_input(void)
+{
+	char buf[256];
+	ssize_t n;
+
+	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	n = read(0, buf, sizeof(buf));
+	printf("%s\n", n < 0 && errno == EAGAIN ? "eagain" : "not eagain");
+	printf("%s\n", ready(true) ? "ready" : "not ready");
+	n = read(0, buf, sizeof(buf));
+	printf("got %zd\n", n);
+	printf("%s\n", ready(false) ? "ready" : "not ready");
+	n = read(0, buf, sizeof(buf));
+	printf("%s\n", n == 0 ? "eof" : "not eof");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "both"))
@@ -65,6 +106,8 @@ int main(int argc, char **argv)
 		return input();
 	if (argc == 2 && !strcmp(argv[1], "epipe"))
 		return epipe();
-	fprintf(stderr, "usage: streams both|stdin|epipe\n");
+	if (argc == 2 && !strcmp(argv[1], "wait"))
+		return wait_input();
+	fprintf(stderr, "usage: streams both|stdin|epipe|wait\n");
 	return 100;
 }
