@@ -382,17 +382,26 @@ static int64_t port_read(struct file *f, void *buf, size_t n, int64_t *pos)
 
 /* Under p->lock: takes back what the device has sent; whether a buffer
  * is free (or may be made). */
-static bool tx_room(struct vcon_port *p)
+static bool tx_reclaim(struct vcon_port *p)
 {
 	uint32_t len;
 	bool ok;
 	char *buf;
 
-	do {
-		while ((buf = virtq_get(p->txq, &len, &ok)))
-			p->tx_free[p->ntx_free++] = buf;
-	} while (virtq_enable_cb(p->txq));
+	while ((buf = virtq_get(p->txq, &len, &ok)))
+		p->tx_free[p->ntx_free++] = buf;
 	return p->ntx_free || p->ntx < TX_BUFS;
+}
+
+/* tx_reclaim, and when there is no room the interrupt that says there
+ * is: asked for only then, since QEMU takes a buffer before the kick
+ * returns and an interrupt for each would be wasted. */
+static bool tx_room(struct vcon_port *p)
+{
+	while (!tx_reclaim(p))
+		if (!virtq_enable_cb(p->txq))
+			return false;
+	return true;
 }
 
 /* Under p->lock, tx_room true: one buffer of up to TX_BUF bytes to the
