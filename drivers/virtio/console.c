@@ -537,6 +537,29 @@ void virtio_console_flush(uint64_t idle_ns)
 	}
 }
 
+/* The NMI state dump: reads only, no locks. */
+static void vcon_dump(void)
+{
+	struct vcon *vc = the_vcon;
+
+	kprintf("virtio-console %s: %lu bad control messages\n", vc->d->where,
+		LOAD(vc->bad_ctl));
+	virtq_dump(vc->crx, "control rx");
+	for (uint32_t id = 1; id < vc->nports; id++) {
+		struct vcon_port *p = &vc->ports[id];
+
+		kprintf("  port %u: %s, host side %s, %u of %u tx buffers "
+			"free\n",
+			id, LOAD(p->present) ? "present" : "absent",
+			LOAD(p->host_open) ? "open" : "closed", p->ntx_free,
+			p->ntx);
+		if (p->rxq)
+			virtq_dump(p->rxq, "rx");
+		if (p->txq)
+			virtq_dump(p->txq, "tx");
+	}
+}
+
 /* ---- starting ---- */
 static int port_queues(struct vcon *vc, uint32_t id)
 {
@@ -684,6 +707,7 @@ int virtio_console_start(struct virtio_dev *d)
 		goto out_fail; /* vc leaks: the device may hold its rings */
 	vc->polled = any_polled(vc);
 	the_vcon = vc;
+	sched_add_dump_hook(vcon_dump);
 	vcon_settle(vc);
 	return 0;
 out_fail:
