@@ -55,6 +55,10 @@
 #define VCON_CFG_MAX_PORTS 4 /* le32 max_nr_ports in the configuration */
 #define VCON_PORTS 4	     /* port 0 (unused) and the three streams */
 #define VCON_MAJOR 243	     /* Linux gives virtio-ports a dynamic major */
+/* Port 2's name when the host's stdout and stderr are one file (a
+ * terminal, `>log 2>&1`): fd 2 is then port 2 too, so that the two keep
+ * their order, as they would in that file on Linux. */
+#define STDOUT_STDERR "org.osprey.stdout+stderr"
 #define CTL_RX_BUFS (PAGE_SIZE / VCON_CTL_BUF)
 #define CTL_TX_SLOTS 16
 #define RX_BUFS 8
@@ -82,6 +86,8 @@ struct vcon_port {
 	/* under vc->ctl_lock: DEVICE_REMOVE came; the port never comes back,
 	 * since a reader may still be at its queue */
 	bool removed;
+	/* atomic; written under vc->ctl_lock: port 2 named STDOUT_STDERR */
+	int with_stderr;
 	/* under lock */
 	struct mutex lock;
 	char *rx_cur; /* the buffer being read, [rx_off, rx_len) unread */
@@ -221,7 +227,12 @@ static void ctl_handle(struct vcon *vc, const struct vcon_ctl *m)
 		__atomic_store_n(&p->host_open, m->value != 0,
 				 __ATOMIC_RELEASE);
 		break;
-	default: /* CONSOLE_PORT, RESIZE, PORT_NAME: for a terminal, later */
+	case VCON_PORT_NAME:
+		__atomic_store_n(&p->with_stderr,
+				 m->id == 2 && !strcmp(m->name, STDOUT_STDERR),
+				 __ATOMIC_RELEASE);
+		break;
+	default: /* CONSOLE_PORT, RESIZE: for a terminal, later */
 		break;
 	}
 }
@@ -500,6 +511,9 @@ int virtio_console_stdio(int fd, const char **path)
 		any |= LOAD(the_vcon->ports[i].present);
 	if (!any)
 		return -ENODEV; /* the handshake failed: the serial console */
+	if (fd == 2 && !LOAD(the_vcon->ports[3].present) &&
+	    LOAD(the_vcon->ports[2].with_stderr))
+		fd = 1;
 	*path = paths[fd];
 	return LOAD(the_vcon->ports[fd + 1].present) ? 0 : -EBADF;
 }
@@ -603,16 +617,21 @@ static int vcon_queues(struct vcon *vc)
 
 static const char *present_word(struct vcon *vc, uint32_t id)
 {
+	if (id == 3 && !LOAD(vc->ports[3].present) &&
+	    LOAD(vc->ports[2].with_stderr))
+		return "stdout's port";
 	return id < vc->nports && LOAD(vc->ports[id].present) ? "a port"
 							      : "none";
 }
 
+/* The ports present, and port 3 when port 2 stands for it. */
 static unsigned ports_present(struct vcon *vc)
 {
 	unsigned n = 0;
 
 	for (uint32_t i = 1; i < vc->nports; i++)
-		n += LOAD(vc->ports[i].present);
+		n += LOAD(vc->ports[i].present) ||
+		     (i == 3 && LOAD(vc->ports[2].with_stderr));
 	return n;
 }
 

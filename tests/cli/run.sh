@@ -272,6 +272,12 @@ if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = to-out ] &&
 else
 	fail stdout-stderr-separate "status $rc, stdout '$(head -c 200 "$tmp/out")'"
 fi
+# stdout and stderr to one file (2>&1, or a terminal) keep their order.
+"$streams" mixed >"$tmp/want" 2>&1
+timeout 120 "$OSPREY" run "$streams" mixed </dev/null >"$tmp/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$tmp/want" "$tmp/out" && pass stdout-stderr-one-file ||
+	fail stdout-stderr-one-file "status $rc; $(diff "$tmp/want" "$tmp/out" | head -3)"
 # Binary data byte for byte, out of the image and into the program.
 head -c 1000000 /dev/urandom >"$tmp/random.bin"
 osprey run --add "$tmp/random.bin:/random.bin" -- /bin/cat /random.bin

@@ -8,6 +8,7 @@
  *   streams epipe   SIGPIPE ignored, writes lines on fd 1 until a write
  *                   fails (at most 100M): "write: ERROR" on fd 2, exit 3
  *                   for EPIPE, 4 for another error, 5 if none failed
+ *   streams mixed   "out N" on fd 1 and "err N" on fd 2 by turns, 200 each
  *   streams wait    fd 0 nonblocking, for a writer that is late: "eagain"
  *                   (nothing yet), epoll says "ready", "got N", poll says
  *                   "ready" again at the end, "eof"
@@ -64,6 +65,22 @@ static int epipe(void)
 	return 5;
 }
 
+static int mixed(void)
+{
+	char line[32];
+
+	for (int i = 0; i < 200; i++) {
+		int n = snprintf(line, sizeof(line), "out %d\n", i);
+
+		if (write(1, line, n) != n)
+			return 1;
+		n = snprintf(line, sizeof(line), "err %d\n", i);
+		if (write(2, line, n) != n)
+			return 1;
+	}
+	return 0;
+}
+
 /* epoll (first) or poll (then) for fd 0, at most 10 s. */
 static int ready(bool use_epoll)
 {
@@ -108,6 +125,8 @@ int main(int argc, char **argv)
 		return epipe();
 	if (argc == 2 && !strcmp(argv[1], "wait"))
 		return wait_input();
-	fprintf(stderr, "usage: streams both|stdin|epipe|wait\n");
+	if (argc == 2 && !strcmp(argv[1], "mixed"))
+		return mixed();
+	fprintf(stderr, "usage: streams both|stdin|epipe|wait|mixed\n");
 	return 100;
 }

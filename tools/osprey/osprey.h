@@ -217,6 +217,7 @@ int net_qemu_args(const struct net_options *n, const char *machine,
 /* ---- the program's standard streams (stdio.c) ---- */
 struct stdio_relay {
 	bool open[3]; /* our fd 0, 1, 2 was open: the guest gets a port */
+	bool merged;  /* fds 1 and 2 are one file: they share stdout's port */
 	int guest[3]; /* QEMU's socket ends (-chardev socket,fd=), or -1 */
 	int cli[3];   /* ours, or -1 */
 };

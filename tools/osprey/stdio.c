@@ -14,8 +14,11 @@
  *     socket is closed, QEMU reports the port closed, and the program's
  *     next write is EPIPE with SIGPIPE, as on Linux.
  * A stream that is closed here (`<&-`) gets no port, and the program's
- * fd is closed too. The kernel's own messages (the serial console) go
- * straight to our stderr: QEMU's stdout is a copy of it.
+ * fd is closed too. When our stdout and stderr are one file (a terminal,
+ * `>log 2>&1`) they share the stdout port, named "org.osprey.stdout+
+ * stderr", so that what the program writes to both keeps its order. The
+ * kernel's own messages (the serial console) go straight to our stderr: QEMU's
+ * stdout is a copy of it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,12 +39,22 @@
 
 static const char *const port_names[3] = {"stdin", "stdout", "stderr"};
 
+/* Whether fds 1 and 2 are the same file. */
+static bool same_file(void)
+{
+	struct stat a, b;
+
+	return fstat(1, &a) == 0 && fstat(2, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 void stdio_prepare(struct stdio_relay *r)
 {
 	for (int i = 0; i < 3; i++) {
 		r->guest[i] = r->cli[i] = -1;
 		r->open[i] = fcntl(i, F_GETFD) >= 0;
 	}
+	r->merged = r->open[1] && r->open[2] && same_file();
 	/* Closed streams get /dev/null, so that no socket lands on 0-2. */
 	for (int i = 0; i < 3; i++) {
 		int fd;
@@ -55,7 +69,7 @@ void stdio_prepare(struct stdio_relay *r)
 	for (int i = 0; i < 3; i++) {
 		int sv[2];
 
-		if (!r->open[i])
+		if (!r->open[i] || (i == 2 && r->merged))
 			continue;
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 			fail(FAIL_OTHER, "socketpair: %s", strerror(errno));
@@ -86,8 +100,9 @@ int stdio_qemu_args(const struct stdio_relay *r, const char *machine, char **v,
 		    xasprintf("socket,id=%s,fd=%d", port_names[i], r->guest[i]);
 		v[n++] = "-device";
 		v[n++] = xasprintf("virtserialport,chardev=%s,nr=%d,name=org."
-				   "osprey.%s",
-				   port_names[i], i + 1, port_names[i]);
+				   "osprey.%s%s",
+				   port_names[i], i + 1, port_names[i],
+				   i == 1 && r->merged ? "+stderr" : "");
 	}
 	return n;
 }
