@@ -294,14 +294,47 @@ static const char *const links[][2] = {
 	{"/dev/stderr", "/proc/self/fd/2"},
 };
 
+/* Drivers' devices (devfs_add), found after the table's. */
+#define ADDED_MAX 8
+static struct {
+	uint64_t rdev;
+	const struct file_ops *ops;
+} added[ADDED_MAX];
+static unsigned nadded; /* atomic; entries below it are complete */
+
 const struct file_ops *devfs_find(uint64_t rdev)
 {
+	unsigned n = __atomic_load_n(&nadded, __ATOMIC_ACQUIRE);
+
 	if (pty_is_slave(rdev))
 		return &pts_ops;
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (fs_makedev(devices[i].major, devices[i].minor) == rdev)
 			return devices[i].ops;
+	for (unsigned i = 0; i < n; i++)
+		if (added[i].rdev == rdev)
+			return added[i].ops;
 	return NULL;
+}
+
+/* At boot, from the driver's init step: one adder at a time. */
+int devfs_add(const char *name, uint32_t major, uint32_t minor,
+	      uint32_t mode, const struct file_ops *ops)
+{
+	char path[32];
+	uint64_t rdev = fs_makedev(major, minor);
+	int err;
+
+	if (nadded == ADDED_MAX)
+		return -ENOMEM;
+	added[nadded].rdev = rdev;
+	added[nadded].ops = ops;
+	__atomic_store_n(&nadded, nadded + 1, __ATOMIC_RELEASE);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	err = vfs_mknodat(NULL, path, S_IFCHR, rdev);
+	if (!err)
+		err = vfs_chmodat(NULL, path, mode, 0);
+	return err;
 }
 
 int devfs_init(void)

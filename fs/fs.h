@@ -453,6 +453,10 @@ void epoll_file_release(struct file *f);
 void devfs_random_bytes(void *buf, size_t n);
 /* Mixes n bytes of entropy from a device (virtio-rng) into the pool. */
 void devfs_random_seed(const void *buf, size_t n);
+/* A character device of a driver, /dev/NAME (after init step 55);
+ * -ENOMEM when the table is full. */
+int devfs_add(const char *name, uint32_t major, uint32_t minor,
+	      uint32_t mode, const struct file_ops *ops);
 
 /* ---- terminals (fs/pty.c) ---- */
 /* Provided by linux/: sends sig to the process, whose controlling

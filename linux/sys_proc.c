@@ -4,6 +4,7 @@
  * friends are absent by design; wait4 has no children to wait for.
  */
 #include "arch/x86_64/arch.h"
+#include "drivers/drivers.h"
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
@@ -15,6 +16,8 @@
 
 /* How long the exit waits for the network to send what it was given. */
 #define EXIT_FLUSH_NS 500000000
+/* stdout and stderr: given up only when the host reads nothing this long */
+#define STDIO_FLUSH_IDLE_NS 5000000000ull
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -301,6 +304,7 @@ void linux_exit_group(int status)
 {
 	linux_missing_report();
 	net_flush(EXIT_FLUSH_NS);
+	virtio_console_flush(STDIO_FLUSH_IDLE_NS);
 	kernel_exit(status & 0xff);
 }
 
