@@ -43,7 +43,9 @@
  *     peer; RFC 5961 10 asks for the same throttling): DROP within it.
  * The ACK number of the segment is not looked at, as Linux does not.
  *
- * The table: TCP_TW_MAX entries in static storage, chained from keyed
+ * The table: TCP_TW_MAX entries, allocated at the first use (a program
+ * that never closes a TCP connection does not pay 256 KiB for it; without
+ * the memory the table stays empty and tcp_tw_add fails), chained from keyed
  * hash buckets (16-bit indices), and one age list, oldest first: an
  * entry moves to its end when it (re)starts its 2 MSL, so with a
  * monotonic clock the head is the entry closest to expiry, and expiry
@@ -68,6 +70,11 @@
 #include "net/tcp.h"
 
 #include "lib/lib.h"
+#ifdef OSPREY_HOST
+#include <stdlib.h>
+#else
+#include "kernel/mm/mm.h"
+#endif
 
 #define TW_NIL 0xffff
 #define TW_BUCKETS 4096 /* a power of two */
@@ -91,20 +98,24 @@ static struct {
 	unsigned count;
 	uint16_t free;		 /* through hnext */
 	uint16_t oldest, newest; /* the age list's ends */
+	unsigned cap;		 /* entries in e: TCP_TW_MAX, or 0 */
 	uint16_t bucket[TW_BUCKETS];
-	struct tw_entry e[TCP_TW_MAX];
+	struct tw_entry *e;
 } tw;
 
 void tcp_tw_init(void)
 {
+	if (!tw.e)
+		tw.e = calloc(TCP_TW_MAX, sizeof(*tw.e));
+	tw.cap = tw.e ? TCP_TW_MAX : 0;
 	for (unsigned i = 0; i < TW_BUCKETS; i++)
 		tw.bucket[i] = TW_NIL;
-	for (unsigned i = 0; i < TCP_TW_MAX; i++)
-		tw.e[i].hnext = i + 1 < TCP_TW_MAX ? i + 1 : TW_NIL;
-	tw.free = 0;
+	for (unsigned i = 0; i < tw.cap; i++)
+		tw.e[i].hnext = i + 1 < tw.cap ? i + 1 : TW_NIL;
+	tw.free = tw.cap ? 0 : TW_NIL;
 	tw.oldest = tw.newest = TW_NIL;
 	tw.count = 0;
-	tw.ready = true;
+	tw.ready = tw.cap != 0; /* out of memory: try again next time */
 }
 
 static void tw_ready(void)
@@ -403,6 +414,6 @@ static unsigned freed(void)
 bool tcp_tw_check(void)
 {
 	tw_ready();
-	return tw.count <= TCP_TW_MAX && chained() == tw.count &&
-	       aged() == tw.count && freed() == TCP_TW_MAX - tw.count;
+	return tw.count <= tw.cap && chained() == tw.count &&
+	       aged() == tw.count && freed() == tw.cap - tw.count;
 }
