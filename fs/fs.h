@@ -461,6 +461,20 @@ int pipe_fifo_open(struct inode *ip, int flags, struct file **out);
  * pipe, -EINVAL above 2^31, -EBUSY if the data would not fit. */
 long pipe_get_size(struct file *f);
 long pipe_set_size(struct file *f, unsigned long size);
+/*
+ * splice, tee and vmsplice (fs/pipe.c). pipe_splice_read is read(2) on
+ * a pipe, nonblocking if asked; pipe_splice_write puts in what fits of
+ * buf, waiting (unless nonblock) only while the pipe is full; -EPIPE
+ * (and SIGPIPE) without readers. pipe_splice_pipes moves (tee: copies)
+ * up to n bytes between two different pipes, waiting for data and room.
+ * A pipe file in O_NONBLOCK mode never waits.
+ */
+bool file_is_pipe(struct file *f);
+int64_t pipe_splice_read(struct file *f, void *buf, size_t n, bool nonblock);
+int64_t pipe_splice_write(struct file *f, const void *buf, size_t n,
+			  bool nonblock);
+int64_t pipe_splice_pipes(struct file *in, struct file *out, size_t n,
+			  bool nonblock, bool tee);
 /* Drops f from every epoll set; a file's last put must call it before
  * release (pipes, eventfd, timerfd and epoll call it from theirs). */
 void epoll_file_release(struct file *f);
