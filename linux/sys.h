@@ -35,6 +35,13 @@ long sock_file_rw(struct file *f, long buf, size_t n, bool write);
 /* -ENOTSOCK when fd is not a socket (then it is the caller's). */
 long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write);
 
+/* 0 if fd is a pidfd (of this process, the only one), else -EBADF
+ * (linux/sys_pidfd.c). */
+int pidfd_check(int fd);
+/* munmap drops the NUMA policies of what it unmaps
+ * (linux/sys_mempolicy.c). */
+void mempolicy_unmap(uint64_t addr, uint64_t len);
+
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3
 #define ECHILD 10
