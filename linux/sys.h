@@ -42,6 +42,11 @@ int pidfd_check(int fd);
  * (linux/sys_mempolicy.c). */
 void mempolicy_unmap(uint64_t addr, uint64_t len);
 
+/* Credentials (linux/sys_cred.c): whether the process's effective set
+ * has capability `cap` (CAP_* numbers), and the names uname reports. */
+bool cred_capable(int cap);
+void uts_names(char node[65], char domain[65]);
+
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3
 #define ECHILD 10
