@@ -467,7 +467,8 @@ long pipe_set_size(struct file *f, unsigned long size);
  * buf, waiting (unless nonblock) only while the pipe is full; -EPIPE
  * (and SIGPIPE) without readers. pipe_splice_pipes moves (tee: copies)
  * up to n bytes between two different pipes, waiting for data and room.
- * A pipe file in O_NONBLOCK mode never waits.
+ * Only `nonblock` says not to wait: the caller decides whether the pipe
+ * files' O_NONBLOCK counts (it does for splice and tee, not vmsplice).
  */
 bool file_is_pipe(struct file *f);
 int64_t pipe_splice_read(struct file *f, void *buf, size_t n, bool nonblock);

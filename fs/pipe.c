@@ -538,7 +538,7 @@ bool file_is_pipe(struct file *f)
 
 int64_t pipe_splice_read(struct file *f, void *buf, size_t n, bool nonblock)
 {
-	return read_pipe(f, buf, n, nonblock || nonblocking(f));
+	return read_pipe(f, buf, n, nonblock);
 }
 
 /* Under p->lock: 0 when bytes may go in now, else why not. */
@@ -559,7 +559,6 @@ int64_t pipe_splice_write(struct file *f, const void *buf, size_t n,
 
 	if (!n)
 		return 0;
-	nonblock = nonblock || nonblocking(f);
 	mutex_lock(&p->lock);
 	while ((r = writable_now(p)) == -EAGAIN && !nonblock) {
 		r = waitq_wait(&p->wq, &p->lock, 0);
@@ -639,7 +638,6 @@ int64_t pipe_splice_pipes(struct file *in, struct file *out, size_t n,
 
 	if (!n)
 		return 0;
-	nonblock = nonblock || nonblocking(in) || nonblocking(out);
 	for (;;) {
 		mutex_lock(&first->lock);
 		mutex_lock(&second->lock);

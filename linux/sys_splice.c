@@ -4,8 +4,9 @@
  * file into a pipe only what fits in the pipe is read (from a seekable
  * file, at its offset, so nothing is lost when the pipe fills); from a
  * pipe into a file what is in the pipe. Only the first step may wait
- * (for data or room); SPLICE_F_NONBLOCK or an O_NONBLOCK pipe never
- * waits. The socket cases come with TCP.
+ * (for data or room); SPLICE_F_NONBLOCK never waits, nor does an
+ * O_NONBLOCK pipe for splice and tee (vmsplice looks only at the flag, as
+ * Linux). The socket cases come with TCP.
  */
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
@@ -32,6 +33,13 @@ static bool can_write(struct file *f)
 	int acc = f->flags & O_ACCMODE;
 
 	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
+/* splice and tee (not vmsplice) treat an O_NONBLOCK pipe as
+ * SPLICE_F_NONBLOCK, as Linux's do_splice and do_tee. */
+static bool nonblocking(struct file *f)
+{
+	return vfs_getfl(f) & O_NONBLOCK;
 }
 
 /* An offset argument: NULL (*has false), or a value >= 0. */
@@ -131,9 +139,12 @@ static long do_splice(struct splice_args *a)
 			return -ESPIPE;
 		if (a->in->priv == a->out->priv)
 			return -EINVAL;
-		return pipe_splice_pipes(a->in, a->out, a->len, a->nonblock,
+		return pipe_splice_pipes(a->in, a->out, a->len,
+					 a->nonblock || nonblocking(a->in) ||
+					     nonblocking(a->out),
 					 false);
 	}
+	a->nonblock = a->nonblock || nonblocking(ipipe ? a->in : a->out);
 	if (ipipe) {
 		if (a->uoff_in)
 			return -ESPIPE;
@@ -204,7 +215,9 @@ long sys_tee(long fd_in, long fd_out, long len, long flags, long e, long g)
 	else
 		r = pipe_splice_pipes(in, out,
 				      MIN((size_t)len, (size_t)MAX_RW_COUNT),
-				      flags & SPLICE_F_NONBLOCK, true);
+				      (flags & SPLICE_F_NONBLOCK) ||
+					  nonblocking(in) || nonblocking(out),
+				      true);
 	if (in)
 		file_put(in);
 	if (out)
