@@ -24,8 +24,8 @@
 #include "fs/fs_private.h"
 #include "fs/poll.h"
 
-#define INOTIFY_MAX_EVENTS 16384 /* /proc/sys/fs/inotify/max_queued_events */
-#define INOTIFY_MAX_WATCHES 8192 /* max_user_watches, per instance here */
+#define INOTIFY_MAX_EVENTS 16384  /* /proc/sys/fs/inotify/max_queued_events */
+#define INOTIFY_MAX_WATCHES 8192  /* max_user_watches, per instance here */
 #define INOTIFY_MAX_INSTANCES 128 /* max_user_instances */
 #define EVENT_HDR 16		  /* struct inotify_event without the name */
 
@@ -48,8 +48,8 @@ struct notify_event {
 /* Everything but wq's own list is under notify_lock. */
 struct inotify {
 	struct list events;
-	unsigned nevents;   /* queued, the overflow event not counted */
-	size_t bytes;	    /* what a read of all of them returns */
+	unsigned nevents; /* queued, the overflow event not counted */
+	size_t bytes;	  /* what a read of all of them returns */
 	bool overflow_queued;
 	struct notify_event overflow; /* the IN_Q_OVERFLOW record */
 	struct inotify_mark *marks;
@@ -59,7 +59,7 @@ struct inotify {
 };
 
 static struct mutex notify_lock = MUTEX_INIT;
-int fsnotify_nmarks; /* atomic: marks in the system (0: skip every hook) */
+int fsnotify_nmarks;   /* atomic: marks in the system (0: skip every hook) */
 static int ninstances; /* atomic */
 static uint32_t next_cookie; /* atomic */
 
@@ -81,7 +81,8 @@ static struct notify_event *last_event(struct inotify *in)
 	return container_of(in->events.prev, struct notify_event, link);
 }
 
-static bool same_event(const struct notify_event *a, const struct notify_event *b)
+static bool same_event(const struct notify_event *a,
+		       const struct notify_event *b)
 {
 	return a && a->wd == b->wd && a->mask == b->mask &&
 	       a->cookie == b->cookie && a->len == b->len &&
@@ -114,8 +115,8 @@ static void queue_event(struct inotify *in, int wd, uint32_t mask,
 	e = calloc(1, sizeof(*e) + room);
 	if (!e)
 		return queue_overflow(in);
-	*e = (struct notify_event){.wd = wd, .mask = mask, .cookie = cookie,
-				   .len = (uint32_t)room};
+	*e = (struct notify_event){
+	    .wd = wd, .mask = mask, .cookie = cookie, .len = (uint32_t)room};
 	memcpy(e->name, name, len);
 	if (same_event(last_event(in), e)) {
 		free(e);
@@ -234,8 +235,8 @@ static int64_t take_events(struct inotify *in, char *buf, size_t n)
 	size_t done = 0;
 
 	while (!list_empty(&in->events)) {
-		struct notify_event *e = container_of(in->events.next,
-						      struct notify_event, link);
+		struct notify_event *e =
+		    container_of(in->events.next, struct notify_event, link);
 		size_t size = event_size(e);
 
 		if (size > n - done)
@@ -308,8 +309,8 @@ static void in_release(struct file *f)
 	while (in->marks)
 		unlink_mark(in->marks);
 	while (!list_empty(&in->events)) {
-		struct notify_event *e = container_of(in->events.next,
-						      struct notify_event, link);
+		struct notify_event *e =
+		    container_of(in->events.next, struct notify_event, link);
 		list_remove(&e->link);
 		if (e != &in->overflow)
 			free(e);
@@ -320,11 +321,11 @@ static void in_release(struct file *f)
 }
 
 static const struct file_ops inotify_ops = {
-	.read = in_read,
-	.ioctl = in_ioctl,
-	.release = in_release,
-	.poll = in_poll,
-	.anon_name = "inotify",
+    .read = in_read,
+    .ioctl = in_ioctl,
+    .release = in_release,
+    .poll = in_poll,
+    .anon_name = "inotify",
 };
 
 int inotify_create(int flags, struct file **out)
@@ -337,8 +338,8 @@ int inotify_create(int flags, struct file **out)
 		return -EMFILE;
 	}
 	in = calloc(1, sizeof(*in));
-	*out = in ? file_alloc(&inotify_ops, in, O_RDONLY | (flags & O_NONBLOCK),
-			       0600)
+	*out = in ? file_alloc(&inotify_ops, in,
+			       O_RDONLY | (flags & O_NONBLOCK), 0600)
 		  : NULL;
 	if (!*out) {
 		free(in);
@@ -377,8 +378,11 @@ static int new_mark(struct inotify *in, struct inode *ip, uint32_t mask)
 	if (!m)
 		return -ENOMEM;
 	*m = (struct inotify_mark){.inode_next = ip->marks,
-				   .inst_next = in->marks, .ip = ip, .in = in,
-				   .wd = ++in->last_wd, .mask = mask};
+				   .inst_next = in->marks,
+				   .ip = ip,
+				   .in = in,
+				   .wd = ++in->last_wd,
+				   .mask = mask};
 	ip->marks = m;
 	in->marks = m;
 	in->nmarks++;

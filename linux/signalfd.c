@@ -114,7 +114,8 @@ static int64_t take_one(struct file *f, struct signalfd_siginfo *o, bool wait)
 	int r;
 
 	while (!signal_dequeue(sfd_mask(f), &k)) {
-		if (!wait || (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK))
+		if (!wait ||
+		    (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK))
 			return -EAGAIN;
 		r = waitq_wait(&sfd_wq, &sfd_lock, 0);
 		if (r)
@@ -155,10 +156,10 @@ static void sfd_release(struct file *f)
 }
 
 static const struct file_ops sfd_ops = {
-	.read = sfd_read,
-	.release = sfd_release,
-	.poll = sfd_poll,
-	.anon_name = "[signalfd]",
+    .read = sfd_read,
+    .release = sfd_release,
+    .poll = sfd_poll,
+    .anon_name = "[signalfd]",
 };
 
 static long sfd_create(uint64_t mask, int flags)

@@ -246,16 +246,17 @@ long sys_setgid(long gid, long b, long c, long d, long e, long f)
 	return setres_gid((uint32_t)-1, id, (uint32_t)-1);
 }
 
-/* setfsuid/setfsgid: the old id whatever happens (man 2 setfsuid). */
+/* setfsuid/setfsgid: the old id whatever happens (man 2 setfsuid); the
+ * new one is taken with the capability, or if it is one of the ids the
+ * process has. ids: the real, effective, saved and file-system ids. */
 static long set_fs(uint32_t *ids, uint32_t id, int cap)
 {
 	mutex_lock(&cred_lock);
 	uint32_t old = ids[3];
-	if ((cred.cap_eff & (1ull << cap)) ||
-	    (id != (uint32_t)-1 && (id == ids[3] ||
-				     one_of(id, ids[0], ids[1], ids[2]))))
-		if (id != (uint32_t)-1)
-			ids[3] = id;
+	bool priv = cred.cap_eff & (1ull << cap);
+	if (id != (uint32_t)-1 &&
+	    (priv || id == ids[3] || one_of(id, ids[0], ids[1], ids[2])))
+		ids[3] = id;
 	mutex_unlock(&cred_lock);
 	return old;
 }
@@ -347,7 +348,7 @@ static long cap_version(long uhdr, struct cap_header *h, int *words)
 		return -EFAULT;
 	*words = h->version == LINUX_CAPABILITY_VERSION_1 ? 1
 		 : h->version == LINUX_CAPABILITY_VERSION_2 ||
-			   h->version == LINUX_CAPABILITY_VERSION_3
+			 h->version == LINUX_CAPABILITY_VERSION_3
 		     ? 2
 		     : 0;
 	if (*words)
@@ -378,9 +379,10 @@ long sys_capget(long uhdr, long udata, long c, long d, long e, long f)
 		return r;
 	mutex_lock(&cred_lock);
 	for (int i = 0; i < 2; i++)
-		out[i] = (struct cap_data){(uint32_t)(cred.cap_eff >> (32 * i)),
-					   (uint32_t)(cred.cap_prm >> (32 * i)),
-					   (uint32_t)(cred.cap_inh >> (32 * i))};
+		out[i] =
+		    (struct cap_data){(uint32_t)(cred.cap_eff >> (32 * i)),
+				      (uint32_t)(cred.cap_prm >> (32 * i)),
+				      (uint32_t)(cred.cap_inh >> (32 * i))};
 	mutex_unlock(&cred_lock);
 	return copy_to_user(udata, out, words * sizeof(out[0]));
 }
@@ -390,8 +392,9 @@ static uint64_t join(const struct cap_data *d, int words, size_t field)
 	uint64_t v = 0;
 
 	for (int i = 0; i < words; i++)
-		v |= (uint64_t)*(const uint32_t *)((const char *)&d[i] + field)
-		     << (32 * i);
+		v |=
+		    (uint64_t) * (const uint32_t *)((const char *)&d[i] + field)
+		    << (32 * i);
 	return v & CAP_FULL;
 }
 

@@ -13,7 +13,7 @@
 #include "kernel/mm/mm.h"
 #include "linux/sys.h"
 
-#define POSIX_FADV_NOREUSE 5 /* the last advice value */
+#define POSIX_FADV_NOREUSE 5  /* the last advice value */
 #define SYNC_FILE_RANGE_ALL 7 /* WAIT_BEFORE | WRITE | WAIT_AFTER */
 #define RWF_HIPRI 0x01
 #define RWF_DSYNC 0x02

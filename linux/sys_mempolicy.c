@@ -29,16 +29,16 @@
 #define MPOL_F_NODE 1
 #define MPOL_F_ADDR 2
 #define MPOL_F_MEMS_ALLOWED 4
-#define MPOL_MF_VALID 7 /* STRICT | MOVE | MOVE_ALL */
+#define MPOL_MF_VALID 7	  /* STRICT | MOVE | MOVE_ALL */
 #define MAX_NUMNODES 1024 /* a distribution kernel's (NODES_SHIFT 10) */
 #define NODE_WORDS (MAX_NUMNODES / 64)
 #define RANGES_MAX 64
 
 struct mpol {
 	int mode;
-	unsigned flags;	   /* MPOL_F_* mode flags */
-	uint64_t nodes;	   /* what it applies to: 1 (node 0) or 0 */
-	uint64_t user;	   /* the first 64 bits of the mask given */
+	unsigned flags; /* MPOL_F_* mode flags */
+	uint64_t nodes; /* what it applies to: 1 (node 0) or 0 */
+	uint64_t user;	/* the first 64 bits of the mask given */
 };
 
 struct range_pol {
@@ -47,9 +47,9 @@ struct range_pol {
 };
 
 static struct mutex mpol_lock = MUTEX_INIT;
-static struct mpol task_pol;		/* under mpol_lock */
+static struct mpol task_pol;		    /* under mpol_lock */
 static struct range_pol ranges[RANGES_MAX]; /* under mpol_lock */
-static unsigned nranges;		/* under mpol_lock */
+static unsigned nranges;		    /* under mpol_lock */
 
 /* ---- the mode and its nodes from the application ---- */
 static long split_mode(long mode, int *m, unsigned *flags)
@@ -110,10 +110,10 @@ static long mpol_make(int mode, unsigned flags, uint64_t user, bool any,
 		return 0;
 	}
 	if (mode == MPOL_LOCAL)
-		return any || (flags & (MPOL_F_STATIC_NODES |
-					MPOL_F_RELATIVE_NODES))
-			       ? -EINVAL
-			       : 0;
+		return any || (flags &
+			       (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES))
+			   ? -EINVAL
+			   : 0;
 	if (!any)
 		return -EINVAL;
 	/* Relative masks fold onto the nodes there are; others intersect. */
@@ -134,7 +134,8 @@ static void ranges_cut(uint64_t s, uint64_t e)
 			continue;
 		}
 		if (r->start < s && r->end > e && nranges < RANGES_MAX)
-			ranges[nranges++] = (struct range_pol){e, r->end, r->pol};
+			ranges[nranges++] =
+			    (struct range_pol){e, r->end, r->pol};
 		if (r->start < s) {
 			r->end = s;
 			i++;
@@ -276,8 +277,8 @@ static long policy_query(long addr, long flags, int *mode, uint64_t *nodes)
 		return -EINVAL;
 	}
 	*nodes = pol->flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)
-			 ? pol->user
-			 : pol->nodes;
+		     ? pol->user
+		     : pol->nodes;
 	if (!(flags & MPOL_F_NODE)) {
 		*mode = pol->mode | (int)pol->flags;
 		return 0;
@@ -287,8 +288,8 @@ static long policy_query(long addr, long flags, int *mode, uint64_t *nodes)
 		return 0;
 	return pol == &task_pol && (pol->mode == MPOL_INTERLEAVE ||
 				    pol->mode == MPOL_WEIGHTED_INTERLEAVE)
-		       ? 0
-		       : -EINVAL;
+		   ? 0
+		   : -EINVAL;
 }
 
 long sys_get_mempolicy(long upolicy, long umask, long maxnode, long addr,

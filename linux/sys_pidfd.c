@@ -22,9 +22,9 @@ static void pidfd_release(struct file *f)
 }
 
 static const struct file_ops pidfd_ops = {
-	.poll = pidfd_poll,
-	.release = pidfd_release,
-	.anon_name = "[pidfd]",
+    .poll = pidfd_poll,
+    .release = pidfd_release,
+    .anon_name = "[pidfd]",
 };
 
 int pidfd_check(int fd)

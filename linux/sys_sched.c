@@ -177,8 +177,8 @@ static long param_in(long uparam, uint32_t *prio)
 	return 0;
 }
 
-long sys_sched_setscheduler(long pid, long policy, long uparam, long d,
-			    long e, long g)
+long sys_sched_setscheduler(long pid, long policy, long uparam, long d, long e,
+			    long g)
 {
 	uint32_t prio;
 	int reset = ((int)policy & SCHED_RESET_ON_FORK) != 0;
@@ -192,8 +192,7 @@ long sys_sched_setscheduler(long pid, long policy, long uparam, long d,
 	return apply(pid, (int)policy, prio, reset, NULL);
 }
 
-long sys_sched_setparam(long pid, long uparam, long c, long d, long e,
-			long g)
+long sys_sched_setparam(long pid, long uparam, long c, long d, long e, long g)
 {
 	uint32_t prio;
 	long r = (int)pid < 0 ? -EINVAL : param_in(uparam, &prio);
@@ -238,10 +237,11 @@ long sys_sched_rr_get_interval(long pid, long uts, long c, long d, long e,
 	struct sched_k k;
 	int nice;
 	long r = query(pid, &k, &nice);
-	uint64_t ns = k.policy == SCHED_RR	 ? RR_TIMESLICE_NS
+	uint64_t ns = k.policy == SCHED_RR     ? RR_TIMESLICE_NS
 		      : k.policy == SCHED_FIFO ? 0
 					       : FAIR_SLICE_NS;
-	int64_t ts[2] = {(int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000)};
+	int64_t ts[2] = {(int64_t)(ns / 1000000000),
+			 (int64_t)(ns % 1000000000)};
 
 	return r ? r : copy_to_user(uts, ts, sizeof(ts));
 }
@@ -274,8 +274,7 @@ too_big:
 	return copy_to_user(uattr, &ours, sizeof(ours)) ? -EFAULT : -E2BIG;
 }
 
-long sys_sched_setattr(long pid, long uattr, long flags, long d, long e,
-		       long g)
+long sys_sched_setattr(long pid, long uattr, long flags, long d, long e, long g)
 {
 	struct sched_attr_k a;
 	int nice;
@@ -292,8 +291,7 @@ long sys_sched_setattr(long pid, long uattr, long flags, long d, long e,
 	if (a.flags & SCHED_FLAG_KEEP_PARAMS)
 		return apply(pid, -1, 0, a.flags & SCHED_FLAG_RESET_ON_FORK,
 			     NULL);
-	return apply(pid,
-		     a.flags & SCHED_FLAG_KEEP_POLICY ? -1 : (int)a.policy,
+	return apply(pid, a.flags & SCHED_FLAG_KEEP_POLICY ? -1 : (int)a.policy,
 		     a.priority, a.flags & SCHED_FLAG_RESET_ON_FORK, &nice);
 }
 
@@ -354,8 +352,9 @@ static long ioprio_targets(long which, long who, long (*fn)(int, void *),
 	}
 	if (which != IOPRIO_WHO_PGRP && which != IOPRIO_WHO_USER)
 		return -EINVAL;
-	if (who && who != (which == IOPRIO_WHO_PGRP ? process.pid
-						    : sys_getuid(0, 0, 0, 0, 0, 0)))
+	if (who &&
+	    who != (which == IOPRIO_WHO_PGRP ? process.pid
+					     : sys_getuid(0, 0, 0, 0, 0, 0)))
 		return -ESRCH;
 	r = -ESRCH;
 	for (int t = process_next_thread(0); t >= 0;
@@ -373,7 +372,7 @@ static long set_one(int tid, void *arg)
 		return r;
 	mutex_lock(&sched_lock);
 	struct sched_k k = get_k(slot, t);
-	k.ioprio = (uint16_t)*(long *)arg;
+	k.ioprio = (uint16_t) * (long *)arg;
 	table[slot] = k;
 	mutex_unlock(&sched_lock);
 	return 0;

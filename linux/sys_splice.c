@@ -70,7 +70,8 @@ static long file_to_pipe(struct file *in, int64_t *off, struct file *out,
 	while (!r && done < len) {
 		size_t k = MIN((size_t)STEP, len - done);
 
-		r = seekable ? vfs_pread(in, buf, k, pos) : vfs_read(in, buf, k);
+		r = seekable ? vfs_pread(in, buf, k, pos)
+			     : vfs_read(in, buf, k);
 		if (r <= 0)
 			break;
 		r = pipe_splice_write(out, buf, (size_t)r, nonblock || done);
@@ -154,7 +155,8 @@ static long do_splice(struct splice_args *a)
 		if (!r)
 			r = pipe_to_file(a->in, a->out, has ? &off : NULL,
 					 a->len, a->nonblock);
-		if (r > 0 && has && copy_to_user(a->uoff_out, &off, sizeof(off)))
+		if (r > 0 && has &&
+		    copy_to_user(a->uoff_out, &off, sizeof(off)))
 			r = -EFAULT;
 		return r;
 	}
@@ -170,10 +172,11 @@ static long do_splice(struct splice_args *a)
 }
 
 /* Linux's order: a zero length first, then the flags, then the files. */
-long sys_splice(long fd_in, long uoff_in, long fd_out, long uoff_out,
-		long len, long flags)
+long sys_splice(long fd_in, long uoff_in, long fd_out, long uoff_out, long len,
+		long flags)
 {
-	struct splice_args a = {.uoff_in = uoff_in, .uoff_out = uoff_out,
+	struct splice_args a = {.uoff_in = uoff_in,
+				.uoff_out = uoff_out,
 				.len = MIN((size_t)len, (size_t)MAX_RW_COUNT),
 				.nonblock = flags & SPLICE_F_NONBLOCK};
 	long r;
@@ -210,7 +213,8 @@ long sys_tee(long fd_in, long fd_out, long len, long flags, long e, long g)
 	out = fd_get((int)fd_out);
 	if (!in || !out || !can_read(in) || !can_write(out))
 		r = -EBADF;
-	else if (!file_is_pipe(in) || !file_is_pipe(out) || in->priv == out->priv)
+	else if (!file_is_pipe(in) || !file_is_pipe(out) ||
+		 in->priv == out->priv)
 		r = -EINVAL;
 	else
 		r = pipe_splice_pipes(in, out,

@@ -26,8 +26,8 @@
 #define READ_POLL_NS 10000000 /* a waiting READ looks again this often */
 
 static struct mutex syslog_lock = MUTEX_INIT;
-static uint64_t read_pos;   /* under syslog_lock: READ's position */
-static uint64_t clear_pos;  /* under syslog_lock: READ_ALL starts here */
+static uint64_t read_pos;    /* under syslog_lock: READ's position */
+static uint64_t clear_pos;   /* under syslog_lock: READ_ALL starts here */
 static int saved_level = -1; /* under syslog_lock: CONSOLE_OFF's */
 
 /* Under syslog_lock: bytes from `from` (raised to what is kept) to the
@@ -153,9 +153,9 @@ long sys_syslog(long type, long ubuf, long len, long d, long e, long g)
 		if (!user_range_ok((uint64_t)ubuf, (size_t)n))
 			return -EFAULT;
 		return t == SYSLOG_ACTION_READ
-			       ? do_read(ubuf, (size_t)n)
-			       : read_all(ubuf, (size_t)n,
-					  t == SYSLOG_ACTION_READ_CLEAR);
+			   ? do_read(ubuf, (size_t)n)
+			   : read_all(ubuf, (size_t)n,
+				      t == SYSLOG_ACTION_READ_CLEAR);
 	case SYSLOG_ACTION_CLEAR:
 		mutex_lock(&syslog_lock);
 		clear_pos = klog_head();

@@ -65,9 +65,10 @@ static void hints_and_syncs(void)
 	CHECK_ERRNO(readahead(wr, 0, 4096), EBADF);
 	CHECK_ERRNO(readahead(1000, 0, 4096), EBADF);
 	/* sync_file_range */
-	CHECK_EQ_INT(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
-						   SYNC_FILE_RANGE_WRITE |
-						   SYNC_FILE_RANGE_WAIT_AFTER),
+	CHECK_EQ_INT(sync_file_range(fd, 0, 0,
+				     SYNC_FILE_RANGE_WAIT_BEFORE |
+					 SYNC_FILE_RANGE_WRITE |
+					 SYNC_FILE_RANGE_WAIT_AFTER),
 		     0);
 	CHECK_ERRNO(sync_file_range(fd, 0, 0, 8), EINVAL);
 	CHECK_ERRNO(sync_file_range(fd, -1, 0, 0), EINVAL);
@@ -220,12 +221,12 @@ static void file_handles_on_proc(void)
 	} fh = {.h = {.handle_bytes = 128}};
 	int mnt = -1, proc = open("/proc", O_RDONLY | O_DIRECTORY);
 
-	CHECK_ERRNO(name_to_handle_at(AT_FDCWD, "/proc/self/status", &fh.h,
-				      &mnt, 0),
-		    EOPNOTSUPP);
-	CHECK_ERRNO(name_to_handle_at(AT_FDCWD, "/proc/self/none", &fh.h, &mnt,
-				      0),
-		    ENOENT);
+	CHECK_ERRNO(
+	    name_to_handle_at(AT_FDCWD, "/proc/self/status", &fh.h, &mnt, 0),
+	    EOPNOTSUPP);
+	CHECK_ERRNO(
+	    name_to_handle_at(AT_FDCWD, "/proc/self/none", &fh.h, &mnt, 0),
+	    ENOENT);
 	CHECK_ERRNO(name_to_handle_at(AT_FDCWD, "/proc/self/status", &fh.h,
 				      &mnt, 0x8000),
 		    EINVAL);

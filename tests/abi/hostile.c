@@ -49,7 +49,8 @@ static long pick(const long *v, int n)
 
 static long bad_ptr(void)
 {
-	static long bad[] = {0, 8, 4095, 0x10000 /* below mmap_min_addr */,
+	static long bad[] = {0,	     8,
+			     4095,   0x10000 /* below mmap_min_addr */,
 			     -4096l, (long)0xffff800000000000ull};
 	return pick(bad, 6);
 }
@@ -82,8 +83,9 @@ static long path_ptr(void)
 
 static long len(void)
 {
-	static long v[] = {0, 1, 7, 16, 128, 4096, 65536, 1l << 31, -1,
-			   0x7fffffffffffffffl, 12345};
+	static long v[] = {0,	 1,	7,	  16, 128,
+			   4096, 65536, 1l << 31, -1, 0x7fffffffffffffffl,
+			   12345};
 	return pick(v, 11);
 }
 
@@ -141,7 +143,8 @@ static void refill(void)
 	mprotect(scratch, SCRATCH, PROT_READ | PROT_WRITE);
 	for (size_t i = 0; i < SCRATCH / 8; i += 2) {
 		w[i] = (unsigned long)(scratch + (rnd() % SCRATCH));
-		w[i + 1] = rnd() % 8192; /* an iovec's length: within the guard */
+		w[i + 1] =
+		    rnd() % 8192; /* an iovec's length: within the guard */
 	}
 	/* In iovec length slots (odd words): as lengths they are small. */
 	strcpy(scratch + 4096 + 8, ".");
@@ -157,77 +160,120 @@ static int valid(long r, int err)
 /* The calls, each with a draw of its arguments. */
 static long call(int which)
 {
-	static const long madv[] = {0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14,
-				    15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-				    25, 26, 99, 999, -1};
+	static const long madv[] = {0,	1,  2,	3,  4,	8,  9,	10,  11,
+				    12, 13, 14, 15, 16, 17, 18, 19,  20,
+				    21, 22, 23, 24, 25, 26, 99, 999, -1};
 	static const long syslog_safe[] = {3, 9, 10, 0, 1, 99, -1};
 	static const long prots[] = {0, 1, 3, 5, 7, 8, 0x10};
 
 	switch (which) {
-	case 0: return syscall(SYS_signalfd4, fd(), iov_ptr(), len(), flags());
-	case 1: return syscall(SYS_inotify_init1, flags());
-	case 2: return syscall(SYS_inotify_add_watch, fd(), path_ptr(), flags());
-	case 3: return syscall(SYS_inotify_rm_watch, fd(), rnd() % 8);
-	case 4: return syscall(SYS_splice, fd(), rnd() % 2 ? 0 : ptr(), fd(),
+	case 0:
+		return syscall(SYS_signalfd4, fd(), iov_ptr(), len(), flags());
+	case 1:
+		return syscall(SYS_inotify_init1, flags());
+	case 2:
+		return syscall(SYS_inotify_add_watch, fd(), path_ptr(),
+			       flags());
+	case 3:
+		return syscall(SYS_inotify_rm_watch, fd(), rnd() % 8);
+	case 4:
+		return syscall(SYS_splice, fd(), rnd() % 2 ? 0 : ptr(), fd(),
 			       rnd() % 2 ? 0 : ptr(), len(), flags());
-	case 5: return syscall(SYS_tee, fd(), fd(), len(), flags());
+	case 5:
+		return syscall(SYS_tee, fd(), fd(), len(), flags());
 	/* vmsplice waits on an empty pipe whatever its O_NONBLOCK. */
-	case 6: return syscall(SYS_vmsplice, fd(), iov_ptr(), rnd() % 2000 - 2,
+	case 6:
+		return syscall(SYS_vmsplice, fd(), iov_ptr(), rnd() % 2000 - 2,
 			       flags() | 2 /* SPLICE_F_NONBLOCK */);
-	case 7: return syscall(SYS_fadvise64, fd(), len(), len(), rnd() % 8 - 1);
-	case 8: return syscall(SYS_readahead, fd(), len(), len());
-	case 9: return syscall(SYS_sync_file_range, fd(), len(), len(), flags());
-	case 10: return syscall(SYS_preadv2, fd(), iov_ptr(), rnd() % 2000 - 2,
-				rnd() % 2 ? -1 : len(), 0, flags());
-	case 11: return syscall(SYS_pwritev2, fd(), iov_ptr(), rnd() % 4,
-				rnd() % 2 ? -1 : len(), 0, flags());
-	case 12: return syscall(SYS_getdents, fd(), ptr(), len());
-	case 13: return syscall(452 /* fchmodat2 */, fd(), path_ptr(), rnd() & 0777,
-				flags());
-	case 14: return syscall(SYS_name_to_handle_at, fd(), path_ptr(), ptr(),
-				ptr(), flags());
-	case 15: return syscall(SYS_open_by_handle_at, fd(), iov_ptr(),
-				O_RDONLY | (rnd() % 2 ? O_NONBLOCK : 0));
-	case 16: return syscall(SYS_madvise, ptr() & ~4095l, range(),
-				pick(madv, 27));
-	case 17: return syscall(SYS_process_madvise, fd(), iov_ptr(), rnd() % 5,
-				pick(madv, 27), rnd() % 4 ? 0 : flags());
-	case 18: return syscall(SYS_mbind, ptr() & ~4095l, range(), rnd() % 9 - 1,
-				iov_ptr(), len(), flags());
-	case 19: return syscall(SYS_set_mempolicy, rnd() % 9 - 1, iov_ptr(), len());
-	case 20: return syscall(SYS_get_mempolicy, rnd() % 2 ? 0 : ptr(),
-				rnd() % 2 ? 0 : ptr(), len(), ptr(), rnd() % 8);
+	case 7:
+		return syscall(SYS_fadvise64, fd(), len(), len(),
+			       rnd() % 8 - 1);
+	case 8:
+		return syscall(SYS_readahead, fd(), len(), len());
+	case 9:
+		return syscall(SYS_sync_file_range, fd(), len(), len(),
+			       flags());
+	case 10:
+		return syscall(SYS_preadv2, fd(), iov_ptr(), rnd() % 2000 - 2,
+			       rnd() % 2 ? -1 : len(), 0, flags());
+	case 11:
+		return syscall(SYS_pwritev2, fd(), iov_ptr(), rnd() % 4,
+			       rnd() % 2 ? -1 : len(), 0, flags());
+	case 12:
+		return syscall(SYS_getdents, fd(), ptr(), len());
+	case 13:
+		return syscall(452 /* fchmodat2 */, fd(), path_ptr(),
+			       rnd() & 0777, flags());
+	case 14:
+		return syscall(SYS_name_to_handle_at, fd(), path_ptr(), ptr(),
+			       ptr(), flags());
+	case 15:
+		return syscall(SYS_open_by_handle_at, fd(), iov_ptr(),
+			       O_RDONLY | (rnd() % 2 ? O_NONBLOCK : 0));
+	case 16:
+		return syscall(SYS_madvise, ptr() & ~4095l, range(),
+			       pick(madv, 27));
+	case 17:
+		return syscall(SYS_process_madvise, fd(), iov_ptr(), rnd() % 5,
+			       pick(madv, 27), rnd() % 4 ? 0 : flags());
+	case 18:
+		return syscall(SYS_mbind, ptr() & ~4095l, range(),
+			       rnd() % 9 - 1, iov_ptr(), len(), flags());
+	case 19:
+		return syscall(SYS_set_mempolicy, rnd() % 9 - 1, iov_ptr(),
+			       len());
+	case 20:
+		return syscall(SYS_get_mempolicy, rnd() % 2 ? 0 : ptr(),
+			       rnd() % 2 ? 0 : ptr(), len(), ptr(), rnd() % 8);
 	/* Rights 0 or invalid: a key that disabled access to the scratch
 	 * mapping (on a CPU with keys) would fault the test itself. */
-	case 21: return syscall(SYS_pkey_alloc, flags(), rnd() % 3 * 4);
-	case 22: return syscall(SYS_pkey_free, rnd() % 20 - 2);
+	case 21:
+		return syscall(SYS_pkey_alloc, flags(), rnd() % 3 * 4);
+	case 22:
+		return syscall(SYS_pkey_free, rnd() % 20 - 2);
 	/* Not PROT_EXEC alone: on a CPU with keys that takes the
 	 * execute-only key, which the host then faults the test on. */
-	case 23: return syscall(SYS_pkey_mprotect, ptr() & ~4095l, range(),
-				pick(prots, 7), rnd() % 4 - 1);
-	case 24: return syscall(SYS_sched_setscheduler, pid(), rnd() % 8 - 1,
-				iov_ptr());
-	case 25: return syscall(SYS_sched_setparam, pid(), iov_ptr());
-	case 26: return syscall(SYS_sched_getparam, pid(), ptr());
-	case 27: return syscall(SYS_sched_rr_get_interval, pid(), ptr());
-	case 28: return syscall(SYS_sched_setattr, pid(), iov_ptr(), rnd() % 4 ? 0 : 1);
-	case 29: return syscall(SYS_sched_getattr, pid(), ptr(), len(),
-				rnd() % 4 ? 0 : 1);
-	case 30: return syscall(SYS_ioprio_set, rnd() % 2 ? 1 : rnd() % 5 * 4,
-				pid(), rnd() & 0xffff);
-	case 31: return syscall(SYS_ioprio_get, rnd() % 2 ? 1 : rnd() % 5 * 4,
-				pid());
-	case 32: return syscall(SYS_capget, ptr(), ptr());
-	case 33: return syscall(SYS_getcpu, ptr(), ptr(), ptr());
-	case 34: return syscall(SYS_syslog, pick(syslog_safe, 7), ptr(), len());
-	case 35: return syscall(SYS_pidfd_open, pid(), flags());
-	case 36: return syscall(SYS_getgroups, len(), ptr());
+	case 23:
+		return syscall(SYS_pkey_mprotect, ptr() & ~4095l, range(),
+			       pick(prots, 7), rnd() % 4 - 1);
+	case 24:
+		return syscall(SYS_sched_setscheduler, pid(), rnd() % 8 - 1,
+			       iov_ptr());
+	case 25:
+		return syscall(SYS_sched_setparam, pid(), iov_ptr());
+	case 26:
+		return syscall(SYS_sched_getparam, pid(), ptr());
+	case 27:
+		return syscall(SYS_sched_rr_get_interval, pid(), ptr());
+	case 28:
+		return syscall(SYS_sched_setattr, pid(), iov_ptr(),
+			       rnd() % 4 ? 0 : 1);
+	case 29:
+		return syscall(SYS_sched_getattr, pid(), ptr(), len(),
+			       rnd() % 4 ? 0 : 1);
+	case 30:
+		return syscall(SYS_ioprio_set, rnd() % 2 ? 1 : rnd() % 5 * 4,
+			       pid(), rnd() & 0xffff);
+	case 31:
+		return syscall(SYS_ioprio_get, rnd() % 2 ? 1 : rnd() % 5 * 4,
+			       pid());
+	case 32:
+		return syscall(SYS_capget, ptr(), ptr());
+	case 33:
+		return syscall(SYS_getcpu, ptr(), ptr(), ptr());
+	case 34:
+		return syscall(SYS_syslog, pick(syslog_safe, 7), ptr(), len());
+	case 35:
+		return syscall(SYS_pidfd_open, pid(), flags());
+	case 36:
+		return syscall(SYS_getgroups, len(), ptr());
 	case 37:
 		if (!names_ok)
 			return 0;
 		return syscall(rnd() % 2 ? SYS_sethostname : SYS_setdomainname,
 			       iov_ptr(), len());
-	default: return 0;
+	default:
+		return 0;
 	}
 }
 #define NCALLS 38
@@ -272,14 +318,32 @@ static void hostile_ids(void)
 
 		errno = 0;
 		switch (rnd() % 8) {
-		case 0: r = syscall(SYS_setresuid, pick(ids, 5), pick(ids, 5), pick(ids, 5)); break;
-		case 1: r = syscall(SYS_setresgid, pick(ids, 5), pick(ids, 5), pick(ids, 5)); break;
-		case 2: r = syscall(SYS_setreuid, pick(ids, 5), pick(ids, 5)); break;
-		case 3: r = syscall(SYS_setregid, pick(ids, 5), pick(ids, 5)); break;
-		case 4: r = syscall(SYS_setgroups, len(), iov_ptr()); break;
-		case 5: r = syscall(SYS_setfsuid, pick(ids, 5)); break;
-		case 6: r = syscall(SYS_capset, iov_ptr(), iov_ptr()); break;
-		default: r = syscall(SYS_setuid, pick(ids, 5)); break;
+		case 0:
+			r = syscall(SYS_setresuid, pick(ids, 5), pick(ids, 5),
+				    pick(ids, 5));
+			break;
+		case 1:
+			r = syscall(SYS_setresgid, pick(ids, 5), pick(ids, 5),
+				    pick(ids, 5));
+			break;
+		case 2:
+			r = syscall(SYS_setreuid, pick(ids, 5), pick(ids, 5));
+			break;
+		case 3:
+			r = syscall(SYS_setregid, pick(ids, 5), pick(ids, 5));
+			break;
+		case 4:
+			r = syscall(SYS_setgroups, len(), iov_ptr());
+			break;
+		case 5:
+			r = syscall(SYS_setfsuid, pick(ids, 5));
+			break;
+		case 6:
+			r = syscall(SYS_capset, iov_ptr(), iov_ptr());
+			break;
+		default:
+			r = syscall(SYS_setuid, pick(ids, 5));
+			break;
 		}
 		if (!valid(r, errno) && bad++ < 10)
 			printf("FAIL hostile: an id call returned %ld\n", r);

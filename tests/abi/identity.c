@@ -65,9 +65,8 @@ static void policies_and_priorities(void)
 	CHECK_EQ_INT(sched_rr_get_interval(0, &ts), 0);
 	CHECK(ts.tv_sec == 0 && ts.tv_nsec == 0); /* FIFO: no slice */
 	p.sched_priority = 0;
-	CHECK_EQ_INT(sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK,
-					&p),
-		     0);
+	CHECK_EQ_INT(
+	    sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &p), 0);
 	CHECK_EQ_INT(sched_getscheduler(0), SCHED_OTHER | SCHED_RESET_ON_FORK);
 	/* setscheduler sets the flag as its policy says; setparam keeps it. */
 	CHECK_EQ_INT(sched_setparam(0, &p), 0);
@@ -111,7 +110,8 @@ static void attributes_and_nice(void)
 	CHECK_EQ_INT(a.nice, 5);
 	CHECK_EQ_INT(a.priority, 0);
 	/* RR by attributes, with reset-on-fork. */
-	a = (struct sched_attr_u){.size = sizeof(a), .policy = SCHED_RR,
+	a = (struct sched_attr_u){.size = sizeof(a),
+				  .policy = SCHED_RR,
 				  .priority = 3,
 				  .flags = SCHED_FLAG_RESET_ON_FORK};
 	CHECK_EQ_INT(syscall(SYS_sched_setattr, 0, &a, 0), 0);
@@ -153,12 +153,12 @@ static void io_priorities(void)
 		     be4);
 	CHECK_EQ_INT(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, idle), 0);
 	CHECK_EQ_INT(syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0), idle);
-	CHECK_ERRNO(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
-			    IOPRIO_VALUE(5, 0)),
-		    EINVAL);
-	CHECK_ERRNO(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
-			    IOPRIO_VALUE(0, 1)),
-		    EINVAL);
+	CHECK_ERRNO(
+	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_VALUE(5, 0)),
+	    EINVAL);
+	CHECK_ERRNO(
+	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_VALUE(0, 1)),
+	    EINVAL);
 	CHECK_ERRNO(syscall(SYS_ioprio_set, 0, 0, be4), EINVAL);
 	CHECK_ERRNO(syscall(SYS_ioprio_get, 9, 0), EINVAL);
 	CHECK_ERRNO(syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, NO_PID), ESRCH);
@@ -217,8 +217,9 @@ static unsigned long long join(const struct cap_data *d, size_t field)
 static long capset_(unsigned long long eff, unsigned long long prm)
 {
 	struct cap_hdr h = {CAP_V3, 0};
-	struct cap_data d[2] = {{(unsigned)eff, (unsigned)prm, 0},
-				{(unsigned)(eff >> 32), (unsigned)(prm >> 32), 0}};
+	struct cap_data d[2] = {
+	    {(unsigned)eff, (unsigned)prm, 0},
+	    {(unsigned)(eff >> 32), (unsigned)(prm >> 32), 0}};
 
 	return syscall(SYS_capset, &h, d);
 }

@@ -66,8 +66,8 @@ static void create_modify_close_delete(void)
 	struct ev ev[16];
 	int in = inotify_init1(IN_NONBLOCK), fd, wd;
 
-	wd = inotify_add_watch(in, dir, IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE |
-						IN_DELETE);
+	wd = inotify_add_watch(
+	    in, dir, IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE);
 	CHECK_EQ_INT(wd, 1);
 	fd = open(at(0, "a"), O_CREAT | O_WRONLY, 0644);
 	CHECK_EQ_INT(write(fd, "x", 1), 1);
@@ -203,8 +203,8 @@ static void watch_flags(void)
 	CHECK_EQ_INT(inotify_add_watch(in, dir, IN_DELETE | IN_MASK_ADD), wd);
 	CHECK_ERRNO(inotify_add_watch(in, dir, IN_DELETE | IN_MASK_CREATE),
 		    EEXIST);
-	CHECK_ERRNO(inotify_add_watch(in, dir, IN_DELETE | IN_MASK_CREATE |
-						       IN_MASK_ADD),
+	CHECK_ERRNO(inotify_add_watch(in, dir,
+				      IN_DELETE | IN_MASK_CREATE | IN_MASK_ADD),
 		    EINVAL);
 	close(open(at(1, "h"), O_CREAT | O_WRONLY, 0644));
 	unlink(at(1, "h"));

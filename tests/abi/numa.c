@@ -48,9 +48,10 @@ static char *map(size_t pages)
 static void advice_values(void)
 {
 	static const int hints[] = {
-	    MADV_NORMAL,   MADV_RANDOM,	   MADV_SEQUENTIAL, MADV_WILLNEED,
-	    MADV_DONTFORK, MADV_DOFORK,	   MADV_DONTDUMP,   MADV_DODUMP,
-	    MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD,    MADV_PAGEOUT,
+	    MADV_NORMAL,	MADV_RANDOM,	    MADV_SEQUENTIAL,
+	    MADV_WILLNEED,	MADV_DONTFORK,	    MADV_DOFORK,
+	    MADV_DONTDUMP,	MADV_DODUMP,	    MADV_WIPEONFORK,
+	    MADV_KEEPONFORK,	MADV_COLD,	    MADV_PAGEOUT,
 	    MADV_POPULATE_READ, MADV_POPULATE_WRITE};
 	char *p = map(4);
 
@@ -93,15 +94,16 @@ static void process_madvise_on_itself(void)
 	memset(p, 'y', 2 * PAGE);
 	iov[0] = (struct iovec){p, PAGE};
 	iov[1] = (struct iovec){p + PAGE, PAGE};
-	CHECK_EQ_INT(syscall(SYS_process_madvise, pidfd, iov, 2, MADV_DONTNEED,
-			     0),
-		     2 * PAGE);
+	CHECK_EQ_INT(
+	    syscall(SYS_process_madvise, pidfd, iov, 2, MADV_DONTNEED, 0),
+	    2 * PAGE);
 	CHECK_EQ_INT(p[0] + p[PAGE], 0);
 	CHECK_EQ_INT(syscall(SYS_process_madvise, pidfd, iov, 2, MADV_COLD, 0),
 		     2 * PAGE);
 	CHECK_ERRNO(syscall(SYS_process_madvise, pidfd, iov, 2, MADV_COLD, 1),
 		    EINVAL);
-	CHECK_ERRNO(syscall(SYS_process_madvise, pidfd, iov, 2, 999, 0), EINVAL);
+	CHECK_ERRNO(syscall(SYS_process_madvise, pidfd, iov, 2, 999, 0),
+		    EINVAL);
 	CHECK_ERRNO(syscall(SYS_process_madvise, pidfd, 8, 2, MADV_COLD, 0),
 		    EFAULT);
 	CHECK_EQ_INT(pipe(pfd), 0);
@@ -119,7 +121,8 @@ static void process_madvise_on_itself(void)
 
 static long set_policy(int mode, unsigned long mask, unsigned long maxnode)
 {
-	return syscall(SYS_set_mempolicy, mode, maxnode ? &mask : NULL, maxnode);
+	return syscall(SYS_set_mempolicy, mode, maxnode ? &mask : NULL,
+		       maxnode);
 }
 
 static long get_policy(int *mode, unsigned long *mask, void *addr, int flags)
@@ -156,21 +159,22 @@ static void task_policy(void)
 	CHECK_EQ_INT(get_policy(&mode, &mask, NULL, MPOL_F_MEMS_ALLOWED), 0);
 	CHECK_EQ_INT(mask & 1, 1);
 	/* The errors. */
-	CHECK_ERRNO(set_policy(MPOL_BIND, 0, 2), EINVAL);  /* no node */
+	CHECK_ERRNO(set_policy(MPOL_BIND, 0, 2), EINVAL);    /* no node */
 	CHECK_ERRNO(set_policy(MPOL_DEFAULT, 1, 2), EINVAL); /* a node */
 	CHECK_ERRNO(set_policy(MPOL_LOCAL, 1, 2), EINVAL);
 	CHECK_ERRNO(set_policy(77, 1, 2), EINVAL);
-	CHECK_ERRNO(set_policy(MPOL_BIND | MPOL_F_STATIC_NODES |
-				       MPOL_F_RELATIVE_NODES,
-			       1, 2),
-		    EINVAL);
+	CHECK_ERRNO(
+	    set_policy(MPOL_BIND | MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES,
+		       1, 2),
+	    EINVAL);
 	CHECK_ERRNO(syscall(SYS_set_mempolicy, MPOL_BIND, 8, 64), EFAULT);
 	CHECK_ERRNO(get_policy(&mode, NULL, NULL, 0x10), EINVAL);
 	CHECK_ERRNO(get_policy(&mode, NULL, (void *)4096, 0), EINVAL);
-	CHECK_ERRNO(get_policy(&mode, &mask, NULL, MPOL_F_MEMS_ALLOWED |
-							   MPOL_F_NODE),
+	CHECK_ERRNO(
+	    get_policy(&mode, &mask, NULL, MPOL_F_MEMS_ALLOWED | MPOL_F_NODE),
+	    EINVAL);
+	CHECK_ERRNO(syscall(SYS_get_mempolicy, &mode, &mask, 0, NULL, 0),
 		    EINVAL);
-	CHECK_ERRNO(syscall(SYS_get_mempolicy, &mode, &mask, 0, NULL, 0), EINVAL);
 	CHECK_ERRNO(syscall(SYS_get_mempolicy, 8, NULL, 0, NULL, 0), EFAULT);
 	CHECK_EQ_INT(set_policy(MPOL_DEFAULT, 0, 0), 0);
 }
@@ -197,9 +201,8 @@ static void range_policy(void)
 	CHECK_EQ_INT(get_policy(&mode, NULL, p, MPOL_F_ADDR), 0);
 	CHECK_EQ_INT(mode, MPOL_DEFAULT);
 	p[PAGE] = 1;
-	CHECK_EQ_INT(get_policy(&mode, NULL, p + PAGE,
-				MPOL_F_ADDR | MPOL_F_NODE),
-		     0);
+	CHECK_EQ_INT(
+	    get_policy(&mode, NULL, p + PAGE, MPOL_F_ADDR | MPOL_F_NODE), 0);
 	CHECK_EQ_INT(mode, 0); /* the page is on node 0 */
 	/* MPOL_DEFAULT gives the range back to the task's policy. */
 	CHECK_EQ_INT(mbind_(p + PAGE, PAGE, MPOL_DEFAULT, 0, 0), 0);
@@ -214,8 +217,7 @@ static void range_policy(void)
 	CHECK_EQ_INT(mbind_(p, 0, MPOL_BIND, 0, 0), 0); /* empty: nothing */
 	munmap(p + 3 * PAGE, PAGE);
 	CHECK_ERRNO(mbind_(p, 4 * PAGE, MPOL_BIND, 1, 0), EFAULT);
-	CHECK_ERRNO(get_policy(&mode, NULL, p + 3 * PAGE, MPOL_F_ADDR),
-		    EFAULT);
+	CHECK_ERRNO(get_policy(&mode, NULL, p + 3 * PAGE, MPOL_F_ADDR), EFAULT);
 	munmap(p, 3 * PAGE);
 }
 
@@ -242,8 +244,8 @@ static void protection_keys(void)
 	key = syscall(SYS_pkey_alloc, 0, 0);
 	if (has_ospke()) {
 		CHECK(key > 0);
-		CHECK_EQ_INT(syscall(SYS_pkey_mprotect, p, PAGE, PROT_READ, key),
-			     0);
+		CHECK_EQ_INT(
+		    syscall(SYS_pkey_mprotect, p, PAGE, PROT_READ, key), 0);
 		CHECK_EQ_INT(syscall(SYS_pkey_free, key), 0);
 	} else {
 		CHECK_EQ_INT(key, -1);

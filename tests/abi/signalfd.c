@@ -79,8 +79,12 @@ static void queued_values_and_several_in_one_read(void)
 	fd = signalfd(-1, &set, SFD_NONBLOCK);
 	if (!CHECK(fd >= 0))
 		return;
-	CHECK_EQ_INT(sigqueue(getpid(), SIGRTMIN + 2, (union sigval){.sival_int = 7}), 0);
-	CHECK_EQ_INT(sigqueue(getpid(), SIGRTMIN + 2, (union sigval){.sival_int = 8}), 0);
+	CHECK_EQ_INT(
+	    sigqueue(getpid(), SIGRTMIN + 2, (union sigval){.sival_int = 7}),
+	    0);
+	CHECK_EQ_INT(
+	    sigqueue(getpid(), SIGRTMIN + 2, (union sigval){.sival_int = 8}),
+	    0);
 	CHECK_EQ_INT(kill(getpid(), SIGUSR2), 0);
 	/* Lowest number first, real-time ones in the order sent. */
 	CHECK_EQ_INT(read(fd, si, sizeof(si)), 3 * SSI);
@@ -140,7 +144,8 @@ static void a_blocking_read_waits_for_another_thread(void)
 	fd = signalfd(-1, &set, 0);
 	if (!CHECK(fd >= 0))
 		return;
-	CHECK_EQ_INT(pthread_create(&th, NULL, send_later, (void *)(long)SIGUSR1), 0);
+	CHECK_EQ_INT(
+	    pthread_create(&th, NULL, send_later, (void *)(long)SIGUSR1), 0);
 	CHECK_EQ_INT(read(fd, &si, sizeof(si)), SSI);
 	CHECK_EQ_INT(si.ssi_signo, SIGUSR1);
 	pthread_join(th, NULL);

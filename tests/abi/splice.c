@@ -77,12 +77,12 @@ static void a_full_pipe_takes_what_fits(void)
 	lseek(fd, 0, SEEK_SET);
 	CHECK_EQ_INT(pipe(p), 0);
 	size = fcntl(p[1], F_GETPIPE_SZ);
-	CHECK_EQ_INT(splice(fd, NULL, p[1], NULL, sizeof(big),
-			    SPLICE_F_NONBLOCK),
-		     size);
+	CHECK_EQ_INT(
+	    splice(fd, NULL, p[1], NULL, sizeof(big), SPLICE_F_NONBLOCK), size);
 	CHECK_EQ_INT(lseek(fd, 0, SEEK_CUR), size); /* nothing lost */
-	CHECK_ERRNO(splice(fd, NULL, p[1], NULL, sizeof(big), SPLICE_F_NONBLOCK),
-		    EAGAIN);
+	CHECK_ERRNO(
+	    splice(fd, NULL, p[1], NULL, sizeof(big), SPLICE_F_NONBLOCK),
+	    EAGAIN);
 	CHECK_EQ_INT(lseek(fd, 0, SEEK_CUR), size);
 	close(p[0]);
 	close(p[1]);
@@ -240,7 +240,7 @@ static void error_paths(void)
 
 	CHECK_EQ_INT(pipe(p) | pipe(q), 0);
 	CHECK_EQ_INT(splice(1000, NULL, 1001, NULL, 0, 0), 0); /* len 0 */
-	CHECK_ERRNO(splice(fd, NULL, g, NULL, 1, 0), EINVAL); /* no pipe */
+	CHECK_ERRNO(splice(fd, NULL, g, NULL, 1, 0), EINVAL);  /* no pipe */
 	CHECK_ERRNO(splice(fd, NULL, p[1], NULL, 1, 0x10), EINVAL);
 	CHECK_ERRNO(splice(1000, NULL, p[1], NULL, 1, 0), EBADF);
 	CHECK_ERRNO(splice(wr, NULL, p[1], NULL, 1, 0), EBADF);
