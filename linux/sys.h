@@ -45,7 +45,6 @@ void mempolicy_unmap(uint64_t addr, uint64_t len);
 /* Credentials (linux/sys_cred.c): whether the process's effective set
  * has capability `cap` (CAP_* numbers), and the names uname reports. */
 bool cred_capable(int cap);
-void uts_names(char node[65], char domain[65]);
 
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3

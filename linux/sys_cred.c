@@ -453,6 +453,20 @@ long sys_setdomainname(long name, long len, long c, long d, long e, long f)
 	return set_uts(domainname, name, len);
 }
 
+void linux_cred_get(struct linux_cred *c)
+{
+	mutex_lock(&cred_lock);
+	memcpy(c->uid, &cred.ruid, sizeof(c->uid));
+	memcpy(c->gid, &cred.rgid, sizeof(c->gid));
+	c->cap_inh = cred.cap_inh;
+	c->cap_prm = cred.cap_prm;
+	c->cap_eff = cred.cap_eff;
+	c->ngroups = cred.ngroups;
+	for (unsigned i = 0; i < cred.ngroups && i < LINUX_CRED_GROUPS; i++)
+		c->groups[i] = cred.groups[i];
+	mutex_unlock(&cred_lock);
+}
+
 void uts_names(char node[65], char domain[65])
 {
 	mutex_lock(&cred_lock);

@@ -206,6 +206,21 @@ static unsigned long long cap_status(const char *field)
 	return v;
 }
 
+/* The rest of the line of /proc/self/status that starts with field. */
+static const char *status_line(const char *field)
+{
+	static char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t n = strlen(field);
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, field, n);
+	if (f)
+		fclose(f);
+	return found ? line + n : "";
+}
+
 static unsigned long long join(const struct cap_data *d, size_t field)
 {
 	const unsigned *lo = (const void *)((const char *)&d[0] + field);
@@ -290,6 +305,7 @@ static void ids_as_linux_changes_them(void)
 	CHECK(r == 10 && e == 20 && s == 30);
 	CHECK_EQ_INT(getgid(), 10);
 	CHECK_EQ_INT(getegid(), 20);
+	CHECK_EQ_STR(status_line("Gid:"), "\t10\t20\t30\t20\n");
 	CHECK_EQ_INT(setfsgid(-1), 20); /* follows the effective id */
 	CHECK_EQ_INT(setresgid(0, 0, 0), 0);
 	/* The effective uid leaves 0: no effective capabilities. */
@@ -298,6 +314,10 @@ static void ids_as_linux_changes_them(void)
 	CHECK(r == 0 && e == 1000 && s == 0);
 	CHECK_EQ_INT(geteuid(), 1000);
 	CHECK_EQ_INT(setfsuid(-1), 1000);
+	/* /proc shows the same ids and capabilities. */
+	CHECK_EQ_STR(status_line("Uid:"), "\t0\t1000\t0\t1000\n");
+	CHECK_EQ_INT(cap_status("CapEff:"), 0);
+	CHECK_EQ_INT(cap_status("CapPrm:"), prm0);
 	CHECK_EQ_INT(syscall(SYS_capget, &h, d), 0);
 	CHECK_EQ_INT(join(d, 0), 0);
 	CHECK_EQ_INT(join(d, 4), prm0);
@@ -348,6 +368,11 @@ static void host_and_domain_names(void)
 	char got[65];
 	CHECK_EQ_INT(gethostname(got, sizeof(got)), 0);
 	CHECK_EQ_STR(got, "abi-host");
+	FILE *f = fopen("/proc/sys/kernel/hostname", "r");
+	if (CHECK(f && fgets(got, sizeof(got), f)))
+		CHECK_EQ_STR(got, "abi-host\n");
+	if (f)
+		fclose(f);
 	memset(long_name, 'n', sizeof(long_name));
 	CHECK_ERRNO(sethostname(long_name, 65), EINVAL);
 	CHECK_EQ_INT(sethostname(long_name, 64), 0);
