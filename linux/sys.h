@@ -45,6 +45,10 @@ void mempolicy_unmap(uint64_t addr, uint64_t len);
 /* Credentials (linux/sys_cred.c): whether the process's effective set
  * has capability `cap` (CAP_* numbers), and the names uname reports. */
 bool cred_capable(int cap);
+/* A new application thread takes its creator's scheduling attributes
+ * (linux/sys_sched.c); called before it runs. */
+struct thread;
+void sched_thread_inherit(struct thread *child);
 
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3

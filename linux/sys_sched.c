@@ -107,6 +107,33 @@ static void set_nice_of(int tid, int nice)
 	rcu_read_unlock();
 }
 
+/*
+ * A new thread takes its creator's policy, priority, nice value and I/O
+ * priority; with reset-on-fork, a real-time policy becomes SCHED_OTHER
+ * and a negative nice value 0 (Linux: sched_fork). Before it runs.
+ */
+void sched_thread_inherit(struct thread *child)
+{
+	int slot, tid, nice;
+	struct sched_k k;
+
+	if (target(0, &slot, &tid, &nice) || child->app_slot < 0 ||
+	    child->app_slot >= SLOTS)
+		return;
+	mutex_lock(&sched_lock);
+	k = get_k(slot, tid);
+	if (k.reset_on_fork) {
+		if (k.policy == SCHED_FIFO || k.policy == SCHED_RR)
+			k.policy = SCHED_OTHER, k.prio = 0;
+		nice = MAX(nice, 0);
+		k.reset_on_fork = false;
+	}
+	k.tid = child->app_tid;
+	table[child->app_slot] = k;
+	mutex_unlock(&sched_lock);
+	thread_set_nice(child, nice);
+}
+
 /* ---- policies ---- */
 static bool rt_policy(int policy)
 {

@@ -11,6 +11,7 @@
 #include "common.h"
 
 #include <grp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/fsuid.h>
 #include <sys/resource.h>
@@ -140,6 +141,39 @@ static void attributes_and_nice(void)
 	CHECK_ERRNO(syscall(SYS_sched_setattr, NO_PID, &a, 0), ESRCH);
 	CHECK_ERRNO(syscall(SYS_sched_getattr, 0, &a, 10, 0), EINVAL);
 	CHECK_ERRNO(syscall(SYS_sched_getattr, 0, &a, sizeof(a), 1), EINVAL);
+}
+
+static void *child_view(void *arg)
+{
+	int *v = arg;
+
+	v[0] = sched_getscheduler(0);
+	v[1] = getpriority(PRIO_PROCESS, 0);
+	return NULL;
+}
+
+static void threads_inherit_the_policy(void)
+{
+	struct sched_param p = {.sched_priority = 2};
+	int v[2] = {-1, -1};
+	pthread_t th;
+
+	CHECK_EQ_INT(setpriority(PRIO_PROCESS, 0, 3), 0);
+	CHECK_EQ_INT(
+	    sched_setscheduler(0, SCHED_BATCH, &(struct sched_param){0}), 0);
+	pthread_create(&th, NULL, child_view, v);
+	pthread_join(th, NULL);
+	CHECK_EQ_INT(v[0], SCHED_BATCH);
+	CHECK_EQ_INT(v[1], 3);
+	/* Reset on fork: a real-time policy becomes SCHED_OTHER. */
+	CHECK_EQ_INT(sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &p),
+		     0);
+	pthread_create(&th, NULL, child_view, v);
+	pthread_join(th, NULL);
+	CHECK_EQ_INT(v[0], SCHED_OTHER);
+	CHECK_EQ_INT(
+	    sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){0}), 0);
+	CHECK_EQ_INT(setpriority(PRIO_PROCESS, 0, 0), 0);
 }
 
 static void io_priorities(void)
@@ -397,6 +431,7 @@ int main(void)
 	abi_init("identity");
 	ABI_RUN(policies_and_priorities);
 	ABI_RUN(attributes_and_nice);
+	ABI_RUN(threads_inherit_the_policy);
 	ABI_RUN(io_priorities);
 	ABI_RUN(the_kernel_log);
 	ABI_RUN(which_cpu);
