@@ -142,7 +142,11 @@ int vfs_fchmod(struct file *f, uint32_t mode)
 	struct inode *ip;
 	int err = file_inode(f, &ip);
 
-	return err ? err : set_mode(ip, mode);
+	if (!err)
+		err = set_mode(ip, mode);
+	if (!err)
+		fsnotify_change(ip, IN_ATTRIB);
+	return err;
 }
 
 int vfs_chmodat(struct file *dir, const char *path, uint32_t mode, int at_flags)
@@ -156,6 +160,8 @@ int vfs_chmodat(struct file *dir, const char *path, uint32_t mode, int at_flags)
 	err = lookup_inode(dir, path, at_flags, &ip);
 	if (!err)
 		err = set_mode(ip, mode);
+	if (!err)
+		fsnotify_change_locked(ip, IN_ATTRIB);
 	mutex_unlock(&vfs_mutex);
 	return err;
 }
@@ -165,7 +171,11 @@ int vfs_fchown(struct file *f, uint32_t uid, uint32_t gid)
 	struct inode *ip;
 	int err = file_inode(f, &ip);
 
-	return err ? err : set_owner(ip, uid, gid);
+	if (!err)
+		err = set_owner(ip, uid, gid);
+	if (!err)
+		fsnotify_change(ip, IN_ATTRIB);
+	return err;
 }
 
 int vfs_chownat(struct file *dir, const char *path, uint32_t uid, uint32_t gid,
@@ -180,6 +190,8 @@ int vfs_chownat(struct file *dir, const char *path, uint32_t uid, uint32_t gid,
 	err = lookup_inode(dir, path, at_flags, &ip);
 	if (!err)
 		err = set_owner(ip, uid, gid);
+	if (!err)
+		fsnotify_change_locked(ip, IN_ATTRIB);
 	mutex_unlock(&vfs_mutex);
 	return err;
 }
@@ -204,6 +216,8 @@ int vfs_utimensat(struct file *dir, const char *path,
 	err = lookup_inode(dir, path, at_flags, &ip);
 	if (!err)
 		err = set_times(ip, times);
+	if (!err)
+		fsnotify_change_locked(ip, IN_ATTRIB);
 	mutex_unlock(&vfs_mutex);
 	return err;
 }
@@ -255,7 +269,10 @@ int vfs_ftruncate(struct file *f, int64_t len)
 	if ((f->flags & O_ACCMODE) != O_WRONLY &&
 	    (f->flags & O_ACCMODE) != O_RDWR)
 		return -EINVAL; /* Linux: not open for writing */
-	return truncate_inode(ip, len);
+	err = truncate_inode(ip, len);
+	if (!err)
+		fsnotify_change(ip, IN_MODIFY);
+	return err;
 }
 
 int vfs_truncate(const char *path, int64_t len)
@@ -277,6 +294,8 @@ int vfs_truncate(const char *path, int64_t len)
 	if (err)
 		return err;
 	err = truncate_inode(l.ip, len);
+	if (!err)
+		fsnotify_change(l.ip, IN_MODIFY);
 	inode_put(l.ip);
 	return err;
 }

@@ -15,6 +15,8 @@
  */
 #include "fs/fs_private.h"
 
+static bool writable(struct file *f);
+
 /* ---- references ---- */
 struct file *file_alloc(const struct file_ops *ops, void *priv, int flags,
 			uint32_t mode)
@@ -59,6 +61,9 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	epoll_file_release(f); /* leave every epoll set that watches it */
+	if (f->inode && !(f->flags & O_PATH))
+		fsnotify_change(f->inode, writable(f) ? IN_CLOSE_WRITE
+						      : IN_CLOSE_NOWRITE);
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->inode)
@@ -90,8 +95,10 @@ static int64_t reg_read(struct file *f, void *buf, size_t n, int64_t *pos)
 	mutex_lock(&ip->lock);
 	r = ramfs_read(ip, buf, n, *pos);
 	mutex_unlock(&ip->lock);
-	if (r > 0)
+	if (r > 0) {
 		*pos += r;
+		fsnotify_change(ip, IN_ACCESS);
+	}
 	return r;
 }
 
@@ -124,6 +131,8 @@ static int64_t reg_write(struct file *f, const void *buf, size_t n,
 		ip->mtime = ip->ctime = ramfs_now();
 	}
 	mutex_unlock(&ip->lock);
+	if (r > 0)
+		fsnotify_change(ip, IN_MODIFY);
 	return r;
 }
 
@@ -220,6 +229,8 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 		return err;
 	}
 	*out = f;
+	if (!(flags & O_PATH))
+		fsnotify_change(ip, IN_OPEN);
 	return 0;
 }
 

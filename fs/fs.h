@@ -361,6 +361,41 @@ int vfs_add_seals(struct file *f, unsigned seals);
 /* The seals of f (0 for any other file), for mmap's checks. */
 unsigned vfs_file_seals(struct file *f);
 
+/* ---- inotify (fs/inotify.c; man 7 inotify) ---- */
+#define IN_ACCESS 0x1
+#define IN_MODIFY 0x2
+#define IN_ATTRIB 0x4
+#define IN_CLOSE_WRITE 0x8
+#define IN_CLOSE_NOWRITE 0x10
+#define IN_OPEN 0x20
+#define IN_MOVED_FROM 0x40
+#define IN_MOVED_TO 0x80
+#define IN_CREATE 0x100
+#define IN_DELETE 0x200
+#define IN_DELETE_SELF 0x400
+#define IN_MOVE_SELF 0x800
+#define IN_ALL_EVENTS 0xfff
+#define IN_UNMOUNT 0x2000
+#define IN_Q_OVERFLOW 0x4000
+#define IN_IGNORED 0x8000
+#define IN_ONLYDIR 0x01000000
+#define IN_DONT_FOLLOW 0x02000000
+#define IN_EXCL_UNLINK 0x04000000
+#define IN_MASK_CREATE 0x10000000
+#define IN_MASK_ADD 0x20000000
+#define IN_ISDIR 0x40000000
+#define IN_ONESHOT 0x80000000
+/* inotify_init1 after its flag check: O_NONBLOCK may be in flags;
+ * -EMFILE past 128 instances. */
+int inotify_create(int flags, struct file **out);
+/* inotify_add_watch on path (relative to the working directory): the
+ * watch descriptor; -EINVAL if f is not an inotify instance, -ENOTDIR
+ * (IN_ONLYDIR), -EEXIST (IN_MASK_CREATE), -ENOSPC, lookup errors. */
+int inotify_add(struct file *f, const char *path, uint32_t mask);
+/* inotify_rm_watch: 0, or -EINVAL for an unknown wd or a file that is
+ * not an instance. */
+int inotify_rm(struct file *f, int wd);
+
 /* ---- sockets bound to a path (AF_UNIX; net/unix.c) ---- */
 /*
  * bind(2) to a path: makes an S_IFSOCK node (mode less the umask) that
@@ -444,6 +479,21 @@ int pipe_fifo_open(struct inode *ip, int flags, struct file **out);
  * pipe, -EINVAL above 2^31, -EBUSY if the data would not fit. */
 long pipe_get_size(struct file *f);
 long pipe_set_size(struct file *f, unsigned long size);
+/*
+ * splice, tee and vmsplice (fs/pipe.c). pipe_splice_read is read(2) on
+ * a pipe, nonblocking if asked; pipe_splice_write puts in what fits of
+ * buf, waiting (unless nonblock) only while the pipe is full; -EPIPE
+ * (and SIGPIPE) without readers. pipe_splice_pipes moves (tee: copies)
+ * up to n bytes between two different pipes, waiting for data and room.
+ * Only `nonblock` says not to wait: the caller decides whether the pipe
+ * files' O_NONBLOCK counts (it does for splice and tee, not vmsplice).
+ */
+bool file_is_pipe(struct file *f);
+int64_t pipe_splice_read(struct file *f, void *buf, size_t n, bool nonblock);
+int64_t pipe_splice_write(struct file *f, const void *buf, size_t n,
+			  bool nonblock);
+int64_t pipe_splice_pipes(struct file *in, struct file *out, size_t n,
+			  bool nonblock, bool tee);
 /* Drops f from every epoll set; a file's last put must call it before
  * release (pipes, eventfd, timerfd and epoll call it from theirs). */
 void epoll_file_release(struct file *f);

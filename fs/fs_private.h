@@ -90,6 +90,10 @@ struct inode {
 	/* S_IFSOCK nodes bound by AF_UNIX: the socket (net/unix.c's), NULL
 	 * once it is closed; under vfs_mutex */
 	void *sock;
+	/* a directory holding a name of it (the last linked), for inotify's
+	 * events on children; NULL: none known; under vfs_mutex */
+	struct inode *name_dir;
+	struct inotify_mark *marks; /* its inotify watches; fs/inotify.c's */
 };
 
 /* ---- ramfs.c: inodes, directories, data ---- */
@@ -122,6 +126,27 @@ int memfd_check_size(const struct inode *ip, int64_t new_size);
 /* ---- xattr.c ---- */
 /* Frees an inode's extended attributes (it is going). */
 void xattr_free_all(struct inode *ip);
+
+/* ---- inotify.c: what the VFS reports when it changes something ---- */
+/*
+ * mask is IN_* of fs.h. fsnotify_dir: an event about the child `name` of
+ * dir (IN_CREATE, IN_DELETE, IN_MOVED_*; IN_ISDIR when the child is a
+ * directory), under vfs_mutex. fsnotify_inode: an event on ip itself
+ * (IN_ATTRIB for its link count, IN_MOVE_SELF). fsnotify_change: a change
+ * of ip's data or attributes (IN_MODIFY, IN_ATTRIB, IN_OPEN, IN_CLOSE_*,
+ * IN_ACCESS), to ip's watches and its directory's, with its name; the
+ * _locked form under vfs_mutex, the other without it. fsnotify_gone: ip
+ * is going (IN_DELETE_SELF, IN_IGNORED). All cost one load while no
+ * watch exists.
+ */
+struct inotify_mark;
+void fsnotify_dir(struct inode *dir, uint32_t mask, const char *name,
+		  size_t len, uint32_t cookie);
+void fsnotify_inode(struct inode *ip, uint32_t mask);
+void fsnotify_change_locked(struct inode *ip, uint32_t mask);
+void fsnotify_change(struct inode *ip, uint32_t mask);
+void fsnotify_gone(struct inode *ip);
+uint32_t fsnotify_cookie(void); /* a new IN_MOVED_FROM/TO cookie */
 
 /* ---- namei.c: path lookup, all under vfs_mutex ---- */
 struct lookup {

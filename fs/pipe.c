@@ -164,7 +164,18 @@ static bool nonblocking(struct file *f)
 	return LOAD(f->flags) & O_NONBLOCK;
 }
 
-static int64_t pipe_read(struct file *f, void *buf, size_t n, int64_t *pos)
+/* Under p->lock: takes n bytes (n <= p->len) off the front into buf. */
+static void take(struct pipe *p, void *buf, size_t n)
+{
+	ring_get(&p->ring, p->head, buf, n);
+	p->head = (p->head + n) % p->ring.size;
+	p->len -= n;
+	if (!p->len)
+		p->head = 0; /* start over on the first page */
+	poll_notify(&p->wq, POLLOUT | POLLWRNORM);
+}
+
+static int64_t read_pipe(struct file *f, void *buf, size_t n, bool nonblock)
 {
 	struct pipe *p = f->priv;
 	int64_t r;
@@ -177,22 +188,22 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, int64_t *pos)
 		if (!p->writers)
 			goto out;
 		r = -EAGAIN;
-		if (nonblocking(f))
+		if (nonblock)
 			goto out;
 		r = waitq_wait(&p->wq, &p->lock, 0);
 		if (r)
 			goto out;
 	}
 	r = MIN(n, p->len);
-	ring_get(&p->ring, p->head, buf, r);
-	p->head = (p->head + r) % p->ring.size;
-	p->len -= r;
-	if (!p->len)
-		p->head = 0; /* start over on the first page */
-	poll_notify(&p->wq, POLLOUT | POLLWRNORM);
+	take(p, buf, (size_t)r);
 out:
 	mutex_unlock(&p->lock);
 	return r;
+}
+
+static int64_t pipe_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	return read_pipe(f, buf, n, nonblocking(f));
 }
 
 /* Under p->lock: whether n more bytes (n of a write of `total`) may go now. */
@@ -517,4 +528,128 @@ out_put:
 	pipe_put(p);
 	inode_put(ip);
 	return r;
+}
+
+/* ---- splice, tee and vmsplice (Linux: man 2 splice) ---- */
+bool file_is_pipe(struct file *f)
+{
+	return f->ops == &pipe_ops;
+}
+
+int64_t pipe_splice_read(struct file *f, void *buf, size_t n, bool nonblock)
+{
+	return read_pipe(f, buf, n, nonblock);
+}
+
+/* Under p->lock: 0 when bytes may go in now, else why not. */
+static int64_t writable_now(struct pipe *p)
+{
+	if (!p->readers) {
+		linux_raise_sigpipe();
+		return -EPIPE;
+	}
+	return p->len < p->ring.size ? 0 : -EAGAIN;
+}
+
+int64_t pipe_splice_write(struct file *f, const void *buf, size_t n,
+			  bool nonblock)
+{
+	struct pipe *p = f->priv;
+	int64_t r;
+
+	if (!n)
+		return 0;
+	mutex_lock(&p->lock);
+	while ((r = writable_now(p)) == -EAGAIN && !nonblock) {
+		r = waitq_wait(&p->wq, &p->lock, 0);
+		if (r)
+			goto out;
+	}
+	if (r)
+		goto out;
+	n = MIN(n, p->ring.size - p->len);
+	r = ring_put(&p->ring, p->head + p->len, buf, n);
+	if (!r) {
+		p->len += n;
+		r = (int64_t)n;
+		poll_notify(&p->wq, POLLIN | POLLRDNORM);
+	}
+out:
+	mutex_unlock(&p->lock);
+	return r;
+}
+
+/* Under both locks: copies n bytes from a's front to b's end. */
+static int ring_copy(struct pipe *a, struct pipe *b, size_t n)
+{
+	for (size_t off = 0, k; off < n; off += k) {
+		char *src = ring_at(&a->ring, a->head + off, &k, false);
+		int r;
+
+		k = MIN(k, n - off);
+		r = ring_put(&b->ring, b->head + b->len + off, src, k);
+		if (r)
+			return r;
+	}
+	b->len += n;
+	poll_notify(&b->wq, POLLIN | POLLRDNORM);
+	return 0;
+}
+
+/* Under both locks: what moves now, or why nothing can; *wait is the
+ * pipe to wait for then. */
+static int64_t pipes_once(struct pipe *a, struct pipe *b, size_t n, bool tee,
+			  struct pipe **wait)
+{
+	int64_t r = writable_now(b);
+	char sink[64];
+
+	*wait = b;
+	if (r)
+		return r;
+	*wait = a;
+	if (!a->len)
+		return a->writers ? -EAGAIN : 0;
+	n = MIN(n, MIN(a->len, b->ring.size - b->len));
+	r = ring_copy(a, b, n);
+	if (r)
+		return r;
+	for (size_t left = n, k; !tee && left; left -= k) {
+		k = MIN(left, sizeof(sink));
+		take(a, sink, k);
+	}
+	return (int64_t)n;
+}
+
+/* Whether w's state still says wait (under w->lock). */
+static bool still_blocked(struct pipe *w, struct pipe *a)
+{
+	if (w == a)
+		return !a->len && a->writers;
+	return w->readers && w->len == w->ring.size;
+}
+
+int64_t pipe_splice_pipes(struct file *in, struct file *out, size_t n,
+			  bool nonblock, bool tee)
+{
+	struct pipe *a = in->priv, *b = out->priv, *w;
+	struct pipe *first = a < b ? a : b, *second = a < b ? b : a;
+	int64_t r;
+
+	if (!n)
+		return 0;
+	for (;;) {
+		mutex_lock(&first->lock);
+		mutex_lock(&second->lock);
+		r = pipes_once(a, b, n, tee, &w);
+		mutex_unlock(&second->lock);
+		mutex_unlock(&first->lock);
+		if (r != -EAGAIN || nonblock)
+			return r;
+		mutex_lock(&w->lock);
+		r = still_blocked(w, a) ? waitq_wait(&w->wq, &w->lock, 0) : 0;
+		mutex_unlock(&w->lock);
+		if (r)
+			return r;
+	}
 }

@@ -263,6 +263,25 @@ static int show_boot_id(struct pbuf *b, int arg)
 	return 0;
 }
 
+/* What sethostname and setdomainname set (linux/sys_cred.c). */
+static int show_hostname(struct pbuf *b, int arg)
+{
+	char node[65], domain[65];
+
+	uts_names(node, domain);
+	pb_printf(b, "%s\n", node);
+	return 0;
+}
+
+static int show_domainname(struct pbuf *b, int arg)
+{
+	char node[65], domain[65];
+
+	uts_names(node, domain);
+	pb_printf(b, "%s\n", domain);
+	return 0;
+}
+
 static int show_uuid(struct pbuf *b, int arg)
 {
 	uint8_t id[16];
@@ -701,19 +720,24 @@ static int task_status(struct pbuf *b, int tid, bool whole)
 {
 	uint64_t kb = PAGE_SIZE / 1024;
 	int pid = process.pid;
+	struct linux_cred c;
 	struct task k;
 	struct vm_sum v;
 
 	task_get(tid, whole, &k);
 	vm_get(&v);
+	linux_cred_get(&c);
 	pb_printf(b,
 		  "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\n"
 		  "Ngid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n"
-		  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\n"
-		  "Groups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\n"
-		  "NSsid:\t%d\n",
-		  k.comm, vfs_umask_get(), k.state, pid, tid, pid, tid, pid,
-		  pid);
+		  "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+		  "FDSize:\t64\nGroups:\t",
+		  k.comm, vfs_umask_get(), k.state, pid, tid, c.uid[0], c.uid[1],
+		  c.uid[2], c.uid[3], c.gid[0], c.gid[1], c.gid[2], c.gid[3]);
+	for (unsigned i = 0; i < c.ngroups && i < LINUX_CRED_GROUPS; i++)
+		pb_printf(b, "%u ", c.groups[i]);
+	pb_printf(b, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+		  pid, tid, pid, pid);
 	pb_printf(b,
 		  "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
 		  "VmPin:\t       0 kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
@@ -729,12 +753,12 @@ static int task_status(struct pbuf *b, int tid, bool whole)
 	pb_printf(b,
 		  "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016x\n"
 		  "ShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\n"
-		  "SigCgt:\t%016x\nCapInh:\t%016x\n"
-		  "CapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
+		  "SigCgt:\t%016x\nCapInh:\t%016lx\n"
+		  "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
 		  "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
 		  "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
 		  LOAD(process.live_threads), process_rlimit(RLIMIT_SIGPENDING),
-		  0, 0, 0, 0, 0, 0, 0);
+		  0, 0, 0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
 	pb_cpus_allowed(b);
 	pb_printf(b,
 		  "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
@@ -1126,8 +1150,8 @@ static const struct proc_entry random_table[] = {
 };
 static const struct proc_entry kernel_table[] = {
     PTEXT("cap_last_cap", "40\n"),
-    PTEXT("domainname", "(none)\n"),
-    PTEXT("hostname", "osprey\n"),
+    PFILE("domainname", show_domainname),
+    PFILE("hostname", show_hostname),
     PTEXT("ngroups_max", "65536\n"),
     PTEXT("osrelease", KERNEL_RELEASE "\n"),
     PTEXT("ostype", "Linux\n"),

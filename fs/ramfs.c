@@ -48,6 +48,7 @@ struct inode *ramfs_inode_new(uint32_t mode, uint64_t rdev)
 void ramfs_inode_free(struct inode *ip)
 {
 	assert(ip->dir.count == 0 && ip->refs == 0);
+	fsnotify_gone(ip);
 	ip->pins = 0;
 	ramfs_truncate(ip, 0);
 	xattr_free_all(ip);
@@ -131,6 +132,7 @@ struct dentry *dir_add(struct inode *dir, const char *name, size_t len,
 	*bucket(&dir->dir, e->hash) = e;
 	list_push_back(&dir->dir.entries, &e->link);
 	dir->dir.count++;
+	ip->name_dir = dir;
 	return e;
 }
 
@@ -141,6 +143,8 @@ void dir_remove(struct inode *dir, struct dentry *d)
 	while (*pp != d)
 		pp = &(*pp)->hnext;
 	*pp = d->hnext;
+	if (d->inode->name_dir == dir)
+		d->inode->name_dir = NULL;
 	list_remove(&d->link);
 	dir->dir.count--;
 	free(d);

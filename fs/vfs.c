@@ -85,13 +85,16 @@ static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
 	if (S_ISCHR(mode))
 		ip->dev_ops = devfs_find(rdev);
 	inode_touch(l->dir, true, true);
+	fsnotify_dir(l->dir, IN_CREATE | (S_ISDIR(mode) ? IN_ISDIR : 0), l->last,
+		     l->len, 0);
 	*out = ip;
 	return 0;
 }
 
 /* Under vfs_mutex: what open(2) finds or makes. */
 static int open_lookup(struct file *dir, const char *path, int flags,
-		       uint32_t mode, struct inode **out, int *outside_fd)
+		       uint32_t mode, struct inode **out, int *outside_fd,
+		       bool *created)
 {
 	bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
 	bool follow = !(flags & O_NOFOLLOW) && !excl;
@@ -106,6 +109,7 @@ static int open_lookup(struct file *dir, const char *path, int flags,
 		if (!LOAD(l.dir->nlink))
 			return -ENOENT;
 		mode = S_IFREG | apply_umask(mode & 07777);
+		*created = true;
 		return create(&l, mode, 0, out);
 	}
 	if (err)
@@ -138,6 +142,7 @@ int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 	       struct file **out)
 {
 	struct inode *ip = NULL;
+	bool created = false;
 	int err, outside_fd;
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
@@ -145,7 +150,7 @@ int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	mutex_lock(&vfs_mutex);
-	err = open_lookup(dir, path, flags, mode, &ip, &outside_fd);
+	err = open_lookup(dir, path, flags, mode, &ip, &outside_fd, &created);
 	if (!err)
 		ip->refs++;
 	mutex_unlock(&vfs_mutex);
@@ -154,8 +159,10 @@ int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 	if (err)
 		return err;
 	/* Linux truncates even with O_RDONLY; a new file is empty anyway. */
-	if ((flags & O_TRUNC) && ip->type == S_IFREG)
+	if ((flags & O_TRUNC) && ip->type == S_IFREG && !created) {
 		truncate_on_open(ip);
+		fsnotify_change(ip, IN_MODIFY);
+	}
 	return file_open_inode(ip, flags, out);
 }
 
@@ -309,6 +316,8 @@ int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
 		set_nlink(ip, ip->nlink + 1);
 		inode_touch(ip, false, true);
 		inode_touch(l.dir, true, true);
+		fsnotify_inode(ip, IN_ATTRIB); /* its link count */
+		fsnotify_dir(l.dir, IN_CREATE, l.last, l.len, 0);
 	}
 	mutex_unlock(&vfs_mutex);
 	return err;
@@ -342,11 +351,26 @@ int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size)
 }
 
 /* ---- removing names ---- */
+/* Under vfs_mutex, before d goes: Linux's order of inotify events. */
+static void notify_unlink(struct inode *dir, struct dentry *d)
+{
+	struct inode *ip = d->inode;
+	bool is_dir = ip->type == S_IFDIR;
+
+	if (!is_dir)
+		fsnotify_inode(ip, IN_ATTRIB); /* its link count */
+	if ((is_dir || ip->nlink == 1) && ip->refs == 0)
+		fsnotify_gone(ip);
+	fsnotify_dir(dir, IN_DELETE | (is_dir ? IN_ISDIR : 0), d->name,
+		     d->namelen, 0);
+}
+
 /* Under vfs_mutex: removes d from dir; the inode if it is now unused. */
 static struct inode *unlink_entry(struct inode *dir, struct dentry *d)
 {
 	struct inode *ip = d->inode;
 
+	notify_unlink(dir, d);
 	dir_remove(dir, d);
 	if (ip->type == S_IFDIR) {
 		set_nlink(ip, 0);
@@ -446,6 +470,18 @@ static void reparent(struct inode *ip, struct inode *from, struct inode *to)
 	set_nlink(to, to->nlink + 1);
 }
 
+/* Under vfs_mutex: inotify's view of ip moving from o to n. */
+static void notify_move(struct lookup *o, struct lookup *n, struct inode *ip)
+{
+	uint32_t cookie = fsnotify_cookie();
+	uint32_t dir = ip->type == S_IFDIR ? IN_ISDIR : 0;
+
+	ip->name_dir = n->dir;
+	fsnotify_dir(o->dir, IN_MOVED_FROM | dir, o->last, o->len, cookie);
+	fsnotify_dir(n->dir, IN_MOVED_TO | dir, n->last, n->len, cookie);
+	fsnotify_inode(ip, IN_MOVE_SELF);
+}
+
 static void touch_dirs(struct lookup *o, struct lookup *n)
 {
 	inode_touch(o->dir, true, true);
@@ -474,6 +510,8 @@ static int exchange(struct lookup *o, struct dentry *od, struct lookup *n,
 	reparent(a, o->dir, n->dir);
 	reparent(b, n->dir, o->dir);
 	touch_dirs(o, n);
+	notify_move(o, n, a);
+	notify_move(n, o, b);
 	return 0;
 }
 
@@ -520,6 +558,8 @@ static int move(struct lookup *o, struct dentry *od, struct lookup *n,
 			set_nlink(victim, victim->nlink - 1);
 		}
 		inode_touch(victim, false, true);
+		if (victim->name_dir == n->dir)
+			victim->name_dir = NULL;
 		if (victim->nlink == 0 && victim->refs == 0)
 			*dead = victim;
 	} else if (!dir_add(n->dir, n->last, n->len, ip)) {
@@ -529,6 +569,7 @@ static int move(struct lookup *o, struct dentry *od, struct lookup *n,
 	reparent(ip, o->dir, n->dir);
 	inode_touch(ip, false, true);
 	touch_dirs(o, n);
+	notify_move(o, n, ip);
 	return 0;
 }
 

@@ -246,6 +246,11 @@ static int64_t run(struct inode *ip, const struct xattr_op *op)
 	}
 }
 
+static bool changes(const struct xattr_op *op)
+{
+	return op->what == XSET || op->what == XREMOVE;
+}
+
 static int64_t xattr_at(struct file *dir, const char *path, int at_flags,
 			const struct xattr_op *op)
 {
@@ -255,12 +260,19 @@ static int64_t xattr_at(struct file *dir, const char *path, int at_flags,
 	if (!path) { /* the f*xattr calls: dir is the file */
 		if (dir->flags & O_PATH)
 			return -EBADF;
-		return dir->inode ? run(dir->inode, op) : run_outside(dir, op);
+		if (!dir->inode)
+			return run_outside(dir, op);
+		r = run(dir->inode, op);
+		if (r >= 0 && changes(op))
+			fsnotify_change(dir->inode, IN_ATTRIB);
+		return r;
 	}
 	mutex_lock(&vfs_mutex);
 	r = lookup_inode(dir, path, at_flags, &ip);
 	if (!r)
 		r = run(ip, op);
+	if (r >= 0 && changes(op))
+		fsnotify_change_locked(ip, IN_ATTRIB);
 	mutex_unlock(&vfs_mutex);
 	return r;
 }

@@ -17,6 +17,17 @@
 /* ---- console ---- */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
+/* The kernel's log (kernel/klog.c), which kprintf also writes: bytes are
+ * numbered from boot; klog_copy copies up to n of them from `from`
+ * (raised to the oldest kept) and says how many. */
+void klog_write(const char *s, size_t n);
+uint64_t klog_head(void);
+size_t klog_size(void);
+size_t klog_copy(char *dst, uint64_t from, size_t n);
+/* syslog(2)'s console level (1..8, 7 at boot): kprintf writes to the
+ * console only while klog_to_console(); the set returns the old level. */
+bool klog_to_console(void);
+int klog_set_console_level(int level);
 
 /* ---- exit statuses the VM leaves with (besides the application's) ---- */
 #define EXIT_BAD_CMDLINE 2

@@ -37,7 +37,9 @@ int kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	if (klog_to_console())
+		console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	klog_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 	return n;
 }
 
@@ -220,8 +222,11 @@ void kernel_main(void)
 	serial_init();
 	arch_cpu_features_init();
 	run_init_steps();
-	if (!boot_options.quiet)
-		print_banner();
+	/* --quiet keeps the banner off the console, not out of the log. */
+	int level = boot_options.quiet ? klog_set_console_level(1) : -1;
+	print_banner();
+	if (level >= 0)
+		klog_set_console_level(level);
 	if (boot_options.bootchart)
 		bootchart_print();
 	if (boot_options.ntests)

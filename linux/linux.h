@@ -50,6 +50,18 @@ long strncpy_from_user(char *dst, uint64_t src, size_t max);
 uint64_t linux_random_u64(void);
 void linux_random_bytes(void *buf, size_t n);
 
+/* ---- credentials and names (linux/sys_cred.c), as /proc shows them ---- */
+#define LINUX_CRED_GROUPS 32 /* the groups shown; ngroups counts them all */
+struct linux_cred {
+	uint32_t uid[4], gid[4]; /* real, effective, saved, file system */
+	uint64_t cap_inh, cap_prm, cap_eff;
+	unsigned ngroups;
+	uint32_t groups[LINUX_CRED_GROUPS];
+};
+void linux_cred_get(struct linux_cred *c);
+/* The host and domain names sethostname and setdomainname set. */
+void uts_names(char node[65], char domain[65]);
+
 /* ---- the process ---- */
 /* Loads argv[0] from the root file system and starts it in a new thread;
  * returns only on failure, with an exit status (127 for a bad program). */

@@ -225,8 +225,10 @@ static int queue_rt(struct rtq **head, uint64_t *pending, int sig,
 {
 	int err = rtq_push(&head[sig], info);
 
-	if (!err)
+	if (!err) {
 		__atomic_fetch_or(pending, bit(sig), __ATOMIC_RELEASE);
+		signalfd_notify();
+	}
 	return err;
 }
 
@@ -340,6 +342,7 @@ void signal_send_process(int sig, const struct ksiginfo *info)
 	if (!(__atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE) & bit(sig)))
 		proc_info[sig] = *info;
 	__atomic_fetch_or(&proc_pending, bit(sig), __ATOMIC_RELEASE);
+	signalfd_notify();
 	route(sig);
 }
 
@@ -359,6 +362,7 @@ static void send_thread_locked(struct thread *t, int sig,
 	if (!(__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) & bit(sig)))
 		s->info[sig] = *info;
 	__atomic_fetch_or(&s->pending, bit(sig), __ATOMIC_RELEASE);
+	signalfd_notify();
 	wake_target(t);
 }
 
@@ -449,6 +453,27 @@ static int dequeue_one(struct thread *t, uint64_t set, struct ksiginfo *info)
 		}
 	}
 	return 0;
+}
+
+/* For signalfd: takes the lowest signal of `set` pending for the calling
+ * thread or the process, as sigtimedwait does; 0 if none. */
+int signal_dequeue(uint64_t set, struct ksiginfo *info)
+{
+	int sig = dequeue(current_thread(), set & ~UNBLOCKABLE, info);
+
+	if (sig)
+		info->signo = sig;
+	return sig;
+}
+
+uint64_t signal_pending_set(void)
+{
+	struct sigstate *s = current_thread()->sig;
+
+	if (!s)
+		return 0;
+	return __atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE);
 }
 
 /* ---- the default action ---- */

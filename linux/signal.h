@@ -122,6 +122,17 @@ static inline long signal_check(struct syscall_frame *f, long ret)
 		return ret;
 	return signal_syscall_return(f, ret);
 }
+/*
+ * signalfd (linux/signalfd.c): signal_dequeue takes the lowest signal of
+ * `set` pending for the calling thread or the process (0: none), with
+ * info->signo set; signal_pending_set is what is pending for the calling
+ * thread or the process, blocked or not. Every send calls
+ * signalfd_notify after setting the pending bit; it is interrupt-safe.
+ */
+int signal_dequeue(uint64_t set, struct ksiginfo *info);
+uint64_t signal_pending_set(void);
+void signalfd_notify(void);
+
 /* A synchronous fault in application code. */
 void signal_fault(struct irq_frame *f, int sig, int code, uint64_t addr);
 

@@ -35,6 +35,21 @@ long sock_file_rw(struct file *f, long buf, size_t n, bool write);
 /* -ENOTSOCK when fd is not a socket (then it is the caller's). */
 long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write);
 
+/* 0 if fd is a pidfd (of this process, the only one), else -EBADF
+ * (linux/sys_pidfd.c). */
+int pidfd_check(int fd);
+/* munmap drops the NUMA policies of what it unmaps
+ * (linux/sys_mempolicy.c). */
+void mempolicy_unmap(uint64_t addr, uint64_t len);
+
+/* Credentials (linux/sys_cred.c): whether the process's effective set
+ * has capability `cap` (CAP_* numbers), and the names uname reports. */
+bool cred_capable(int cap);
+/* A new application thread takes its creator's scheduling attributes
+ * (linux/sys_sched.c); called before it runs. */
+struct thread;
+void sched_thread_inherit(struct thread *child);
+
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3
 #define ECHILD 10

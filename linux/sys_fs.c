@@ -784,6 +784,20 @@ static long offset_in(long uptr, int64_t *off)
 	return *off < 0 ? -EINVAL : 0;
 }
 
+/*
+ * Linux's checks (fs/read_write.c's do_sendfile): an offset needs an input
+ * that can seek; a pipe as input has no splice_read (EINVAL, its data
+ * kept), and an O_APPEND output is refused.
+ */
+static long sendfile_check(struct file *in, struct file *out, long uoff)
+{
+	if (uoff && file_is_pipe(in))
+		return -ESPIPE;
+	if (file_is_pipe(in) || (vfs_getfl(out) & O_APPEND))
+		return -EINVAL;
+	return 0;
+}
+
 long sys_sendfile(long out_fd, long in_fd, long uoff, long count, long e,
 		  long f)
 {
@@ -791,6 +805,8 @@ long sys_sendfile(long out_fd, long in_fd, long uoff, long count, long e,
 	int64_t off = 0;
 	long r = !in || !out ? -EBADF : count < 0 ? -EINVAL : offset_in(uoff, &off);
 
+	if (!r)
+		r = sendfile_check(in, out, uoff);
 	if (!r)
 		r = copy_between(in, uoff ? &off : NULL, out, NULL, (size_t)count);
 	if (r >= 0 && uoff && copy_to_user(uoff, &off, sizeof(off)))

@@ -113,9 +113,14 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 
 long sys_munmap(long addr, long len, long c, long d, long e, long f)
 {
+	long r;
+
 	if ((addr & (PAGE_SIZE - 1)) || len <= 0)
 		return -EINVAL;
-	return as_unmap(addr, len);
+	r = as_unmap(addr, len);
+	if (!r)
+		mempolicy_unmap((uint64_t)addr, (uint64_t)len);
+	return r;
 }
 
 long sys_mprotect(long addr, long len, long prot, long d, long e, long f)
@@ -132,12 +137,14 @@ long sys_mprotect(long addr, long len, long prot, long d, long e, long f)
 	return as_protect(addr, len, (uint32_t)prot);
 }
 
+/* ---- madvise (man 2 madvise): every advice, answered as Linux ---- */
 #define MADV_NORMAL 0
 #define MADV_RANDOM 1
 #define MADV_SEQUENTIAL 2
 #define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
+#define MADV_REMOVE 9
 #define MADV_DONTFORK 10
 #define MADV_DOFORK 11
 #define MADV_MERGEABLE 12
@@ -146,19 +153,70 @@ long sys_mprotect(long addr, long len, long prot, long d, long e, long f)
 #define MADV_NOHUGEPAGE 15
 #define MADV_DONTDUMP 16
 #define MADV_DODUMP 17
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24
+#define MADV_COLLAPSE 25
+#define MADV_HWPOISON 100
+#define MADV_SOFT_OFFLINE 101
+#define MADV_GUARD_INSTALL 102
+#define MADV_GUARD_REMOVE 103
 
-long sys_madvise(long addr, long len, long advice, long d, long e, long f)
+/*
+ * Advice Linux knows but Osprey answers as a kernel built without it
+ * (EINVAL, reported once): transparent huge-page collapse, memory-failure
+ * injection, guard regions (Linux 6.13), and MADV_REMOVE, which needs a
+ * shared writable file mapping and is EINVAL on private memory anyway.
+ */
+static long madvise_unsupported(long advice)
 {
-	if ((addr & (PAGE_SIZE - 1)) || len < 0)
+	switch (advice) {
+	case MADV_COLLAPSE:
+		linux_missing("madvise MADV_COLLAPSE");
 		return -EINVAL;
-	if (len && !as_accessible(addr, ALIGN_UP((uint64_t)len, PAGE_SIZE),
-				  PROT_NONE))
-		return -ENOMEM;
+	case MADV_HWPOISON:
+	case MADV_SOFT_OFFLINE:
+		linux_missing("madvise MADV_HWPOISON/MADV_SOFT_OFFLINE");
+		return -EINVAL;
+	case MADV_GUARD_INSTALL:
+	case MADV_GUARD_REMOVE:
+		linux_missing("madvise MADV_GUARD_INSTALL/REMOVE");
+		return -EINVAL;
+	case MADV_REMOVE:
+		linux_missing("madvise MADV_REMOVE");
+		return -EINVAL;
+	default:
+		return -EINVAL; /* not an advice at all */
+	}
+}
+
+static bool madvise_known(long advice)
+{
+	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) ||
+	       (advice >= MADV_FREE && advice <= MADV_COLLAPSE) ||
+	       (advice >= MADV_HWPOISON && advice <= MADV_GUARD_REMOVE);
+}
+
+/* The advice on a mapped, page-aligned, non-empty range. */
+static long madvise_range(uint64_t addr, uint64_t len, long advice)
+{
 	switch (advice) {
 	case MADV_DONTNEED:
+	case MADV_DONTNEED_LOCKED:
 	case MADV_FREE:
 		/* Anonymous private memory reads back as zeros afterwards. */
 		return as_discard(addr, len);
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+		if (!as_accessible(addr, len, advice == MADV_POPULATE_READ
+						      ? PROT_READ
+						      : PROT_READ | PROT_WRITE))
+			return -EINVAL; /* Linux: incompatible permissions */
+		return as_populate(addr, len);
 	case MADV_NORMAL:
 	case MADV_RANDOM:
 	case MADV_SEQUENTIAL:
@@ -171,10 +229,101 @@ long sys_madvise(long addr, long len, long advice, long d, long e, long f)
 	case MADV_NOHUGEPAGE:
 	case MADV_DONTDUMP:
 	case MADV_DODUMP:
+	case MADV_WIPEONFORK: /* no fork: nothing ever inherits the range */
+	case MADV_KEEPONFORK:
+	case MADV_COLD:
+	case MADV_PAGEOUT: /* nothing is ever paged out */
 		return 0; /* hints: ignoring them is a correct implementation */
 	default:
-		return -EINVAL;
+		return madvise_unsupported(advice);
 	}
+}
+
+/* Linux's order (mm/madvise.c): the advice, the start, the length, then
+ * the mapping. */
+long sys_madvise(long addr, long len, long advice, long d, long e, long f)
+{
+	uint64_t alen = ALIGN_UP((uint64_t)len, PAGE_SIZE), end;
+
+	if (!madvise_known(advice))
+		return -EINVAL;
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((len && !alen) || add_overflows((uint64_t)addr, alen, &end))
+		return -EINVAL;
+	if (!alen)
+		return 0;
+	if (!as_accessible(addr, alen, PROT_NONE))
+		return -ENOMEM;
+	return madvise_range((uint64_t)addr, alen, advice);
+}
+
+/*
+ * process_madvise (man 2 process_madvise): madvise over an iovec, on the
+ * process a pidfd names, which can only be this one (as Linux 6.13 on
+ * itself, any advice). The bytes advised, or the first error.
+ */
+struct iovec_mm {
+	uint64_t base, len;
+};
+#define UIO_MAXIOV 1024
+
+long sys_process_madvise(long pidfd, long uiov, long n, long advice,
+			 long flags, long g)
+{
+	struct iovec_mm v;
+	long done = 0, r;
+
+	if (flags)
+		return -EINVAL;
+	if (n < 0 || n > UIO_MAXIOV)
+		return -EINVAL;
+	if (n && !user_range_ok((uint64_t)uiov, (size_t)n * sizeof(v)))
+		return -EFAULT;
+	r = pidfd_check((int)pidfd);
+	if (r)
+		return r;
+	for (long i = 0; i < n; i++) {
+		if (copy_from_user(&v, uiov + i * sizeof(v), sizeof(v)))
+			return done ? done : -EFAULT;
+		r = sys_madvise((long)v.base, (long)v.len, advice, 0, 0, 0);
+		if (r < 0)
+			return done ? done : r;
+		done += (long)v.len;
+	}
+	return done;
+}
+
+/*
+ * Protection keys (man 7 pkeys) as on a CPU without them (no OSPKE):
+ * pkey_alloc is ENOSPC (the man page's answer, and Linux's since its fix
+ * of x86's allocator), no key is ever allocated, so pkey_free and
+ * pkey_mprotect with a key are EINVAL; key -1 is plain mprotect.
+ */
+#define PKEY_ACCESS_MASK 3
+
+long sys_pkey_alloc(long flags, long rights, long c, long d, long e, long g)
+{
+	if (flags || (rights & ~(long)PKEY_ACCESS_MASK))
+		return -EINVAL;
+	return -ENOSPC;
+}
+
+long sys_pkey_free(long pkey, long b, long c, long d, long e, long g)
+{
+	return -EINVAL;
+}
+
+long sys_pkey_mprotect(long addr, long len, long prot, long pkey, long e,
+		       long g)
+{
+	if ((addr & (PAGE_SIZE - 1)) || len < 0)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if ((int)pkey != -1)
+		return -EINVAL; /* no key is allocated */
+	return sys_mprotect(addr, len, prot, 0, 0, 0);
 }
 
 /*

@@ -40,26 +40,6 @@ long sys_gettid(long a, long b, long c, long d, long e, long f)
 	return current_thread()->app_tid;
 }
 
-long sys_getuid(long a, long b, long c, long d, long e, long f)
-{
-	return 0;
-}
-
-long sys_geteuid(long a, long b, long c, long d, long e, long f)
-{
-	return 0;
-}
-
-long sys_getgid(long a, long b, long c, long d, long e, long f)
-{
-	return 0;
-}
-
-long sys_getegid(long a, long b, long c, long d, long e, long f)
-{
-	return 0;
-}
-
 #define WAIT_KNOWN (1 | 2 | 4 | 8 | 0x01000000 | 0x20000000 | 0x40000000 | 0x80000000u)
 
 long sys_wait4(long pid, long status, long options, long rusage, long e,
@@ -180,12 +160,11 @@ long sys_uname(long buf, long b, long c, long d, long e, long f)
 
 	memset(&u, 0, sizeof(u));
 	snprintf(u.sysname, 65, "Linux");
-	snprintf(u.nodename, 65, "osprey");
+	uts_names(u.nodename, u.domainname);
 	/* glibc wants a Linux version it supports; we follow 6.1's ABI. */
 	snprintf(u.release, 65, "6.1.0-osprey");
 	snprintf(u.version, 65, "#1 SMP Osprey %s", OSPREY_VERSION);
 	snprintf(u.machine, 65, "x86_64");
-	snprintf(u.domainname, 65, "(none)");
 	return copy_to_user(buf, &u, sizeof(u));
 }
 
@@ -375,67 +354,6 @@ long sys_getcpu(long ucpu, long unode, long c, long d, long e, long f)
 	if (unode && copy_to_user(unode, &node, sizeof(node)))
 		return -EFAULT;
 	return 0;
-}
-
-/* The scheduling calls name a thread: 0 is the caller; -EINVAL for a
- * negative id, -ESRCH for one that does not exist (pid_t is an int: the
- * register's upper half is not part of it). */
-static int sched_target_check(long pid)
-{
-	int id = (int)pid;
-
-	if (id < 0)
-		return -EINVAL;
-	if (!id)
-		return 0;
-	rcu_read_lock();
-	bool found = process_find_thread(id) != NULL;
-	rcu_read_unlock();
-	return found ? 0 : -ESRCH;
-}
-
-long sys_sched_getscheduler(long pid, long b, long c, long d, long e, long f)
-{
-	return sched_target_check(pid); /* 0: SCHED_OTHER */
-}
-
-long sys_sched_getparam(long pid, long uparam, long c, long d, long e, long f)
-{
-	int prio = 0, err = sched_target_check(pid);
-
-	return err ? err : copy_to_user(uparam, &prio, sizeof(prio));
-}
-
-/* ---- identity: one root process in its own session ---- */
-long sys_getresuid(long r, long e, long s, long d, long e2, long f)
-{
-	uint32_t zero = 0;
-
-	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) ||
-	    copy_to_user(s, &zero, 4))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_getresgid(long r, long e, long s, long d, long e2, long f)
-{
-	return sys_getresuid(r, e, s, 0, 0, 0);
-}
-
-long sys_getgroups(long size, long list, long c, long d, long e, long f)
-{
-	return (int)size < 0 ? -EINVAL : 0;
-}
-
-/* Becoming root again is the only change root can make here. */
-long sys_setuid(long uid, long b, long c, long d, long e, long f)
-{
-	return uid == 0 ? 0 : -EPERM;
-}
-
-long sys_setgid(long gid, long b, long c, long d, long e, long f)
-{
-	return gid == 0 ? 0 : -EPERM;
 }
 
 long sys_getpgid(long pid, long b, long c, long d, long e, long f)

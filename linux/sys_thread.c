@@ -574,6 +574,7 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 		__atomic_fetch_sub(&process.live_threads, 1, __ATOMIC_SEQ_CST);
 		return -EAGAIN;
 	}
+	sched_thread_inherit(t);
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(parent_tid, &tid, sizeof(tid));
 	thread_start(t);

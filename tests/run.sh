@@ -45,6 +45,14 @@ else
 	fail no-spinlocks "$(head -3 "$LOGS/no-spin.log" | tr '\n' ' ')"
 fi
 
+# ---- docs/syscalls.md is generated from linux/ (tools/gen-syscalls-doc.sh) ----
+if tools/gen-syscalls-doc.sh 2>"$LOGS/syscalls-doc.log" |
+	diff -u docs/syscalls.md - >>"$LOGS/syscalls-doc.log"; then
+	pass syscalls-doc-current
+else
+	fail syscalls-doc-current "regenerate: tools/gen-syscalls-doc.sh >docs/syscalls.md (see $LOGS/syscalls-doc.log)"
+fi
+
 # ---- ABI tests on the host Linux: they must pass there first ----
 tests/abi/run-host.sh >"$LOGS/abi-host.log" 2>&1
 count_lines abi-host "$LOGS/abi-host.log" $?
