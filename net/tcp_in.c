@@ -127,7 +127,7 @@ static void enter_time_wait(struct tcp_sock *ts)
 	struct tcp_tw_key k = {ts->laddr, ts->raddr, ts->lport, ts->rport};
 	struct tcp_tw_state st = {ts->snd_nxt, ts->rcv_nxt, ts->ts_recent,
 				  ts->ts_ok, ts->snd_wscale,
-				  (uint16_t)(ts->rcv_wnd_adv >> ts->rcv_wscale)};
+				  (uint16_t)(tcp_rcv_wnd(ts) >> ts->rcv_wscale)};
 
 	ts->timer_at[TT_RTO] = 0;
 	ts->timer_at[TT_DELACK] = 0;
@@ -216,7 +216,7 @@ static void syn_sent_input(struct tcp_sock *ts, struct tcp_seg *seg)
 	if (!(seg->flags & TH_SYN))
 		return;
 	ts->irs = seg->seq;
-	ts->rcv_nxt = seg->seq + 1;
+	ts->rcv_nxt = ts->rcv_adv = seg->seq + 1;
 	tcp_syn_options(ts, seg);
 	if (ack) {
 		ts->snd_una = seg->ack;
@@ -237,7 +237,7 @@ static void syn_sent_input(struct tcp_sock *ts, struct tcp_seg *seg)
 /* RFC 9293 3.10.7.4 first check, after PAWS (RFC 7323 5.3). */
 static bool acceptable(struct tcp_sock *ts, const struct tcp_seg *seg)
 {
-	uint32_t wnd = ts->rcv_wnd_adv;
+	uint32_t wnd = tcp_rcv_wnd(ts);
 	uint32_t len = seg->len + !!(seg->flags & TH_SYN) +
 		       !!(seg->flags & TH_FIN);
 	uint32_t end = ts->rcv_nxt + wnd;
@@ -265,7 +265,7 @@ static bool paws_reject(struct tcp_sock *ts, const struct tcp_seg *seg)
 /* Cuts what lies before rcv_nxt or beyond the window from the segment. */
 static void trim(struct tcp_sock *ts, struct tcp_seg *seg)
 {
-	uint32_t end = ts->rcv_nxt + ts->rcv_wnd_adv;
+	uint32_t end = ts->rcv_nxt + tcp_rcv_wnd(ts);
 
 	if (seg->flags & TH_SYN && seq_lt(seg->seq, ts->rcv_nxt)) {
 		seg->flags &= ~TH_SYN;
@@ -485,8 +485,8 @@ static void ooo_add(struct tcp_sock *ts, struct tcp_seg *seg)
 	struct tcp_ooo_seg *s = (struct tcp_ooo_seg *)p->head;
 
 	seg->p = NULL;
-	if (p->l4_off < sizeof(*s) || ((uintptr_t)s & 7) || !ts->sack_ok) {
-		pkt_free(p); /* without room (or SACK) it comes again */
+	if (p->l4_off < sizeof(*s) || ((uintptr_t)s & 7)) {
+		pkt_free(p); /* without room for it, it comes again */
 		return;
 	}
 	*s = (struct tcp_ooo_seg){.seq = seg->seq,

@@ -213,8 +213,8 @@ struct tcp_sock {
 	uint32_t total_retrans, retrans_out;
 	uint64_t bytes_acked, bytes_received, bytes_sent;
 	/* receive side */
-	uint32_t irs, rcv_nxt, rcv_wnd_adv; /* the right edge we advertised
-					     * is rcv_nxt + rcv_wnd_adv */
+	uint32_t irs, rcv_nxt;
+	uint32_t rcv_adv; /* the right edge of the window we advertised */
 	uint32_t ts_recent, ts_recent_at;
 	struct pkt *rcvq, **rcvq_tail; /* in order, data at the payload */
 	uint32_t rcv_bytes;	       /* payload bytes queued */
@@ -288,6 +288,11 @@ void tcp_send_reply(uint32_t saddr, uint32_t daddr, uint16_t sport,
 void tcp_retransmit(struct tcp_sock *ts); /* RTO: from snd_una again */
 void tcp_retransmit_fast(struct tcp_sock *ts); /* one segment at snd_una */
 uint32_t tcp_rcv_window(const struct tcp_sock *ts); /* bytes, unscaled */
+/* What is left of the window we advertised (RCV.WND) */
+static inline uint32_t tcp_rcv_wnd(const struct tcp_sock *ts)
+{
+	return seq_gt(ts->rcv_adv, ts->rcv_nxt) ? ts->rcv_adv - ts->rcv_nxt : 0;
+}
 uint16_t tcp_route_mss(struct tcp_sock *ts);
 uint32_t tcp_now_ts(void);	 /* the TSval clock (ms) */
 uint64_t tcp_now_us(void);

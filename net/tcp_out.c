@@ -71,7 +71,7 @@ uint32_t tcp_rcv_window(const struct tcp_sock *ts)
 static uint16_t window_field(struct tcp_sock *ts, bool syn)
 {
 	uint32_t wnd = tcp_rcv_window(ts);
-	uint32_t right = ts->rcv_nxt + ts->rcv_wnd_adv;
+	uint32_t right = ts->rcv_nxt + tcp_rcv_wnd(ts);
 	uint32_t want = ts->rcv_nxt + wnd;
 	uint32_t step = MIN((uint32_t)ts->rcv_mss, (uint32_t)ts->rcvbuf / 2);
 
@@ -81,7 +81,8 @@ static uint16_t window_field(struct tcp_sock *ts, bool syn)
 		wnd = seq_gt(right, ts->rcv_nxt) ? right - ts->rcv_nxt : 0;
 	if (wnd > (65535u << ts->rcv_wscale))
 		wnd = 65535u << ts->rcv_wscale;
-	ts->rcv_wnd_adv = syn ? wnd : (wnd >> ts->rcv_wscale) << ts->rcv_wscale;
+	ts->rcv_adv = ts->rcv_nxt +
+		      (syn ? wnd : (wnd >> ts->rcv_wscale) << ts->rcv_wscale);
 	return (uint16_t)(syn ? wnd : wnd >> ts->rcv_wscale);
 }
 

@@ -323,7 +323,7 @@ void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg)
 		goto out_free;
 	c->rcv_wscale = TCP_RCV_WSCALE;
 	c->irs = seg->seq;
-	c->rcv_nxt = seg->seq + 1;
+	c->rcv_nxt = c->rcv_adv = seg->seq + 1;
 	tcp_syn_options(c, seg);
 	c->iss = tcp_isn(c->laddr, c->lport, c->raddr, c->rport, tcp_now_us());
 	c->snd_una = c->iss;
@@ -636,14 +636,13 @@ static int64_t rcvq_copy(struct tcp_sock *ts, struct uio *u, int flags)
  * two segments or half the buffer beyond what was advertised. */
 static void window_maybe_update(struct tcp_sock *ts)
 {
-	uint32_t wnd = tcp_rcv_window(ts);
+	uint32_t wnd = tcp_rcv_window(ts), left = tcp_rcv_wnd(ts);
 
 	if (ts->state == TCP_CLOSE || ts->state == TCP_LISTEN ||
 	    ts->state == TCP_SYN_SENT)
 		return;
-	if (wnd > ts->rcv_wnd_adv &&
-	    (wnd - ts->rcv_wnd_adv >= 2u * ts->rcv_mss ||
-	     wnd - ts->rcv_wnd_adv >= (uint32_t)ts->rcvbuf / 2))
+	if (wnd > left && (wnd - left >= 2u * ts->rcv_mss ||
+			   wnd - left >= (uint32_t)ts->rcvbuf / 2))
 		tcp_send_ack(ts);
 }
 
