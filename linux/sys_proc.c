@@ -9,6 +9,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
 #include "linux/process.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 #include "net/net.h"
 
@@ -439,6 +440,20 @@ long sys_getpgid(long pid, long b, long c, long d, long e, long f)
 }
 
 long sys_getpgrp(long a, long b, long c, long d, long e, long f)
+{
+	return process.pid;
+}
+
+/* The terminal's signals (fs/pty.c): to the process, the foreground
+ * group of its one session, from the kernel (Linux's SEND_SIG_PRIV). */
+void linux_tty_signal(int sig)
+{
+	struct ksiginfo info = {.signo = sig, .code = SI_KERNEL};
+
+	signal_send_process(sig, &info);
+}
+
+int linux_tty_pgrp(void)
 {
 	return process.pid;
 }
