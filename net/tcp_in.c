@@ -73,8 +73,17 @@ static void wake(struct tcp_sock *ts, unsigned ev)
 	poll_notify(&ts->wq, ev);
 }
 
+static bool estab(int state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT;
+}
+
 void tcp_set_state(struct tcp_sock *ts, int state)
 {
+	if (estab(state) && !estab(ts->state))
+		TCP_MIB_INC(curr_estab);
+	else if (!estab(state) && estab(ts->state))
+		TCP_MIB_DEC(curr_estab);
 	ts->state = state;
 	wake(ts, POLLIN | POLLOUT | POLLRDHUP | POLLHUP | POLLERR);
 }
@@ -97,9 +106,10 @@ void tcp_done(struct tcp_sock *ts, int err)
 		synq_leave(ts);
 	if (err)
 		__atomic_store_n(&ts->err, err, __ATOMIC_RELEASE);
-	if (ts->state == TCP_ESTABLISHED || ts->state == TCP_CLOSE_WAIT)
-		if (err == ECONNRESET)
-			TCP_INC(estab_resets);
+	if (estab(ts->state))
+		TCP_INC(estab_resets); /* RFC 4022: straight to CLOSED */
+	if (ts->state == TCP_SYN_SENT || ts->state == TCP_SYN_RECV)
+		TCP_INC(attempt_fails);
 	for (int k = 0; k < TT_NUM; k++)
 		ts->timer_at[k] = 0;
 	tcp_ooo_purge(&ts->ooo);
@@ -208,7 +218,6 @@ static void syn_sent_input(struct tcp_sock *ts, struct tcp_seg *seg)
 	}
 	if (seg->flags & TH_RST) {
 		if (ack) {
-			TCP_INC(attempt_fails);
 			tcp_done(ts, ECONNREFUSED);
 		}
 		return;
@@ -664,18 +673,22 @@ void tcp_input_default(struct netdev *dev, struct pkt *p)
 	if (!tcp_parse(p, &seg))
 		goto out;
 	struct tcp_tw_key k = {seg.daddr, seg.saddr, seg.dport, seg.sport};
+	struct tcp_tw_seg tws = {seg.flags, seg.seq, seg.ack, seg.len,
+				 seg.opt.has & TCP_HAS_TS, seg.opt.ts_val};
 	tcp_tw_lock();
-	v = tcp_tw_input(&k, seg.flags, seg.seq, seg.ack,
-			 seg.opt.has & TCP_HAS_TS, seg.opt.ts_val,
-			 clock_monotonic_ns(), &st, &isn);
+	v = tcp_tw_segment(&k, &tws, clock_monotonic_ns(), &st, &isn);
+	if (v == TCP_TW_REUSE) { /* no listener took the SYN: as before */
+		tcp_tw_add(&k, &st, clock_monotonic_ns());
+		v = TCP_TW_ACK;
+	}
 	tcp_tw_unlock();
 	if (v == TCP_TW_ACK)
 		tcp_send_reply(seg.daddr, seg.saddr, seg.dport, seg.sport,
 			       st.snd_nxt, st.rcv_nxt, TH_ACK, st.rcv_wnd);
 	else if (v == TCP_TW_RST)
 		reply_closed(&seg);
-	else if (v == TCP_TW_NONE || v == TCP_TW_REUSE)
-		reply_closed(&seg); /* REUSE without a listener: refused */
+	else if (v == TCP_TW_NONE)
+		reply_closed(&seg);
 out:
 	pkt_free(p);
 }

@@ -14,104 +14,6 @@
 #include "net/net_private.h"
 #include "net/tcp.h"
 
-/* ---- until tcpaux lands: the helpers branch tcpaux adds to net/tcp.h
- * (net/tcp_cookie.c, net/tcp_tw.c); temporary versions in tcp_tmp.c ---- */
-#ifndef TCP_TW_MAX
-void tcp_secret_init(const uint8_t key[16]);
-uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr,
-		 uint16_t rport, uint64_t now_us);
-uint16_t tcp_port_pick(uint32_t laddr, uint32_t raddr, uint16_t rport,
-		       uint16_t lo, uint16_t hi,
-		       bool (*busy)(uint16_t port, void *arg), void *arg);
-#define TCP_AUX_TEMP 1
-#define TCP_TW_MAX 4096
-#define TCP_TIMEWAIT_NS (60ull * 1000000000)
-struct tcp_tw_key {
-	uint32_t laddr, raddr;
-	uint16_t lport, rport;
-};
-struct tcp_tw_state {
-	uint32_t snd_nxt, rcv_nxt;
-	uint32_t ts_recent;
-	bool ts_ok;
-	uint8_t snd_wscale;
-	uint16_t rcv_wnd;
-};
-enum tcp_tw_verdict {
-	TCP_TW_NONE,
-	TCP_TW_DROP,
-	TCP_TW_ACK,
-	TCP_TW_RST,
-	TCP_TW_REUSE,
-	TCP_TW_KILL
-};
-void tcp_tw_init(void);
-bool tcp_tw_add(const struct tcp_tw_key *k, const struct tcp_tw_state *st,
-		uint64_t now_ns);
-enum tcp_tw_verdict tcp_tw_input(const struct tcp_tw_key *k, uint8_t flags,
-				 uint32_t seq, uint32_t ack, bool has_ts,
-				 uint32_t ts_val, uint64_t now_ns,
-				 struct tcp_tw_state *st, uint32_t *isn_hint);
-bool tcp_tw_busy(const struct tcp_tw_key *k, uint64_t now_ns);
-void tcp_tw_expire(uint64_t now_ns);
-unsigned tcp_tw_count(void);
-/* Linux's states (include/net/tcp_states.h) and options (linux/tcp.h) */
-enum {
-	TCP_ESTABLISHED = 1,
-	TCP_SYN_SENT,
-	TCP_SYN_RECV,
-	TCP_FIN_WAIT1,
-	TCP_FIN_WAIT2,
-	TCP_TIME_WAIT,
-	TCP_CLOSE,
-	TCP_CLOSE_WAIT,
-	TCP_LAST_ACK,
-	TCP_LISTEN,
-	TCP_CLOSING,
-};
-#define TCP_NODELAY 1
-#define TCP_MAXSEG 2
-#define TCP_CORK 3
-#define TCP_KEEPIDLE 4
-#define TCP_KEEPINTVL 5
-#define TCP_KEEPCNT 6
-#define TCP_SYNCNT 7
-#define TCP_LINGER2 8
-#define TCP_DEFER_ACCEPT 9
-#define TCP_WINDOW_CLAMP 10
-#define TCP_INFO 11
-#define TCP_QUICKACK 12
-#define TCP_CONGESTION 13
-#define TCP_USER_TIMEOUT 18
-#define TCP_FASTOPEN 23
-/* Linux's struct tcp_info (linux/tcp.h), up to tcpi_snd_wnd */
-struct tcp_info_k {
-	uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes;
-	uint8_t tcpi_backoff, tcpi_options, tcpi_wscale, tcpi_flags;
-	uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
-	uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans;
-	uint32_t tcpi_fackets;
-	uint32_t tcpi_last_data_sent, tcpi_last_ack_sent;
-	uint32_t tcpi_last_data_recv, tcpi_last_ack_recv;
-	uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar;
-	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd, tcpi_advmss;
-	uint32_t tcpi_reordering, tcpi_rcv_rtt, tcpi_rcv_space;
-	uint32_t tcpi_total_retrans;
-	uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate;
-	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
-	uint32_t tcpi_segs_out, tcpi_segs_in;
-	uint32_t tcpi_notsent_bytes, tcpi_min_rtt;
-	uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
-	uint64_t tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited;
-	uint64_t tcpi_sndbuf_limited;
-	uint32_t tcpi_delivered, tcpi_delivered_ce;
-	uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
-	uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack;
-	uint32_t tcpi_snd_wnd;
-};
-_Static_assert(sizeof(struct tcp_info_k) == 232, "Linux's tcp_info");
-#endif
-/* ---- end of "until tcpaux lands" ---- */
 
 /* ---- the header (RFC 9293 3.1) ---- */
 #define TCP_HLEN 20
@@ -308,12 +210,7 @@ void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg);
 /* A child reached ESTABLISHED: into its listener's accept queue. */
 void tcp_child_ready(struct tcp_sock *child);
 
-/* counters (Linux's /proc/net/snmp Tcp: names) */
-struct tcp_mib {
-	uint64_t active_opens, passive_opens, attempt_fails, estab_resets,
-	    in_segs, out_segs, retrans_segs, in_errs, out_rsts, in_csum_errors;
-};
-extern struct tcp_mib tcp_mib;
-#define TCP_INC(f) __atomic_fetch_add(&tcp_mib.f, 1, __ATOMIC_RELAXED)
+/* counters: net/tcp.h's tcp_mib (/proc/net/snmp's Tcp lines) */
+#define TCP_INC(f) TCP_MIB_INC(f)
 
 #endif

@@ -61,8 +61,6 @@
 #include "lib/lfstack.h"
 #include "linux/linux.h"
 
-struct tcp_mib tcp_mib;
-
 static struct tcp_sock *work_head; /* atomic: lfstack */
 static struct thread *worker;	   /* set once */
 

@@ -96,11 +96,6 @@ uint64_t sock_deadline(uint64_t timeo_ns)
 	return timeo_ns ? host_now_ns + timeo_ns : 0;
 }
 
-void thread_sleep_ns(uint64_t ns)
-{
-	host_now_ns += ns;
-}
-
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
 {
 	fn(head);

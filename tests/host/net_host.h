@@ -64,6 +64,5 @@ void thread_wake(struct thread *t);
 void sched_prepare_wait(void);
 void sched_cancel_wait(void);
 void sched_wait(void);
-void thread_sleep_ns(uint64_t ns); /* advances the host clock */
 
 #endif
