@@ -114,6 +114,7 @@ void tcp_done(struct tcp_sock *ts, int err)
 		ts->timer_at[k] = 0;
 	tcp_ooo_purge(&ts->ooo);
 	tcp_unhash(ts);
+	ts->shut_rd = ts->shut_wr = true; /* Linux's tcp_done: SHUTDOWN_MASK */
 	tcp_set_state(ts, TCP_CLOSE);
 }
 
@@ -381,7 +382,10 @@ static void ack_new(struct tcp_sock *ts, const struct tcp_seg *seg)
 	if (tcp_flight(ts))
 		ts->timer_at[TT_RTO] =
 		    clock_monotonic_ns() + (uint64_t)ts->rtt.rto_us * 1000;
-	ts->wake_ev |= POLLOUT;
+	if (ts->nospace) { /* Linux's sk_write_space: an edge when full */
+		ts->nospace = false;
+		ts->wake_ev |= POLLOUT | POLLWRNORM;
+	}
 }
 
 static void dup_ack(struct tcp_sock *ts, const struct tcp_seg *seg)
@@ -468,8 +472,7 @@ static void rcvq_add(struct tcp_sock *ts, struct pkt *p)
 	ts->rcv_true += p->size;
 	ts->rcvq_n++;
 	ts->rcv_nxt += p->len;
-	ts->bytes_received += p->len;
-	ts->wake_ev |= POLLIN | POLLRDNORM;
+	ts->bytes_received += p->len; /* the push announced it (POLLIN) */
 }
 
 /* Out-of-order segments that now follow rcv_nxt. */
@@ -556,7 +559,6 @@ static void fin_in(struct tcp_sock *ts, struct tcp_seg *seg)
 		    clock_monotonic_ns() + TCP_TIMEWAIT_NS;
 		break;
 	}
-	ts->wake_ev |= POLLIN | POLLRDHUP;
 }
 
 static bool unacceptable(struct tcp_sock *ts, struct tcp_seg *seg)

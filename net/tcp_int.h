@@ -94,7 +94,8 @@ struct tcp_sock {
 	unsigned wake_ev;      /* readiness changes to notify */
 	bool nodelay, cork, quickack_on, keepalive, ts_ok, sack_ok, ws_ok;
 	bool port_locked;      /* bound by bind */
-	bool connect_pending;  /* a nonblocking connect not yet reported */
+	bool connect_pending;
+	bool nospace;	       /* a writer found the send queue full */  /* a nonblocking connect not yet reported */
 	bool in_accept_queue;
 	uint64_t timer_at[TT_NUM]; /* monotonic ns; 0: not set */
 	uint64_t timer_armed;	   /* the struct timer's deadline; 0: none */

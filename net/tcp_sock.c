@@ -168,6 +168,8 @@ static int start_connect(struct tcp_sock *ts, uint32_t dst, uint16_t port)
 						    : ts->dev->ip;
 	ts->raddr = dst;
 	ts->rport = port;
+	ts->shut_rd = ts->shut_wr = ts->fin_rcvd = false;
+	ts->fin_queued = ts->fin_sent = false;
 	if (!ts->lport) {
 		flow_lock();
 		ts->lport = pick_port(ts->laddr, dst, port);
@@ -202,9 +204,7 @@ static int connect_state(struct tcp_sock *ts)
 		return -EALREADY;
 	case TCP_CLOSE:
 		return 0;
-	case TCP_LISTEN:
-		return -EINVAL;
-	default:
+	default: /* a listener too (Linux's inet_stream_connect) */
 		return -EISCONN;
 	}
 }
@@ -530,10 +530,7 @@ static int send_state(struct tcp_sock *ts)
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
 		return 1; /* wait for the handshake */
-	case TCP_CLOSE:
-	case TCP_LISTEN:
-		return ts->snd_max ? -EPIPE : -ENOTCONN;
-	default:
+	default: /* Linux's sk_stream_wait_connect: never connected too */
 		return -EPIPE;
 	}
 }
@@ -570,6 +567,7 @@ static int64_t tcp_sendmsg(struct socket *s, struct kmsg *m, int flags,
 			if (!m->data.resid)
 				break;
 		}
+		ts->nospace = true;
 		r = nonblock ? -EAGAIN : tcp_wait(ts, deadline, send_ready);
 		if (r)
 			break;
@@ -844,6 +842,8 @@ static unsigned poll_mask(struct tcp_sock *ts)
 		mask |= POLLIN | POLLRDNORM;
 	if (ts->shut_wr || ts->state == TCP_CLOSE || writable(ts))
 		mask |= POLLOUT | POLLWRNORM;
+	else
+		ts->nospace = true;
 	return mask;
 }
 
@@ -930,7 +930,7 @@ static int tcp_setopt(struct tcp_sock *ts, int name, int v)
 		ts->cork = v;
 		return 0;
 	case TCP_MAXSEG:
-		if (v && (v < 88 || v > 65535 - 40))
+		if (v && (v < 88 || v > 32767)) /* TCP_MIN_MSS, MAX_TCP_WINDOW */
 			return -EINVAL;
 		ts->user_mss = (uint16_t)v;
 		return 0;

@@ -268,14 +268,62 @@ static bool tcp_len_ok(struct pkt *p, unsigned hlen)
 	return true;
 }
 
+/* flow_lookup_all's get for SO_REUSEPORT: listeners only. */
+static bool ts_listener_get(void *owner)
+{
+	struct tcp_sock *ts = owner;
+
+	if (__atomic_load_n(&ts->state, __ATOMIC_RELAXED) != TCP_LISTEN ||
+	    !ts->reuseport)
+		return false;
+	ts_get(ts);
+	return true;
+}
+
+#define TCP_REUSEPORT_MAX 16
+
+/* SO_REUSEPORT: a SYN for a group of listeners goes to one picked by a
+ * hash of its 4-tuple (Linux's reuseport_select_sock), so that one
+ * connection's SYNs always reach the same one. `ts` is the best match. */
+static struct tcp_sock *reuseport_pick(struct tcp_sock *ts, struct pkt *p)
+{
+	const struct ip_hdr *ih = (const struct ip_hdr *)(p->head + p->l3_off);
+	const struct tcp_hdr *th = tcp_hdr_of(p);
+	void *all[TCP_REUSEPORT_MAX];
+	unsigned n = flow_lookup_all(IPPROTO_TCP, ih->dst, th->dport, ih->src,
+				     th->sport, p->dev ? p->dev->ifindex : 0,
+				     ts_listener_get, all, TCP_REUSEPORT_MAX);
+	uint32_t h = ih->src ^ ((uint32_t)th->sport << 16 | th->dport);
+	struct tcp_sock *pick;
+
+	h ^= h >> 16; /* a full mix (MurmurHash3's finaliser) */
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	pick = n ? all[h % n] : ts;
+
+	for (unsigned i = 0; i < n; i++)
+		if (all[i] != pick)
+			ts_put(all[i]);
+	if (pick != ts)
+		ts_put(ts);
+	return pick;
+}
+
 static struct tcp_sock *tcp_find(struct pkt *p)
 {
 	const struct ip_hdr *ih = (const struct ip_hdr *)(p->head + p->l3_off);
 	const struct tcp_hdr *th = tcp_hdr_of(p);
+	struct tcp_sock *ts = flow_lookup(IPPROTO_TCP, ih->dst, th->dport,
+					  ih->src, th->sport,
+					  p->dev ? p->dev->ifindex : 0,
+					  ts_lookup_get);
 
-	return flow_lookup(IPPROTO_TCP, ih->dst, th->dport, ih->src,
-			   th->sport, p->dev ? p->dev->ifindex : 0,
-			   ts_lookup_get);
+	if (ts && ts->reuseport && (th->flags & (TH_SYN | TH_ACK)) == TH_SYN &&
+	    __atomic_load_n(&ts->state, __ATOMIC_RELAXED) == TCP_LISTEN)
+		return reuseport_pick(ts, p);
+	return ts;
 }
 
 static void tcp_push(struct tcp_sock *ts, struct pkt *p)
