@@ -475,6 +475,52 @@ static void rcvq_add(struct tcp_sock *ts, struct pkt *p)
 	ts->bytes_received += p->len; /* the push announced it (POLLIN) */
 }
 
+/* Copies the receive queue into as few buffers as its bytes need: when
+ * many small segments hold far more memory than data (1-byte segments
+ * in 2 KiB receive buffers), so that SO_RCVBUF bounds the memory. */
+static void rcvq_collapse(struct tcp_sock *ts)
+{
+	struct pkt *head = ts->rcvq, *out = NULL, **tail = &out, *big = NULL;
+
+	ts->rcvq = NULL;
+	ts->rcv_true = 0;
+	ts->rcvq_n = 0;
+	while (head) {
+		struct pkt *p = head;
+
+		if (!big || big->size - (big->data - big->head) - big->len <
+				p->len) {
+			big = pkt_alloc(0, MIN(ts->rcv_bytes, 65536u));
+			if (!big) { /* keep the rest as it is */
+				*tail = head;
+				for (; head; head = head->next) {
+					ts->rcv_true += head->size;
+					ts->rcvq_n++;
+				}
+				break;
+			}
+			big->next = NULL;
+			*tail = big;
+			tail = &big->next;
+			ts->rcv_true += big->size;
+			ts->rcvq_n++;
+		}
+		size_t n = MIN((size_t)p->len,
+			       big->size - (size_t)(big->data - big->head) -
+				   big->len);
+		memcpy(pkt_put(big, n), p->data, n);
+		pkt_pull(p, n);
+		if (!p->len) {
+			head = p->next;
+			pkt_free(p);
+		}
+	}
+	ts->rcvq = out;
+	ts->rcvq_tail = &ts->rcvq;
+	while (*ts->rcvq_tail)
+		ts->rcvq_tail = &(*ts->rcvq_tail)->next;
+}
+
 /* Out-of-order segments that now follow rcv_nxt. */
 static void ooo_drain(struct tcp_sock *ts)
 {
@@ -525,6 +571,9 @@ static void data_in(struct tcp_sock *ts, struct tcp_seg *seg)
 	}
 	rcvq_add(ts, seg->p);
 	seg->p = NULL;
+	if (ts->rcv_true > (uint32_t)ts->rcvbuf && ts->rcvq_n > 1 &&
+	    ts->rcv_true > 2 * ts->rcv_bytes)
+		rcvq_collapse(ts);
 	if (ts->ooo.head) {
 		ooo_drain(ts);
 		ts->quickacks = MAX(ts->quickacks, 1u); /* filled a hole */
@@ -610,6 +659,9 @@ fin:
 static void listen_input(struct tcp_sock *l, struct tcp_seg *seg)
 {
 	if (seg->flags & TH_RST)
+		return;
+	if ((seg->flags & TH_ACK) && !(seg->flags & TH_SYN) &&
+	    tcp_listen_cookie_ack(l, seg))
 		return;
 	if (seg->flags & TH_ACK) {
 		tcp_send_reply(seg->daddr, seg->saddr, seg->dport, seg->sport,

@@ -188,6 +188,8 @@ void tcp_send_rst_conn(struct tcp_sock *ts); /* abort: RST to the peer */
 void tcp_send_reply(uint32_t saddr, uint32_t daddr, uint16_t sport,
 		    uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 		    uint32_t wnd);
+void tcp_send_synack_cookie(const struct tcp_seg *syn, uint32_t isn,
+			    uint16_t mss);
 void tcp_retransmit(struct tcp_sock *ts); /* RTO: from snd_una again */
 void tcp_retransmit_fast(struct tcp_sock *ts); /* one segment at snd_una */
 uint32_t tcp_rcv_window(const struct tcp_sock *ts); /* bytes, unscaled */
@@ -208,6 +210,7 @@ int tcp_info_get(struct tcp_sock *ts, void *val, unsigned *len);
 int tcp_create(struct socket *s);
 /* A new child of listener l for a SYN (under l's lock). */
 void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg);
+bool tcp_listen_cookie_ack(struct tcp_sock *l, struct tcp_seg *seg);
 /* A child reached ESTABLISHED: into its listener's accept queue. */
 void tcp_child_ready(struct tcp_sock *child);
 

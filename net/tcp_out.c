@@ -298,8 +298,12 @@ static void send_data(struct tcp_sock *ts)
 			ts->rtt_start = tcp_now_us();
 			ts->rtt_seq = ts->snd_nxt + n;
 		}
-		if (tcp_xmit(ts, ts->snd_nxt, n, flags) == -ENOBUFS)
+		if (tcp_xmit(ts, ts->snd_nxt, n, flags) == -ENOBUFS) {
+			/* the device's queue is full (or memory short): try
+			 * again when the RTO timer runs the connection */
+			arm_rto(ts);
 			return;
+		}
 		ts->bytes_sent += n;
 		ts->snd_nxt += n + !!(flags & TH_FIN);
 		if (seq_gt(ts->snd_nxt, ts->snd_max))
@@ -411,4 +415,37 @@ void tcp_send_reply(uint32_t saddr, uint32_t daddr, uint16_t sport,
 			   .proto = IPPROTO_TCP,
 			   .set_df = true};
 	ip_output(p, &o);
+}
+
+/* A SYN-ACK for a SYN cookie (RFC 4987 3.6): only the MSS option, no
+ * connection behind it. */
+void tcp_send_synack_cookie(const struct tcp_seg *syn, uint32_t isn,
+			    uint16_t mss)
+{
+	struct pkt *p = pkt_alloc(NET_HEADROOM, TCP_HLEN + 4);
+	struct tcp_hdr *th;
+	uint8_t *o;
+
+	if (!p)
+		return;
+	th = pkt_put(p, TCP_HLEN + 4);
+	*th = (struct tcp_hdr){.sport = syn->dport,
+			       .dport = syn->sport,
+			       .seq = net_htonl(isn),
+			       .ack = net_htonl(syn->seq + 1),
+			       .off = 6 << 4,
+			       .flags = TH_SYN | TH_ACK,
+			       .win = net_htons(65535)};
+	o = (uint8_t *)(th + 1);
+	o[0] = TCP_OPT_MSS;
+	o[1] = 4;
+	o[2] = (uint8_t)(mss >> 8);
+	o[3] = (uint8_t)mss;
+	set_csum(p, syn->daddr, syn->saddr, false);
+	TCP_INC(out_segs);
+	struct ip_out out = {.src = syn->daddr,
+			     .dst = syn->saddr,
+			     .proto = IPPROTO_TCP,
+			     .set_df = true};
+	ip_output(p, &out);
 }

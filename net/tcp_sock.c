@@ -285,23 +285,14 @@ out:
 	return r;
 }
 
-/* A SYN for listener l (RFC 9293 3.10.7.2): a child in SYN_RECV, hashed
- * with its 4-tuple, answering SYN-ACK. Under l's lock. */
-void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg)
+/* A child of l for the segment's 4-tuple, with l's options; NULL. */
+static struct tcp_sock *child_new(struct tcp_sock *l, const struct tcp_seg *seg)
 {
-	struct tcp_sock *c;
+	struct tcp_sock *c = ts_new();
+	uint32_t hop;
 
-	mutex_lock(&l->acq_lock);
-	bool full = l->acq_len > (unsigned)l->backlog ||
-		    l->synq_len >= TCP_SYNQ_MAX;
-	if (!full)
-		l->synq_len++;
-	mutex_unlock(&l->acq_lock);
-	if (full)
-		return; /* Linux drops it (the client retries) */
-	c = ts_new();
 	if (!c)
-		goto out_unq;
+		return NULL;
 	c->laddr = seg->daddr;
 	c->lport = seg->dport;
 	c->raddr = seg->saddr;
@@ -318,9 +309,112 @@ void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg)
 	c->keepcnt = l->keepcnt;
 	c->ttl = l->ttl;
 	c->tos = l->tos;
+	if (net_route_lookup_if(c->raddr, 0, &c->dev, &hop)) {
+		ts_put(c);
+		return NULL;
+	}
+	ts_get(l);
+	c->listener = l;
+	return c;
+}
+
+/* Hashes the child and hands it to the table; false (freed) on failure.
+ * Under c's lock. */
+static bool child_hash(struct tcp_sock *c)
+{
+	if (tcp_hash(c, false)) {
+		mutex_unlock(&c->lock);
+		ts_put(c);
+		return false;
+	}
+	TCP_INC(passive_opens);
+	return true;
+}
+
+static uint32_t now_s(void)
+{
+	return (uint32_t)(clock_monotonic_ns() / 1000000000ull);
+}
+
+/* RFC 4987 3.6: the half-open queue is full; a SYN-ACK whose ISN is a
+ * cookie, and no state (the MSS survives, the other options do not). */
+static void syn_cookie_reply(struct tcp_sock *l, const struct tcp_seg *seg)
+{
+	uint16_t mss = seg->opt.has & TCP_HAS_MSS ? seg->opt.mss
+						   : TCP_MSS_DEFAULT;
+	struct tcp_sock tmp = {.raddr = seg->saddr, .dev = NULL};
 	uint32_t hop;
-	if (net_route_lookup_if(c->raddr, 0, &c->dev, &hop))
-		goto out_free;
+
+	if (net_route_lookup_if(seg->saddr, 0, &tmp.dev, &hop))
+		return;
+	mss = MIN(mss, tcp_route_mss(&tmp));
+	uint32_t isn = tcp_cookie_make(seg->daddr, seg->dport, seg->saddr,
+				       seg->sport, seg->seq, mss, now_s());
+	tcp_send_synack_cookie(seg, isn, mss);
+	(void)l;
+}
+
+/* The handshake's ACK for a cookie (RFC 4987 3.6): true when it was
+ * one; the connection is then made ESTABLISHED and the segment is run
+ * on it. Under l's lock. */
+bool tcp_listen_cookie_ack(struct tcp_sock *l, struct tcp_seg *seg)
+{
+	uint16_t mss = tcp_cookie_check(seg->daddr, seg->dport, seg->saddr,
+					seg->sport, seg->seq - 1, seg->ack - 1,
+					now_s());
+	struct tcp_sock *c;
+	struct pkt *p;
+
+	if (!mss || l->acq_len > (unsigned)l->backlog)
+		return false;
+	c = child_new(l, seg);
+	if (!c)
+		return false;
+	c->irs = seg->seq - 1;
+	c->rcv_nxt = seg->seq;
+	c->rcv_adv = seg->seq + 65535; /* the cookie SYN-ACK's window */
+	c->iss = seg->ack - 1;
+	c->mss = c->rcv_mss = mss;
+	tcp_cc_init(&c->cc, TCP_CC_CUBIC, mss);
+	c->state = TCP_SYN_RECV;
+	mutex_lock(&l->acq_lock);
+	l->synq_len++;
+	mutex_unlock(&l->acq_lock);
+	mutex_lock(&c->lock);
+	if (!child_hash(c))
+		return false;
+	c->snd_una = c->iss; /* the segment's ACK completes the handshake */
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	p = seg->p;
+	seg->p = NULL;
+	tcp_input(c, p);
+	tcp_process(c);
+	mutex_unlock(&c->lock);
+	ts_put(c); /* the table holds it now */
+	return true;
+}
+
+/* A SYN for listener l (RFC 9293 3.10.7.2): a child in SYN_RECV, hashed
+ * with its 4-tuple, answering SYN-ACK; past TCP_SYNQ_MAX half-open ones,
+ * a SYN cookie. Under l's lock. */
+void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg)
+{
+	struct tcp_sock *c;
+	bool full, cookie;
+
+	mutex_lock(&l->acq_lock);
+	full = l->acq_len > (unsigned)l->backlog;
+	cookie = !full && l->synq_len >= TCP_SYNQ_MAX;
+	if (!full && !cookie)
+		l->synq_len++;
+	mutex_unlock(&l->acq_lock);
+	if (full)
+		return; /* Linux drops it (the client retries) */
+	if (cookie)
+		return syn_cookie_reply(l, seg);
+	c = child_new(l, seg);
+	if (!c)
+		goto out_unq;
 	c->rcv_wscale = TCP_RCV_WSCALE;
 	c->irs = seg->seq;
 	c->rcv_nxt = c->rcv_adv = seg->seq + 1;
@@ -330,14 +424,9 @@ void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg)
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->snd_wnd = seg->wnd;
 	c->state = TCP_SYN_RECV;
-	ts_get(l);
-	c->listener = l;
 	mutex_lock(&c->lock);
-	if (tcp_hash(c, false)) {
-		mutex_unlock(&c->lock);
-		goto out_free;
-	}
-	TCP_INC(passive_opens);
+	if (!child_hash(c))
+		goto out_unq;
 	c->rtt_start = tcp_now_us();
 	c->rtt_seq = c->iss + 1;
 	tcp_send_ctl(c, TH_SYN | TH_ACK, c->iss);
@@ -347,8 +436,6 @@ void tcp_listen_syn(struct tcp_sock *l, const struct tcp_seg *seg)
 	mutex_unlock(&c->lock);
 	ts_put(c); /* the table holds it now */
 	return;
-out_free:
-	ts_put(c);
 out_unq:
 	mutex_lock(&l->acq_lock);
 	l->synq_len--;
