@@ -28,3 +28,10 @@ $(BUILD)/fuzz/fuzz_netrx: tests/fuzz/fuzz_netrx.c $(NET_HOST_SRCS) \
 		$(NET_HOST_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(NET_HOST_FLAGS) -o $@ $< $(NET_HOST_SRCS)
+
+# TCP's connections under arbitrary segments (added by TCP)
+FUZZ_BINS += $(BUILD)/fuzz/fuzz_tcp
+$(BUILD)/fuzz/fuzz_tcp: tests/fuzz/fuzz_tcp.c $(NET_HOST_SRCS) \
+		$(NET_HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(NET_HOST_FLAGS) -o $@ $< $(NET_HOST_SRCS)

@@ -345,7 +345,7 @@ static void window_update(struct tcp_sock *ts, const struct tcp_seg *seg)
 	    (ts->snd_wl1 == seg->seq && seq_le(ts->snd_wl2, seg->ack))) {
 		uint32_t w = seg->wnd << ts->snd_wscale;
 
-		if (w && !ts->snd_wnd)
+		if (w && !ts->snd_wnd && !tcp_flight(ts))
 			ts->timer_at[TT_RTO] = 0; /* the persist timer ends */
 		ts->snd_wnd = w;
 		ts->max_wnd = MAX(ts->max_wnd, w);
@@ -757,6 +757,12 @@ static void rto_fired(struct tcp_sock *ts)
 
 	if (!syn && !tcp_flight(ts) && !persist)
 		return;
+	/* Linux's tcp_probe_timer: unanswered probes end it (sooner once
+	 * the application closed it, tcp_orphan_retries) */
+	if (persist && ++ts->probes > (ts->released ? 8u : TCP_RETRIES2)) {
+		tcp_done(ts, ETIMEDOUT_NET);
+		return;
+	}
 	if (!persist && ++ts->retries > max) {
 		if (syn && ts->listener && !ts->s) {
 			tcp_done(ts, 0);
@@ -847,6 +853,11 @@ void tcp_process(struct tcp_sock *ts)
 		tcp_timers_run(ts, now);
 	tcp_output(ts); /* data carries the ACK */
 	ack_policy(ts);
+	/* whatever is in flight has its retransmission timer */
+	if (!ts->timer_at[TT_RTO] && tcp_flight(ts) && ts->flow &&
+	    ts->state != TCP_TIME_WAIT)
+		ts->timer_at[TT_RTO] =
+		    now + (uint64_t)ts->rtt.rto_us * 1000;
 	tcp_timers_update(ts);
 	ev = ts->wake_ev;
 	ts->wake_ev = 0;

@@ -147,6 +147,7 @@ static inline struct tcp_hdr *tcp_hdr_of(const struct pkt *p)
 }
 
 /* tcp_work.c: lifetime, the worker, timers */
+extern unsigned tcp_conns; /* connections allocated now (tests) */
 void ts_get(struct tcp_sock *ts);
 void ts_put(struct tcp_sock *ts);
 struct tcp_sock *ts_new(void);

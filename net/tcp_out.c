@@ -206,16 +206,19 @@ static int tcp_xmit(struct tcp_sock *ts, uint32_t seq, uint32_t len,
 	p->gso_size = gso ? ts->mss : 0;
 	if (flags & TH_ACK)
 		ts->ack_pending = 0;
-	if (flags & TH_FIN) {
-		ts->fin_sent = true;
-		ts->fin_seq = seq + len;
-	}
 	ts->timer_at[TT_DELACK] = 0;
 	TCP_INC(out_segs);
 	if (flags & TH_RST)
 		TCP_INC(out_rsts);
 	struct ip_out o = out_params(ts);
-	return ip_output(p, &o);
+	int r = ip_output(p, &o);
+	/* -EAGAIN and the like: queued for ARP, or lost on the way, as any
+	 * segment may be; only a refusal to take it means not sent */
+	if (r != -ENOBUFS && (flags & TH_FIN)) {
+		ts->fin_sent = true;
+		ts->fin_seq = seq + len;
+	}
+	return r;
 }
 
 int tcp_send_ctl(struct tcp_sock *ts, uint8_t flags, uint32_t seq)
@@ -319,8 +322,10 @@ static void send_fin(struct tcp_sock *ts)
 
 	if (!ts->fin_queued || ts->snd_nxt != end)
 		return;
-	if (tcp_xmit(ts, end, 0, TH_FIN | TH_ACK))
+	if (tcp_xmit(ts, end, 0, TH_FIN | TH_ACK) == -ENOBUFS) {
+		arm_rto(ts);
 		return;
+	}
 	ts->snd_nxt = end + 1;
 	if (seq_gt(ts->snd_nxt, ts->snd_max))
 		ts->snd_max = ts->snd_nxt;

@@ -62,6 +62,7 @@
 #include "linux/linux.h"
 
 static struct tcp_sock *work_head; /* atomic: lfstack */
+unsigned tcp_conns; /* atomic: struct tcp_sock allocated (tests) */
 static struct thread *worker;	   /* set once */
 
 void ts_get(struct tcp_sock *ts)
@@ -79,6 +80,7 @@ static void ts_free(struct tcp_sock *ts)
 	if (ts->listener)
 		ts_put(ts->listener);
 	free(ts);
+	__atomic_fetch_sub(&tcp_conns, 1, __ATOMIC_RELAXED);
 }
 
 void ts_put(struct tcp_sock *ts)
@@ -100,6 +102,7 @@ struct tcp_sock *ts_new(void)
 
 	if (!ts)
 		return NULL;
+	__atomic_fetch_add(&tcp_conns, 1, __ATOMIC_RELAXED);
 	ts->refs = 1;
 	netchan_init(&ts->chan, SOCK_DEFAULT_RCVBUF * 2);
 	waitq_init(&ts->wq);

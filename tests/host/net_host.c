@@ -54,15 +54,41 @@ void timer_init(struct timer *t, void (*fn)(struct timer *))
 	t->fn = fn;
 }
 
-void timer_arm(struct timer *t, uint64_t deadline_ns)
-{
-	t->deadline = deadline_ns;
-	t->armed = true;
-}
+static struct timer *armed_timers;
 
 void timer_cancel(struct timer *t)
 {
+	for (struct timer **pp = &armed_timers; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
 	t->armed = false;
+}
+
+void timer_arm(struct timer *t, uint64_t deadline_ns)
+{
+	timer_cancel(t);
+	t->deadline = deadline_ns;
+	t->armed = true;
+	t->next = armed_timers;
+	armed_timers = t;
+}
+
+void host_timers_fire(void)
+{
+	for (struct timer **pp = &armed_timers; *pp;) {
+		struct timer *t = *pp;
+
+		if (t->deadline > host_now_ns) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		t->armed = false;
+		t->fn(t);
+		pp = &armed_timers; /* fn may have changed the list */
+	}
 }
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,

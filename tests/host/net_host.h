@@ -54,7 +54,10 @@ struct timer {
 	void (*fn)(struct timer *);
 	uint64_t deadline;
 	bool armed;
+	struct timer *next; /* in the armed list */
 };
+/* Runs every armed timer due at host_now_ns (the fuzzer's clock). */
+void host_timers_fire(void);
 void timer_init(struct timer *t, void (*fn)(struct timer *));
 void timer_arm(struct timer *t, uint64_t deadline_ns);
 void timer_cancel(struct timer *t);
