@@ -139,6 +139,8 @@ struct tcp_sock {
 	unsigned acq_len, synq_len;
 	struct tcp_sock *listener; /* a child: its listener (a reference) */
 	struct tcp_sock *acq_next;
+	/* every connection, for the NMI dump: under tcp_all_lock */
+	struct tcp_sock *all_next, **all_pprev;
 };
 
 static inline struct tcp_hdr *tcp_hdr_of(const struct pkt *p)

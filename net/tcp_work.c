@@ -63,6 +63,28 @@
 
 static struct tcp_sock *work_head; /* atomic: lfstack */
 unsigned tcp_conns; /* atomic: struct tcp_sock allocated (tests) */
+static struct tcp_sock *tcp_all;	       /* under tcp_all_lock */
+static struct mutex tcp_all_lock = MUTEX_INIT;
+
+static void all_add(struct tcp_sock *ts)
+{
+	mutex_lock(&tcp_all_lock);
+	ts->all_next = tcp_all;
+	if (tcp_all)
+		tcp_all->all_pprev = &ts->all_next;
+	ts->all_pprev = &tcp_all;
+	tcp_all = ts;
+	mutex_unlock(&tcp_all_lock);
+}
+
+static void all_remove(struct tcp_sock *ts)
+{
+	mutex_lock(&tcp_all_lock);
+	*ts->all_pprev = ts->all_next;
+	if (ts->all_next)
+		ts->all_next->all_pprev = ts->all_pprev;
+	mutex_unlock(&tcp_all_lock);
+}
 static struct thread *worker;	   /* set once */
 
 void ts_get(struct tcp_sock *ts)
@@ -79,6 +101,7 @@ static void ts_free(struct tcp_sock *ts)
 	free(ts->sbuf);
 	if (ts->listener)
 		ts_put(ts->listener);
+	all_remove(ts);
 	free(ts);
 	__atomic_fetch_sub(&tcp_conns, 1, __ATOMIC_RELAXED);
 }
@@ -122,6 +145,7 @@ struct tcp_sock *ts_new(void)
 	ts->rcv_mss = TCP_MSS_DEFAULT;
 	tcp_rtt_init(&ts->rtt);
 	tcp_ooo_init(&ts->ooo, SOCK_DEFAULT_RCVBUF, ooo_release);
+	all_add(ts);
 	return ts;
 }
 
@@ -421,6 +445,34 @@ void tcp_tw_unlock(void)
 	mutex_unlock(&tw_mutex);
 }
 
+#ifndef OSPREY_HOST
+/* The NMI state dump (kernel/sched): every connection's state, read
+ * without locks (a torn value is possible, a fault is not: connections
+ * are freed only after leaving the list, under its lock, which an NMI
+ * does not take -- a dump racing a free may read freed memory, which is
+ * still mapped). */
+static void tcp_dump(void)
+{
+	unsigned n = 0;
+
+	for (struct tcp_sock *ts = tcp_all; ts && n < 64;
+	     ts = ts->all_next, n++)
+		kprintf("tcp %p: state %d port %u->%u una %u nxt %u max %u "
+			"sbuf %u wnd %u cwnd %u rcv_nxt %u adv %u rcvq %u "
+			"ooo %u/%u chan %lu sleepers %d sched %d timers "
+			"%lu %lu %lu refs %d err %d\n",
+			(void *)ts, ts->state, net_ntohs(ts->lport),
+			net_ntohs(ts->rport), ts->snd_una, ts->snd_nxt,
+			ts->snd_max, ts->sbuf_len, ts->snd_wnd, ts->cc.cwnd,
+			ts->rcv_nxt, ts->rcv_adv, ts->rcv_bytes,
+			ts->ooo.bytes, ts->ooo.nsegs,
+			(unsigned long)ts->chan.bytes, ts->sleepers,
+			ts->scheduled, (unsigned long)ts->timer_at[0],
+			(unsigned long)ts->timer_at[1],
+			(unsigned long)ts->timer_at[2], ts->refs, ts->err);
+}
+#endif
+
 int tcp_init(void)
 {
 	uint8_t key[16];
@@ -431,6 +483,9 @@ int tcp_init(void)
 	}
 	tcp_secret_init(key);
 	tcp_tw_init();
+#ifndef OSPREY_HOST
+	sched_add_dump_hook(tcp_dump);
+#endif
 	worker = thread_create("tcp-worker", worker_loop, NULL, 0);
 	return worker ? 0 : -ENOMEM;
 }
