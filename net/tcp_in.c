@@ -192,6 +192,9 @@ static void established(struct tcp_sock *ts, const struct tcp_seg *seg)
 	ts->snd_wl2 = seg->ack;
 	ts->quickacks = 16;
 	ts->last_rcv_ns = clock_monotonic_ns();
+	if (ts->keepalive)
+		ts->timer_at[TT_KEEPALIVE] =
+		    ts->last_rcv_ns + (uint64_t)ts->keepidle * 1000000000ull;
 	tcp_set_state(ts, TCP_ESTABLISHED);
 }
 

@@ -55,17 +55,30 @@ static bool port_conflict(struct tcp_sock *ts, uint16_t port, uint32_t addr)
 	return false;
 }
 
+/* tcp_port_pick's question: taken by a socket, or (for connect) this
+ * 4-tuple still in TIME_WAIT. */
 static bool port_busy(uint16_t port, void *arg)
 {
-	(void)arg;
-	return flow_first_port(IPPROTO_TCP, net_htons(port)) != NULL;
+	struct tcp_tw_key *k = arg;
+	bool tw;
+
+	if (flow_first_port(IPPROTO_TCP, net_htons(port)))
+		return true;
+	if (!k->raddr)
+		return false;
+	k->lport = net_htons(port);
+	tcp_tw_lock();
+	tw = tcp_tw_busy(k, clock_monotonic_ns());
+	tcp_tw_unlock();
+	return tw;
 }
 
 /* An ephemeral port (network order) or 0; under flow_lock. */
 static uint16_t pick_port(uint32_t laddr, uint32_t raddr, uint16_t rport)
 {
+	struct tcp_tw_key k = {laddr, raddr, 0, rport};
 	uint16_t p = tcp_port_pick(laddr, raddr, rport, EPHEMERAL_LOW,
-				   EPHEMERAL_HIGH, port_busy, NULL);
+				   EPHEMERAL_HIGH, port_busy, &k);
 
 	return p ? net_htons(p) : 0;
 }
@@ -885,6 +898,30 @@ static void release_locked(struct tcp_sock *ts)
 		    clock_monotonic_ns() + TCP_FIN_TIMEOUT_NS;
 }
 
+static bool linger_done(void *arg)
+{
+	struct tcp_sock *ts = arg;
+
+	return !netchan_empty(&ts->chan) || ts->state == TCP_CLOSE ||
+	       ts->state == TCP_FIN_WAIT2 || ts->state == TCP_TIME_WAIT;
+}
+
+/* SO_LINGER with a time: close waits until everything sent is
+ * acknowledged, or that time passes (man 7 socket). */
+static void linger_wait(struct tcp_sock *ts, struct socket *s)
+{
+	uint64_t deadline = clock_monotonic_ns() +
+			    (uint64_t)s->linger_s * 1000000000ull;
+
+	while (!linger_done(ts) || !netchan_empty(&ts->chan)) {
+		if (tcp_wait(ts, deadline, linger_done))
+			break;
+		if (ts->state == TCP_CLOSE || ts->state == TCP_FIN_WAIT2 ||
+		    ts->state == TCP_TIME_WAIT)
+			break;
+	}
+}
+
 static void tcp_release(struct socket *s)
 {
 	struct tcp_sock *ts = s->priv;
@@ -892,6 +929,8 @@ static void tcp_release(struct socket *s)
 	mutex_lock(&ts->lock);
 	tcp_process(ts);
 	release_locked(ts);
+	if (s->linger_on && s->linger_s > 0 && ts->state != TCP_CLOSE)
+		linger_wait(ts, s);
 	tcp_rcvq_free(ts);
 	ts->s = NULL;
 	tcp_timers_update(ts);
@@ -1044,7 +1083,13 @@ static int tcp_setopt(struct tcp_sock *ts, int name, int v)
 	case TCP_DEFER_ACCEPT:
 	case TCP_WINDOW_CLAMP:
 	case TCP_USER_TIMEOUT:
-		return 0; /* accepted, without effect here (reported) */
+		return 0; /* accepted, without effect here */
+	case TCP_FASTOPEN:
+		/* Linux enables the server side; without it clients fall
+		 * back to the ordinary handshake, which is harmless */
+		linux_missing("TCP_FASTOPEN (connections take the ordinary "
+			      "handshake)");
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
