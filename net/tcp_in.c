@@ -661,6 +661,12 @@ fin:
 
 static void listen_input(struct tcp_sock *l, struct tcp_seg *seg)
 {
+	/* a retransmitted (or duplicated) SYN, or data right behind a
+	 * cookie's ACK, queued here before its connection was hashed */
+	if (tcp_redirect(l, seg->p)) {
+		seg->p = NULL;
+		return;
+	}
 	if (seg->flags & TH_RST)
 		return;
 	if ((seg->flags & TH_ACK) && !(seg->flags & TH_SYN) &&

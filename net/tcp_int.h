@@ -154,6 +154,10 @@ void ts_get(struct tcp_sock *ts);
 void ts_put(struct tcp_sock *ts);
 struct tcp_sock *ts_new(void);
 void tcp_schedule(struct tcp_sock *ts);
+/* A segment on listener l's channel whose connection exists meanwhile
+ * (a SYN's child hashed after the segment was queued): moved to that
+ * connection's channel; false if there is none. */
+bool tcp_redirect(struct tcp_sock *l, struct pkt *p);
 void tcp_timers_update(struct tcp_sock *ts); /* under lock: re-arm */
 void tcp_set_timer(struct tcp_sock *ts, enum tcp_timer_kind k, uint64_t at);
 /* Waits (under lock, as net_wait) until ready(ts) or the deadline; the

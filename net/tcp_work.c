@@ -366,6 +366,21 @@ static void tcp_push(struct tcp_sock *ts, struct pkt *p)
 	ts_put(ts);
 }
 
+bool tcp_redirect(struct tcp_sock *l, struct pkt *p)
+{
+	struct tcp_sock *ts = tcp_find(p);
+
+	if (!ts)
+		return false;
+	if (ts == l || __atomic_load_n(&ts->state, __ATOMIC_RELAXED) ==
+			   TCP_LISTEN) {
+		ts_put(ts);
+		return false;
+	}
+	tcp_push(ts, p);
+	return true;
+}
+
 bool tcp_rx_fast(struct netdev *dev, struct pkt *p)
 {
 	const struct ip_hdr *ih = (const struct ip_hdr *)p->data;
