@@ -20,6 +20,9 @@
 #   (d) hostile frames (tests/net/hostile.py, 5 s, at most 20000 frames):
 #       the guest answers ping afterwards and its /proc/net/snmp and
 #       /proc/net/dev, printed by tests/apps/netstat_after.c, count drops
+#   (t) tcpecho: the guest's echo server (tests/apps/tcp_echo.c) returns
+#       4 MiB from the host's client (tests/net/tcp_client.py) intact
+#       (only when NET_TESTS names it)
 #   (e) `osprey run -p 5353:53/udp -- /usr/sbin/dnsmasq ...` (Debian's
 #       binary) answers `dig @127.0.0.1 -p 5353` on the host
 #
@@ -70,8 +73,8 @@ fi
 
 # ---- the guest's programs, and its image ----
 make -s build/apps/resolve-dynamic build/apps/netstat_after-static \
-	build/apps/udp_echo-static >"$LOGS/make.log" 2>&1
-for f in build/apps/udp_echo-static build/apps/resolve-dynamic \
+	build/apps/udp_echo-static build/apps/tcp_echo-static >"$LOGS/make.log" 2>&1
+for f in build/apps/udp_echo-static build/apps/resolve-dynamic build/apps/tcp_echo-static \
 	build/apps/netstat_after-static; do
 	[ -x "$f" ] || { fail setup "no $f (make apps; see $LOGS/make.log)"; finish; }
 done
@@ -80,6 +83,7 @@ printf 'hosts: files dns\n' >"$LOGS/nsswitch.conf"
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$LOGS/passwd"
 printf 'root:x:0:\n' >"$LOGS/group"
 files=(build/apps/udp_echo-static:/bin/udp_echo
+	build/apps/tcp_echo-static:/bin/tcp_echo
 	build/apps/netstat_after-static:/bin/netstat_after
 	build/apps/resolve-dynamic:/bin/resolve
 	"$LOGS/hosts:/etc/hosts" "$LOGS/nsswitch.conf:/etc/nsswitch.conf"
@@ -143,6 +147,28 @@ if want echo; then
 	echo_tests q35 1
 	echo_tests q35 2
 fi
+
+# ---- (t) TCP echo (NET_TESTS "tcpecho") ----
+TCPECHO_BYTES=${TCPECHO_BYTES:-4194304}
+tcpecho_tests() { # MACHINE
+	local tag=$1 log=$LOGS/tcpecho-$1.log
+	GUEST_LOG=$log
+	guest_start "$log" "$1" 1 "tap:$TAP" "$IMG" 300 --verbose \
+		--ip=$GUEST_IP/24,$HOST_IP -- /bin/tcp_echo 7 1
+	if ! guest_wait "$log" 'tcp_echo: ready on 7' "$BOOT_S"; then
+		fail "tcpecho-boot-$tag" "no 'tcp_echo: ready' (log: $log)"
+		guest_end 1
+		return
+	fi
+	$NX timeout 150 $PY tests/net/tcp_client.py $GUEST_IP 7 $TCPECHO_BYTES 140 \
+		>"$LOGS/tcpecho-client-$tag.log" 2>&1
+	check "tcpecho-$tag" "$(tail -2 "$LOGS/tcpecho-client-$tag.log" | tr '\n' ' ')" \
+		grep -q "$TCPECHO_BYTES bytes echoed intact" "$LOGS/tcpecho-client-$tag.log"
+	guest_end 60
+	check "tcpecho-exit-$tag" "guest status $GUEST_STATUS, expected 0 (log: $log)" \
+		[ "$GUEST_STATUS" = 0 ]
+}
+want tcpecho && tcpecho_tests microvm
 
 # ---- (c) DHCP and names from dnsmasq ----
 dhcp_server() {
