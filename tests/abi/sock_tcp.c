@@ -671,6 +671,8 @@ static void reuseaddr_allows_one_listener(void)
 	socklen_t len = sizeof(a);
 	int x = tcp_socket(0), y = tcp_socket(0);
 
+	if (!CHECK(x >= 0 && y >= 0))
+		goto out;
 	setint(x, SOL_SOCKET, SO_REUSEADDR, 1);
 	setint(y, SOL_SOCKET, SO_REUSEADDR, 1);
 	CHECK_EQ_INT(bind(x, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -678,6 +680,7 @@ static void reuseaddr_allows_one_listener(void)
 	CHECK_EQ_INT(bind(y, (struct sockaddr *)&a, sizeof(a)), 0);
 	CHECK_EQ_INT(listen(x, 4), 0);
 	CHECK_ERRNO(listen(y, 4), EADDRINUSE);
+out:
 	close(x);
 	close(y);
 }
@@ -690,6 +693,11 @@ static void reuseport_listeners_both_accept(void)
 	int l[2] = {tcp_socket(SOCK_NONBLOCK), tcp_socket(SOCK_NONBLOCK)};
 	int c[CLIENTS], got[2] = {0, 0}, x, i, tries;
 
+	if (!CHECK(l[0] >= 0 && l[1] >= 0)) {
+		close(l[0]);
+		close(l[1]);
+		return;
+	}
 	for (i = 0; i < 2; i++)
 		CHECK_EQ_INT(setint(l[i], SOL_SOCKET, SO_REUSEPORT, 1), 0);
 	CHECK_EQ_INT(getint(l[0], SOL_SOCKET, SO_REUSEPORT), 1);
