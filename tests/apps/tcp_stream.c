@@ -225,12 +225,29 @@ static int serve_command(int fd)
 	return -1;
 }
 
+/*
+ * close() does not wait for the data to leave, and the VM ends when the
+ * program exits: so the server sends its FIN and waits for the client's,
+ * which comes only after the client has read everything.
+ */
+static int linger_for_eof(int fd)
+{
+	char buf[256];
+	ssize_t r;
+
+	shutdown(fd, SHUT_WR);
+	while ((r = recv(fd, buf, sizeof(buf), 0)) != 0)
+		if (r < 0 && errno != EINTR)
+			return -1;
+	return 0;
+}
+
 static void *serve_conn(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
 
 	set_timeouts(fd);
-	if (serve_command(fd))
+	if (serve_command(fd) || linger_for_eof(fd))
 		atomic_fetch_add(&failed, 1);
 	else
 		atomic_fetch_add(&served, 1);

@@ -283,7 +283,7 @@ want hostile && hostile_tests microvm
 # ---- (f) TCP streams, checksummed, also under netem ----
 # 256 MiB each way against the Linux guest under TCG takes SEE-BELOW.
 TCP_BYTES=${TCP_BYTES:-268435456}
-TCP_NETEM_BYTES=${TCP_NETEM_BYTES:-16777216}
+TCP_NETEM_BYTES=${TCP_NETEM_BYTES:-33554432}
 TCP_ECHO_BYTES=${TCP_ECHO_BYTES:-16777216}
 TCP_PORT=5001
 STREAM=build/apps/tcp_stream-static
