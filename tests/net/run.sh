@@ -402,6 +402,8 @@ hostile_tcp_tests() { # MACHINE
 		grep -q 'segments sent' "$out"
 	check "hostile-tcp-old-connection-$tag" "$(grep -a 'connection' "$out" | tail -1)" \
 		grep -q 'old connection: still works' "$out"
+	check "hostile-tcp-one-byte-$tag" "$(grep -a 'one-byte:' "$out")" \
+		grep -qE "one-byte: answered b'ok 300 ([0-9a-f]{16})\\\\n', expected b'ok 300 \\1" "$out"
 	stream "hostile-tcp-after-echo-$tag" 60 echo 1048576
 	stream "hostile-tcp-after-sink-$tag" 60 sink 4194304
 	check "hostile-tcp-alive-$tag" "the guest program ended (log: $log)" \
