@@ -268,8 +268,8 @@ static int serve(long port, long count)
 	pthread_t *t = count > 0 ? calloc((size_t)count, sizeof(*t)) : NULL;
 	long accepted = 0, started = 0;
 
-	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) ||
 	    listen(l, 128)) {
 		fprintf(stderr, "tcp_stream: listen on %ld: %s\n", port,
 			strerror(errno));
