@@ -410,8 +410,7 @@ static void connect_to_a_closed_port_is_refused(void)
 	close(c);
 	/* blocking */
 	c = tcp_socket(0);
-	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, sizeof(a)),
-		    ECONNREFUSED);
+	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, sizeof(a)), ECONNREFUSED);
 	/* after a refusal the socket may connect again: to a listener */
 	{
 		struct sockaddr_in la;
@@ -500,13 +499,16 @@ static void buffer_sizes_are_doubled_and_clamped(void)
 	CHECK(min_s >= 2048 && min_s <= 8192);
 	/* ceilings: net.core.rmem_max/wmem_max, doubled */
 	CHECK_EQ_INT(setint(fd, SOL_SOCKET, SO_RCVBUF, 1 << 30), 0);
-	CHECK_EQ_INT(getint(fd, SOL_SOCKET, SO_RCVBUF), 2 * core_max("rmem_max"));
+	CHECK_EQ_INT(getint(fd, SOL_SOCKET, SO_RCVBUF),
+		     2 * core_max("rmem_max"));
 	CHECK_EQ_INT(setint(fd, SOL_SOCKET, SO_SNDBUF, 1 << 30), 0);
-	CHECK_EQ_INT(getint(fd, SOL_SOCKET, SO_SNDBUF), 2 * core_max("wmem_max"));
+	CHECK_EQ_INT(getint(fd, SOL_SOCKET, SO_SNDBUF),
+		     2 * core_max("wmem_max"));
 	/* a negative size is a huge unsigned one */
 	CHECK_EQ_INT(setint(fd, SOL_SOCKET, SO_RCVBUF, 1), 0);
 	CHECK_EQ_INT(setint(fd, SOL_SOCKET, SO_RCVBUF, -5), 0);
-	CHECK_EQ_INT(getint(fd, SOL_SOCKET, SO_RCVBUF), 2 * core_max("rmem_max"));
+	CHECK_EQ_INT(getint(fd, SOL_SOCKET, SO_RCVBUF),
+		     2 * core_max("rmem_max"));
 	close(fd);
 }
 
@@ -824,7 +826,7 @@ static void tcp_info_of_a_connection(void)
 	memset(&ti, 0, sizeof(ti));
 	CHECK_EQ_INT(getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
 	CHECK(len >= 104 && len <= sizeof(ti)); /* up to tcpi_total_retrans */
-	CHECK_EQ_INT(ti.tcpi_state, 1); /* TCP_ESTABLISHED */
+	CHECK_EQ_INT(ti.tcpi_state, 1);		/* TCP_ESTABLISHED */
 	CHECK(ti.tcpi_rtt > 0);
 	CHECK(ti.tcpi_snd_mss > 0);
 	CHECK(ti.tcpi_rcv_mss > 0);

@@ -235,8 +235,8 @@ static void epolloneshot_rearm(void)
 
 static void epollrdhup_epollhup_epollerr(void)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP |
-					   EPOLLET};
+	struct epoll_event ev = {.events =
+				     EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
 	int c, s, ep = epoll_create1(0);
 	uint32_t got;
 

@@ -85,8 +85,7 @@ static ABI_UNUSED int tcp_listener(struct sockaddr_in *addr, int backlog)
 
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, backlog) ||
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog) ||
 	    getsockname(fd, (struct sockaddr *)&a, &len)) {
 		close(fd);
 		return -1;
@@ -148,8 +147,8 @@ static ABI_UNUSED ssize_t tcp_send_all(int fd, const void *buf, size_t n)
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t r = send(fd, (const char *)buf + done, n - done,
-				 MSG_NOSIGNAL);
+		ssize_t r =
+		    send(fd, (const char *)buf + done, n - done, MSG_NOSIGNAL);
 
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -215,8 +215,8 @@ static int serve_command(int fd)
 		why = "error: no command line\n";
 	} else if (sscanf(line, "sink %" SCNu64 " %c", &n, &extra) == 1) {
 		return serve_sink(fd, n);
-	} else if (sscanf(line, "source %" SCNu64 " %" SCNu64 " %c", &n,
-			  &seed, &extra) == 2) {
+	} else if (sscanf(line, "source %" SCNu64 " %" SCNu64 " %c", &n, &seed,
+			  &extra) == 2) {
 		return send_stream(fd, seed, n, NULL);
 	} else if (!strcmp(line, "echo")) {
 		return serve_echo(fd);
@@ -268,9 +268,9 @@ static int serve(long port, long count)
 	pthread_t *t = count > 0 ? calloc((size_t)count, sizeof(*t)) : NULL;
 	long accepted = 0, started = 0;
 
-	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(l, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(l, 128)) {
+	if (l < 0 ||
+	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 128)) {
 		fprintf(stderr, "tcp_stream: listen on %ld: %s\n", port,
 			strerror(errno));
 		return 1;
@@ -352,7 +352,8 @@ static int client_sink(int fd, uint64_t n)
 	double t0 = now_s();
 
 	snprintf(cmd, sizeof(cmd), "sink %" PRIu64 "\n", n);
-	if (send_all(fd, cmd, strlen(cmd)) || send_stream(fd, SINK_SEED, n, &sum))
+	if (send_all(fd, cmd, strlen(cmd)) ||
+	    send_stream(fd, SINK_SEED, n, &sum))
 		return report("sink", n, t0, 0, strerror(errno));
 	if (read_line(fd, line))
 		return report("sink", n, t0, 0, "no answer");
@@ -375,7 +376,8 @@ static int client_source(int fd, uint64_t n, uint64_t seed)
 	if (recv_sum(fd, &got, n, &count))
 		return report("source", count, t0, 0, "short stream");
 	if (recv(fd, &extra, 1, 0) != 0)
-		return report("source", count, t0, 0, "more than asked or no EOF");
+		return report("source", count, t0, 0,
+			      "more than asked or no EOF");
 	stream_init(&want, seed);
 	for (uint64_t left = n; left;) {
 		size_t k = left < CHUNK ? (size_t)left : CHUNK;
@@ -425,7 +427,8 @@ static int client_echo(int fd, uint64_t n)
 			ssize_t r = recv(fd, in, sizeof(in), MSG_DONTWAIT);
 
 			if (r == 0 || (r < 0 && errno != EAGAIN))
-				return report("echo", got, t0, 0, "closed early");
+				return report("echo", got, t0, 0,
+					      "closed early");
 			if (r > 0) {
 				stream_sum(&rx, in, (size_t)r);
 				got += (uint64_t)r;
@@ -459,7 +462,8 @@ static int client_ping(const char *host, long port, long n)
 		size_t have = 0;
 		ssize_t r = 1;
 
-		snprintf(want, sizeof(want), "client %8d", (int)(i % 100000000));
+		snprintf(want, sizeof(want), "client %8d",
+			 (int)(i % 100000000));
 		if (fd[i] < 0)
 			continue;
 		while (have < 16 && r > 0) {
@@ -473,15 +477,17 @@ static int client_ping(const char *host, long port, long n)
 		close(fd[i]);
 	}
 	free(fd);
-	printf("tcp_stream: ping %d of %ld connections echoed and closed in %.1f s\n",
+	printf("tcp_stream: ping %d of %ld connections echoed and closed in "
+	       "%.1f s\n",
 	       ok, n, now_s() - t0);
 	return ok == n ? 0 : 1;
 }
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tcp_stream serve PORT [COUNT] | "
-			"sink|echo|ping HOST PORT N | source HOST PORT N SEED\n");
+	fprintf(stderr,
+		"usage: tcp_stream serve PORT [COUNT] | "
+		"sink|echo|ping HOST PORT N | source HOST PORT N SEED\n");
 	return 2;
 }
 

@@ -25,14 +25,14 @@
  * dropped and counted). Frames to the guest go out with an empty header.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/ethernet.h>
-#include <arpa/inet.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -185,8 +185,7 @@ static void fill_csum(unsigned char *f, size_t len,
 	if (h->csum_start + h->csum_offset + 2u > len)
 		return;
 	put16(f + h->csum_start + h->csum_offset,
-	      csum_fold(csum_add(0, f + h->csum_start,
-				 len - h->csum_start)));
+	      csum_fold(csum_add(0, f + h->csum_start, len - h->csum_start)));
 }
 
 /* One segment of a TSO frame: the headers (hl bytes, IPv4 at 14) with
@@ -240,7 +239,8 @@ static void from_guest(struct dir *d, unsigned char *f, size_t len,
 	}
 	d->offloaded++;
 	ihl = len > 34 ? (size_t)(f[14] & 15) * 4 : 0;
-	if ((h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV4 ||
+	if ((h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
+		VIRTIO_NET_HDR_GSO_TCPV4 ||
 	    f[12] != 0x08 || f[13] != 0x00 || ihl < 20 || !mss ||
 	    14 + ihl + 20 > len) {
 		d->bad_gso++;
