@@ -4,7 +4,7 @@
 # accelerator, tests/net/lib.sh), one boot each, no network device: the
 # same programs that run-guest.sh boots in Osprey, proven in a VM under
 # TCG first (their bounds and timings, not only their semantics).
-# Usage: run-linux-guest.sh NAME... (default: sock_tcp sock_tcp_epoll).
+# Usage: run-linux-guest.sh NAME... (default: the TCP ones).
 # Prints PASS/FAIL abi-linux-guest-static-NAME and "N passed, M failed".
 # Not part of `make test`; needs build/linux-guest (see tests/net/lib.sh).
 set -uo pipefail
@@ -15,7 +15,7 @@ mkdir -p "$LOGS"
 source tests/net/lib.sh
 GUEST=linux
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(sock_tcp sock_tcp_epoll)
+[ ${#names[@]} -gt 0 ] || names=(sock_tcp sock_tcp_opts sock_tcp_epoll)
 specs=()
 for n in "${names[@]}"; do
 	specs+=("$BUILD/abi/static/$n:/abi/static/$n")

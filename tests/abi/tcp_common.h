@@ -63,6 +63,39 @@ static ABI_UNUSED struct sockaddr_in tcp_addr(uint32_t ip, uint16_t port)
 	return a;
 }
 
+#define EPHEMERAL_LOW 32768 /* Linux's net.ipv4.ip_local_port_range */
+#define EPHEMERAL_HIGH 60999
+
+static ABI_UNUSED struct sockaddr_in lo(uint16_t port)
+{
+	return tcp_addr(INADDR_LOOPBACK, port);
+}
+
+/* An int socket option's value, -1 if getsockopt fails. */
+static ABI_UNUSED int getint(int fd, int level, int opt)
+{
+	int v = -12345;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, level, opt, &v, &len))
+		return -1;
+	return v;
+}
+
+static ABI_UNUSED int setint(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+static ABI_UNUSED uint16_t local_port(int fd)
+{
+	struct sockaddr_in a = {0};
+	socklen_t len = sizeof(a);
+
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	return ntohs(a.sin_port);
+}
+
 /* A TCP socket (flags: SOCK_NONBLOCK, SOCK_CLOEXEC) with bounded waits. */
 static ABI_UNUSED int tcp_socket(int flags)
 {
