@@ -376,6 +376,7 @@ tcp_tests() { # MACHINE
 		--ip=$GUEST_IP/24,$HOST_IP -- /bin/sock_tcp_epoll --serve 5002 50
 	if ! guest_wait "$log" 'sock_tcp_epoll: serving on 5002' "$BOOT_S"; then
 		fail "tcp-epoll-boot-$tag" "no 'sock_tcp_epoll: serving' (log: $log)"
+		tail -5 "$log" | sed 's/^/    /'
 		guest_end 1
 		return
 	fi
@@ -396,6 +397,7 @@ hostile_tcp_tests() { # MACHINE
 		--ip=$GUEST_IP/24,$HOST_IP -- /bin/tcp_stream serve $TCP_PORT
 	if ! guest_wait "$log" "tcp_stream: ready on $TCP_PORT" "$BOOT_S"; then
 		fail "hostile-tcp-boot-$tag" "no 'tcp_stream: ready' (log: $log)"
+		tail -5 "$log" | sed 's/^/    /'
 		guest_end 1
 		return
 	fi
