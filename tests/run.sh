@@ -230,7 +230,8 @@ count_lines abi-guest-smp4 "$LOGS/abi-guest-smp4.log" $?
 # lo (interface 2, configured), as microvm runs them with none.
 ABI_MACHINE=q35 ABI_NET=user ABI_VARIANTS=dynamic \
 	ABI_KERNEL_ARGS="--ip=10.0.2.15/24,10.0.2.2" tests/abi/run-guest.sh \
-	sock_udp sock_unix sock_errors sock_netlink >"$LOGS/abi-guest-q35.log" 2>&1
+	sock_udp sock_unix sock_errors sock_netlink sock_tcp sock_tcp_opts sock_tcp_epoll \
+	>"$LOGS/abi-guest-q35.log" 2>&1
 count_lines abi-guest-q35 "$LOGS/abi-guest-q35.log" $?
 
 # Real programs from Debian's packages, compared with the host's output.
