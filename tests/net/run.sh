@@ -22,12 +22,14 @@
 #       /proc/net/dev, printed by tests/apps/netstat_after.c, count drops
 #   (e) `osprey run -p 5353:53/udp -- /usr/sbin/dnsmasq ...` (Debian's
 #       binary) answers `dig @127.0.0.1 -p 5353` on the host
+#   (f)-(i) `apps`: memcached, redis-server and nginx from Debian's
+#       packages, driven from the host (tests/net/apps.sh says how)
 #
 # GUEST=linux runs the same tests on the Linux guest of
 # ../shared/bench/linux-guest (built in build/linux-guest; see
 # tests/net/lib.sh): it proves this host side on its own. Prints PASS/FAIL
 # lines and exits 1 if any failed. NET_TESTS picks parts (default "echo
-# dhcp hostile dnsmasq"). Needs root (network namespaces); as
+# dhcp hostile dnsmasq apps"). Needs root (network namespaces); as
 # another user it prints one SKIP line. Every wait is bounded in time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,7 +41,7 @@ GUEST_MAC=52:54:00:12:34:56
 GUEST_IP=198.18.0.2
 BOOT_S=${BOOT_S:-120} # to the guest program's first line, under TCG
 passed=0 failed=0
-NET_TESTS=${NET_TESTS:-echo dhcp hostile dnsmasq}
+NET_TESTS=${NET_TESTS:-echo dhcp hostile dnsmasq apps}
 want() { [[ " $NET_TESTS " == *" $1 "* ]]; }
 
 pass() { echo "PASS net-$1"; passed=$((passed + 1)); }
@@ -298,5 +300,9 @@ else
 	kill "$GUEST_PID" 2>/dev/null
 	guest_end 10
 fi
+
+# ---- (f)-(i) real servers ----
+source tests/net/apps.sh
+want apps && apps_tests
 
 finish
