@@ -146,14 +146,17 @@ up() {
 	[ "$name" != sockperf ] && extra+=" --net-arg tx=timer" # see the top
 	QEMU_RUN_EXTRA=$extra guest_start "$log" "$MACHINE" 1 "tap:$TAP" "$img" 600 \
 		--verbose --ip=$GUEST_IP/24,$HOST_IP -- "$prog" "$@"
-	for ((i = 0; i < BOOT_S; i++)); do # ping waits 1 s
+	local t0=$SECONDS
+	while ((SECONDS - t0 < BOOT_S)); do
 		$NX ping -c 1 -W 1 -q $GUEST_IP >/dev/null 2>&1 && break
 		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.2
 	done
-	for ((i = 0; i < PORT_S; i++)); do
+	t0=$SECONDS
+	while ((SECONDS - t0 < PORT_S)); do
 		$NX timeout 1 bash -c "exec 3<>/dev/tcp/$GUEST_IP/$port" 2>/dev/null && return 0
 		kill -0 "$GUEST_PID" 2>/dev/null || { why="the guest ended"; break; }
-		sleep 1
+		sleep 0.5
 	done
 	why="${why:-no connection in $PORT_S s}: $(why_down "$log")"
 	for i in ${FIGURES[$name]}; do WHY[$g,$i]="$name: $why"; done

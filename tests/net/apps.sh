@@ -76,12 +76,13 @@ app_start() {
 	fi
 	QEMU_RUN_EXTRA="--mem 256 --net-arg tx=timer" guest_start "$log" microvm 1 \
 		"tap:$TAP" "$img" 300 --verbose --ip=$GUEST_IP/24,$HOST_IP -- "$prog" "$@"
-	local i
-	for ((i = 0; i < BOOT_S; i++)); do # ping waits 1 s
+	local t0=$SECONDS
+	while ((SECONDS - t0 < BOOT_S)); do
 		$NX ping -c 1 -W 1 -q $GUEST_IP >/dev/null 2>&1 && return 0
 		kill -0 "$GUEST_PID" 2>/dev/null || break
+		sleep 0.2
 	done
-	fail "$tag-boot" "$GUEST_IP answers no ping after $i s$(kill -0 "$GUEST_PID" \
+	fail "$tag-boot" "$GUEST_IP answers no ping after $((SECONDS - t0)) s$(kill -0 "$GUEST_PID" \
 		2>/dev/null || echo ', the guest ended'); its log $log ends:"
 	tail -5 "$log" | sed 's/^/    /'
 	guest_end 1
@@ -91,13 +92,13 @@ app_start() {
 # port_wait TAG PORT: the guest accepts TCP connections on PORT (0), or
 # a FAIL line once the guest ended or APPS_PORT_S passed (1).
 port_wait() {
-	local i
-	for ((i = 0; i < APPS_PORT_S; i++)); do
+	local t0=$SECONDS
+	while ((SECONDS - t0 < APPS_PORT_S)); do
 		$NX timeout 1 bash -c "exec 3<>/dev/tcp/$GUEST_IP/$2" 2>/dev/null && return 0
 		kill -0 "$GUEST_PID" 2>/dev/null || break
-		sleep 1
+		sleep 0.5
 	done
-	fail "$1-listening" "no TCP connection to $GUEST_IP:$2 in $i s$(kill -0 "$GUEST_PID" \
+	fail "$1-listening" "no TCP connection to $GUEST_IP:$2 in $((SECONDS - t0)) s$(kill -0 "$GUEST_PID" \
 		2>/dev/null || echo ', the guest ended'); its log $LOGS/apps-$1.log ends:"
 	tail -4 "$LOGS/apps-$1.log" | sed 's/^/    /'
 	return 1
@@ -208,11 +209,12 @@ redis_cli_test() {
 		GUEST_PID=$!
 		GUEST_PIDS+=("$GUEST_PID")
 	fi
-	for ((i = 0; i < BOOT_S; i++)); do # redis-cli gives up at once, or in 1 s
+	local t0=$SECONDS
+	while ((SECONDS - t0 < BOOT_S)); do
 		ans=$(timeout 2 redis-cli -p 6379 ping 2>/dev/null)
 		[ "$ans" = PONG ] && break
 		kill -0 "$GUEST_PID" 2>/dev/null || break
-		sleep 1
+		sleep 0.5
 	done
 	check redis-forwarded "redis-cli -p 6379 ping: '$ans' (log: $log)" [ "$ans" = PONG ]
 	app_stop
