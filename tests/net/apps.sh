@@ -21,10 +21,11 @@
 #       6379 ping` with PONG
 #
 # Osprey boots each server from an image of its own (`osprey build`);
-# the Linux guest boots one image with all three (linux_image). Until Osprey has TCP the servers end at
-# once and every check fails within seconds: each wait below ends when
-# the guest has ended; a guest that lives waits BOOT_S at most to answer
-# ping, then APPS_PORT_S (30 s) at most to accept a connection.
+# the Linux guest boots one image with all three (linux_image). Until
+# Osprey has TCP the servers end at once and every check fails within
+# seconds: each wait below ends when the guest has ended; a guest that
+# lives waits BOOT_S at most to answer ping, then APPS_PORT_S (30 s) at
+# most to accept a connection.
 APPS_MC_KEYS=${APPS_MC_KEYS:-3000}
 APPS_PORT_S=${APPS_PORT_S:-30}
 SRV=$PWD/build/servers
