@@ -454,6 +454,10 @@ static int dequeue_one(struct thread *t, uint64_t set, struct ksiginfo *info)
 /* ---- the default action ---- */
 static __attribute__((noreturn)) void terminate(int sig, const struct ksiginfo *info)
 {
+	/* As shells: a SIGPIPE death (`osprey run ... | head -1`) is routine
+	 * and says so only by its status, 141. */
+	if (sig == SIGPIPE)
+		linux_exit_group(128 + sig);
 	kprintf("osprey: %s killed by %s", current_thread()->name,
 		names[sig] ? names[sig] : "a real-time signal");
 	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
