@@ -240,8 +240,10 @@ count_lines apps "$LOGS/apps.log" $?
 
 # Networking from the host side (tests/net/run.sh): the guest on a TAP
 # device in a network namespace of its own (ping, UDP echo, DHCP and names
-# from dnsmasq, hostile frames) and Debian's dnsmasq in the guest behind
-# `osprey run -p`. As root only (it prints one SKIP line otherwise).
+# from dnsmasq, hostile frames), Debian's dnsmasq in the guest behind
+# `osprey run -p`, and Debian's memcached, redis-server and nginx driven
+# by their clients (tests/net/apps.sh). As root only (it prints one SKIP
+# line otherwise).
 tests/net/run.sh >"$LOGS/net.log" 2>&1
 count_lines net "$LOGS/net.log" $?
 

@@ -37,12 +37,15 @@
 #       options) against tcp_stream for a bounded time; a connection made
 #       before still works after, the guest serves new connections and
 #       its program is alive
+#   (h) apps: memcached, redis-server and nginx from Debian's packages,
+#       driven from the host (tests/net/apps.sh says how)
 #
 # GUEST=linux runs the same tests on the Linux guest of
 # ../shared/bench/linux-guest (built in build/linux-guest; see
 # tests/net/lib.sh): it proves this host side on its own. Prints PASS/FAIL
 # lines and exits 1 if any failed. NET_TESTS picks parts (default "echo
-# dhcp hostile dnsmasq tcp hostile_tcp"). Needs root (network namespaces); as
+# dhcp hostile dnsmasq tcp hostile_tcp apps"). Needs root (network
+# namespaces); as
 # another user it prints one SKIP line. Every wait is bounded in time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,7 +57,7 @@ GUEST_MAC=52:54:00:12:34:56
 GUEST_IP=198.18.0.2
 BOOT_S=${BOOT_S:-120} # to the guest program's first line, under TCG
 passed=0 failed=0
-NET_TESTS=${NET_TESTS:-echo dhcp hostile dnsmasq tcp hostile_tcp}
+NET_TESTS=${NET_TESTS:-echo dhcp hostile dnsmasq tcp hostile_tcp apps}
 want() { [[ " $NET_TESTS " == *" $1 "* ]]; }
 
 pass() { echo "PASS net-$1"; passed=$((passed + 1)); }
@@ -478,5 +481,9 @@ else
 	kill "$GUEST_PID" 2>/dev/null
 	guest_end 10
 fi
+
+# ---- (f)-(i) real servers ----
+source tests/net/apps.sh
+want apps && apps_tests
 
 finish
