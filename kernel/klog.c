@@ -12,7 +12,7 @@
  */
 #include "kernel/kernel.h"
 
-#define KLOG_SIZE (64 * 1024) /* a power of two */
+#define KLOG_SIZE (16 * 1024) /* a power of two; the boot and reports fit */
 
 static char ring[KLOG_SIZE];
 static uint64_t head;	      /* atomic: bytes ever written */

@@ -57,7 +57,8 @@ struct sched_k {
 };
 
 static struct mutex sched_lock = MUTEX_INIT;
-static struct sched_k table[SLOTS]; /* under sched_lock */
+/* under sched_lock; allocated when a thread first leaves the defaults */
+static struct sched_k *table;
 
 /* Linux's struct sched_attr (VER1, 56 bytes). */
 struct sched_attr_k {
@@ -93,9 +94,23 @@ static long target(long pid, int *slot, int *tid, int *nice)
 /* Under sched_lock: the thread's attributes (defaults if none kept). */
 static struct sched_k get_k(int slot, int tid)
 {
-	if (table[slot].tid == tid)
+	if (table && table[slot].tid == tid)
 		return table[slot];
 	return (struct sched_k){.tid = tid};
+}
+
+/* Under sched_lock: keeps k for the thread in `slot`; -ENOMEM when the
+ * table cannot be made (only attributes other than the defaults need it). */
+static int put_k(int slot, struct sched_k k)
+{
+	bool defaults = !k.policy && !k.prio && !k.reset_on_fork && !k.ioprio;
+
+	if (!table && defaults)
+		return 0;
+	if (!table && !(table = calloc(SLOTS, sizeof(*table))))
+		return -ENOMEM;
+	table[slot] = k;
+	return 0;
 }
 
 static void set_nice_of(int tid, int nice)
@@ -129,7 +144,7 @@ void sched_thread_inherit(struct thread *child)
 		k.reset_on_fork = false;
 	}
 	k.tid = child->app_tid;
-	table[child->app_slot] = k;
+	put_k(child->app_slot, k); /* no memory: the child gets the defaults */
 	mutex_unlock(&sched_lock);
 	thread_set_nice(child, nice);
 }
@@ -184,7 +199,7 @@ static long apply(long pid, int policy, uint32_t prio, int reset,
 		k.prio = (int)prio;
 		if (reset >= 0)
 			k.reset_on_fork = reset;
-		table[slot] = k;
+		r = put_k(slot, k);
 	}
 	mutex_unlock(&sched_lock);
 	if (!r && nice && !rt_policy(policy))
@@ -400,9 +415,9 @@ static long set_one(int tid, void *arg)
 	mutex_lock(&sched_lock);
 	struct sched_k k = get_k(slot, t);
 	k.ioprio = (uint16_t) * (long *)arg;
-	table[slot] = k;
+	r = put_k(slot, k);
 	mutex_unlock(&sched_lock);
-	return 0;
+	return r;
 }
 
 long sys_ioprio_set(long which, long who, long ioprio, long d, long e, long g)
