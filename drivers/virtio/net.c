@@ -30,6 +30,17 @@
  * At the program's exit net_flush waits (bounded) until the device has
  * taken every frame: QEMU takes them from its own thread, and the exit
  * port ends the VM at once, which would lose a reply sent just before.
+ *
+ * A lost kick: under QEMU 7.2's TCG with one vCPU our fences are not
+ * fences (virtq.c's header), and now and then the device went idle
+ * waiting for a kick at an avail index we had already passed without
+ * kicking: under a sustained TCP stream the transmit queue then stopped
+ * for good (used index fixed at the device's avail_event, frames queued
+ * behind it, not even ARP replies leaving; the state dump showed it,
+ * and QEMU's `info virtio-queue-status` had last_avail_idx and
+ * shadow_avail_idx at that same index). virtq_kick notifies such an idle
+ * device too, so the next frame sent wakes it, and vnet_tx_busy, which
+ * net_flush polls, kicks the same way.
  */
 #include "net/net.h"
 #include "arch/x86_64/arch.h"
@@ -428,6 +439,8 @@ static bool vnet_tx_busy(struct netdev *dev)
 		mutex_lock(&t->lock);
 		tx_reclaim(t);
 		busy = !t->vq->broken && virtq_free(t->vq) < t->vq->size;
+		if (busy) /* a lost kick for the last frames (see the top) */
+			virtq_kick(t->vq);
 		mutex_unlock(&t->lock);
 	}
 	return busy;
