@@ -93,6 +93,7 @@ struct virtq {
 	/* atomic: readable by anyone */
 	uint64_t bad_used;   /* entries refused by virtq_check_used */
 	uint64_t interrupts; /* cb calls from the interrupt */
+	uint64_t rescues;    /* kicks for a device idle behind us (virtq.c) */
 };
 
 struct virtio_dev {

@@ -15,6 +15,24 @@
  * load of the other's event field need a full fence between them, or
  * both could miss each other (store-load reordering).
  *
+ * Under QEMU's TCG before 8.1 the guest's fence is not one: with a
+ * single vCPU, TCG drops every guest barrier (mfence, locked
+ * instructions; tcg_gen_mb without CF_PARALLEL; QEMU commit c914d46d0a,
+ * "tcg: Do not elide memory barriers for !CF_PARALLEL in system mode",
+ * fixed it in 8.1), yet the device runs in QEMU's main-loop thread on
+ * another host CPU. Our store of avail->idx can then sit in the host's
+ * store buffer while our load of avail_event reads the old value, and
+ * the device, between its own store of avail_event and its fenced
+ * re-read of avail->idx, reads our old index: it goes idle waiting for a
+ * kick at an index we have already passed, and none comes (QEMU 7.2's
+ * virtio-net transmit queue stopped for good under a TCP stream this
+ * way, with tx=bh and tx=timer alike; with -smp 1,maxcpus=2, which
+ * keeps the barriers, it never did). So virtq_kick also notifies when
+ * the device looks idle behind what we published (virtq_idle_behind:
+ * its used index at its avail_event, our index past it): that state is
+ * stable once reached, so the next kick, or a caller polling with
+ * virtq_kick (net_flush), sees it and wakes the device.
+ *
  * Every used entry goes through virtq_check_used (virtq_check.c) before
  * it is believed; chains are freed along the driver's own links.
  */
@@ -83,11 +101,19 @@ void virtq_kick(struct virtq *q)
 
 	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (q->event_idx)
-		need = virtq_need_event(
-		    __atomic_load_n(avail_event(q), __ATOMIC_RELAXED),
-		    q->avail_idx, q->kicked_idx);
-	else
+	if (q->event_idx) {
+		uint16_t event =
+		    __atomic_load_n(avail_event(q), __ATOMIC_RELAXED);
+
+		need = virtq_need_event(event, q->avail_idx, q->kicked_idx);
+		if (!need &&
+		    virtq_idle_behind(
+			event, __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED),
+			q->avail_idx)) {
+			need = true;
+			__atomic_fetch_add(&q->rescues, 1, __ATOMIC_RELAXED);
+		}
+	} else
 		need = !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) &
 			 VIRTQ_USED_F_NO_NOTIFY);
 	q->kicked_idx = q->avail_idx;
@@ -178,7 +204,8 @@ void virtq_dump(const struct virtq *q, const char *what)
 {
 	kprintf("  %s queue %u: avail %u (kicked at %u, device wants a kick "
 		"at %u), used %u (read to %u, interrupt wanted at %u), %u of "
-		"%u free, %lu interrupts, %lu refused%s\n",
+		"%u free, %lu interrupts, %lu refused, %lu kicks for an idle "
+		"device%s\n",
 		what, q->index, q->avail_idx, q->kicked_idx,
 		*(const volatile uint16_t *)&q->used->ring[q->size],
 		*(const volatile uint16_t *)&q->used->idx, q->last_used,
@@ -186,5 +213,6 @@ void virtq_dump(const struct virtq *q, const char *what)
 		q->shadow.nfree, q->size,
 		__atomic_load_n(&q->interrupts, __ATOMIC_RELAXED),
 		__atomic_load_n(&q->bad_used, __ATOMIC_RELAXED),
+		__atomic_load_n(&q->rescues, __ATOMIC_RELAXED),
 		q->broken ? ", BROKEN" : "");
 }

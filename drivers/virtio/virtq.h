@@ -106,4 +106,19 @@ static inline bool virtq_need_event(uint16_t event, uint16_t new_idx,
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
+/*
+ * Whether a device is idle short of what the driver published: it has
+ * returned every buffer before `event` (its used index is there), asks
+ * for a notification at `event`, and the driver's avail index `new_idx`
+ * is already past it. That is the state a lost notification leaves
+ * behind (virtq.c's header says how one gets lost under QEMU's TCG); a
+ * busy device passes through it only between two entries, where one
+ * more notification costs nothing but the exit.
+ */
+static inline bool virtq_idle_behind(uint16_t event, uint16_t used_idx,
+				     uint16_t new_idx)
+{
+	return event == used_idx && event != new_idx;
+}
+
 #endif

@@ -146,6 +146,16 @@ static void test_need_event(void)
 	CHECK(virtq_need_event(0xffff, 1, 0xfffe)); /* across the wrap */
 }
 
+static void test_idle_behind(void)
+{
+	/* the lost kick's state: device done to 6098, waiting there, we at
+	 * 6131 (from QEMU 7.2's monitor and our state dump) */
+	CHECK(virtq_idle_behind(6098, 6098, 6131));
+	CHECK(!virtq_idle_behind(6098, 6098, 6098)); /* nothing new */
+	CHECK(!virtq_idle_behind(6099, 6098, 6131)); /* still working */
+	CHECK(virtq_idle_behind(0xffff, 0xffff, 3)); /* across the wrap */
+}
+
 /* Device VR23 as QEMU 7.2's microvm writes it (captured from the guest):
  * _HID "LNRO0005", _UID 23, _CCA, then _CRS with Memory32Fixed
  * (0xfeb02e00, 0x200) and an Extended Interrupt (level, high; GSI 47). */
@@ -182,6 +192,7 @@ int main(void)
 	RUN_TEST(test_free_list_survives_out_of_order_completion);
 	RUN_TEST(test_used_pending);
 	RUN_TEST(test_need_event);
+	RUN_TEST(test_idle_behind);
 	RUN_TEST(test_dsdt_virtio_mmio);
 	return check_exit();
 }
