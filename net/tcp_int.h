@@ -68,6 +68,8 @@ struct tcp_sock {
 	int scheduled; /* on the worker's queue (tcp_work.c's essay) */
 	int sleepers;  /* application threads asleep in tcp_wait */
 	int err;       /* pending error for SO_ERROR (positive) */
+	int unhash_puts; /* table references waiting for a grace period
+			  * (tcp_work.c's essay: one rcu head for them) */
 	/* set once at creation */
 	struct netchan chan; /* producers: the receive path; consumer: the
 			      * lock holder */

@@ -54,7 +54,14 @@
  * table (dropped a grace period after unhashing, so an RCU lookup that
  * found it can still take a reference), one for the worker's queue, one
  * for each receiver between lookup and notification, one for a child's
- * listener pointer.
+ * listener pointer. A connection may be hashed again after an unhash (a
+ * refused connect, then connect again), so a second table reference can
+ * be dropped while the first one's callback still waits for its grace
+ * period (a loaded host makes that wait long). One rcu_head cannot be
+ * queued twice (the second push rewrites its link: the RCU batch then
+ * runs a stale callback and frees garbage): unhash_puts counts the
+ * pending drops, only the first queues the head and the callback queues
+ * it again while drops remain.
  */
 #include "net/tcp_int.h"
 
@@ -235,9 +242,18 @@ static bool ts_lookup_get(void *owner)
 	return true;
 }
 
+/* The rcu head is queued at most once: an unhash while it is queued
+ * (a refused connect that connects again and is closed within one grace
+ * period) only counts, and the callback queues it again for that one, so
+ * that its put too comes a full grace period after its unhash. rcu_loop
+ * reads h->next before it calls us, so re-queueing here is safe. */
 static void unhash_cb(struct rcu_head *h)
 {
-	ts_put(container_of(h, struct tcp_sock, rcu));
+	struct tcp_sock *ts = container_of(h, struct tcp_sock, rcu);
+
+	if (__atomic_sub_fetch(&ts->unhash_puts, 1, __ATOMIC_SEQ_CST))
+		call_rcu(&ts->rcu, unhash_cb); /* its reference keeps ts */
+	ts_put(ts);
 }
 
 void tcp_unhash(struct tcp_sock *ts)
@@ -250,7 +266,8 @@ void tcp_unhash(struct tcp_sock *ts)
 	ts->flow = NULL;
 	timer_cancel(&ts->timer);
 	ts->timer_armed = 0;
-	call_rcu(&ts->rcu, unhash_cb);
+	if (__atomic_fetch_add(&ts->unhash_puts, 1, __ATOMIC_SEQ_CST) == 0)
+		call_rcu(&ts->rcu, unhash_cb);
 }
 
 int tcp_hash(struct tcp_sock *ts, bool listener)

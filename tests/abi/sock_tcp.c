@@ -121,9 +121,9 @@ static void many_connections_at_once(void)
 	for (i = 0, n = 0; i < MANY; i++)
 		n += (s[i] = accept(l, NULL, NULL)) >= 0;
 	CHECK_EQ_INT(n, MANY);
-	for (i = 0; i < MANY; i++)
-		if (c[i] >= 0)
-			send(c[i], &i, sizeof(i), 0);
+	for (i = 0, n = 0; i < MANY; i++)
+		n += c[i] >= 0 && send(c[i], &i, sizeof(i), 0) == sizeof(i);
+	CHECK_EQ_INT(n, MANY); /* a send that fails (ENOBUFS) is not a hang */
 	/* accept's order is the handshakes' order: s[i] talks to c[i] */
 	for (i = 0; i < MANY; i++) {
 		int got = -1, back = -1;
@@ -132,7 +132,8 @@ static void many_connections_at_once(void)
 		    got != i)
 			continue;
 		got += 1000;
-		send(s[i], &got, sizeof(got), 0);
+		if (!CHECK_EQ_INT(send(s[i], &got, sizeof(got), 0), 4))
+			break;
 		if (tcp_recv_all(c[i], &back, sizeof(back)) == 4 &&
 		    back == i + 1000)
 			ok++;
@@ -244,6 +245,35 @@ static int closed_port(struct sockaddr_in *a)
 		return -1;
 	}
 	return fd;
+}
+
+/* A refused socket that connects again and is reset at once: it leaves
+ * the flow table twice within about one RCU grace period, the second
+ * time while the first table reference still waits to be dropped (the
+ * kernel once queued the same rcu_head twice and panicked in free). */
+static void refused_then_connected_and_reset_repeatedly(void)
+{
+	struct sockaddr_in a, la;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int hold = closed_port(&a), l = tcp_listener(&la, 64), i, ok = 0;
+
+	if (!CHECK(hold >= 0 && l >= 0))
+		return;
+	for (i = 0; i < 64; i++) {
+		int c = tcp_socket(0);
+
+		if (c < 0)
+			break;
+		if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 &&
+		    errno == ECONNREFUSED &&
+		    !connect(c, (struct sockaddr *)&la, sizeof(la)) &&
+		    !setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+			ok++;
+		close(c); /* a reset: unhashed again */
+	}
+	CHECK_EQ_INT(ok, 64);
+	close(l);
+	close(hold);
 }
 
 static void nonblocking_connect_to_a_listener(void)
@@ -566,6 +596,7 @@ int main(void)
 	TCP_RUN(so_linger_zero_resets);
 	TCP_RUN(nonblocking_connect_to_a_listener);
 	TCP_RUN(connect_to_a_closed_port_is_refused);
+	TCP_RUN(refused_then_connected_and_reset_repeatedly);
 	TCP_RUN(a_full_backlog_holds_the_syn);
 	TCP_RUN(peek_waitall_dontwait_and_eof);
 	TCP_RUN(msg_waitall_gathers_pieces);
