@@ -303,6 +303,14 @@ struct start {
 };
 void arch_enter_app(uint64_t entry, uint64_t sp) __attribute__((noreturn));
 
+static int no_memory_to_start(const char *path)
+{
+	kprintf("osprey: not enough memory to start %s; give the VM more "
+		"(osprey run -m)\n",
+		path);
+	return EXIT_NO_MEMORY;
+}
+
 static void app_main(void *arg)
 {
 	struct start *s = arg;
@@ -378,15 +386,17 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 	}
 	struct start *s = malloc(sizeof(*s));
 	if (!s)
-		return EXIT_NO_MEMORY;
+		return no_memory_to_start(argv[0]);
 	s->entry = prog.info.interp ? interp.bias + interp.info.entry
 				    : prog.bias + prog.info.entry;
 	s->sp = sp;
 	process.live_threads = 1;
 	struct thread *t = thread_create("app", app_main, s,
 					 THREAD_FPU | THREAD_APP | THREAD_DETACHED);
-	if (!t)
-		return EXIT_NO_MEMORY;
+	if (!t) {
+		free(s);
+		return no_memory_to_start(argv[0]);
+	}
 	/* The process ends with its last thread, through linux_exit_group. */
 	for (;;) {
 		sched_prepare_wait();

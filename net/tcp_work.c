@@ -126,9 +126,29 @@ static void ooo_release(struct tcp_ooo_seg *seg)
 
 static void tcp_timer_fired(struct timer *t);
 
+static void worker_loop(void *arg);
+
+/* The worker starts with the first connection (a program without TCP does
+ * not pay its stack); tcp_schedule runs only for connections, so it always
+ * finds it. */
+static bool worker_start(void)
+{
+	static struct mutex start_lock = MUTEX_INIT;
+
+	if (__atomic_load_n(&worker, __ATOMIC_ACQUIRE))
+		return true;
+	mutex_lock(&start_lock);
+	if (!worker)
+		__atomic_store_n(&worker,
+				 thread_create("tcp-worker", worker_loop, NULL, 0),
+				 __ATOMIC_RELEASE);
+	mutex_unlock(&start_lock);
+	return worker != NULL;
+}
+
 struct tcp_sock *ts_new(void)
 {
-	struct tcp_sock *ts = calloc(1, sizeof(*ts));
+	struct tcp_sock *ts = worker_start() ? calloc(1, sizeof(*ts)) : NULL;
 
 	if (!ts)
 		return NULL;
@@ -513,11 +533,9 @@ int tcp_init(void)
 		uint32_t r = net_random();
 		memcpy(key + i, &r, 4);
 	}
-	tcp_secret_init(key);
-	tcp_tw_init();
+	tcp_secret_init(key); /* the TIME_WAIT table makes itself when first used */
 #ifndef OSPREY_HOST
 	sched_add_dump_hook(tcp_dump);
 #endif
-	worker = thread_create("tcp-worker", worker_loop, NULL, 0);
-	return worker ? 0 : -ENOMEM;
+	return 0;
 }

@@ -210,10 +210,13 @@ expect app-missing 127 'cannot read /bin/nothere' \
 expect app-not-elf 127 'not a program Osprey can run' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /etc/passwd
 # Running out of memory is an error, never a kernel fault: ld.so's mmap
-# of libc fails cleanly in 9 MiB (the initrd fits, libc does not), and a
-# program touching more than there is is killed as Linux's OOM killer
-# would (SIGKILL, 137).
-expect app-dynamic-in-9m 127 'failed to map segment' \
+# of libc fails cleanly in 10 MiB (the initrd fits, libc does not); in
+# 9 MiB the program's first thread does not fit, said so; and a program
+# touching more than there is is killed as Linux's OOM killer would
+# (SIGKILL, 137).
+expect app-dynamic-in-10m 127 'failed to map segment' \
+	--mem 10 --initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /bin/hello-dyn
+expect app-dynamic-in-9m 3 'not enough memory (to start|to load)' \
 	--mem 9 --initrd "$LOGS/hello.cpio" $KERNEL --quiet -- /bin/hello-dyn
 tests/mkinitrd.sh "$LOGS/bigmem.cpio" build/apps/bigmem-static:/bin/bigmem
 expect app-out-of-memory 137 'out of memory: the program needed a page' \
