@@ -179,6 +179,15 @@ struct netdev *netdev_by_name(const char *name)
 
 /* ---- address families ---- */
 
+int inet_sin_get(const struct sockaddr_k *a, unsigned len,
+		 struct sockaddr_in_k *sin)
+{
+	if (len < sizeof(*sin))
+		return -EINVAL;
+	memcpy(sin, a, sizeof(*sin));
+	return 0;
+}
+
 static sock_create_fn families[AF_MAX]; /* set at init, then read-only */
 
 int net_family_register(int family, sock_create_fn create)

@@ -273,6 +273,11 @@ struct flow *flow_first_port(uint8_t proto, uint16_t lport);
 /* The next one after f with the same protocol and port. */
 struct flow *flow_next_port(struct flow *f);
 
+/* An AF_INET address from a socket call's (len checked: -EINVAL when
+ * short); UDP's and TCP's. (net/core.c) */
+int inet_sin_get(const struct sockaddr_k *a, unsigned len,
+		 struct sockaddr_in_k *sin);
+
 /* ---- UDP (net/udp.c) ---- */
 /* Classifies a checked datagram (data at the IPv4 header, not a
  * fragment): true if it went onto a socket's channel (p is gone). */

@@ -83,15 +83,6 @@ static uint16_t pick_port(uint32_t laddr, uint32_t raddr, uint16_t rport)
 	return p ? net_htons(p) : 0;
 }
 
-static int sin_get(const struct sockaddr_k *a, unsigned len,
-		   struct sockaddr_in_k *sin)
-{
-	if (len < sizeof(*sin))
-		return -EINVAL;
-	memcpy(sin, a, sizeof(*sin));
-	return 0;
-}
-
 static void opts_from_socket(struct tcp_sock *ts)
 {
 	struct socket *s = ts->s;
@@ -132,7 +123,7 @@ static int tcp_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct tcp_sock *ts = s->priv;
 	struct sockaddr_in_k sin;
-	int r = sin_get(a, len, &sin);
+	int r = inet_sin_get(a, len, &sin);
 
 	if (r)
 		return r;
@@ -227,7 +218,7 @@ static int tcp_connect(struct socket *s, const struct sockaddr_k *a,
 {
 	struct tcp_sock *ts = s->priv;
 	struct sockaddr_in_k sin;
-	int r = sin_get(a, len, &sin);
+	int r = inet_sin_get(a, len, &sin);
 	uint64_t deadline = sock_deadline(s->sndtimeo);
 
 	if (r)

@@ -533,20 +533,11 @@ static bool addr_bindable(struct udp_sock *us, uint32_t a)
 
 /* ---- socket operations ---- */
 
-static int sin_get(const struct sockaddr_k *a, unsigned len,
-		   struct sockaddr_in_k *sin)
-{
-	if (len < sizeof(*sin))
-		return -EINVAL;
-	memcpy(sin, a, sizeof(*sin));
-	return 0;
-}
-
 static int udp_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct udp_sock *us = s->priv;
 	struct sockaddr_in_k sin;
-	int r = sin_get(a, len, &sin);
+	int r = inet_sin_get(a, len, &sin);
 
 	if (r)
 		return r;
@@ -647,7 +638,7 @@ static int udp_connect(struct socket *s, const struct sockaddr_k *a,
 		mutex_unlock(&us->lock);
 		return r;
 	}
-	r = sin_get(a, len, &sin);
+	r = inet_sin_get(a, len, &sin);
 	if (r)
 		return r;
 	if (sin.sin_family != AF_INET)
