@@ -128,6 +128,15 @@ void *pci_map_bar(struct pci_dev *d, unsigned bar, uint64_t off,
  * the application's output on the serial console. */
 void debugcon_write(const char *s);
 
+/* The program's standard streams on virtio-console ports
+ * (drivers/virtio/console.c): fd 0, 1 or 2's device in *path (0), -EBADF
+ * when the host left that stream closed, -ENODEV without the device (the
+ * serial console then). */
+int virtio_console_stdio(int fd, const char **path);
+/* At the program's exit: waits until the device has taken everything
+ * written, for as long as it takes some within every idle_ns. */
+void virtio_console_flush(uint64_t idle_ns);
+
 /* Ends the VM: isa-debug-exit, then ACPI S5, then an i8042 reset. */
 __attribute__((noreturn)) void power_off(int status);
 /* Restarts the VM (reboot(2)'s LINUX_REBOOT_CMD_RESTART). */

@@ -12,6 +12,9 @@
  * leaves only the TSC, and then the output is predictable (and --verbose
  * says so). It never blocks, as getrandom after the pool is ready.
  *
+ * ptmx (5:2) makes pseudo-terminals, whose slaves are /dev/pts/N
+ * (136:N): fs/pty.c.
+ *
  * tty and console are the serial console: writes go to console_write();
  * reads return end of file, since serial input is a later issue. The
  * terminal settings are kept so that what TCSETS sets TCGETS returns.
@@ -214,18 +217,6 @@ static const struct file_ops random_ops = {
 };
 
 /* ---- the console ---- */
-/* Linux's struct termios for TCGETS (asm-generic/termbits.h). */
-struct termios_k {
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line;
-	uint8_t c_cc[19];
-};
-_Static_assert(sizeof(struct termios_k) == 36, "struct termios is 36 bytes");
-
-struct winsize_k {
-	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
-};
-
 /* Linux's tty_std_termios: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL,
  * ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN, INIT_C_CC. */
 static struct {
@@ -292,6 +283,7 @@ static const struct chrdev {
 	{"urandom", 1, 9, 0666, &random_ops},
 	{"tty", 5, 0, 0666, &tty_ops},
 	{"console", 5, 1, 0600, &tty_ops},
+	{"ptmx", 5, 2, 0666, &ptmx_ops},
 };
 
 /* Links that programs expect; their targets come with /proc/self/fd. */
@@ -302,12 +294,47 @@ static const char *const links[][2] = {
 	{"/dev/stderr", "/proc/self/fd/2"},
 };
 
+/* Drivers' devices (devfs_add), found after the table's. */
+#define ADDED_MAX 8
+static struct {
+	uint64_t rdev;
+	const struct file_ops *ops;
+} added[ADDED_MAX];
+static unsigned nadded; /* atomic; entries below it are complete */
+
 const struct file_ops *devfs_find(uint64_t rdev)
 {
+	unsigned n = __atomic_load_n(&nadded, __ATOMIC_ACQUIRE);
+
+	if (pty_is_slave(rdev))
+		return &pts_ops;
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (fs_makedev(devices[i].major, devices[i].minor) == rdev)
 			return devices[i].ops;
+	for (unsigned i = 0; i < n; i++)
+		if (added[i].rdev == rdev)
+			return added[i].ops;
 	return NULL;
+}
+
+/* At boot, from the driver's init step: one adder at a time. */
+int devfs_add(const char *name, uint32_t major, uint32_t minor,
+	      uint32_t mode, const struct file_ops *ops)
+{
+	char path[32];
+	uint64_t rdev = fs_makedev(major, minor);
+	int err;
+
+	if (nadded == ADDED_MAX)
+		return -ENOMEM;
+	added[nadded].rdev = rdev;
+	added[nadded].ops = ops;
+	__atomic_store_n(&nadded, nadded + 1, __ATOMIC_RELEASE);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	err = vfs_mknodat(NULL, path, S_IFCHR, rdev);
+	if (!err)
+		err = vfs_chmodat(NULL, path, mode, 0);
+	return err;
 }
 
 int devfs_init(void)
@@ -316,6 +343,7 @@ int devfs_init(void)
 	int err = 0;
 
 	crng_seed();
+	err = vfs_mkdirat(NULL, "/dev/pts", 0755);
 	for (size_t i = 0; i < ARRAY_SIZE(devices) && !err; i++) {
 		const struct chrdev *d = &devices[i];
 

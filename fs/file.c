@@ -223,6 +223,11 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 		return ops ? -ENOMEM : -ENXIO;
 	}
 	f->inode = ip;
+	int err = ops->open ? ops->open(f, flags) : 0;
+	if (err) {
+		file_put(f);
+		return err;
+	}
 	*out = f;
 	if (!(flags & O_PATH))
 		fsnotify_change(ip, IN_OPEN);
@@ -461,6 +466,12 @@ size_t vfs_ioctl_arg_size(unsigned long cmd)
 	case TIOCGWINSZ:
 	case TIOCSWINSZ:
 		return 8; /* struct winsize */
+	case TIOCGPTN: /* ptys (fs/pty.c): an int or pid_t */
+	case TIOCSPTLCK:
+	case TIOCGPTLCK:
+	case TIOCGPGRP:
+	case TIOCSPGRP:
+	case TIOCGSID:
 	case FIONREAD:
 	case FIONBIO:
 	case TIOCOUTQ: /* SIOCOUTQ */

@@ -138,6 +138,20 @@
 #define TIOCOUTQ 0x5411 /* SIOCOUTQ on sockets */
 #define FIONREAD 0x541B /* SIOCINQ on sockets */
 #define FIONBIO 0x5421
+/* ptys and controlling terminals (fs/pty.c) */
+#define TCSBRK 0x5409
+#define TCXONC 0x540A
+#define TCFLSH 0x540B
+#define TIOCSCTTY 0x540E
+#define TIOCGPGRP 0x540F
+#define TIOCSPGRP 0x5410
+#define TIOCNOTTY 0x5422
+#define TCSBRKP 0x5425
+#define TIOCGSID 0x5429
+#define TIOCGPTN 0x80045430
+#define TIOCSPTLCK 0x40045431
+#define TIOCGPTLCK 0x80045439
+#define TIOCGPTPEER 0x5441
 /* sockets' interface ioctls (linux/sockios.h; net/ifioctl.c answers) */
 #define SIOCGIFNAME 0x8910
 #define SIOCGIFCONF 0x8912
@@ -201,6 +215,10 @@ struct file_ops {
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg);
 	int (*stat)(struct file *f, struct kstat *st);
 	void (*release)(struct file *f); /* the last reference went */
+	/* Optional, for character devices: called when the device node is
+	 * opened (f->inode set, f->priv NULL) with open's flags; an error
+	 * fails the open (release then sees f->priv NULL). */
+	int (*open)(struct file *f, int flags);
 	/* Readiness now (POLLIN, POLLOUT, ... of fs/poll.h), registering on
 	 * the file's wait queues with poll_wait(). NULL: always readable and
 	 * writable, and epoll refuses the file (-EPERM, as Linux). */
@@ -485,6 +503,17 @@ void epoll_file_release(struct file *f);
 void devfs_random_bytes(void *buf, size_t n);
 /* Mixes n bytes of entropy from a device (virtio-rng) into the pool. */
 void devfs_random_seed(const void *buf, size_t n);
+/* A character device of a driver, /dev/NAME (after init step 55);
+ * -ENOMEM when the table is full. */
+int devfs_add(const char *name, uint32_t major, uint32_t minor,
+	      uint32_t mode, const struct file_ops *ops);
+
+/* ---- terminals (fs/pty.c) ---- */
+/* Provided by linux/: sends sig to the process, whose controlling
+ * terminal raised it (an ISIG character, a window change), and the
+ * process group a controlling terminal reports. */
+void linux_tty_signal(int sig);
+int linux_tty_pgrp(void);
 
 /* ---- setup ---- */
 /* Init step 55: the root ramfs with /dev (devices), /dev/shm, /tmp

@@ -238,4 +238,21 @@ int devfs_init(void);
 /* The operations of the device with this st_rdev, or NULL. */
 const struct file_ops *devfs_find(uint64_t rdev);
 
+/* ---- terminals ---- */
+/* Linux's struct termios for TCGETS (asm-generic/termbits.h). */
+struct termios_k {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line;
+	uint8_t c_cc[19];
+};
+_Static_assert(sizeof(struct termios_k) == 36, "struct termios is 36 bytes");
+
+struct winsize_k {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+/* fs/pty.c: /dev/ptmx and the slaves /dev/pts/N (major 136) */
+extern const struct file_ops ptmx_ops, pts_ops;
+bool pty_is_slave(uint64_t rdev);
+
 #endif

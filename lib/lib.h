@@ -41,6 +41,9 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 /* Parses a decimal or 0x-prefixed unsigned number; false on junk/overflow. */
 bool parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* SipHash-2-4 (lib/siphash.c): the keyed 64-bit hash of len bytes. */
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+
 /* Overflow-checked arithmetic for lengths from outside input. */
 static inline bool add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 {

@@ -11,6 +11,7 @@
  * does; mmap allocations grow down from below the stack.
  */
 #include "arch/x86_64/arch.h"
+#include "drivers/drivers.h"
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
@@ -317,13 +318,24 @@ static void app_main(void *arg)
 	arch_enter_app(entry, sp);
 }
 
-/* fds 0, 1 and 2: the console, as a terminal would give them. */
+/*
+ * fds 0, 1 and 2: the host's standard streams on virtio-console ports
+ * when `osprey run` gave them (fd 0 read-only, 1 and 2 write-only, as a
+ * shell's redirections; one the host left closed stays closed), else the
+ * serial console, as a terminal would give them.
+ */
 static int open_stdio(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
+		const char *path = "/dev/console";
+		int flags = O_RDWR, err = virtio_console_stdio(fd, &path);
 		struct file *f;
-		int err = vfs_openat(NULL, "/dev/console", O_RDWR, 0, &f);
 
+		if (err == -EBADF)
+			continue;
+		if (!err)
+			flags = fd == 0 ? O_RDONLY : O_WRONLY;
+		err = vfs_openat(NULL, path, flags, 0, &f);
 		if (err)
 			return err;
 		err = fd_install(f, fd, false); /* takes our reference */

@@ -479,6 +479,10 @@ uint64_t signal_pending_set(void)
 /* ---- the default action ---- */
 static __attribute__((noreturn)) void terminate(int sig, const struct ksiginfo *info)
 {
+	/* As shells: a SIGPIPE death (`osprey run ... | head -1`) is routine
+	 * and says so only by its status, 141. */
+	if (sig == SIGPIPE)
+		linux_exit_group(128 + sig);
 	kprintf("osprey: %s killed by %s", current_thread()->name,
 		names[sig] ? names[sig] : "a real-time signal");
 	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)

@@ -48,6 +48,8 @@ struct restart_block {
  * -ERESTART_RESTARTBLOCK. */
 struct restart_block *signal_restart_block(void);
 
+#define SI_KERNEL 0x80 /* si_code of signals the kernel sends */
+
 /* Linux's siginfo_t, as far as we fill it: 128 bytes. */
 struct ksiginfo {
 	int32_t signo, errno_, code, pad;

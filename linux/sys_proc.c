@@ -4,16 +4,20 @@
  * friends are absent by design; wait4 has no children to wait for.
  */
 #include "arch/x86_64/arch.h"
+#include "drivers/drivers.h"
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
 #include "linux/process.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 #include "net/net.h"
 
 /* How long the exit waits for the network to send what it was given. */
 #define EXIT_FLUSH_NS 500000000
+/* stdout and stderr: given up only when the host reads nothing this long */
+#define STDIO_FLUSH_IDLE_NS 5000000000ull
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -279,6 +283,7 @@ void linux_exit_group(int status)
 {
 	linux_missing_report();
 	net_flush(EXIT_FLUSH_NS);
+	virtio_console_flush(STDIO_FLUSH_IDLE_NS);
 	kernel_exit(status & 0xff);
 }
 
@@ -357,6 +362,20 @@ long sys_getpgid(long pid, long b, long c, long d, long e, long f)
 }
 
 long sys_getpgrp(long a, long b, long c, long d, long e, long f)
+{
+	return process.pid;
+}
+
+/* The terminal's signals (fs/pty.c): to the process, the foreground
+ * group of its one session, from the kernel (Linux's SEND_SIG_PRIV). */
+void linux_tty_signal(int sig)
+{
+	struct ksiginfo info = {.signo = sig, .code = SI_KERNEL};
+
+	signal_send_process(sig, &info);
+}
+
+int linux_tty_pgrp(void)
 {
 	return process.pid;
 }

@@ -5,6 +5,7 @@
 #include "linux/process.h"
 #include "linux/signal.h"
 #include "linux/sys.h"
+#include "linux/vdso/vdso.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -137,9 +138,10 @@ long sys_gettimeofday(long tv, long tz, long c, long d, long e, long f)
 	struct {
 		int64_t sec, usec;
 	} t = {(int64_t)(ns / NSEC), (int64_t)(ns % NSEC / 1000)};
+	const struct vdso_data *vd = vdso_kernel_data();
 	struct {
 		int32_t minuteswest, dsttime;
-	} z = {0, 0};
+	} z = {vd ? vd->tz_minuteswest : 0, vd ? vd->tz_dsttime : 0};
 
 	if (tv && copy_to_user(tv, &t, sizeof(t)))
 		return -EFAULT;
@@ -355,8 +357,17 @@ long sys_alarm(long seconds, long b, long c, long d, long e, long f)
 				(!old.value_sec && old.value_usec));
 }
 
-/* Setting the clock: the wall clock would also have to move the vDSO's
- * copy, which is not wired yet; the other clocks cannot be set. */
+/* Sets the wall clock (Osprey's program is root): the kernel's offset
+ * and the vDSO's copy of it. Other clocks cannot be set. */
+static int set_realtime(uint64_t ns)
+{
+	int err = clock_set_realtime(ns);
+
+	if (!err)
+		vdso_realtime_changed();
+	return err;
+}
+
 long sys_clock_settime(long clk, long uts, long c, long d, long e, long f)
 {
 	uint64_t ns;
@@ -364,8 +375,30 @@ long sys_clock_settime(long clk, long uts, long c, long d, long e, long f)
 	if (clk != CLOCK_REALTIME)
 		return -EINVAL;
 	int err = timespec_from_user((uint64_t)uts, &ns);
-	if (err)
-		return err;
-	linux_missing("clock_settime CLOCK_REALTIME");
-	return -EPERM;
+	return err ? err : set_realtime(ns);
+}
+
+/* struct timeval and struct timezone; either may be NULL (Linux). */
+long sys_settimeofday(long tv, long tz, long c, long d, long e, long f)
+{
+	struct {
+		int64_t sec, usec;
+	} t;
+	struct {
+		int32_t minuteswest, dsttime;
+	} z;
+
+	if (tv && copy_from_user(&t, tv, sizeof(t)))
+		return -EFAULT;
+	if (tz && copy_from_user(&z, tz, sizeof(z)))
+		return -EFAULT;
+	if (tv && (t.sec < 0 || t.usec < 0 || t.usec >= 1000000 ||
+		   (uint64_t)t.sec > UINT64_MAX / NSEC - 1))
+		return -EINVAL;
+	if (tz && (z.minuteswest < -15 * 60 || z.minuteswest > 15 * 60))
+		return -EINVAL; /* Linux's bound */
+	if (tz)
+		vdso_set_tz(z.minuteswest, z.dsttime);
+	return tv ? set_realtime((uint64_t)t.sec * NSEC + (uint64_t)t.usec * 1000)
+		  : 0;
 }

@@ -1,32 +1,37 @@
 /*
  * The kernel's side of the vDSO (linux/vdso/vdso.h): at boot, fill the
- * kernel's copy of the data page from the clock; at exec, map a data page
- * and a copy of the embedded image into the application's mmap area (whose
- * base the loader has randomised) and publish the data into the page.
+ * data page from the clock; at exec, show that very page, read-only, in
+ * the application's mmap area (whose base the loader has randomised),
+ * with a copy of the embedded image above it.
  *
- * The data page gets its values through the seqlock writer below even
- * though nobody can read it yet, so that a later writer (a clock
- * adjustment) has the protocol to follow. Such a writer must also keep
- * the page from being freed under it: the application may munmap it.
+ * The data page is the kernel's (one page, allocated at boot, never
+ * freed): the application's mapping borrows it (as_borrow), so a munmap
+ * leaves it alone, and the kernel writes it through the direct map when
+ * the wall clock is set (clock_settime, settimeofday), following the
+ * seqlock writer below. Writers are serialised by data_lock and write
+ * with interrupts off, so a reader's retry loop never waits on a
+ * preempted writer.
  *
- * The parameters are derived, not shared: tsc.c keeps its factor private,
- * and clock.c its boot epoch. vdso_init checks that they reproduce the
- * kernel's clocks; when they do not, the vDSO sends every clock call to
- * the kernel (VDSO_MODE_SYSCALL) instead of answering differently.
+ * tsc.c keeps its factor private: vdso_init derives its own and checks
+ * that it reproduces the kernel's clocks; when it does not, the vDSO
+ * sends every clock call to the kernel (VDSO_MODE_SYSCALL) instead of
+ * answering differently.
  */
 #include "linux/vdso/vdso.h"
 #include "arch/x86_64/arch.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sync/sync.h"
 #include "linux/linux.h"
 
 #define NSEC 1000000000ull
 #define VDSO_IMAGE_MAX (64 * 1024) /* the image is about 8 KiB */
 
-/* Written by vdso_init at boot, read-only afterwards. */
-static struct vdso_data kdata;
-static bool vdso_ok; /* the image looks like an ELF: map it */
+/* The data page: set by vdso_init, then written only under data_lock. */
+static struct vdso_data *kdata;
+static struct mutex data_lock = MUTEX_INIT;
+static bool vdso_ok; /* the image looks like an ELF and kdata exists */
 
 /* The writer's half of the seqlock in vdso.h. */
 static void vdso_data_write(struct vdso_data *dst, const struct vdso_data *src)
@@ -64,23 +69,6 @@ static bool factor_matches(const struct vdso_data *d)
 		if (vdso_ticks_to_ns(d, samples[i]) != tsc_to_ns(samples[i]))
 			return false;
 	return vdso_ticks_to_ns(d, tsc_hz) == tsc_to_ns(tsc_hz);
-}
-
-/*
- * CLOCK_REALTIME - CLOCK_MONOTONIC. clock.c adds whole seconds (the boot
- * epoch), so the difference of two reads rounded down to a second is it
- * exactly; the check bounds the error by the reads' spread in any case.
- */
-static bool realtime_offset(uint64_t *offset)
-{
-	uint64_t m0 = clock_monotonic_ns();
-	uint64_t r = clock_realtime_ns();
-	uint64_t m1 = clock_monotonic_ns();
-
-	if (r < m0)
-		return false;
-	*offset = (r - m0) / NSEC * NSEC;
-	return r - *offset >= m0 && r - *offset <= m1;
 }
 
 /*
@@ -131,26 +119,75 @@ static int vdso_init(void)
 	    .getcpu_mode = getcpu_mode(),
 	};
 
-	vdso_ok = image_ok();
-	if (!vdso_ok)
-		kprintf("osprey: vdso: the embedded image is not an ELF file; "
-			"no vDSO\n");
+	kdata = page_alloc(0);
+	vdso_ok = image_ok() && kdata;
+	if (!vdso_ok) {
+		kprintf("osprey: vdso: %s; no vDSO\n",
+			kdata ? "the embedded image is not an ELF file"
+			      : "no memory for its data page");
+		return 0;
+	}
+	memset(kdata, 0, VDSO_DATA_SIZE);
 	if (tsc_hz)
 		d.mult = muldiv64(NSEC, 1ull << 32, tsc_hz);
-	if (tsc_hz && factor_matches(&d) &&
-	    realtime_offset(&d.realtime_offset_ns))
+	d.realtime_offset_ns = clock_realtime_offset_ns();
+	if (tsc_hz && factor_matches(&d))
 		d.clock_mode = VDSO_MODE_TSC;
 	else
 		kprintf("osprey: vdso: cannot reproduce the kernel's clocks; "
 			"the vDSO makes system calls\n");
-	vdso_data_write(&kdata, &d);
+	vdso_data_write(kdata, &d);
 	return 0;
 }
 INIT_STEP(45, vdso_init);
 
 const struct vdso_data *vdso_kernel_data(void)
 {
-	return &kdata;
+	return kdata;
+}
+
+/* Rewrites the page with `change` applied to a copy of it. */
+static void data_update(void (*change)(struct vdso_data *d, const void *arg),
+			const void *arg)
+{
+	struct vdso_data d;
+
+	if (!kdata)
+		return;
+	mutex_lock(&data_lock);
+	d = *kdata;
+	change(&d, arg);
+	uint64_t flags = irq_save();
+	vdso_data_write(kdata, &d);
+	irq_restore(flags);
+	mutex_unlock(&data_lock);
+}
+
+static void put_offset(struct vdso_data *d, const void *arg)
+{
+	d->realtime_offset_ns = *(const uint64_t *)arg;
+}
+
+void vdso_realtime_changed(void)
+{
+	uint64_t off = clock_realtime_offset_ns();
+
+	data_update(put_offset, &off);
+}
+
+static void put_tz(struct vdso_data *d, const void *arg)
+{
+	const int32_t *tz = arg;
+
+	d->tz_minuteswest = tz[0];
+	d->tz_dsttime = tz[1];
+}
+
+void vdso_set_tz(int32_t minuteswest, int32_t dsttime)
+{
+	int32_t tz[2] = {minuteswest, dsttime};
+
+	data_update(put_tz, tz);
 }
 
 uint64_t vdso_map(void)
@@ -165,11 +202,12 @@ uint64_t vdso_map(void)
 	err = as_map(&base, len, PROT_READ | PROT_WRITE, 0);
 	if (err)
 		goto out;
-	err = as_populate(base, len);
+	err = as_borrow(base, virt_to_phys(kdata), VDSO_DATA_SIZE);
+	if (!err)
+		err = as_populate(base + VDSO_DATA_SIZE, len - VDSO_DATA_SIZE);
 	if (err)
 		goto out_unmap;
-	/* The pages are writable until as_protect: fill them in place. */
-	vdso_data_write((struct vdso_data *)base, &kdata);
+	/* The image's pages are writable until as_protect. */
 	memcpy((void *)(base + VDSO_DATA_SIZE), vdso_image_start, image_len);
 	err = as_protect(base, VDSO_DATA_SIZE, PROT_READ);
 	if (!err)

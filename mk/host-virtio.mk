@@ -4,6 +4,9 @@
 VIRTIO_HOST_SRCS := drivers/virtio/virtq_check.c drivers/acpi_mmio.c
 VIRTIO_HOST_HDRS := drivers/virtio/virtq.h drivers/drivers.h lib/lib.h \
 	tests/host/check.h
+# virtio-console's control messages (drivers/virtio/console_ctl.c).
+CONSOLE_HOST_SRCS := drivers/virtio/console_ctl.c
+CONSOLE_HOST_HDRS := drivers/virtio/console_ctl.h tests/host/check.h
 
 HOST_TEST_BINS += $(BUILD)/host/test_virtq
 FUZZ_BINS += $(BUILD)/fuzz/fuzz_virtq $(BUILD)/fuzz/fuzz_acpi_mmio
@@ -18,3 +21,16 @@ $(BUILD)/fuzz/fuzz_virtq $(BUILD)/fuzz/fuzz_acpi_mmio: \
 		$(VIRTIO_HOST_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(VIRTIO_HOST_SRCS)
+
+HOST_TEST_BINS += $(BUILD)/host/test_console_ctl
+FUZZ_BINS += $(BUILD)/fuzz/fuzz_console_ctl
+
+$(BUILD)/host/test_console_ctl: tests/host/test_console_ctl.c \
+		$(CONSOLE_HOST_SRCS) $(CONSOLE_HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(CONSOLE_HOST_SRCS)
+
+$(BUILD)/fuzz/fuzz_console_ctl: tests/fuzz/fuzz_console_ctl.c \
+		$(CONSOLE_HOST_SRCS) $(CONSOLE_HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CONSOLE_HOST_SRCS)

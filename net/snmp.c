@@ -1,10 +1,13 @@
 /*
  * /proc/net/snmp in Linux's format (net/ipv4/proc.c: snmp_seq_show):
  * pairs of lines, the names then the values, for Ip, Icmp, IcmpMsg (only
- * the types seen, omitted when none), Tcp (zeros until TCP exists), Udp
+ * the types seen, omitted when none), Tcp (net/tcp.h's tcp_mib), Udp
  * and UdpLite (always zero: there is no UDP-Lite). And /proc/net/arp.
  */
 #include "net/net_private.h"
+#include "net/tcp.h"
+
+struct tcp_mib tcp_mib; /* counted by the TCP code, relaxed atomics */
 
 struct out {
 	char *buf;
@@ -139,6 +142,25 @@ static void snmp_icmpmsg(struct out *o)
 		icmpmsg_lines(o, names, types, vals, n);
 }
 
+/* Linux's snmp_seq_show_tcp_udp: RtoAlgorithm 1 (RFC 6298), RtoMin and
+ * RtoMax in ms, MaxConn -1 (signed, RFC 2012), then the counters. */
+static void snmp_tcp(struct out *o, const struct tcp_mib *m)
+{
+	const uint64_t *v[] = {
+	    &m->active_opens, &m->passive_opens, &m->attempt_fails,
+	    &m->estab_resets, &m->curr_estab,	 &m->in_segs,
+	    &m->out_segs,     &m->retrans_segs,	 &m->in_errs,
+	    &m->out_rsts,     &m->in_csum_errors};
+
+	put(o, "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens "
+	       "PassiveOpens AttemptFails EstabResets CurrEstab InSegs "
+	       "OutSegs RetransSegs InErrs OutRsts InCsumErrors\n");
+	put(o, "Tcp: 1 %u %u -1", TCP_RTO_MIN_US / 1000, TCP_RTO_MAX_US / 1000);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		put(o, " %lu", (unsigned long)rd(v[i]));
+	put(o, "\n");
+}
+
 static void snmp_udp(struct out *o)
 {
 	static const uint64_t zero;
@@ -173,10 +195,7 @@ int net_proc_snmp(char *buf, size_t size)
 	snmp_ip(&o);
 	snmp_icmp(&o);
 	snmp_icmpmsg(&o);
-	put(&o, "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens "
-		"PassiveOpens AttemptFails EstabResets CurrEstab InSegs "
-		"OutSegs RetransSegs InErrs OutRsts InCsumErrors\n");
-	put(&o, "Tcp: 1 200 120000 -1 0 0 0 0 0 0 0 0 0 0 0\n");
+	snmp_tcp(&o, &tcp_mib);
 	snmp_udp(&o);
 	return (int)o.len;
 }

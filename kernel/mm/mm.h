@@ -130,6 +130,10 @@ int mm_init(void);
  * (searching down from the mmap base) unless VMA_FIXED/NOREPLACE. */
 int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags);
 int as_unmap(uint64_t addr, uint64_t len);
+/* Shows the kernel's pages [phys, phys + len) at addr, inside a VMA whose
+ * pages there are not backed yet; unmapping leaves them to the kernel
+ * (the vDSO's data page, which the kernel keeps writing). */
+int as_borrow(uint64_t addr, uint64_t phys, uint64_t len);
 int as_protect(uint64_t addr, uint64_t len, uint32_t prot);
 /*
  * File-backed shared mappings (MAP_SHARED): the VMA holds the file (via

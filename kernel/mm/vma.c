@@ -50,33 +50,59 @@ static struct vma piece(const struct vma *v, uint64_t start, uint64_t end,
 }
 
 /*
- * File references dropped under as_lock wait here and are put after it is
- * released: putting may call into the file system, which itself faults
- * into as_lock (lock order: file system, then as_lock).
+ * File references dropped under as_lock wait in `deferred` and are put
+ * after it is released: putting may call into the file system, which
+ * itself faults into as_lock (lock order: file system, then as_lock).
+ * Before a carve, reserve_drops grows the array to hold every reference
+ * the carve may drop, so that a drop never fails half-way through an
+ * unmap (one munmap may drop thousands: VMAs are never merged). unlock
+ * puts them one at a time with as_lock released around each put; it may
+ * put another thread's, which is as good.
  */
-#define MAX_DEFERRED 64
-static void *deferred[MAX_DEFERRED];
-static unsigned ndeferred;
+static void **deferred; /* under as_lock */
+static unsigned ndeferred, deferred_cap;
+
+static unsigned files_inside(uint64_t start, uint64_t end)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nvmas; i++)
+		n += vmas[i].file && vmas[i].start >= start && vmas[i].end <= end;
+	return n;
+}
+
+static int reserve_drops(uint64_t start, uint64_t end)
+{
+	unsigned need = ndeferred + files_inside(start, end);
+
+	if (need <= deferred_cap)
+		return 0;
+	unsigned cap = MAX(need, MAX(2 * deferred_cap, 64u));
+	void **grown = realloc(deferred, cap * sizeof(void *));
+	if (!grown)
+		return -ENOMEM;
+	deferred = grown;
+	deferred_cap = cap;
+	return 0;
+}
 
 static void drop_file(struct vma *v)
 {
-	if (v->file && ndeferred < MAX_DEFERRED)
+	if (v->file)
 		deferred[ndeferred++] = v->file;
-	else if (v->file)
-		panic("too many file mappings dropped at once");
 	v->file = NULL;
 }
 
 static void unlock(void)
 {
-	void *files[MAX_DEFERRED];
-	unsigned n = ndeferred;
+	while (ndeferred) {
+		void *file = deferred[--ndeferred];
 
-	memcpy(files, deferred, n * sizeof(void *));
-	ndeferred = 0;
+		mutex_unlock(&as_lock);
+		file_ops->put(file);
+		mutex_lock(&as_lock);
+	}
 	mutex_unlock(&as_lock);
-	while (n)
-		file_ops->put(files[--n]);
 }
 
 static uint64_t pte_flags(uint32_t prot)
@@ -261,7 +287,8 @@ int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags)
 		} else if (overlaps(*addr, *addr + len)) {
 			if (flags & VMA_NOREPLACE)
 				err = -EEXIST;
-			else if (!(err = carve(*addr, *addr + len)))
+			else if (!(err = reserve_drops(*addr, *addr + len)) &&
+				 !(err = carve(*addr, *addr + len)))
 				release_pages(*addr, *addr + len);
 		}
 	} else {
@@ -303,7 +330,9 @@ int as_unmap(uint64_t addr, uint64_t len)
 	if (!range_ok(addr, len))
 		return -EINVAL;
 	mutex_lock(&as_lock);
-	err = carve(addr, addr + len);
+	err = reserve_drops(addr, addr + len);
+	if (!err)
+		err = carve(addr, addr + len);
 	if (!err)
 		release_pages(addr, addr + len);
 	unlock();
@@ -379,6 +408,27 @@ static const struct vma *find(uint64_t addr)
 		if (addr >= vmas[i].start && addr < vmas[i].end)
 			return &vmas[i];
 	return NULL;
+}
+
+int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
+{
+	int err = -EINVAL;
+
+	if (!range_ok(addr, len) || phys % PAGE_SIZE)
+		return -EINVAL;
+	mutex_lock(&as_lock);
+	const struct vma *v = find(addr);
+	if (v && !v->file && addr + len <= v->end) {
+		err = 0;
+		for (uint64_t off = 0; off < len && !err; off += PAGE_SIZE)
+			if (frame_of(addr + off))
+				err = -EEXIST;
+		if (!err)
+			err = vm_map(kernel_pml4, addr, phys, len,
+				     pte_flags(v->prot) | PTE_BORROWED);
+	}
+	unlock();
+	return err;
 }
 
 /*

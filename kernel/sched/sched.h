@@ -218,6 +218,10 @@ uint64_t clock_realtime_ns(void);
  * to a monotonic deadline exactly (two clock reads would let a stall
  * between them move the deadline). */
 uint64_t clock_realtime_offset_ns(void);
+/* Sets CLOCK_REALTIME to ns (clock_settime); -EINVAL for a time before
+ * the monotonic clock's zero. Waits already converted to monotonic
+ * deadlines keep them. */
+int clock_set_realtime(uint64_t ns);
 /* Timer interrupts taken on all CPUs, for the tests. */
 extern uint64_t timer_interrupts;
 

@@ -58,8 +58,18 @@ static int mapping_test(void)
 	CHECK(memcmp((const void *)base, vdso_image_start, image_len) == 0);
 	CHECK(memcmp((const void *)data, vdso_kernel_data(),
 		     sizeof(struct vdso_data)) == 0);
+	/* The mapping shows the kernel's page itself: a change is seen. */
+	const struct vdso_data *shown = (const void *)data;
+	vdso_set_tz(-90, 1);
+	CHECK_EQ(shown->tz_minuteswest, -90);
+	CHECK_EQ(shown->seq & 1, 0);
+	vdso_set_tz(0, 0);
+	CHECK_EQ(shown->tz_minuteswest, 0);
 	CHECK_EQ(
 	    as_unmap(data, VDSO_DATA_SIZE + ALIGN_UP(image_len, PAGE_SIZE)), 0);
+	/* ... and unmapping left the page to the kernel. */
+	CHECK_EQ(vdso_kernel_data()->seq & 1, 0);
+	CHECK_EQ(vdso_kernel_data()->clock_mode, VDSO_MODE_TSC);
 	return failures;
 }
 

@@ -81,9 +81,14 @@ struct vdso_data {
  * vDSO (out of memory): the application then makes system calls.
  */
 uint64_t vdso_map(void);
-/* The kernel's copy of the data page, which vdso_map copies out; for the
+/* The data page, the kernel's, which every application's mapping shows
+ * (NULL when there is no vDSO); read it for the time zone and the
  * self-test. */
 const struct vdso_data *vdso_kernel_data(void);
+/* The wall clock was set (clock_set_realtime): publish its new offset. */
+void vdso_realtime_changed(void);
+/* settimeofday's time zone, which gettimeofday reports. */
+void vdso_set_tz(int32_t minuteswest, int32_t dsttime);
 /* The embedded image, for the self-test. */
 extern const char vdso_image_start[], vdso_image_end[];
 

@@ -346,6 +346,46 @@ static void file_map_shared_writes_reach_the_file(void)
 }
 
 /*
+ * Thousands of small shared file mappings, side by side, dropped by one
+ * munmap and by one MAP_FIXED mmap over them (issue 13: the kernel
+ * panicked past 64). Alternate file pages keep Linux from merging them.
+ */
+#define MANY_MAPS 1500
+static void many_file_mappings_unmapped_at_once(void)
+{
+	int fd = make_file();
+	char *base;
+
+	if (!CHECK(fd >= 0))
+		return;
+	for (int round = 0; round < 2; round++) {
+		base = mmap(NULL, MANY_MAPS * page, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!CHECK(base != MAP_FAILED))
+			break;
+		int ok = 0;
+		for (int i = 0; i < MANY_MAPS; i++)
+			ok += mmap(base + i * page, page, PROT_READ,
+				   MAP_SHARED | MAP_FIXED, fd,
+				   (i % 2) * page) == base + i * page;
+		CHECK_EQ_INT(ok, MANY_MAPS);
+		CHECK_EQ_INT(base[page + 1], 'b'); /* make_file's second page */
+		if (round == 0)
+			CHECK_EQ_INT(munmap(base, MANY_MAPS * page), 0);
+		else
+			CHECK(mmap(base, MANY_MAPS * page, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				   0) == base);
+		if (round == 1) {
+			CHECK_EQ_INT(base[page + 1], 0);
+			munmap(base, MANY_MAPS * page);
+		}
+	}
+	close(fd);
+	unlink(path);
+}
+
+/*
  * Linux: the part of the last page past end of file reads as zero; a page
  * wholly past the end raises SIGBUS (BUS_ADRERR).
  */
@@ -544,6 +584,7 @@ int main(void)
 	ABI_RUN(file_map_shared_writes_reach_the_file);
 	ABI_RUN(file_map_past_eof_gives_sigbus);
 	ABI_RUN(file_map_error_paths);
+	ABI_RUN(many_file_mappings_unmapped_at_once);
 	ABI_RUN(large_sparse_mapping);
 	ABI_RUN(munmap_in_the_middle_splits);
 	ABI_RUN(shared_anonymous_and_exec_mappings);

@@ -328,6 +328,57 @@ static void bad_clock_ids_and_pointers(void)
 	CHECK_ERRNO(clock_settime(CLOCK_MONOTONIC, &ts), EINVAL);
 }
 
+/*
+ * Setting the wall clock as root (issue 14): to the time it already
+ * shows, so that a run on the host does not move the host's clock; the
+ * errors; and settimeofday's time zone, which gettimeofday (the vDSO's,
+ * through glibc) must report at once: the data page the vDSO reads is
+ * updated, not a copy made at exec. The zone is put back. A zone is
+ * always set together with the time: Linux's first settimeofday with a
+ * zone and no time warps the clock by the zone's offset (it takes the
+ * clock to have been local time: timekeeping_warp_clock), which a run on
+ * the host must never do.
+ */
+static void setting_the_wall_clock(void)
+{
+	struct timespec now, bad, after;
+	struct timeval tv;
+	struct timezone tz, old, got;
+
+	CHECK_EQ_INT(clock_gettime(CLOCK_REALTIME, &now), 0);
+	CHECK_EQ_INT(clock_settime(CLOCK_REALTIME, &now), 0);
+	CHECK_EQ_INT(clock_gettime(CLOCK_REALTIME, &after), 0);
+	CHECK(after.tv_sec >= now.tv_sec && after.tv_sec - now.tv_sec < 5);
+	bad = now;
+	bad.tv_nsec = 1000000000;
+	CHECK_ERRNO(clock_settime(CLOCK_REALTIME, &bad), EINVAL);
+	bad.tv_sec = -1;
+	bad.tv_nsec = 0;
+	CHECK_ERRNO(clock_settime(CLOCK_REALTIME, &bad), EINVAL);
+	CHECK_ERRNO(syscall(SYS_clock_settime, CLOCK_REALTIME, (void *)1),
+		    EFAULT);
+	CHECK_EQ_INT(syscall(SYS_settimeofday, NULL, NULL), 0);
+	tv.tv_sec = now.tv_sec;
+	tv.tv_usec = 1000000;
+	CHECK_ERRNO(syscall(SYS_settimeofday, &tv, NULL), EINVAL);
+	tz.tz_minuteswest = 16 * 60;
+	tz.tz_dsttime = 0;
+	CHECK_ERRNO(syscall(SYS_settimeofday, NULL, &tz), EINVAL);
+	CHECK_ERRNO(syscall(SYS_settimeofday, (void *)1, NULL), EFAULT);
+	CHECK_EQ_INT(gettimeofday(&tv, &old), 0);
+	tz.tz_minuteswest = -330;
+	tz.tz_dsttime = 1;
+	CHECK_EQ_INT(gettimeofday(&tv, NULL), 0);
+	CHECK_EQ_INT(syscall(SYS_settimeofday, &tv, &tz), 0);
+	CHECK_EQ_INT(gettimeofday(&tv, &got), 0);
+	CHECK_EQ_INT(got.tz_minuteswest, -330);
+	CHECK_EQ_INT(got.tz_dsttime, 1);
+	CHECK_EQ_INT(syscall(SYS_gettimeofday, &tv, &got), 0);
+	CHECK_EQ_INT(got.tz_minuteswest, -330);
+	CHECK_EQ_INT(gettimeofday(&tv, NULL), 0);
+	CHECK_EQ_INT(syscall(SYS_settimeofday, &tv, &old), 0);
+}
+
 static void vdso_is_in_the_auxv(void)
 {
 	const unsigned char *ehdr = (const void *)getauxval(AT_SYSINFO_EHDR);
@@ -355,6 +406,7 @@ int main(void)
 	ABI_RUN(itimer_round_trip);
 	ABI_RUN(timerfd_counts_expirations);
 	ABI_RUN(bad_clock_ids_and_pointers);
+	ABI_RUN(setting_the_wall_clock);
 	ABI_RUN(vdso_is_in_the_auxv);
 	return abi_done();
 }

@@ -242,6 +242,90 @@ expect run-exit-255 255 '' out
 osprey run -- "$probe" exit 0
 expect run-exit-0 0 '' out
 
+# ---- standard streams (issue 13, item 1): the program's fd 0, 1 and 2
+# are osprey run's own, separately, through virtio-console ports ----
+streams=$tmp/bin/streams
+if ! gcc -O1 -o "$streams" tests/cli/streams.c; then
+	fail streams-build "cannot build tests/cli/streams.c"
+fi
+echo hello | timeout 120 "$OSPREY" run /bin/cat >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = hello ] && pass stdin-pipe-cat ||
+	fail stdin-pipe-cat "status $rc, stdout '$(head -c 200 "$tmp/out")'"
+echo hello | timeout 120 "$OSPREY" run --machine q35 -m 128 /bin/cat \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = hello ] && pass stdin-pipe-cat-q35 ||
+	fail stdin-pipe-cat-q35 "status $rc, stdout '$(head -c 200 "$tmp/out")'"
+# A program's error goes to stderr only, with its status.
+osprey run -- /bin/ls /nonexistent
+if [ "$rc" = 2 ] && [ ! -s "$tmp/out" ] &&
+	grep -q "cannot access '/nonexistent'" "$tmp/err"; then
+	pass stderr-only
+else
+	fail stderr-only "status $rc (want 2), stdout '$(head -c 200 "$tmp/out")'"
+fi
+osprey run -- "$streams" both
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = to-out ] &&
+	[ "$(grep -c to-err "$tmp/err")" = 1 ] && ! grep -q to-out "$tmp/err"; then
+	pass stdout-stderr-separate
+else
+	fail stdout-stderr-separate "status $rc, stdout '$(head -c 200 "$tmp/out")'"
+fi
+# stdout and stderr to one file (2>&1, or a terminal) keep their order.
+"$streams" mixed >"$tmp/want" 2>&1
+timeout 120 "$OSPREY" run "$streams" mixed </dev/null >"$tmp/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$tmp/want" "$tmp/out" && pass stdout-stderr-one-file ||
+	fail stdout-stderr-one-file "status $rc; $(diff "$tmp/want" "$tmp/out" | head -3)"
+# Binary data byte for byte, out of the image and into the program.
+head -c 1000000 /dev/urandom >"$tmp/random.bin"
+osprey run --add "$tmp/random.bin:/random.bin" -- /bin/cat /random.bin
+[ "$rc" = 0 ] && cmp -s "$tmp/random.bin" "$tmp/out" && pass stdout-binary ||
+	fail stdout-binary "status $rc; $(cmp "$tmp/random.bin" "$tmp/out" 2>&1 | head -1)"
+timeout 120 "$OSPREY" run /bin/cat <"$tmp/random.bin" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$tmp/random.bin" "$tmp/out" && pass stdin-file-binary ||
+	fail stdin-file-binary "status $rc; $(cmp "$tmp/random.bin" "$tmp/out" 2>&1 | head -1)"
+# stdin: /dev/null ends at once; a closed stdin is a closed fd 0 (EBADF),
+# as on the host.
+timeout 120 "$OSPREY" run "$streams" stdin </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "bytes 0 reads 0" ] &&
+	pass stdin-devnull-eof ||
+	fail stdin-devnull-eof "status $rc, stdout '$(head -c 200 "$tmp/out")'"
+host_out=$("$streams" stdin <&- 2>&1)
+host_rc=$?
+timeout 120 "$OSPREY" run "$streams" stdin <&- >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = "$host_rc" ] && [ "$(cat "$tmp/out" "$tmp/err")" = "$host_out" ] &&
+	pass stdin-closed-ebadf ||
+	fail stdin-closed-ebadf "status $rc (host $host_rc), '$(cat "$tmp/out" "$tmp/err" | head -c 200)' (host '$host_out')"
+# A writer that comes late: EAGAIN when nonblocking, then epoll and poll
+# see the data and the end, as on the host.
+want=$( (sleep 1; echo x) | "$streams" wait 2>&1)
+(sleep 2; echo x) | timeout 120 "$OSPREY" run "$streams" wait >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "$want" ] && pass stdin-poll-nonblock ||
+	fail stdin-poll-nonblock "status $rc, stdout '$(head -c 200 "$tmp/out")' (host: '$want')"
+# A closed stdout: the program's write to fd 1 fails, stderr still works.
+timeout 120 "$OSPREY" run "$streams" both </dev/null >&- 2>"$tmp/err"
+rc=$?
+[ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = to-err ] && pass stdout-closed-ebadf ||
+	fail stdout-closed-ebadf "status $rc (want 1, as the host), stderr '$(head -c 200 "$tmp/err")'"
+# `| head -1`: the reader leaves; the program gets SIGPIPE (status 141),
+# or EPIPE where it ignores SIGPIPE; either way promptly.
+start=$SECONDS
+timeout 120 "$OSPREY" run /usr/bin/yes </dev/null 2>"$tmp/err" | head -1 >"$tmp/out"
+rc=${PIPESTATUS[0]}
+[ "$rc" = 141 ] && [ "$(cat "$tmp/out")" = y ] && [ ! -s "$tmp/err" ] &&
+	pass stdout-sigpipe ||
+	fail stdout-sigpipe "status $rc (want 141, stderr empty) after $((SECONDS - start)) s, stdout '$(head -c 100 "$tmp/out")'"
+timeout 120 "$OSPREY" run "$streams" epipe </dev/null 2>"$tmp/err" | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" = 3 ] && grep -qx 'write: Broken pipe' "$tmp/err" && pass stdout-epipe ||
+	fail stdout-epipe "status $rc (want 3), stderr '$(head -c 200 "$tmp/err")'"
+
 # Arguments and environment cross the kernel's command line intact.
 osprey run --env 'GREETING=say "hi", it'\''s \ ok' -- "$probe" env GREETING
 expect run-env-quoting 0 '^\[say "hi", it'\''s \\ ok\]$' out
@@ -324,7 +408,7 @@ else
 fi
 osprey run --timeout 2 -- "$probe" sleep 60
 expect run-timeout 124 'timed out after 2 s' err
-grep -q '^osprey: state dump (NMI)' "$tmp/out" && pass run-timeout-state-dump ||
+grep -q '^osprey: state dump (NMI)' "$tmp/err" && pass run-timeout-state-dump ||
 	fail run-timeout-state-dump "no state dump before the timeout's end"
 
 # SIGUSR1: the kernel prints its state, and the program goes on to its end.
@@ -338,11 +422,11 @@ sleep 2 # the guest boots
 kill -USR1 "$opid"
 wait $pid
 rc=$?
-if [ "$rc" = 0 ] && grep -q '^osprey: end of state dump' "$tmp/out" &&
-	grep -q 'thread .* app: sleeping' "$tmp/out"; then
+if [ "$rc" = 0 ] && grep -q '^osprey: end of state dump' "$tmp/err" &&
+	grep -q 'thread .* app: sleeping' "$tmp/err"; then
 	pass run-sigusr1-state-dump
 else
-	fail run-sigusr1-state-dump "status $rc; $(grep -c 'state dump' "$tmp/out") dump lines"
+	fail run-sigusr1-state-dump "status $rc; $(grep -c 'state dump' "$tmp/err") dump lines"
 fi
 
 # ---- (4) errors: one clear line, a non-zero status ----
@@ -422,7 +506,7 @@ if [ -x "$py" ]; then
 	osprey run /usr/bin/python3 -c 'print(42)'
 	expect run-python3-plain 0 '^42$' out
 	osprey run --no-runtime /usr/bin/python3 -c 'print(42)'
-	expect run-python3-no-runtime 1 'encodings' out
+	expect run-python3-no-runtime 1 'encodings' err
 	# -c 4: four vCPUs, all of them the program's.
 	osprey run -c 4 /usr/bin/python3 -c \
 		'import os; print(os.cpu_count(), sorted(os.sched_getaffinity(0)))'

@@ -58,6 +58,11 @@ uint64_t clock_monotonic_ns(void)
 	return host_now_ns;
 }
 
+void thread_sleep_ns(uint64_t ns)
+{
+	host_now_ns += ns;
+}
+
 unsigned net_cpu(void)
 {
 	return 0;

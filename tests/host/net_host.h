@@ -42,6 +42,8 @@ static inline void rcu_read_unlock(void)
 #define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *));
 uint64_t clock_monotonic_ns(void);
+/* advances the host clock (net_flush is the only sleeper) */
+void thread_sleep_ns(uint64_t ns);
 struct condvar {
 	int unused;
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "net/net_private.h"
+#include "net/tcp.h"
 #include "tests/host/check.h"
 #include "tests/host/net_host_dev.h"
 
@@ -699,6 +700,13 @@ static void test_snmp_format(void)
 		       48));
 	CHECK_EQ(lines, 12); /* IcmpMsg is there: types were counted */
 	CHECK(strstr(buf, "\nTcp: 1 200 120000 -1 0 0") != NULL);
+	/* TCP's counters, in Linux's order */
+	tcp_mib = (struct tcp_mib){.active_opens = 3, .curr_estab = 2,
+				   .in_segs = 1ull << 40, .in_csum_errors = 7};
+	net_proc_snmp(buf, sizeof(buf));
+	CHECK(strstr(buf, "\nTcp: 1 200 120000 -1 3 0 0 0 2 1099511627776 0 "
+			  "0 0 0 7\nUdp: ") != NULL);
+	tcp_mib = (struct tcp_mib){0};
 	CHECK(strstr(buf, "IcmpMsg: InType0 InType3 InType8") != NULL ||
 	      strstr(buf, "IcmpMsg: InType3 InType8") != NULL);
 	CHECK_EQ(net_proc_snmp(buf, 10), 9); /* truncated, terminated */

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct stat;
 
@@ -212,6 +213,27 @@ void net_kernel_options(const struct net_options *n, struct strbuf *sb);
 #define NET_QEMU_ARGS 6
 int net_qemu_args(const struct net_options *n, const char *machine,
 		  unsigned cpus, char **v, int i);
+
+/* ---- the program's standard streams (stdio.c) ---- */
+struct stdio_relay {
+	bool open[3]; /* our fd 0, 1, 2 was open: the guest gets a port */
+	bool merged;  /* fds 1 and 2 are one file: they share stdout's port */
+	int guest[3]; /* QEMU's socket ends (-chardev socket,fd=), or -1 */
+	int cli[3];   /* ours, or -1 */
+};
+/* Before QEMU's command line: the sockets (closed streams get
+ * /dev/null here, and no port). */
+void stdio_prepare(struct stdio_relay *r);
+/* Appends the virtio-console device and its ports (at most
+ * STDIO_QEMU_ARGS) to v at n; returns the new n. */
+#define STDIO_QEMU_ARGS 16
+int stdio_qemu_args(const struct stdio_relay *r, const char *machine,
+		    char **v, int n);
+/* In QEMU's process before exec, and in ours after the fork. */
+void stdio_child(const struct stdio_relay *r);
+void stdio_parent(struct stdio_relay *r);
+/* Copies the streams until QEMU (pid) has ended and its output is out. */
+void stdio_relay(struct stdio_relay *r, pid_t pid);
 
 /* ---- the virtual machine (vm.c) ---- */
 

@@ -9,9 +9,11 @@
  * with -v. QEMU's monitor listens on a socket beside it: SIGUSR1 to this
  * command, and the timeout, send an NMI there, and the kernel prints its
  * state (every CPU and thread, with backtraces) on the console. QEMU
- * runs without a shell (fork and exec), its stdin is the
- * terminal when there is one and /dev/null otherwise, and the terminal's
- * settings are put back afterwards even if QEMU was killed.
+ * runs without a shell (fork and exec); its stdin is /dev/null and its
+ * stdout, the serial console (the kernel's own messages), is our stderr,
+ * while the program's streams are copied through virtio-console ports
+ * (stdio.c). The terminal's settings are put back afterwards even if
+ * QEMU was killed.
  *
  * Accelerator (DESIGN.md section 9): KVM only when /dev/kvm is writable
  * and /proc/cpuinfo lists vmx or svm; otherwise TCG, multi-threaded when
@@ -158,11 +160,13 @@ static char *qemu_escape(const char *s)
 	return sb.s;
 }
 
-static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
+static char **qemu_argv(const struct vm_options *opt, const char *debugcon,
+			const struct stdio_relay *io)
 {
 	const char *qemu = getenv("OSPREY_QEMU");
 	enum accel accel = choose_accel(opt);
-	char **v = xcalloc(48 + NET_QEMU_ARGS, sizeof(char *));
+	char **v = xcalloc(48 + STDIO_QEMU_ARGS + NET_QEMU_ARGS,
+			   sizeof(char *));
 	int n = 0;
 
 	v[n++] = (char *)(qemu && *qemu ? qemu : "qemu-system-x86_64");
@@ -204,6 +208,7 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon)
 	v[n++] = (char *)opt->image;
 	v[n++] = "-append";
 	v[n++] = (char *)opt->cmdline;
+	n = stdio_qemu_args(io, opt->machine, v, n);
 	n = net_qemu_args(opt->net, opt->machine, opt->cpus, v, n);
 	v[n] = NULL;
 	return v;
@@ -228,18 +233,11 @@ static void on_alarm(int sig)
 	alarm(5);
 }
 
-static void child(char **argv, int report_fd)
+static void child(char **argv, int report_fd, const struct stdio_relay *io)
 {
 	int e;
 
-	if (!isatty(STDIN_FILENO)) {
-		int fd = open("/dev/null", O_RDONLY);
-
-		if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
-			_exit(127);
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
+	stdio_child(io);
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(report_fd, &e, sizeof(e)) < 0)
@@ -248,7 +246,7 @@ static void child(char **argv, int report_fd)
 }
 
 /* Starts QEMU; fails if it could not be executed. */
-static pid_t start(char **argv)
+static pid_t start(char **argv, struct stdio_relay *io)
 {
 	int pipefd[2], e;
 	ssize_t n;
@@ -260,8 +258,9 @@ static pid_t start(char **argv)
 	if (pid < 0)
 		fail(FAIL_OTHER, "fork: %s", strerror(errno));
 	if (pid == 0)
-		child(argv, pipefd[1]);
+		child(argv, pipefd[1], io);
 	cleanup_set_child(pid);
+	stdio_parent(io);
 	alarm_pid = pid;
 	close(pipefd[1]);
 	do
@@ -343,6 +342,7 @@ int vm_run(const struct vm_options *opt)
 	const char *debugcon = tmpfile_make("osprey-debugcon");
 	const char *monitor = tmpfile_make("osprey-monitor");
 	struct sigaction sa = {.sa_handler = on_alarm};
+	struct stdio_relay io;
 	struct termios tty;
 	bool have_tty = tcgetattr(STDIN_FILENO, &tty) == 0;
 	int status, app, sig;
@@ -353,12 +353,14 @@ int vm_run(const struct vm_options *opt)
 		fail(FAIL_OTHER, "%s: too long for a socket path", monitor);
 	monitor_addr.sun_family = AF_UNIX;
 	strcpy(monitor_addr.sun_path, monitor);
-	argv = qemu_argv(opt, debugcon);
+	stdio_prepare(&io);
+	argv = qemu_argv(opt, debugcon, &io);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	pid = start(argv);
+	pid = start(argv, &io);
 	if (opt->timeout_s)
 		alarm(opt->timeout_s);
+	stdio_relay(&io, pid);
 	status = wait_for(pid);
 	if (have_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tty);

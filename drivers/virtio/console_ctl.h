@@ -1,0 +1,45 @@
+/*
+ * virtio-console's control messages (virtio 1.2, 5.3.6.2) with
+ * VIRTIO_CONSOLE_F_MULTIPORT: each is a little-endian header (port id,
+ * event, value), PORT_NAME followed by the name. Pure: no kernel
+ * headers, so the host test and the fuzz target build it as is.
+ *
+ * The device is not trusted: a message shorter than its header, an id
+ * past the ports we drive, an unknown event or a name that does not fit
+ * is refused whole by vcon_ctl_parse, never half believed.
+ */
+#ifndef DRIVERS_VIRTIO_CONSOLE_CTL_H
+#define DRIVERS_VIRTIO_CONSOLE_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Events (5.3.6.2) */
+#define VCON_DEVICE_READY 0
+#define VCON_DEVICE_ADD 1
+#define VCON_DEVICE_REMOVE 2
+#define VCON_PORT_READY 3
+#define VCON_CONSOLE_PORT 4
+#define VCON_RESIZE 5
+#define VCON_PORT_OPEN 6
+#define VCON_PORT_NAME 7
+
+#define VCON_CTL_HDR 8	 /* le32 id, le16 event, le16 value */
+#define VCON_NAME_MAX 63 /* the longest port name we keep */
+#define VCON_CTL_BUF 128 /* a control receive buffer */
+
+struct vcon_ctl {
+	uint32_t id;
+	uint16_t event, value;
+	char name[VCON_NAME_MAX + 1]; /* PORT_NAME: NUL-terminated */
+};
+
+/* Decodes the `len` bytes the device wrote into buf for ports below
+ * `nports`; false (and *out untouched in part) when the message is
+ * malformed. */
+bool vcon_ctl_parse(const uint8_t *buf, uint32_t len, uint32_t nports,
+		    struct vcon_ctl *out);
+/* Encodes a message to the device into buf[VCON_CTL_HDR]. */
+void vcon_ctl_build(uint8_t *buf, uint32_t id, uint16_t event, uint16_t value);
+
+#endif
