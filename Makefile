@@ -58,7 +58,8 @@ $(BUILD)/apps/%-dynamic: tests/apps/%.c
 APPS := $(BUILD)/apps/hello-static $(BUILD)/apps/hello-dynamic \
 	$(BUILD)/apps/proc_check-static $(BUILD)/apps/proc_check-dynamic \
 	$(BUILD)/apps/bigmem-static $(BUILD)/apps/udp_echo-static \
-	$(BUILD)/apps/udp_echo-dynamic
+	$(BUILD)/apps/udp_echo-dynamic $(BUILD)/apps/tcp_echo-static \
+	$(BUILD)/apps/tcp_stream-static
 apps: $(APPS)
 
 deps:

@@ -20,10 +20,10 @@ abi-build: $(ABI_STATIC) $(ABI_DYNAMIC)
 abi-host: abi-build
 	BUILD=$(BUILD) tests/abi/run-host.sh
 
-$(BUILD)/abi/static/%: tests/abi/%.c tests/abi/common.h
+$(BUILD)/abi/static/%: tests/abi/%.c $(wildcard tests/abi/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(ABI_CFLAGS) -static -o $@ $<
 
-$(BUILD)/abi/dynamic/%: tests/abi/%.c tests/abi/common.h
+$(BUILD)/abi/dynamic/%: tests/abi/%.c $(wildcard tests/abi/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(ABI_CFLAGS) -o $@ $<

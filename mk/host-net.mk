@@ -8,9 +8,12 @@
 NET_HOST_SRCS := net/channel.c net/ether.c net/arp.c net/ip.c net/frag.c \
 	net/icmp.c net/route.c net/flow.c net/udp.c net/snmp.c \
 	net/loopback.c net/core.c tests/host/net_host.c lib/printf.c \
+	net/tcp_work.c net/tcp_in.c net/tcp_out.c net/tcp_sock.c \
+	net/tcp_opt.c net/tcp_rtt.c net/tcp_cc.c net/tcp_ooo.c \
+	net/tcp_cookie.c net/tcp_tw.c lib/siphash.c \
 	lib/string.c
 NET_HOST_HDRS := net/net.h net/net_private.h tests/host/net_host.h \
-	tests/host/net_host_dev.h tests/host/check.h
+	tests/host/net_host_dev.h tests/host/check.h net/tcp.h net/tcp_int.h
 NET_HOST_FLAGS := -include tests/host/net_host.h
 
 HOST_TEST_BINS += $(BUILD)/host/test_net
@@ -22,6 +25,13 @@ $(BUILD)/host/test_net: tests/host/test_net.c $(NET_HOST_SRCS) \
 	$(HOSTCC) $(HOST_CFLAGS) $(NET_HOST_FLAGS) -o $@ $< $(NET_HOST_SRCS)
 
 $(BUILD)/fuzz/fuzz_netrx: tests/fuzz/fuzz_netrx.c $(NET_HOST_SRCS) \
+		$(NET_HOST_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(NET_HOST_FLAGS) -o $@ $< $(NET_HOST_SRCS)
+
+# TCP's connections under arbitrary segments (added by TCP)
+FUZZ_BINS += $(BUILD)/fuzz/fuzz_tcp
+$(BUILD)/fuzz/fuzz_tcp: tests/fuzz/fuzz_tcp.c $(NET_HOST_SRCS) \
 		$(NET_HOST_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(NET_HOST_FLAGS) -o $@ $< $(NET_HOST_SRCS)

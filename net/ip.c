@@ -112,6 +112,11 @@ void ip_rx(struct netdev *dev, struct pkt *p)
 		NET_INC(ip_in_delivers); /* handed to UDP (its channel) */
 		return;
 	}
+	if (ih->proto == IPPROTO_TCP && !is_fragment(ih) &&
+	    tcp_rx_fast(dev, p)) {
+		NET_INC(ip_in_delivers); /* handed to TCP (its channel) */
+		return;
+	}
 	ip_input_default(dev, p);
 }
 
@@ -138,6 +143,9 @@ void ip_deliver(struct netdev *dev, struct pkt *p)
 	case IPPROTO_UDP:
 		NET_INC(ip_in_delivers);
 		return udp_input(dev, p);
+	case IPPROTO_TCP:
+		NET_INC(ip_in_delivers);
+		return tcp_input_ip(dev, p);
 	default:
 		/* RFC 1122 3.2.2.1: protocol unreachable, not for broadcasts */
 		NET_INC(ip_in_unknown_protos);
@@ -286,7 +294,8 @@ int ip_output(struct pkt *p, const struct ip_out *o)
 	r = -EMSGSIZE;
 	if (p->len + IP_HLEN > IP_MAXPACKET)
 		goto out_free;
-	if (p->len + IP_HLEN > mtu) {
+	if (p->len + IP_HLEN > mtu && !((p->flags & PKT_GSO_TCP4) &&
+					 (dev->features & NETDEV_F_TSO4))) {
 		if (o->df)
 			goto out_free;
 		return ip_fragment(dev, p, o, src, hop, mtu);
@@ -313,4 +322,5 @@ void net_tick(uint64_t now_ns)
 {
 	arp_tick(now_ns);
 	frag_expire(now_ns);
+	tcp_tick(now_ns);
 }

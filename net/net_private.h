@@ -310,6 +310,22 @@ int net_wait(struct waitq *wq, struct mutex *m, uint64_t deadline_ns,
 void net_tick(uint64_t now_ns);
 void arp_tick(uint64_t now_ns);
 
+/* ---- TCP (net/tcp_*.c; added by TCP) ---- */
+/* As udp_rx_fast: true if the segment went onto a connection's channel
+ * (or was dropped as malformed); p is gone then. */
+bool tcp_rx_fast(struct netdev *dev, struct pkt *p);
+/* The default path (reassembled, or no connection): owns p. */
+void tcp_input_ip(struct netdev *dev, struct pkt *p);
+/* TIME_WAIT expiry; from net_tick. */
+void tcp_tick(uint64_t now_ns);
+/* The worker and the ISN secret; from net_ipv4_init. */
+int tcp_init(void);
+/* Runs the connections queued on the worker, here; whether there were
+ * any (the worker's loop; the host tests, which have no worker). */
+bool tcp_work_drain(void);
+/* AF_INET SOCK_STREAM's constructor (inet_create). */
+int tcp_create(struct socket *s);
+
 /* ---- loopback (net/loopback.c) ---- */
 extern struct netdev *net_lo;
 

@@ -97,6 +97,8 @@ int net_ipv4_init(void)
 	if (done)
 		return 0;
 	r = udp_init();
+	if (!r)
+		r = tcp_init();
 	if (r)
 		return r;
 	if (!thread_create("net-timer", net_timer_thread, NULL,

@@ -1451,9 +1451,9 @@ static int inet_create(struct socket *s, int type, int protocol)
 		s->protocol = IPPROTO_UDP;
 		return 0;
 	case SOCK_STREAM:
-		/* TCP is the next issue's */
-		linux_missing("socket(AF_INET, SOCK_STREAM)");
-		return -EPROTONOSUPPORT;
+		if (protocol && protocol != IPPROTO_TCP)
+			return -EPROTONOSUPPORT;
+		return tcp_create(s);
 	case SOCK_RAW:
 		linux_missing("socket(AF_INET, SOCK_RAW)");
 		return -EPROTONOSUPPORT;

@@ -230,7 +230,8 @@ count_lines abi-guest-smp4 "$LOGS/abi-guest-smp4.log" $?
 # lo (interface 2, configured), as microvm runs them with none.
 ABI_MACHINE=q35 ABI_NET=user ABI_VARIANTS=dynamic \
 	ABI_KERNEL_ARGS="--ip=10.0.2.15/24,10.0.2.2" tests/abi/run-guest.sh \
-	sock_udp sock_unix sock_errors sock_netlink >"$LOGS/abi-guest-q35.log" 2>&1
+	sock_udp sock_unix sock_errors sock_netlink sock_tcp sock_tcp_opts sock_tcp_epoll \
+	>"$LOGS/abi-guest-q35.log" 2>&1
 count_lines abi-guest-q35 "$LOGS/abi-guest-q35.log" $?
 
 # Real programs from Debian's packages, compared with the host's output.
@@ -239,8 +240,10 @@ count_lines apps "$LOGS/apps.log" $?
 
 # Networking from the host side (tests/net/run.sh): the guest on a TAP
 # device in a network namespace of its own (ping, UDP echo, DHCP and names
-# from dnsmasq, hostile frames) and Debian's dnsmasq in the guest behind
-# `osprey run -p`. As root only (it prints one SKIP line otherwise).
+# from dnsmasq, hostile frames), Debian's dnsmasq in the guest behind
+# `osprey run -p`, and Debian's memcached, redis-server and nginx driven
+# by their clients (tests/net/apps.sh). As root only (it prints one SKIP
+# line otherwise).
 tests/net/run.sh >"$LOGS/net.log" 2>&1
 count_lines net "$LOGS/net.log" $?
 

@@ -48,6 +48,80 @@ bool mutex_held(const struct mutex *m)
 	return m->held;
 }
 
+void timer_init(struct timer *t, void (*fn)(struct timer *))
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+}
+
+static struct timer *armed_timers;
+
+void timer_cancel(struct timer *t)
+{
+	for (struct timer **pp = &armed_timers; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	t->armed = false;
+}
+
+void timer_arm(struct timer *t, uint64_t deadline_ns)
+{
+	timer_cancel(t);
+	t->deadline = deadline_ns;
+	t->armed = true;
+	t->next = armed_timers;
+	armed_timers = t;
+}
+
+void host_timers_fire(void)
+{
+	for (struct timer **pp = &armed_timers; *pp;) {
+		struct timer *t = *pp;
+
+		if (t->deadline > host_now_ns) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		t->armed = false;
+		t->fn(t);
+		pp = &armed_timers; /* fn may have changed the list */
+	}
+}
+
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
+			     unsigned flags)
+{
+	static char dummy;
+
+	(void)name, (void)fn, (void)arg, (void)flags;
+	return (struct thread *)&dummy; /* never runs: tcp_work_drain */
+}
+
+void thread_wake(struct thread *t)
+{
+	(void)t;
+}
+
+void sched_prepare_wait(void)
+{
+}
+
+void sched_cancel_wait(void)
+{
+}
+
+void sched_wait(void)
+{
+}
+
+uint64_t sock_deadline(uint64_t timeo_ns)
+{
+	return timeo_ns ? host_now_ns + timeo_ns : 0;
+}
+
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
 {
 	fn(head);
@@ -128,7 +202,7 @@ int net_ipv4_init(void)
 	if (done)
 		return 0;
 	done = true;
-	return udp_init();
+	return udp_init() ?: tcp_init();
 }
 
 void dhcp_input(struct netdev *dev, struct pkt *p)

@@ -47,5 +47,25 @@ void thread_sleep_ns(uint64_t ns);
 struct condvar {
 	int unused;
 };
+/* TCP's timers and worker (added by TCP): a timer only records its
+ * deadline (tests fire it with host_timer_fire); the worker does not run
+ * by itself (tests call tcp_work_drain). */
+struct timer {
+	void (*fn)(struct timer *);
+	uint64_t deadline;
+	bool armed;
+	struct timer *next; /* in the armed list */
+};
+/* Runs every armed timer due at host_now_ns (the fuzzer's clock). */
+void host_timers_fire(void);
+void timer_init(struct timer *t, void (*fn)(struct timer *));
+void timer_arm(struct timer *t, uint64_t deadline_ns);
+void timer_cancel(struct timer *t);
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
+			     unsigned flags);
+void thread_wake(struct thread *t);
+void sched_prepare_wait(void);
+void sched_cancel_wait(void);
+void sched_wait(void);
 
 #endif
