@@ -139,5 +139,7 @@ void virtio_console_flush(uint64_t idle_ns);
 
 /* Ends the VM: isa-debug-exit, then ACPI S5, then an i8042 reset. */
 __attribute__((noreturn)) void power_off(int status);
+/* Restarts the VM (reboot(2)'s LINUX_REBOOT_CMD_RESTART). */
+__attribute__((noreturn)) void power_restart(void);
 
 #endif

@@ -1166,8 +1166,16 @@ static const struct proc_entry vm_table[] = {
     PTEXT("overcommit_memory", "0\n"),
     {NULL},
 };
+/* fs/inotify.c's limits (its watches are counted per instance). */
+static const struct proc_entry inotify_table[] = {
+    PTEXT("max_queued_events", "16384\n"),
+    PTEXT("max_user_instances", "128\n"),
+    PTEXT("max_user_watches", "8192\n"),
+    {NULL},
+};
 static const struct proc_entry fs_table[] = {
     PTEXT("file-max", "9223372036854775807\n"),
+    PDIR("inotify", inotify_table),
     /* fs/fdtable.c's NR_OPEN */
     PTEXT("nr_open", "1048576\n"),
     {NULL},

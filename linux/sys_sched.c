@@ -180,7 +180,9 @@ static long check_params(int policy, uint32_t prio)
 	return 0;
 }
 
-/* Sets what is given: policy -1 keeps it, nice is set for fair ones. */
+/* Sets what is given: policy -1 and prio KEEP_PRIO keep theirs, nice
+ * (not NULL) is set for the fair policies. */
+#define KEEP_PRIO UINT32_MAX
 static long apply(long pid, int policy, uint32_t prio, int reset,
 		  const int *nice)
 {
@@ -193,6 +195,8 @@ static long apply(long pid, int policy, uint32_t prio, int reset,
 	struct sched_k k = get_k(slot, tid);
 	if (policy < 0)
 		policy = k.policy;
+	if (prio == KEEP_PRIO)
+		prio = (uint32_t)k.prio;
 	r = check_params(policy, prio);
 	if (!r) {
 		k.policy = policy;
@@ -330,11 +334,14 @@ long sys_sched_setattr(long pid, long uattr, long flags, long d, long e, long g)
 	if (a.flags & ~(uint64_t)SCHED_FLAG_ALL)
 		return -EINVAL;
 	nice = MAX(-20, MIN(19, a.nice));
-	if (a.flags & SCHED_FLAG_KEEP_PARAMS)
-		return apply(pid, -1, 0, a.flags & SCHED_FLAG_RESET_ON_FORK,
-			     NULL);
-	return apply(pid, a.flags & SCHED_FLAG_KEEP_POLICY ? -1 : (int)a.policy,
-		     a.priority, a.flags & SCHED_FLAG_RESET_ON_FORK, &nice);
+	bool keep = a.flags & SCHED_FLAG_KEEP_PARAMS;
+	bool keep_policy = a.flags & SCHED_FLAG_KEEP_POLICY;
+	/* Keeping the policy keeps its reset-on-fork flag too (Linux). */
+	return apply(pid, keep_policy ? -1 : (int)a.policy,
+		     keep ? KEEP_PRIO : a.priority,
+		     keep_policy ? -1
+				 : (a.flags & SCHED_FLAG_RESET_ON_FORK) != 0,
+		     keep ? NULL : &nice);
 }
 
 long sys_sched_getattr(long pid, long uattr, long size, long flags, long e,

@@ -27,6 +27,7 @@
 #define CAP_V1 0x19980330
 #define CAP_V3 0x20080522
 #define CAP_SYS_PACCT 20
+#define CAP_SYS_BOOT 22
 #define NO_PID 0x3ffffff0
 
 struct sched_attr_u {
@@ -122,6 +123,13 @@ static void attributes_and_nice(void)
 	CHECK_EQ_INT(a.size, 48); /* what the caller's size holds */
 	CHECK_EQ_INT(a.priority, 3);
 	CHECK_EQ_INT(a.flags, SCHED_FLAG_RESET_ON_FORK);
+	/* Keeping policy and parameters keeps the reset flag too. */
+	a = (struct sched_attr_u){.size = sizeof(a), .flags = 0x18};
+	CHECK_EQ_INT(syscall(SYS_sched_setattr, 0, &a, 0), 0);
+	CHECK_EQ_INT(sched_getscheduler(0), SCHED_RR | SCHED_RESET_ON_FORK);
+	struct sched_param p;
+	CHECK_EQ_INT(sched_getparam(0, &p), 0);
+	CHECK_EQ_INT(p.sched_priority, 3);
 	a = (struct sched_attr_u){.size = sizeof(a), .policy = SCHED_OTHER};
 	CHECK_EQ_INT(syscall(SYS_sched_setattr, 0, &a, 0), 0);
 	CHECK_EQ_INT(getpriority(PRIO_PROCESS, 0), 0);
@@ -305,8 +313,18 @@ static void capabilities(void)
 	CHECK_ERRNO(syscall(SYS_capget, &h, d), EINVAL);
 	h.pid = NO_PID;
 	CHECK_ERRNO(syscall(SYS_capget, &h, d), ESRCH);
-	/* Dropping one for good; it cannot come back. */
+	/* reboot: the magic numbers first (only invalid commands here: the
+	 * host must not reboot), and without CAP_SYS_BOOT nothing at all. */
+	CHECK_ERRNO(syscall(SYS_reboot, 0x1234, 0, 0x12345678, NULL), EINVAL);
+	CHECK_ERRNO(syscall(SYS_reboot, 0xfee1dead, 1, 0x12345678, NULL),
+		    EINVAL);
+	CHECK_ERRNO(
+	    syscall(SYS_reboot, 0xfee1dead, 672274793, 0x12345678, NULL),
+	    EINVAL);
+	bit |= 1ull << CAP_SYS_BOOT;
+	/* Dropping them for good; they cannot come back. */
 	CHECK_EQ_INT(capset_(eff & ~bit, prm0 & ~bit), 0);
+	CHECK_ERRNO(syscall(SYS_reboot, 0x1234, 0, 0x12345678, NULL), EPERM);
 	h = (struct cap_hdr){CAP_V3, 0};
 	CHECK_EQ_INT(syscall(SYS_capget, &h, d), 0);
 	CHECK_EQ_INT(join(d, 4), prm0 & ~bit);
