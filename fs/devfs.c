@@ -217,16 +217,13 @@ static const struct file_ops random_ops = {
 };
 
 /* ---- the console ---- */
-/* Linux's tty_std_termios: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL,
- * ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN, INIT_C_CC. */
 static struct {
 	struct mutex lock;
 	struct termios_k t; /* under lock */
 	struct winsize_k ws;
 } tty = {
 	MUTEX_INIT,
-	{0x500, 0x5, 0x4bf, 0x8a3b, 0,
-	 {3, 034, 0177, 025, 4, 0, 1, 0, 021, 023, 032, 0, 022, 017, 027, 026}},
+	TTY_STD_TERMIOS,
 	{24, 80, 0, 0},
 };
 

@@ -251,6 +251,16 @@ struct winsize_k {
 	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
 
+/* Linux's tty_std_termios, a new terminal's settings (the console's and
+ * every pty's): ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL,
+ * ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN, INIT_C_CC. */
+#define TTY_STD_TERMIOS                                                        \
+	{                                                                      \
+		0x500, 0x5, 0x4bf, 0x8a3b, 0,                                  \
+		{3, 034, 0177, 025, 4, 0, 1, 0, 021, 023, 032, 0, 022, 017,    \
+		 027, 026}                                                     \
+	}
+
 /* fs/pty.c: /dev/ptmx and the slaves /dev/pts/N (major 136) */
 extern const struct file_ops ptmx_ops, pts_ops;
 bool pty_is_slave(uint64_t rdev);

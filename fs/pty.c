@@ -121,11 +121,6 @@ static struct mutex pty_table_lock = MUTEX_INIT;
 static struct pty *ptys[PTY_MAX]; /* under pty_table_lock */
 static struct pty *ctty;	  /* the controlling terminal; ditto */
 
-/* Linux's tty_std_termios, as the console's (fs/devfs.c). */
-static const struct termios_k std_termios = {
-    0x500, 0x5, 0x4bf, 0x8a3b, 0,
-    {3, 034, 0177, 025, 4, 0, 1, 0, 021, 023, 032, 0, 022, 017, 027, 026}};
-
 static unsigned rdev_minor(uint64_t rdev)
 {
 	return (unsigned)((rdev & 0xff) | ((rdev >> 12) & 0xffffff00));
@@ -817,7 +812,7 @@ static struct pty *pty_new(void)
 		return NULL;
 	mutex_init(&p->lock);
 	waitq_init(&p->wq);
-	p->t = std_termios;
+	p->t = (struct termios_k)TTY_STD_TERMIOS;
 	p->locked = true;
 	p->master_open = true;
 	p->refs = 1;
