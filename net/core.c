@@ -188,6 +188,18 @@ int inet_sin_get(const struct sockaddr_k *a, unsigned len,
 	return 0;
 }
 
+int inet_bind_sin_get(const struct sockaddr_k *a, unsigned len,
+		      struct sockaddr_in_k *sin)
+{
+	int r = inet_sin_get(a, len, sin);
+
+	/* Linux's inet_bind: AF_UNSPEC passes only with INADDR_ANY */
+	if (!r && sin->sin_family != AF_INET &&
+	    (sin->sin_family != AF_UNSPEC || sin->sin_addr))
+		r = -EAFNOSUPPORT;
+	return r;
+}
+
 static sock_create_fn families[AF_MAX]; /* set at init, then read-only */
 
 int net_family_register(int family, sock_create_fn create)

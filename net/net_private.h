@@ -277,6 +277,10 @@ struct flow *flow_next_port(struct flow *f);
  * short); UDP's and TCP's. (net/core.c) */
 int inet_sin_get(const struct sockaddr_k *a, unsigned len,
 		 struct sockaddr_in_k *sin);
+/* ... for bind: also -EAFNOSUPPORT unless AF_INET (or AF_UNSPEC with
+ * INADDR_ANY, as Linux's inet_bind). */
+int inet_bind_sin_get(const struct sockaddr_k *a, unsigned len,
+		      struct sockaddr_in_k *sin);
 
 /* ---- UDP (net/udp.c) ---- */
 /* Classifies a checked datagram (data at the IPv4 header, not a

@@ -123,13 +123,10 @@ static int tcp_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct tcp_sock *ts = s->priv;
 	struct sockaddr_in_k sin;
-	int r = inet_sin_get(a, len, &sin);
+	int r = inet_bind_sin_get(a, len, &sin);
 
 	if (r)
 		return r;
-	if (sin.sin_family != AF_INET &&
-	    (sin.sin_family != AF_UNSPEC || sin.sin_addr))
-		return -EAFNOSUPPORT;
 	mutex_lock(&ts->lock);
 	if (!addr_local(sin.sin_addr))
 		r = -EADDRNOTAVAIL;

@@ -537,14 +537,10 @@ static int udp_bind(struct socket *s, const struct sockaddr_k *a, unsigned len)
 {
 	struct udp_sock *us = s->priv;
 	struct sockaddr_in_k sin;
-	int r = inet_sin_get(a, len, &sin);
+	int r = inet_bind_sin_get(a, len, &sin);
 
 	if (r)
 		return r;
-	/* Linux's inet_bind: AF_UNSPEC passes only with INADDR_ANY */
-	if (sin.sin_family != AF_INET &&
-	    (sin.sin_family != AF_UNSPEC || sin.sin_addr))
-		return -EAFNOSUPPORT;
 	mutex_lock(&us->lock);
 	if (!addr_bindable(us, sin.sin_addr))
 		r = -EADDRNOTAVAIL;
