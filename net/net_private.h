@@ -238,7 +238,8 @@ unsigned icmp_path_mtu(uint32_t dst);
  * which the lookup hands to `get` inside the read section.
  */
 struct flow {
-	struct flow *next; /* in the hash chain: rcu */
+	struct flow *next;  /* in its lookup chain: rcu */
+	struct flow *bnext; /* in its port's bind chain: under flow_lock */
 	uint8_t proto;
 	uint16_t lport, rport; /* network order */
 	uint32_t laddr, raddr; /* network order */
@@ -246,6 +247,8 @@ struct flow {
 	void *owner;	       /* the protocol's socket */
 	struct rcu_head rcu;
 };
+/* Keys the table's hash; once, before the first flow_add. */
+void flow_init(void);
 /* Adds f (filled in by the caller) to the table; under flow_lock. */
 void flow_add(struct flow *f);
 /* Takes f out; it is freed (free()) after a grace period; under

@@ -96,6 +96,7 @@ int net_ipv4_init(void)
 
 	if (done)
 		return 0;
+	flow_init();
 	r = udp_init();
 	if (!r)
 		r = tcp_init();

@@ -293,6 +293,50 @@ static void test_udp_errors(void)
 	udp_close(s);
 }
 
+/* Many connected sockets on one port each get their own datagrams (the
+ * exact flows' hash), and a wildcard one the rest. */
+static void test_flow_many(void)
+{
+	enum { N = 300 };
+	static struct socket *conn[N];
+	struct socket *any = udp_socket();
+	char buf[8];
+
+	any->reuseaddr = true;
+	CHECK_EQ(udp_bind(any, 0, 6100), 0);
+	for (int i = 0; i < N; i++) {
+		struct sockaddr_in_k peer = {AF_INET, net_htons(8000 + i),
+					     PEER_IP, {0}};
+
+		conn[i] = udp_socket();
+		conn[i]->reuseaddr = true;
+		CHECK_EQ(udp_bind(conn[i], HOST_IP, 6100), 0);
+		CHECK_EQ(conn[i]->ops->connect(conn[i],
+					       (struct sockaddr_k *)&peer,
+					       sizeof(peer), false),
+			 0);
+	}
+	for (int i = N - 1; i >= 0; i--) {
+		char c = (char)('0' + i % 64);
+
+		net_rx(&host_eth,
+		       udp_frame(PEER_IP, 8000 + i, HOST_IP, 6100, &c, 1));
+	}
+	for (int i = 0; i < N; i += 2)
+		udp_close(conn[i]);
+	net_rx(&host_eth, udp_frame(PEER_IP, 8000, HOST_IP, 6100, "w", 1));
+	for (int i = 1; i < N; i += 2) {
+		CHECK_EQ(udp_recv(conn[i], buf, 8, NULL), 1);
+		CHECK_EQ(buf[0], (char)('0' + i % 64));
+		CHECK_EQ(udp_recv(conn[i], buf, 8, NULL), -EAGAIN);
+		udp_close(conn[i]);
+	}
+	CHECK_EQ(udp_recv(any, buf, 8, NULL), 1);
+	CHECK_EQ(buf[0], 'w');
+	CHECK_EQ(udp_recv(any, buf, 8, NULL), -EAGAIN);
+	udp_close(any);
+}
+
 static void test_flow_choice(void)
 {
 	struct socket *any = udp_socket(), *spec = udp_socket(),
@@ -722,6 +766,7 @@ int main(void)
 	RUN_TEST(test_ip_header_checks);
 	RUN_TEST(test_udp_errors);
 	RUN_TEST(test_flow_choice);
+	RUN_TEST(test_flow_many);
 	RUN_TEST(test_reassembly_orders);
 	RUN_TEST(test_reassembly_overlap);
 	RUN_TEST(test_reassembly_hostile);
