@@ -1065,6 +1065,11 @@ static int show_net_arp(struct pbuf *b, int arg)
 	return pb_net(b, net_proc_arp);
 }
 
+static int show_net_tcp(struct pbuf *b, int arg)
+{
+	return pb_net(b, net_proc_tcp);
+}
+
 /* ---- the tree ---- */
 static int pid_next(int from)
 {
@@ -1117,6 +1122,7 @@ static const struct proc_entry proc_net_table[] = {
     PFILE("dev", show_net_dev),
     PFILE("route", show_net_route),
     PFILE("snmp", show_net_snmp),
+    PFILE("tcp", show_net_tcp),
     {NULL},
 };
 

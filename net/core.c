@@ -220,10 +220,12 @@ sock_create_fn net_family(int family)
 
 struct socket *sock_alloc(int family, int type, int protocol)
 {
+	static uint64_t next_ino = 1; /* atomic */
 	struct socket *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	s->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	s->family = family;
 	s->type = type;
 	s->protocol = protocol;

@@ -400,6 +400,7 @@ struct socket {
 	const struct sock_ops *ops;
 	int family, type, protocol;
 	struct file *file; /* the socket's file; no reference held */
+	uint64_t ino;	   /* socket:[ino] (sock_alloc's) */
 	void *priv;	   /* the protocol's */
 	/* readiness waiters; protocols poll_notify it when state changes */
 	struct waitq wq;
@@ -547,6 +548,13 @@ int net_proc_dev(char *buf, size_t size);
 int net_proc_route(char *buf, size_t size);
 int net_proc_snmp(char *buf, size_t size);
 int net_proc_arp(char *buf, size_t size);
+int net_proc_tcp(char *buf, size_t size);
+/* snprintf into what is left of buf at *len, counting what does not fit
+ * (the /proc/net writers'); put_padded pads the line to width first. */
+void net_proc_put(char *buf, size_t size, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void net_proc_put_padded(char *buf, size_t size, size_t *len,
+			 const char *line, size_t width);
 
 /* ---- setup ---- */
 /* Added by the IPv4 stack: registers "lo" (127.0.0.1/8, IFF_LOOPBACK),

@@ -15,11 +15,7 @@
 #define RTF_UP 0x1
 #define RTF_GATEWAY 0x2
 
-/* snprintf into what is left of buf at *len, counting what does not fit. */
-static void put(char *buf, size_t size, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void put(char *buf, size_t size, size_t *len, const char *fmt, ...)
+void net_proc_put(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
 	size_t at = MIN(*len, size ? size - 1 : 0);
 	va_list ap;
@@ -41,7 +37,7 @@ int net_proc_dev(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	put(buf, size, &len, "%s",
+	net_proc_put(buf, size, &len, "%s",
 	    "Inter-|   Receive                                                "
 	    "|  Transmit\n"
 	    " face |bytes    packets errs drop fifo frame compressed multicast"
@@ -50,7 +46,7 @@ int net_proc_dev(char *buf, size_t size)
 	     d = __atomic_load_n(&d->next, __ATOMIC_ACQUIRE)) {
 		const struct netdev_stats *s = &d->stats;
 
-		put(buf, size, &len,
+		net_proc_put(buf, size, &len,
 		    "%6s: %7lu %7lu %4lu %4lu %4u %5u %10u %9lu "
 		    "%8lu %7lu %4lu %4lu %4u %5u %7u %10u\n",
 		    d->name, load(&s->rx_bytes), load(&s->rx_packets),
@@ -62,22 +58,22 @@ int net_proc_dev(char *buf, size_t size)
 	return (int)MIN(len, (size_t)INT32_MAX);
 }
 
-/* One line padded to ROUTE_LINE characters, as Linux's seq_pad. */
-static void put_route_line(char *buf, size_t size, size_t *len,
-			   const char *line)
+/* One line padded to width characters, as Linux's seq_pad. */
+void net_proc_put_padded(char *buf, size_t size, size_t *len,
+			 const char *line, size_t width)
 {
 	static const char spaces[] = "                                "
 				     "                                ";
 	size_t n = strlen(line);
 
-	put(buf, size, len, "%s", line);
-	while (n < ROUTE_LINE) {
-		size_t k = MIN(ROUTE_LINE - n, sizeof(spaces) - 1);
+	net_proc_put(buf, size, len, "%s", line);
+	while (n < width) {
+		size_t k = MIN(width - n, sizeof(spaces) - 1);
 
-		put(buf, size, len, "%.*s", (int)k, spaces);
+		net_proc_put(buf, size, len, "%.*s", (int)k, spaces);
 		n += k;
 	}
-	put(buf, size, len, "\n");
+	net_proc_put(buf, size, len, "\n");
 }
 
 int net_proc_route(char *buf, size_t size)
@@ -87,9 +83,9 @@ int net_proc_route(char *buf, size_t size)
 	size_t len = 0;
 	char line[ROUTE_LINE + 1];
 
-	put_route_line(buf, size, &len,
+	net_proc_put_padded(buf, size, &len,
 		       "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\t"
-		       "Metric\tMask\t\tMTU\tWindow\tIRTT");
+		       "Metric\tMask\t\tMTU\tWindow\tIRTT", ROUTE_LINE);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned flags = RTF_UP | (r[i].gateway ? RTF_GATEWAY : 0);
 
@@ -99,7 +95,7 @@ int net_proc_route(char *buf, size_t size)
 			 "%s\t%08X\t%08X\t%04X\t0\t0\t0\t%08X\t0\t0\t0",
 			 r[i].dev ? r[i].dev->name : "*", r[i].dst,
 			 r[i].gateway, flags, r[i].mask);
-		put_route_line(buf, size, &len, line);
+		net_proc_put_padded(buf, size, &len, line, ROUTE_LINE);
 	}
 	return (int)MIN(len, (size_t)INT32_MAX);
 }

@@ -24,11 +24,9 @@
 #define SOCK_MAX 11 /* SOCK_PACKET + 1 */
 
 static const struct file_ops sock_file_ops;
-static uint64_t next_ino = 1; /* atomic: socket:[N] in /proc/self/fd */
 
 struct socket_file {
 	struct socket *s;
-	uint64_t ino;
 };
 
 struct socket *sock_of_file(struct file *f)
@@ -46,7 +44,6 @@ int sock_make_file(struct socket *s, int flags, struct file **out)
 	if (!sf)
 		return -ENOMEM;
 	sf->s = s;
-	sf->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	f = file_alloc(&sock_file_ops, sf, O_RDWR | (flags & O_NONBLOCK),
 		       S_IFSOCK | 0777);
 	if (!f) {
@@ -191,7 +188,7 @@ static int sock_stat(struct file *f, struct kstat *st)
 
 	memset(st, 0, sizeof(*st));
 	st->dev = 8; /* Linux's sockfs: 0:8 */
-	st->ino = sf->ino;
+	st->ino = sf->s->ino;
 	st->nlink = 1;
 	st->mode = S_IFSOCK | 0777;
 	st->blksize = 4096;

@@ -334,6 +334,10 @@ bool tcp_tw_busy(const struct tcp_tw_key *k, uint64_t now_ns);
 /* Removes the entries whose time is up; call it from a timer. */
 void tcp_tw_expire(uint64_t now_ns);
 unsigned tcp_tw_count(void);
+/* Calls fn on every entry, oldest first, with the time it has left. */
+void tcp_tw_foreach(void (*fn)(const struct tcp_tw_key *k, uint64_t left_ns,
+				void *arg),
+		    void *arg, uint64_t now_ns);
 /* The table's internal consistency (chains, lists, count); for tests. */
 bool tcp_tw_check(void);
 

@@ -80,6 +80,7 @@ struct tcp_sock {
 	struct rcu_head rcu;
 	/* under lock */
 	struct socket *s; /* NULL before accept and after release */
+	uint64_t ino;	  /* the socket's (s->ino) once it has one */
 	int state;	  /* TCP_* */
 	uint32_t laddr, raddr; /* network order */
 	uint16_t lport, rport; /* network order */
@@ -174,6 +175,14 @@ int tcp_hash(struct tcp_sock *ts, bool listener); /* under lock */
  * Under lock; every path that takes the lock ends with it. */
 void tcp_process(struct tcp_sock *ts);
 int tcp_init(void);
+/* Calls fn on every connection, under the list's mutex (fn may take
+ * ts->lock: nothing takes the list's mutex under it but ts_free, which
+ * runs only once no one else holds ts). */
+void tcp_foreach(void (*fn)(struct tcp_sock *ts, void *arg), void *arg);
+/* tcp_tw_foreach under the TIME_WAIT table's mutex. */
+void tcp_tw_foreach_locked(void (*fn)(const struct tcp_tw_key *k,
+				      uint64_t left_ns, void *arg),
+			   void *arg);
 
 /* tcp_in.c: the state machine */
 void tcp_input(struct tcp_sock *ts, struct pkt *p); /* owns p */

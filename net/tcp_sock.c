@@ -514,6 +514,7 @@ static struct socket *child_socket(struct socket *ls, struct tcp_sock *c)
 	ns->sndtimeo = ls->sndtimeo;
 	mutex_lock(&c->lock);
 	c->s = ns;
+	c->ino = ns->ino;
 	c->in_accept_queue = false;
 	mutex_unlock(&c->lock);
 	return ns;
@@ -1320,6 +1321,7 @@ int tcp_create(struct socket *s)
 	if (!ts)
 		return -ENOMEM;
 	ts->s = s;
+	ts->ino = s->ino;
 	opts_from_socket(ts);
 	s->priv = ts;
 	s->ops = &tcp_ops;

@@ -368,6 +368,19 @@ void tcp_tw_expire(uint64_t now_ns)
 		tw_remove(tw.oldest);
 }
 
+void tcp_tw_foreach(void (*fn)(const struct tcp_tw_key *k, uint64_t left_ns,
+				void *arg),
+		    void *arg, uint64_t now_ns)
+{
+	tw_ready();
+	for (uint16_t i = tw.oldest; i != TW_NIL; i = tw.e[i].next) {
+		const struct tw_entry *e = &tw.e[i];
+		uint64_t end = e->start_ns + TCP_TIMEWAIT_NS;
+
+		fn(&e->key, end > now_ns ? end - now_ns : 0, arg);
+	}
+}
+
 unsigned tcp_tw_count(void)
 {
 	return tw.count;

@@ -92,6 +92,23 @@ static void all_remove(struct tcp_sock *ts)
 		ts->all_next->all_pprev = ts->all_pprev;
 	mutex_unlock(&tcp_all_lock);
 }
+void tcp_foreach(void (*fn)(struct tcp_sock *ts, void *arg), void *arg)
+{
+	mutex_lock(&tcp_all_lock);
+	for (struct tcp_sock *ts = tcp_all; ts; ts = ts->all_next)
+		fn(ts, arg);
+	mutex_unlock(&tcp_all_lock);
+}
+
+void tcp_tw_foreach_locked(void (*fn)(const struct tcp_tw_key *k,
+				      uint64_t left_ns, void *arg),
+			   void *arg)
+{
+	tcp_tw_lock();
+	tcp_tw_foreach(fn, arg, clock_monotonic_ns());
+	tcp_tw_unlock();
+}
+
 static struct thread *worker;	   /* set once */
 
 void ts_get(struct tcp_sock *ts)

@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include "tcp_common.h"
 
+#include <sys/stat.h>
+
 
 static void socket_type_options(void)
 {
@@ -371,6 +373,86 @@ static void tcp_info_of_a_connection(void)
 	close(l);
 }
 
+/* One /proc/net/tcp line, as Linux's tcp4_seq_show writes it. */
+struct proc_tcp_line {
+	unsigned laddr, lport, raddr, rport, st, txq, rxq;
+	unsigned long ino;
+	size_t width;
+};
+
+/* The line of /proc/net/tcp for (lport, rport, state); 0 if found. */
+static int proc_tcp_find(unsigned lport, unsigned rport, unsigned st,
+			 struct proc_tcp_line *out)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[512];
+	int found = -1;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, "  sl  local_address rem_address   st", 36))
+		found = -2;
+	while (found == -1 && fgets(line, sizeof(line), f)) {
+		struct proc_tcp_line l = {.width = strcspn(line, "\n")};
+
+		if (sscanf(line,
+			   " %*u: %x:%x %x:%x %x %x:%x %*x:%*x %*x %*u %*d %lu",
+			   &l.laddr, &l.lport, &l.raddr, &l.rport, &l.st,
+			   &l.txq, &l.rxq, &l.ino) == 8 &&
+		    l.lport == lport && l.rport == rport && l.st == st) {
+			*out = l;
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static unsigned long inode_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (unsigned long)st.st_ino;
+}
+
+static void proc_net_tcp_lists_sockets(void)
+{
+	struct sockaddr_in a;
+	struct proc_tcp_line pl;
+	int l = tcp_listener(&a, 4), c, s;
+	unsigned lp = ntohs(a.sin_port), cp;
+	char buf[8];
+
+	c = tcp_connect(&a);
+	s = accept(l, NULL, NULL);
+	if (!CHECK(l >= 0 && c >= 0 && s >= 0))
+		return;
+	cp = local_port(c);
+	CHECK_EQ_INT(tcp_send_all(c, "hello", 5), 5);
+	CHECK(tcp_wait(s, POLLIN, 5000) & POLLIN);
+	CHECK_EQ_INT(proc_tcp_find(lp, 0, 0x0a, &pl), 0);
+	CHECK_EQ_INT(pl.laddr, htonl(INADDR_LOOPBACK));
+	CHECK_EQ_INT(pl.raddr, 0);
+	CHECK_EQ_INT(pl.ino, inode_of(l));
+	CHECK_EQ_INT(pl.width, 149);
+	CHECK_EQ_INT(proc_tcp_find(cp, lp, 0x01, &pl), 0);
+	CHECK_EQ_INT(pl.ino, inode_of(c));
+	CHECK_EQ_INT(proc_tcp_find(lp, cp, 0x01, &pl), 0);
+	CHECK_EQ_INT(pl.ino, inode_of(s));
+	CHECK_EQ_INT(pl.rxq, 5);
+	CHECK_EQ_INT(pl.width, 149);
+	/* the server closes first: its end stays in TIME_WAIT */
+	CHECK_EQ_INT(tcp_recv_all(s, buf, 5), 5);
+	close(s);
+	CHECK_EQ_INT(recv(c, buf, sizeof(buf), 0), 0);
+	close(c);
+	CHECK_EQ_INT(proc_tcp_find(lp, cp, 0x06, &pl), 0);
+	CHECK_EQ_INT(pl.ino, 0);
+	close(l);
+	CHECK(proc_tcp_find(lp, 0, 0x0a, &pl) == -1);
+}
+
 int main(void)
 {
 	tcp_init("sock_tcp_opts");
@@ -385,5 +467,6 @@ int main(void)
 	TCP_RUN(tcp_level_options);
 	TCP_RUN(tcp_maxseg_limits_the_connection);
 	TCP_RUN(tcp_info_of_a_connection);
+	TCP_RUN(proc_net_tcp_lists_sockets);
 	return abi_done();
 }
