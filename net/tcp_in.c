@@ -302,9 +302,34 @@ static void trim(struct tcp_sock *ts, struct tcp_seg *seg)
 	}
 }
 
+/*
+ * Linux's tcp_oow_rate_limited: an ACK answering a segment that is out of
+ * window or a challenge (RFC 5961 7) goes at most once per
+ * TCP_TW_ACK_RATELIMIT_NS per connection, so that two ends (or a forger)
+ * cannot make an ACK storm of it. Data or FIN without SYN is not limited:
+ * a duplicate ACK for retransmitted data is what the peer's recovery needs.
+ */
+static bool oow_rate_limited(struct tcp_sock *ts, const struct tcp_seg *seg)
+{
+	uint64_t now;
+
+	if (seg && (seg->len || (seg->flags & TH_FIN)) &&
+	    !(seg->flags & TH_SYN))
+		return false;
+	now = clock_monotonic_ns();
+	if (ts->last_oow_ack_ns &&
+	    now - ts->last_oow_ack_ns < TCP_TW_ACK_RATELIMIT_NS)
+		return true;
+	ts->last_oow_ack_ns = now;
+	return false;
+}
+
+/* RFC 5961's challenge ACK, rate-limited as Linux's tcp_send_challenge_ack
+ * (its global limit is off by default since Linux 6.0). */
 static void challenge_ack(struct tcp_sock *ts)
 {
-	tcp_send_ack(ts); /* RFC 5961 (Linux rate-limits these; later) */
+	if (!oow_rate_limited(ts, NULL))
+		tcp_send_ack(ts);
 }
 
 /* RFC 5961 3.2; true when the segment is done with */
@@ -424,7 +449,7 @@ static bool ack_check(struct tcp_sock *ts, struct tcp_seg *seg)
 			tcp_child_ready(ts);
 	}
 	if (seq_gt(seg->ack, ts->snd_max)) {
-		tcp_send_ack(ts); /* acknowledges what we never sent */
+		challenge_ack(ts); /* acknowledges what we never sent */
 		return false;
 	}
 	if (seq_lt(seg->ack, ts->snd_una - MAX(ts->max_wnd, 65535u))) {
@@ -617,6 +642,8 @@ static bool unacceptable(struct tcp_sock *ts, struct tcp_seg *seg)
 {
 	if (paws_reject(ts, seg) || !acceptable(ts, seg)) {
 		if (seg->flags & TH_RST)
+			return true;
+		if (oow_rate_limited(ts, seg))
 			return true;
 		if (ts->state == TCP_SYN_RECV)
 			tcp_send_ctl(ts, TH_SYN | TH_ACK, ts->iss);

@@ -130,6 +130,7 @@ struct tcp_sock {
 	unsigned ack_pending;	       /* segments not yet acknowledged */
 	unsigned quickacks;	       /* quick ACKs left (start, RFC 1122) */
 	uint64_t last_rcv_ns;	       /* keepalive's idle clock */
+	uint64_t last_oow_ack_ns;      /* the last rate-limited ACK; 0 none */
 	/* options */
 	int keepidle, keepintvl, keepcnt; /* seconds, count */
 	int linger2_s;

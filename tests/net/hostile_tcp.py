@@ -273,6 +273,23 @@ def stateless(tap, port, rng):
     return out
 
 
+def guest_segments(tap):
+    return sum(1 for o, _, _ in tap.conn_log if not o)
+
+
+def acks_rate_limited(tap, acks, seconds):
+    """The guest's answers on the old connection during the attack: one
+    duplicate ACK per out-of-window data segment, and the rest (challenge
+    ACKs to blind RSTs, SYNs and ACKs, RFC 5961 7) at most one per 500 ms,
+    as Linux's tcp_invalid_ratelimit. Without the limit it would be one
+    per injected segment (about 130). Prints the verdict."""
+    data = tap.sent.get("conn-out-of-window", 0)
+    bound = data + int(seconds * 2) + 4
+    verdict = "ok" if acks <= bound else "not rate-limited"
+    print(f"hostile_tcp: ACKs on the old connection: {acks} in {seconds:.1f} s "
+          f"({data} out-of-window data segments; at most {bound}): {verdict}")
+
+
 def old_connection(gip, port):
     c = socket.create_connection((gip, port), timeout=20)
     c.settimeout(20)
@@ -320,6 +337,8 @@ def main():
              enumerate(["zero-window", "never-acks", "one-byte", "urgent"])]
     for p in peers:
         p.start()
+    acks_before = guest_segments(tap)
+    attack_start = time.monotonic()
     n = 0
     while time.monotonic() < end and tap.total() < max_segments:
         if todo:
@@ -335,6 +354,8 @@ def main():
             tap.pump(1.0)  # let the answers in
             break
     tap.pump(0.5)
+    acks_rate_limited(tap, guest_segments(tap) - acks_before,
+                      time.monotonic() - attack_start)
 
     for kind in sorted(tap.sent):
         print(f"hostile_tcp: {kind} {tap.sent[kind]}")

@@ -438,6 +438,8 @@ hostile_tcp_tests() { # MACHINE
 		grep -q 'segments sent' "$out"
 	check "hostile-tcp-old-connection-$tag" "$(grep -a 'connection' "$out" | tail -1)" \
 		grep -q 'old connection: still works' "$out"
+	check "hostile-tcp-ack-rate-$tag" "$(grep -a 'ACKs on the old' "$out")" \
+		grep -q 'ACKs on the old connection: .*: ok' "$out"
 	check "hostile-tcp-one-byte-$tag" "$(grep -a 'one-byte:' "$out")" \
 		grep -qE "one-byte: answered b'ok 300 ([0-9a-f]{16})\\\\n', expected b'ok 300 \\1" "$out"
 	stream "hostile-tcp-after-echo-$tag" 60 echo 1048576
