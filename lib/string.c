@@ -1,11 +1,19 @@
 #include "lib/lib.h"
 
 #ifndef OSPREY_HOST
+/*
+ * Eight bytes a step, then the tail: a `rep movsb` alone is fast on CPUs
+ * with ERMS, but QEMU's TCG runs every step of a rep as one trip through
+ * its loop, so moving quadwords makes bulk copies (every socket and file
+ * byte) about eight times cheaper there and costs nothing on hardware.
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
+	size_t q = n >> 3, b = n & 7;
 
-	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(b) : : "memory");
 	return ret;
 }
 
@@ -24,8 +32,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	size_t q = n >> 3, b = n & 7;
+	uint64_t v = (uint8_t)c * 0x0101010101010101ull;
 
-	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	asm volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+	asm volatile("rep stosb" : "+D"(dst), "+c"(b) : "a"(v) : "memory");
 	return ret;
 }
 

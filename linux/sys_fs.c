@@ -739,20 +739,27 @@ static int mapping_init(void)
 INIT_STEP(56, mapping_init);
 
 /*
- * sendfile and copy_file_range: a copy through the kernel, in chunks. With
- * an offset pointer the input's own position stays, as Linux.
+ * sendfile and copy_file_range: a copy through the kernel, in chunks of
+ * COPY_CHUNK (one TSO segment's worth: a socket given 4 KiB a call sends
+ * 4 KiB segments; 64 KiB go out as one), or BOUNCE when memory is short.
+ * With an offset pointer the input's own position stays, as Linux.
  */
+#define COPY_CHUNK (64u * 1024)
+
 static long copy_between(struct file *in, int64_t *in_off, struct file *out,
 			 int64_t *out_off, size_t count)
 {
-	char *buf = malloc(BOUNCE);
+	size_t chunk = count > BOUNCE ? COPY_CHUNK : BOUNCE;
+	char *buf = malloc(chunk);
 	size_t done = 0;
 	long r = 0;
 
+	if (!buf && chunk > BOUNCE)
+		buf = malloc(chunk = BOUNCE);
 	if (!buf)
 		return -ENOMEM;
 	while (done < count) {
-		size_t k = MIN((size_t)BOUNCE, count - done);
+		size_t k = MIN(chunk, count - done);
 
 		r = in_off ? vfs_pread(in, buf, k, *in_off) : vfs_read(in, buf, k);
 		if (r <= 0)

@@ -10,8 +10,13 @@
 /* long arch_user_copy(void *dst, const void *src, size_t n): 0 or -EFAULT */
 	.globl arch_user_copy
 arch_user_copy:
-	movq %rdx, %rcx
+	movq %rdx, %rcx			/* quadwords first: see lib/string.c */
+	shrq $3, %rcx
 user_copy_insn:
+	rep movsq
+	movq %rdx, %rcx
+	andq $7, %rcx
+user_copy_tail_insn:
 	rep movsb
 	xorl %eax, %eax
 	ret
@@ -69,7 +74,8 @@ user_fault:
 	.section .rodata
 	.p2align 3
 user_access_insns:
-	.quad user_copy_insn, user_strncpy_load, user_cmpxchg_insn
+	.quad user_copy_insn, user_copy_tail_insn, user_strncpy_load
+	.quad user_cmpxchg_insn
 	.quad user_load32_insn
 user_access_insns_end:
 	.text
