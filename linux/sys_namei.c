@@ -287,7 +287,7 @@ long sys_fsync(long fd, long b, long c, long d, long e, long f)
 
 long sys_fdatasync(long fd, long b, long c, long d, long e, long f)
 {
-	return sys_fsync(fd, 0, 0, 0, 0, 0);
+	return WITH_FILE(fd, vfs_fdatasync(file));
 }
 
 long sys_sync(long a, long b, long c, long d, long e, long f)
