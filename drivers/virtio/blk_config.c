@@ -72,7 +72,7 @@ static void block_sizes(struct parse *p, struct vblk_limits *o)
 	if (has(p->features, VBLK_F_TOPOLOGY)) {
 		uint32_t exp = field(p, VBLK_CFG_PHYS_EXP, 1);
 
-		if ((uint64_t)o->lbs << exp <= 65536 && exp < 8)
+		if (exp < 8 && (uint64_t)o->lbs << exp <= 65536)
 			o->pbs = o->lbs << exp;
 		else
 			p->fixes |= 1u << VBLK_FIX_PHYS;
