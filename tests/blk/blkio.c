@@ -227,19 +227,21 @@ static void direct(void)
 }
 
 /* BLKZEROOUT zeroes; BLKDISCARD may be unsupported (EOPNOTSUPP). The
- * range is the last 64 KiB but 512 bytes, away from the pattern. */
+ * range lies after the last pattern block, before the last sector. */
 static void ranges(void)
 {
-	uint64_t r[2] = {size - 65536 - 512, 65536};
-	uint8_t *buf = malloc(65536), *zero = calloc(1, 65536);
+	uint64_t start = spread(NBLOCKS - 1) + BLOCK;
+	uint64_t len = (size - 512 - start) & ~511ull;
+	uint64_t r[2] = {start, len < 65536 ? len : 65536};
+	uint8_t *buf = malloc(r[1]), *zero = calloc(1, r[1]);
 	int ro = open(dev, O_RDONLY);
 	long d;
 
-	memset(buf, 0x77, 65536);
-	CHECK_EQ_INT(pwrite(fd, buf, 65536, r[0]), 65536);
+	memset(buf, 0x77, r[1]);
+	CHECK_EQ_INT(pwrite(fd, buf, r[1], r[0]), r[1]);
 	CHECK_EQ_INT(ioctl(fd, BLKZEROOUT, r), 0);
-	CHECK_EQ_INT(pread(fd, buf, 65536, r[0]), 65536);
-	CHECK_EQ_MEM(buf, zero, 65536);
+	CHECK_EQ_INT(pread(fd, buf, r[1], r[0]), r[1]);
+	CHECK_EQ_MEM(buf, zero, r[1]);
 	d = ioctl(fd, BLKDISCARD, r);
 	CHECK(d == 0 || errno == EOPNOTSUPP);
 	r[0] += 1;

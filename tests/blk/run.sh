@@ -9,6 +9,10 @@
 #   pc-rw-writeback    virtio-blk-pci, port I/O, cache=writeback, 1 vCPU
 #   microvm-ro, q35-ro a read-only disk (readonly=on): reads the host's
 #                      pattern, writes fail with EPERM as on Linux
+#   cli-run            `osprey run --disk FILE::16M` makes the file and
+#                      runs blkio on it (2 vCPUs), then `--disk FILE,ro`
+#   cli-disk           `osprey disk create --ext4`, cp in and out, check;
+#                      and the messages for a missing file and a PATH
 # Prints PASS/FAIL per run and "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -90,5 +94,43 @@ guest q35-rw q35 4 rw cache=none 'vda: virtio-blk pci .*4 queues'
 guest pc-rw-writeback pc 1 rw cache=writeback 'vda: virtio-blk pci .*1 queue,.*flush'
 guest microvm-ro microvm 1 ro readonly=on 'read-only'
 guest q35-ro q35 2 ro readonly=on 'read-only'
+cli_run() {
+	local img=$tmp/cli.img log=$LOGS/cli-run.log
+	"$BUILD/osprey" run -c 2 --timeout 240 --disk "$img::16M" -- \
+		"$BUILD/blk/blkio" rw /dev/vda $((16 << 20)) 254 >"$log" 2>&1 &&
+		ok cli-run "$log" &&
+		"$BUILD/blk/blkio" verify "$img" $((16 << 20)) >>"$log" &&
+		"$BUILD/osprey" run --machine q35 --timeout 240 --disk "$img,ro" -- \
+			"$BUILD/blk/blkio" ro /dev/vda $((16 << 20)) 254 >>"$log" 2>&1 &&
+		grep -aq '^abi blkio-ro: [0-9]* passed, 0 failed' "$log" &&
+		pass cli-run || fail cli-run "see $log"
+}
+
+cli_disk() {
+	local img=$tmp/e.img log=$LOGS/cli-disk.log o=$BUILD/osprey
+	echo "hello from the host" >"$tmp/in.txt"
+	{
+		$o disk create "$img" 32M --ext4 &&
+			$o disk cp "$tmp/in.txt" "$img:/in.txt" &&
+			$o disk cp "$img:/in.txt" "$tmp/out.txt" &&
+			cmp "$tmp/in.txt" "$tmp/out.txt" && $o disk check "$img" &&
+			! $o disk cp "$img:/missing" "$tmp/none" &&
+			! $o run --disk "$tmp/none.img" -- /bin/true &&
+			! $o run --disk "$img:/data" -- /bin/true
+	} >"$log" 2>&1
+	if [ $? = 0 ] && grep -q 'no such file (give a size' "$log" &&
+		grep -q 'waits on the ext4 driver' "$log"; then
+		pass cli-disk
+	else
+		fail cli-disk "see $log"
+	fi
+}
+
+if [ -x "$BUILD/osprey" ]; then
+	cli_run
+	cli_disk
+else
+	fail cli "$BUILD/osprey not built (make cli)"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
