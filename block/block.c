@@ -273,6 +273,13 @@ int blk_flush(struct blkdev *d)
 	return one(d, &r);
 }
 
+void blk_flush_all(void)
+{
+	for (struct blkdev *d = blk_first(); d; d = d->next)
+		if (!(d->caps & BLK_CAP_RO))
+			blk_flush(d);
+}
+
 /* DISCARD or WRITE_ZEROES over a range, in pieces the device takes. */
 static int range_op(struct blkdev *d, enum blk_op op, uint64_t sector,
 		    uint64_t nsectors)

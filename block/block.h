@@ -148,6 +148,8 @@ void blk_end(struct blk_req *r, int status);
 int blk_io(struct blkdev *d, enum blk_op op, unsigned flags, uint64_t sector,
 	   void *buf, uint64_t len);
 int blk_flush(struct blkdev *d);
+/* sync(2): every disk's cache; errors are the caller's to ignore. */
+void blk_flush_all(void);
 int blk_discard(struct blkdev *d, uint64_t sector, uint64_t nsectors);
 /* Writes zeros where the device has no WRITE_ZEROES, as Linux's
  * blkdev_issue_zeroout. */

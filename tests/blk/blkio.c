@@ -150,6 +150,7 @@ static void threads_write_read(void)
 	run_workers(true);
 	CHECK_EQ_INT(fsync(fd), 0);
 	CHECK_EQ_INT(fdatasync(fd), 0);
+	sync();
 	run_workers(false);
 }
 
