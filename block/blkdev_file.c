@@ -41,7 +41,8 @@ static bool direct_ok(struct file *f, size_t n, int64_t pos)
 {
 	struct blkdev *d = f->priv;
 
-	return !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DIRECT) || ((uint64_t)pos | n) % d->lbs == 0;
+	return !(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DIRECT) ||
+	       ((uint64_t)pos | n) % d->lbs == 0;
 }
 
 static int64_t blkf_read(struct file *f, void *buf, size_t n, int64_t *pos)
@@ -60,7 +61,9 @@ static int64_t blkf_write(struct file *f, const void *buf, size_t n,
 			  int64_t *pos)
 {
 	struct blkdev *d = f->priv;
-	unsigned flags = (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DSYNC) ? BLK_FUA : 0;
+	unsigned flags =
+	    (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DSYNC) ? BLK_FUA
+								     : 0;
 	int64_t r;
 
 	if (d->caps & BLK_CAP_RO)
@@ -114,7 +117,8 @@ static int range_ioctl(struct file *f, unsigned long cmd, const uint64_t *r)
 	struct blkdev *d = f->priv;
 	uint64_t end;
 
-	if ((__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ACCMODE) == O_RDONLY)
+	if ((__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ACCMODE) ==
+	    O_RDONLY)
 		return -EBADF;
 	if (d->caps & BLK_CAP_RO)
 		return -EPERM;
@@ -178,10 +182,10 @@ static int blkf_ioctl(struct file *f, unsigned long cmd, void *arg)
 }
 
 const struct file_ops blk_file_ops = {
-	.open = blkf_open,
-	.read = blkf_read,
-	.write = blkf_write,
-	.llseek = blkf_llseek,
-	.ioctl = blkf_ioctl,
-	.fsync = blkf_fsync,
+    .open = blkf_open,
+    .read = blkf_read,
+    .write = blkf_write,
+    .llseek = blkf_llseek,
+    .ioctl = blkf_ioctl,
+    .fsync = blkf_fsync,
 };

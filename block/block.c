@@ -57,8 +57,7 @@ int blk_register(struct blkdev *d)
 	d->minor = ndisks * BLK_MINORS_PER_DISK;
 	if (!d->major)
 		d->major = BLK_VIRTIO_MAJOR;
-	err = devfs_add_block(d->name, d->major, d->minor, 0660,
-			      &blk_file_ops);
+	err = devfs_add_block(d->name, d->major, d->minor, 0660, &blk_file_ops);
 	if (err)
 		return err;
 	ndisks++;
@@ -160,7 +159,7 @@ static int check(struct blkdev *d, struct blk_req *r)
 /* ---- submission, completion, FUA ---- */
 static void count_done(struct blkdev *d, struct blk_req *r)
 {
-	uint64_t *c = r->op == BLK_READ    ? &d->reads
+	uint64_t *c = r->op == BLK_READ	   ? &d->reads
 		      : r->op == BLK_FLUSH ? &d->flushes
 					   : &d->writes;
 
@@ -284,8 +283,8 @@ void blk_flush_all(void)
 static int range_op(struct blkdev *d, enum blk_op op, uint64_t sector,
 		    uint64_t nsectors)
 {
-	uint32_t max = op == BLK_DISCARD ? d->max_discard_sectors
-					 : d->max_zeroes_sectors;
+	uint32_t max =
+	    op == BLK_DISCARD ? d->max_discard_sectors : d->max_zeroes_sectors;
 	uint64_t per = d->lbs >> BLK_SECTOR_SHIFT;
 
 	max -= max % per;
@@ -345,8 +344,8 @@ int blk_write_zeroes(struct blkdev *d, uint64_t sector, uint64_t nsectors)
  * with them (as O_DIRECT writes on Linux).
  */
 struct span {
-	uint64_t off, len;	/* the caller's bytes */
-	uint64_t start, end;	/* the blocks holding them */
+	uint64_t off, len;   /* the caller's bytes */
+	uint64_t start, end; /* the blocks holding them */
 };
 
 static struct span span_of(const struct blkdev *d, uint64_t off, uint64_t len)
@@ -363,8 +362,7 @@ static bool direct(const struct blkdev *d, const void *buf, uint64_t off,
 }
 
 /* A bounce buffer for up to `want` bytes: at most blk_max_io. */
-static void *bounce_alloc(const struct blkdev *d, uint64_t want,
-			  uint64_t *size)
+static void *bounce_alloc(const struct blkdev *d, uint64_t want, uint64_t *size)
 {
 	*size = MIN(want, blk_max_io(d));
 	return malloc(*size);
@@ -424,8 +422,8 @@ static int write_piece(struct blkdev *d, const struct span *s, const char *buf,
 		mutex_lock(&d->rmw);
 		err = fill_partial(d, s, at, b);
 		if (!err && n > d->lbs)
-			err = fill_partial(d, s, at + n - d->lbs,
-					   b + n - d->lbs);
+			err =
+			    fill_partial(d, s, at + n - d->lbs, b + n - d->lbs);
 	}
 	if (!err) {
 		memcpy(b + (from - at), buf + (from - s->off), to - from);

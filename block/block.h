@@ -54,8 +54,8 @@ enum blk_op {
 };
 
 /* Capabilities (struct blkdev.caps) */
-#define BLK_CAP_RO 1u	       /* writes are refused (-EROFS) */
-#define BLK_CAP_FLUSH 2u       /* a volatile write cache: FLUSH means it */
+#define BLK_CAP_RO 1u	 /* writes are refused (-EROFS) */
+#define BLK_CAP_FLUSH 2u /* a volatile write cache: FLUSH means it */
 #define BLK_CAP_DISCARD 4u
 #define BLK_CAP_WRITE_ZEROES 8u
 
@@ -72,7 +72,7 @@ struct blk_req {
 	enum blk_op op;
 	unsigned flags;
 	uint64_t sector;
-	uint64_t nsectors;	 /* DISCARD, WRITE_ZEROES: the range */
+	uint64_t nsectors;	    /* DISCARD, WRITE_ZEROES: the range */
 	const struct blk_seg *segs; /* READ, WRITE: the data, in order */
 	unsigned nsegs;
 	void (*done)(struct blk_req *r);
@@ -81,8 +81,8 @@ struct blk_req {
 	int status;
 	/* the layer's and driver's while in flight */
 	struct blkdev *dev;
-	uint64_t bytes; /* READ/WRITE: the sum of the segments */
-	bool fua_flush; /* BLK_FUA emulated: the flush after the write */
+	uint64_t bytes;	      /* READ/WRITE: the sum of the segments */
+	bool fua_flush;	      /* BLK_FUA emulated: the flush after the write */
 	struct blk_req *next; /* the driver's: its queue of waiting requests */
 	void *drv;	      /* the driver's */
 };
@@ -114,7 +114,7 @@ struct blkdev {
 	uint32_t major, minor;
 	const struct blkdev_ops *ops;
 	struct mutex rmw; /* the layer's: partial-block writes, one at a time */
-	void *priv; /* the driver's */
+	void *priv;	  /* the driver's */
 	struct blkdev *next; /* blk_register's list */
 	/* atomic, for /proc and the dump */
 	uint64_t reads, writes, flushes, errors;

@@ -43,8 +43,8 @@
  * status byte (OK, IOERR -> -EIO, UNSUPP -> -EOPNOTSUPP, anything else
  * -EIO), and every configuration value by vblk_config_parse.
  */
-#include "block/block.h"
 #include "arch/x86_64/arch.h"
+#include "block/block.h"
 #include "drivers/virtio/blk_config.h"
 #include "drivers/virtio/virtio.h"
 #include "fs/fs.h"
@@ -87,10 +87,10 @@ struct vblk_queue {
 	/* the queue's user: whoever holds lock */
 	struct mutex lock;
 	struct virtq *vq;
-	struct vblk_cmd *cmds;	   /* ring size slots */
-	uint16_t *free;		   /* stack of free slots */
+	struct vblk_cmd *cmds; /* ring size slots */
+	uint16_t *free;	       /* stack of free slots */
 	unsigned nfree;
-	struct virtq_buf *bufs;	   /* a chain being built */
+	struct virtq_buf *bufs;		       /* a chain being built */
 	struct blk_req *wait_head, *wait_tail; /* for room, in order */
 	/* atomic */
 	int kicked;	   /* set by the interrupt, cleared by the thread */
@@ -118,8 +118,10 @@ static void count(uint64_t *c)
 static uint32_t type_of(enum blk_op op)
 {
 	static const uint32_t types[] = {
-	    [BLK_READ] = T_IN,		[BLK_WRITE] = T_OUT,
-	    [BLK_FLUSH] = T_FLUSH,	[BLK_DISCARD] = T_DISCARD,
+	    [BLK_READ] = T_IN,
+	    [BLK_WRITE] = T_OUT,
+	    [BLK_FLUSH] = T_FLUSH,
+	    [BLK_DISCARD] = T_DISCARD,
 	    [BLK_WRITE_ZEROES] = T_WRITE_ZEROES,
 	};
 	return types[op];
@@ -162,8 +164,8 @@ static int add(struct vblk_queue *q, struct blk_req *r)
 	c->hdr.sector = r->op == BLK_READ || r->op == BLK_WRITE ? r->sector : 0;
 	c->status = 0xff;
 	c->req = r;
-	q->bufs[0] = (struct virtq_buf){virt_to_phys(&c->hdr), sizeof(c->hdr),
-					false};
+	q->bufs[0] =
+	    (struct virtq_buf){virt_to_phys(&c->hdr), sizeof(c->hdr), false};
 	if (r->op == BLK_READ || r->op == BLK_WRITE)
 		n += data_bufs(q, r, &q->bufs[1]);
 	else if (r->op != BLK_FLUSH) {
@@ -397,16 +399,17 @@ static void vblk_dump(struct blkdev *d)
 		struct vblk_queue *q = &vb->q[i];
 
 		virtq_dump(q->vq, "blk");
-		kprintf("    %u in flight, %lu waited for room, %lu looks found "
-			"work no interrupt told of\n",
-			q->inflight, q->waited, q->missed);
+		kprintf(
+		    "    %u in flight, %lu waited for room, %lu looks found "
+		    "work no interrupt told of\n",
+		    q->inflight, q->waited, q->missed);
 		thread_dump(q->thread);
 	}
 }
 
 static const struct blkdev_ops vblk_ops = {
-	.submit = vblk_submit,
-	.dump = vblk_dump,
+    .submit = vblk_submit,
+    .dump = vblk_dump,
 };
 
 #define MAX_DUMPED 8
@@ -474,10 +477,9 @@ static void read_limits(struct vblk *vb)
 	unsigned fixes;
 
 	virtio_config_read(d, 0, cfg, sizeof(cfg));
-	fixes = vblk_config_parse(cfg, MIN(sizeof(cfg), d->t->config_size),
-				  d->features, vb->ring,
-				  MIN(cpu_count, (unsigned)MAX_QUEUES),
-				  &vb->lim);
+	fixes = vblk_config_parse(
+	    cfg, MIN(sizeof(cfg), d->t->config_size), d->features, vb->ring,
+	    MIN(cpu_count, (unsigned)MAX_QUEUES), &vb->lim);
 	for (unsigned i = 0; i < VBLK_FIX_COUNT; i++)
 		if (fixes & (1u << i))
 			kprintf("osprey: virtio %s: virtio-blk's %s is out of "

@@ -93,8 +93,7 @@ static void capacity(struct parse *p, struct vblk_limits *o)
 	o->sectors = v - v % per;
 }
 
-static void segments(struct parse *p, struct vblk_limits *o,
-		     uint16_t ring_size)
+static void segments(struct parse *p, struct vblk_limits *o, uint16_t ring_size)
 {
 	uint32_t most = ring_size - 2u;
 
@@ -112,7 +111,9 @@ static void segments(struct parse *p, struct vblk_limits *o,
 
 		if (v < 4096)
 			p->fixes |= 1u << VBLK_FIX_SIZE_MAX;
-		o->size_max = v < 4096 ? 4096 : v > NO_SIZE_MAX ? NO_SIZE_MAX : v;
+		o->size_max = v < 4096		? 4096
+			      : v > NO_SIZE_MAX ? NO_SIZE_MAX
+						: v;
 	}
 }
 

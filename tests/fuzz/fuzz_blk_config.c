@@ -12,8 +12,7 @@
 
 #include "drivers/virtio/blk_config.h"
 
-static void check(const struct vblk_limits *l, uint16_t ring,
-		  uint32_t maxq)
+static void check(const struct vblk_limits *l, uint16_t ring, uint32_t maxq)
 {
 	if (ring < 3)
 		ring = 3;

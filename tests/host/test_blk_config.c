@@ -40,7 +40,8 @@ static void qemu_like(void)
 
 static unsigned parse(uint64_t features, struct vblk_limits *l)
 {
-	return vblk_config_parse(cfg, sizeof(cfg), features & ~(1ull << VBLK_F_SIZE_MAX), 256, 4, l);
+	return vblk_config_parse(
+	    cfg, sizeof(cfg), features & ~(1ull << VBLK_F_SIZE_MAX), 256, 4, l);
 }
 
 static void test_qemu_defaults_unchanged(void)
@@ -66,9 +67,9 @@ static void test_features_not_negotiated_are_ignored(void)
 	qemu_like();
 	put(VBLK_CFG_NUM_QUEUES, 0, 2);
 	put(VBLK_CFG_BLK_SIZE, 3, 4);
-	CHECK_EQ(vblk_config_parse(cfg, sizeof(cfg), 1ull << VBLK_F_RO, 256, 4,
-				   &l),
-		 0);
+	CHECK_EQ(
+	    vblk_config_parse(cfg, sizeof(cfg), 1ull << VBLK_F_RO, 256, 4, &l),
+	    0);
 	CHECK_EQ(l.lbs, 512);
 	CHECK_EQ(l.nqueues, 1);
 	CHECK_EQ(l.seg_max, 1);

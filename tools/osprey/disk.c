@@ -64,8 +64,7 @@ static void parse_flags(char *spec, struct disk *d)
 		if (!strcmp(f, "ro"))
 			d->ro = true;
 		else if (!strcmp(f, "cache=writeback") ||
-			 !strcmp(f, "cache=none") ||
-			 !strcmp(f, "cache=unsafe"))
+			 !strcmp(f, "cache=none") || !strcmp(f, "cache=unsafe"))
 			d->cache = f + 6;
 		else
 			fail(FAIL_USAGE,
@@ -153,8 +152,8 @@ static char *commas_doubled(const char *s)
 	return sb.s ? sb.s : xstrdup("");
 }
 
-int disk_qemu_args(const struct disk_options *o, const char *machine,
-		   char **v, int i)
+int disk_qemu_args(const struct disk_options *o, const char *machine, char **v,
+		   int i)
 {
 	bool mmio = !strcmp(machine, "microvm");
 
@@ -168,12 +167,13 @@ int disk_qemu_args(const struct disk_options *o, const char *machine,
 				   commas_doubled(d->file), k, d->cache,
 				   d->ro ? ",readonly=on" : "");
 		v[i++] = "-device";
-		v[i++] = xasprintf("%s,drive=disk%zu",
-				   mmio ? "virtio-blk-device" : "virtio-blk-pci",
-				   k);
+		v[i++] =
+		    xasprintf("%s,drive=disk%zu",
+			      mmio ? "virtio-blk-device" : "virtio-blk-pci", k);
 		note("disk: %s as /dev/vd%c (%s, cache=%s%s)", d->file,
-		     (char)('a' + k), mmio ? "virtio-blk-device" : "virtio-blk-pci",
-		     d->cache, d->ro ? ", read-only" : "");
+		     (char)('a' + k),
+		     mmio ? "virtio-blk-device" : "virtio-blk-pci", d->cache,
+		     d->ro ? ", read-only" : "");
 	}
 	if (o->n && mmio) {
 		v[i++] = "-global";
@@ -203,8 +203,9 @@ static int spawn(char *const argv[])
 		fail(FAIL_OTHER, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		execvp(argv[0], argv);
-		fprintf(stderr, "osprey: %s: %s (Debian: apt-get install "
-				"e2fsprogs)\n",
+		fprintf(stderr,
+			"osprey: %s: %s (Debian: apt-get install "
+			"e2fsprogs)\n",
 			argv[0], strerror(errno));
 		_exit(127);
 	}
