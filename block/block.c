@@ -123,6 +123,8 @@ static int check(struct blkdev *d, struct blk_req *r)
 	bool write = r->op != BLK_READ;
 	int err;
 
+	if (!r->done)
+		return -EINVAL;
 	if (write && (d->caps & BLK_CAP_RO))
 		return -EROFS;
 	switch (r->op) {

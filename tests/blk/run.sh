@@ -9,6 +9,9 @@
 #   pc-rw-writeback    virtio-blk-pci, port I/O, cache=writeback, 1 vCPU
 #   microvm-ro, q35-ro a read-only disk (readonly=on): reads the host's
 #                      pattern, writes fail with EPERM as on Linux
+#   selftest-microvm, selftest-q35   the kernel's blk_required self-test
+#                      (block/tests): 600 asynchronous requests at once,
+#                      more than a ring holds, FUA, the refused requests
 #   cli-run            `osprey run --disk FILE::16M` makes the file and
 #                      runs blkio on it (2 vCPUs), then `--disk FILE,ro`
 #   cli-disk           `osprey disk create --ext4`, cp in and out, check;
@@ -125,6 +128,25 @@ cli_disk() {
 		fail cli-disk "see $log"
 	fi
 }
+
+# selftest NAME MACHINE SMP DEVICE
+selftest() {
+	local img=$tmp/$1.img log=$LOGS/$1.log extra=()
+	fresh "$img"
+	[ "$2" = microvm ] && extra=(--qemu-arg -global --qemu-arg virtio-mmio.force-legacy=false)
+	timeout 600 tools/qemu-run --quiet --machine "$2" --smp "$3" \
+		--timeout "${BLK_TIMEOUT:-240}" "${extra[@]}" \
+		--qemu-arg -drive --qemu-arg "file=$img,if=none,id=d0,format=raw" \
+		--qemu-arg -device --qemu-arg "$4,drive=d0" \
+		"$KERNEL" --test=blk_required >"$log" 2>&1
+	if [ $? = 0 ] && grep -aq 'selftests: 1 passed, 0 failed' "$log"; then
+		pass "$1"
+	else
+		fail "$1" "see $log"
+	fi
+}
+selftest selftest-microvm microvm 2 virtio-blk-device
+selftest selftest-q35 q35 4 virtio-blk-pci
 
 if [ -x "$BUILD/osprey" ]; then
 	cli_run
