@@ -292,9 +292,10 @@ static const char *const links[][2] = {
 };
 
 /* Drivers' devices (devfs_add), found after the table's. */
-#define ADDED_MAX 8
+#define ADDED_MAX 40 /* consoles' ports, disks */
 static struct {
 	uint64_t rdev;
+	uint32_t type; /* S_IFCHR or S_IFBLK */
 	const struct file_ops *ops;
 } added[ADDED_MAX];
 static unsigned nadded; /* atomic; entries below it are complete */
@@ -309,14 +310,24 @@ const struct file_ops *devfs_find(uint64_t rdev)
 		if (fs_makedev(devices[i].major, devices[i].minor) == rdev)
 			return devices[i].ops;
 	for (unsigned i = 0; i < n; i++)
-		if (added[i].rdev == rdev)
+		if (added[i].rdev == rdev && added[i].type == S_IFCHR)
+			return added[i].ops;
+	return NULL;
+}
+
+const struct file_ops *devfs_find_block(uint64_t rdev)
+{
+	unsigned n = __atomic_load_n(&nadded, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n; i++)
+		if (added[i].rdev == rdev && added[i].type == S_IFBLK)
 			return added[i].ops;
 	return NULL;
 }
 
 /* At boot, from the driver's init step: one adder at a time. */
-int devfs_add(const char *name, uint32_t major, uint32_t minor,
-	      uint32_t mode, const struct file_ops *ops)
+static int add(const char *name, uint32_t type, uint32_t major,
+	       uint32_t minor, uint32_t mode, const struct file_ops *ops)
 {
 	char path[32];
 	uint64_t rdev = fs_makedev(major, minor);
@@ -325,13 +336,26 @@ int devfs_add(const char *name, uint32_t major, uint32_t minor,
 	if (nadded == ADDED_MAX)
 		return -ENOMEM;
 	added[nadded].rdev = rdev;
+	added[nadded].type = type;
 	added[nadded].ops = ops;
 	__atomic_store_n(&nadded, nadded + 1, __ATOMIC_RELEASE);
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	err = vfs_mknodat(NULL, path, S_IFCHR, rdev);
+	err = vfs_mknodat(NULL, path, type, rdev);
 	if (!err)
 		err = vfs_chmodat(NULL, path, mode, 0);
 	return err;
+}
+
+int devfs_add(const char *name, uint32_t major, uint32_t minor,
+	      uint32_t mode, const struct file_ops *ops)
+{
+	return add(name, S_IFCHR, major, minor, mode, ops);
+}
+
+int devfs_add_block(const char *name, uint32_t major, uint32_t minor,
+		    uint32_t mode, const struct file_ops *ops)
+{
+	return add(name, S_IFBLK, major, minor, mode, ops);
 }
 
 int devfs_init(void)

@@ -212,7 +212,7 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 		ops = &reg_ops;
 	else if (ip->type == S_IFDIR)
 		ops = &dir_ops;
-	else if (ip->type == S_IFCHR)
+	else if (ip->type == S_IFCHR || ip->type == S_IFBLK)
 		ops = ip->dev_ops;
 	else if (ip->type == S_IFIFO)
 		return pipe_fifo_open(ip, flags, out);
@@ -489,15 +489,45 @@ size_t vfs_ioctl_arg_size(unsigned long cmd)
 		return 40;
 	case SIOCGIFCONF:
 		return 16;
+	case BLKGETSIZE64: /* block devices: a u64, an unsigned long */
+	case BLKGETSIZE:
+	case BLKBSZGET:
+		return 8;
+	case BLKROGET:
+	case BLKROSET:
+	case BLKSSZGET:
+	case BLKPBSZGET:
+	case BLKIOMIN:
+	case BLKIOOPT:
+	case BLKALIGNOFF:
+	case BLKDISCARDZEROES:
+		return 4;
+	case BLKSECTGET:
+		return 2;
+	case BLKDISCARD: /* uint64_t range[2] */
+	case BLKZEROOUT:
+		return 16;
 	}
 	return 0;
 }
 
-int vfs_fsync(struct file *f)
+static int do_fsync(struct file *f, bool datasync)
 {
 	if (f->flags & O_PATH)
 		return -EBADF;
-	return f->inode ? 0 : -EINVAL;
+	if (!f->inode)
+		return -EINVAL;
+	return f->ops->fsync ? f->ops->fsync(f, datasync) : 0;
+}
+
+int vfs_fsync(struct file *f)
+{
+	return do_fsync(f, false);
+}
+
+int vfs_fdatasync(struct file *f)
+{
+	return do_fsync(f, true);
 }
 
 /* ---- file data for the loader and mmap ---- */

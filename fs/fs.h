@@ -162,6 +162,23 @@
 #define SIOCGIFMTU 0x8921
 #define SIOCGIFHWADDR 0x8927
 #define SIOCGIFINDEX 0x8933
+/* block devices (linux/fs.h; block/blkdev_file.c answers) */
+#define BLKROSET 0x125d
+#define BLKROGET 0x125e
+#define BLKRRPART 0x125f
+#define BLKGETSIZE 0x1260
+#define BLKFLSBUF 0x1261
+#define BLKSSZGET 0x1268
+#define BLKSECTGET 0x1267
+#define BLKBSZGET 0x80081270
+#define BLKGETSIZE64 0x80081272
+#define BLKDISCARD 0x1277
+#define BLKIOMIN 0x1278
+#define BLKIOOPT 0x1279
+#define BLKALIGNOFF 0x127a
+#define BLKPBSZGET 0x127b
+#define BLKDISCARDZEROES 0x127c
+#define BLKZEROOUT 0x127f
 
 /* Device numbers as user space sees them in st_rdev (glibc's makedev). */
 static inline uint64_t fs_makedev(uint32_t major, uint32_t minor)
@@ -223,6 +240,9 @@ struct file_ops {
 	 * the file's wait queues with poll_wait(). NULL: always readable and
 	 * writable, and epoll refuses the file (-EPERM, as Linux). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* Optional: fsync(2) and fdatasync(2) (datasync); NULL: nothing is
+	 * waiting to be written, 0. */
+	int (*fsync)(struct file *f, bool datasync);
 	/* Files outside the tree that are not pipes or sockets: the name
 	 * /proc/<pid>/fd shows, as Linux's anon_inode:[eventfd]. */
 	const char *anon_name;
@@ -320,7 +340,8 @@ int vfs_utimensat(struct file *dir, const char *path,
 /* We are root: everything is allowed but X_OK on a non-directory that
  * has no execute bit (-EACCES). */
 int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
-int vfs_fsync(struct file *f); /* nothing to write back: 0 */
+int vfs_fsync(struct file *f); /* the file's fsync hook, else 0 */
+int vfs_fdatasync(struct file *f);
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */
 #define ENODATA 61
@@ -507,6 +528,9 @@ void devfs_random_seed(const void *buf, size_t n);
  * -ENOMEM when the table is full. */
 int devfs_add(const char *name, uint32_t major, uint32_t minor,
 	      uint32_t mode, const struct file_ops *ops);
+/* The same for a block device (block/: /dev/vda is 254:0). */
+int devfs_add_block(const char *name, uint32_t major, uint32_t minor,
+		    uint32_t mode, const struct file_ops *ops);
 
 /* ---- terminals (fs/pty.c) ---- */
 /* Provided by linux/: sends sig to the process, whose controlling

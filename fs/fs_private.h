@@ -237,6 +237,7 @@ int procfs_open(struct inode *ip, int flags, struct file **out);
 int devfs_init(void);
 /* The operations of the device with this st_rdev, or NULL. */
 const struct file_ops *devfs_find(uint64_t rdev);
+const struct file_ops *devfs_find_block(uint64_t rdev);
 
 /* ---- terminals ---- */
 /* Linux's struct termios for TCGETS (asm-generic/termbits.h). */

@@ -84,6 +84,8 @@ static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
 	}
 	if (S_ISCHR(mode))
 		ip->dev_ops = devfs_find(rdev);
+	else if ((mode & S_IFMT) == S_IFBLK)
+		ip->dev_ops = devfs_find_block(rdev);
 	inode_touch(l->dir, true, true);
 	fsnotify_dir(l->dir, IN_CREATE | (S_ISDIR(mode) ? IN_ISDIR : 0), l->last,
 		     l->len, 0);

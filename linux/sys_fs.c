@@ -13,6 +13,7 @@
 #define PATH_MAX 4096
 #define IOV_MAX 1024
 #define BOUNCE 4096 /* bytes copied through the kernel per step */
+#define BLK_BOUNCE (1 << 20) /* ... for large I/O on a block device */
 
 /* "Why doesn't my program run": files it looked for and did not find. */
 static void note_missing_file(const char *path)
@@ -35,14 +36,17 @@ static bool vfs_seekable(const struct file *f)
 static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 {
 	char small[256];
-	char *tmp = n <= sizeof(small) ? small : malloc(BOUNCE);
+	/* Block devices take a request per step: big steps for big I/O. */
+	size_t step = (f->mode & 0170000) == 0060000 && n >= 65536 ? BLK_BOUNCE
+								 : BOUNCE;
+	char *tmp = n <= sizeof(small) ? small : malloc(step);
 	size_t done = 0;
 	long r = 0;
 
 	if (!tmp)
 		return -ENOMEM;
 	while (done < n) {
-		size_t k = MIN(tmp == small ? sizeof(small) : (size_t)BOUNCE,
+		size_t k = MIN(tmp == small ? sizeof(small) : step,
 			       n - done);
 
 		if (write && copy_from_user(tmp, ubuf + done, k)) {

@@ -3,6 +3,7 @@
  * working directory. Each copies its path(s) in with at_get, which also
  * resolves the dirfd, and hands over to the VFS.
  */
+#include "block/block.h"
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "linux/sys.h"
@@ -287,12 +288,13 @@ long sys_fsync(long fd, long b, long c, long d, long e, long f)
 
 long sys_fdatasync(long fd, long b, long c, long d, long e, long f)
 {
-	return sys_fsync(fd, 0, 0, 0, 0, 0);
+	return WITH_FILE(fd, vfs_fdatasync(file));
 }
 
 long sys_sync(long a, long b, long c, long d, long e, long f)
 {
-	return 0; /* ramfs: nothing to write back */
+	blk_flush_all(); /* ramfs has nothing to write back; disks' caches */
+	return 0;
 }
 
 long sys_syncfs(long fd, long b, long c, long d, long e, long f)

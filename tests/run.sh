@@ -265,6 +265,11 @@ expect app-proc-dynamic 0 '^proc_check: [0-9]+ passed, 0 failed' \
 expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6", 0x80000, 00\) = 3' \
 	--initrd "$LOGS/hello.cpio" $KERNEL --quiet --strace -- /bin/hello-dyn
 
+# ---- disks (tests/blk/run.sh): virtio-blk on microvm, q35 and pc, with
+# the same program first on a host loop device ----
+tests/blk/run.sh >"$LOGS/blk.log" 2>&1
+count_lines blk "$LOGS/blk.log" $?
+
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1
 count_lines cli "$LOGS/cli.log" $?

@@ -35,6 +35,9 @@ have wrk || need="$need wrk"
 have curl || need="$need curl"
 have iperf3 || need="$need iperf3" # no daemon unless debconf says so
 have sockperf || need="$need sockperf"
+# Disks: `osprey disk` (mke2fs, e2fsck, debugfs) and bench/blk.sh (fio).
+[ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || need="$need e2fsprogs"
+have fio || need="$need fio"
 for l in libevent-2.1-7:libevent-2.1.so.7 libsasl2-2:libsasl2.so.2 \
 	libpcre2-8-0:libpcre2-8.so.0 libssl3:libssl.so.3; do
 	[ -e "/usr/lib/x86_64-linux-gnu/${l#*:}" ] || need="$need ${l%%:*}"

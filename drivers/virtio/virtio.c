@@ -116,6 +116,8 @@ int virtio_driver_start(struct virtio_dev *d)
 		return virtio_net_start(d);
 	case VIRTIO_ID_RNG:
 		return virtio_rng_start(d);
+	case VIRTIO_ID_BLOCK:
+		return virtio_blk_start(d);
 	case VIRTIO_ID_CONSOLE:
 		return virtio_console_start(d);
 	default:

@@ -26,6 +26,7 @@
 
 /* Device types (5): the ones we drive. */
 #define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
 
@@ -182,6 +183,7 @@ void virtio_mmio_dump_irq(struct virtio_dev *d);
 int virtio_driver_start(struct virtio_dev *d);
 int virtio_net_start(struct virtio_dev *d);
 int virtio_rng_start(struct virtio_dev *d);
+int virtio_blk_start(struct virtio_dev *d);
 int virtio_console_start(struct virtio_dev *d);
 /* For the self-test: interrupts taken by a virtio-net interface's
  * receive queues (-1 if dev is not one); *polled: some queue has no

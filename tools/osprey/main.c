@@ -28,6 +28,7 @@ static const char usage_text[] =
     "usage: osprey build [-o IMAGE] [BUILD OPTIONS] [--] PROGRAM [ARGS...]\n"
     "       osprey run [BUILD OPTIONS] [RUN OPTIONS] [--] PROGRAM "
     "[ARGS...]\n"
+    "       osprey disk create|check|cp ...   (osprey disk --help)\n"
     "\n"
     "Packs a Linux x86-64 program with its ELF interpreter and libraries\n"
     "(found as ld.so would find them) into an Osprey image, a cpio newc\n"
@@ -71,6 +72,13 @@ static const char usage_text[] =
     "                       multi_queue); or no network device\n"
     "  --ip ADDR/PREFIX[,GATEWAY]   the guest's static address\n"
     "  --dns ADDR           a name server for the guest (repeatable)\n"
+    "Disk options (run):\n"
+    "  --disk FILE[::SIZE][,ro][,cache=writeback|none|unsafe]   a raw image\n"
+    "                       as the next virtio-blk disk (/dev/vda, vdb, ...\n"
+    "                       in the guest); made (sparse) when missing and\n"
+    "                       SIZE is given (K, M, G, T). FILE:PATH (mounting\n"
+    "                       it) waits on the ext4 driver. See also\n"
+    "                       `osprey disk --help` (create, check, cp).\n"
     "\n"
     "Environment: OSPREY_KERNEL (the kernel; default osprey.elf beside this\n"
     "command, or in ../lib/osprey), OSPREY_QEMU (default "
@@ -89,6 +97,7 @@ struct options {
 	size_t nadds, nenvs;
 	bool locale, strace, no_runtime;
 	struct net_options net;
+	struct disk_options disks;
 	const char *ld_library_path;
 	struct vm_options vm;
 	int argc; /* PROGRAM and its arguments */
@@ -162,6 +171,7 @@ static const struct option long_options[] = {
     {"net", required_argument, NULL, 'N'},
     {"ip", required_argument, NULL, 'I'},
     {"dns", required_argument, NULL, 'D'},
+    {"disk", required_argument, NULL, 'B'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -215,6 +225,9 @@ static void run_option(int c, struct options *o)
 	case 'D':
 		net_add_dns(&o->net, optarg);
 		break;
+	case 'B':
+		disk_add(&o->disks, optarg);
+		break;
 	}
 }
 
@@ -253,7 +266,7 @@ static void parse(int argc, char **argv, struct options *o)
 			exit(0);
 		case '?':
 			/* optopt is the option when its value is missing */
-			if (optopt && strchr("omcpAEMXNID", optopt))
+			if (optopt && strchr("omcpAEMXNIDB", optopt))
 				usage_error("'%s' needs a value",
 					    argv[optind - 1]);
 			usage_error("unknown option '%s'", argv[optind - 1]);
@@ -624,6 +637,9 @@ int main(int argc, char **argv)
 		set_fail_statuses(run_statuses);
 	} else if (!strcmp(cmd, "build")) {
 		set_fail_statuses(build_statuses);
+	} else if (!strcmp(cmd, "disk")) {
+		set_fail_statuses(build_statuses);
+		return disk_main(argc - 1, argv + 1);
 	} else {
 		if (*cmd)
 			fprintf(stderr, "osprey: unknown command '%s'\n", cmd);
@@ -643,6 +659,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	o.vm.net = &o.net;
+	o.vm.disks = &o.disks;
 	o.vm.kernel = find_kernel(argv[0]);
 	o.vm.image = o.output ? o.output : tmpfile_make("osprey-image");
 	o.vm.cmdline = build(&o, o.vm.image);

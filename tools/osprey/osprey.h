@@ -9,6 +9,7 @@
  *   deps.c     the interpreter and libraries, resolved the way ld.so does
  *   vm.c       QEMU: accelerator choice, launch, exit status, temp files
  *   net.c      the guest's network: -p, --net, --ip, --dns
+ *   disk.c     --disk (virtio-blk) and `osprey disk` (e2fsprogs)
  *   elfdeps.c  the ELF reader (pure, fuzzed: elfdeps.h)
  *   ldcache.c  the /etc/ld.so.cache reader (pure, fuzzed: ldcache.h)
  */
@@ -214,6 +215,28 @@ void net_kernel_options(const struct net_options *n, struct strbuf *sb);
 int net_qemu_args(const struct net_options *n, const char *machine,
 		  unsigned cpus, char **v, int i);
 
+/* ---- disks (disk.c) ---- */
+struct disk {
+	char *file;	   /* the raw image on the host */
+	const char *path;  /* the guest mount point (refused until ext4) */
+	uint64_t size;	   /* made this size when missing; 0: must exist */
+	bool ro;
+	const char *cache; /* QEMU's cache mode */
+};
+struct disk_options {
+	struct disk *disks; /* /dev/vda, vdb, ... in order */
+	size_t n;
+};
+/* --disk FILE[:PATH][:SIZE][,ro][,cache=MODE]; FAIL_USAGE when bad. */
+void disk_add(struct disk_options *o, const char *spec);
+/* Makes missing files, appends QEMU's arguments (DISK_QEMU_ARGS a disk
+ * and 2 more) to v at i; returns the new i. */
+#define DISK_QEMU_ARGS 4
+int disk_qemu_args(const struct disk_options *o, const char *machine,
+		   char **v, int i);
+/* `osprey disk ...` (argv[0] is "disk"): its exit status. */
+int disk_main(int argc, char **argv);
+
 /* ---- the program's standard streams (stdio.c) ---- */
 struct stdio_relay {
 	bool open[3]; /* our fd 0, 1, 2 was open: the guest gets a port */
@@ -247,6 +270,7 @@ struct vm_options {
 	unsigned mem_mb, cpus, timeout_s; /* timeout 0: none */
 	enum accel accel;
 	const struct net_options *net;
+	const struct disk_options *disks;
 };
 
 /* A new empty file in $TMPDIR (or /tmp), removed at exit. */

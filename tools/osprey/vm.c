@@ -165,7 +165,9 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon,
 {
 	const char *qemu = getenv("OSPREY_QEMU");
 	enum accel accel = choose_accel(opt);
-	char **v = xcalloc(48 + STDIO_QEMU_ARGS + NET_QEMU_ARGS,
+	size_t ndisks = opt->disks ? opt->disks->n : 0;
+	char **v = xcalloc(48 + STDIO_QEMU_ARGS + NET_QEMU_ARGS +
+			       DISK_QEMU_ARGS * ndisks + 2,
 			   sizeof(char *));
 	int n = 0;
 
@@ -210,6 +212,8 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon,
 	v[n++] = (char *)opt->cmdline;
 	n = stdio_qemu_args(io, opt->machine, v, n);
 	n = net_qemu_args(opt->net, opt->machine, opt->cpus, v, n);
+	if (opt->disks)
+		n = disk_qemu_args(opt->disks, opt->machine, v, n);
 	v[n] = NULL;
 	return v;
 }
