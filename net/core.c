@@ -38,10 +38,40 @@ void pkt_free(struct pkt *p)
 {
 	if (!p)
 		return;
+	if (p->frag_put)
+		p->frag_put(p->frag_arg);
 	if (p->release)
 		p->release(p, p->release_arg);
 	else
 		free(p);
+}
+
+struct pkt *pkt_linearize(struct pkt *p)
+{
+	size_t room = (size_t)(p->data - p->head);
+	struct pkt *c;
+	uint8_t *at;
+
+	if (!p->nfrags)
+		return p;
+	c = pkt_alloc(room, pkt_wire_len(p));
+	if (c) {
+		at = pkt_put(c, pkt_wire_len(p));
+		memcpy(at, p->data, p->len);
+		at += p->len;
+		for (unsigned i = 0; i < p->nfrags; i++) {
+			memcpy(at, p->frag[i].addr, p->frag[i].len);
+			at += p->frag[i].len;
+		}
+		c->flags = p->flags;
+		c->gso_size = p->gso_size;
+		c->csum_off = p->csum_off;
+		c->csum_start = p->csum_start; /* same headroom: same offset */
+		c->l3_off = p->l3_off;
+		c->l4_off = p->l4_off;
+	}
+	pkt_free(p);
+	return c;
 }
 
 void *pkt_push(struct pkt *p, size_t n)

@@ -80,7 +80,7 @@ int ether_xmit(struct netdev *dev, struct pkt *p, const uint8_t *dst,
 	memcpy(e->dst, dst, 6);
 	memcpy(e->src, dev->mac, 6);
 	e->type = type;
-	len = p->len;
+	len = pkt_wire_len(p);
 	/* Counted before xmit: the packet is the device's after it. */
 	__atomic_fetch_add(&dev->stats.tx_packets, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&dev->stats.tx_bytes, len, __ATOMIC_RELAXED);

@@ -291,13 +291,22 @@ int ip_output(struct pkt *p, const struct ip_out *o)
 	}
 	src = o->src ? o->src : pick_source(dev, o->dst);
 	mtu = ip_mtu(dev, o->dst);
+	if (p->nfrags && (dev->features & (NETDEV_F_SG | NETDEV_F_TX_CSUM)) !=
+			     (NETDEV_F_SG | NETDEV_F_TX_CSUM)) {
+		p = pkt_linearize(p); /* a route to a device that copies */
+		r = -ENOBUFS;
+		if (!p)
+			goto out_count;
+	}
 	r = -EMSGSIZE;
-	if (p->len + IP_HLEN > IP_MAXPACKET)
+	if (pkt_wire_len(p) + IP_HLEN > IP_MAXPACKET)
 		goto out_free;
-	if (p->len + IP_HLEN > mtu && !((p->flags & PKT_GSO_TCP4) &&
-					 (dev->features & NETDEV_F_TSO4))) {
+	if (pkt_wire_len(p) + IP_HLEN > mtu &&
+	    !((p->flags & PKT_GSO_TCP4) && (dev->features & NETDEV_F_TSO4))) {
 		if (o->df)
 			goto out_free;
+		if (!(p = pkt_linearize(p)))
+			return -ENOBUFS;
 		return ip_fragment(dev, p, o, src, hop, mtu);
 	}
 	if ((p->flags & PKT_CSUM_PARTIAL) &&
@@ -308,12 +317,14 @@ int ip_output(struct pkt *p, const struct ip_out *o)
 		r = -ENOBUFS;
 		goto out_free;
 	}
-	ip_build(ih, o, src, p->len, ip_next_id(), o->set_df ? IP_DF : 0);
+	ip_build(ih, o, src, pkt_wire_len(p), ip_next_id(),
+		 o->set_df ? IP_DF : 0);
 	NET_INC(ip_out_transmits);
 	return ether_output(dev, p, hop);
 out_free:
-	NET_INC(ip_out_discards);
 	pkt_free(p);
+out_count:
+	NET_INC(ip_out_discards);
 	return r;
 }
 

@@ -91,6 +91,7 @@ static inline uint32_t net_htonl(uint32_t v)
 #define PKT_BCAST 8u	    /* rx: to the Ethernet broadcast address */
 
 struct netdev;
+#define PKT_FRAGS 2 /* a send ring's bytes wrap at most once */
 struct pkt {
 	struct pkt *next;   /* in a channel or queue: its owner's */
 	uint8_t *head;	    /* the buffer */
@@ -107,7 +108,30 @@ struct pkt {
 	 * (freed with the struct); else the driver's, called with arg. */
 	void (*release)(struct pkt *p, void *arg);
 	void *release_arg;
+	/* Zero-copy transmit: bytes that follow data[0, len) on the wire,
+	 * in memory the packet does not own (a TCP send ring), read by the
+	 * device in place. frag_put(frag_arg) runs when the packet is freed,
+	 * so the memory stays allocated until then; its bytes may change
+	 * once the peer has acknowledged them (a retransmission still queued
+	 * then carries sequence numbers the peer drops). Only for devices
+	 * with NETDEV_F_SG; everything else gets pkt_linearize's copy. */
+	uint8_t nfrags;
+	uint32_t frag_len; /* the sum of frag[].len */
+	struct pkt_frag {
+		const uint8_t *addr;
+		uint32_t len;
+	} frag[PKT_FRAGS];
+	void (*frag_put)(void *arg);
+	void *frag_arg;
 };
+/* The packet's length on the wire: its own bytes and its fragments. */
+static inline uint32_t pkt_wire_len(const struct pkt *p)
+{
+	return p->len + p->frag_len;
+}
+/* p with its fragments copied in (p itself when it has none; else a new
+ * packet, p freed). NULL when out of memory (p freed). */
+struct pkt *pkt_linearize(struct pkt *p);
 /* A packet with `headroom` bytes before data and room for len bytes after
  * it; len is set to 0. NULL when out of memory. */
 struct pkt *pkt_alloc(size_t headroom, size_t len);
@@ -154,6 +178,7 @@ bool netchan_empty(const struct netchan *c);
 #define NETDEV_F_RX_CSUM 2u /* the device checks L4 checksums (VALID) */
 #define NETDEV_F_TSO4 4u    /* the device segments PKT_GSO_TCP4 packets */
 #define NETDEV_F_MRG_RX 8u  /* informative: mergeable receive buffers */
+#define NETDEV_F_SG 16u	    /* transmits packets with fragments (in place) */
 
 /* Linux's interface flags (SIOCGIFFLAGS, RTM_NEWLINK) */
 #define IFF_UP 0x1

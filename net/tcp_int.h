@@ -199,6 +199,10 @@ void tcp_tw_lock(void); /* the TIME_WAIT table's mutex (tcp_work.c) */
 void tcp_tw_unlock(void);
 
 /* tcp_out.c: building and sending */
+/* The send ring's memory, counted (segments sent in place hold it):
+ * a ring of cap bytes with one reference, or NULL; dropping one. */
+uint8_t *tcp_sbuf_alloc(uint32_t cap);
+void tcp_sbuf_put(void *ring);
 void tcp_output(struct tcp_sock *ts);		/* what may be sent now */
 int tcp_send_ctl(struct tcp_sock *ts, uint8_t flags, uint32_t seq);
 void tcp_send_ack(struct tcp_sock *ts);

@@ -133,6 +133,73 @@ static void sbuf_copy(const struct tcp_sock *ts, uint32_t off, uint8_t *dst,
 	memcpy(dst + first, ts->sbuf, n - first);
 }
 
+/*
+ * The send ring's memory is counted: the connection holds one reference
+ * and every zero-copy segment still queued (for ARP or the device) one
+ * more, so a ring that grows, shrinks or goes with its connection stays
+ * readable until the device has taken the last segment made of it.
+ */
+struct sbuf_blk {
+	int refs; /* atomic */
+	uint32_t cap;
+	uint8_t data[];
+};
+
+static struct sbuf_blk *blk_of(uint8_t *data)
+{
+	return container_of(data, struct sbuf_blk, data[0]);
+}
+
+uint8_t *tcp_sbuf_alloc(uint32_t cap)
+{
+	struct sbuf_blk *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	b->cap = cap;
+	return b->data;
+}
+
+void tcp_sbuf_put(void *data)
+{
+	struct sbuf_blk *b;
+
+	if (!data)
+		return;
+	b = blk_of(data);
+	if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
+/* Whether segments may carry the ring's bytes in place: a device that
+ * reads fragments and fills checksums (tcp_xmit's zero-copy path). */
+static bool zero_copy(const struct tcp_sock *ts)
+{
+	unsigned need = NETDEV_F_SG | NETDEV_F_TX_CSUM;
+
+	return ts->dev && (ts->dev->features & need) == need &&
+	       !ip_is_loopback(ts->raddr);
+}
+
+/* Hangs n bytes of the ring from offset off (from snd_una) on p as
+ * fragments (two when they wrap), with a reference on the ring. */
+static void sbuf_attach(struct tcp_sock *ts, struct pkt *p, uint32_t off,
+			uint32_t n)
+{
+	uint32_t pos = (ts->sbuf_off + off) % ts->sbuf_cap;
+	uint32_t first = MIN(n, ts->sbuf_cap - pos);
+
+	p->frag[0] = (struct pkt_frag){ts->sbuf + pos, first};
+	p->nfrags = 1;
+	if (n > first)
+		p->frag[p->nfrags++] = (struct pkt_frag){ts->sbuf, n - first};
+	p->frag_len = n;
+	__atomic_fetch_add(&blk_of(ts->sbuf)->refs, 1, __ATOMIC_RELAXED);
+	p->frag_put = tcp_sbuf_put;
+	p->frag_arg = ts->sbuf;
+}
+
 void tcp_sbuf_drop(struct tcp_sock *ts, uint32_t n)
 {
 	if (n > ts->sbuf_len)
@@ -160,8 +227,8 @@ static void set_csum(struct pkt *p, uint32_t src, uint32_t dst, bool gso)
 {
 	struct tcp_hdr *th = (struct tcp_hdr *)p->data;
 
-	th->csum = csum_fold_raw(
-	    ip_pseudo_sum(src, dst, IPPROTO_TCP, gso ? 0 : (uint16_t)p->len));
+	th->csum = csum_fold_raw(ip_pseudo_sum(
+	    src, dst, IPPROTO_TCP, gso ? 0 : (uint16_t)pkt_wire_len(p)));
 	p->flags |= PKT_CSUM_PARTIAL;
 	p->csum_start = (uint16_t)(p->data - p->head);
 	p->csum_off = 16;
@@ -190,17 +257,20 @@ static int tcp_xmit(struct tcp_sock *ts, uint32_t seq, uint32_t len,
 	struct pkt *p;
 	struct tcp_hdr *th;
 	bool gso = len > ts->mss;
+	bool zc = len && zero_copy(ts);
 
 	if (ts->state != TCP_SYN_SENT)
 		flags |= TH_ACK;
 	olen = build_opts(ts, opts, flags, len > 0);
-	p = pkt_alloc(NET_HEADROOM, TCP_HLEN + olen + len);
+	p = pkt_alloc(NET_HEADROOM, TCP_HLEN + olen + (zc ? 0 : len));
 	if (!p)
 		return -ENOBUFS;
 	th = pkt_put(p, TCP_HLEN + olen);
 	fill_header(ts, th, seq, flags, olen);
 	memcpy(th + 1, opts, olen);
-	if (len)
+	if (zc)
+		sbuf_attach(ts, p, seq - ts->snd_una, len);
+	else if (len)
 		sbuf_copy(ts, seq - ts->snd_una, pkt_put(p, len), len);
 	set_csum(p, ts->laddr, ts->raddr, gso);
 	p->gso_size = gso ? ts->mss : 0;

@@ -593,7 +593,7 @@ static bool sbuf_ready(struct tcp_sock *ts, uint64_t want)
 	if (ts->sbuf && (cap >= limit || cap - len >= want))
 		return true;
 	ncap = MIN(ncap, (uint64_t)limit);
-	nb = malloc(ncap);
+	nb = tcp_sbuf_alloc((uint32_t)ncap);
 	if (!nb)
 		return ts->sbuf != NULL;
 	if (len) { /* the bytes from snd_una, linear from 0 */
@@ -602,7 +602,7 @@ static bool sbuf_ready(struct tcp_sock *ts, uint64_t want)
 		memcpy(nb, ts->sbuf + ts->sbuf_off, first);
 		memcpy(nb + first, ts->sbuf, len - first);
 	}
-	free(ts->sbuf);
+	tcp_sbuf_put(ts->sbuf); /* queued segments may still read it */
 	ts->sbuf = nb;
 	ts->sbuf_cap = (uint32_t)ncap;
 	ts->sbuf_off = 0;
@@ -1130,7 +1130,7 @@ static int sol_set(struct tcp_sock *ts, struct socket *s, int name)
 	case SO_SNDBUFFORCE:
 		ts->sndbuf = s->sndbuf;
 		if (ts->sbuf && !ts->sbuf_len) {
-			free(ts->sbuf); /* the next send sizes it again */
+			tcp_sbuf_put(ts->sbuf); /* the next send sizes it */
 			ts->sbuf = NULL;
 			ts->sbuf_cap = 0;
 		}

@@ -122,7 +122,7 @@ static void ts_free(struct tcp_sock *ts)
 	netchan_drain(&ts->chan);
 	tcp_rcvq_free(ts);
 	tcp_ooo_purge(&ts->ooo);
-	free(ts->sbuf);
+	tcp_sbuf_put(ts->sbuf);
 	if (ts->listener)
 		ts_put(ts->listener);
 	all_remove(ts);

@@ -327,13 +327,23 @@ static bool dma_ok(const void *p)
 /* A packet the device can read with room for the header: p itself, or
  * a copy when p has no headroom or lives outside the direct map. The
  * original is freed when copied. NULL when out of memory. */
+static bool frags_dma_ok(const struct pkt *p)
+{
+	for (unsigned i = 0; i < p->nfrags; i++)
+		if (!dma_ok(p->frag[i].addr))
+			return false;
+	return true;
+}
+
 static struct pkt *tx_own(struct pkt *p)
 {
 	struct pkt *c;
 
 	if ((size_t)(p->data - p->head) >= sizeof(struct vnet_hdr) &&
-	    dma_ok(p->head))
+	    dma_ok(p->head) && frags_dma_ok(p))
 		return p;
+	if (!(p = pkt_linearize(p)))
+		return NULL;
 	c = pkt_alloc(NET_HEADROOM, p->len);
 	if (c) {
 		memcpy(pkt_put(c, p->len), p->data, p->len);
@@ -398,7 +408,8 @@ static int vnet_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 	struct vnet *vn = dev->priv;
 	struct vnet_txq *t = &vn->tx[q % vn->npairs];
 	struct vnet_hdr h;
-	uint32_t len = p->len;
+	struct virtq_buf b[1 + PKT_FRAGS];
+	uint32_t len = pkt_wire_len(p);
 	int err;
 
 	if (len < ETH_HLEN || len > MAX_FRAME || tx_header(vn, p, &h)) {
@@ -411,10 +422,13 @@ static int vnet_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 		return -ENOBUFS;
 	}
 	memcpy(pkt_push(p, sizeof(h)), &h, sizeof(h));
-	struct virtq_buf b = {virt_to_phys(p->data), p->len, false};
+	b[0] = (struct virtq_buf){virt_to_phys(p->data), p->len, false};
+	for (unsigned i = 0; i < p->nfrags; i++)
+		b[1 + i] = (struct virtq_buf){virt_to_phys(p->frag[i].addr),
+					      p->frag[i].len, false};
 	mutex_lock(&t->lock);
 	tx_reclaim(t);
-	err = virtq_add(t->vq, &b, 1, p);
+	err = virtq_add(t->vq, b, 1 + p->nfrags, p);
 	if (!err)
 		virtq_kick(t->vq);
 	mutex_unlock(&t->lock);
@@ -590,6 +604,7 @@ static void set_features(struct vnet *vn)
 		vn->dev.features |= NETDEV_F_TSO4;
 	if (vn->mrg)
 		vn->dev.features |= NETDEV_F_MRG_RX;
+	vn->dev.features |= NETDEV_F_SG; /* a frame may span descriptors */
 }
 
 /* 5.1.3.1: TSO needs checksum offload, several queue pairs need the
