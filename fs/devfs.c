@@ -299,7 +299,7 @@ static struct {
 } added[ADDED_MAX];
 static unsigned nadded; /* atomic; entries below it are complete */
 
-const struct file_ops *devfs_find(uint64_t rdev)
+const struct file_ops *chrdev_find(uint64_t rdev)
 {
 	unsigned n = __atomic_load_n(&nadded, __ATOMIC_ACQUIRE);
 
@@ -334,13 +334,37 @@ int devfs_add(const char *name, uint32_t major, uint32_t minor,
 	return err;
 }
 
+/* /dev is a devtmpfs (a ramfs instance) and /dev/pts a devpts, each a
+ * mount of its own with Linux's usual device numbers. */
+static int mount_ramfs(const char *type, uint32_t minor, const char *path)
+{
+	struct super_block *sb = ramfs_mount(type, type, fs_makedev(0, minor));
+
+	return sb ? vfs_mount(sb, path, false) : -ENOMEM;
+}
+
+static int make_dirs(void)
+{
+	int err = mount_ramfs("devtmpfs", 5, "/dev");
+
+	if (!err)
+		err = vfs_mkdirat(NULL, "/dev/pts", 0755);
+	if (!err)
+		err = vfs_mkdirat(NULL, "/dev/shm", 0);
+	if (!err)
+		err = vfs_chmodat(NULL, "/dev/shm", 01777, 0);
+	if (!err)
+		err = mount_ramfs("devpts", 24, "/dev/pts");
+	return err;
+}
+
 int devfs_init(void)
 {
 	char path[32];
 	int err = 0;
 
 	crng_seed();
-	err = vfs_mkdirat(NULL, "/dev/pts", 0755);
+	err = make_dirs();
 	for (size_t i = 0; i < ARRAY_SIZE(devices) && !err; i++) {
 		const struct chrdev *d = &devices[i];
 

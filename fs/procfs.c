@@ -58,7 +58,10 @@ struct proc_entry {
 	int (*link)(int arg, char *buf);
 };
 
-static struct inode *proc_root; /* set at init; its entries are forever */
+static struct super_block *proc_sb; /* set at init */
+static struct dentry *proc_find(struct inode *dir, const char *name,
+				size_t len);
+static struct inode *proc_root;	    /* set at init; its entries are forever */
 static char boot_id[40];	/* set at init */
 
 /* ---- the text of a file ---- */
@@ -897,7 +900,7 @@ static int self_follow(int arg, struct inode **out)
 	if (!pid)
 		return -ENOENT;
 	len = snprintf(name, sizeof(name), "%d", pid);
-	d = procfs_lookup(proc_root, name, len);
+	d = proc_find(proc_root, name, len);
 	if (!d)
 		return -ENOENT;
 	*out = d->inode;
@@ -1094,13 +1097,54 @@ static int pid_next(int from)
 		.name = n, .mode = S_IFDIR | 0555, .numbered = e, .next = fn   \
 	}
 
-#define MOUNTS                                                                 \
-	"rootfs / ramfs rw 0 0\nproc /proc proc rw 0 0\n"                      \
-	"devtmpfs /dev devtmpfs rw 0 0\n"
-#define MOUNTINFO                                                              \
-	"1 1 0:1 / / rw - ramfs rootfs rw\n"                                   \
-	"2 1 0:22 / /proc rw - proc proc rw\n"                                 \
-	"3 1 0:1 /dev /dev rw - devtmpfs devtmpfs rw\n"
+/* ---- /proc/mounts and /proc/self/mountinfo: the mount table ---- */
+static void mount_line(struct pbuf *b, struct mount *m, const char *path,
+		       bool info)
+{
+	struct super_block *sb = m->sb;
+	const char *rw = m->rdonly ? "ro" : "rw";
+	uint64_t dev = sb->dev;
+	unsigned major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffu);
+	unsigned minor = (dev & 0xff) | ((dev >> 12) & ~0xffu);
+
+	if (info)
+		pb_printf(b, "%u %u %u:%u / %s %s - %s %s %s\n", m->id,
+			  m->parent->id, major, minor, path, rw, sb->type,
+			  sb->source, rw);
+	else
+		pb_printf(b, "%s %s %s %s 0 0\n", sb->source, path, sb->type,
+			  rw);
+}
+
+static int show_mount_table(struct pbuf *b, bool info)
+{
+	char *tmp = malloc(PATH_MAX);
+	const char *path;
+	int err;
+
+	if (!tmp)
+		return -ENOMEM;
+	mutex_lock(&vfs_mutex);
+	for (struct mount *m = mount_next(NULL); m; m = mount_next(m)) {
+		path = m->mountpoint ? inode_path(m->mountpoint, tmp, &err)
+				     : "/";
+		if (path)
+			mount_line(b, m, path, info);
+	}
+	mutex_unlock(&vfs_mutex);
+	free(tmp);
+	return 0;
+}
+
+static int show_mounts(struct pbuf *b, int arg)
+{
+	return show_mount_table(b, false);
+}
+
+static int show_mountinfo(struct pbuf *b, int arg)
+{
+	return show_mount_table(b, true);
+}
 
 static const struct proc_entry tid_table[] = {
     PFILE("comm", show_comm),
@@ -1129,8 +1173,8 @@ static const struct proc_entry pid_table[] = {
     PLINK("exe", exe_follow, exe_link),
     PNUMBERED("fd", &fd_entry, fd_next_open),
     PFILE("maps", show_maps),
-    PTEXT("mountinfo", MOUNTINFO),
-    PTEXT("mounts", MOUNTS),
+    PFILE("mountinfo", show_mountinfo),
+    PFILE("mounts", show_mounts),
     PDIR("net", proc_net_table),
     PLINK("root", root_follow, root_link),
     PFILE("stat", show_pid_stat),
@@ -1203,7 +1247,7 @@ static const struct proc_entry root_table[] = {
 	  "nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n"),
     PFILE("loadavg", show_loadavg),
     PFILE("meminfo", show_meminfo),
-    PTEXT("mounts", MOUNTS),
+    PFILE("mounts", show_mounts),
     PDIR("net", proc_net_table),
     PLINK("self", self_follow, self_link),
     PFILE("stat", show_stat),
@@ -1222,9 +1266,46 @@ static const struct proc_entry root_entry = {
 };
 
 /* ---- nodes ---- */
+struct proc_inode {
+	struct inode vfs;
+	struct dir dir; /* under vfs_mutex */
+	/* set when made, then read-only */
+	const struct proc_entry *entry;
+	int arg; /* the pid, tid or fd it is about */
+};
+
+static struct proc_inode *PI(struct inode *ip)
+{
+	return container_of(ip, struct proc_inode, vfs);
+}
+
+static const struct inode_ops proc_inode_ops;
+
+static void proc_evict(struct inode *ip)
+{
+	inode_free_vfs(ip);
+	dir_destroy(&PI(ip)->dir);
+	free(PI(ip));
+}
+
+static struct proc_inode *proc_inode_new(const struct proc_entry *e, int arg)
+{
+	struct proc_inode *pi = calloc(1, sizeof(*pi));
+
+	if (!pi)
+		return NULL;
+	inode_init(&pi->vfs, proc_sb, &proc_inode_ops, e->mode, 0, 0);
+	dir_init(&pi->dir);
+	if (S_ISDIR(e->mode))
+		pi->vfs.fops = &vfs_dir_fops;
+	pi->entry = e;
+	pi->arg = arg;
+	return pi;
+}
+
 static void add_nlink(struct inode *ip, int delta)
 {
-	__atomic_store_n(&ip->nlink, ip->nlink + delta, __ATOMIC_RELAXED);
+	inode_set_nlink(ip, ip->nlink + delta);
 }
 
 static void fill(struct inode *dir);
@@ -1233,22 +1314,23 @@ static void fill(struct inode *dir);
 static struct dentry *node_add(struct inode *dir, const char *name, size_t len,
 			       const struct proc_entry *e, int arg)
 {
-	struct inode *ip = ramfs_inode_new(e->mode, 0);
+	struct proc_inode *pi = proc_inode_new(e, arg);
+	struct inode *ip;
 	struct dentry *d;
 
-	if (!ip)
+	if (!pi)
 		return NULL;
-	ip->proc = e;
-	ip->proc_arg = arg;
-	d = dir_add(dir, name, len, ip);
+	ip = &pi->vfs;
+	d = dir_add(&PI(dir)->dir, name, len, ip);
 	if (!d) {
-		ramfs_inode_free(ip);
+		proc_evict(ip);
 		return NULL;
 	}
+	ip->name_dir = dir;
 	add_nlink(ip, 1);
 	if (S_ISDIR(e->mode)) {
 		add_nlink(ip, 1);
-		ip->dir.parent = dir;
+		ip->parent = dir;
 		add_nlink(dir, 1);
 		fill(ip);
 	}
@@ -1258,8 +1340,10 @@ static struct dentry *node_add(struct inode *dir, const char *name, size_t len,
 /* Under vfs_mutex: a directory's fixed entries (fewer without memory). */
 static void fill(struct inode *dir)
 {
-	for (const struct proc_entry *e = dir->proc->table; e && e->name; e++)
-		node_add(dir, e->name, strlen(e->name), e, dir->proc_arg);
+	struct proc_inode *pi = PI(dir);
+
+	for (const struct proc_entry *e = pi->entry->table; e && e->name; e++)
+		node_add(dir, e->name, strlen(e->name), e, pi->arg);
 }
 
 /* The number a name spells: decimal without leading zeros, below 10^9. */
@@ -1282,37 +1366,56 @@ static bool exists(const struct proc_entry *dir, int n)
 	return dir->next(n) == n;
 }
 
-bool procfs_gone(struct inode *dir, struct dentry *d)
+/* Under vfs_mutex: whether the entry stands for something gone. */
+static bool gone(struct inode *dir, struct dentry *d)
 {
-	const struct proc_entry *e = dir->proc;
+	const struct proc_entry *e = PI(dir)->entry;
+	struct proc_inode *child = PI(d->inode);
 
-	return e->numbered && d->inode->proc == e->numbered &&
-	       !exists(e, d->inode->proc_arg);
+	return e->numbered && child->entry == e->numbered &&
+	       !exists(e, child->arg);
 }
 
-struct dentry *procfs_lookup(struct inode *dir, const char *name, size_t len)
+/* Under vfs_mutex: the entry `name` of dir, made when the pid, tid or fd
+ * it stands for exists. A path walk holds plain pointers to the inodes
+ * it passes, so this only ever adds. */
+static struct dentry *proc_find(struct inode *dir, const char *name,
+				size_t len)
 {
-	const struct proc_entry *e = dir->proc;
-	struct dentry *d = dir_lookup(dir, name, len);
+	const struct proc_entry *e = PI(dir)->entry;
+	struct dentry *d = dir_lookup(&PI(dir)->dir, name, len);
 	int n;
 
 	if (!e->numbered)
 		return d;
 	if (d)
-		return procfs_gone(dir, d) ? NULL : d;
+		return gone(dir, d) ? NULL : d;
 	n = parse_number(name, len);
 	if (n < 0 || !exists(e, n))
 		return NULL;
 	return node_add(dir, name, len, e->numbered, n);
 }
 
+static int proc_lookup(struct inode *dir, const char *name, size_t len,
+		       struct inode **out)
+{
+	struct dentry *d = proc_find(dir, name, len);
+
+	if (!d)
+		return -ENOENT;
+	*out = d->inode;
+	return 0;
+}
+
 /* Whether nothing has ip, or anything below it, open or as the working
  * directory. */
 static bool unused(struct inode *ip)
 {
+	struct dir *dir = &PI(ip)->dir;
+
 	if (ip->refs)
 		return false;
-	for (struct dentry *d = dir_next(ip, NULL); d; d = dir_next(ip, d))
+	for (struct dentry *d = dir_next(dir, NULL); d; d = dir_next(dir, d))
 		if (!unused(d->inode))
 			return false;
 	return true;
@@ -1320,32 +1423,33 @@ static bool unused(struct inode *ip)
 
 static void free_tree(struct inode *ip)
 {
+	struct dir *dir = &PI(ip)->dir;
 	struct dentry *d;
 
-	while ((d = dir_next(ip, NULL))) {
+	while ((d = dir_next(dir, NULL))) {
 		struct inode *child = d->inode;
 
-		dir_remove(ip, d);
+		dir_remove(dir, d);
 		free_tree(child);
 	}
-	ramfs_inode_free(ip);
+	proc_evict(ip);
 }
 
-void procfs_refresh(struct inode *dir)
+/* Under vfs_mutex, outside any path walk (getdents): brings the entries
+ * of a directory of numbers up to date, freeing those of what is gone. */
+static void refresh(struct inode *dir)
 {
-	const struct proc_entry *e = dir->proc;
+	const struct proc_entry *e = PI(dir)->entry;
 	struct dentry *d, *next;
 	char name[16];
 
-	if (!e->numbered)
-		return;
-	for (d = dir_next(dir, NULL); d; d = next) {
+	for (d = dir_next(&PI(dir)->dir, NULL); d; d = next) {
 		struct inode *ip = d->inode;
 
-		next = dir_next(dir, d);
-		if (!procfs_gone(dir, d) || !unused(ip))
+		next = dir_next(&PI(dir)->dir, d);
+		if (!gone(dir, d) || !unused(ip))
 			continue;
-		dir_remove(dir, d);
+		dir_remove(&PI(dir)->dir, d);
 		if (S_ISDIR(ip->type))
 			add_nlink(dir, -1);
 		free_tree(ip);
@@ -1353,53 +1457,51 @@ void procfs_refresh(struct inode *dir)
 	for (int n = e->next(0); n >= 0 && n < 0x7fffffff; n = e->next(n + 1)) {
 		int len = snprintf(name, sizeof(name), "%d", n);
 
-		if (!dir_lookup(dir, name, len))
+		if (!dir_lookup(&PI(dir)->dir, name, len))
 			node_add(dir, name, len, e->numbered, n);
 	}
 }
 
-int procfs_follow(struct inode *link, struct inode **out, int *outside_fd)
+static int proc_iterate(struct inode *dir, int64_t *pos,
+			struct dir_context *ctx)
 {
-	int err = link->proc->follow(link->proc_arg, out);
+	const struct proc_entry *e = PI(dir)->entry;
 
-	if (err != -ENXIO) /* only fd links say it */
-		return err;
-	if (!outside_fd)
-		return -ENOTDIR; /* a pipe in the middle of a path */
-	*outside_fd = link->proc_arg;
+	if (!e->numbered)
+		return dir_iterate(&PI(dir)->dir, pos, ctx, NULL, dir);
+	if (ctx->getdents)
+		refresh(dir);
+	return dir_iterate(&PI(dir)->dir, pos, ctx, gone, dir);
+}
+
+/* Under vfs_mutex: where a link leads; -ENXIO with *outside_fd set for a
+ * descriptor whose file is outside the tree. */
+static int proc_follow(struct inode *link, struct inode **out,
+		       int *outside_fd)
+{
+	struct proc_inode *pi = PI(link);
+	int err = pi->entry->follow(pi->arg, out);
+
+	if (err == -ENXIO) /* only fd links say it */
+		*outside_fd = pi->arg;
 	return err;
 }
 
-int procfs_readlink(const struct proc_entry *e, int arg, char *buf, size_t size)
+/* readlink(2), without vfs_mutex. */
+static int proc_readlink(struct inode *ip, char *buf, size_t size)
 {
 	char *tmp = malloc(PATH_MAX);
 	int n;
 
 	if (!tmp)
 		return -ENOMEM;
-	n = e->link(arg, tmp);
+	n = PI(ip)->entry->link(PI(ip)->arg, tmp);
 	if (n > 0) {
 		n = MIN((size_t)n, size);
 		memcpy(buf, tmp, n);
 	}
 	free(tmp);
 	return n;
-}
-
-int procfs_reopen(int fd, int flags, struct file **out)
-{
-	struct file *f = fd_get(fd);
-	int want = flags & O_ACCMODE, have;
-
-	if (!f)
-		return -ENOENT;
-	have = f->flags & O_ACCMODE;
-	if (!(flags & O_PATH) && want != have && have != O_RDWR) {
-		file_put(f);
-		return -EACCES;
-	}
-	*out = f;
-	return 0;
 }
 
 /* ---- open files ---- */
@@ -1492,7 +1594,9 @@ static const struct file_ops proc_ops = {
     .release = proc_release,
 };
 
-int procfs_open(struct inode *ip, int flags, struct file **out)
+/* Opens a file (taking over the inode reference): its contents are
+ * computed now, and again by a read at offset 0 after the first. */
+static int proc_open(struct inode *ip, int flags, struct file **out)
 {
 	struct proc_file *pf;
 	struct file *f;
@@ -1504,8 +1608,8 @@ int procfs_open(struct inode *ip, int flags, struct file **out)
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		goto out_put;
-	pf->entry = ip->proc;
-	pf->arg = ip->proc_arg;
+	pf->entry = PI(ip)->entry;
+	pf->arg = PI(ip)->arg;
 	mutex_init(&pf->lock);
 	err = generate(pf);
 	if (err)
@@ -1525,25 +1629,56 @@ out_put:
 	return err;
 }
 
+static const struct inode_ops proc_inode_ops = {
+	.lookup = proc_lookup,
+	.follow = proc_follow,
+	.readlink = proc_readlink,
+	.iterate = proc_iterate,
+	.open = proc_open,
+};
+
 /* ---- setup ---- */
-int procfs_init(void)
+#define PROC_SUPER_MAGIC 0x9fa0 /* Linux: include/uapi/linux/magic.h */
+
+static const struct super_ops proc_super_ops = {
+	.evict = proc_evict,
+};
+
+static int make_boot_id(void)
 {
 	uint8_t id[16];
 	struct pbuf b = {boot_id, sizeof(boot_id) - 1, 0};
-	struct lookup l;
-	int err;
 
 	devfs_random_bytes(id, sizeof(id));
 	id[6] = (id[6] & 0x0f) | 0x40;
 	id[8] = (id[8] & 0x3f) | 0x80;
 	pb_uuid(&b, id);
+	return 0;
+}
+
+int procfs_mount(void)
+{
+	struct proc_inode *root;
+	struct super_block *sb = calloc(1, sizeof(*sb));
+
+	if (!sb)
+		return -ENOMEM;
+	make_boot_id();
+	sb->ops = &proc_super_ops;
+	sb->type = sb->source = "proc";
+	sb->dev = fs_makedev(0, 22);
+	sb->magic = PROC_SUPER_MAGIC;
+	sb->next_ino = 1;
+	proc_sb = sb;
+	root = proc_inode_new(&root_entry, 0);
+	if (!root)
+		return -ENOMEM;
+	proc_root = sb->root = &root->vfs;
+	proc_root->nlink = 2;
+	proc_root->refs = 1; /* the superblock's */
+	proc_root->parent = proc_root;
 	mutex_lock(&vfs_mutex);
-	err = lookup(NULL, "/proc", true, &l);
-	if (!err) {
-		proc_root = l.ip;
-		proc_root->proc = &root_entry;
-		fill(proc_root);
-	}
+	fill(proc_root);
 	mutex_unlock(&vfs_mutex);
-	return err;
+	return vfs_mount(sb, "/proc", false);
 }
