@@ -167,7 +167,6 @@ void inode_stat(struct inode *ip, struct kstat *st);
  * (PATH_MAX bytes), or NULL with -ENOENT (it has no name) or
  * -ENAMETOOLONG in *err. */
 char *inode_path(struct inode *ip, char *tmp, int *err);
-uint32_t vfs_umask_get(void);
 
 /* ---- file.c ---- */
 /* Takes a reference unless the count is already 0 (the file is being

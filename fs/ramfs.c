@@ -536,3 +536,8 @@ struct super_block *ramfs_mount(const char *type, const char *source,
 	sb->root->parent = sb->root;
 	return sb;
 }
+
+uint64_t vfs_file_pages(void)
+{
+	return LOAD(ramfs_pages);
+}
