@@ -194,27 +194,49 @@ static int64_t do_write(struct file *f, const void *buf, size_t n, int64_t *pos)
 	return f->ops->write(f, buf, MIN(n, (size_t)MAX_RW_COUNT), pos);
 }
 
+bool vfs_pos_lock(struct file *f)
+{
+	if (!f->ops->llseek)
+		return false;
+	mutex_lock(&f->pos_lock);
+	return true;
+}
+
+void vfs_pos_unlock(struct file *f, bool locked)
+{
+	if (locked)
+		mutex_unlock(&f->pos_lock);
+}
+
+int64_t vfs_read_locked(struct file *f, void *buf, size_t n)
+{
+	int64_t pos = 0;
+
+	return do_read(f, buf, n, f->ops->llseek ? &f->pos : &pos);
+}
+
+int64_t vfs_write_locked(struct file *f, const void *buf, size_t n)
+{
+	int64_t pos = 0;
+
+	return do_write(f, buf, n, f->ops->llseek ? &f->pos : &pos);
+}
+
 int64_t vfs_read(struct file *f, void *buf, size_t n)
 {
-	int64_t r, pos = 0;
+	bool locked = vfs_pos_lock(f);
+	int64_t r = vfs_read_locked(f, buf, n);
 
-	if (!f->ops->llseek)
-		return do_read(f, buf, n, &pos);
-	mutex_lock(&f->pos_lock);
-	r = do_read(f, buf, n, &f->pos);
-	mutex_unlock(&f->pos_lock);
+	vfs_pos_unlock(f, locked);
 	return r;
 }
 
 int64_t vfs_write(struct file *f, const void *buf, size_t n)
 {
-	int64_t r, pos = 0;
+	bool locked = vfs_pos_lock(f);
+	int64_t r = vfs_write_locked(f, buf, n);
 
-	if (!f->ops->llseek)
-		return do_write(f, buf, n, &pos);
-	mutex_lock(&f->pos_lock);
-	r = do_write(f, buf, n, &f->pos);
-	mutex_unlock(&f->pos_lock);
+	vfs_pos_unlock(f, locked);
 	return r;
 }
 

@@ -266,6 +266,19 @@ void file_put(struct file *f);
 int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 	       struct file **out);
 int64_t vfs_read(struct file *f, void *buf, size_t n);
+/*
+ * The position lock (Linux's f_pos_lock), for a read or write that the
+ * caller makes of several steps (a bounce buffer): hold it over the whole
+ * call so that another thread's read or write of the same file cannot
+ * come between the steps (POSIX: read and write are atomic with respect
+ * to the file offset). vfs_pos_lock returns whether it took it (files
+ * without a position take none); vfs_*_locked then read or write at the
+ * position, as vfs_read and vfs_write do with the lock taken inside.
+ */
+bool vfs_pos_lock(struct file *f);
+void vfs_pos_unlock(struct file *f, bool locked);
+int64_t vfs_read_locked(struct file *f, void *buf, size_t n);
+int64_t vfs_write_locked(struct file *f, const void *buf, size_t n);
 int64_t vfs_pread(struct file *f, void *buf, size_t n, int64_t off);
 int64_t vfs_write(struct file *f, const void *buf, size_t n);
 /* As Linux: with O_APPEND it appends whatever `off` says. */

@@ -38,9 +38,12 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 	char *tmp = n <= sizeof(small) ? small : malloc(BOUNCE);
 	size_t done = 0;
 	long r = 0;
+	bool locked;
 
 	if (!tmp)
 		return -ENOMEM;
+	/* One read or write at the position, whatever its steps. */
+	locked = off < 0 && vfs_pos_lock(f);
 	while (done < n) {
 		size_t k = MIN(tmp == small ? sizeof(small) : (size_t)BOUNCE,
 			       n - done);
@@ -50,9 +53,11 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 			break;
 		}
 		if (write)
-			r = off < 0 ? vfs_write(f, tmp, k) : vfs_pwrite(f, tmp, k, off + done);
+			r = off < 0 ? vfs_write_locked(f, tmp, k)
+				    : vfs_pwrite(f, tmp, k, off + done);
 		else
-			r = off < 0 ? vfs_read(f, tmp, k) : vfs_pread(f, tmp, k, off + done);
+			r = off < 0 ? vfs_read_locked(f, tmp, k)
+				    : vfs_pread(f, tmp, k, off + done);
 		if (r <= 0)
 			break;
 		if (!write && copy_to_user(ubuf + done, tmp, (size_t)r)) {
@@ -66,6 +71,7 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 		if (!write && !vfs_seekable(f) && !(vfs_poll(f, NULL) & POLLIN))
 			break;
 	}
+	vfs_pos_unlock(f, locked);
 	if (tmp != small)
 		free(tmp);
 	return done ? (long)done : r;
