@@ -466,6 +466,8 @@ int vfs_fsync(struct file *f)
 {
 	if (f->flags & O_PATH)
 		return -EBADF;
+	if (f->ops->fsync)
+		return f->ops->fsync(f, false);
 	return f->inode ? 0 : -EINVAL;
 }
 

@@ -223,6 +223,9 @@ struct file_ops {
 	 * the file's wait queues with poll_wait(). NULL: always readable and
 	 * writable, and epoll refuses the file (-EPERM, as Linux). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
+	/* fsync(2)/fdatasync(2): write back the file's data (and with
+	 * !datasync its attributes). NULL: nothing to write back (0). */
+	int (*fsync)(struct file *f, bool datasync);
 	/* Files outside the tree that are not pipes or sockets: the name
 	 * /proc/<pid>/fd shows, as Linux's anon_inode:[eventfd]. */
 	const char *anon_name;
@@ -333,7 +336,9 @@ int vfs_utimensat(struct file *dir, const char *path,
 /* We are root: everything is allowed but X_OK on a non-directory that
  * has no execute bit (-EACCES). */
 int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
-int vfs_fsync(struct file *f); /* nothing to write back: 0 */
+/* The file's fsync hook (none: 0); -EINVAL for files outside the tree
+ * without one (pipes, sockets), as Linux. */
+int vfs_fsync(struct file *f);
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */
 #define ENODATA 61
