@@ -131,7 +131,8 @@ int dir_iterate(struct dir *d, int64_t *pos, struct dir_context *ctx,
 		bool (*hide)(struct inode *dir, struct dentry *e),
 		struct inode *dirip)
 {
-	for (struct dentry *e = dir_first_from(d, *pos); e; e = dir_next(d, e)) {
+	for (struct dentry *e = dir_first_from(d, *pos); e;
+	     e = dir_next(d, e)) {
 		if (hide && hide(dirip, e))
 			continue;
 		if (!ctx->emit(ctx, e->name, e->namelen, e->inode->ino,

@@ -7,8 +7,8 @@
  */
 #include "fs/fs_private.h"
 
-static struct mount *mounts;	  /* under vfs_mutex */
-static unsigned next_id = 1;	  /* under vfs_mutex */
+static struct mount *mounts; /* under vfs_mutex */
+static unsigned next_id = 1; /* under vfs_mutex */
 
 /* Under vfs_mutex: the first mount (the root). */
 static int mount_root(struct mount *m)

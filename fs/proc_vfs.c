@@ -175,11 +175,11 @@ static void mount_line(struct proc_buf *b, struct mount *m, const char *path,
 
 	if (info)
 		proc_printf(b, "%u %u %u:%u / %s %s - %s %s %s\n", m->id,
-			  m->parent->id, major, minor, path, rw, sb->type,
-			  sb->source, rw);
+			    m->parent->id, major, minor, path, rw, sb->type,
+			    sb->source, rw);
 	else
 		proc_printf(b, "%s %s %s %s 0 0\n", sb->source, path, sb->type,
-			  rw);
+			    rw);
 }
 
 static int show_mount_table(struct proc_buf *b, bool info)
@@ -192,8 +192,8 @@ static int show_mount_table(struct proc_buf *b, bool info)
 		return -ENOMEM;
 	mutex_lock(&vfs_mutex);
 	for (struct mount *m = mount_next(NULL); m; m = mount_next(m)) {
-		path = m->mountpoint ? inode_path(m->mountpoint, tmp, &err)
-				     : "/";
+		path =
+		    m->mountpoint ? inode_path(m->mountpoint, tmp, &err) : "/";
 		if (path)
 			mount_line(b, m, path, info);
 	}
@@ -212,7 +212,6 @@ static int show_mountinfo(struct proc_buf *b, int arg)
 	return show_mount_table(b, true);
 }
 
-
 const struct proc_entry procfs_self = PLINK("self", self_follow, self_link);
 const struct proc_entry procfs_cwd = PLINK("cwd", cwd_follow, cwd_link);
 const struct proc_entry procfs_exe = PLINK("exe", exe_follow, exe_link);
@@ -220,5 +219,4 @@ const struct proc_entry procfs_root = PLINK("root", root_follow, root_link);
 static const struct proc_entry fd_entry = PLINK(NULL, fd_follow, fd_link);
 const struct proc_entry procfs_fd = PNUMBERED("fd", &fd_entry, fd_next_open);
 const struct proc_entry procfs_mounts = PFILE("mounts", show_mounts);
-const struct proc_entry procfs_mountinfo =
-    PFILE("mountinfo", show_mountinfo);
+const struct proc_entry procfs_mountinfo = PFILE("mountinfo", show_mountinfo);

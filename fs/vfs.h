@@ -84,11 +84,12 @@ struct super_block {
 	const char *type;   /* "ramfs", "proc": /proc/mounts' third field */
 	const char *source; /* what was mounted: "rootfs", "proc", "/dev/vda" */
 	uint64_t dev;	    /* st_dev of its inodes (fs_makedev) */
-	uint64_t magic;	    /* statfs f_type (Linux: include/uapi/linux/magic.h) */
-	bool rdonly;	    /* every change is -EROFS */
+	uint64_t magic; /* statfs f_type (Linux: include/uapi/linux/magic.h) */
+	bool rdonly;	/* every change is -EROFS */
 	struct inode *root; /* holds a reference */
-	struct mount *mnt;  /* where it is mounted (one place); under vfs_mutex */
-	void *priv;	    /* the file system's own */
+	struct mount
+	    *mnt;   /* where it is mounted (one place); under vfs_mutex */
+	void *priv; /* the file system's own */
 	/* inode numbers for file systems that make them up; atomic */
 	uint64_t next_ino;
 };
@@ -153,7 +154,8 @@ struct inode_ops {
 	 * the caller holding a reference. The length, at most size. */
 	int (*readlink)(struct inode *ip, char *buf, size_t size);
 	/* getdents (see struct dir_context), under vfs_mutex. */
-	int (*iterate)(struct inode *dir, int64_t *pos, struct dir_context *ctx);
+	int (*iterate)(struct inode *dir, int64_t *pos,
+		       struct dir_context *ctx);
 	/* ---- data and attributes: under ip->lock ---- */
 	/* Changes i_size: a hole reads as zeros; shrinking frees. NULL:
 	 * -EPERM (Linux: a file system without setattr of the size). */
@@ -207,10 +209,10 @@ struct inode {
 	uint32_t uid, gid;
 	struct timespec_k atime, mtime, ctime;
 	int64_t size;
-	unsigned pins;	      /* shared mappings: pages must stay */
-	struct xattr *xattrs; /* in-memory xattrs (fs/xattr.c's store) */
-	bool memfd;	      /* made by memfd_create: seals apply */
-	unsigned seals;	      /* F_SEAL_* (fs/memfd.c) */
+	unsigned pins;		    /* shared mappings: pages must stay */
+	struct xattr *xattrs;	    /* in-memory xattrs (fs/xattr.c's store) */
+	bool memfd;		    /* made by memfd_create: seals apply */
+	unsigned seals;		    /* F_SEAL_* (fs/memfd.c) */
 	struct inotify_mark *marks; /* its inotify watches; fs/inotify.c's */
 };
 

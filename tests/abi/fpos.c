@@ -23,8 +23,8 @@ static const char *path = "/tmp/abi-fpos";
 
 struct reader {
 	int fd;
-	unsigned broken;		/* reads that were not one piece */
-	unsigned got[PIECES];		/* how often each piece came */
+	unsigned broken;      /* reads that were not one piece */
+	unsigned got[PIECES]; /* how often each piece came */
 	uint32_t buf[WORDS];
 };
 

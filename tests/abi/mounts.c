@@ -33,7 +33,8 @@ static int mountinfo_has(const char *info, const char *at, const char *type)
 	char want_at[64], want_type[64];
 
 	snprintf(want_at, sizeof(want_at), " %s ", at);
-	snprintf(want_type, sizeof(want_type), " - %s%s", type, *type ? " " : "");
+	snprintf(want_type, sizeof(want_type), " - %s%s", type,
+		 *type ? " " : "");
 	for (const char *l = info; l && *l; l = strchr(l, '\n') + 1) {
 		const char *end = strchr(l, '\n'), *p = l;
 		int field = 0;
