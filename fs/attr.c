@@ -10,7 +10,7 @@
 void inode_stat(struct inode *ip, struct kstat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->dev = ip->proc ? PROC_DEV : RAMFS_DEV;
+	st->dev = ip->sb->dev;
 	st->ino = ip->ino;
 	st->nlink = LOAD(ip->nlink);
 	st->rdev = ip->rdev;
@@ -20,10 +20,11 @@ void inode_stat(struct inode *ip, struct kstat *st)
 	st->uid = ip->uid;
 	st->gid = ip->gid;
 	st->size = ip->type == S_IFDIR ? (int64_t)PAGE_SIZE : ip->size;
-	st->blocks = ip->pages.count * (PAGE_SIZE / 512);
 	st->atime = ip->atime;
 	st->mtime = ip->mtime;
 	st->ctime = ip->ctime;
+	if (ip->ops->getattr)
+		ip->ops->getattr(ip, st);
 	mutex_unlock(&ip->lock);
 }
 
@@ -70,6 +71,8 @@ int vfs_statat(struct file *dir, const char *path, struct kstat *st,
 /* ---- changes, each under the inode's lock ---- */
 static int set_mode(struct inode *ip, uint32_t mode)
 {
+	if (ip->sb->rdonly)
+		return -EROFS;
 	if (ip->type == S_IFLNK)
 		return -EOPNOTSUPP; /* Linux: fchmodat2 with NOFOLLOW */
 	mutex_lock(&ip->lock);
@@ -77,7 +80,8 @@ static int set_mode(struct inode *ip, uint32_t mode)
 			   ((ip->mode ^ mode) & S_IXUGO);
 	if (!exec_sealed) {
 		ip->mode = mode & 07777;
-		ip->ctime = ramfs_now();
+		ip->ctime = vfs_now();
+		inode_dirty(ip);
 	}
 	mutex_unlock(&ip->lock);
 	return exec_sealed ? -EPERM : 0;
@@ -85,6 +89,8 @@ static int set_mode(struct inode *ip, uint32_t mode)
 
 static int set_owner(struct inode *ip, uint32_t uid, uint32_t gid)
 {
+	if (ip->sb->rdonly)
+		return -EROFS;
 	mutex_lock(&ip->lock);
 	if (uid != (uint32_t)-1)
 		ip->uid = uid;
@@ -96,7 +102,8 @@ static int set_owner(struct inode *ip, uint32_t uid, uint32_t gid)
 		if (ip->mode & S_IXGRP)
 			ip->mode &= ~S_ISGID;
 	}
-	ip->ctime = ramfs_now();
+	ip->ctime = vfs_now();
+	inode_dirty(ip);
 	mutex_unlock(&ip->lock);
 	return 0;
 }
@@ -112,8 +119,10 @@ static void set_time(struct timespec_k *t, const struct timespec_k *want,
 
 static int set_times(struct inode *ip, const struct timespec_k times[2])
 {
-	struct timespec_k now = ramfs_now();
+	struct timespec_k now = vfs_now();
 
+	if (ip->sb->rdonly)
+		return -EROFS;
 	mutex_lock(&ip->lock);
 	if (!times) {
 		ip->atime = ip->mtime = now;
@@ -124,6 +133,7 @@ static int set_times(struct inode *ip, const struct timespec_k times[2])
 	if (!times || times[0].nsec != UTIME_OMIT ||
 	    times[1].nsec != UTIME_OMIT)
 		ip->ctime = now;
+	inode_dirty(ip);
 	mutex_unlock(&ip->lock);
 	return 0;
 }
@@ -244,15 +254,21 @@ int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags)
 /* ---- truncate ---- */
 static int truncate_inode(struct inode *ip, int64_t len)
 {
-	struct timespec_k now = ramfs_now();
+	struct timespec_k now = vfs_now();
 	int err;
 
+	if (ip->sb->rdonly)
+		return -EROFS;
+	if (!ip->ops->setsize)
+		return -EPERM;
 	mutex_lock(&ip->lock);
 	err = ip->memfd ? memfd_check_size(ip, len) : 0;
 	if (!err)
-		err = ramfs_truncate(ip, len);
-	if (!err)
+		err = ip->ops->setsize(ip, len);
+	if (!err) {
 		ip->mtime = ip->ctime = now;
+		inode_dirty(ip);
+	}
 	mutex_unlock(&ip->lock);
 	return err;
 }

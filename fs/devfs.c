@@ -291,7 +291,8 @@ static const char *const links[][2] = {
 	{"/dev/stderr", "/proc/self/fd/2"},
 };
 
-/* Drivers' devices (devfs_add), found after the table's. */
+/* Drivers' devices (devfs_add, devfs_add_block), found after the
+ * table's. */
 #define ADDED_MAX 40 /* consoles' ports, disks */
 static struct {
 	uint64_t rdev;
@@ -300,29 +301,29 @@ static struct {
 } added[ADDED_MAX];
 static unsigned nadded; /* atomic; entries below it are complete */
 
-const struct file_ops *devfs_find(uint64_t rdev)
+static const struct file_ops *added_find(uint64_t rdev, uint32_t type)
 {
 	unsigned n = __atomic_load_n(&nadded, __ATOMIC_ACQUIRE);
 
+	for (unsigned i = 0; i < n; i++)
+		if (added[i].rdev == rdev && added[i].type == type)
+			return added[i].ops;
+	return NULL;
+}
+
+const struct file_ops *chrdev_find(uint64_t rdev)
+{
 	if (pty_is_slave(rdev))
 		return &pts_ops;
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (fs_makedev(devices[i].major, devices[i].minor) == rdev)
 			return devices[i].ops;
-	for (unsigned i = 0; i < n; i++)
-		if (added[i].rdev == rdev && added[i].type == S_IFCHR)
-			return added[i].ops;
-	return NULL;
+	return added_find(rdev, S_IFCHR);
 }
 
-const struct file_ops *devfs_find_block(uint64_t rdev)
+const struct file_ops *blkdev_find(uint64_t rdev)
 {
-	unsigned n = __atomic_load_n(&nadded, __ATOMIC_ACQUIRE);
-
-	for (unsigned i = 0; i < n; i++)
-		if (added[i].rdev == rdev && added[i].type == S_IFBLK)
-			return added[i].ops;
-	return NULL;
+	return added_find(rdev, S_IFBLK);
 }
 
 /* At boot, from the driver's init step: one adder at a time. */
@@ -358,13 +359,37 @@ int devfs_add_block(const char *name, uint32_t major, uint32_t minor,
 	return add(name, S_IFBLK, major, minor, mode, ops);
 }
 
+/* /dev is a devtmpfs (a ramfs instance) and /dev/pts a devpts, each a
+ * mount of its own with Linux's usual device numbers. */
+static int mount_ramfs(const char *type, uint32_t minor, const char *path)
+{
+	struct super_block *sb = ramfs_mount(type, type, fs_makedev(0, minor));
+
+	return sb ? vfs_mount(sb, path, false) : -ENOMEM;
+}
+
+static int make_dirs(void)
+{
+	int err = mount_ramfs("devtmpfs", 5, "/dev");
+
+	if (!err)
+		err = vfs_mkdirat(NULL, "/dev/pts", 0755);
+	if (!err)
+		err = vfs_mkdirat(NULL, "/dev/shm", 0);
+	if (!err)
+		err = vfs_chmodat(NULL, "/dev/shm", 01777, 0);
+	if (!err)
+		err = mount_ramfs("devpts", 24, "/dev/pts");
+	return err;
+}
+
 int devfs_init(void)
 {
 	char path[32];
 	int err = 0;
 
 	crng_seed();
-	err = vfs_mkdirat(NULL, "/dev/pts", 0755);
+	err = make_dirs();
 	for (size_t i = 0; i < ARRAY_SIZE(devices) && !err; i++) {
 		const struct chrdev *d = &devices[i];
 

@@ -86,56 +86,7 @@ static bool writable(struct file *f)
 	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
 }
 
-/* ---- regular files ---- */
-static int64_t reg_read(struct file *f, void *buf, size_t n, int64_t *pos)
-{
-	struct inode *ip = f->inode;
-	int64_t r;
-
-	mutex_lock(&ip->lock);
-	r = ramfs_read(ip, buf, n, *pos);
-	mutex_unlock(&ip->lock);
-	if (r > 0) {
-		*pos += r;
-		fsnotify_change(ip, IN_ACCESS);
-	}
-	return r;
-}
-
-/* A memfd's seals against a write of n bytes at pos: 0 or -EPERM. */
-static int write_sealed(const struct inode *ip, size_t n, int64_t pos)
-{
-	if (!ip->memfd || !n)
-		return 0;
-	if (ip->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-		return -EPERM;
-	if (pos + (int64_t)n > ip->size)
-		return memfd_check_size(ip, pos + (int64_t)n);
-	return 0;
-}
-
-static int64_t reg_write(struct file *f, const void *buf, size_t n,
-			 int64_t *pos)
-{
-	struct inode *ip = f->inode;
-	int64_t r;
-
-	mutex_lock(&ip->lock);
-	if (LOAD(f->flags) & O_APPEND)
-		*pos = ip->size;
-	r = write_sealed(ip, n, *pos);
-	if (!r)
-		r = ramfs_write(ip, buf, n, *pos);
-	if (r > 0) {
-		*pos += r;
-		ip->mtime = ip->ctime = ramfs_now();
-	}
-	mutex_unlock(&ip->lock);
-	if (r > 0)
-		fsnotify_change(ip, IN_MODIFY);
-	return r;
-}
-
+/* ---- positions ---- */
 static int64_t seek_from(int64_t base, int64_t off)
 {
 	int64_t r;
@@ -145,11 +96,9 @@ static int64_t seek_from(int64_t base, int64_t off)
 	return r;
 }
 
-/* SEEK_DATA and SEEK_HOLE treat the whole file as data, as POSIX allows. */
-static int64_t reg_llseek(struct file *f, int64_t off, int whence)
+int64_t vfs_generic_llseek(struct file *f, int64_t off, int whence,
+			   int64_t size)
 {
-	int64_t size = vfs_file_size(f);
-
 	switch (whence) {
 	case SEEK_SET:
 		return seek_from(0, off);
@@ -165,12 +114,6 @@ static int64_t reg_llseek(struct file *f, int64_t off, int whence)
 	}
 	return -EINVAL;
 }
-
-static const struct file_ops reg_ops = {
-	.read = reg_read,
-	.write = reg_write,
-	.llseek = reg_llseek,
-};
 
 /* ---- directories ---- */
 static int64_t dir_read(struct file *f, void *buf, size_t n, int64_t *pos)
@@ -188,7 +131,7 @@ static int64_t dir_llseek(struct file *f, int64_t off, int whence)
 	return -EINVAL;
 }
 
-static const struct file_ops dir_ops = {
+const struct file_ops vfs_dir_fops = {
 	.read = dir_read,
 	.llseek = dir_llseek,
 };
@@ -206,14 +149,14 @@ int file_open_inode(struct inode *ip, int flags, struct file **out)
 
 	if (flags & O_PATH)
 		ops = &path_ops;
-	else if (ip->type == S_IFREG && ip->proc)
-		return procfs_open(ip, flags & ~OPEN_ONLY, out);
-	else if (ip->type == S_IFREG)
-		ops = &reg_ops;
-	else if (ip->type == S_IFDIR)
-		ops = &dir_ops;
-	else if (ip->type == S_IFCHR || ip->type == S_IFBLK)
-		ops = ip->dev_ops;
+	else if (ip->type == S_IFREG && ip->ops->open)
+		return ip->ops->open(ip, flags & ~OPEN_ONLY, out);
+	else if (ip->type == S_IFREG || ip->type == S_IFDIR)
+		ops = ip->fops;
+	else if (ip->type == S_IFCHR)
+		ops = chrdev_find(ip->rdev);
+	else if (ip->type == S_IFBLK)
+		ops = blkdev_find(ip->rdev);
 	else if (ip->type == S_IFIFO)
 		return pipe_fifo_open(ip, flags, out);
 	/* Sockets, block devices, unknown devices: no driver. */
@@ -253,27 +196,49 @@ static int64_t do_write(struct file *f, const void *buf, size_t n, int64_t *pos)
 	return f->ops->write(f, buf, MIN(n, (size_t)MAX_RW_COUNT), pos);
 }
 
+bool vfs_pos_lock(struct file *f)
+{
+	if (!f->ops->llseek)
+		return false;
+	mutex_lock(&f->pos_lock);
+	return true;
+}
+
+void vfs_pos_unlock(struct file *f, bool locked)
+{
+	if (locked)
+		mutex_unlock(&f->pos_lock);
+}
+
+int64_t vfs_read_locked(struct file *f, void *buf, size_t n)
+{
+	int64_t pos = 0;
+
+	return do_read(f, buf, n, f->ops->llseek ? &f->pos : &pos);
+}
+
+int64_t vfs_write_locked(struct file *f, const void *buf, size_t n)
+{
+	int64_t pos = 0;
+
+	return do_write(f, buf, n, f->ops->llseek ? &f->pos : &pos);
+}
+
 int64_t vfs_read(struct file *f, void *buf, size_t n)
 {
-	int64_t r, pos = 0;
+	bool locked = vfs_pos_lock(f);
+	int64_t r = vfs_read_locked(f, buf, n);
 
-	if (!f->ops->llseek)
-		return do_read(f, buf, n, &pos);
-	mutex_lock(&f->pos_lock);
-	r = do_read(f, buf, n, &f->pos);
-	mutex_unlock(&f->pos_lock);
+	vfs_pos_unlock(f, locked);
 	return r;
 }
 
 int64_t vfs_write(struct file *f, const void *buf, size_t n)
 {
-	int64_t r, pos = 0;
+	bool locked = vfs_pos_lock(f);
+	int64_t r = vfs_write_locked(f, buf, n);
 
-	if (!f->ops->llseek)
-		return do_write(f, buf, n, &pos);
-	mutex_lock(&f->pos_lock);
-	r = do_write(f, buf, n, &f->pos);
-	mutex_unlock(&f->pos_lock);
+	vfs_pos_unlock(f, locked);
 	return r;
 }
 
@@ -325,8 +290,10 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence)
  * is added or removed between calls.
  */
 struct dirbuf {
+	struct dir_context ctx;
 	char *buf;
 	size_t size, used;
+	bool full; /* an entry did not fit */
 };
 
 static uint8_t dtype(uint32_t type)
@@ -334,59 +301,63 @@ static uint8_t dtype(uint32_t type)
 	return type >> 12; /* DT_* is S_IF* >> 12 by design */
 }
 
-static bool emit(struct dirbuf *b, struct inode *ip, int64_t next,
-		 const char *name, size_t len)
+static bool emit(struct dir_context *ctx, const char *name, size_t len,
+		 uint64_t ino, uint32_t type, int64_t next)
 {
+	struct dirbuf *b = container_of(ctx, struct dirbuf, ctx);
 	size_t head = offsetof(struct linux_dirent64, d_name);
 	size_t reclen = ALIGN_UP(head + len + 1, 8);
 	struct linux_dirent64 *d;
 
-	if (reclen > b->size - b->used)
+	if (reclen > b->size - b->used) {
+		b->full = true;
 		return false;
+	}
 	d = (struct linux_dirent64 *)(b->buf + b->used);
-	d->d_ino = ip->ino;
+	d->d_ino = ino;
 	d->d_off = next;
 	d->d_reclen = reclen;
-	d->d_type = dtype(ip->type);
+	d->d_type = dtype(type);
 	memcpy(d->d_name, name, len);
 	memset(d->d_name + len, 0, reclen - head - len);
 	b->used += reclen;
 	return true;
 }
 
-/* Under vfs_mutex and the file's pos_lock. */
+/* Under vfs_mutex and the file's pos_lock: ".", "..", then what the file
+ * system's iterate lists. */
 static int fill_dirents(struct inode *dir, struct dirbuf *b, int64_t *pos)
 {
-	struct inode *parent = dir->dir.parent ? dir->dir.parent : dir;
+	struct inode *parent = dir;
 
+	if (dir->parent)
+		lookup_step(dir, "..", 2, &parent);
 	if (*pos == 0) {
-		if (!emit(b, dir, 1, ".", 1))
+		if (!emit(&b->ctx, ".", 1, dir->ino, dir->type, 1))
 			goto full;
 		*pos = 1;
 	}
 	if (*pos == 1) {
-		if (!emit(b, parent, 2, "..", 2))
+		if (!emit(&b->ctx, "..", 2, parent->ino, parent->type, 2))
 			goto full;
 		*pos = 2;
 	}
-	if (dir->proc)
-		procfs_refresh(dir);
-	for (struct dentry *d = dir_first_from(dir, *pos); d;
-	     d = dir_next(dir, d)) {
-		if (dir->proc && procfs_gone(dir, d))
-			continue;
-		if (!emit(b, d->inode, d->seq + 1, d->name, d->namelen))
-			goto full;
-		*pos = d->seq + 1;
+	if (dir->ops->iterate) {
+		int err = dir->ops->iterate(dir, pos, &b->ctx);
+
+		if (err && !b->used)
+			return err;
 	}
-	return b->used;
+	if (b->used || !b->full)
+		return b->used;
 full:
 	return b->used ? (int)b->used : -EINVAL;
 }
 
 int vfs_getdents64(struct file *f, void *buf, size_t size)
 {
-	struct dirbuf b = {buf, MIN(size, (size_t)MAX_RW_COUNT), 0};
+	struct dirbuf b = {{emit, true}, buf, MIN(size, (size_t)MAX_RW_COUNT), 0,
+			   false};
 	int r;
 
 	if (f->flags & O_PATH)
@@ -515,9 +486,9 @@ static int do_fsync(struct file *f, bool datasync)
 {
 	if (f->flags & O_PATH)
 		return -EBADF;
-	if (!f->inode)
-		return -EINVAL;
-	return f->ops->fsync ? f->ops->fsync(f, datasync) : 0;
+	if (f->ops->fsync)
+		return f->ops->fsync(f, datasync);
+	return f->inode ? 0 : -EINVAL;
 }
 
 int vfs_fsync(struct file *f)
@@ -531,10 +502,10 @@ int vfs_fdatasync(struct file *f)
 }
 
 /* ---- file data for the loader and mmap ---- */
-/* A regular file with data pages (not one of /proc's). */
+/* A regular file whose data has pages (not one of /proc's). */
 static struct inode *regular(struct file *f)
 {
-	if (!f->inode || f->inode->type != S_IFREG || f->inode->proc ||
+	if (!f->inode || f->inode->type != S_IFREG || !f->inode->ops->page ||
 	    (f->flags & O_PATH))
 		return NULL;
 	return f->inode;
@@ -555,7 +526,7 @@ void *vfs_file_page(struct file *f, uint64_t index)
 	if (!ip)
 		return NULL;
 	mutex_lock(&ip->lock);
-	page = ramfs_page(ip, index);
+	page = ip->ops->page(ip, index);
 	mutex_unlock(&ip->lock);
 	return page;
 }

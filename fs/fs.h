@@ -240,8 +240,8 @@ struct file_ops {
 	 * the file's wait queues with poll_wait(). NULL: always readable and
 	 * writable, and epoll refuses the file (-EPERM, as Linux). */
 	unsigned (*poll)(struct file *f, struct poll_table *pt);
-	/* Optional: fsync(2) and fdatasync(2) (datasync); NULL: nothing is
-	 * waiting to be written, 0. */
+	/* fsync(2)/fdatasync(2): write back the file's data (and with
+	 * !datasync its attributes). NULL: nothing to write back (0). */
 	int (*fsync)(struct file *f, bool datasync);
 	/* Files outside the tree that are not pipes or sockets: the name
 	 * /proc/<pid>/fd shows, as Linux's anon_inode:[eventfd]. */
@@ -286,6 +286,19 @@ void file_put(struct file *f);
 int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 	       struct file **out);
 int64_t vfs_read(struct file *f, void *buf, size_t n);
+/*
+ * The position lock (Linux's f_pos_lock), for a read or write that the
+ * caller makes of several steps (a bounce buffer): hold it over the whole
+ * call so that another thread's read or write of the same file cannot
+ * come between the steps (POSIX: read and write are atomic with respect
+ * to the file offset). vfs_pos_lock returns whether it took it (files
+ * without a position take none); vfs_*_locked then read or write at the
+ * position, as vfs_read and vfs_write do with the lock taken inside.
+ */
+bool vfs_pos_lock(struct file *f);
+void vfs_pos_unlock(struct file *f, bool locked);
+int64_t vfs_read_locked(struct file *f, void *buf, size_t n);
+int64_t vfs_write_locked(struct file *f, const void *buf, size_t n);
 int64_t vfs_pread(struct file *f, void *buf, size_t n, int64_t off);
 int64_t vfs_write(struct file *f, const void *buf, size_t n);
 /* As Linux: with O_APPEND it appends whatever `off` says. */
@@ -340,8 +353,10 @@ int vfs_utimensat(struct file *dir, const char *path,
 /* We are root: everything is allowed but X_OK on a non-directory that
  * has no execute bit (-EACCES). */
 int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
-int vfs_fsync(struct file *f); /* the file's fsync hook, else 0 */
-int vfs_fdatasync(struct file *f);
+/* The file's fsync hook (none: 0); -EINVAL for files outside the tree
+ * without one (pipes, sockets), as Linux. */
+int vfs_fsync(struct file *f);
+int vfs_fdatasync(struct file *f); /* the same, datasync */
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */
 #define ENODATA 61
@@ -444,6 +459,7 @@ int vfs_fchdir(struct file *f);
  * small; -ENOENT when the working directory was removed. */
 int vfs_getcwd(char *buf, size_t size);
 uint32_t vfs_umask(uint32_t mask); /* sets, returns the old one */
+uint32_t vfs_umask_get(void);
 
 /* ---- ioctl ---- */
 /*
@@ -538,6 +554,67 @@ int devfs_add_block(const char *name, uint32_t major, uint32_t minor,
  * process group a controlling terminal reports. */
 void linux_tty_signal(int sig);
 int linux_tty_pgrp(void);
+
+/* ---- /proc: fs/procfs.c is the mechanism; who knows the facts registers
+ * the files (fs/proc_sys.c the system, fs/proc_vfs.c the VFS's links
+ * and mounts, linux/proc_pid.c the process, net/procnet.c /proc/net) ---- */
+struct proc_buf; /* a file's text being made; what does not fit is counted */
+void proc_printf(struct proc_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void proc_write(struct proc_buf *b, const void *p, size_t n);
+/* Application memory [addr, addr + n); nothing if it is not readable. */
+void proc_user(struct proc_buf *b, uint64_t addr, size_t n);
+/* Blanks until the text since offset `start` is `column` wide. */
+void proc_pad(struct proc_buf *b, size_t start, size_t column);
+size_t proc_len(const struct proc_buf *b);
+/* The text of a maker that writes at most size bytes (with a NUL) and
+ * returns the length, as snprintf, or -errno. */
+int proc_text(struct proc_buf *b, int (*text)(char *buf, size_t size));
+
+struct proc_entry {
+	const char *name; /* NULL ends a table */
+	uint32_t mode;	  /* S_IFREG | 0444, S_IFDIR | 0555, S_IFLNK | 0777 */
+	/* files: what makes the text (0 or -errno), or a fixed text; arg
+	 * is the number of the directory of numbers above (pid, tid, fd) */
+	int (*show)(struct proc_buf *b, int arg);
+	const char *text;
+	/* directories: their entries; for directories of numbers, the entry
+	 * each number gets and the lowest existing number >= from (or -1) */
+	const struct proc_entry *table;
+	const struct proc_entry *numbered;
+	int (*next)(int from);
+	/* links: where they lead (under the VFS's lock) and what readlink
+	 * says (its length, at most PATH_MAX bytes in buf; without it) */
+	int (*follow)(int arg, struct inode **out);
+	int (*link)(int arg, char *buf);
+	/* this entry is `same` under another name (PSAME) */
+	const struct proc_entry *same;
+};
+#define PFILE(n, fn) {.name = n, .mode = S_IFREG | 0444, .show = fn}
+#define PTEXT(n, s) {.name = n, .mode = S_IFREG | 0444, .text = s}
+#define PDIR(n, t) {.name = n, .mode = S_IFDIR | 0555, .table = t}
+#define PLINK(n, f, l) {.name = n, .mode = S_IFLNK | 0777, .follow = f, .link = l}
+#define PNUMBERED(n, e, fn)                                                    \
+	{.name = n, .mode = S_IFDIR | 0555, .numbered = e, .next = fn}
+#define PSAME(n, e) {.name = n, .same = e}
+
+/* Adds a table (ended by a NULL name) to the directory dir (NULL: /proc
+ * itself). At boot (an init step), before anything reads /proc; -ENOMEM
+ * when the registry is full. */
+int procfs_register(const struct proc_entry *dir,
+		    const struct proc_entry *table);
+/* The directories /proc/<pid>: `each` for the numbers next() gives. */
+void procfs_set_pids(const struct proc_entry *each, int (*next)(int from));
+/* Directories others add to, and the entries of /proc/<pid> that show
+ * the VFS's state (fs/proc_vfs.c). */
+extern const struct proc_entry procfs_net, procfs_sys_kernel;
+extern const struct proc_entry procfs_self, procfs_cwd, procfs_exe;
+extern const struct proc_entry procfs_root, procfs_fd, procfs_mounts;
+extern const struct proc_entry procfs_mountinfo;
+/* Provided by linux/: the process's pid (0 before it starts). */
+int linux_pid(void);
+/* Pages of file data held in memory (ramfs), for memory statistics. */
+uint64_t vfs_file_pages(void);
 
 /* ---- setup ---- */
 /* Init step 55: the root ramfs with /dev (devices), /dev/shm, /tmp

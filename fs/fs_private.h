@@ -1,6 +1,7 @@
 /*
- * Private to fs/: inodes, directory entries, the path walk's helpers and
- * the pieces each file of fs/ offers the others.
+ * Private to fs/: the path walk's helpers, in-memory directories, and
+ * the pieces each file of fs/ offers the others. What a file system
+ * implements (superblocks, inodes, their operations) is fs/vfs.h.
  *
  * Who owns what:
  *  - vfs_mutex guards the namespace: every directory's entries, every
@@ -14,20 +15,20 @@
  * Order: pos_lock -> vfs_mutex -> inode lock.
  *
  * An inode lives while it has a name (nlink > 0) or a reference (refs > 0:
- * open files, the working directory, the root); whoever brings both to 0,
- * under vfs_mutex, frees it after unlocking.
+ * open files, the working directory, a mount point, the root); whoever
+ * brings both to 0, under vfs_mutex, evicts it after unlocking (fs/vfs.h
+ * says how a file system with an inode cache keeps it longer).
  */
 #ifndef FS_FS_PRIVATE_H
 #define FS_FS_PRIVATE_H
 
 #include "fs/fs.h"
+#include "fs/vfs.h"
 #include "kernel/mm/mm.h"
 #include "lib/list.h"
 
 #define MAXSYMLINKS 40		 /* Linux's limit of symlinks in one lookup */
 #define MAX_RW_COUNT 0x7ffff000l /* Linux caps one read/write there */
-#define RAMFS_DEV 1		 /* st_dev of everything but /proc */
-#define PROC_DEV 22		 /* st_dev of /proc: 0:22, as Linux's procfs */
 
 /* For fields read without their lock (a racy read is good enough). */
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -36,6 +37,10 @@ extern struct mutex vfs_mutex;
 extern struct inode *fs_root;
 extern struct inode *fs_cwd; /* holds a reference */
 
+/* ---- memdir.c: in-memory directories, the library of file systems
+ * that keep their directories in RAM (ramfs, procfs); under vfs_mutex.
+ * The entries are in creation order, each numbered by a sequence number
+ * that getdents uses as its position. ---- */
 struct dentry {
 	struct list link;     /* in the directory's list, by seq */
 	struct dentry *hnext; /* the hash bucket's chain */
@@ -51,72 +56,31 @@ struct dir {
 	struct dentry **buckets;
 	uint32_t nbuckets, count;
 	uint64_t next_seq;
-	struct inode *parent; /* NULL once removed; the root's is itself */
 };
 
-/* A radix tree of data pages, 512 slots per node, like a page table. */
-struct pages {
-	void *root;
-	unsigned levels; /* 0: empty; else the root covers 512^levels pages */
-	uint64_t count;	 /* data pages present */
-};
-
-struct proc_entry;
-
-struct inode {
-	/* set when made, then read-only */
-	uint64_t ino;
-	uint32_t type; /* S_IF* */
-	uint64_t rdev;
-	const struct file_ops *dev_ops; /* character devices; NULL: -ENXIO */
-	char *target; /* symlinks, NUL-terminated; NULL for procfs links */
-	const struct proc_entry *proc; /* procfs nodes: what they show */
-	int proc_arg;		       /* procfs: the pid, tid or fd */
-	/* under vfs_mutex */
-	int refs;
-	uint32_t nlink; /* written under vfs_mutex, read atomically */
-	struct dir dir;
-	/* under lock */
-	struct mutex lock;
-	uint32_t mode; /* permission bits, 07777 */
-	uint32_t uid, gid;
-	struct timespec_k atime, mtime, ctime;
-	int64_t size;
-	struct pages pages;
-	unsigned pins;
-	struct xattr *xattrs; /* extended attributes (fs/xattr.c) */
-	bool memfd;	      /* made by memfd_create: seals apply */
-	unsigned seals;	      /* F_SEAL_* (fs/memfd.c) */
-	/* S_IFSOCK nodes bound by AF_UNIX: the socket (net/unix.c's), NULL
-	 * once it is closed; under vfs_mutex */
-	void *sock;
-	/* a directory holding a name of it (the last linked), for inotify's
-	 * events on children; NULL: none known; under vfs_mutex */
-	struct inode *name_dir;
-	struct inotify_mark *marks; /* its inotify watches; fs/inotify.c's */
-};
-
-/* ---- ramfs.c: inodes, directories, data ---- */
-/* A new inode (nlink 0, refs 0); NULL when out of memory. */
-struct inode *ramfs_inode_new(uint32_t mode, uint64_t rdev);
-void ramfs_inode_free(struct inode *ip);
-struct timespec_k ramfs_now(void);
-/* Under vfs_mutex. */
-struct dentry *dir_lookup(struct inode *dir, const char *name, size_t len);
-struct dentry *dir_add(struct inode *dir, const char *name, size_t len,
+void dir_init(struct dir *d);
+void dir_destroy(struct dir *d); /* empty; frees the table */
+struct dentry *dir_lookup(struct dir *d, const char *name, size_t len);
+struct dentry *dir_add(struct dir *d, const char *name, size_t len,
 		       struct inode *ip);
-void dir_remove(struct inode *dir, struct dentry *d);
-struct dentry *dir_first_from(struct inode *dir, uint64_t pos);
-struct dentry *dir_next(struct inode *dir, struct dentry *d);
-struct dentry *dir_find_inode(struct inode *dir, struct inode *ip);
-/* Under ip->lock. */
-int64_t ramfs_read(struct inode *ip, void *buf, size_t n, int64_t off);
-int64_t ramfs_write(struct inode *ip, const void *buf, size_t n, int64_t off);
-int ramfs_truncate(struct inode *ip, int64_t size);
-void *ramfs_page(struct inode *ip, uint64_t index);
-bool ramfs_page_present(struct inode *ip, uint64_t index);
+void dir_remove(struct dir *d, struct dentry *e);
+struct dentry *dir_first_from(struct dir *d, uint64_t pos);
+struct dentry *dir_next(struct dir *d, struct dentry *e);
+/* iterate for a struct dir: entries from *pos, skipping those `hide`
+ * says are gone (NULL: none). */
+int dir_iterate(struct dir *d, int64_t *pos, struct dir_context *ctx,
+		bool (*hide)(struct inode *dir, struct dentry *e),
+		struct inode *dirip);
+
+/* ---- ramfs.c ---- */
+/* A ramfs instance (the root, devtmpfs, devpts, memfd's); NULL when out
+ * of memory. */
+struct super_block *ramfs_mount(const char *type, const char *source,
+				uint64_t dev);
+/* An inode of sb with no name (memfd_create). */
+struct inode *ramfs_new_inode(struct super_block *sb, uint32_t mode);
+extern struct super_block *ramfs_shm_sb; /* memfd's, made at fs_init */
 extern uint64_t ramfs_pages; /* atomic: data pages of all files */
-#define RAMFS_MAX_SIZE (1ll << 48)
 
 /* ---- memfd.c ---- */
 /* Under ip->lock: whether a memfd's seals let its size become new_size
@@ -177,8 +141,14 @@ int lookup_inode(struct file *dir, const char *path, int at_flags,
 /* The same, with walk_last's outside_fd (-1 if none). */
 int lookup_inode_fd(struct file *dir, const char *path, int at_flags,
 		    struct inode **out, int *outside_fd);
+/* One step of a walk: ".", "..", or a name (crossing into a mount). */
 int lookup_step(struct inode *dir, const char *name, size_t len,
 		struct inode **out);
+/* The file system's lookup of a name in dir, not crossing mounts. */
+int lookup_name(struct inode *dir, const char *name, size_t len,
+		struct inode **out);
+/* The name of ip in dir (NAME_MAX + 1 bytes); its length or -ENOENT. */
+int inode_name_in(struct inode *dir, struct inode *ip, char *name);
 /* The last component is missing, ".", ".." (no name to act on). */
 bool lookup_is_special(const struct lookup *l);
 bool lookup_is_dot(const struct lookup *l);
@@ -187,13 +157,16 @@ bool lookup_is_dot(const struct lookup *l);
 /* Under vfs_mutex: the inode if its last name and reference are gone. */
 struct inode *inode_unref_locked(struct inode *ip);
 void inode_put(struct inode *ip);
+/* Frees an inode inode_unref_locked or inode_dead gave, without locks. */
+void inode_evict(struct inode *ip);
+/* Under ip->lock: an attribute changed (the superblock's dirty_inode). */
+void inode_dirty(struct inode *ip);
 void inode_touch(struct inode *ip, bool mtime, bool ctime);
 void inode_stat(struct inode *ip, struct kstat *st);
 /* Under vfs_mutex: ip's path, built backwards from the end of tmp
  * (PATH_MAX bytes), or NULL with -ENOENT (it has no name) or
  * -ENAMETOOLONG in *err. */
 char *inode_path(struct inode *ip, char *tmp, int *err);
-uint32_t vfs_umask_get(void);
 
 /* ---- file.c ---- */
 /* Takes a reference unless the count is already 0 (the file is being
@@ -210,34 +183,21 @@ int fd_next_open(int from);
  * open (*open false) or its file is outside the tree. */
 struct inode *fd_inode(int fd, bool *open);
 
-/* ---- procfs.c: /proc, ramfs nodes whose contents are computed ---- */
-int procfs_init(void);
-/* Under vfs_mutex: the entry `name` of a procfs directory, made when
- * the pid, tid or fd it stands for exists; NULL if there is none. */
-struct dentry *procfs_lookup(struct inode *dir, const char *name, size_t len);
-/* Under vfs_mutex, outside any path walk (getdents): brings the entries
- * of a procfs directory up to date, freeing those of what is gone. */
-void procfs_refresh(struct inode *dir);
-/* Under vfs_mutex: whether the entry stands for something gone. */
-bool procfs_gone(struct inode *dir, struct dentry *d);
-/* Under vfs_mutex: where a procfs link leads; -ENXIO with *outside_fd
- * set (if not NULL) for a descriptor whose file is outside the tree. */
-int procfs_follow(struct inode *link, struct inode **out, int *outside_fd);
-/* readlink(2) of a procfs link, without vfs_mutex. */
-int procfs_readlink(const struct proc_entry *e, int arg, char *buf,
-		    size_t size);
-/* open(2) through /proc/<pid>/fd/N of a file outside the tree: that file
- * again, if it allows the access asked for. */
-int procfs_reopen(int fd, int flags, struct file **out);
-/* Opens a procfs file (taking over the inode reference): its contents
- * are computed now, and again by a read at offset 0 after the first. */
-int procfs_open(struct inode *ip, int flags, struct file **out);
+/* ---- mount.c ---- */
+/* Under vfs_mutex: the table in mount order (m NULL: the first). */
+struct mount *mount_next(struct mount *m);
+
+/* ---- procfs.c ---- */
+int procfs_mount(void);
 
 /* ---- devfs.c ---- */
 int devfs_init(void);
-/* The operations of the device with this st_rdev, or NULL. */
-const struct file_ops *devfs_find(uint64_t rdev);
-const struct file_ops *devfs_find_block(uint64_t rdev);
+/* The operations of the character device with this st_rdev, or NULL
+ * (the open of a character node, whatever file system holds it). */
+const struct file_ops *chrdev_find(uint64_t rdev);
+/* ... of the block device with this st_rdev (block/: /dev/vda is
+ * 254:0), or NULL. */
+const struct file_ops *blkdev_find(uint64_t rdev);
 
 /* ---- terminals ---- */
 /* Linux's struct termios for TCGETS (asm-generic/termbits.h). */

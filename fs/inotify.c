@@ -12,7 +12,7 @@
  *
  * Events on an inode go to its own marks and, for changes of a child
  * (modify, attrib, open, close, access), to the marks of the directory
- * holding it, with the child's name: the directory is dir.parent for a
+ * holding it, with the child's name: the directory is ->parent for a
  * directory, the last directory a file was linked into (name_dir,
  * maintained by ramfs's dir_add/dir_remove) for anything else. A mark
  * holds no reference: when its inode goes (fsnotify_gone) the instance
@@ -194,17 +194,18 @@ void fsnotify_inode(struct inode *ip, uint32_t mask)
 
 void fsnotify_change_locked(struct inode *ip, uint32_t mask)
 {
+	char name[NAME_MAX + 1];
 	struct inode *dir;
-	struct dentry *d;
+	int len = -1;
 
 	if (!active())
 		return;
 	mask |= isdir(ip);
-	dir = ip->type == S_IFDIR ? ip->dir.parent : ip->name_dir;
-	d = dir && dir != ip && LOAD(dir->marks) ? dir_find_inode(dir, ip)
-						 : NULL;
-	if (d) /* the directory's watches first, as Linux */
-		fsnotify_dir(dir, mask, d->name, d->namelen, 0);
+	dir = ip->type == S_IFDIR ? ip->parent : ip->name_dir;
+	if (dir && dir != ip && LOAD(dir->marks))
+		len = inode_name_in(dir, ip, name);
+	if (len > 0) /* the directory's watches first, as Linux */
+		fsnotify_dir(dir, mask, name, len, 0);
 	fsnotify_dir(ip, mask, NULL, 0, 0);
 }
 

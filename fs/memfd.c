@@ -29,7 +29,7 @@ int vfs_memfd_create(const char *name, unsigned flags, struct file **out)
 	if (flags & MFD_HUGETLB)
 		return -EINVAL; /* no hugetlbfs: Linux's answer without it */
 	uint32_t mode = flags & MFD_NOEXEC_SEAL ? 0666 : 0777;
-	struct inode *ip = ramfs_inode_new(S_IFREG | mode, 0);
+	struct inode *ip = ramfs_new_inode(ramfs_shm_sb, S_IFREG | mode);
 	if (!ip)
 		return -ENOMEM;
 	ip->memfd = true;

@@ -17,9 +17,13 @@
  * alive, so the walk holds plain pointers into them. At most MAXSYMLINKS
  * links are followed in one lookup: -ELOOP beyond.
  *
- * /proc's links (fs/procfs.c) have no target string: they lead straight
- * to an inode (an open file's, the working directory), as Linux's "magic"
- * links do, so they work for files that have no name any more.
+ * Magic links (inode_ops.follow: /proc's) have no target string: they
+ * lead straight to an inode (an open file's, the working directory), as
+ * Linux's do, so they work for files that have no name any more.
+ *
+ * Mount points: a step onto a directory with something mounted on it
+ * lands on the mounted root, and ".." from a mounted root leaves through
+ * the mount point, so a walk never sees a covered directory.
  */
 #include "fs/fs_private.h"
 
@@ -48,10 +52,35 @@ bool lookup_is_dot(const struct lookup *l)
 	return is_dot(l->last, l->len);
 }
 
+int lookup_name(struct inode *dir, const char *name, size_t len,
+		struct inode **out)
+{
+	if (!dir->ops->lookup)
+		return -ENOENT;
+	return dir->ops->lookup(dir, name, len, out);
+}
+
+/* What is mounted on ip, if anything: the root of the top mount. */
+static struct inode *cross(struct inode *ip)
+{
+	while (ip->mounted)
+		ip = ip->mounted->sb->root;
+	return ip;
+}
+
+/* "..": from a mounted root, the mount point's parent. */
+static struct inode *parent_of(struct inode *dir)
+{
+	while (dir == dir->sb->root && dir != fs_root && dir->sb->mnt &&
+	       dir->sb->mnt->mountpoint)
+		dir = dir->sb->mnt->mountpoint;
+	return dir->parent; /* NULL once the directory is gone */
+}
+
 int lookup_step(struct inode *dir, const char *name, size_t len,
 		struct inode **out)
 {
-	struct dentry *d;
+	int err;
 
 	if (dir->type != S_IFDIR)
 		return -ENOTDIR;
@@ -62,15 +91,46 @@ int lookup_step(struct inode *dir, const char *name, size_t len,
 		return 0;
 	}
 	if (is_dotdot(name, len)) {
-		*out = dir->dir.parent; /* NULL once the directory is gone */
+		*out = parent_of(dir);
 		return *out ? 0 : -ENOENT;
 	}
-	d = dir->proc ? procfs_lookup(dir, name, len)
-		      : dir_lookup(dir, name, len);
-	if (!d)
+	err = lookup_name(dir, name, len, out);
+	if (!err)
+		*out = cross(*out);
+	return err;
+}
+
+/* Under vfs_mutex: the name of ip in dir (NAME_MAX + 1 bytes, with its
+ * NUL), found by listing dir; its length or -ENOENT. */
+struct name_search {
+	struct dir_context ctx;
+	uint64_t ino;
+	char *name;
+	int len;
+};
+
+static bool name_match(struct dir_context *ctx, const char *name, size_t len,
+		       uint64_t ino, uint32_t type, int64_t next)
+{
+	struct name_search *s = container_of(ctx, struct name_search, ctx);
+
+	if (ino != s->ino)
+		return true;
+	memcpy(s->name, name, len);
+	s->name[len] = '\0';
+	s->len = len;
+	return false;
+}
+
+int inode_name_in(struct inode *dir, struct inode *ip, char *name)
+{
+	struct name_search s = {{name_match, false}, ip->ino, name, -ENOENT};
+	int64_t pos = 2;
+
+	if (!dir->ops->iterate || dir->sb != ip->sb)
 		return -ENOENT;
-	*out = d->inode;
-	return 0;
+	dir->ops->iterate(dir, &pos, &s.ctx);
+	return s.len;
 }
 
 /* Records the last component of the path being walked. */
@@ -84,6 +144,28 @@ static int set_last(struct lookup *l, struct inode *dir, const char *name,
 	l->len = end - name;
 	l->slash = rest != end;
 	return 0;
+}
+
+/* A symlink's target; "" (-ENOENT) when the file system has none. */
+static const char *link_text(struct inode *ip)
+{
+	return ip->ops->get_link ? ip->ops->get_link(ip) : "";
+}
+
+/* A magic link's inode; -ENXIO with *outside_fd for a file outside the
+ * tree, which only the last component may be (else -ENOTDIR). */
+static int follow_magic(struct inode *link, struct inode **out,
+			int *outside_fd)
+{
+	int fd = -1;
+	int err = link->ops->follow(link, out, &fd);
+
+	if (err != -ENXIO)
+		return err;
+	if (!outside_fd)
+		return -ENOTDIR; /* a pipe in the middle of a path */
+	*outside_fd = fd;
+	return err;
 }
 
 /* Walks all but the last component of `path`, starting at `cur`. */
@@ -121,8 +203,8 @@ static int walk_parent(struct lookup *l, struct inode *cur, const char *p)
 		}
 		if (++l->links > MAXSYMLINKS)
 			return -ELOOP;
-		if (next->proc) {
-			err = procfs_follow(next, &cur, NULL);
+		if (next->ops->follow) {
+			err = follow_magic(next, &cur, NULL);
 			if (err)
 				return err;
 			p = rest;
@@ -130,7 +212,7 @@ static int walk_parent(struct lookup *l, struct inode *cur, const char *p)
 		}
 		if (*rest)
 			stack[depth++] = rest;
-		p = next->target;
+		p = link_text(next);
 		if (!*p)
 			return -ENOENT;
 		if (*p == '/')
@@ -160,15 +242,15 @@ int walk_last(struct lookup *l, bool follow)
 			break;
 		if (++l->links > MAXSYMLINKS)
 			return -ELOOP;
-		if (l->ip->proc) {
-			err = procfs_follow(l->ip, &l->ip, &l->outside_fd);
+		if (l->ip->ops->follow) {
+			err = follow_magic(l->ip, &l->ip, &l->outside_fd);
 			if (err) {
 				l->ip = NULL;
 				return err;
 			}
 			break;
 		}
-		t = l->ip->target;
+		t = link_text(l->ip);
 		if (!*t)
 			return -ENOENT;
 		err = walk_parent(l, l->dir, t);

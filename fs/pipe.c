@@ -128,7 +128,7 @@ static struct pipe *pipe_alloc(void)
 	mutex_init(&p->lock);
 	waitq_init(&p->wq);
 	list_init(&p->fifo_link);
-	p->ctime = ramfs_now();
+	p->ctime = vfs_now();
 	return p;
 }
 

@@ -17,163 +17,60 @@
 #define FANOUT_BITS 9
 #define FANOUT (1u << FANOUT_BITS)
 #define MAX_LEVELS 4
+#define RAMFS_MAX_SIZE (1ll << 48)
 
-static uint64_t next_ino = 1; /* under vfs_mutex */
-uint64_t ramfs_pages;	      /* atomic */
+/* A radix tree of data pages, 512 slots per node, like a page table. */
+struct pages {
+	void *root;
+	unsigned levels; /* 0: empty; else the root covers 512^levels pages */
+	uint64_t count;	 /* data pages present */
+};
 
-struct timespec_k ramfs_now(void)
+static int ramfs_truncate(struct inode *ip, int64_t size);
+
+struct ramfs_inode {
+	struct inode vfs;
+	struct dir dir;	    /* directories; under vfs_mutex */
+	struct pages pages; /* regular files; under vfs.lock */
+	char *target;	    /* symlinks, NUL-terminated; read-only */
+};
+
+uint64_t ramfs_pages; /* atomic */
+struct super_block *ramfs_shm_sb;
+
+static struct ramfs_inode *RI(struct inode *ip)
 {
-	uint64_t ns = clock_realtime_ns();
-
-	return (struct timespec_k){ns / 1000000000, ns % 1000000000};
+	return container_of(ip, struct ramfs_inode, vfs);
 }
 
-struct inode *ramfs_inode_new(uint32_t mode, uint64_t rdev)
-{
-	struct inode *ip = calloc(1, sizeof(*ip));
+static const struct inode_ops ramfs_inode_ops;
+static const struct file_ops ramfs_file_ops;
 
-	if (!ip)
+struct inode *ramfs_new_inode(struct super_block *sb, uint32_t mode)
+{
+	struct ramfs_inode *ri = calloc(1, sizeof(*ri));
+
+	if (!ri)
 		return NULL;
-	ip->ino = next_ino++;
-	ip->type = mode & S_IFMT;
-	ip->mode = mode & 07777;
-	ip->rdev = rdev;
-	mutex_init(&ip->lock);
-	list_init(&ip->dir.entries);
-	ip->dir.next_seq = 2; /* 0 and 1 are "." and ".." */
-	ip->atime = ip->mtime = ip->ctime = ramfs_now();
-	return ip;
+	inode_init(&ri->vfs, sb, &ramfs_inode_ops, mode, 0, 0);
+	dir_init(&ri->dir);
+	if (S_ISREG(mode))
+		ri->vfs.fops = &ramfs_file_ops;
+	else if (S_ISDIR(mode))
+		ri->vfs.fops = &vfs_dir_fops;
+	return &ri->vfs;
 }
 
-void ramfs_inode_free(struct inode *ip)
+static void ramfs_evict(struct inode *ip)
 {
-	assert(ip->dir.count == 0 && ip->refs == 0);
-	fsnotify_gone(ip);
+	struct ramfs_inode *ri = RI(ip);
+
+	inode_free_vfs(ip);
 	ip->pins = 0;
 	ramfs_truncate(ip, 0);
-	xattr_free_all(ip);
-	free(ip->dir.buckets);
-	free(ip->target);
-	free(ip);
-}
-
-/* ---- directories ---- */
-static uint32_t name_hash(const char *name, size_t len)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	while (len--)
-		h = (h ^ (uint8_t)*name++) * 16777619u;
-	return h;
-}
-
-static struct dentry **bucket(struct dir *d, uint32_t hash)
-{
-	return &d->buckets[hash & (d->nbuckets - 1)];
-}
-
-/* Doubles the table when it gets crowded; stays as it is without memory. */
-static void dir_grow(struct dir *d)
-{
-	uint32_t n = d->nbuckets ? d->nbuckets * 2 : 8;
-	struct dentry **old = d->buckets;
-	uint32_t oldn = d->nbuckets;
-
-	if (d->count < d->nbuckets * 2)
-		return;
-	d->buckets = calloc(n, sizeof(*d->buckets));
-	if (!d->buckets) {
-		d->buckets = old;
-		return;
-	}
-	d->nbuckets = n;
-	for (uint32_t i = 0; i < oldn; i++) {
-		for (struct dentry *e = old[i], *next; e; e = next) {
-			next = e->hnext;
-			e->hnext = *bucket(d, e->hash);
-			*bucket(d, e->hash) = e;
-		}
-	}
-	free(old);
-}
-
-struct dentry *dir_lookup(struct inode *dir, const char *name, size_t len)
-{
-	uint32_t h = name_hash(name, len);
-
-	if (!dir->dir.nbuckets)
-		return NULL;
-	for (struct dentry *e = *bucket(&dir->dir, h); e; e = e->hnext)
-		if (e->hash == h && e->namelen == len &&
-		    !memcmp(e->name, name, len))
-			return e;
-	return NULL;
-}
-
-struct dentry *dir_add(struct inode *dir, const char *name, size_t len,
-		       struct inode *ip)
-{
-	struct dentry *e;
-
-	assert(len >= 1 && len <= NAME_MAX);
-	dir_grow(&dir->dir);
-	if (!dir->dir.nbuckets)
-		return NULL;
-	e = malloc(sizeof(*e) + len + 1);
-	if (!e)
-		return NULL;
-	memcpy(e->name, name, len);
-	e->name[len] = '\0';
-	e->namelen = len;
-	e->hash = name_hash(name, len);
-	e->inode = ip;
-	e->seq = dir->dir.next_seq++;
-	e->hnext = *bucket(&dir->dir, e->hash);
-	*bucket(&dir->dir, e->hash) = e;
-	list_push_back(&dir->dir.entries, &e->link);
-	dir->dir.count++;
-	ip->name_dir = dir;
-	return e;
-}
-
-void dir_remove(struct inode *dir, struct dentry *d)
-{
-	struct dentry **pp = bucket(&dir->dir, d->hash);
-
-	while (*pp != d)
-		pp = &(*pp)->hnext;
-	*pp = d->hnext;
-	if (d->inode->name_dir == dir)
-		d->inode->name_dir = NULL;
-	list_remove(&d->link);
-	dir->dir.count--;
-	free(d);
-}
-
-struct dentry *dir_next(struct inode *dir, struct dentry *d)
-{
-	struct list *n = d ? d->link.next : dir->dir.entries.next;
-
-	if (n == &dir->dir.entries)
-		return NULL;
-	return container_of(n, struct dentry, link);
-}
-
-struct dentry *dir_first_from(struct inode *dir, uint64_t pos)
-{
-	struct dentry *d = dir_next(dir, NULL);
-
-	while (d && d->seq < pos)
-		d = dir_next(dir, d);
-	return d;
-}
-
-struct dentry *dir_find_inode(struct inode *dir, struct inode *ip)
-{
-	for (struct dentry *d = dir_next(dir, NULL); d; d = dir_next(dir, d))
-		if (d->inode == ip)
-			return d;
-	return NULL;
+	dir_destroy(&ri->dir);
+	free(ri->target);
+	free(ri);
 }
 
 /* ---- data pages ---- */
@@ -225,30 +122,25 @@ static void **pages_slot(struct pages *p, uint64_t index, bool make)
 
 static void *page_at(struct inode *ip, uint64_t index)
 {
-	void **slot = pages_slot(&ip->pages, index, false);
+	void **slot = pages_slot(&RI(ip)->pages, index, false);
 
 	return slot ? *slot : NULL;
 }
 
-void *ramfs_page(struct inode *ip, uint64_t index)
+static void *ramfs_page(struct inode *ip, uint64_t index)
 {
-	void **slot = pages_slot(&ip->pages, index, true);
+	void **slot = pages_slot(&RI(ip)->pages, index, true);
 
 	if (!slot)
 		return NULL;
 	if (!*slot) {
 		*slot = zeroed_page();
 		if (*slot) {
-			ip->pages.count++;
+			RI(ip)->pages.count++;
 			__atomic_add_fetch(&ramfs_pages, 1, __ATOMIC_RELAXED);
 		}
 	}
 	return *slot;
-}
-
-bool ramfs_page_present(struct inode *ip, uint64_t index)
-{
-	return page_at(ip, index) != NULL;
 }
 
 /*
@@ -284,7 +176,7 @@ static void pages_cut(struct pages *p, void **slot, unsigned level,
 }
 
 /* ---- file data, under ip->lock ---- */
-int64_t ramfs_read(struct inode *ip, void *buf, size_t n, int64_t off)
+static int64_t ramfs_read(struct inode *ip, void *buf, size_t n, int64_t off)
 {
 	size_t done = 0;
 
@@ -306,7 +198,7 @@ int64_t ramfs_read(struct inode *ip, void *buf, size_t n, int64_t off)
 	return done;
 }
 
-int64_t ramfs_write(struct inode *ip, const void *buf, size_t n, int64_t off)
+static int64_t ramfs_write(struct inode *ip, const void *buf, size_t n, int64_t off)
 {
 	size_t done = 0;
 
@@ -331,8 +223,9 @@ int64_t ramfs_write(struct inode *ip, const void *buf, size_t n, int64_t off)
 	return done;
 }
 
-int ramfs_truncate(struct inode *ip, int64_t size)
+static int ramfs_truncate(struct inode *ip, int64_t size)
 {
+	struct pages *p = &RI(ip)->pages;
 	uint64_t first = ALIGN_UP((uint64_t)size, PAGE_SIZE) >> PAGE_SHIFT;
 	char *last;
 
@@ -346,11 +239,305 @@ int ramfs_truncate(struct inode *ip, int64_t size)
 		if (last && (size & (PAGE_SIZE - 1)))
 			memset(last + (size & (PAGE_SIZE - 1)), 0,
 			       PAGE_SIZE - (size & (PAGE_SIZE - 1)));
-		pages_cut(&ip->pages, &ip->pages.root, ip->pages.levels, 0,
-			  first, ip->pins > 0);
-		if (!ip->pages.root)
-			ip->pages.levels = 0;
+		pages_cut(p, &p->root, p->levels, 0, first, ip->pins > 0);
+		if (!p->root)
+			p->levels = 0;
 	}
 	ip->size = size;
 	return 0;
+}
+
+/* ---- open files ---- */
+static int64_t ramfs_file_read(struct file *f, void *buf, size_t n,
+			       int64_t *pos)
+{
+	struct inode *ip = f->inode;
+	int64_t r;
+
+	mutex_lock(&ip->lock);
+	r = ramfs_read(ip, buf, n, *pos);
+	mutex_unlock(&ip->lock);
+	if (r > 0) {
+		*pos += r;
+		fsnotify_change(ip, IN_ACCESS);
+	}
+	return r;
+}
+
+/* A memfd's seals against a write of n bytes at pos: 0 or -EPERM. */
+static int write_sealed(const struct inode *ip, size_t n, int64_t pos)
+{
+	if (!ip->memfd || !n)
+		return 0;
+	if (ip->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if (pos + (int64_t)n > ip->size)
+		return memfd_check_size(ip, pos + (int64_t)n);
+	return 0;
+}
+
+static int64_t ramfs_file_write(struct file *f, const void *buf, size_t n,
+				int64_t *pos)
+{
+	struct inode *ip = f->inode;
+	int64_t r;
+
+	mutex_lock(&ip->lock);
+	if (LOAD(f->flags) & O_APPEND)
+		*pos = ip->size;
+	r = write_sealed(ip, n, *pos);
+	if (!r)
+		r = ramfs_write(ip, buf, n, *pos);
+	if (r > 0) {
+		*pos += r;
+		ip->mtime = ip->ctime = vfs_now();
+	}
+	mutex_unlock(&ip->lock);
+	if (r > 0)
+		fsnotify_change(ip, IN_MODIFY);
+	return r;
+}
+
+/* SEEK_DATA and SEEK_HOLE treat the whole file as data, as POSIX allows. */
+static int64_t ramfs_llseek(struct file *f, int64_t off, int whence)
+{
+	return vfs_generic_llseek(f, off, whence, LOAD(f->inode->size));
+}
+
+static const struct file_ops ramfs_file_ops = {
+	.read = ramfs_file_read,
+	.write = ramfs_file_write,
+	.llseek = ramfs_llseek,
+};
+
+/* ---- names, under vfs_mutex ---- */
+static int ramfs_lookup(struct inode *dir, const char *name, size_t len,
+			struct inode **out)
+{
+	struct dentry *d = dir_lookup(&RI(dir)->dir, name, len);
+
+	if (!d)
+		return -ENOENT;
+	*out = d->inode;
+	return 0;
+}
+
+/* A new inode named `name` in dir; target for symlinks. */
+static int new_node(struct inode *dir, const char *name, size_t len,
+		    uint32_t mode, uint64_t rdev, const char *target,
+		    struct inode **out)
+{
+	struct inode *ip = ramfs_new_inode(dir->sb, mode);
+
+	if (!ip)
+		return -ENOMEM;
+	ip->rdev = rdev;
+	if (target) {
+		ip->size = strlen(target);
+		RI(ip)->target = malloc(ip->size + 1);
+		if (RI(ip)->target)
+			memcpy(RI(ip)->target, target, ip->size + 1);
+	}
+	if ((target && !RI(ip)->target) ||
+	    !dir_add(&RI(dir)->dir, name, len, ip)) {
+		ramfs_evict(ip);
+		return -ENOMEM;
+	}
+	inode_set_nlink(ip, 1);
+	if (S_ISDIR(mode)) {
+		inode_set_nlink(ip, 2);
+		ip->parent = dir;
+		inode_set_nlink(dir, dir->nlink + 1);
+	}
+	*out = ip;
+	return 0;
+}
+
+static int ramfs_create(struct inode *dir, const char *name, size_t len,
+			uint32_t mode, uint64_t rdev, struct inode **out)
+{
+	return new_node(dir, name, len, mode, rdev, NULL, out);
+}
+
+static int ramfs_symlink(struct inode *dir, const char *name, size_t len,
+			 const char *target, struct inode **out)
+{
+	return new_node(dir, name, len, S_IFLNK | 0777, 0, target, out);
+}
+
+static int ramfs_link(struct inode *dir, const char *name, size_t len,
+		      struct inode *ip)
+{
+	if (!dir_add(&RI(dir)->dir, name, len, ip))
+		return -ENOMEM;
+	inode_set_nlink(ip, ip->nlink + 1);
+	return 0;
+}
+
+static int ramfs_unlink(struct inode *dir, const char *name, size_t len,
+			struct inode *ip)
+{
+	struct dentry *d = dir_lookup(&RI(dir)->dir, name, len);
+
+	assert(d && d->inode == ip);
+	dir_remove(&RI(dir)->dir, d);
+	inode_set_nlink(ip, ip->nlink - 1);
+	return 0;
+}
+
+/* Under vfs_mutex: a directory losing its name loses "." and "..". */
+static void dir_gone(struct inode *dir, struct inode *ip)
+{
+	inode_set_nlink(ip, 0);
+	ip->parent = NULL;
+	inode_set_nlink(dir, dir->nlink - 1);
+}
+
+static int ramfs_rmdir(struct inode *dir, const char *name, size_t len,
+		       struct inode *ip)
+{
+	struct dentry *d = dir_lookup(&RI(dir)->dir, name, len);
+
+	assert(d && d->inode == ip);
+	if (RI(ip)->dir.count)
+		return -ENOTEMPTY;
+	dir_remove(&RI(dir)->dir, d);
+	dir_gone(dir, ip);
+	return 0;
+}
+
+/* A directory moving from one parent to another takes its ".." along. */
+static void reparent(struct inode *ip, struct inode *from, struct inode *to)
+{
+	if (ip->type != S_IFDIR || from == to)
+		return;
+	ip->parent = to;
+	inode_set_nlink(from, from->nlink - 1);
+	inode_set_nlink(to, to->nlink + 1);
+}
+
+static int exchange(struct inode *odir, struct dentry *od, struct inode *ndir,
+		    struct dentry *nd)
+{
+	struct inode *a = od->inode, *b = nd->inode;
+
+	od->inode = b;
+	nd->inode = a;
+	reparent(a, odir, ndir);
+	reparent(b, ndir, odir);
+	return 0;
+}
+
+/* Moves od's inode to (ndir, nname), over nd's if there is one. */
+static int move(struct inode *odir, struct dentry *od, struct inode *ndir,
+		const char *nname, size_t nlen, struct dentry *nd)
+{
+	struct inode *ip = od->inode, *victim = nd ? nd->inode : NULL;
+
+	if (victim && victim->type == S_IFDIR && RI(victim)->dir.count)
+		return -ENOTEMPTY;
+	if (victim) {
+		/* Reuse the victim's entry: nothing can fail past here. */
+		nd->inode = ip;
+		if (victim->type == S_IFDIR)
+			dir_gone(ndir, victim);
+		else
+			inode_set_nlink(victim, victim->nlink - 1);
+	} else if (!dir_add(&RI(ndir)->dir, nname, nlen, ip)) {
+		return -ENOMEM;
+	}
+	dir_remove(&RI(odir)->dir, od);
+	reparent(ip, odir, ndir);
+	return 0;
+}
+
+static int ramfs_rename(struct inode *odir, const char *oname, size_t olen,
+			struct inode *ip, struct inode *ndir, const char *nname,
+			size_t nlen, struct inode *victim, unsigned flags)
+{
+	struct dentry *od = dir_lookup(&RI(odir)->dir, oname, olen);
+	struct dentry *nd = dir_lookup(&RI(ndir)->dir, nname, nlen);
+
+	assert(od && od->inode == ip && (!victim || nd->inode == victim));
+	if (flags & RENAME_EXCHANGE)
+		return exchange(odir, od, ndir, nd);
+	return move(odir, od, ndir, nname, nlen, nd);
+}
+
+static const char *ramfs_get_link(struct inode *ip)
+{
+	return RI(ip)->target;
+}
+
+static int ramfs_iterate(struct inode *dir, int64_t *pos,
+			 struct dir_context *ctx)
+{
+	return dir_iterate(&RI(dir)->dir, pos, ctx, NULL, dir);
+}
+
+/* ---- data and attributes, under ip->lock ---- */
+static int ramfs_setsize(struct inode *ip, int64_t size)
+{
+	return ramfs_truncate(ip, size);
+}
+
+static void ramfs_getattr(struct inode *ip, struct kstat *st)
+{
+	st->blocks = RI(ip)->pages.count * (PAGE_SIZE / 512);
+}
+
+static const struct inode_ops ramfs_inode_ops = {
+	.lookup = ramfs_lookup,
+	.create = ramfs_create,
+	.symlink = ramfs_symlink,
+	.link = ramfs_link,
+	.unlink = ramfs_unlink,
+	.rmdir = ramfs_rmdir,
+	.rename = ramfs_rename,
+	.get_link = ramfs_get_link,
+	.iterate = ramfs_iterate,
+	.setsize = ramfs_setsize,
+	.getattr = ramfs_getattr,
+	.page = ramfs_page,
+	.getxattr = simple_getxattr,
+	.setxattr = simple_setxattr,
+	.listxattr = simple_listxattr,
+	.removexattr = simple_removexattr,
+};
+
+/* ---- instances ---- */
+/* Linux: include/uapi/linux/magic.h */
+#define RAMFS_MAGIC 0x858458f6
+
+static const struct super_ops ramfs_super_ops = {
+	.evict = ramfs_evict,
+};
+
+struct super_block *ramfs_mount(const char *type, const char *source,
+				uint64_t dev)
+{
+	struct super_block *sb = calloc(1, sizeof(*sb));
+
+	if (!sb)
+		return NULL;
+	sb->ops = &ramfs_super_ops;
+	sb->type = type;
+	sb->source = source;
+	sb->dev = dev;
+	sb->magic = RAMFS_MAGIC;
+	sb->next_ino = 1;
+	sb->root = ramfs_new_inode(sb, S_IFDIR | 0755);
+	if (!sb->root) {
+		free(sb);
+		return NULL;
+	}
+	sb->root->nlink = 2;
+	sb->root->refs = 1; /* the superblock's */
+	sb->root->parent = sb->root;
+	return sb;
+}
+
+uint64_t vfs_file_pages(void)
+{
+	return LOAD(ramfs_pages);
 }

@@ -9,12 +9,61 @@
 
 static uint32_t umask_bits = 022; /* atomic */
 
-/* ---- references ---- */
+/* ---- inodes ---- */
+struct timespec_k vfs_now(void)
+{
+	uint64_t ns = clock_realtime_ns();
+
+	return (struct timespec_k){ns / 1000000000, ns % 1000000000};
+}
+
+void inode_init(struct inode *ip, struct super_block *sb,
+		const struct inode_ops *ops, uint32_t mode, uint64_t rdev,
+		uint64_t ino)
+{
+	ip->sb = sb;
+	ip->ops = ops;
+	ip->ino = ino ? ino
+		      : __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
+	ip->type = mode & S_IFMT;
+	ip->mode = mode & 07777;
+	ip->rdev = rdev;
+	mutex_init(&ip->lock);
+	ip->atime = ip->mtime = ip->ctime = vfs_now();
+}
+
+void inode_free_vfs(struct inode *ip)
+{
+	assert(ip->refs == 0);
+	fsnotify_gone(ip);
+	xattr_free_all(ip);
+}
+
+void inode_set_nlink(struct inode *ip, uint32_t n)
+{
+	__atomic_store_n(&ip->nlink, n, __ATOMIC_RELAXED);
+}
+
+/* Under vfs_mutex: whether an inode nothing holds goes now. */
+static bool inode_dead(struct inode *ip)
+{
+	if (ip->refs)
+		return false;
+	if (ip->sb->ops->drop)
+		return ip->sb->ops->drop(ip);
+	return ip->nlink == 0;
+}
+
 struct inode *inode_unref_locked(struct inode *ip)
 {
 	assert(ip->refs > 0);
 	ip->refs--;
-	return ip->refs == 0 && ip->nlink == 0 ? ip : NULL;
+	return inode_dead(ip) ? ip : NULL;
+}
+
+void inode_evict(struct inode *ip)
+{
+	ip->sb->ops->evict(ip);
 }
 
 void inode_put(struct inode *ip)
@@ -25,23 +74,26 @@ void inode_put(struct inode *ip)
 	dead = inode_unref_locked(ip);
 	mutex_unlock(&vfs_mutex);
 	if (dead)
-		ramfs_inode_free(dead);
+		inode_evict(dead);
 }
 
-static void set_nlink(struct inode *ip, uint32_t n)
+/* Under ip->lock: tells the file system an attribute changed. */
+void inode_dirty(struct inode *ip)
 {
-	__atomic_store_n(&ip->nlink, n, __ATOMIC_RELAXED);
+	if (ip->sb->ops->dirty_inode)
+		ip->sb->ops->dirty_inode(ip);
 }
 
 void inode_touch(struct inode *ip, bool mtime, bool ctime)
 {
-	struct timespec_k now = ramfs_now();
+	struct timespec_k now = vfs_now();
 
 	mutex_lock(&ip->lock);
 	if (mtime)
 		ip->mtime = now;
 	if (ctime)
 		ip->ctime = now;
+	inode_dirty(ip);
 	mutex_unlock(&ip->lock);
 }
 
@@ -61,35 +113,31 @@ static uint32_t apply_umask(uint32_t mode)
 }
 
 /* ---- making names ---- */
-/* Under vfs_mutex: a new inode named `name` in `dir`. */
+/* Under vfs_mutex: a new inode named l->last in l->dir (target: a
+ * symlink's). */
 static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
-		  struct inode **out)
+		  const char *target, struct inode **out)
 {
-	struct inode *ip;
+	struct inode *dir = l->dir;
+	const struct inode_ops *ops = dir->ops;
+	int err;
 
-	if (l->dir->proc)
-		return -EACCES; /* /proc makes its own entries */
-	ip = ramfs_inode_new(mode, rdev);
-	if (!ip)
-		return -ENOMEM;
-	if (!dir_add(l->dir, l->last, l->len, ip)) {
-		ramfs_inode_free(ip);
-		return -ENOMEM;
-	}
-	set_nlink(ip, 1);
-	if (S_ISDIR(mode)) {
-		set_nlink(ip, 2);
-		ip->dir.parent = l->dir;
-		set_nlink(l->dir, l->dir->nlink + 1);
-	}
-	if (S_ISCHR(mode))
-		ip->dev_ops = devfs_find(rdev);
-	else if ((mode & S_IFMT) == S_IFBLK)
-		ip->dev_ops = devfs_find_block(rdev);
-	inode_touch(l->dir, true, true);
-	fsnotify_dir(l->dir, IN_CREATE | (S_ISDIR(mode) ? IN_ISDIR : 0), l->last,
+	if (dir->sb->rdonly)
+		return -EROFS;
+	if (target)
+		err = ops->symlink ? ops->symlink(dir, l->last, l->len, target,
+						  out)
+				   : -EACCES;
+	else
+		err = ops->create ? ops->create(dir, l->last, l->len, mode,
+						rdev, out)
+				  : -EACCES;
+	if (err)
+		return err;
+	(*out)->name_dir = dir;
+	inode_touch(dir, true, true);
+	fsnotify_dir(dir, IN_CREATE | (S_ISDIR(mode) ? IN_ISDIR : 0), l->last,
 		     l->len, 0);
-	*out = ip;
 	return 0;
 }
 
@@ -112,7 +160,7 @@ static int open_lookup(struct file *dir, const char *path, int flags,
 			return -ENOENT;
 		mode = S_IFREG | apply_umask(mode & 07777);
 		*created = true;
-		return create(&l, mode, 0, out);
+		return create(&l, mode, 0, NULL, out);
 	}
 	if (err)
 		return err;
@@ -130,14 +178,37 @@ static int open_lookup(struct file *dir, const char *path, int flags,
 	return 0;
 }
 
+/* Files that cannot change size (/proc's) open as they are. */
 static void truncate_on_open(struct inode *ip)
 {
-	struct timespec_k now = ramfs_now();
+	struct timespec_k now = vfs_now();
 
+	if (!ip->ops->setsize)
+		return;
 	mutex_lock(&ip->lock);
-	ramfs_truncate(ip, 0);
-	ip->mtime = ip->ctime = now;
+	if (!ip->ops->setsize(ip, 0)) {
+		ip->mtime = ip->ctime = now;
+		inode_dirty(ip);
+	}
 	mutex_unlock(&ip->lock);
+}
+
+/* open(2) through /proc/<pid>/fd/N of a file outside the tree: that file
+ * again, if it allows the access asked for. */
+static int reopen_fd(int fd, int flags, struct file **out)
+{
+	struct file *f = fd_get(fd);
+	int want = flags & O_ACCMODE, have;
+
+	if (!f)
+		return -ENOENT;
+	have = f->flags & O_ACCMODE;
+	if (!(flags & O_PATH) && want != have && have != O_RDWR) {
+		file_put(f);
+		return -EACCES;
+	}
+	*out = f;
+	return 0;
 }
 
 int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
@@ -157,7 +228,7 @@ int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 		ip->refs++;
 	mutex_unlock(&vfs_mutex);
 	if (err == -ENXIO && outside_fd >= 0)
-		return procfs_reopen(outside_fd, flags, out);
+		return reopen_fd(outside_fd, flags, out);
 	if (err)
 		return err;
 	/* Linux truncates even with O_RDONLY; a new file is empty anyway. */
@@ -170,7 +241,7 @@ int vfs_openat(struct file *dir, const char *path, int flags, uint32_t mode,
 
 /* mkdir, mknod and symlink: a new inode at `path`. */
 static int make_node(struct file *dir, const char *path, uint32_t mode,
-		     uint64_t rdev, char *target)
+		     uint64_t rdev, const char *target)
 {
 	struct lookup l;
 	struct inode *ip;
@@ -179,11 +250,7 @@ static int make_node(struct file *dir, const char *path, uint32_t mode,
 	mutex_lock(&vfs_mutex);
 	err = lookup_create(dir, path, S_ISDIR(mode), &l);
 	if (!err)
-		err = create(&l, mode, rdev, &ip);
-	if (!err && target) {
-		ip->target = target;
-		ip->size = strlen(target);
-	}
+		err = create(&l, mode, rdev, target, &ip);
 	mutex_unlock(&vfs_mutex);
 	return err;
 }
@@ -224,7 +291,8 @@ int vfs_bind_socket(struct file *dir, const char *path, uint32_t mode,
 	mutex_lock(&vfs_mutex);
 	err = lookup_create(dir, path, false, &l);
 	if (!err)
-		err = create(&l, S_IFSOCK | apply_umask(mode & 07777), 0, &ip);
+		err = create(&l, S_IFSOCK | apply_umask(mode & 07777), 0, NULL,
+			     &ip);
 	if (!err) {
 		ip->sock = sock;
 		ip->refs++; /* the bound socket's */
@@ -263,21 +331,12 @@ int vfs_lookup_socket(struct file *dir, const char *path,
 int vfs_symlinkat(const char *target, struct file *dir, const char *linkpath)
 {
 	size_t n = strnlen(target, PATH_MAX);
-	char *copy;
-	int err;
 
 	if (n == PATH_MAX)
 		return -ENAMETOOLONG;
 	if (n == 0)
 		return -ENOENT;
-	copy = malloc(n + 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, target, n + 1);
-	err = make_node(dir, linkpath, S_IFLNK | 0777, 0, copy);
-	if (err)
-		free(copy);
-	return err;
+	return make_node(dir, linkpath, S_IFLNK | 0777, 0, target);
 }
 
 /* Under vfs_mutex: the inode linkat(2) links. */
@@ -310,12 +369,16 @@ int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
 	err = link_source(olddir, oldpath, at_flags, &ip);
 	if (!err)
 		err = lookup_create(newdir, newpath, false, &l);
-	if (!err && l.dir->proc)
-		err = -EPERM;
-	if (!err && !dir_add(l.dir, l.last, l.len, ip))
-		err = -ENOMEM;
+	if (!err && ip->sb != l.dir->sb)
+		err = -EXDEV;
+	if (!err && l.dir->sb->rdonly)
+		err = -EROFS;
+	if (!err)
+		err = l.dir->ops->link ? l.dir->ops->link(l.dir, l.last, l.len,
+							  ip)
+				       : -EPERM;
 	if (!err) {
-		set_nlink(ip, ip->nlink + 1);
+		ip->name_dir = l.dir;
 		inode_touch(ip, false, true);
 		inode_touch(l.dir, true, true);
 		fsnotify_inode(ip, IN_ATTRIB); /* its link count */
@@ -327,10 +390,10 @@ int vfs_linkat(struct file *olddir, const char *oldpath, struct file *newdir,
 
 int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size)
 {
-	const struct proc_entry *proc = NULL;
-	struct inode *ip;
+	struct inode *ip, *held = NULL;
+	const char *t;
 	size_t n = 0;
-	int err, arg = 0;
+	int err;
 
 	if (size == 0)
 		return -EINVAL;
@@ -339,75 +402,82 @@ int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size)
 	err = lookup_inode(dir, path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &ip);
 	if (!err && ip->type != S_IFLNK)
 		err = -EINVAL;
-	if (!err && ip->proc) {
-		proc = ip->proc; /* its text is made without the mutex */
-		arg = ip->proc_arg;
+	if (!err && ip->ops->readlink) {
+		held = ip; /* its text is made without the mutex */
+		ip->refs++;
 	} else if (!err) {
-		n = MIN(size, strlen(ip->target));
-		memcpy(buf, ip->target, n);
+		t = ip->ops->get_link ? ip->ops->get_link(ip) : "";
+		n = MIN(size, strlen(t));
+		memcpy(buf, t, n);
 	}
 	mutex_unlock(&vfs_mutex);
-	if (proc)
-		return procfs_readlink(proc, arg, buf, size);
+	if (held) {
+		err = held->ops->readlink(held, buf, size);
+		inode_put(held);
+		return err;
+	}
 	return err ? err : (int)n;
 }
 
 /* ---- removing names ---- */
-/* Under vfs_mutex, before d goes: Linux's order of inotify events. */
-static void notify_unlink(struct inode *dir, struct dentry *d)
+/* Under vfs_mutex, after ip lost its name in dir: times, Linux's order
+ * of inotify events, and the inode if it is now unused. */
+static struct inode *after_remove(struct inode *dir, const char *name,
+				  size_t len, struct inode *ip)
 {
-	struct inode *ip = d->inode;
 	bool is_dir = ip->type == S_IFDIR;
 
-	if (!is_dir)
-		fsnotify_inode(ip, IN_ATTRIB); /* its link count */
-	if ((is_dir || ip->nlink == 1) && ip->refs == 0)
-		fsnotify_gone(ip);
-	fsnotify_dir(dir, IN_DELETE | (is_dir ? IN_ISDIR : 0), d->name,
-		     d->namelen, 0);
-}
-
-/* Under vfs_mutex: removes d from dir; the inode if it is now unused. */
-static struct inode *unlink_entry(struct inode *dir, struct dentry *d)
-{
-	struct inode *ip = d->inode;
-
-	notify_unlink(dir, d);
-	dir_remove(dir, d);
-	if (ip->type == S_IFDIR) {
-		set_nlink(ip, 0);
-		ip->dir.parent = NULL;
-		set_nlink(dir, dir->nlink - 1);
-	} else {
-		set_nlink(ip, ip->nlink - 1);
-	}
+	if (ip->name_dir == dir)
+		ip->name_dir = NULL;
 	inode_touch(dir, true, true);
 	inode_touch(ip, false, true);
-	return ip->nlink == 0 && ip->refs == 0 ? ip : NULL;
+	if (!is_dir)
+		fsnotify_inode(ip, IN_ATTRIB); /* its link count */
+	if (ip->nlink == 0 && ip->refs == 0)
+		fsnotify_gone(ip);
+	fsnotify_dir(dir, IN_DELETE | (is_dir ? IN_ISDIR : 0), name, len, 0);
+	return inode_dead(ip) ? ip : NULL;
+}
+
+/* Under vfs_mutex: the inode a name in dir stands for, not crossing
+ * into what is mounted on it. */
+static int name_of_victim(struct lookup *l, struct inode **out)
+{
+	if (l->len > NAME_MAX)
+		return -ENAMETOOLONG;
+	return lookup_name(l->dir, l->last, l->len, out);
 }
 
 static int do_unlink(struct lookup *l, struct inode **dead)
 {
-	struct dentry *d;
+	struct inode *ip;
+	int err;
 
 	if (lookup_is_special(l))
 		return -EISDIR;
-	if (l->len > NAME_MAX)
-		return -ENAMETOOLONG;
-	d = dir_lookup(l->dir, l->last, l->len);
-	if (!d)
-		return -ENOENT;
-	if (d->inode->type == S_IFDIR)
+	err = name_of_victim(l, &ip);
+	if (err)
+		return err;
+	if (ip->type == S_IFDIR)
 		return -EISDIR;
 	if (l->slash)
 		return -ENOTDIR;
-	*dead = unlink_entry(l->dir, d);
-	return 0;
+	if (ip->mounted)
+		return -EBUSY;
+	if (l->dir->sb->rdonly)
+		return -EROFS;
+	err = l->dir->ops->unlink
+		  ? l->dir->ops->unlink(l->dir, l->last, l->len, ip)
+		  : -EPERM;
+	if (!err)
+		*dead = after_remove(l->dir, l->last, l->len, ip);
+	return err;
 }
 
 static int do_rmdir(struct lookup *l, struct inode **dead)
 {
-	struct dentry *d;
+	struct inode *ip;
+	int err;
 
 	if (l->len == 0)
 		return -EBUSY; /* the root */
@@ -415,17 +485,21 @@ static int do_rmdir(struct lookup *l, struct inode **dead)
 		return -EINVAL;
 	if (lookup_is_special(l))
 		return -ENOTEMPTY; /* ".." */
-	if (l->len > NAME_MAX)
-		return -ENAMETOOLONG;
-	d = dir_lookup(l->dir, l->last, l->len);
-	if (!d)
-		return -ENOENT;
-	if (d->inode->type != S_IFDIR)
+	err = name_of_victim(l, &ip);
+	if (err)
+		return err;
+	if (ip->type != S_IFDIR)
 		return -ENOTDIR;
-	if (d->inode->dir.count)
-		return -ENOTEMPTY;
-	*dead = unlink_entry(l->dir, d);
-	return 0;
+	if (ip->mounted)
+		return -EBUSY;
+	if (l->dir->sb->rdonly)
+		return -EROFS;
+	err = l->dir->ops->rmdir
+		  ? l->dir->ops->rmdir(l->dir, l->last, l->len, ip)
+		  : -EPERM;
+	if (!err)
+		*dead = after_remove(l->dir, l->last, l->len, ip);
+	return err;
 }
 
 int vfs_unlinkat(struct file *dir, const char *path, int at_flags)
@@ -438,38 +512,26 @@ int vfs_unlinkat(struct file *dir, const char *path, int at_flags)
 		return -EINVAL;
 	mutex_lock(&vfs_mutex);
 	err = lookup_parent(dir, path, &l);
-	if (!err && l.dir->proc)
-		err = -EPERM;
 	if (!err)
 		err = at_flags & AT_REMOVEDIR ? do_rmdir(&l, &dead)
 					      : do_unlink(&l, &dead);
 	mutex_unlock(&vfs_mutex);
 	if (dead)
-		ramfs_inode_free(dead);
+		inode_evict(dead);
 	return err;
 }
 
 /* ---- rename ---- */
-/* Whether `a` is `d` or one of its ancestors. */
+/* Whether `a` is `d` or one of its ancestors (in d's file system). */
 static bool is_ancestor(struct inode *a, struct inode *d)
 {
-	for (; d; d = d->dir.parent) {
+	for (; d; d = d->parent) {
 		if (d == a)
 			return true;
-		if (d == fs_root)
+		if (d->parent == d)
 			break;
 	}
 	return false;
-}
-
-/* A directory moving from one parent to another takes its ".." along. */
-static void reparent(struct inode *ip, struct inode *from, struct inode *to)
-{
-	if (ip->type != S_IFDIR || from == to)
-		return;
-	ip->dir.parent = to;
-	set_nlink(from, from->nlink - 1);
-	set_nlink(to, to->nlink + 1);
 }
 
 /* Under vfs_mutex: inotify's view of ip moving from o to n. */
@@ -491,14 +553,20 @@ static void touch_dirs(struct lookup *o, struct lookup *n)
 		inode_touch(n->dir, true, true);
 }
 
-static int exchange(struct lookup *o, struct dentry *od, struct lookup *n,
-		    struct dentry *nd)
+static int call_rename(struct lookup *o, struct inode *a, struct lookup *n,
+		       struct inode *b, unsigned flags)
 {
-	struct inode *a = od->inode, *b;
+	return o->dir->ops->rename(o->dir, o->last, o->len, a, n->dir, n->last,
+				   n->len, b, flags);
+}
 
-	if (!nd)
+static int exchange(struct lookup *o, struct inode *a, struct lookup *n,
+		    struct inode *b)
+{
+	int err;
+
+	if (!b)
 		return -ENOENT;
-	b = nd->inode;
 	if ((o->slash && a->type != S_IFDIR) ||
 	    (n->slash && b->type != S_IFDIR))
 		return -ENOTDIR;
@@ -507,17 +575,17 @@ static int exchange(struct lookup *o, struct dentry *od, struct lookup *n,
 	if ((a->type == S_IFDIR && is_ancestor(a, n->dir)) ||
 	    (b->type == S_IFDIR && is_ancestor(b, o->dir)))
 		return -EINVAL;
-	od->inode = b;
-	nd->inode = a;
-	reparent(a, o->dir, n->dir);
-	reparent(b, n->dir, o->dir);
+	err = call_rename(o, a, n, b, RENAME_EXCHANGE);
+	if (err)
+		return err;
 	touch_dirs(o, n);
 	notify_move(o, n, a);
 	notify_move(n, o, b);
 	return 0;
 }
 
-/* rename(2)'s checks, in Linux's order; 1 when there is nothing to do. */
+/* rename(2)'s checks, in Linux's order; 1 when there is nothing to do.
+ * A directory victim that is not empty is the file system's to find. */
 static int rename_check(struct lookup *o, struct inode *ip, struct lookup *n,
 			struct inode *victim, unsigned flags)
 {
@@ -537,38 +605,26 @@ static int rename_check(struct lookup *o, struct inode *ip, struct lookup *n,
 		return -ENOTDIR;
 	if (ip->type != S_IFDIR && victim->type == S_IFDIR)
 		return -EISDIR;
-	if (victim->type == S_IFDIR && victim->dir.count)
-		return -ENOTEMPTY;
 	return 0;
 }
 
-/* Under vfs_mutex: moves od's inode to n, replacing whatever is there. */
-static int move(struct lookup *o, struct dentry *od, struct lookup *n,
-		struct dentry *nd, struct inode **dead)
+/* Under vfs_mutex: moves ip to n, replacing victim if there is one. */
+static int move(struct lookup *o, struct inode *ip, struct lookup *n,
+		struct inode *victim, unsigned flags, struct inode **dead)
 {
-	struct inode *ip = od->inode, *victim;
+	int err = rename_check(o, ip, n, victim, flags);
 
-	if (nd) {
-		/* Reuse the victim's entry: nothing can fail past here. */
-		victim = nd->inode;
-		nd->inode = ip;
-		if (victim->type == S_IFDIR) {
-			set_nlink(victim, 0);
-			victim->dir.parent = NULL;
-			set_nlink(n->dir, n->dir->nlink - 1);
-		} else {
-			set_nlink(victim, victim->nlink - 1);
-		}
+	if (err)
+		return err > 0 ? 0 : err;
+	err = call_rename(o, ip, n, victim, 0);
+	if (err)
+		return err;
+	if (victim) {
 		inode_touch(victim, false, true);
 		if (victim->name_dir == n->dir)
 			victim->name_dir = NULL;
-		if (victim->nlink == 0 && victim->refs == 0)
-			*dead = victim;
-	} else if (!dir_add(n->dir, n->last, n->len, ip)) {
-		return -ENOMEM;
+		*dead = inode_dead(victim) ? victim : NULL;
 	}
-	dir_remove(o->dir, od);
-	reparent(ip, o->dir, n->dir);
 	inode_touch(ip, false, true);
 	touch_dirs(o, n);
 	notify_move(o, n, ip);
@@ -578,25 +634,32 @@ static int move(struct lookup *o, struct dentry *od, struct lookup *n,
 static int rename_locked(struct lookup *o, struct lookup *n, unsigned flags,
 			 struct inode **dead)
 {
-	struct dentry *od, *nd;
+	struct inode *ip, *victim = NULL;
 	int err;
 
 	if (lookup_is_special(o) || lookup_is_special(n))
 		return -EBUSY;
 	if (o->len > NAME_MAX || n->len > NAME_MAX)
 		return -ENAMETOOLONG;
-	od = dir_lookup(o->dir, o->last, o->len);
-	if (!od)
-		return -ENOENT;
-	if (o->dir->proc || n->dir->proc || od->inode->proc)
-		return -EBUSY; /* as a mount point */
-	nd = dir_lookup(n->dir, n->last, n->len);
-	if (flags & RENAME_EXCHANGE)
-		return exchange(o, od, n, nd);
-	err = rename_check(o, od->inode, n, nd ? nd->inode : NULL, flags);
+	err = lookup_name(o->dir, o->last, o->len, &ip);
 	if (err)
-		return err > 0 ? 0 : err;
-	return move(o, od, n, nd, dead);
+		return err;
+	if (o->dir->sb != n->dir->sb)
+		return -EXDEV;
+	err = lookup_name(n->dir, n->last, n->len, &victim);
+	if (err && err != -ENOENT)
+		return err;
+	if (err)
+		victim = NULL;
+	if (ip->mounted || (victim && victim->mounted))
+		return -EBUSY;
+	if (o->dir->sb->rdonly)
+		return -EROFS;
+	if (!o->dir->ops->rename)
+		return -EPERM;
+	if (flags & RENAME_EXCHANGE)
+		return exchange(o, ip, n, victim);
+	return move(o, ip, n, victim, flags, dead);
 }
 
 int vfs_renameat(struct file *olddir, const char *oldpath, struct file *newdir,
@@ -618,7 +681,7 @@ int vfs_renameat(struct file *olddir, const char *oldpath, struct file *newdir,
 		err = rename_locked(&o, &n, flags, &dead);
 	mutex_unlock(&vfs_mutex);
 	if (dead)
-		ramfs_inode_free(dead);
+		inode_evict(dead);
 	return err;
 }
 
@@ -647,7 +710,7 @@ int vfs_chdir(const char *path)
 		dead = set_cwd(l.ip);
 	mutex_unlock(&vfs_mutex);
 	if (dead)
-		ramfs_inode_free(dead);
+		inode_evict(dead);
 	return err;
 }
 
@@ -661,82 +724,66 @@ int vfs_fchdir(struct file *f)
 	dead = set_cwd(f->inode);
 	mutex_unlock(&vfs_mutex);
 	if (dead)
-		ramfs_inode_free(dead);
+		inode_evict(dead);
 	return 0;
 }
 
-#define SEARCH_DEPTH 64
-
-/*
- * Under vfs_mutex: an entry naming the non-directory ip, with its
- * directory in *dir, or NULL. Files do not know their directory, so the
- * tree is searched depth first (to SEARCH_DEPTH levels); only readlink of
- * /proc's links asks, and it is rare.
- */
-static struct dentry *find_entry(struct inode *ip, struct inode **dir)
-{
-	struct dentry *stack[SEARCH_DEPTH]; /* the way down from the root */
-	struct inode *cur = fs_root;
-	struct dentry *d = dir_next(cur, NULL);
-	unsigned depth = 0;
-
-	for (;;) {
-		while (!d) {
-			if (!depth)
-				return NULL;
-			cur = cur->dir.parent;
-			d = dir_next(cur, stack[--depth]);
-		}
-		if (d->inode == ip) {
-			*dir = cur;
-			return d;
-		}
-		if (d->inode->type == S_IFDIR && depth < SEARCH_DEPTH) {
-			stack[depth++] = d;
-			cur = d->inode;
-			d = dir_next(cur, NULL);
-		} else {
-			d = dir_next(cur, d);
-		}
-	}
-}
-
 /* Puts "/name" in front of p (within tmp); NULL if it does not fit. */
-static char *prepend(char *tmp, char *p, const struct dentry *d)
+static char *prepend(char *tmp, char *p, const char *name, size_t len)
 {
-	if ((size_t)(p - tmp) < d->namelen + 1u)
+	if ((size_t)(p - tmp) < len + 1)
 		return NULL;
-	p -= d->namelen;
-	memcpy(p, d->name, d->namelen);
+	p -= len;
+	memcpy(p, name, len);
 	*--p = '/';
 	return p;
+}
+
+/* The step up from a directory: a mounted root gives way to its mount
+ * point first. */
+static struct inode *up(struct inode *ip)
+{
+	while (ip == ip->sb->root && ip != fs_root && ip->sb->mnt &&
+	       ip->sb->mnt->mountpoint)
+		ip = ip->sb->mnt->mountpoint;
+	return ip;
+}
+
+/* Under vfs_mutex: "/name" of ip in dir in front of p; NULL with *err
+ * set when it has no name there or it does not fit. */
+static char *prepend_name(char *tmp, char *p, struct inode *dir,
+			  struct inode *ip, int *err)
+{
+	char name[NAME_MAX + 1];
+	int len = inode_name_in(dir, ip, name);
+
+	*err = len < 0 ? len : -ENAMETOOLONG;
+	return len < 0 ? NULL : prepend(tmp, p, name, len);
 }
 
 char *inode_path(struct inode *ip, char *tmp, int *err)
 {
 	char *p = tmp + PATH_MAX - 1;
-	struct dentry *d;
 
 	*p = '\0';
 	*err = -ENOENT;
 	if (!ip->nlink)
 		return NULL;
 	if (ip->type != S_IFDIR) {
-		d = find_entry(ip, &ip);
-		if (!d)
+		/* a file's name: in the directory that last linked it */
+		if (!ip->name_dir)
 			return NULL;
-		p = prepend(tmp, p, d);
+		p = prepend_name(tmp, p, ip->name_dir, ip, err);
+		ip = ip->name_dir;
 	}
-	while (p && ip != fs_root) {
-		struct inode *parent = ip->dir.parent;
+	while (p && (ip = up(ip)) != fs_root) {
+		struct inode *parent = ip->parent;
 
-		d = dir_find_inode(parent, ip);
-		if (!d)
+		if (!parent)
 			return NULL;
-		p = prepend(tmp, p, d);
+		p = prepend_name(tmp, p, parent, ip, err);
 		ip = parent;
 	}
-	*err = -ENAMETOOLONG;
 	if (p && !*p)
 		*--p = '/';
 	return p;
@@ -762,37 +809,3 @@ int vfs_getcwd(char *buf, size_t size)
 	free(tmp);
 	return err;
 }
-
-/* ---- setup ---- */
-static int make_dir(const char *path, uint32_t mode)
-{
-	int err = vfs_mkdirat(NULL, path, 0);
-
-	return err ? err : vfs_chmodat(NULL, path, mode, 0);
-}
-
-int fs_init(void)
-{
-	int err;
-
-	fs_root = ramfs_inode_new(S_IFDIR | 0755, 0);
-	if (!fs_root)
-		return -ENOMEM;
-	fs_root->nlink = 2;
-	fs_root->refs = 2; /* its own, and as the working directory */
-	fs_root->dir.parent = fs_root;
-	fs_cwd = fs_root;
-	err = make_dir("/dev", 0755);
-	if (!err)
-		err = make_dir("/dev/shm", 01777);
-	if (!err)
-		err = make_dir("/tmp", 01777);
-	if (!err)
-		err = make_dir("/proc", 0555);
-	if (!err)
-		err = devfs_init();
-	if (!err)
-		err = procfs_init();
-	return err;
-}
-INIT_STEP(55, fs_init);

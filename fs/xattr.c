@@ -54,12 +54,6 @@ static int name_check_type(uint32_t type, const char *name, bool write)
 	return -EOPNOTSUPP;
 }
 
-static int name_check(const struct inode *ip, const char *name, bool write)
-{
-	int err = name_check_type(ip->type, name, write);
-
-	return !err && ip->proc ? -EOPNOTSUPP : err; /* procfs keeps none */
-}
 
 /* A file outside the tree (a pipe, a socket) keeps no attributes, but
  * the user namespace's rule is checked first, as Linux does. */
@@ -127,12 +121,11 @@ void xattr_free_all(struct inode *ip)
 	}
 }
 
-static int64_t get(struct inode *ip, const char *name, void *buf, size_t size)
+int64_t simple_getxattr(struct inode *ip, const char *name, void *buf,
+			size_t size)
 {
-	int64_t r = name_check(ip, name, false);
+	int64_t r = 0;
 
-	if (r)
-		return r;
 	mutex_lock(&ip->lock);
 	struct xattr *x = *find(ip, name);
 	if (!x)
@@ -163,13 +156,11 @@ static int replace(struct inode *ip, struct xattr **pp, struct xattr *x)
 	return 0;
 }
 
-static int set(struct inode *ip, const char *name, const void *val,
-	       size_t size, int flags)
+int simple_setxattr(struct inode *ip, const char *name, const void *val,
+		    size_t size, int flags)
 {
-	int err = name_check(ip, name, true);
+	int err;
 
-	if (err)
-		return err;
 	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
 	if (size > XATTR_SIZE_MAX)
@@ -193,7 +184,7 @@ static int set(struct inode *ip, const char *name, const void *val,
 	return err;
 }
 
-static int64_t list(struct inode *ip, char *buf, size_t size)
+int64_t simple_listxattr(struct inode *ip, char *buf, size_t size)
 {
 	int64_t len = 0;
 
@@ -213,12 +204,8 @@ static int64_t list(struct inode *ip, char *buf, size_t size)
 	return len;
 }
 
-static int xremove(struct inode *ip, const char *name)
+int simple_removexattr(struct inode *ip, const char *name)
 {
-	int err = name_check(ip, name, true);
-
-	if (err)
-		return err;
 	mutex_lock(&ip->lock);
 	struct xattr **pp = find(ip, name), *x = *pp;
 	if (x)
@@ -232,17 +219,32 @@ static int xremove(struct inode *ip, const char *name)
 }
 
 /* ---- the calls: one inode, found as the other attribute calls do ---- */
+/* The file system's hook, after the namespace rules; a file system
+ * without xattrs lists none and keeps none (-EOPNOTSUPP). */
 static int64_t run(struct inode *ip, const struct xattr_op *op)
 {
+	const struct inode_ops *o = ip->ops;
+	int64_t err = 0;
+
+	if (op->what != XLIST)
+		err = name_check_type(ip->type, op->name, op->what != XGET);
+	if (err)
+		return err;
+	if (op->what != XGET && op->what != XLIST && ip->sb->rdonly)
+		return -EROFS;
 	switch (op->what) {
 	case XGET:
-		return get(ip, op->name, op->buf, op->size);
+		return o->getxattr ? o->getxattr(ip, op->name, op->buf, op->size)
+				   : -EOPNOTSUPP;
 	case XSET:
-		return set(ip, op->name, op->buf, op->size, op->flags);
+		return o->setxattr ? o->setxattr(ip, op->name, op->buf, op->size,
+						 op->flags)
+				   : -EOPNOTSUPP;
 	case XLIST:
-		return list(ip, op->buf, op->size);
+		return o->listxattr ? o->listxattr(ip, op->buf, op->size) : 0;
 	default:
-		return xremove(ip, op->name);
+		return o->removexattr ? o->removexattr(ip, op->name)
+				      : -EOPNOTSUPP;
 	}
 }
 

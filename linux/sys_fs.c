@@ -13,6 +13,7 @@
 #define PATH_MAX 4096
 #define IOV_MAX 1024
 #define BOUNCE 4096 /* bytes copied through the kernel per step */
+#define COPY_CHUNK (64u * 1024) /* ... when the file takes big steps */
 #define BLK_BOUNCE (1 << 20) /* ... for large I/O on a block device */
 
 /* "Why doesn't my program run": files it looked for and did not find. */
@@ -36,15 +37,22 @@ static bool vfs_seekable(const struct file *f)
 static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 {
 	char small[256];
-	/* Block devices take a request per step: big steps for big I/O. */
-	size_t step = (f->mode & 0170000) == 0060000 && n >= 65536 ? BLK_BOUNCE
-								 : BOUNCE;
+	/* Block devices take a request per step: big steps for big I/O;
+	 * regular files one file-system call per COPY_CHUNK. */
+	uint32_t type = f->mode & 0170000;
+	size_t step = n < 65536		 ? BOUNCE
+		      : type == 0060000 ? BLK_BOUNCE
+		      : type == 0100000 ? COPY_CHUNK
+					 : BOUNCE;
 	char *tmp = n <= sizeof(small) ? small : malloc(step);
 	size_t done = 0;
 	long r = 0;
+	bool locked;
 
 	if (!tmp)
 		return -ENOMEM;
+	/* One read or write at the position, whatever its steps. */
+	locked = off < 0 && vfs_pos_lock(f);
 	while (done < n) {
 		size_t k = MIN(tmp == small ? sizeof(small) : step,
 			       n - done);
@@ -54,9 +62,11 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 			break;
 		}
 		if (write)
-			r = off < 0 ? vfs_write(f, tmp, k) : vfs_pwrite(f, tmp, k, off + done);
+			r = off < 0 ? vfs_write_locked(f, tmp, k)
+				    : vfs_pwrite(f, tmp, k, off + done);
 		else
-			r = off < 0 ? vfs_read(f, tmp, k) : vfs_pread(f, tmp, k, off + done);
+			r = off < 0 ? vfs_read_locked(f, tmp, k)
+				    : vfs_pread(f, tmp, k, off + done);
 		if (r <= 0)
 			break;
 		if (!write && copy_to_user(ubuf + done, tmp, (size_t)r)) {
@@ -70,6 +80,7 @@ static long rw(struct file *f, long ubuf, size_t n, int64_t off, bool write)
 		if (!write && !vfs_seekable(f) && !(vfs_poll(f, NULL) & POLLIN))
 			break;
 	}
+	vfs_pos_unlock(f, locked);
 	if (tmp != small)
 		free(tmp);
 	return done ? (long)done : r;
@@ -748,8 +759,6 @@ INIT_STEP(56, mapping_init);
  * 4 KiB segments; 64 KiB go out as one), or BOUNCE when memory is short.
  * With an offset pointer the input's own position stays, as Linux.
  */
-#define COPY_CHUNK (64u * 1024)
-
 static long copy_between(struct file *in, int64_t *in_off, struct file *out,
 			 int64_t *out_off, size_t count)
 {

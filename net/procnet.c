@@ -99,3 +99,44 @@ int net_proc_route(char *buf, size_t size)
 	}
 	return (int)MIN(len, (size_t)INT32_MAX);
 }
+
+/* ---- /proc/net (fs/procfs.c shows it, and as /proc/<pid>/net) ---- */
+static int show_net_dev(struct proc_buf *b, int arg)
+{
+	return proc_text(b, net_proc_dev);
+}
+
+static int show_net_route(struct proc_buf *b, int arg)
+{
+	return proc_text(b, net_proc_route);
+}
+
+static int show_net_snmp(struct proc_buf *b, int arg)
+{
+	return proc_text(b, net_proc_snmp);
+}
+
+static int show_net_arp(struct proc_buf *b, int arg)
+{
+	return proc_text(b, net_proc_arp);
+}
+
+static int show_net_tcp(struct proc_buf *b, int arg)
+{
+	return proc_text(b, net_proc_tcp);
+}
+
+static const struct proc_entry net_table[] = {
+    PFILE("arp", show_net_arp),
+    PFILE("dev", show_net_dev),
+    PFILE("route", show_net_route),
+    PFILE("snmp", show_net_snmp),
+    PFILE("tcp", show_net_tcp),
+    {NULL},
+};
+
+static int procnet_init(void)
+{
+	return procfs_register(&procfs_net, net_table);
+}
+INIT_STEP(56, procnet_init);

@@ -183,8 +183,12 @@ static int small_files(void)
 	CHECK(t && count(t, ".") == 2 && t[strlen(t) - 1] == '\n');
 	free(t);
 	t = slurp("/proc/mounts", NULL);
-	CHECK(has(t, "proc /proc proc rw"));
+	CHECK(has(t, "rootfs / ramfs rw 0 0\n"));
+	CHECK(has(t, "proc /proc proc rw 0 0\n"));
+	CHECK(has(t, "devtmpfs /dev devtmpfs rw 0 0\n"));
+	CHECK(has(t, "devpts /dev/pts devpts rw 0 0\n"));
 	free(t);
+
 	return failures;
 }
 
@@ -206,8 +210,11 @@ static int file_semantics(void)
 		 -EACCES);
 	CHECK_EQ(vfs_mkdirat(NULL, "/proc/sys/new", 0755), -EACCES);
 	CHECK_EQ(vfs_unlinkat(NULL, "/proc/cpuinfo", 0), -EPERM);
+	/* another mount: Linux's -EXDEV */
 	CHECK_EQ(vfs_renameat(NULL, "/proc/version", NULL, "/tmp/v", 0),
-		 -EBUSY);
+		 -EXDEV);
+	CHECK_EQ(vfs_renameat(NULL, "/proc/version", NULL, "/proc/v", 0),
+		 -EPERM);
 
 	if (vfs_openat(NULL, "/proc/sys/kernel/random/uuid", O_RDONLY, 0, &f))
 		return failures + 1;
