@@ -227,7 +227,7 @@ static int show_stat(struct pbuf *b, int arg)
 
 static int last_tid(void)
 {
-	int last = process.pid;
+	int last = current_process()->pid;
 
 	for (int t = process_next_thread(0); t >= 0;
 	     t = process_next_thread(t + 1))
@@ -673,7 +673,7 @@ static int task_stat(struct pbuf *b, int tid, bool whole)
 {
 	struct task k;
 	struct vm_sum v;
-	int pid = process.pid;
+	int pid = current_process()->pid;
 
 	task_get(tid, whole, &k);
 	vm_get(&v);
@@ -684,7 +684,7 @@ static int task_stat(struct pbuf *b, int tid, bool whole)
 		  "%d (%s) %c 1 %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
 		  "%d 0 0 %lu %lu ",
 		  tid, k.comm, k.state[0], pid, pid, k.ticks,
-		  LOAD(process.live_threads), v.size, v.rss_pages);
+		  LOAD(current_process()->live_threads), v.size, v.rss_pages);
 	/* 25-44: rsslim startcode endcode startstack kstkesp kstkeip signal
 	 * blocked sigignore sigcatch wchan nswap cnswap exit_signal
 	 * processor rt_priority policy delayacct_blkio_ticks guest_time
@@ -692,12 +692,12 @@ static int task_stat(struct pbuf *b, int tid, bool whole)
 	pb_printf(b,
 		  "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
 		  "0 0 0 0 0 ",
-		  v.start_code, v.end_code, process.start_stack, k.cpu);
+		  v.start_code, v.end_code, current_process()->start_stack, k.cpu);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start
 	 * env_end exit_code. */
-	pb_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", process.brk_start,
-		  process.arg_start, process.arg_end, process.env_start,
-		  process.env_end);
+	pb_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", current_process()->brk_start,
+		  current_process()->arg_start, current_process()->arg_end, current_process()->env_start,
+		  current_process()->env_end);
 	return 0;
 }
 
@@ -719,7 +719,7 @@ static void pb_cpus_allowed(struct pbuf *b)
 static int task_status(struct pbuf *b, int tid, bool whole)
 {
 	uint64_t kb = PAGE_SIZE / 1024;
-	int pid = process.pid;
+	int pid = current_process()->pid;
 	struct linux_cred c;
 	struct task k;
 	struct vm_sum v;
@@ -757,7 +757,7 @@ static int task_status(struct pbuf *b, int tid, bool whole)
 		  "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
 		  "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
 		  "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
-		  LOAD(process.live_threads), process_rlimit(RLIMIT_SIGPENDING),
+		  LOAD(current_process()->live_threads), process_rlimit(RLIMIT_SIGPENDING),
 		  0, 0, 0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
 	pb_cpus_allowed(b);
 	pb_printf(b,
@@ -847,23 +847,23 @@ static void pb_strings(struct pbuf *b, uint64_t start, uint64_t end,
 
 static int show_cmdline(struct pbuf *b, int pid)
 {
-	pb_strings(b, process.arg_start, process.arg_end, boot_options.argv,
+	pb_strings(b, current_process()->arg_start, current_process()->arg_end, boot_options.argv,
 		   boot_options.argc);
 	return 0;
 }
 
 static int show_environ(struct pbuf *b, int pid)
 {
-	pb_strings(b, process.env_start, process.env_end, boot_options.env,
+	pb_strings(b, current_process()->env_start, current_process()->env_end, boot_options.env,
 		   boot_options.nenv);
 	return 0;
 }
 
 static int show_auxv(struct pbuf *b, int pid)
 {
-	if (process.auxv_end > process.auxv_start)
-		pb_user(b, process.auxv_start,
-			process.auxv_end - process.auxv_start);
+	if (current_process()->auxv_end > current_process()->auxv_start)
+		pb_user(b, current_process()->auxv_start,
+			current_process()->auxv_end - current_process()->auxv_start);
 	return 0;
 }
 
@@ -891,7 +891,7 @@ static int path_of(struct inode *ip, char *buf)
 static int self_follow(int arg, struct inode **out)
 {
 	char name[16];
-	int pid = process.pid, len;
+	int pid = current_process()->pid, len;
 	struct dentry *d;
 
 	if (!pid)
@@ -906,7 +906,7 @@ static int self_follow(int arg, struct inode **out)
 
 static int self_link(int arg, char *buf)
 {
-	int pid = process.pid;
+	int pid = current_process()->pid;
 
 	return pid ? snprintf(buf, PATH_MAX, "%d", pid) : -ENOENT;
 }
@@ -921,7 +921,7 @@ static struct inode *exe(void)
 	struct lookup l;
 	char *path;
 
-	if (exe_inode || exe_looking || !process.pid || !boot_options.argc)
+	if (exe_inode || exe_looking || !current_process()->pid || !boot_options.argc)
 		return exe_inode;
 	path = malloc(PATH_MAX);
 	if (!path)
@@ -1068,7 +1068,7 @@ static int show_net_arp(struct pbuf *b, int arg)
 /* ---- the tree ---- */
 static int pid_next(int from)
 {
-	int pid = process.pid;
+	int pid = current_process()->pid;
 
 	return pid && pid >= from ? pid : -1;
 }

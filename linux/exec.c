@@ -194,8 +194,8 @@ static void setup_brk(const struct image *prog)
 	uint64_t end = ALIGN_UP(prog->bias + prog->info.max_vaddr, PAGE_SIZE);
 
 	end += (linux_random_u64() % 8192) * PAGE_SIZE; /* as Linux's brk ASLR */
-	process.brk_start = process.brk_end = end;
-	process.brk_limit = end + BRK_MAX;
+	current_process()->brk_start = current_process()->brk_end = end;
+	current_process()->brk_limit = end + BRK_MAX;
 }
 
 /* PT_GNU_STACK decides whether the stack is executable, as on Linux. */
@@ -240,15 +240,15 @@ static void record_layout(uint64_t sp, unsigned argc, unsigned envc)
 
 	if (!argc)
 		return; /* the command line always has the program */
-	process.start_stack = sp;
-	process.arg_start = argv[0];
-	process.arg_end = string_end(argv[argc - 1]);
-	process.env_start = envc ? envp[0] : process.arg_end;
-	process.env_end = envc ? string_end(envp[envc - 1]) : process.arg_end;
+	current_process()->start_stack = sp;
+	current_process()->arg_start = argv[0];
+	current_process()->arg_end = string_end(argv[argc - 1]);
+	current_process()->env_start = envc ? envp[0] : current_process()->arg_end;
+	current_process()->env_end = envc ? string_end(envp[envc - 1]) : current_process()->arg_end;
 	while (auxv[0] != AT_NULL)
 		auxv += 2;
-	process.auxv_start = (uint64_t)(envp + envc + 1);
-	process.auxv_end = (uint64_t)(auxv + 2);
+	current_process()->auxv_start = (uint64_t)(envp + envc + 1);
+	current_process()->auxv_end = (uint64_t)(auxv + 2);
 }
 
 static int build_stack(uint64_t top, const struct image *prog,
@@ -318,7 +318,8 @@ static void app_main(void *arg)
 	struct thread *t = current_thread();
 
 	free(s);
-	t->app_tid = process.pid = t->tid;
+	t->app_tid = first_process.pid = t->tid;
+	first_process.pgid = first_process.sid = t->tid;
 	if (signal_thread_init(t, 0) || process_add_thread(t)) {
 		kprintf("osprey: out of memory starting the application\n");
 		linux_exit_group(EXIT_NO_MEMORY);
@@ -390,7 +391,7 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 	s->entry = prog.info.interp ? interp.bias + interp.info.entry
 				    : prog.bias + prog.info.entry;
 	s->sp = sp;
-	process.live_threads = 1;
+	current_process()->live_threads = 1;
 	struct thread *t = thread_create("app", app_main, s,
 					 THREAD_FPU | THREAD_APP | THREAD_DETACHED);
 	if (!t) {
@@ -402,175 +403,4 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 		sched_prepare_wait();
 		sched_wait();
 	}
-}
-
-#define MAX_APP_THREADS 4096
-static struct thread *app_threads[MAX_APP_THREADS]; /* atomic slots */
-/* One past the highest slot ever used: the CPU clock's scans stop there. */
-static unsigned app_threads_end; /* atomic */
-/* The CPU time of the threads that left the table (TSC ticks; atomic). */
-static uint64_t exited_runtime_tsc;
-
-
-int process_add_thread(struct thread *t)
-{
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *none = NULL;
-
-		if (__atomic_compare_exchange_n(&app_threads[i], &none, t, false,
-						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-			t->app_slot = (int)i;
-			unsigned end = __atomic_load_n(&app_threads_end,
-						       __ATOMIC_RELAXED);
-			while (end <= i &&
-			       !__atomic_compare_exchange_n(
-				   &app_threads_end, &end, i + 1, false,
-				   __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-				;
-			return 0;
-		}
-	}
-	return -EAGAIN;
-}
-
-/* The CPU time thread t has used, its current stretch included; t is an
- * application thread the caller holds in a read section, or itself. */
-uint64_t thread_cpu_ns(struct thread *t)
-{
-	uint64_t ran = __atomic_load_n(&t->runtime_tsc, __ATOMIC_ACQUIRE);
-
-	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
-		uint64_t since = __atomic_load_n(&t->switched_in_tsc,
-						 __ATOMIC_RELAXED);
-		uint64_t now = rdtsc();
-
-		ran += now > since ? now - since : 0;
-	}
-	return tsc_to_ns(ran);
-}
-
-/*
- * CLOCK_PROCESS_CPUTIME_ID: the threads that ran and left, plus every
- * live thread's time. A thread switching out while it is read may count
- * its last stretch twice for a moment; the clock never goes back (the
- * largest value read so far is the least it answers).
- */
-uint64_t process_cpu_ns(void)
-{
-	static uint64_t last; /* atomic */
-	uint64_t ns = tsc_to_ns(__atomic_load_n(&exited_runtime_tsc,
-					       __ATOMIC_ACQUIRE));
-	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
-
-	rcu_read_lock();
-	for (unsigned i = 0; i < end; i++) {
-		struct thread *t =
-		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t)
-			ns += thread_cpu_ns(t);
-	}
-	rcu_read_unlock();
-	uint64_t seen = __atomic_load_n(&last, __ATOMIC_RELAXED);
-	while (ns > seen && !__atomic_compare_exchange_n(
-				&last, &seen, ns, false, __ATOMIC_RELAXED,
-				__ATOMIC_RELAXED))
-		;
-	return ns > seen ? ns : seen;
-}
-
-void process_remove_thread(struct thread *t)
-{
-	int i = t->app_slot;
-
-	if (i >= 0 && i < MAX_APP_THREADS &&
-	    __atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t) {
-		/* Its time moves to the exited total as it leaves the table:
-		 * a reader may count it twice for a moment, never not at all. */
-		__atomic_fetch_add(&exited_runtime_tsc, t->runtime_tsc,
-				   __ATOMIC_RELEASE);
-		__atomic_store_n(&app_threads[i], NULL, __ATOMIC_RELEASE);
-	}
-	t->app_slot = -1;
-}
-
-struct thread *process_find_thread(int tid)
-{
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t && t->app_tid == tid)
-			return t;
-	}
-	return NULL;
-}
-
-struct thread *process_find_thread_if(bool (*fn)(struct thread *t, void *arg),
-				      void *arg)
-{
-	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
-
-	for (unsigned i = 0; i < end; i++) {
-		struct thread *t =
-		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t && fn(t, arg))
-			return t;
-	}
-	return NULL;
-}
-
-struct thread *process_main_thread(void)
-{
-	return process_find_thread(process.pid);
-}
-
-int process_next_thread(int from)
-{
-	int best = -1;
-
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t =
-		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t && t->app_tid >= from && (best < 0 || t->app_tid < best))
-			best = t->app_tid;
-	}
-	return best;
-}
-
-/* For the scheduler's state dump (NMI): lock-free, like the readers above. */
-static void dump_app_threads(void)
-{
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t) {
-			kprintf("app %d ", t->app_tid);
-			thread_dump(t);
-		}
-	}
-	futex_dump();
-}
-
-static int app_threads_init(void)
-{
-	sched_add_dump_hook(dump_app_threads);
-	return 0;
-}
-INIT_STEP(57, app_threads_init);
-
-void process_thread_exit(int status)
-{
-	struct thread *t = current_thread();
-	uint32_t zero = 0;
-
-	/* pthread_join waits for this: CLONE_CHILD_CLEARTID. */
-	if (t->clear_child_tid &&
-	    copy_to_user(t->clear_child_tid, &zero, sizeof(zero)) == 0)
-		futex_wake(t->clear_child_tid, 1, 0xffffffffu);
-	if (__atomic_sub_fetch(&process.live_threads, 1, __ATOMIC_SEQ_CST) == 0)
-		linux_exit_group(status);
-	signal_thread_exit(t); /* leaves the thread table too */
-	thread_exit();
 }
