@@ -30,6 +30,7 @@
 
 struct image {
 	const char *path;
+	struct file *dir; /* what a relative path starts from; NULL: cwd */
 	char interp[256]; /* PT_INTERP, copied out of the file image */
 	uint64_t buf, len; /* the file, in a temporary mapping */
 	struct elf_info info;
@@ -40,7 +41,7 @@ struct image {
 static int read_file(struct image *im)
 {
 	struct file *f;
-	int err = vfs_openat(NULL, im->path, 0 /* O_RDONLY */, 0, &f);
+	int err = vfs_openat(im->dir, im->path, 0 /* O_RDONLY */, 0, &f);
 
 	if (err)
 		return err;
@@ -403,4 +404,341 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 		sched_prepare_wait();
 		sched_wait();
 	}
+}
+
+/* ---- execve ---- */
+/*
+ * execve replaces the caller's image: the path is checked first (ENOENT,
+ * EACCES, ENOEXEC for what is neither ELF nor a `#!` script, answered
+ * while the caller still runs), then the process is cut down to the
+ * calling thread and the program is loaded into a fresh address space;
+ * a load that fails there (a malformed ELF, no memory) switches back to
+ * the old one and returns its error. Then the old address space is put,
+ * close-on-exec descriptors closed, handled signals reset, and a vfork
+ * parent released.
+ */
+#define EXEC_MAX_BYTES (2u << 20) /* argv and envp strings, as ARG_MAX */
+#define EXEC_MAX_STRINGS 65536
+#define SCRIPT_DEPTH 4 /* interpreters of interpreters, as Linux's limit */
+#define SHEBANG_MAX 256 /* Linux: BINPRM_BUF_SIZE */
+
+struct exec_args {
+	char *path;
+	struct file *dir;
+	char **argv, **envp; /* NULL-terminated kernel copies */
+	unsigned argc, envc;
+	size_t bytes;
+};
+
+static char *copy_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *c = malloc(n);
+
+	if (c)
+		memcpy(c, s, n);
+	return c;
+}
+
+static void free_strings(char **v, unsigned n)
+{
+	for (unsigned i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void exec_args_free(struct exec_args *a)
+{
+	free_strings(a->argv, a->argc);
+	free_strings(a->envp, a->envc);
+	free(a->path);
+	if (a->dir)
+		file_put(a->dir);
+}
+
+/* One string from the application, counted against the total. */
+static int copy_string(struct exec_args *a, uint64_t uptr, char **out)
+{
+	char *buf = malloc(PAGE_SIZE * 32);
+	long n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = strncpy_from_user(buf, uptr, PAGE_SIZE * 32);
+	if (n < 0 || a->bytes + (size_t)n + 1 > EXEC_MAX_BYTES) {
+		free(buf);
+		return n == -EFAULT ? -EFAULT : -E2BIG;
+	}
+	a->bytes += (size_t)n + 1;
+	*out = realloc(buf, (size_t)n + 1);
+	if (!*out)
+		*out = buf;
+	return 0;
+}
+
+/* A NULL-terminated array of strings from the application (NULL: none,
+ * as Linux takes it). */
+static int copy_vector(struct exec_args *a, uint64_t uvec, char ***out,
+		       unsigned *count)
+{
+	unsigned cap = 16;
+	char **v = calloc(cap + 1, sizeof(char *));
+	int err = 0;
+
+	*count = 0;
+	if (!v)
+		return -ENOMEM;
+	for (; uvec && !err; (*count)++) {
+		uint64_t p;
+
+		if (copy_from_user(&p, uvec + *count * 8ull, sizeof(p)))
+			err = -EFAULT;
+		else if (!p)
+			break;
+		else if (*count == EXEC_MAX_STRINGS)
+			err = -E2BIG;
+		else if (*count == cap) {
+			char **g = realloc(v, (2 * cap + 1) * sizeof(char *));
+
+			if (!g) {
+				err = -ENOMEM;
+				break;
+			}
+			v = g;
+			cap *= 2;
+		}
+		if (!err)
+			err = copy_string(a, p, &v[*count]);
+	}
+	if (err) {
+		free_strings(v, *count);
+		return err;
+	}
+	v[*count] = NULL;
+	*out = v;
+	return 0;
+}
+
+/* The file's first bytes: 0 with *n, or the open's error. EACCES for
+ * what is not a regular file or has no execute bit (Linux). */
+static int peek_file(const struct exec_args *a, char *buf, size_t len,
+		     int64_t *n)
+{
+	struct file *f;
+	struct kstat st;
+	int err = vfs_openat(a->dir, a->path, O_RDONLY, 0, &f);
+
+	if (err)
+		return err;
+	err = vfs_fstat(f, &st);
+	if (!err && (!S_ISREG(st.mode) || !(st.mode & 0111)))
+		err = -EACCES;
+	if (!err) {
+		*n = vfs_pread(f, buf, len, 0);
+		if (*n < 0)
+			err = (int)*n;
+	}
+	file_put(f);
+	return err;
+}
+
+/* argv with `extra` strings put first, argv[0] replaced by the script's
+ * path (Linux: interpreter [arg] script argv[1...]). */
+static int prepend_args(struct exec_args *a, char **extra, unsigned nextra)
+{
+	unsigned n = a->argc ? a->argc - 1 : 0;
+	char **v = calloc(nextra + 1 + n + 1, sizeof(char *));
+	char *script = copy_str(a->path);
+
+	if (!v || !script) {
+		free(v);
+		free(script);
+		return -ENOMEM;
+	}
+	memcpy(v, extra, nextra * sizeof(char *));
+	v[nextra] = script;
+	for (unsigned i = 0; i < n; i++)
+		v[nextra + 1 + i] = a->argv[i + 1];
+	if (a->argc)
+		free(a->argv[0]);
+	free(a->argv);
+	a->argv = v;
+	a->argc = nextra + 1 + n;
+	return 0;
+}
+
+/* `#!interp [arg]`: the interpreter becomes the program. */
+static int use_interpreter(struct exec_args *a, char *line)
+{
+	char *end = strchr(line, '\n');
+	char *extra[2];
+	unsigned n = 0;
+
+	if (!end)
+		return -ENOEXEC; /* Linux 5.1+: a line too long for the buffer */
+	*end = 0;
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (p == interp)
+		return -ENOEXEC;
+	if (*p)
+		*p++ = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t');)
+		*--e = 0;
+	extra[n++] = copy_str(interp);
+	if (*p)
+		extra[n++] = copy_str(p);
+	int err = (!extra[0] || (n == 2 && !extra[1])) ? -ENOMEM
+						      : prepend_args(a, extra, n);
+	if (err) {
+		free(extra[0]);
+		free(n == 2 ? extra[1] : NULL);
+		return err;
+	}
+	free(a->path);
+	a->path = copy_str(interp);
+	if (a->dir && interp[0] != '/') {
+		/* the interpreter is found from the cwd, as Linux */
+		file_put(a->dir);
+		a->dir = NULL;
+	}
+	return a->path ? 0 : -ENOMEM;
+}
+
+/* Follows `#!` lines to an ELF file: 0, or the error execve returns. */
+static int resolve_program(struct exec_args *a)
+{
+	char buf[SHEBANG_MAX + 1];
+
+	for (int depth = 0;; depth++) {
+		int64_t n = 0;
+		int err = peek_file(a, buf, SHEBANG_MAX, &n);
+
+		if (err)
+			return err;
+		n = n < 0 ? 0 : MIN(n, (int64_t)SHEBANG_MAX);
+		buf[n] = 0;
+		if (n >= 4 && !memcmp(buf, "\x7f" "ELF", 4))
+			return 0;
+		if (n < 2 || buf[0] != '#' || buf[1] != '!')
+			return -ENOEXEC;
+		if (depth == SCRIPT_DEPTH)
+			return -ELOOP;
+		if (n < SHEBANG_MAX)
+			buf[n] = '\n'; /* a last line without its newline */
+		err = use_interpreter(a, buf);
+		if (err)
+			return err;
+	}
+}
+
+/* Loads the program into the caller's (fresh) address space. */
+static int load_program(struct exec_args *a, uint64_t *entry, uint64_t *sp)
+{
+	struct image prog = {.path = a->path, .dir = a->dir}, interp = {0};
+	uint64_t top;
+
+	if (load_image(&prog, false))
+		return -ENOEXEC;
+	if (prog.info.interp) {
+		interp.path = prog.interp;
+		if (load_image(&interp, true))
+			return -ENOEXEC;
+	}
+	setup_brk(&prog);
+	int err = setup_stack(&top, prog.info.exec_stack ||
+					    (prog.info.interp &&
+					     interp.info.exec_stack));
+	if (!err)
+		err = build_stack(top, &prog, prog.info.interp ? &interp : NULL,
+				  a->argc, (const char *const *)a->argv,
+				  a->envc, (const char *const *)a->envp, sp);
+	*entry = prog.info.interp ? interp.bias + interp.info.entry
+				  : prog.bias + prog.info.entry;
+	return err;
+}
+
+/* The process's new image goes in place of the old one (see above). */
+static long exec_replace(struct exec_args *a)
+{
+	struct thread *t = current_thread();
+	struct process *p = current_process();
+	struct as *old = t->as, *fresh;
+	uint64_t entry, sp;
+
+	process_end_other_threads();
+	fresh = as_new();
+	if (!fresh)
+		return -ENOMEM;
+	sched_switch_as(fresh);
+	int err = load_program(a, &entry, &sp);
+	if (err) {
+		sched_switch_as(old);
+		as_put(fresh);
+		return err;
+	}
+	p->as = fresh;
+	as_put(old);
+	fd_close_on_exec();
+	signal_exec_reset();
+	process_vfork_release();
+	exec_args_free(a);
+	t->fs_base = 0;
+	t->robust_list = 0;
+	wrmsr(0xc0000100, 0);
+	fpu_state_init(t->fpu_state);
+	fpu_restore(t->fpu_state);
+	arch_enter_app(entry, sp);
+}
+
+static long do_execve(struct exec_args *a, long uargv, long uenvp)
+{
+	int err = copy_vector(a, (uint64_t)uargv, &a->argv, &a->argc);
+
+	if (!err)
+		err = copy_vector(a, (uint64_t)uenvp, &a->envp, &a->envc);
+	if (!err)
+		err = resolve_program(a);
+	if (!err)
+		err = (int)exec_replace(a);
+	exec_args_free(a);
+	return err;
+}
+
+long sys_execve(long upath, long uargv, long uenvp, long d, long e, long f)
+{
+	return sys_execveat(AT_FDCWD, upath, uargv, uenvp, 0, 0);
+}
+
+#define AT_EMPTY_PATH 0x1000
+#define AT_SYMLINK_NOFOLLOW 0x100
+
+long sys_execveat(long dirfd, long upath, long uargv, long uenvp, long flags,
+		  long f)
+{
+	struct exec_args a = {0};
+	struct at_path at;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if (flags) {
+		linux_missing("execveat with AT_EMPTY_PATH/AT_SYMLINK_NOFOLLOW");
+		return -EINVAL;
+	}
+	int err = at_get(dirfd, upath, &at);
+	if (err)
+		return err;
+	a.path = at.path;
+	a.dir = at.dir;
+	if (!a.path[0]) {
+		exec_args_free(&a);
+		return -ENOENT;
+	}
+	return do_execve(&a, uargv, uenvp);
 }

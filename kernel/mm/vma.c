@@ -751,8 +751,7 @@ struct as *as_fork(void)
 
 void as_get(struct as *a)
 {
-	if (a)
-		__atomic_fetch_add(&a->refs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&(a ? a : &as_first)->refs, 1, __ATOMIC_RELAXED);
 }
 
 /* Frees the lower half's page tables (the leaves are empty by now). */
@@ -775,14 +774,18 @@ static void free_tables(uint64_t *table, int level)
  */
 void as_put(struct as *a)
 {
-	if (!a || a == &as_first ||
-	    __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL))
+	if (!a)
+		a = &as_first;
+	if (__atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (unsigned i = 0; i < a->nvmas; i++) {
 		release_pages_of(a, a->vmas[i].start, a->vmas[i].end);
 		if (a->vmas[i].file)
 			file_ops->put(a->vmas[i].file);
 	}
+	a->nvmas = 0;
+	if (a == &as_first)
+		return; /* its tables are the kernel's: they stay */
 	for (unsigned i = 0; i < 256; i++)
 		if (a->pml4[i] & PTE_P) {
 			free_tables(phys_to_virt(a->pml4[i] & PTE_ADDR_MASK), 2);
