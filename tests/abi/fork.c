@@ -344,6 +344,39 @@ static void many_children(void)
 	CHECK_EQ_INT(sum, N * (N - 1) / 2);
 }
 
+/* A bounded fork bomb: fork until it fails (Osprey's process limit) or
+ * 1000 children; a failure is EAGAIN or ENOMEM, and once the children
+ * are gone fork works again. */
+static void fork_bomb_ends_in_eagain(void)
+{
+	enum { MAX = 1000 };
+	static pid_t kids[MAX];
+	int n = 0, err = 0;
+
+	for (; n < MAX; n++) {
+		kids[n] = fork();
+		if (kids[n] == 0) {
+			for (;;)
+				pause();
+		}
+		if (kids[n] < 0) {
+			err = errno;
+			break;
+		}
+	}
+	CHECK(n == MAX || err == EAGAIN || err == ENOMEM);
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	int reaped = 0;
+	for (int i = 0; i < n; i++)
+		reaped += waitpid(kids[i], NULL, 0) == kids[i];
+	CHECK_EQ_INT(reaped, n);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	CHECK_EQ_INT(exit_code(pid), 0);
+}
+
 int main(void)
 {
 	abi_init("fork");
@@ -359,5 +392,6 @@ int main(void)
 	ABI_RUN(fork_from_threaded_parent);
 	ABI_RUN(groups_and_sessions);
 	ABI_RUN(many_children);
+	ABI_RUN(fork_bomb_ends_in_eagain);
 	return abi_done();
 }
