@@ -46,11 +46,13 @@ struct fd_table {
 static struct fd_table first = {.fd_mutex = MUTEX_INIT, .limit = 1024,
 				.refs = 1};
 
-static struct fd_table *cur(void)
+/* Inline: every system call on a descriptor asks (current_thread() is
+ * set before any descriptor can exist). */
+static inline struct fd_table *cur(void)
 {
-	struct thread *t = current_thread();
+	struct fd_table *t = current_thread()->files;
 
-	return t && t->files ? t->files : &first;
+	return likely(!t) ? &first : t;
 }
 
 /* Under fd_mutex or rcu_read_lock: the file at fd, NULL if none. */

@@ -37,7 +37,8 @@
 #include "linux/signal.h"
 #include "linux/sys.h"
 
-struct process first_process = {.brk_lock = MUTEX_INIT, .state = PROC_LIVE};
+struct process first_process = {.brk_lock = MUTEX_INIT, .state = PROC_LIVE,
+				.ppid = 1};
 static struct mutex proc_lock = MUTEX_INIT;
 /* Processes besides the first, live or zombie (under proc_lock). */
 #define MAX_PROCS 512
@@ -276,6 +277,7 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
 	p->parent = parent;
+	p->ppid = parent->pid;
 	p->sibling = parent->children;
 	parent->children = p;
 	mutex_unlock(&proc_lock);
@@ -287,12 +289,7 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 
 int process_ppid(void)
 {
-	struct process *p = current_process();
-
-	mutex_lock(&proc_lock);
-	int ppid = p->parent ? p->parent->pid : 1;
-	mutex_unlock(&proc_lock);
-	return ppid;
+	return __atomic_load_n(&current_process()->ppid, __ATOMIC_RELAXED);
 }
 
 /* Under proc_lock: takes p out of its parent's list. */
@@ -323,6 +320,7 @@ static void reparent_children(struct process *p)
 
 		p->children = c->sibling;
 		c->parent = NULL;
+		__atomic_store_n(&c->ppid, 1, __ATOMIC_RELAXED);
 		if (c->state == PROC_ZOMBIE)
 			release(c);
 	}

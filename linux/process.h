@@ -33,6 +33,8 @@ struct process {
 	struct sigactions *actions; /* linux/signal.c */
 	/* under proc_lock (linux/process.c) */
 	struct process *parent;		   /* NULL: init's (reaped at exit) */
+	int ppid; /* parent's pid (1: init); written under proc_lock, read
+		     atomically by getppid without it */
 	struct process *children, *sibling; /* its children, a list */
 	int pgid, sid;
 	int state;	   /* enum proc_state */

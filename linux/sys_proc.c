@@ -32,7 +32,7 @@ long sys_getpid(long a, long b, long c, long d, long e, long f)
 
 long sys_getppid(long a, long b, long c, long d, long e, long f)
 {
-	return process_ppid();
+	return __atomic_load_n(&current_process()->ppid, __ATOMIC_RELAXED);
 }
 
 long sys_gettid(long a, long b, long c, long d, long e, long f)

@@ -53,11 +53,13 @@ void as_first_init(uint64_t *pml4)
 	as_first.pml4 = pml4;
 }
 
-static struct as *cur_as(void)
+/* Inline: the system calls that check a user range ask. */
+static inline struct as *cur_as(void)
 {
-	struct as *a = current_thread() ? current_thread()->as : NULL;
+	struct thread *t = current_thread();
+	struct as *a = likely(t) ? t->as : NULL;
 
-	return a ? a : &as_first;
+	return likely(!a) ? &as_first : a;
 }
 
 uint64_t as_cr3(const struct as *a)
@@ -486,13 +488,17 @@ out:
 	return err;
 }
 
-static const struct vma *find(uint64_t addr)
+static const struct vma *find_in(const struct as *a, uint64_t addr)
 {
-	struct as *a = cur_as();
 	for (unsigned i = 0; i < a->nvmas; i++)
 		if (addr >= a->vmas[i].start && addr < a->vmas[i].end)
 			return &a->vmas[i];
 	return NULL;
+}
+
+static const struct vma *find(uint64_t addr)
+{
+	return find_in(cur_as(), addr);
 }
 
 int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
@@ -874,8 +880,9 @@ bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
 
 	if (add_overflows(addr, len, &end))
 		return false;
+	const struct as *as = cur_as();
 	for (uint64_t a = addr; a < end;) {
-		const struct vma *v = find(a);
+		const struct vma *v = find_in(as, a);
 
 		if (!v || (v->prot & prot) != prot)
 			return false;
