@@ -18,6 +18,7 @@
  * it had come just before the close.
  */
 #include "fs/fs_private.h"
+#include "kernel/sched/sched.h"
 
 #define NR_OPEN (1u << 20) /* Linux's fs.nr_open: the highest limit */
 
@@ -28,11 +29,31 @@ struct fd_array {
 	struct file *file[]; /* written under fd_mutex, read under RCU */
 };
 
-/* Under fd_mutex; `fds` is also read under RCU. */
-static struct mutex fd_mutex = MUTEX_INIT;
-static struct fd_array *fds; /* NULL until the first descriptor */
-static bool *cloexec_bits;
-static unsigned limit = 1024;
+/*
+ * One table per process (thread->files; NULL: the first process's, so
+ * that a program that never forks uses `first` alone). fork copies it
+ * (the copy takes a reference on every open file: parent and child share
+ * the open files and their offsets, as Linux); a vfork child or
+ * CLONE_FILES shares it, counted in `refs` (atomic).
+ */
+struct fd_table {
+	struct mutex fd_mutex;
+	struct fd_array *fds; /* NULL until the first descriptor; RCU */
+	bool *cloexec_bits;
+	unsigned limit;
+	int refs;
+};
+static struct fd_table first = {.fd_mutex = MUTEX_INIT, .limit = 1024,
+				.refs = 1};
+
+/* Inline: every system call on a descriptor asks (current_thread() is
+ * set before any descriptor can exist). */
+static inline struct fd_table *cur(void)
+{
+	struct fd_table *t = current_thread()->files;
+
+	return likely(!t) ? &first : t;
+}
 
 /* Under fd_mutex or rcu_read_lock: the file at fd, NULL if none. */
 static struct file *slot(const struct fd_array *a, int fd)
@@ -50,7 +71,8 @@ static void array_free(struct rcu_head *h)
 /* Under fd_mutex: makes room for descriptor fd. */
 static int grow(unsigned fd)
 {
-	struct fd_array *old = fds, *na;
+	struct fd_table *t = cur();
+	struct fd_array *old = t->fds, *na;
 	unsigned cap = old ? old->capacity : 0;
 	unsigned n = cap ? cap : 64;
 	bool *nc;
@@ -69,11 +91,11 @@ static int grow(unsigned fd)
 	na->capacity = n;
 	if (cap) {
 		memcpy(na->file, old->file, cap * sizeof(na->file[0]));
-		memcpy(nc, cloexec_bits, cap * sizeof(*nc));
+		memcpy(nc, t->cloexec_bits, cap * sizeof(*nc));
 	}
-	free(cloexec_bits);
-	cloexec_bits = nc;
-	rcu_assign_pointer(fds, na);
+	free(t->cloexec_bits);
+	t->cloexec_bits = nc;
+	rcu_assign_pointer(t->fds, na);
 	if (old)
 		call_rcu(&old->rcu, array_free); /* lookups may be in it */
 	return 0;
@@ -83,41 +105,44 @@ static int grow(unsigned fd)
  * there. */
 static struct file *set(unsigned fd, struct file *f, bool cloexec)
 {
-	struct file *old = fds->file[fd];
+	struct fd_table *t = cur();
+	struct file *old = t->fds->file[fd];
 
-	rcu_assign_pointer(fds->file[fd], f);
-	cloexec_bits[fd] = cloexec;
+	rcu_assign_pointer(t->fds->file[fd], f);
+	t->cloexec_bits[fd] = cloexec;
 	return old;
 }
 
 int fd_install(struct file *f, int min_fd, bool cloexec)
 {
+	struct fd_table *t = cur();
 	unsigned fd;
 	int err = -EMFILE;
 
 	if (min_fd < 0)
 		return -EINVAL;
-	mutex_lock(&fd_mutex);
-	if ((unsigned)min_fd >= limit)
+	mutex_lock(&t->fd_mutex);
+	if ((unsigned)min_fd >= t->limit)
 		err = -EINVAL; /* as fcntl(F_DUPFD) */
-	for (fd = min_fd; fd < limit; fd++) {
-		if (!slot(fds, fd)) {
+	for (fd = min_fd; fd < t->limit; fd++) {
+		if (!slot(t->fds, fd)) {
 			err = grow(fd);
 			if (!err)
 				set(fd, f, cloexec);
 			break;
 		}
 	}
-	mutex_unlock(&fd_mutex);
+	mutex_unlock(&t->fd_mutex);
 	return err ? err : (int)fd;
 }
 
 struct file *fd_get(int fd)
 {
+	struct fd_table *t = cur();
 	struct file *f;
 
 	rcu_read_lock();
-	f = slot(rcu_dereference(fds), fd);
+	f = slot(rcu_dereference(t->fds), fd);
 	if (f && !file_tryget(f))
 		f = NULL; /* closed, and its last reference is going */
 	rcu_read_unlock();
@@ -126,12 +151,13 @@ struct file *fd_get(int fd)
 
 int fd_close(int fd)
 {
+	struct fd_table *t = cur();
 	struct file *f = NULL;
 
-	mutex_lock(&fd_mutex);
-	if (slot(fds, fd))
+	mutex_lock(&t->fd_mutex);
+	if (slot(t->fds, fd))
 		f = set(fd, NULL, false);
-	mutex_unlock(&fd_mutex);
+	mutex_unlock(&t->fd_mutex);
 	if (!f)
 		return -EBADF;
 	file_put(f);
@@ -140,6 +166,7 @@ int fd_close(int fd)
 
 int fd_dup2(int oldfd, int newfd, bool cloexec)
 {
+	struct fd_table *t = cur();
 	struct file *f, *old = NULL;
 	int err = 0;
 
@@ -150,14 +177,14 @@ int fd_dup2(int oldfd, int newfd, bool cloexec)
 		file_put(f);
 		return newfd;
 	}
-	mutex_lock(&fd_mutex);
-	if (newfd < 0 || (unsigned)newfd >= limit)
+	mutex_lock(&t->fd_mutex);
+	if (newfd < 0 || (unsigned)newfd >= t->limit)
 		err = -EBADF;
 	if (!err)
 		err = grow(newfd);
 	if (!err)
 		old = set(newfd, f, cloexec);
-	mutex_unlock(&fd_mutex);
+	mutex_unlock(&t->fd_mutex);
 	if (err)
 		file_put(f);
 	if (old)
@@ -167,72 +194,156 @@ int fd_dup2(int oldfd, int newfd, bool cloexec)
 
 int fd_set_cloexec(int fd, bool on)
 {
+	struct fd_table *t = cur();
 	int err = -EBADF;
 
-	mutex_lock(&fd_mutex);
-	if (slot(fds, fd)) {
-		cloexec_bits[fd] = on;
+	mutex_lock(&t->fd_mutex);
+	if (slot(t->fds, fd)) {
+		t->cloexec_bits[fd] = on;
 		err = 0;
 	}
-	mutex_unlock(&fd_mutex);
+	mutex_unlock(&t->fd_mutex);
 	return err;
 }
 
 int fd_get_cloexec(int fd)
 {
+	struct fd_table *t = cur();
 	int r = -EBADF;
 
-	mutex_lock(&fd_mutex);
-	if (slot(fds, fd))
-		r = cloexec_bits[fd];
-	mutex_unlock(&fd_mutex);
+	mutex_lock(&t->fd_mutex);
+	if (slot(t->fds, fd))
+		r = t->cloexec_bits[fd];
+	mutex_unlock(&t->fd_mutex);
 	return r;
 }
 
 int fd_set_limit(uint64_t n)
 {
+	struct fd_table *t = cur();
 	if (n > NR_OPEN)
 		return -EPERM; /* Linux: above fs.nr_open */
-	mutex_lock(&fd_mutex);
-	limit = n;
-	mutex_unlock(&fd_mutex);
+	mutex_lock(&t->fd_mutex);
+	t->limit = n;
+	mutex_unlock(&t->fd_mutex);
 	return 0;
 }
 
 int fd_next_open(int from)
 {
+	struct fd_table *t = cur();
 	int fd = -1;
 
-	mutex_lock(&fd_mutex);
-	for (int i = MAX(from, 0); fds && (unsigned)i < fds->capacity; i++) {
-		if (slot(fds, i)) {
+	mutex_lock(&t->fd_mutex);
+	for (int i = MAX(from, 0); t->fds && (unsigned)i < t->fds->capacity; i++) {
+		if (slot(t->fds, i)) {
 			fd = i;
 			break;
 		}
 	}
-	mutex_unlock(&fd_mutex);
+	mutex_unlock(&t->fd_mutex);
 	return fd;
 }
 
 struct inode *fd_inode(int fd, bool *open)
 {
+	struct fd_table *t = cur();
 	struct inode *ip;
 	struct file *f;
 
-	mutex_lock(&fd_mutex);
-	f = slot(fds, fd);
+	mutex_lock(&t->fd_mutex);
+	f = slot(t->fds, fd);
 	*open = f != NULL;
 	ip = f ? f->inode : NULL;
-	mutex_unlock(&fd_mutex);
+	mutex_unlock(&t->fd_mutex);
 	return ip;
 }
 
 unsigned fd_get_limit(void)
 {
+	struct fd_table *t = cur();
 	unsigned n;
 
-	mutex_lock(&fd_mutex);
-	n = limit;
-	mutex_unlock(&fd_mutex);
+	mutex_lock(&t->fd_mutex);
+	n = t->limit;
+	mutex_unlock(&t->fd_mutex);
 	return n;
+}
+
+/* Under from's lock: to gets from's slots, each file with a reference. */
+static int copy_slots(struct fd_table *from, struct fd_table *to, unsigned cap)
+{
+	to->fds = calloc(1, sizeof(*to->fds) + cap * sizeof(to->fds->file[0]));
+	to->cloexec_bits = calloc(cap, sizeof(bool));
+	if (!to->fds || !to->cloexec_bits) {
+		free(to->fds);
+		free(to->cloexec_bits);
+		return -ENOMEM;
+	}
+	to->fds->capacity = cap;
+	for (unsigned i = 0; i < cap; i++) {
+		struct file *f = from->fds->file[i];
+
+		if (f)
+			file_get(f);
+		to->fds->file[i] = f;
+		to->cloexec_bits[i] = from->cloexec_bits[i];
+	}
+	return 0;
+}
+
+struct fd_table *fd_table_fork(void)
+{
+	struct fd_table *from = cur(), *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	mutex_init(&t->fd_mutex);
+	t->refs = 1;
+	mutex_lock(&from->fd_mutex);
+	t->limit = from->limit;
+	unsigned cap = from->fds ? from->fds->capacity : 0;
+	if (cap && copy_slots(from, t, cap)) {
+		mutex_unlock(&from->fd_mutex);
+		free(t);
+		return NULL;
+	}
+	mutex_unlock(&from->fd_mutex);
+	return t;
+}
+
+void fd_table_get(struct fd_table *t)
+{
+	if (t)
+		__atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* The last reference closes everything; nobody can look it up then. */
+void fd_table_put(struct fd_table *t)
+{
+	if (!t || t == &first || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (unsigned i = 0; t->fds && i < t->fds->capacity; i++)
+		if (t->fds->file[i])
+			file_put(t->fds->file[i]);
+	if (t->fds)
+		call_rcu(&t->fds->rcu, array_free);
+	free(t->cloexec_bits);
+	free(t);
+}
+
+/* execve: the close-on-exec descriptors go. */
+void fd_close_on_exec(void)
+{
+	struct fd_table *t = cur();
+
+	for (unsigned i = 0; t->fds && i < t->fds->capacity; i++) {
+		mutex_lock(&t->fd_mutex);
+		struct file *f = t->cloexec_bits[i] ? slot(t->fds, (int)i) : NULL;
+		if (f)
+			set(i, NULL, false);
+		mutex_unlock(&t->fd_mutex);
+		if (f)
+			file_put(f);
+	}
 }

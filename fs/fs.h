@@ -493,6 +493,15 @@ void vfs_file_unpin(struct file *f);
  * caller's reference on success. -EMFILE when none is free below the
  * limit, -EINVAL when min_fd is not below it (as F_DUPFD).
  */
+/* Descriptor tables of several processes (the caller's is thread->files;
+ * NULL: the first process's): a copy sharing the open files (fork; NULL
+ * without memory), references, and execve's closing of the close-on-exec
+ * ones. */
+struct fd_table;
+struct fd_table *fd_table_fork(void);
+void fd_table_get(struct fd_table *t);
+void fd_table_put(struct fd_table *t);
+void fd_close_on_exec(void);
 int fd_install(struct file *f, int min_fd, bool cloexec);
 struct file *fd_get(int fd); /* with a reference; NULL if not open */
 int fd_close(int fd);	     /* 0 or -EBADF */

@@ -30,6 +30,7 @@
 
 struct image {
 	const char *path;
+	struct file *dir; /* what a relative path starts from; NULL: cwd */
 	char interp[256]; /* PT_INTERP, copied out of the file image */
 	uint64_t buf, len; /* the file, in a temporary mapping */
 	struct elf_info info;
@@ -40,7 +41,7 @@ struct image {
 static int read_file(struct image *im)
 {
 	struct file *f;
-	int err = vfs_openat(NULL, im->path, 0 /* O_RDONLY */, 0, &f);
+	int err = vfs_openat(im->dir, im->path, 0 /* O_RDONLY */, 0, &f);
 
 	if (err)
 		return err;
@@ -194,8 +195,8 @@ static void setup_brk(const struct image *prog)
 	uint64_t end = ALIGN_UP(prog->bias + prog->info.max_vaddr, PAGE_SIZE);
 
 	end += (linux_random_u64() % 8192) * PAGE_SIZE; /* as Linux's brk ASLR */
-	process.brk_start = process.brk_end = end;
-	process.brk_limit = end + BRK_MAX;
+	current_process()->brk_start = current_process()->brk_end = end;
+	current_process()->brk_limit = end + BRK_MAX;
 }
 
 /* PT_GNU_STACK decides whether the stack is executable, as on Linux. */
@@ -240,15 +241,15 @@ static void record_layout(uint64_t sp, unsigned argc, unsigned envc)
 
 	if (!argc)
 		return; /* the command line always has the program */
-	process.start_stack = sp;
-	process.arg_start = argv[0];
-	process.arg_end = string_end(argv[argc - 1]);
-	process.env_start = envc ? envp[0] : process.arg_end;
-	process.env_end = envc ? string_end(envp[envc - 1]) : process.arg_end;
+	current_process()->start_stack = sp;
+	current_process()->arg_start = argv[0];
+	current_process()->arg_end = string_end(argv[argc - 1]);
+	current_process()->env_start = envc ? envp[0] : current_process()->arg_end;
+	current_process()->env_end = envc ? string_end(envp[envc - 1]) : current_process()->arg_end;
 	while (auxv[0] != AT_NULL)
 		auxv += 2;
-	process.auxv_start = (uint64_t)(envp + envc + 1);
-	process.auxv_end = (uint64_t)(auxv + 2);
+	current_process()->auxv_start = (uint64_t)(envp + envc + 1);
+	current_process()->auxv_end = (uint64_t)(auxv + 2);
 }
 
 static int build_stack(uint64_t top, const struct image *prog,
@@ -318,7 +319,8 @@ static void app_main(void *arg)
 	struct thread *t = current_thread();
 
 	free(s);
-	t->app_tid = process.pid = t->tid;
+	t->app_tid = first_process.pid = t->tid;
+	first_process.pgid = first_process.sid = t->tid;
 	if (signal_thread_init(t, 0) || process_add_thread(t)) {
 		kprintf("osprey: out of memory starting the application\n");
 		linux_exit_group(EXIT_NO_MEMORY);
@@ -390,7 +392,7 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 	s->entry = prog.info.interp ? interp.bias + interp.info.entry
 				    : prog.bias + prog.info.entry;
 	s->sp = sp;
-	process.live_threads = 1;
+	current_process()->live_threads = 1;
 	struct thread *t = thread_create("app", app_main, s,
 					 THREAD_FPU | THREAD_APP | THREAD_DETACHED);
 	if (!t) {
@@ -404,173 +406,339 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 	}
 }
 
-#define MAX_APP_THREADS 4096
-static struct thread *app_threads[MAX_APP_THREADS]; /* atomic slots */
-/* One past the highest slot ever used: the CPU clock's scans stop there. */
-static unsigned app_threads_end; /* atomic */
-/* The CPU time of the threads that left the table (TSC ticks; atomic). */
-static uint64_t exited_runtime_tsc;
-
-
-int process_add_thread(struct thread *t)
-{
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *none = NULL;
-
-		if (__atomic_compare_exchange_n(&app_threads[i], &none, t, false,
-						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-			t->app_slot = (int)i;
-			unsigned end = __atomic_load_n(&app_threads_end,
-						       __ATOMIC_RELAXED);
-			while (end <= i &&
-			       !__atomic_compare_exchange_n(
-				   &app_threads_end, &end, i + 1, false,
-				   __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-				;
-			return 0;
-		}
-	}
-	return -EAGAIN;
-}
-
-/* The CPU time thread t has used, its current stretch included; t is an
- * application thread the caller holds in a read section, or itself. */
-uint64_t thread_cpu_ns(struct thread *t)
-{
-	uint64_t ran = __atomic_load_n(&t->runtime_tsc, __ATOMIC_ACQUIRE);
-
-	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
-		uint64_t since = __atomic_load_n(&t->switched_in_tsc,
-						 __ATOMIC_RELAXED);
-		uint64_t now = rdtsc();
-
-		ran += now > since ? now - since : 0;
-	}
-	return tsc_to_ns(ran);
-}
-
+/* ---- execve ---- */
 /*
- * CLOCK_PROCESS_CPUTIME_ID: the threads that ran and left, plus every
- * live thread's time. A thread switching out while it is read may count
- * its last stretch twice for a moment; the clock never goes back (the
- * largest value read so far is the least it answers).
+ * execve replaces the caller's image: the path is checked first (ENOENT,
+ * EACCES, ENOEXEC for what is neither ELF nor a `#!` script, answered
+ * while the caller still runs), then the process is cut down to the
+ * calling thread and the program is loaded into a fresh address space;
+ * a load that fails there (a malformed ELF, no memory) switches back to
+ * the old one and returns its error. Then the old address space is put,
+ * close-on-exec descriptors closed, handled signals reset, and a vfork
+ * parent released.
  */
-uint64_t process_cpu_ns(void)
+#define EXEC_MAX_BYTES (2u << 20) /* argv and envp strings, as ARG_MAX */
+#define EXEC_MAX_STRINGS 65536
+#define SCRIPT_DEPTH 4 /* interpreters of interpreters, as Linux's limit */
+#define SHEBANG_MAX 256 /* Linux: BINPRM_BUF_SIZE */
+
+struct exec_args {
+	char *path;
+	struct file *dir;
+	char **argv, **envp; /* NULL-terminated kernel copies */
+	unsigned argc, envc;
+	size_t bytes;
+};
+
+static char *copy_str(const char *s)
 {
-	static uint64_t last; /* atomic */
-	uint64_t ns = tsc_to_ns(__atomic_load_n(&exited_runtime_tsc,
-					       __ATOMIC_ACQUIRE));
-	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+	size_t n = strlen(s) + 1;
+	char *c = malloc(n);
 
-	rcu_read_lock();
-	for (unsigned i = 0; i < end; i++) {
-		struct thread *t =
-		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+	if (c)
+		memcpy(c, s, n);
+	return c;
+}
 
-		if (t)
-			ns += thread_cpu_ns(t);
+static void free_strings(char **v, unsigned n)
+{
+	for (unsigned i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void exec_args_free(struct exec_args *a)
+{
+	free_strings(a->argv, a->argc);
+	free_strings(a->envp, a->envc);
+	free(a->path);
+	if (a->dir)
+		file_put(a->dir);
+}
+
+/* One string from the application, counted against the total. */
+static int copy_string(struct exec_args *a, uint64_t uptr, char **out)
+{
+	char *buf = malloc(PAGE_SIZE * 32);
+	long n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = strncpy_from_user(buf, uptr, PAGE_SIZE * 32);
+	if (n < 0 || a->bytes + (size_t)n + 1 > EXEC_MAX_BYTES) {
+		free(buf);
+		return n == -EFAULT ? -EFAULT : -E2BIG;
 	}
-	rcu_read_unlock();
-	uint64_t seen = __atomic_load_n(&last, __ATOMIC_RELAXED);
-	while (ns > seen && !__atomic_compare_exchange_n(
-				&last, &seen, ns, false, __ATOMIC_RELAXED,
-				__ATOMIC_RELAXED))
-		;
-	return ns > seen ? ns : seen;
-}
-
-void process_remove_thread(struct thread *t)
-{
-	int i = t->app_slot;
-
-	if (i >= 0 && i < MAX_APP_THREADS &&
-	    __atomic_load_n(&app_threads[i], __ATOMIC_RELAXED) == t) {
-		/* Its time moves to the exited total as it leaves the table:
-		 * a reader may count it twice for a moment, never not at all. */
-		__atomic_fetch_add(&exited_runtime_tsc, t->runtime_tsc,
-				   __ATOMIC_RELEASE);
-		__atomic_store_n(&app_threads[i], NULL, __ATOMIC_RELEASE);
-	}
-	t->app_slot = -1;
-}
-
-struct thread *process_find_thread(int tid)
-{
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t && t->app_tid == tid)
-			return t;
-	}
-	return NULL;
-}
-
-struct thread *process_find_thread_if(bool (*fn)(struct thread *t, void *arg),
-				      void *arg)
-{
-	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
-
-	for (unsigned i = 0; i < end; i++) {
-		struct thread *t =
-		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t && fn(t, arg))
-			return t;
-	}
-	return NULL;
-}
-
-struct thread *process_main_thread(void)
-{
-	return process_find_thread(process.pid);
-}
-
-int process_next_thread(int from)
-{
-	int best = -1;
-
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t =
-		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t && t->app_tid >= from && (best < 0 || t->app_tid < best))
-			best = t->app_tid;
-	}
-	return best;
-}
-
-/* For the scheduler's state dump (NMI): lock-free, like the readers above. */
-static void dump_app_threads(void)
-{
-	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
-		struct thread *t = __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
-
-		if (t) {
-			kprintf("app %d ", t->app_tid);
-			thread_dump(t);
-		}
-	}
-	futex_dump();
-}
-
-static int app_threads_init(void)
-{
-	sched_add_dump_hook(dump_app_threads);
+	a->bytes += (size_t)n + 1;
+	*out = realloc(buf, (size_t)n + 1);
+	if (!*out)
+		*out = buf;
 	return 0;
 }
-INIT_STEP(57, app_threads_init);
 
-void process_thread_exit(int status)
+/* A NULL-terminated array of strings from the application (NULL: none,
+ * as Linux takes it). */
+static int copy_vector(struct exec_args *a, uint64_t uvec, char ***out,
+		       unsigned *count)
+{
+	unsigned cap = 16;
+	char **v = calloc(cap + 1, sizeof(char *));
+	int err = 0;
+
+	*count = 0;
+	if (!v)
+		return -ENOMEM;
+	for (; uvec && !err; (*count)++) {
+		uint64_t p;
+
+		if (copy_from_user(&p, uvec + *count * 8ull, sizeof(p)))
+			err = -EFAULT;
+		else if (!p)
+			break;
+		else if (*count == EXEC_MAX_STRINGS)
+			err = -E2BIG;
+		else if (*count == cap) {
+			char **g = realloc(v, (2 * cap + 1) * sizeof(char *));
+
+			if (!g) {
+				err = -ENOMEM;
+				break;
+			}
+			v = g;
+			cap *= 2;
+		}
+		if (!err)
+			err = copy_string(a, p, &v[*count]);
+	}
+	if (err) {
+		free_strings(v, *count);
+		return err;
+	}
+	v[*count] = NULL;
+	*out = v;
+	return 0;
+}
+
+/* The file's first bytes: 0 with *n, or the open's error. EACCES for
+ * what is not a regular file or has no execute bit (Linux). */
+static int peek_file(const struct exec_args *a, char *buf, size_t len,
+		     int64_t *n)
+{
+	struct file *f;
+	struct kstat st;
+	int err = vfs_openat(a->dir, a->path, O_RDONLY, 0, &f);
+
+	if (err)
+		return err;
+	err = vfs_fstat(f, &st);
+	if (!err && (!S_ISREG(st.mode) || !(st.mode & 0111)))
+		err = -EACCES;
+	if (!err) {
+		*n = vfs_pread(f, buf, len, 0);
+		if (*n < 0)
+			err = (int)*n;
+	}
+	file_put(f);
+	return err;
+}
+
+/* argv with `extra` strings put first, argv[0] replaced by the script's
+ * path (Linux: interpreter [arg] script argv[1...]). */
+static int prepend_args(struct exec_args *a, char **extra, unsigned nextra)
+{
+	unsigned n = a->argc ? a->argc - 1 : 0;
+	char **v = calloc(nextra + 1 + n + 1, sizeof(char *));
+	char *script = copy_str(a->path);
+
+	if (!v || !script) {
+		free(v);
+		free(script);
+		return -ENOMEM;
+	}
+	memcpy(v, extra, nextra * sizeof(char *));
+	v[nextra] = script;
+	for (unsigned i = 0; i < n; i++)
+		v[nextra + 1 + i] = a->argv[i + 1];
+	if (a->argc)
+		free(a->argv[0]);
+	free(a->argv);
+	a->argv = v;
+	a->argc = nextra + 1 + n;
+	return 0;
+}
+
+/* `#!interp [arg]`: the interpreter becomes the program. */
+static int use_interpreter(struct exec_args *a, char *line)
+{
+	char *end = strchr(line, '\n');
+	char *extra[2];
+	unsigned n = 0;
+
+	if (!end)
+		return -ENOEXEC; /* Linux 5.1+: a line too long for the buffer */
+	*end = 0;
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (p == interp)
+		return -ENOEXEC;
+	if (*p)
+		*p++ = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t');)
+		*--e = 0;
+	extra[n++] = copy_str(interp);
+	if (*p)
+		extra[n++] = copy_str(p);
+	int err = (!extra[0] || (n == 2 && !extra[1])) ? -ENOMEM
+						      : prepend_args(a, extra, n);
+	if (err) {
+		free(extra[0]);
+		free(n == 2 ? extra[1] : NULL);
+		return err;
+	}
+	free(a->path);
+	a->path = copy_str(interp);
+	if (a->dir && interp[0] != '/') {
+		/* the interpreter is found from the cwd, as Linux */
+		file_put(a->dir);
+		a->dir = NULL;
+	}
+	return a->path ? 0 : -ENOMEM;
+}
+
+/* Follows `#!` lines to an ELF file: 0, or the error execve returns. */
+static int resolve_program(struct exec_args *a)
+{
+	char buf[SHEBANG_MAX + 1];
+
+	for (int depth = 0;; depth++) {
+		int64_t n = 0;
+		int err = peek_file(a, buf, SHEBANG_MAX, &n);
+
+		if (err)
+			return err;
+		n = n < 0 ? 0 : MIN(n, (int64_t)SHEBANG_MAX);
+		buf[n] = 0;
+		if (n >= 4 && !memcmp(buf, "\x7f" "ELF", 4))
+			return 0;
+		if (n < 2 || buf[0] != '#' || buf[1] != '!')
+			return -ENOEXEC;
+		if (depth == SCRIPT_DEPTH)
+			return -ELOOP;
+		if (n < SHEBANG_MAX)
+			buf[n] = '\n'; /* a last line without its newline */
+		err = use_interpreter(a, buf);
+		if (err)
+			return err;
+	}
+}
+
+/* Loads the program into the caller's (fresh) address space. */
+static int load_program(struct exec_args *a, uint64_t *entry, uint64_t *sp)
+{
+	struct image prog = {.path = a->path, .dir = a->dir}, interp = {0};
+	uint64_t top;
+
+	if (load_image(&prog, false))
+		return -ENOEXEC;
+	if (prog.info.interp) {
+		interp.path = prog.interp;
+		if (load_image(&interp, true))
+			return -ENOEXEC;
+	}
+	setup_brk(&prog);
+	int err = setup_stack(&top, prog.info.exec_stack ||
+					    (prog.info.interp &&
+					     interp.info.exec_stack));
+	if (!err)
+		err = build_stack(top, &prog, prog.info.interp ? &interp : NULL,
+				  a->argc, (const char *const *)a->argv,
+				  a->envc, (const char *const *)a->envp, sp);
+	*entry = prog.info.interp ? interp.bias + interp.info.entry
+				  : prog.bias + prog.info.entry;
+	return err;
+}
+
+/* The process's new image goes in place of the old one (see above). */
+static long exec_replace(struct exec_args *a)
 {
 	struct thread *t = current_thread();
-	uint32_t zero = 0;
+	struct process *p = current_process();
+	struct as *old = t->as, *fresh;
+	uint64_t entry, sp;
 
-	/* pthread_join waits for this: CLONE_CHILD_CLEARTID. */
-	if (t->clear_child_tid &&
-	    copy_to_user(t->clear_child_tid, &zero, sizeof(zero)) == 0)
-		futex_wake(t->clear_child_tid, 1, 0xffffffffu);
-	if (__atomic_sub_fetch(&process.live_threads, 1, __ATOMIC_SEQ_CST) == 0)
-		linux_exit_group(status);
-	signal_thread_exit(t); /* leaves the thread table too */
-	thread_exit();
+	process_end_other_threads();
+	fresh = as_new();
+	if (!fresh)
+		return -ENOMEM;
+	sched_switch_as(fresh);
+	int err = load_program(a, &entry, &sp);
+	if (err) {
+		sched_switch_as(old);
+		as_put(fresh);
+		return err;
+	}
+	p->as = fresh;
+	as_put(old);
+	fd_close_on_exec();
+	signal_exec_reset();
+	process_vfork_release();
+	exec_args_free(a);
+	t->fs_base = 0;
+	t->robust_list = 0;
+	wrmsr(0xc0000100, 0);
+	fpu_state_init(t->fpu_state);
+	fpu_restore(t->fpu_state);
+	arch_enter_app(entry, sp);
+}
+
+static long do_execve(struct exec_args *a, long uargv, long uenvp)
+{
+	int err = copy_vector(a, (uint64_t)uargv, &a->argv, &a->argc);
+
+	if (!err)
+		err = copy_vector(a, (uint64_t)uenvp, &a->envp, &a->envc);
+	if (!err)
+		err = resolve_program(a);
+	if (!err)
+		err = (int)exec_replace(a);
+	exec_args_free(a);
+	return err;
+}
+
+long sys_execve(long upath, long uargv, long uenvp, long d, long e, long f)
+{
+	return sys_execveat(AT_FDCWD, upath, uargv, uenvp, 0, 0);
+}
+
+#define AT_EMPTY_PATH 0x1000
+#define AT_SYMLINK_NOFOLLOW 0x100
+
+long sys_execveat(long dirfd, long upath, long uargv, long uenvp, long flags,
+		  long f)
+{
+	struct exec_args a = {0};
+	struct at_path at;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if (flags) {
+		linux_missing("execveat with AT_EMPTY_PATH/AT_SYMLINK_NOFOLLOW");
+		return -EINVAL;
+	}
+	int err = at_get(dirfd, upath, &at);
+	if (err)
+		return err;
+	a.path = at.path;
+	a.dir = at.dir;
+	if (!a.path[0]) {
+		exec_args_free(&a);
+		return -ENOENT;
+	}
+	return do_execve(&a, uargv, uenvp);
 }

@@ -18,7 +18,7 @@
 
 int linux_pid(void)
 {
-	return process.pid;
+	return current_process()->pid;
 }
 
 static uint64_t ticks(uint64_t ns)
@@ -42,7 +42,7 @@ static uint64_t app_pages(void)
 
 static int last_tid(void)
 {
-	int last = process.pid;
+	int last = current_process()->pid;
 
 	for (int t = process_next_thread(0); t >= 0;
 	     t = process_next_thread(t + 1))
@@ -170,7 +170,7 @@ static int task_stat(struct proc_buf *b, int tid, bool whole)
 {
 	struct task k;
 	struct vm_sum v;
-	int pid = process.pid;
+	int pid = current_process()->pid;
 
 	task_get(tid, whole, &k);
 	vm_get(&v);
@@ -181,7 +181,7 @@ static int task_stat(struct proc_buf *b, int tid, bool whole)
 		  "%d (%s) %c 1 %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
 		  "%d 0 0 %lu %lu ",
 		  tid, k.comm, k.state[0], pid, pid, k.ticks,
-		  LOAD(process.live_threads), v.size, v.rss_pages);
+		  LOAD(current_process()->live_threads), v.size, v.rss_pages);
 	/* 25-44: rsslim startcode endcode startstack kstkesp kstkeip signal
 	 * blocked sigignore sigcatch wchan nswap cnswap exit_signal
 	 * processor rt_priority policy delayacct_blkio_ticks guest_time
@@ -189,12 +189,12 @@ static int task_stat(struct proc_buf *b, int tid, bool whole)
 	proc_printf(b,
 		  "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
 		  "0 0 0 0 0 ",
-		  v.start_code, v.end_code, process.start_stack, k.cpu);
+		  v.start_code, v.end_code, current_process()->start_stack, k.cpu);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start
 	 * env_end exit_code. */
-	proc_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", process.brk_start,
-		  process.arg_start, process.arg_end, process.env_start,
-		  process.env_end);
+	proc_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", current_process()->brk_start,
+		  current_process()->arg_start, current_process()->arg_end, current_process()->env_start,
+		  current_process()->env_end);
 	return 0;
 }
 
@@ -216,7 +216,7 @@ static void pb_cpus_allowed(struct proc_buf *b)
 static int task_status(struct proc_buf *b, int tid, bool whole)
 {
 	uint64_t kb = PAGE_SIZE / 1024;
-	int pid = process.pid;
+	int pid = current_process()->pid;
 	struct linux_cred c;
 	struct task k;
 	struct vm_sum v;
@@ -254,7 +254,7 @@ static int task_status(struct proc_buf *b, int tid, bool whole)
 		  "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
 		  "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
 		  "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
-		  LOAD(process.live_threads), process_rlimit(RLIMIT_SIGPENDING),
+		  LOAD(current_process()->live_threads), process_rlimit(RLIMIT_SIGPENDING),
 		  0, 0, 0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
 	pb_cpus_allowed(b);
 	proc_printf(b,
@@ -344,30 +344,30 @@ static void pb_strings(struct proc_buf *b, uint64_t start, uint64_t end,
 
 static int show_cmdline(struct proc_buf *b, int pid)
 {
-	pb_strings(b, process.arg_start, process.arg_end, boot_options.argv,
+	pb_strings(b, current_process()->arg_start, current_process()->arg_end, boot_options.argv,
 		   boot_options.argc);
 	return 0;
 }
 
 static int show_environ(struct proc_buf *b, int pid)
 {
-	pb_strings(b, process.env_start, process.env_end, boot_options.env,
+	pb_strings(b, current_process()->env_start, current_process()->env_end, boot_options.env,
 		   boot_options.nenv);
 	return 0;
 }
 
 static int show_auxv(struct proc_buf *b, int pid)
 {
-	if (process.auxv_end > process.auxv_start)
-		proc_user(b, process.auxv_start,
-			process.auxv_end - process.auxv_start);
+	if (current_process()->auxv_end > current_process()->auxv_start)
+		proc_user(b, current_process()->auxv_start,
+			current_process()->auxv_end - current_process()->auxv_start);
 	return 0;
 }
 
 /* ---- the tree ---- */
 static int pid_next(int from)
 {
-	int pid = process.pid;
+	int pid = current_process()->pid;
 
 	return pid && pid >= from ? pid : -1;
 }

@@ -26,6 +26,7 @@
 
 #define SIG_DFL 0
 #define SIG_IGN 1
+#define SA_NOCLDWAIT 2
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTART 0x10000000
@@ -103,10 +104,62 @@ struct rtq {
 	struct ksiginfo info;
 };
 static struct rtq *proc_rtq[NSIG + 1];
+static struct mutex sig_lock = MUTEX_INIT;
 static unsigned rtq_count;
 
-static struct k_sigaction actions[NSIG + 1];
-static struct mutex sig_lock = MUTEX_INIT;
+/*
+ * Dispositions, one table per process (process->actions; NULL: the first
+ * process's): fork copies them, execve resets the handled ones. Under
+ * sig_lock. Process-directed signals (proc_pending, proc_info,
+ * proc_target, proc_rtq) are the first process's: another process's
+ * are sent to its main thread (linux/process.c).
+ */
+struct sigactions {
+	struct k_sigaction a[NSIG + 1];
+};
+static struct sigactions first_actions;
+
+static struct k_sigaction *actions_of(const struct process *p)
+{
+	return p && p->actions ? p->actions->a : first_actions.a;
+}
+#define actions (actions_of(current_process()))
+
+struct sigactions *signal_actions_fork(void)
+{
+	struct sigactions *n = malloc(sizeof(*n));
+
+	if (n) {
+		mutex_lock(&sig_lock);
+		memcpy(n->a, actions, sizeof(n->a));
+		mutex_unlock(&sig_lock);
+	}
+	return n;
+}
+
+void signal_actions_free(struct sigactions *a)
+{
+	free(a);
+}
+
+/* execve: handled signals go back to the default (POSIX). */
+void signal_exec_reset(void)
+{
+	mutex_lock(&sig_lock);
+	for (int sig = 1; sig <= NSIG; sig++)
+		if (actions[sig].handler > SIG_IGN)
+			actions[sig] = (struct k_sigaction){0};
+	mutex_unlock(&sig_lock);
+}
+
+/* wait(2): a parent ignoring SIGCHLD, or with SA_NOCLDWAIT, leaves no
+ * zombies. */
+bool signal_no_zombies(const struct process *p)
+{
+	const struct k_sigaction *a = &actions_of(p)[SIGCHLD];
+
+	return a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT);
+}
 uint64_t proc_pending; /* atomic */
 static struct ksiginfo proc_info[NSIG + 1];
 
@@ -173,11 +226,16 @@ static bool default_ignores(int sig)
 	       sig == 21 || sig == 22;
 }
 
-static bool ignored(int sig)
+static bool ignored_in(const struct process *p, int sig)
 {
-	uint64_t h = actions[sig].handler;
+	uint64_t h = actions_of(p)[sig].handler;
 
 	return h == SIG_IGN || (h == SIG_DFL && default_ignores(sig));
+}
+
+static bool ignored(int sig)
+{
+	return ignored_in(current_process(), sig);
 }
 
 /* ---- real-time queues (under sig_lock) ---- */
@@ -263,7 +321,8 @@ static bool wants(struct thread *t, int sig)
 	struct sigstate *s = t ? __atomic_load_n(&t->sig, __ATOMIC_ACQUIRE)
 			       : NULL;
 
-	return s && !(__atomic_load_n(&s->blocked, __ATOMIC_RELAXED) & bit(sig));
+	return s && !t->proc &&
+	       !(__atomic_load_n(&s->blocked, __ATOMIC_RELAXED) & bit(sig));
 }
 
 static bool wants_cb(struct thread *t, void *sig)
@@ -274,7 +333,7 @@ static bool wants_cb(struct thread *t, void *sig)
 /* The thread that should take sig, in a read section; NULL: none. */
 static struct thread *pick_target(int sig)
 {
-	struct thread *t = process_main_thread();
+	struct thread *t = process_find_thread(first_process.pid);
 
 	if (wants(t, sig))
 		return t;
@@ -330,9 +389,34 @@ static void set_blocked(struct sigstate *s, uint64_t mask)
 		retarget(current_thread()->app_tid, newly);
 }
 
+static void send_first(int sig, const struct ksiginfo *info);
+static void send_thread_locked(struct thread *t, int sig,
+			       const struct ksiginfo *info);
+
+/* Timers' signals (interrupt context) are the first process's. */
 void signal_send_process(int sig, const struct ksiginfo *info)
 {
-	if (sig < 1 || sig > NSIG || ignored(sig))
+	send_first(sig, info);
+}
+
+/* Another process's process-directed signal goes to one of its threads,
+ * its main thread while it lives. */
+void signal_send_to(struct process *p, int sig, const struct ksiginfo *info)
+{
+	if (process_is_first(p)) {
+		send_first(sig, info);
+		return;
+	}
+	mutex_lock(&sig_lock);
+	struct thread *t = process_any_thread(p);
+	if (t)
+		send_thread_locked(t, sig, info);
+	mutex_unlock(&sig_lock);
+}
+
+static void send_first(int sig, const struct ksiginfo *info)
+{
+	if (sig < 1 || sig > NSIG || ignored_in(&first_process, sig))
 		return;
 	if (sig >= SIGRTMIN_K) {
 		if (send_rt(proc_rtq, &proc_pending, sig, info) == 0)
@@ -352,7 +436,7 @@ static void send_thread_locked(struct thread *t, int sig,
 {
 	struct sigstate *s = t->sig;
 
-	if (!s || sig < 1 || sig > NSIG || ignored(sig))
+	if (!s || sig < 1 || sig > NSIG || ignored_in(t->proc, sig))
 		return;
 	if (sig >= SIGRTMIN_K) {
 		if (queue_rt(s->rtq, &s->pending, sig, info) == 0)
@@ -380,7 +464,8 @@ static uint64_t deliverable(const struct thread *t)
 	if (!s)
 		return 0;
 	uint64_t own = __atomic_load_n(&s->pending, __ATOMIC_ACQUIRE);
-	uint64_t proc = __atomic_load_n(&proc_pending, __ATOMIC_ACQUIRE);
+	uint64_t proc = t->proc ? 0 : __atomic_load_n(&proc_pending,
+						      __ATOMIC_ACQUIRE);
 
 	uint64_t mine = 0;
 
@@ -481,14 +566,14 @@ static __attribute__((noreturn)) void terminate(int sig, const struct ksiginfo *
 {
 	/* As shells: a SIGPIPE death (`osprey run ... | head -1`) is routine
 	 * and says so only by its status, 141. */
-	if (sig == SIGPIPE)
-		linux_exit_group(128 + sig);
+	if (sig == SIGPIPE || !process_is_first(current_process()))
+		process_exit_group(sig);
 	kprintf("osprey: %s killed by %s", current_thread()->name,
 		names[sig] ? names[sig] : "a real-time signal");
 	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
 		kprintf(" at address %lx", info->addr);
 	kprintf("\n");
-	linux_exit_group(128 + sig);
+	process_exit_group(sig);
 }
 
 /* ---- frames ---- */
@@ -941,16 +1026,16 @@ long sys_sigaltstack(long uss, long uold, long c, long d, long e, long f)
 long sys_kill(long pid, long sig, long c, long d, long e, long f)
 {
 	struct ksiginfo info = {.signo = (int)sig, .code = SI_USER,
-				.addr = (uint64_t)process.pid};
+				.addr = (uint64_t)current_process()->pid};
 
 	int p = (int)pid;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (p != process.pid && p != 0 && p != -1)
-		return -ESRCH;
+	if (p != current_process()->pid)
+		return process_kill(p, (int)sig, &info);
 	if (sig)
-		signal_send_process((int)sig, &info);
+		signal_send_to(current_process(), (int)sig, &info);
 	return 0;
 }
 
@@ -967,13 +1052,13 @@ bool signal_send_tid(int tid, int sig, const struct ksiginfo *info)
 long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
 {
 	struct ksiginfo info = {.signo = (int)sig, .code = SI_TKILL,
-				.addr = (uint64_t)process.pid};
+				.addr = (uint64_t)current_process()->pid};
 
 	int tg = (int)tgid, id = (int)tid;
 
 	if (sig < 0 || sig > NSIG || id <= 0 || (tg != -1 && tg <= 0))
 		return -EINVAL;
-	if (tg != -1 && tg != process.pid)
+	if (tg != -1 && !process_find_thread(tg))
 		return -ESRCH;
 	/* The lookup and the sending under sig_lock: an exiting thread
 	 * leaves the table under it too (signal_thread_exit). */
@@ -994,7 +1079,7 @@ long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long d, long e,
 		return -EFAULT;
 	if (sig < 1 || sig > NSIG)
 		return -EINVAL;
-	if ((int)pid != process.pid)
+	if ((int)pid != current_process()->pid)
 		return -ESRCH; /* one process */
 	/* Linux: a sender may not pose as the kernel or tkill. */
 	if (info.code >= 0 || info.code == SI_TKILL)

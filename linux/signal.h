@@ -63,6 +63,16 @@ uint64_t signal_blocked_mask(void); /* the calling thread's */
 void signal_thread_exit(struct thread *t);
 /* Interrupt-safe. */
 void signal_send_process(int sig, const struct ksiginfo *info);
+/* To process p (thread context): the first's as signal_send_process,
+ * another's to one of its threads. */
+struct process;
+void signal_send_to(struct process *p, int sig, const struct ksiginfo *info);
+/* Per-process dispositions (fork, execve, wait's SIGCHLD rules). */
+struct sigactions;
+struct sigactions *signal_actions_fork(void);
+void signal_actions_free(struct sigactions *a);
+void signal_exec_reset(void);
+bool signal_no_zombies(const struct process *p);
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info);
 /* Sleeps until a signal is deliverable (true) or the monotonic deadline
  * passes (false; 0: none). */

@@ -12,6 +12,8 @@
  * sys_clone3_entry (arch/x86_64/syscall.S). */
 long sys_clone(long, long, long, long, long, long);
 long sys_clone3(long, long, long, long, long, long);
+long sys_fork(long, long, long, long, long, long);
+long sys_vfork(long, long, long, long, long, long);
 
 /* A path argument copied in, with the dirfd it is relative to. */
 struct file;

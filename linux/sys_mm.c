@@ -31,8 +31,6 @@
 	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |        \
 	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_FIXED_NOREPLACE)
 
-struct process process = {.brk_lock = MUTEX_INIT};
-
 long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off);
 static long lock_new(uint64_t start, uint64_t len);
 long mmap_file_check(int fd, long prot, long flags);
@@ -527,11 +525,11 @@ long sys_brk(long addr, long b, long c, long d, long e, long f)
 {
 	uint64_t want = (uint64_t)addr, ret;
 
-	mutex_lock(&process.brk_lock);
-	uint64_t old_top = ALIGN_UP(process.brk_end, PAGE_SIZE);
+	mutex_lock(&current_process()->brk_lock);
+	uint64_t old_top = ALIGN_UP(current_process()->brk_end, PAGE_SIZE);
 	uint64_t new_top = ALIGN_UP(want, PAGE_SIZE);
-	ret = process.brk_end;
-	if (want < process.brk_start || want > process.brk_limit)
+	ret = current_process()->brk_end;
+	if (want < current_process()->brk_start || want > current_process()->brk_limit)
 		goto out;
 	if (new_top > old_top) {
 		uint64_t at = old_top;
@@ -546,10 +544,10 @@ long sys_brk(long addr, long b, long c, long d, long e, long f)
 	} else if (new_top < old_top) {
 		as_unmap(new_top, old_top - new_top);
 	}
-	process.brk_end = want;
+	current_process()->brk_end = want;
 	ret = want;
 out:
-	mutex_unlock(&process.brk_lock);
+	mutex_unlock(&current_process()->brk_lock);
 	return (long)ret;
 }
 

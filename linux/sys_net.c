@@ -21,7 +21,7 @@
 
 void sock_self_cred(struct ucred_k *c)
 {
-	c->pid = process.pid;
+	c->pid = current_process()->pid;
 	c->uid = 0;
 	c->gid = 0;
 }

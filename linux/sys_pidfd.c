@@ -50,7 +50,7 @@ long sys_pidfd_open(long pid, long flags, long c, long d, long e, long g)
 	}
 	if (pid <= 0 || pid > INT32_MAX)
 		return -EINVAL;
-	if (pid != process.pid)
+	if (pid != current_process()->pid)
 		return -ESRCH;
 	f = file_alloc(&pidfd_ops, NULL, O_RDWR | (flags & O_NONBLOCK), 0600);
 	if (!f)

@@ -15,7 +15,7 @@
 void linux_raise_sigpipe(void)
 {
 	struct ksiginfo info = {
-	    .signo = SIGPIPE, .code = SI_USER, .addr = (uint64_t)process.pid};
+	    .signo = SIGPIPE, .code = SI_USER, .addr = (uint64_t)current_process()->pid};
 
 	if (current_thread()->flags & THREAD_APP)
 		signal_send_thread(current_thread(), SIGPIPE, &info);

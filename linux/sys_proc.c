@@ -27,12 +27,12 @@
 
 long sys_getpid(long a, long b, long c, long d, long e, long f)
 {
-	return process.pid;
+	return current_process()->pid;
 }
 
 long sys_getppid(long a, long b, long c, long d, long e, long f)
 {
-	return 1;
+	return __atomic_load_n(&current_process()->ppid, __ATOMIC_RELAXED);
 }
 
 long sys_gettid(long a, long b, long c, long d, long e, long f)
@@ -40,22 +40,84 @@ long sys_gettid(long a, long b, long c, long d, long e, long f)
 	return current_thread()->app_tid;
 }
 
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
 #define WAIT_KNOWN (1 | 2 | 4 | 8 | 0x01000000 | 0x20000000 | 0x40000000 | 0x80000000u)
 
+/* A reaped child's rusage: zeros (its times are not kept). */
+static int clear_user_rusage(long uru)
+{
+	int64_t zero[18] = {0}; /* struct rusage: 144 bytes */
+
+	return copy_to_user(uru, zero, sizeof(zero));
+}
+
+/* wait4's pid as waitid's idtype and id (P_ALL, P_PID, P_PGID). */
+static void wait4_target(int pid, int *idtype, int *id)
+{
+	*idtype = pid == -1 ? 0 : pid > 0 ? 1 : 2;
+	*id = pid > 0 ? pid : pid == 0 ? current_process()->pgid : -pid;
+}
+
+/* Stopped and continued children are never reported (no job control
+ * stops): WUNTRACED and WCONTINUED are accepted and find nothing. */
 long sys_wait4(long pid, long status, long options, long rusage, long e,
 	       long f)
 {
+	int idtype, id, ws = 0;
+
 	if ((uint32_t)options & ~(1u | 2u | 8u | 0x20000000u | 0x40000000u | 0x80000000u))
 		return -EINVAL;
-	return -ECHILD; /* one process: no children, ever */
+	if ((int)pid == INT32_MIN)
+		return -ESRCH;
+	wait4_target((int)pid, &idtype, &id);
+	long r = process_wait(idtype, id, (int)options & WNOHANG, &ws);
+	if (r > 0 && status && copy_to_user(status, &ws, sizeof(ws)))
+		return -EFAULT;
+	if (r >= 0 && rusage && clear_user_rusage(rusage))
+		return -EFAULT;
+	return r;
+}
+
+/* waitid's siginfo for a reaped child (Linux's CLD_* codes), or zeros
+ * when WNOHANG found nothing. */
+static int waitid_info(long infop, int pid, int ws)
+{
+	struct ksiginfo info = {0};
+
+	if (pid > 0) {
+		info.signo = SIGCHLD;
+		info.code = (ws & 0x7f) ? ((ws & 0x80) ? 3 : 2) : 1;
+		info.addr = (uint32_t)pid;
+		info.rest[0] = (uint32_t)((ws & 0x7f) ? (ws & 0x7f)
+						       : (ws >> 8) & 0xff);
+	}
+	return copy_to_user(infop, &info, sizeof(info));
 }
 
 long sys_waitid(long idtype, long id, long infop, long options, long e,
 		long f)
 {
+	int ws = 0;
+
 	if (!((uint32_t)options & (4 | 2 | 8)) || ((uint32_t)options & ~WAIT_KNOWN))
 		return -EINVAL;
-	return -ECHILD;
+	if (idtype == 3) {
+		linux_missing("waitid P_PIDFD");
+		return -EINVAL;
+	}
+	if (idtype < 0 || idtype > 2 || (idtype != 0 && id <= 0))
+		return -EINVAL;
+	if (!(options & WEXITED))
+		return -ECHILD; /* only exits are reported (see wait4) */
+	long r = process_wait((int)idtype, (int)id,
+			      (int)options & (WNOHANG | WNOWAIT), &ws);
+	if (r >= 0 && infop && waitid_info(infop, (int)r, ws))
+		return -EFAULT;
+	return r > 0 ? 0 : r;
 }
 
 long sys_sched_get_priority_max(long policy, long b, long c, long d, long e,
@@ -103,7 +165,7 @@ static int for_prio_targets(long which, long who,
 			fn(t, arg);
 		else
 			err = -ESRCH;
-	} else if (id != 0 && id != ((int)which == PRIO_PGRP ? process.pid : 0)) {
+	} else if (id != 0 && id != ((int)which == PRIO_PGRP ? current_process()->pid : 0)) {
 		err = -ESRCH;
 	} else {
 		for (int tid = process_next_thread(0); tid >= 0;
@@ -251,7 +313,7 @@ long sys_prlimit64(long pid, long resource, long new_ptr, long old_ptr,
 	struct rlimit64 nl, ol;
 	int err = 0;
 
-	if ((int)pid != 0 && (int)pid != process.pid)
+	if ((int)pid != 0 && (int)pid != current_process()->pid)
 		return -ESRCH;
 	if (resource < 0 || resource >= RLIMIT_NLIMITS)
 		return -EINVAL;
@@ -289,7 +351,7 @@ void linux_exit_group(int status)
 
 long sys_exit_group(long status, long b, long c, long d, long e, long f)
 {
-	linux_exit_group((int)status);
+	process_exit_group(((int)status & 0xff) << 8);
 }
 
 long sys_exit(long status, long b, long c, long d, long e, long f)
@@ -358,12 +420,17 @@ long sys_getcpu(long ucpu, long unode, long c, long d, long e, long f)
 
 long sys_getpgid(long pid, long b, long c, long d, long e, long f)
 {
-	return (int)pid == 0 || (int)pid == process.pid ? process.pid : -ESRCH;
+	return (int)pid < 0 ? -ESRCH : process_getpgid((int)pid);
 }
 
 long sys_getpgrp(long a, long b, long c, long d, long e, long f)
 {
-	return process.pid;
+	return process_getpgid(0);
+}
+
+long sys_setpgid(long pid, long pgid, long c, long d, long e, long f)
+{
+	return (int)pid < 0 ? -EINVAL : process_setpgid((int)pid, (int)pgid);
 }
 
 /* The terminal's signals (fs/pty.c): to the process, the foreground
@@ -377,17 +444,17 @@ void linux_tty_signal(int sig)
 
 int linux_tty_pgrp(void)
 {
-	return process.pid;
+	return current_process()->pid;
 }
 
 long sys_getsid(long pid, long b, long c, long d, long e, long f)
 {
-	return sys_getpgid(pid, 0, 0, 0, 0, 0);
+	return (int)pid < 0 ? -ESRCH : process_getsid((int)pid);
 }
 
 long sys_setsid(long a, long b, long c, long d, long e, long f)
 {
-	return -EPERM; /* already the session leader */
+	return process_setsid();
 }
 
 long sys_personality(long persona, long b, long c, long d, long e, long f)
@@ -455,7 +522,7 @@ long sys_sysinfo(long uinfo, long b, long c, long d, long e, long f)
 	s.uptime = (int64_t)(clock_monotonic_ns() / 1000000000);
 	s.totalram = m.total_pages * PAGE_SIZE;
 	s.freeram = m.free_pages * PAGE_SIZE;
-	s.procs = (uint16_t)process.live_threads;
+	s.procs = (uint16_t)current_process()->live_threads;
 	s.mem_unit = 1;
 	return copy_to_user(uinfo, &s, sizeof(s));
 }

@@ -402,7 +402,7 @@ static long ioprio_targets(long which, long who, long (*fn)(int, void *),
 	if (which != IOPRIO_WHO_PGRP && which != IOPRIO_WHO_USER)
 		return -EINVAL;
 	if (who &&
-	    who != (which == IOPRIO_WHO_PGRP ? process.pid
+	    who != (which == IOPRIO_WHO_PGRP ? current_process()->pid
 					     : sys_getuid(0, 0, 0, 0, 0, 0)))
 		return -ESRCH;
 	r = -ESRCH;

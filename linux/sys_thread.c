@@ -1,6 +1,7 @@
 /*
- * Application threads: clone (threads only: CLONE_VM|CLONE_THREAD; fork
- * is absent by design) and futex.
+ * Application threads: clone (of a thread, and of a process: fork, vfork,
+ * the other processes live in linux/process.c) and futex. Futexes are
+ * keyed by address space and address.
  *
  * Futex waiters hang in one of 64 hash buckets by address, each under its
  * own mutex. FUTEX_WAIT checks the word under the bucket lock and queues
@@ -21,6 +22,7 @@
  * stores, since the waker reads it without.
  */
 #include "arch/x86_64/arch.h"
+#include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
@@ -43,6 +45,7 @@
 struct futex_waiter {
 	struct futex_waiter *next;
 	struct thread *thread;
+	struct as *as; /* addresses are per address space */
 	uint64_t addr;
 	uint32_t bitset;
 	int woken; /* atomic */
@@ -156,7 +159,8 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 		       uint32_t bitset)
 {
 	struct bucket *b = bucket_of(uaddr);
-	struct futex_waiter w = {.thread = current_thread(), .addr = uaddr,
+	struct futex_waiter w = {.thread = current_thread(),
+				 .as = current_thread()->as, .addr = uaddr,
 				 .bitset = bitset};
 
 	if (!bitset)
@@ -198,7 +202,8 @@ static int take_waiters(struct bucket *b, uint64_t uaddr, int n,
 	for (struct futex_waiter **pp = &b->head; *pp && taken < n;) {
 		struct futex_waiter *w = *pp;
 
-		if (w->addr != uaddr || !(w->bitset & bitset)) {
+		if (w->addr != uaddr || !(w->bitset & bitset) ||
+		    w->as != current_thread()->as) {
 			pp = &w->next;
 			continue;
 		}
@@ -514,8 +519,9 @@ static void clone_child(void *arg)
 	struct syscall_frame frame = cs->frame;
 
 	t->fs_base = cs->fs_base;
-	/* A child that cannot get its state dies at once. */
-	if (signal_thread_init(t, cs->blocked)) {
+	/* A child that cannot get its state dies at once (a process's
+	 * got it before it started: signals may come at once). */
+	if (!t->sig && signal_thread_init(t, cs->blocked)) {
 		free(cs);
 		process_thread_exit(0);
 	}
@@ -526,17 +532,20 @@ static void clone_child(void *arg)
 	arch_return_to_app(&frame, 0);
 }
 
-/* clone and clone3 alike: a thread of this process, or -ENOSYS/-EINVAL. */
+static long clone_process(long flags, long newsp, long parent_tid,
+			  long child_tid, long tls);
+
+/* clone and clone3 alike: a thread of this process, or a new process. */
 static long clone_thread(long flags, long newsp, long parent_tid,
 			 long child_tid, long tls)
 {
-	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
-	    (flags & CLONE_VFORK)) {
-		linux_missing("clone of a process (fork): one process per VM");
-		return -ENOSYS;
-	}
-	if (flags & ~(CLONE_KNOWN | CSIGNAL))
+	if (flags & ~(CLONE_KNOWN | CLONE_VFORK | CSIGNAL))
 		return -EINVAL;
+	if (!(flags & CLONE_THREAD))
+		return clone_process(flags, newsp, parent_tid, child_tid, tls);
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
+	    (flags & CLONE_VFORK))
+		return -EINVAL; /* Linux: a thread shares the VM and handlers */
 	struct clone_start *cs = malloc(sizeof(*cs));
 	if (!cs)
 		return -ENOMEM;
@@ -549,17 +558,20 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 					   : current_thread()->fs_base;
 	cs->child_tid = (uint64_t)child_tid;
 	cs->set_child_tid = flags & CLONE_CHILD_SETTID;
-	__atomic_fetch_add(&process.live_threads, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&current_process()->live_threads, 1, __ATOMIC_SEQ_CST);
 	/* Suspended: the child must not run before it is complete. */
 	struct thread *t = thread_create("app", clone_child, cs,
 					 THREAD_FPU | THREAD_APP |
 						 THREAD_DETACHED | THREAD_SUSPENDED);
 	if (!t) {
-		__atomic_fetch_sub(&process.live_threads, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&current_process()->live_threads, 1, __ATOMIC_SEQ_CST);
 		free(cs);
 		return -ENOMEM;
 	}
 	fpu_save(t->fpu_state); /* the child inherits our vector state */
+	t->proc = current_thread()->proc; /* a thread of this process */
+	t->as = current_thread()->as;
+	t->files = current_thread()->files;
 	cs->blocked = signal_blocked_mask();
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)child_tid;
@@ -571,7 +583,7 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 		free(cs);
 		t->entry = clone_abort;
 		thread_start(t);
-		__atomic_fetch_sub(&process.live_threads, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&current_process()->live_threads, 1, __ATOMIC_SEQ_CST);
 		return -EAGAIN;
 	}
 	sched_thread_inherit(t);
@@ -579,6 +591,126 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 		copy_to_user(parent_tid, &tid, sizeof(tid));
 	thread_start(t);
 	return tid;
+}
+
+/* The child's address space and descriptors, as clone's flags say. */
+static int process_parts(long flags, struct as **as, struct fd_table **files)
+{
+	struct thread *me = current_thread();
+
+	if (flags & CLONE_VM) {
+		*as = me->as;
+		as_get(*as);
+	} else if (!(*as = as_fork())) {
+		return -ENOMEM;
+	}
+	if (flags & CLONE_FILES) {
+		*files = me->files;
+		fd_table_get(*files);
+	} else if (!(*files = fd_table_fork())) {
+		as_put(*as);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A thread made for a child that will not be: it just ends. */
+static void abort_child(struct thread *t, struct clone_start *cs)
+{
+	t->flags &= ~THREAD_APP;
+	t->proc = NULL;
+	t->as = NULL;
+	t->files = NULL;
+	free(cs);
+	t->entry = clone_abort;
+	thread_start(t);
+}
+
+static struct clone_start *clone_start_of(long flags, long newsp, long tls)
+{
+	struct clone_start *cs = malloc(sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->frame = *(struct syscall_frame *)(current_thread()->kstack_top -
+					      sizeof(struct syscall_frame));
+	if (newsp)
+		cs->frame.rsp = (uint64_t)newsp;
+	cs->fs_base = flags & CLONE_SETTLS ? (uint64_t)tls
+					   : current_thread()->fs_base;
+	cs->set_child_tid = flags & CLONE_CHILD_SETTID;
+	cs->blocked = signal_blocked_mask();
+	return cs;
+}
+
+/*
+ * fork, vfork and clone without CLONE_THREAD: a new process whose one
+ * thread starts from a copy of the caller's frame with rax 0 (POSIX: the
+ * caller's other threads are not copied). CLONE_VFORK holds the caller
+ * until the child execs or exits.
+ */
+static long clone_process(long flags, long newsp, long parent_tid,
+			  long child_tid, long tls)
+{
+	struct as *as;
+	struct fd_table *files;
+
+	if (flags & CLONE_SIGHAND)
+		return -EINVAL; /* Linux: handlers are shared only with a VM */
+	struct clone_start *cs = clone_start_of(flags, newsp, tls);
+	if (!cs)
+		return -ENOMEM;
+	cs->child_tid = (uint64_t)child_tid;
+	int err = process_parts(flags, &as, &files);
+	if (err) {
+		free(cs);
+		return err;
+	}
+	struct thread *t = thread_create("app", clone_child, cs,
+					 THREAD_FPU | THREAD_APP |
+						 THREAD_DETACHED | THREAD_SUSPENDED);
+	if (!t) {
+		as_put(as);
+		fd_table_put(files);
+		free(cs);
+		return -ENOMEM;
+	}
+	fpu_save(t->fpu_state);
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = (uint64_t)child_tid;
+	t->app_tid = t->tid;
+	err = signal_thread_init(t, cs->blocked) ? -ENOMEM
+		: process_add_thread(t)		 ? -EAGAIN
+				    : process_create(t, as, files,
+						     (int)(flags & CSIGNAL));
+	if (err) {
+		process_remove_thread(t);
+		as_put(as);
+		fd_table_put(files);
+		abort_child(t, cs);
+		return err;
+	}
+	int tid = t->tid;
+	struct process *child = t->proc;
+	if (flags & CLONE_VFORK)
+		child->vfork_parent = current_thread();
+	sched_thread_inherit(t);
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(parent_tid, &tid, sizeof(tid));
+	thread_start(t);
+	if (flags & CLONE_VFORK)
+		process_vfork_wait(child);
+	return tid;
+}
+
+long sys_fork(long a, long b, long c, long d, long e, long f)
+{
+	return clone_process(SIGCHLD, 0, 0, 0, 0);
+}
+
+long sys_vfork(long a, long b, long c, long d, long e, long f)
+{
+	return clone_process(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
 }
 
 /* For the state dump: the buckets in use, their locks and waiters. */

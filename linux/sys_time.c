@@ -44,7 +44,7 @@ int cpu_clock_decode(int clk, int *tid)
 	if ((clk & CPUCLOCK_KIND_MASK) == CPUCLOCK_KIND_MASK)
 		return -EINVAL;
 	if (!(clk & CPUCLOCK_PERTHREAD))
-		return id && id != process.pid ? -EINVAL : 0;
+		return id && id != current_process()->pid ? -EINVAL : 0;
 	*tid = id ? id : current_thread()->app_tid;
 	rcu_read_lock();
 	bool found = process_find_thread(*tid) != NULL;

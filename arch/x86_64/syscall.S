@@ -154,6 +154,8 @@ sys_\name\()_entry:
 .endm
 	CLONE_ENTRY clone
 	CLONE_ENTRY clone3
+	CLONE_ENTRY fork
+	CLONE_ENTRY vfork
 
 /*
  * void arch_return_to_app(struct syscall_frame *f, long rax) -- noreturn

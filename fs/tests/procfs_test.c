@@ -319,13 +319,13 @@ static int procfs_test(void)
 	int failures = cpuinfo() + meminfo() + small_files() + file_semantics();
 	char name[16];
 
-	if (process.pid)
+	if (current_process()->pid)
 		return failures; /* a program runs: its /proc is its own */
 	CHECK_EQ(vfs_readlinkat(NULL, "/proc/self", name, sizeof(name)),
 		 -ENOENT);
-	process.pid = 4242;
+	current_process()->pid = 4242;
 	failures += self_links(4242);
-	process.pid = 0;
+	current_process()->pid = 0;
 	CHECK(!lists("/proc", "4242")); /* gone, and freed */
 	CHECK_EQ(vfs_statat(NULL, "/proc/4242", &(struct kstat){0}, 0),
 		 -ENOENT);

@@ -167,4 +167,24 @@ void as_walk(void (*fn)(uint64_t start, uint64_t end, uint32_t prot,
 /* Where mmap searches from (below the stack), set by the loader. */
 void as_set_mmap_base(uint64_t base);
 
+/*
+ * Address spaces of several processes. The calling thread's is
+ * thread->as (NULL: the first process's, whose table is kernel_pml4);
+ * every as_* call above works on the caller's. Each has its own
+ * top-level table sharing the kernel's upper half.
+ *   as_fork: a copy of the caller's, private pages shared copy-on-write
+ *            (a per-frame count; the first write by either side copies),
+ *            MAP_SHARED ones shared; NULL without memory.
+ *   as_new:  an empty one (execve).
+ *   as_put:  drops a reference; the last frees every page and table. No
+ *            thread may be running on it then.
+ *   as_cr3:  the value for CR3 (the scheduler's switch).
+ */
+struct as;
+struct as *as_fork(void);
+struct as *as_new(void);
+void as_get(struct as *a);
+void as_put(struct as *a);
+uint64_t as_cr3(const struct as *a);
+
 #endif

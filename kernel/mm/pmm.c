@@ -295,6 +295,41 @@ void page_free(void *virt, unsigned order)
 	pmm_free(virt_to_phys(virt), order);
 }
 
+/*
+ * Frames fork shares (kernel/mm/vma.c): page->refcount is the number of
+ * address spaces holding the frame, with 0 standing for one, so that a
+ * frame nobody shared is never counted (a program that never forks
+ * never writes it). It changes atomically: two address spaces drop or
+ * copy one frame at once, each under its own lock. From 0 only its one
+ * holder can move it, so share's plain store there is safe.
+ */
+void pmm_frame_share(uint64_t phys)
+{
+	uint32_t *r = &mm_pages[phys / PAGE_SIZE].refcount;
+
+	if (__atomic_load_n(r, __ATOMIC_ACQUIRE) == 0)
+		__atomic_store_n(r, 2, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_add(r, 1, __ATOMIC_ACQ_REL);
+}
+
+void pmm_frame_put(uint64_t phys)
+{
+	uint32_t *r = &mm_pages[phys / PAGE_SIZE].refcount;
+
+	if (__atomic_load_n(r, __ATOMIC_ACQUIRE) != 0 &&
+	    __atomic_sub_fetch(r, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	__atomic_store_n(r, 0, __ATOMIC_RELAXED);
+	pmm_free(phys, 0);
+}
+
+bool pmm_frame_shared(uint64_t phys)
+{
+	return __atomic_load_n(&mm_pages[phys / PAGE_SIZE].refcount,
+			       __ATOMIC_ACQUIRE) > 1;
+}
+
 struct page *pmm_page(uint64_t phys)
 {
 	uint64_t pfn = phys / PAGE_SIZE;

@@ -182,6 +182,11 @@ uint64_t *vm_pte(uint64_t *pml4, uint64_t va)
 	return walk(pml4, va, 0, false);
 }
 
+uint64_t *vm_pte_alloc(uint64_t *pml4, uint64_t va)
+{
+	return walk(pml4, va, 0, true);
+}
+
 bool vm_block_used(uint64_t *pml4, uint64_t va)
 {
 	uint64_t *pde = walk(pml4, va, 1, false);
@@ -244,8 +249,14 @@ int vm_init(void)
 		     PTE_W | PTE_NX | PTE_G | PTE_PS);
 	if (!err)
 		err = map_kernel_image(kernel_pml4);
+	/* Every upper-half slot the kernel uses exists from now on: each
+	 * process's top-level table copies them once (kernel/mm/vma.c). */
+	if (!err && (!walk(kernel_pml4, MMIO_BASE, 2, true) ||
+		     !walk(kernel_pml4, VMAP_BASE, 2, true)))
+		err = -ENOMEM;
 	if (err)
 		return err;
+	as_first_init(kernel_pml4);
 	write_cr3(pml4_phys);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
 #include "kernel/mm/mm_private.h"
+#include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
 
 struct vma {
@@ -21,12 +22,69 @@ struct vma {
 };
 
 #define MAX_VMAS 4096
-/* Under as_lock. */
-static struct vma vmas[MAX_VMAS];
-static unsigned nvmas;
-static uint64_t mmap_base = 0x7f0000000000ull;
-static struct mutex as_lock = MUTEX_INIT;
+
+/*
+ * One address space: its page table and VMAs. A thread reaches its own
+ * through thread->as (NULL: the first process's, as_first, whose page
+ * table is the kernel's own: a program that never forks uses nothing
+ * else). Ownership: the fields are under `lock`; `refs` (atomic) counts
+ * the processes using it (a vfork child shares its parent's) and the
+ * caller of as_fork until it hands its reference on.
+ */
+struct as {
+	struct mutex lock;
+	uint64_t *pml4; /* lower half ours, upper half the kernel's */
+	struct vma *vmas;
+	unsigned nvmas, cap;
+	uint64_t mmap_base;
+	void **deferred; /* file references to put after unlocking */
+	unsigned ndeferred, deferred_cap;
+	int refs; /* atomic */
+};
+
+static struct vma first_vmas[MAX_VMAS];
+static struct as as_first = {
+	.lock = MUTEX_INIT, .vmas = first_vmas, .cap = MAX_VMAS,
+	.mmap_base = 0x7f0000000000ull, .refs = 1};
 static const struct vma_file_ops *file_ops;
+
+void as_first_init(uint64_t *pml4)
+{
+	as_first.pml4 = pml4;
+}
+
+/* Inline: the system calls that check a user range ask. */
+static inline struct as *cur_as(void)
+{
+	struct thread *t = current_thread();
+	struct as *a = likely(t) ? t->as : NULL;
+
+	return likely(!a) ? &as_first : a;
+}
+
+uint64_t as_cr3(const struct as *a)
+{
+	return virt_to_phys(a ? a->pml4 : as_first.pml4);
+}
+
+/* Under a->lock: room for n more VMAs (the first's array is fixed). */
+static int room(struct as *a, unsigned n)
+{
+	unsigned cap;
+	struct vma *grown;
+
+	if (a->nvmas + n <= a->cap)
+		return 0;
+	if (a->nvmas + n > MAX_VMAS)
+		return -ENOMEM;
+	cap = MIN(MAX(2 * a->cap, a->nvmas + n), (unsigned)MAX_VMAS);
+	grown = realloc(a->vmas, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	a->vmas = grown;
+	a->cap = cap;
+	return 0;
+}
 
 void as_set_file_ops(const struct vma_file_ops *ops)
 {
@@ -59,50 +117,52 @@ static struct vma piece(const struct vma *v, uint64_t start, uint64_t end,
  * puts them one at a time with as_lock released around each put; it may
  * put another thread's, which is as good.
  */
-static void **deferred; /* under as_lock */
-static unsigned ndeferred, deferred_cap;
 
 static unsigned files_inside(uint64_t start, uint64_t end)
 {
+	struct as *a = cur_as();
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < nvmas; i++)
-		n += vmas[i].file && vmas[i].start >= start && vmas[i].end <= end;
+	for (unsigned i = 0; i < a->nvmas; i++)
+		n += a->vmas[i].file && a->vmas[i].start >= start && a->vmas[i].end <= end;
 	return n;
 }
 
 static int reserve_drops(uint64_t start, uint64_t end)
 {
-	unsigned need = ndeferred + files_inside(start, end);
+	struct as *a = cur_as();
+	unsigned need = a->ndeferred + files_inside(start, end);
 
-	if (need <= deferred_cap)
+	if (need <= a->deferred_cap)
 		return 0;
-	unsigned cap = MAX(need, MAX(2 * deferred_cap, 64u));
-	void **grown = realloc(deferred, cap * sizeof(void *));
+	unsigned cap = MAX(need, MAX(2 * a->deferred_cap, 64u));
+	void **grown = realloc(a->deferred, cap * sizeof(void *));
 	if (!grown)
 		return -ENOMEM;
-	deferred = grown;
-	deferred_cap = cap;
+	a->deferred = grown;
+	a->deferred_cap = cap;
 	return 0;
 }
 
 static void drop_file(struct vma *v)
 {
+	struct as *a = cur_as();
 	if (v->file)
-		deferred[ndeferred++] = v->file;
+		a->deferred[a->ndeferred++] = v->file;
 	v->file = NULL;
 }
 
 static void unlock(void)
 {
-	while (ndeferred) {
-		void *file = deferred[--ndeferred];
+	struct as *a = cur_as();
+	while (a->ndeferred) {
+		void *file = a->deferred[--a->ndeferred];
 
-		mutex_unlock(&as_lock);
+		mutex_unlock(&a->lock);
 		file_ops->put(file);
-		mutex_lock(&as_lock);
+		mutex_lock(&a->lock);
 	}
-	mutex_unlock(&as_lock);
+	mutex_unlock(&a->lock);
 }
 
 static uint64_t pte_flags(uint32_t prot)
@@ -130,13 +190,16 @@ static bool range_ok(uint64_t addr, uint64_t len)
  */
 static uint64_t frame_of(uint64_t va)
 {
-	uint64_t *pte = vm_pte(kernel_pml4, va);
+	struct as *a = cur_as();
+	uint64_t *pte = vm_pte(a->pml4, va);
 
 	return pte ? *pte & PTE_ADDR_MASK : 0;
 }
 
-/* A software bit: the page belongs to someone else (a file). */
+/* Software bits: the page belongs to someone else (a file); the page's
+ * frame may be shared with another address space (copy on write). */
 #define PTE_BORROWED (1ull << 9)
+#define PTE_COW (1ull << 10)
 
 /*
  * Frees the pages held in [start, end): in batches, each unmapped and
@@ -146,7 +209,7 @@ static uint64_t frame_of(uint64_t va)
  */
 #define RELEASE_BATCH 64
 #define BLOCK (2ull << 20)
-static void release_pages(uint64_t start, uint64_t end)
+static void release_pages_of(struct as *a, uint64_t start, uint64_t end)
 {
 	uint64_t frames[RELEASE_BATCH];
 
@@ -154,8 +217,8 @@ static void release_pages(uint64_t start, uint64_t end)
 		uint64_t block_end = MIN(end, ALIGN_DOWN(start, BLOCK) + BLOCK);
 		/* One walk per batch: the entries of a 2 MiB block lie side by
 		 * side in its page table (a 2 MiB page is split first). */
-		uint64_t *pte = vm_block_used(kernel_pml4, start)
-					? vm_pte(kernel_pml4, start)
+		uint64_t *pte = vm_block_used(a->pml4, start)
+					? vm_pte(a->pml4, start)
 					: NULL;
 
 		if (!pte) {
@@ -176,47 +239,62 @@ static void release_pages(uint64_t start, uint64_t end)
 		if (cleared)
 			tlb_flush_range(start, stop);
 		while (n)
-			pmm_free(frames[--n], 0);
+			pmm_frame_put(frames[--n]); /* shared: the last one frees */
 		start = stop;
 	}
 }
 
-/* Gives the held page at va the access `prot` allows; the caller flushes
- * the TLBs. */
+static void release_pages(uint64_t start, uint64_t end)
+{
+	release_pages_of(cur_as(), start, end);
+}
+
+/* The PTE bits a page keeps whatever its protection becomes. */
+#define PTE_KEEP (PTE_ADDR_MASK | PTE_BORROWED | PTE_COW)
+
+/* Gives the held page at va the access `prot` allows (never writing to a
+ * frame shared copy-on-write); the caller flushes the TLBs. */
 static void set_access(uint64_t va, uint32_t prot)
 {
-	uint64_t *pte = vm_pte(kernel_pml4, va);
+	struct as *a = cur_as();
+	uint64_t *pte = vm_pte(a->pml4, va);
 
 	if (!pte || !*pte)
 		return;
-	*pte = (*pte & (PTE_ADDR_MASK | PTE_BORROWED)) | pte_flags(prot) |
-	       (prot == PROT_NONE ? 0 : PTE_P);
+	uint64_t f = pte_flags(prot);
+	if (*pte & PTE_COW)
+		f &= ~PTE_W;
+	*pte = (*pte & PTE_KEEP) | f | (prot == PROT_NONE ? 0 : PTE_P);
 }
 
 static void insert_at(unsigned i, struct vma v)
 {
-	memmove(&vmas[i + 1], &vmas[i], (nvmas - i) * sizeof(v));
-	vmas[i] = v;
-	nvmas++;
+	struct as *a = cur_as();
+	memmove(&a->vmas[i + 1], &a->vmas[i], (a->nvmas - i) * sizeof(v));
+	a->vmas[i] = v;
+	a->nvmas++;
 }
 
 static void remove_at(unsigned i)
 {
-	memmove(&vmas[i], &vmas[i + 1], (nvmas - i - 1) * sizeof(vmas[0]));
-	nvmas--;
+	struct as *a = cur_as();
+	memmove(&a->vmas[i], &a->vmas[i + 1], (a->nvmas - i - 1) * sizeof(a->vmas[0]));
+	a->nvmas--;
 }
 
 /* Cuts [start, end) out of the VMA list (pages are the caller's). */
 static int carve(uint64_t start, uint64_t end)
 {
-	for (unsigned i = 0; i < nvmas; i++) {
-		struct vma *v = &vmas[i];
+	struct as *a = cur_as();
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		struct vma *v = &a->vmas[i];
 
 		if (v->end <= start || v->start >= end)
 			continue;
 		if (v->start < start && v->end > end) {
-			if (nvmas == MAX_VMAS)
+			if (room(a, 1))
 				return -ENOMEM;
+			v = &a->vmas[i]; /* the array may have moved */
 			struct vma tail = piece(v, end, v->end, v->prot);
 			v->end = start;
 			insert_at(i + 1, tail);
@@ -238,8 +316,9 @@ static int carve(uint64_t start, uint64_t end)
 
 static bool overlaps(uint64_t start, uint64_t end)
 {
-	for (unsigned i = 0; i < nvmas; i++)
-		if (vmas[i].start < end && vmas[i].end > start)
+	struct as *a = cur_as();
+	for (unsigned i = 0; i < a->nvmas; i++)
+		if (a->vmas[i].start < end && a->vmas[i].end > start)
 			return true;
 	return false;
 }
@@ -247,16 +326,17 @@ static bool overlaps(uint64_t start, uint64_t end)
 /* The highest free gap of `len` bytes below mmap_base. */
 static uint64_t find_free(uint64_t len)
 {
-	uint64_t top = mmap_base;
+	struct as *a = cur_as();
+	uint64_t top = a->mmap_base;
 
 	if (len > top - USER_MIN)
 		return 0;
-	for (unsigned i = nvmas; i-- > 0;) {
-		if (vmas[i].start >= top)
+	for (unsigned i = a->nvmas; i-- > 0;) {
+		if (a->vmas[i].start >= top)
 			continue;
-		if (vmas[i].end <= top - len && top - len >= USER_MIN)
+		if (a->vmas[i].end <= top - len && top - len >= USER_MIN)
 			return top - len;
-		top = vmas[i].start;
+		top = a->vmas[i].start;
 		if (top < len + USER_MIN)
 			return 0;
 	}
@@ -265,11 +345,12 @@ static uint64_t find_free(uint64_t len)
 
 static int insert_sorted(struct vma v)
 {
+	struct as *a = cur_as();
 	unsigned i = 0;
 
-	if (nvmas == MAX_VMAS)
+	if (room(a, 1))
 		return -ENOMEM;
-	while (i < nvmas && vmas[i].start < v.start)
+	while (i < a->nvmas && a->vmas[i].start < v.start)
 		i++;
 	insert_at(i, v);
 	return 0;
@@ -277,10 +358,11 @@ static int insert_sorted(struct vma v)
 
 int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags)
 {
+	struct as *a = cur_as();
 	int err = 0;
 
 	len = ALIGN_UP(len, PAGE_SIZE);
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	if (flags & (VMA_FIXED | VMA_NOREPLACE)) {
 		if (!range_ok(*addr, len)) {
 			err = -EINVAL;
@@ -307,16 +389,17 @@ int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags)
 int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
 		void *file, uint64_t pgoff)
 {
+	struct as *a = cur_as();
 	int err = as_map(addr, len, prot, flags);
 
 	if (err)
 		return err;
-	mutex_lock(&as_lock);
-	for (unsigned i = 0; i < nvmas; i++)
-		if (vmas[i].start == *addr) {
+	mutex_lock(&a->lock);
+	for (unsigned i = 0; i < a->nvmas; i++)
+		if (a->vmas[i].start == *addr) {
 			file_ops->get(file);
-			vmas[i].file = file;
-			vmas[i].pgoff = pgoff;
+			a->vmas[i].file = file;
+			a->vmas[i].pgoff = pgoff;
 		}
 	unlock();
 	return 0;
@@ -324,12 +407,13 @@ int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
 
 int as_unmap(uint64_t addr, uint64_t len)
 {
+	struct as *a = cur_as();
 	int err;
 
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!range_ok(addr, len))
 		return -EINVAL;
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	err = reserve_drops(addr, addr + len);
 	if (!err)
 		err = carve(addr, addr + len);
@@ -341,10 +425,11 @@ int as_unmap(uint64_t addr, uint64_t len)
 
 int as_discard(uint64_t addr, uint64_t len)
 {
+	struct as *a = cur_as();
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!range_ok(addr, len))
 		return -EINVAL;
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	bool mapped = as_accessible(addr, len, PROT_NONE);
 	if (mapped)
 		release_pages(addr, addr + len);
@@ -355,6 +440,7 @@ int as_discard(uint64_t addr, uint64_t len)
 /* Sets the protection of [start, end), which must be fully mapped. */
 int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 {
+	struct as *a = cur_as();
 	uint64_t end;
 	int err = 0;
 
@@ -362,20 +448,20 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 	if (!range_ok(addr, len))
 		return -EINVAL;
 	end = addr + len;
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	if (!as_accessible(addr, len, PROT_NONE)) {
 		err = -ENOMEM; /* Linux: part of the range is not mapped */
 		goto out;
 	}
 	/* Split at both ends, then retag the VMAs inside. */
-	for (unsigned i = 0; i < nvmas && !err; i++) {
-		struct vma *v = &vmas[i];
+	for (unsigned i = 0; i < a->nvmas && !err; i++) {
+		struct vma *v = &a->vmas[i];
 
 		if (v->end <= addr || v->start >= end)
 			continue;
 		struct vma old = *v;
 		if (old.start < addr || old.end > end) {
-			if (nvmas + 2 > MAX_VMAS) {
+			if (room(a, 2)) {
 				err = -ENOMEM;
 				break;
 			}
@@ -402,21 +488,27 @@ out:
 	return err;
 }
 
+static const struct vma *find_in(const struct as *a, uint64_t addr)
+{
+	for (unsigned i = 0; i < a->nvmas; i++)
+		if (addr >= a->vmas[i].start && addr < a->vmas[i].end)
+			return &a->vmas[i];
+	return NULL;
+}
+
 static const struct vma *find(uint64_t addr)
 {
-	for (unsigned i = 0; i < nvmas; i++)
-		if (addr >= vmas[i].start && addr < vmas[i].end)
-			return &vmas[i];
-	return NULL;
+	return find_in(cur_as(), addr);
 }
 
 int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
 {
+	struct as *a = cur_as();
 	int err = -EINVAL;
 
 	if (!range_ok(addr, len) || phys % PAGE_SIZE)
 		return -EINVAL;
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	const struct vma *v = find(addr);
 	if (v && !v->file && addr + len <= v->end) {
 		err = 0;
@@ -424,7 +516,7 @@ int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
 			if (frame_of(addr + off))
 				err = -EEXIST;
 		if (!err)
-			err = vm_map(kernel_pml4, addr, phys, len,
+			err = vm_map(a->pml4, addr, phys, len,
 				     pte_flags(v->prot) | PTE_BORROWED);
 	}
 	unlock();
@@ -440,16 +532,17 @@ int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
 #define HUGE (2ull << 20)
 static bool back_huge(const struct vma *v, uint64_t va)
 {
+	struct as *a = cur_as();
 	uint64_t base = ALIGN_DOWN(va, HUGE);
 
 	if (v->file || base < v->start || base + HUGE > v->end ||
-	    vm_block_used(kernel_pml4, base))
+	    vm_block_used(a->pml4, base))
 		return false;
 	uint64_t pa = pmm_alloc(PAGE_ORDER_2M);
 	if (!pa)
 		return false;
 	memset(phys_to_virt(pa), 0, HUGE);
-	if (vm_map(kernel_pml4, base, pa, HUGE, pte_flags(v->prot) | PTE_PS)) {
+	if (vm_map(a->pml4, base, pa, HUGE, pte_flags(v->prot) | PTE_PS)) {
 		pmm_free(pa, PAGE_ORDER_2M);
 		return false;
 	}
@@ -459,12 +552,13 @@ static bool back_huge(const struct vma *v, uint64_t va)
 /* Maps a zeroed page at va; under as_lock. */
 static int back_page(uint64_t va, uint32_t prot)
 {
+	struct as *a = cur_as();
 	uint64_t pa = pmm_alloc(0);
 
 	if (!pa)
 		return -ENOMEM;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	int err = vm_map(kernel_pml4, va, pa, PAGE_SIZE, pte_flags(prot));
+	int err = vm_map(a->pml4, va, pa, PAGE_SIZE, pte_flags(prot));
 	if (err)
 		pmm_free(pa, 0);
 	return err;
@@ -472,9 +566,10 @@ static int back_page(uint64_t va, uint32_t prot)
 
 int as_populate(uint64_t addr, uint64_t len)
 {
+	struct as *a = cur_as();
 	int err = 0;
 
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	for (uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE); va < addr + len && !err;
 	     va += PAGE_SIZE) {
 		const struct vma *v = find(va);
@@ -491,15 +586,16 @@ int as_populate(uint64_t addr, uint64_t len)
 /* Maps the file's page at va, taking as_lock again around the mapping. */
 static bool map_file_page(uint64_t va, void *file, uint64_t index)
 {
-	uint64_t pa = file_ops->page(file, index); /* file system: no as_lock */
+	struct as *a = cur_as();
+	uint64_t pa = file_ops->page(file, index); /* file system: no a->lock */
 	bool ok = false;
 
 	if (!pa)
 		return false; /* past the end of the file */
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	const struct vma *v = find(va);
 	if (v && v->file == file && !frame_of(va))
-		ok = vm_map(kernel_pml4, va, pa, PAGE_SIZE,
+		ok = vm_map(a->pml4, va, pa, PAGE_SIZE,
 			    pte_flags(v->prot) | PTE_BORROWED) == 0;
 	else
 		ok = v != NULL; /* raced with another fault or a change */
@@ -507,13 +603,223 @@ static bool map_file_page(uint64_t va, void *file, uint64_t index)
 	return ok;
 }
 
+/* ---- copy on write ---- */
+
+static bool is_cow(struct as *a, uint64_t va)
+{
+	uint64_t *pte = vm_pte(a->pml4, va);
+
+	return pte && (*pte & PTE_COW);
+}
+
+/*
+ * A write to a page fork shared: the last holder takes the frame back
+ * as it is; the others copy it, and put their reference only after every
+ * TLB has forgotten the old frame (another thread of this address space
+ * could still be reading it through a stale entry). Under a->lock.
+ */
+static bool cow_break(struct as *a, uint64_t va, uint32_t prot)
+{
+	uint64_t *pte = vm_pte(a->pml4, va);
+	uint64_t old = *pte & PTE_ADDR_MASK;
+
+	if (pmm_frame_shared(old)) {
+		uint64_t pa = pmm_alloc(0);
+
+		if (!pa)
+			return false;
+		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+		*pte = (*pte & ~(PTE_ADDR_MASK | PTE_COW)) | pa;
+		set_access(va, prot);
+		tlb_flush_range(va, va + PAGE_SIZE);
+		pmm_frame_put(old);
+		return true;
+	}
+	*pte &= ~PTE_COW;
+	set_access(va, prot);
+	invlpg(va); /* access only grew */
+	return true;
+}
+
+/* ---- fork and the end of an address space ---- */
+
+/* A new address space: the kernel's upper half, nothing below. */
+static struct as *as_alloc(unsigned cap)
+{
+	struct as *a = calloc(1, sizeof(*a));
+	uint64_t pml4 = pmm_alloc_table_page();
+
+	if (!a || !pml4)
+		goto out_free;
+	a->vmas = malloc(MAX(cap, 1u) * sizeof(struct vma));
+	if (!a->vmas)
+		goto out_free;
+	a->cap = MAX(cap, 1u);
+	a->pml4 = phys_to_virt(pml4);
+	memcpy(a->pml4 + 256, as_first.pml4 + 256, 256 * sizeof(uint64_t));
+	mutex_init(&a->lock);
+	a->refs = 1;
+	return a;
+out_free:
+	if (pml4)
+		pmm_free(pml4, 0);
+	free(a ? a->vmas : NULL);
+	free(a);
+	return NULL;
+}
+
+/* The parent's entry for va, shared into the child's table. Private
+ * pages become copy-on-write in both; MAP_SHARED ones stay as they are. */
+static int fork_pte(struct as *child, const struct vma *v, uint64_t va,
+		    uint64_t *pte)
+{
+	uint64_t *to = vm_pte_alloc(child->pml4, va);
+
+	if (!to)
+		return -ENOMEM;
+	if (!(*pte & PTE_BORROWED)) {
+		pmm_frame_share(*pte & PTE_ADDR_MASK);
+		if (!(v->flags & VMA_SHARED))
+			*pte = (*pte & ~PTE_W) | PTE_COW;
+	}
+	*to = *pte;
+	return 0;
+}
+
+/* Shared anonymous memory must exist before fork to be shared. */
+static int populate_shared(struct as *a, const struct vma *v)
+{
+	if (!(v->flags & VMA_SHARED) || v->file || v->prot == PROT_NONE)
+		return 0;
+	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+		uint64_t *pte = vm_pte(a->pml4, va);
+
+		if ((!pte || !*pte) && back_page(va, v->prot))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int fork_vma(struct as *parent, struct as *child, const struct vma *v)
+{
+	int err = populate_shared(parent, v);
+
+	for (uint64_t va = v->start; va < v->end && !err;) {
+		uint64_t block_end = MIN(v->end, ALIGN_DOWN(va, BLOCK) + BLOCK);
+
+		if (!vm_block_used(parent->pml4, va)) {
+			va = block_end;
+			continue;
+		}
+		for (; va < block_end && !err; va += PAGE_SIZE) {
+			uint64_t *pte = vm_pte(parent->pml4, va);
+
+			if (!pte)
+				err = -ENOMEM; /* a 2 MiB page could not split */
+			else if (*pte)
+				err = fork_pte(child, v, va, pte);
+		}
+	}
+	return err;
+}
+
+static void copy_vmas(struct as *parent, struct as *child)
+{
+	memcpy(child->vmas, parent->vmas, parent->nvmas * sizeof(struct vma));
+	child->nvmas = parent->nvmas;
+	child->mmap_base = parent->mmap_base;
+	for (unsigned i = 0; i < child->nvmas; i++)
+		if (child->vmas[i].file)
+			file_ops->get(child->vmas[i].file);
+}
+
+struct as *as_fork(void)
+{
+	struct as *parent = cur_as();
+	int err = 0;
+
+	mutex_lock(&parent->lock);
+	struct as *child = as_alloc(parent->nvmas + 16);
+	if (child)
+		copy_vmas(parent, child);
+	for (unsigned i = 0; child && i < child->nvmas && !err; i++)
+		err = fork_vma(parent, child, &child->vmas[i]);
+	/* The parent's pages lost their write access: every CPU running
+	 * one of its threads must see it before it returns. */
+	tlb_flush_range(USER_MIN, USER_TOP);
+	unlock();
+	if (child && err) {
+		as_put(child);
+		child = NULL;
+	}
+	return child;
+}
+
+void as_get(struct as *a)
+{
+	__atomic_fetch_add(&(a ? a : &as_first)->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* Frees the lower half's page tables (the leaves are empty by now). */
+static void free_tables(uint64_t *table, int level)
+{
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e = table[i];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			continue;
+		if (level > 1)
+			free_tables(phys_to_virt(e & PTE_ADDR_MASK), level - 1);
+		pmm_free(e & PTE_ADDR_MASK, 0);
+	}
+}
+
+/*
+ * The last reference: no thread runs on it (each switched to another
+ * before putting it), so its table is loaded on no CPU.
+ */
+void as_put(struct as *a)
+{
+	if (!a)
+		a = &as_first;
+	if (__atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		release_pages_of(a, a->vmas[i].start, a->vmas[i].end);
+		if (a->vmas[i].file)
+			file_ops->put(a->vmas[i].file);
+	}
+	a->nvmas = 0;
+	if (a == &as_first)
+		return; /* its tables are the kernel's: they stay */
+	for (unsigned i = 0; i < 256; i++)
+		if (a->pml4[i] & PTE_P) {
+			free_tables(phys_to_virt(a->pml4[i] & PTE_ADDR_MASK), 2);
+			pmm_free(a->pml4[i] & PTE_ADDR_MASK, 0);
+		}
+	pmm_free(virt_to_phys(a->pml4), 0);
+	free(a->deferred);
+	free(a->vmas);
+	free(a);
+}
+
+struct as *as_new(void)
+{
+	struct as *a = as_alloc(16);
+
+	if (a)
+		a->mmap_base = as_first.mmap_base;
+	return a;
+}
+
 bool as_fault(uint64_t addr, bool write, bool exec)
 {
+	struct as *a = cur_as();
 	bool ok = false;
 
 	if (addr < USER_MIN || addr >= USER_TOP)
 		return false;
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	const struct vma *v = find(addr);
 	if (v && (v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) &&
 	    (!write || (v->prot & PROT_WRITE)) && (!exec || (v->prot & PROT_EXEC))) {
@@ -530,6 +836,8 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 			return ok;
 		} else if (!frame_of(va)) {
 			ok = back_huge(v, va) || back_page(va, v->prot) == 0;
+		} else if (write && is_cow(a, va)) {
+			ok = cow_break(a, va, v->prot);
 		} else {
 			/* Present already (another thread won) or kept. Access
 			 * only grows here: other CPUs' stale entries fault
@@ -545,12 +853,13 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 
 bool as_fault_is_bus(uint64_t addr)
 {
+	struct as *a = cur_as();
 	bool bus = false;
 
 	void *file = NULL;
 	uint64_t index = 0;
 
-	mutex_lock(&as_lock);
+	mutex_lock(&a->lock);
 	const struct vma *v = find(addr);
 	if (v && v->file) {
 		file = v->file;
@@ -571,8 +880,9 @@ bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
 
 	if (add_overflows(addr, len, &end))
 		return false;
+	const struct as *as = cur_as();
 	for (uint64_t a = addr; a < end;) {
-		const struct vma *v = find(a);
+		const struct vma *v = find_in(as, a);
 
 		if (!v || (v->prot & prot) != prot)
 			return false;
@@ -584,13 +894,15 @@ bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
 void as_walk(void (*fn)(uint64_t, uint64_t, uint32_t, uint32_t, void *),
 	     void *arg)
 {
-	mutex_lock(&as_lock);
-	for (unsigned i = 0; i < nvmas; i++)
-		fn(vmas[i].start, vmas[i].end, vmas[i].prot, vmas[i].flags, arg);
+	struct as *a = cur_as();
+	mutex_lock(&a->lock);
+	for (unsigned i = 0; i < a->nvmas; i++)
+		fn(a->vmas[i].start, a->vmas[i].end, a->vmas[i].prot, a->vmas[i].flags, arg);
 	unlock();
 }
 
 void as_set_mmap_base(uint64_t base)
 {
-	mmap_base = ALIGN_DOWN(base, PAGE_SIZE);
+	struct as *a = cur_as();
+	a->mmap_base = ALIGN_DOWN(base, PAGE_SIZE);
 }

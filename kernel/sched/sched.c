@@ -71,6 +71,8 @@ struct sched_cpu {
 	int kick;	     /* asked to pass through the scheduler */
 	uint64_t quiescent;  /* grows at every quiescent point, for RCU */
 	int idle_irq;	     /* handling an interrupt taken from the idle loop */
+	/* owned by the CPU: the address space CR3 holds (NULL: the first) */
+	struct as *as;
 } __attribute__((aligned(64)));
 
 static struct sched_cpu sched_cpus[MAX_CPUS];
@@ -565,6 +567,12 @@ static struct sched_cpu *switch_to(struct sched_cpu *sc, struct thread *prev,
 		fpu_restore(next->fpu_state);
 	if (next->flags & THREAD_APP)
 		wrmsr(0xc0000100, next->fs_base); /* MSR_FS_BASE */
+	/* Only between processes: a program that never forked never
+	 * gets here (every thread's `as` is NULL). */
+	if (unlikely(next->as != sc->as)) {
+		sc->as = next->as;
+		write_cr3(as_cr3(next->as));
+	}
 	sc = arch_switch_stack(&prev->saved_rsp, next->saved_rsp, sc);
 	finish_switch(sc);
 	return sc;
@@ -952,6 +960,18 @@ out_free:
 	free_thread_memory(t);
 	free(t); /* nobody else has seen it */
 	return NULL;
+}
+
+void sched_switch_as(struct as *as)
+{
+	preempt_disable();
+	struct sched_cpu *sc = &sched_cpus[cpu_id()];
+	current_thread()->as = as;
+	if (sc->as != as) {
+		sc->as = as;
+		write_cr3(as_cr3(as));
+	}
+	preempt_enable();
 }
 
 void thread_exit(void)

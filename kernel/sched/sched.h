@@ -89,6 +89,13 @@ struct thread {
 	uint64_t robust_list;
 	int app_tid;		  /* the Linux thread id the application sees */
 	int app_slot;		  /* its index in linux/exec.c's thread table */
+	/* Its process (linux/process.c), address space (kernel/mm/vma.c) and
+	 * descriptor table (fs/fdtable.c); NULL: the first process's, which
+	 * kernel threads share. Set by the thread itself or before it starts
+	 * (fork, execve); switches load `as`'s page table when it differs. */
+	struct process *proc;
+	struct as *as;
+	struct fd_table *files;
 	struct timer sleep_timer;
 	struct rcu_head rcu; /* its memory is freed a grace period after exit */
 };
@@ -136,6 +143,10 @@ int thread_set_affinity(struct thread *t, uint64_t mask);
  * 1.25^-nice, as Linux's weights; new threads inherit their creator's. */
 void thread_set_nice(struct thread *t, int nice);
 int thread_nice(const struct thread *t);
+/* The calling thread moves to address space `as` (kernel/mm; NULL: the
+ * first), loading its page table here now (execve, a process's exit). */
+struct as;
+void sched_switch_as(struct as *as);
 /* The CPUs that are online, bit per CPU. */
 uint64_t sched_online_mask(void);
 int thread_count(void);

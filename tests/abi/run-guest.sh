@@ -18,6 +18,8 @@ specs=()
 for n in "${names[@]}"; do
 	specs+=("$BUILD/abi/static/$n:/abi/static/$n" "$BUILD/abi/dynamic/$n:/abi/dynamic/$n")
 done
+# A shell for the tests that start one (system, popen: tests/abi/exec.c).
+[ -x /bin/busybox ] && specs+=("/bin/busybox:/bin/sh")
 initrd=$LOGS/abi.cpio
 tests/mkinitrd.sh "$initrd" "${specs[@]}"
 passed=0 failed=0

@@ -525,5 +525,27 @@ for t in threads pthreads; do
 	fi
 done
 
+# ---- several processes: a shell's pipelines (fork, exec, wait) ----
+bb=/bin/busybox
+if [ -x "$bb" ]; then
+	script='echo abc | tr a-c x-z; ls / | wc -l; ls / | cat'
+	osprey run -- "$bb" sh -c "$script"
+	want=$("$bb" sh -c 'echo abc | tr a-c x-z')
+	n=$(sed -n 2p "$tmp/out" | tr -d ' ')
+	if [ "$(head -1 "$tmp/out")" = "$want" ] &&
+		[ "$n" = "$(($(wc -l <"$tmp/out") - 2))" ]; then
+		expect run-busybox-pipeline 0 '' out
+	else
+		fail run-busybox-pipeline "got: $(head -c 300 "$tmp/out")"
+	fi
+	osprey run -- "$bb" sh -c 'for i in 1 2 3; do echo n$i | cat; done
+		x=$(echo sub | tr a-z A-Z); echo $x; (exit 4); echo rc=$?; exit 3'
+	expect run-busybox-loops 3 '^rc=4$' out
+	grep -qx SUB "$tmp/out" && grep -qx n3 "$tmp/out" ||
+		fail run-busybox-loops-output "got: $(head -c 300 "$tmp/out")"
+else
+	fail run-busybox-pipeline "no $bb (tools/deps.sh installs busybox)"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
