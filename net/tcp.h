@@ -275,6 +275,7 @@ struct tcp_tw_state {
 	bool ts_ok;
 	uint8_t snd_wscale;
 	uint16_t rcv_wnd;
+	bool reuse; /* the socket had SO_REUSEADDR (bind's conflict check) */
 };
 enum tcp_tw_verdict {
 	TCP_TW_NONE,
@@ -334,6 +335,12 @@ bool tcp_tw_busy(const struct tcp_tw_key *k, uint64_t now_ns);
 /* Removes the entries whose time is up; call it from a timer. */
 void tcp_tw_expire(uint64_t now_ns);
 unsigned tcp_tw_count(void);
+/* Whether an entry holds local port lport (network order) on laddr (0:
+ * any) against a bind: Linux's inet_csk_bind_conflict keeps TIME_WAIT
+ * sockets in the port's bind bucket, and only SO_REUSEADDR on both sides
+ * (reuse: the binder's) lets a new socket share the port with them. */
+bool tcp_tw_port_conflict(uint16_t lport, uint32_t laddr, bool reuse,
+			  uint64_t now_ns);
 /* Calls fn on every entry, oldest first, with the time it has left. */
 void tcp_tw_foreach(void (*fn)(const struct tcp_tw_key *k, uint64_t left_ns,
 				void *arg),

@@ -138,7 +138,8 @@ static void enter_time_wait(struct tcp_sock *ts)
 	struct tcp_tw_key k = {ts->laddr, ts->raddr, ts->lport, ts->rport};
 	struct tcp_tw_state st = {ts->snd_nxt, ts->rcv_nxt, ts->ts_recent,
 				  ts->ts_ok, ts->snd_wscale,
-				  (uint16_t)(tcp_rcv_wnd(ts) >> ts->rcv_wscale)};
+				  (uint16_t)(tcp_rcv_wnd(ts) >> ts->rcv_wscale),
+				  ts->reuseaddr};
 
 	ts->timer_at[TT_RTO] = 0;
 	ts->timer_at[TT_DELACK] = 0;

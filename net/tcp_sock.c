@@ -32,10 +32,22 @@ static bool addr_local(uint32_t a)
 
 /* ---- ports ---- */
 
+/* The TIME_WAIT table's part of a bind conflict (under flow_lock). */
+static bool tw_conflict(struct tcp_sock *ts, uint16_t port, uint32_t addr)
+{
+	bool c;
+
+	tcp_tw_lock();
+	c = tcp_tw_port_conflict(port, addr, ts->reuseaddr,
+				 clock_monotonic_ns());
+	tcp_tw_unlock();
+	return c;
+}
+
 /* Linux's inet_csk_bind_conflict, simplified: another socket on the port
  * conflicts unless the addresses differ (neither a wildcard), or both
  * set SO_REUSEADDR and the other is not listening, or both set
- * SO_REUSEPORT. Under flow_lock. */
+ * SO_REUSEPORT; connections in TIME_WAIT count too. Under flow_lock. */
 static bool port_conflict(struct tcp_sock *ts, uint16_t port, uint32_t addr)
 {
 	for (struct flow *f = flow_first_port(IPPROTO_TCP, port); f;
@@ -52,7 +64,7 @@ static bool port_conflict(struct tcp_sock *ts, uint16_t port, uint32_t addr)
 			continue;
 		return true;
 	}
-	return false;
+	return tw_conflict(ts, port, addr);
 }
 
 /* tcp_port_pick's question: taken by a socket, or (for connect) this

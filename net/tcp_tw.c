@@ -368,6 +368,23 @@ void tcp_tw_expire(uint64_t now_ns)
 		tw_remove(tw.oldest);
 }
 
+bool tcp_tw_port_conflict(uint16_t lport, uint32_t laddr, bool reuse,
+			  uint64_t now_ns)
+{
+	tw_ready();
+	for (uint16_t i = tw.oldest; i != TW_NIL; i = tw.e[i].next) {
+		const struct tw_entry *e = &tw.e[i];
+
+		if (e->key.lport != lport || tw_expired(e, now_ns))
+			continue;
+		if (laddr && e->key.laddr != laddr)
+			continue;
+		if (!(reuse && e->st.reuse))
+			return true;
+	}
+	return false;
+}
+
 void tcp_tw_foreach(void (*fn)(const struct tcp_tw_key *k, uint64_t left_ns,
 				void *arg),
 		    void *arg, uint64_t now_ns)

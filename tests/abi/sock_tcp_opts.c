@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "tcp_common.h"
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 
@@ -153,10 +154,13 @@ static void buffer_sizes_are_doubled_and_clamped(void)
 	close(fd);
 }
 
+static bool wait_time_wait(unsigned lport, unsigned rport);
+
 static void eaddrinuse_and_reuseaddr_over_time_wait(void)
 {
 	struct sockaddr_in a;
 	int l = tcp_socket(0), l2, x, c, s;
+	unsigned cp;
 	char buf[4];
 
 	if (!CHECK(l >= 0))
@@ -182,7 +186,10 @@ static void eaddrinuse_and_reuseaddr_over_time_wait(void)
 	close(l);
 	close(s);
 	CHECK_EQ_INT(recv(c, buf, sizeof(buf), 0), 0);
+	cp = local_port(c);
 	close(c);
+	/* the server's end in TIME_WAIT (not FIN_WAIT_2) still holds it */
+	CHECK(wait_time_wait(ntohs(a.sin_port), cp));
 	x = tcp_socket(0);
 	CHECK_ERRNO(bind(x, (struct sockaddr *)&a, sizeof(a)), EADDRINUSE);
 	close(x);
@@ -409,6 +416,21 @@ static int proc_tcp_find(unsigned lport, unsigned rport, unsigned st,
 	return found;
 }
 
+/* Whether (lport, rport) reaches TIME_WAIT within 2 s. Linux handles
+ * the FIN on loopback before close returns; Osprey's worker may take a
+ * moment (the socket it reaches is closed). */
+static bool wait_time_wait(unsigned lport, unsigned rport)
+{
+	struct proc_tcp_line pl;
+
+	for (int i = 0; i < 200; i++) {
+		if (!proc_tcp_find(lport, rport, 0x06, &pl))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 static unsigned long inode_of(int fd)
 {
 	struct stat st;
@@ -447,6 +469,7 @@ static void proc_net_tcp_lists_sockets(void)
 	close(s);
 	CHECK_EQ_INT(recv(c, buf, sizeof(buf), 0), 0);
 	close(c);
+	CHECK(wait_time_wait(lp, cp));
 	CHECK_EQ_INT(proc_tcp_find(lp, cp, 0x06, &pl), 0);
 	CHECK_EQ_INT(pl.ino, 0);
 	close(l);
