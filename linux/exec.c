@@ -381,6 +381,8 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 	if (!err)
 		err = build_stack(top, &prog, prog.info.interp ? &interp : NULL,
 				  argc, argv, envc, envp, &sp);
+	if (err == -ENOMEM)
+		return no_memory_to_start(argv[0]);
 	if (err) {
 		kprintf("osprey: cannot set up the stack of %s: error %d\n",
 			argv[0], -err);
