@@ -281,6 +281,8 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	p->sibling = parent->children;
 	parent->children = p;
 	mutex_unlock(&proc_lock);
+	sched_several_as_begin(); /* before t can run */
+	syscall_several_processes();
 	t->proc = p;
 	t->as = as;
 	t->files = files;

@@ -53,6 +53,8 @@ extern struct process first_process;
 
 static inline struct process *current_process(void)
 {
+	if (!several_as())
+		return &first_process;
 	struct thread *t = current_thread();
 	struct process *p = t ? t->proc : NULL;
 

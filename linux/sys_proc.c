@@ -30,6 +30,12 @@ long sys_getpid(long a, long b, long c, long d, long e, long f)
 	return current_process()->pid;
 }
 
+/* The first process's parent is always init. */
+long sys_getppid_one(long a, long b, long c, long d, long e, long f)
+{
+	return 1;
+}
+
 long sys_getppid(long a, long b, long c, long d, long e, long f)
 {
 	return __atomic_load_n(&current_process()->ppid, __ATOMIC_RELAXED);
