@@ -230,6 +230,22 @@ struct thread *process_any_thread(struct process *p)
 	return NULL;
 }
 
+struct thread *process_thread_if(struct process *p,
+				 bool (*fn)(struct thread *t, void *arg),
+				 void *arg)
+{
+	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < end; i++) {
+		struct thread *t =
+		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t && t->proc == p && fn(t, arg))
+			return t;
+	}
+	return NULL;
+}
+
 static struct process *proc_of(struct process *p)
 {
 	return p ? p : &first_process;
@@ -244,7 +260,10 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	if (!p)
 		return -ENOMEM;
 	p->actions = signal_actions_fork();
-	if (!p->actions) {
+	p->rlimits = process_rlimits_fork();
+	if (!p->actions || !p->rlimits) {
+		signal_actions_free(p->actions);
+		free(p->rlimits);
 		free(p);
 		return -ENOMEM;
 	}
@@ -270,6 +289,7 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	if (nprocs >= MAX_PROCS || nprocs >= process_rlimit(6 /* NPROC */)) {
 		mutex_unlock(&proc_lock);
 		signal_actions_free(p->actions);
+		free(p->rlimits);
 		free(p);
 		return -EAGAIN;
 	}
@@ -310,21 +330,30 @@ static void release(struct process *p)
 	if (p->parent)
 		unlink_child(p);
 	signal_actions_free(p->actions);
+	free(p->rlimits);
 	nprocs--;
 	free(p);
 }
 
-/* Under proc_lock: p's children go to init; its zombies are reaped. */
+/* Under proc_lock: p's children go to init; its zombies are reaped,
+ * the live ones that asked (PR_SET_PDEATHSIG) get their signal. */
 static void reparent_children(struct process *p)
 {
 	while (p->children) {
 		struct process *c = p->children;
+		int sig = __atomic_load_n(&c->pdeath_signal, __ATOMIC_RELAXED);
 
 		p->children = c->sibling;
 		c->parent = NULL;
 		__atomic_store_n(&c->ppid, 1, __ATOMIC_RELAXED);
-		if (c->state == PROC_ZOMBIE)
+		if (c->state == PROC_ZOMBIE) {
 			release(c);
+		} else if (sig) {
+			struct ksiginfo info = {.signo = sig, .code = 0 /* SI_USER */,
+						.addr = (uint32_t)p->pid};
+
+			signal_send_to(c, sig, &info);
+		}
 	}
 }
 
