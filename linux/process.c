@@ -715,6 +715,75 @@ static int kill_orphans(int pid, int sig, const struct ksiginfo *info,
 	return n;
 }
 
+/* Under proc_lock: the lowest pid >= from in p's subtree, or best. */
+static int next_in_tree(const struct process *p, int from, int best)
+{
+	if (p->pid >= from && (best < 0 || p->pid < best))
+		best = p->pid;
+	for (const struct process *c = p->children; c; c = c->sibling)
+		best = next_in_tree(c, from, best);
+	return best;
+}
+
+/* Under proc_lock: the orphans' subtrees (found by their main threads). */
+static int next_in_orphans(int from, int best)
+{
+	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < end; i++) {
+		rcu_read_lock();
+		struct thread *t = __atomic_load_n(&app_threads[i],
+						   __ATOMIC_ACQUIRE);
+		struct process *p = t ? t->proc : NULL;
+		bool orphan = p && t->app_tid == p->pid && !p->parent;
+		rcu_read_unlock();
+
+		if (orphan)
+			best = next_in_tree(p, from, best);
+	}
+	return best;
+}
+
+int process_next_pid(int from)
+{
+	if (!first_process.pid)
+		return -1;
+	mutex_lock(&proc_lock);
+	int best = next_in_tree(&first_process, from, -1);
+	best = next_in_orphans(from, best);
+	mutex_unlock(&proc_lock);
+	return best;
+}
+
+/* Under proc_lock: the process pid in p's subtree, or NULL. */
+static struct process *find_in_tree(struct process *p, int pid)
+{
+	if (p->pid == pid)
+		return p;
+	for (struct process *c = p->children; c; c = c->sibling) {
+		struct process *f = find_in_tree(c, pid);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+int process_snapshot(int pid, struct process *out)
+{
+	mutex_lock(&proc_lock);
+	struct process *p = find_in_tree(&first_process, pid);
+	if (!p) {
+		rcu_read_lock();
+		struct thread *t = process_find_thread(pid);
+		p = t && t->proc && t->proc->pid == pid ? t->proc : NULL;
+		rcu_read_unlock();
+	}
+	if (p)
+		*out = *p;
+	mutex_unlock(&proc_lock);
+	return p ? 0 : -ESRCH;
+}
+
 int process_kill(int pid, int sig, const struct ksiginfo *info)
 {
 	if (pid == INT32_MIN)

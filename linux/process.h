@@ -149,6 +149,11 @@ struct thread *process_thread_if(struct process *p,
 				 bool (*fn)(struct thread *t, void *arg),
 				 void *arg);
 struct process *process_find(int pid); /* under proc_lock */
+/* The lowest pid >= from of a process, live or zombie, or -1. */
+int process_next_pid(int from);
+/* A copy of process pid's fields (its pointers only to compare, never
+ * to follow): 0, or -ESRCH. */
+int process_snapshot(int pid, struct process *out);
 /* execve: the process keeps only its calling thread. */
 void process_end_other_threads(void);
 

@@ -218,7 +218,7 @@ static int proc_lists(pid_t pid)
 	return found;
 }
 
-static ABI_UNUSED void proc_lists_every_process(void)
+static void proc_lists_every_process(void)
 {
 	int p[2], st;
 	char c;
@@ -252,6 +252,6 @@ int main(void)
 	// ABI_RUN(umask_and_cwd_per_process);
 	ABI_RUN(kill_reaches_unblocking_thread);
 	ABI_RUN(pdeathsig_on_parent_exit);
-	// ABI_RUN(proc_lists_every_process);
+	ABI_RUN(proc_lists_every_process);
 	return abi_done();
 }
