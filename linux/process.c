@@ -6,7 +6,13 @@
  * The first process (the program the VM runs) is `first_process`, whose
  * threads have thread->proc NULL and whose address space, descriptor
  * table and dispositions are the kernel's first ones: a program that
- * never forks never allocates or switches anything here.
+ * never forks never allocates or switches anything here, and does not
+ * even ask: until the first fork or execve sets the scheduler's flag
+ * (several_as(), kernel/sched/sched.h) the context switch, futex keys,
+ * the fd table, the address space and current_process() take the first
+ * process's without a look at the thread, and getppid's entry is a
+ * variant that answers 1 (syscall_several_processes puts the general one
+ * back at the first fork).
  *
  * Ownership and order of events:
  *  - The tree (parent, children, sibling), each process's state, wstatus,
