@@ -50,6 +50,8 @@ static struct fd_table first = {.fd_mutex = MUTEX_INIT, .limit = 1024,
  * set before any descriptor can exist). */
 static inline struct fd_table *cur(void)
 {
+	if (!several_as())
+		return &first;
 	struct fd_table *t = current_thread()->files;
 
 	return likely(!t) ? &first : t;

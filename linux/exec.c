@@ -18,6 +18,7 @@
 #include "kernel/sync/sync.h"
 #include "linux/elf.h"
 #include "linux/process.h"
+#include "linux/shebang.h"
 #include "linux/signal.h"
 #include "linux/sys.h"
 #include "linux/vdso/vdso.h"
@@ -422,7 +423,6 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 #define EXEC_MAX_BYTES (2u << 20) /* argv and envp strings, as ARG_MAX */
 #define EXEC_MAX_STRINGS 65536
 #define SCRIPT_DEPTH 4 /* interpreters of interpreters, as Linux's limit */
-#define SHEBANG_MAX 256 /* Linux: BINPRM_BUF_SIZE */
 
 struct exec_args {
 	char *path;
@@ -569,38 +569,24 @@ static int prepend_args(struct exec_args *a, char **extra, unsigned nextra)
 	return 0;
 }
 
-/* `#!interp [arg]`: the interpreter becomes the program. */
-static int use_interpreter(struct exec_args *a, char *line)
+/* `#!interp [arg]` (buf: n bytes of the file): the interpreter becomes
+ * the program. */
+static int use_interpreter(struct exec_args *a, char *buf, size_t n)
 {
-	char *end = strchr(line, '\n');
-	char *extra[2];
-	unsigned n = 0;
+	char *interp, *arg, *extra[2];
+	unsigned nx = 0;
+	int err = shebang_parse(buf, n, &interp, &arg);
 
-	if (!end)
-		return -ENOEXEC; /* Linux 5.1+: a line too long for the buffer */
-	*end = 0;
-	char *p = line + 2;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	char *interp = p;
-	while (*p && *p != ' ' && *p != '\t')
-		p++;
-	if (p == interp)
-		return -ENOEXEC;
-	if (*p)
-		*p++ = 0;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	for (char *e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t');)
-		*--e = 0;
-	extra[n++] = copy_str(interp);
-	if (*p)
-		extra[n++] = copy_str(p);
-	int err = (!extra[0] || (n == 2 && !extra[1])) ? -ENOMEM
-						      : prepend_args(a, extra, n);
+	if (err)
+		return err;
+	extra[nx++] = copy_str(interp);
+	if (arg)
+		extra[nx++] = copy_str(arg);
+	err = (!extra[0] || (nx == 2 && !extra[1])) ? -ENOMEM
+						    : prepend_args(a, extra, nx);
 	if (err) {
 		free(extra[0]);
-		free(n == 2 ? extra[1] : NULL);
+		free(nx == 2 ? extra[1] : NULL);
 		return err;
 	}
 	free(a->path);
@@ -632,9 +618,7 @@ static int resolve_program(struct exec_args *a)
 			return -ENOEXEC;
 		if (depth == SCRIPT_DEPTH)
 			return -ELOOP;
-		if (n < SHEBANG_MAX)
-			buf[n] = '\n'; /* a last line without its newline */
-		err = use_interpreter(a, buf);
+		err = use_interpreter(a, buf, (size_t)n);
 		if (err)
 			return err;
 	}

@@ -166,11 +166,21 @@ static void vm_get(struct vm_sum *s)
 	s->rss_pages = MIN(app_pages(), s->size / PAGE_SIZE);
 }
 
+/* The process /proc/<pid> shows: a copy, or the caller's own. */
+static const struct process *shown(int pid, struct process *copy)
+{
+	if (pid == current_process()->pid || process_snapshot(pid, copy))
+		return current_process();
+	return copy;
+}
+
 static int task_stat(struct proc_buf *b, int tid, bool whole)
 {
 	struct task k;
 	struct vm_sum v;
-	int pid = current_process()->pid;
+	struct process copy;
+	const struct process *p = shown(whole ? tid : current_process()->pid,
+					&copy);
 
 	task_get(tid, whole, &k);
 	vm_get(&v);
@@ -178,10 +188,11 @@ static int task_stat(struct proc_buf *b, int tid, bool whole)
 	 * flags minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue starttime vsize rss. */
 	proc_printf(b,
-		  "%d (%s) %c 1 %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
+		  "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
 		  "%d 0 0 %lu %lu ",
-		  tid, k.comm, k.state[0], pid, pid, k.ticks,
-		  LOAD(current_process()->live_threads), v.size, v.rss_pages);
+		  tid, k.comm, k.state[0], LOAD(p->ppid), p->pgid ? p->pgid : p->pid,
+		  p->sid ? p->sid : p->pid, k.ticks, LOAD(p->live_threads), v.size,
+		  v.rss_pages);
 	/* 25-44: rsslim startcode endcode startstack kstkesp kstkeip signal
 	 * blocked sigignore sigcatch wchan nswap cnswap exit_signal
 	 * processor rt_priority policy delayacct_blkio_ticks guest_time
@@ -189,12 +200,11 @@ static int task_stat(struct proc_buf *b, int tid, bool whole)
 	proc_printf(b,
 		  "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
 		  "0 0 0 0 0 ",
-		  v.start_code, v.end_code, current_process()->start_stack, k.cpu);
+		  v.start_code, v.end_code, p->start_stack, k.cpu);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start
 	 * env_end exit_code. */
-	proc_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", current_process()->brk_start,
-		  current_process()->arg_start, current_process()->arg_end, current_process()->env_start,
-		  current_process()->env_end);
+	proc_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", p->brk_start,
+		  p->arg_start, p->arg_end, p->env_start, p->env_end);
 	return 0;
 }
 
@@ -365,11 +375,10 @@ static int show_auxv(struct proc_buf *b, int pid)
 }
 
 /* ---- the tree ---- */
+/* Every process, live or zombie. */
 static int pid_next(int from)
 {
-	int pid = current_process()->pid;
-
-	return pid && pid >= from ? pid : -1;
+	return process_next_pid(from);
 }
 
 static const struct proc_entry tid_table[] = {

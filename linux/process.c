@@ -6,7 +6,13 @@
  * The first process (the program the VM runs) is `first_process`, whose
  * threads have thread->proc NULL and whose address space, descriptor
  * table and dispositions are the kernel's first ones: a program that
- * never forks never allocates or switches anything here.
+ * never forks never allocates or switches anything here, and does not
+ * even ask: until the first fork or execve sets the scheduler's flag
+ * (several_as(), kernel/sched/sched.h) the context switch, futex keys,
+ * the fd table, the address space and current_process() take the first
+ * process's without a look at the thread, and getppid's entry is a
+ * variant that answers 1 (syscall_several_processes puts the general one
+ * back at the first fork).
  *
  * Ownership and order of events:
  *  - The tree (parent, children, sibling), each process's state, wstatus,
@@ -230,6 +236,22 @@ struct thread *process_any_thread(struct process *p)
 	return NULL;
 }
 
+struct thread *process_thread_if(struct process *p,
+				 bool (*fn)(struct thread *t, void *arg),
+				 void *arg)
+{
+	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < end; i++) {
+		struct thread *t =
+		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+
+		if (t && t->proc == p && fn(t, arg))
+			return t;
+	}
+	return NULL;
+}
+
 static struct process *proc_of(struct process *p)
 {
 	return p ? p : &first_process;
@@ -244,7 +266,10 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	if (!p)
 		return -ENOMEM;
 	p->actions = signal_actions_fork();
-	if (!p->actions) {
+	p->rlimits = process_rlimits_fork();
+	if (!p->actions || !p->rlimits) {
+		signal_actions_free(p->actions);
+		free(p->rlimits);
 		free(p);
 		return -ENOMEM;
 	}
@@ -270,6 +295,7 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	if (nprocs >= MAX_PROCS || nprocs >= process_rlimit(6 /* NPROC */)) {
 		mutex_unlock(&proc_lock);
 		signal_actions_free(p->actions);
+		free(p->rlimits);
 		free(p);
 		return -EAGAIN;
 	}
@@ -281,6 +307,8 @@ int process_create(struct thread *t, struct as *as, struct fd_table *files,
 	p->sibling = parent->children;
 	parent->children = p;
 	mutex_unlock(&proc_lock);
+	sched_several_as_begin(); /* before t can run */
+	syscall_several_processes();
 	t->proc = p;
 	t->as = as;
 	t->files = files;
@@ -308,21 +336,30 @@ static void release(struct process *p)
 	if (p->parent)
 		unlink_child(p);
 	signal_actions_free(p->actions);
+	free(p->rlimits);
 	nprocs--;
 	free(p);
 }
 
-/* Under proc_lock: p's children go to init; its zombies are reaped. */
+/* Under proc_lock: p's children go to init; its zombies are reaped,
+ * the live ones that asked (PR_SET_PDEATHSIG) get their signal. */
 static void reparent_children(struct process *p)
 {
 	while (p->children) {
 		struct process *c = p->children;
+		int sig = __atomic_load_n(&c->pdeath_signal, __ATOMIC_RELAXED);
 
 		p->children = c->sibling;
 		c->parent = NULL;
 		__atomic_store_n(&c->ppid, 1, __ATOMIC_RELAXED);
-		if (c->state == PROC_ZOMBIE)
+		if (c->state == PROC_ZOMBIE) {
 			release(c);
+		} else if (sig) {
+			struct ksiginfo info = {.signo = sig, .code = 0 /* SI_USER */,
+						.addr = (uint32_t)p->pid};
+
+			signal_send_to(c, sig, &info);
+		}
 	}
 }
 
@@ -682,6 +719,75 @@ static int kill_orphans(int pid, int sig, const struct ksiginfo *info,
 			n += kill_tree(p, pid, sig, info, my_pgid);
 	}
 	return n;
+}
+
+/* Under proc_lock: the lowest pid >= from in p's subtree, or best. */
+static int next_in_tree(const struct process *p, int from, int best)
+{
+	if (p->pid >= from && (best < 0 || p->pid < best))
+		best = p->pid;
+	for (const struct process *c = p->children; c; c = c->sibling)
+		best = next_in_tree(c, from, best);
+	return best;
+}
+
+/* Under proc_lock: the orphans' subtrees (found by their main threads). */
+static int next_in_orphans(int from, int best)
+{
+	unsigned end = __atomic_load_n(&app_threads_end, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < end; i++) {
+		rcu_read_lock();
+		struct thread *t = __atomic_load_n(&app_threads[i],
+						   __ATOMIC_ACQUIRE);
+		struct process *p = t ? t->proc : NULL;
+		bool orphan = p && t->app_tid == p->pid && !p->parent;
+		rcu_read_unlock();
+
+		if (orphan)
+			best = next_in_tree(p, from, best);
+	}
+	return best;
+}
+
+int process_next_pid(int from)
+{
+	if (!first_process.pid)
+		return -1;
+	mutex_lock(&proc_lock);
+	int best = next_in_tree(&first_process, from, -1);
+	best = next_in_orphans(from, best);
+	mutex_unlock(&proc_lock);
+	return best;
+}
+
+/* Under proc_lock: the process pid in p's subtree, or NULL. */
+static struct process *find_in_tree(struct process *p, int pid)
+{
+	if (p->pid == pid)
+		return p;
+	for (struct process *c = p->children; c; c = c->sibling) {
+		struct process *f = find_in_tree(c, pid);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+int process_snapshot(int pid, struct process *out)
+{
+	mutex_lock(&proc_lock);
+	struct process *p = find_in_tree(&first_process, pid);
+	if (!p) {
+		rcu_read_lock();
+		struct thread *t = process_find_thread(pid);
+		p = t && t->proc && t->proc->pid == pid ? t->proc : NULL;
+		rcu_read_unlock();
+	}
+	if (p)
+		*out = *p;
+	mutex_unlock(&proc_lock);
+	return p ? 0 : -ESRCH;
 }
 
 int process_kill(int pid, int sig, const struct ksiginfo *info)

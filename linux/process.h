@@ -14,6 +14,13 @@ struct proc_waiter;
 
 enum proc_state { PROC_LIVE, PROC_ZOMBIE };
 
+struct rlimit64 {
+	uint64_t cur, max;
+};
+#define RLIMIT_NLIMITS 16
+/* Linux's defaults for a process started by init (linux/sys_proc.c). */
+extern const struct rlimit64 rlimit_defaults[RLIMIT_NLIMITS];
+
 struct process {
 	int pid;	       /* the main thread's id */
 	int live_threads;      /* atomic: application threads still running */
@@ -42,6 +49,11 @@ struct process {
 	int exit_signal;   /* sent to the parent at exit (SIGCHLD) */
 	bool exiting;	   /* exit_group began: other threads are ending */
 	struct proc_waiter *waiters; /* its threads sleeping in wait */
+	int pdeath_signal; /* prctl(PR_SET_PDEATHSIG); 0: none */
+	/* getrlimit's, copied at fork (NULL in first_process until
+	 * the first setrlimit: rlimit_defaults); under rlimit_lock
+	 * (linux/sys_proc.c) */
+	struct rlimit64 *rlimits;
 	/* vfork: the parent's thread sleeps until the child execs or
 	 * exits (atomic flag, set once) */
 	struct thread *vfork_parent;
@@ -53,6 +65,8 @@ extern struct process first_process;
 
 static inline struct process *current_process(void)
 {
+	if (!several_as())
+		return &first_process;
 	struct thread *t = current_thread();
 	struct process *p = t ? t->proc : NULL;
 
@@ -65,6 +79,8 @@ static inline bool process_is_first(const struct process *p)
 }
 
 uint64_t process_rlimit(int resource);
+/* A copy of the caller's limits for a child (NULL: no memory). */
+struct rlimit64 *process_rlimits_fork(void);
 struct thread;
 /* CPU time the process used, all threads (never decreasing), and one
  * thread's (an application thread held in a read section, or itself). */
@@ -127,7 +143,17 @@ int process_kill(int pid, int sig, const struct ksiginfo *info);
 /* A live thread of p, its main one first; NULL if none. Under the
  * signal lock or in a read section. */
 struct thread *process_any_thread(struct process *p);
+/* The first live thread of p for which fn(t, arg) holds, or NULL; in a
+ * read section. */
+struct thread *process_thread_if(struct process *p,
+				 bool (*fn)(struct thread *t, void *arg),
+				 void *arg);
 struct process *process_find(int pid); /* under proc_lock */
+/* The lowest pid >= from of a process, live or zombie, or -1. */
+int process_next_pid(int from);
+/* A copy of process pid's fields (its pointers only to compare, never
+ * to follow): 0, or -ESRCH. */
+int process_snapshot(int pid, struct process *out);
 /* execve: the process keeps only its calling thread. */
 void process_end_other_threads(void);
 

@@ -399,8 +399,23 @@ void signal_send_process(int sig, const struct ksiginfo *info)
 	send_first(sig, info);
 }
 
-/* Another process's process-directed signal goes to one of its threads,
- * its main thread while it lives. */
+/* Whether t (a thread of another process) does not block sig. */
+static bool unblocked(struct thread *t, int sig)
+{
+	struct sigstate *s = __atomic_load_n(&t->sig, __ATOMIC_ACQUIRE);
+
+	return s &&
+	       !(__atomic_load_n(&s->blocked, __ATOMIC_RELAXED) & bit(sig));
+}
+
+static bool unblocked_cb(struct thread *t, void *sig)
+{
+	return unblocked(t, (int)(uintptr_t)sig);
+}
+
+/* Another process's process-directed signal goes to one of its threads:
+ * its main thread while it lives and does not block it, else the first
+ * that does not, else (all block it) the main one, where it waits. */
 void signal_send_to(struct process *p, int sig, const struct ksiginfo *info)
 {
 	if (process_is_first(p)) {
@@ -409,6 +424,11 @@ void signal_send_to(struct process *p, int sig, const struct ksiginfo *info)
 	}
 	mutex_lock(&sig_lock);
 	struct thread *t = process_any_thread(p);
+	if (t && !unblocked(t, sig)) {
+		struct thread *u = process_thread_if(p, unblocked_cb,
+						     (void *)(uintptr_t)sig);
+		t = u ? u : t;
+	}
 	if (t)
 		send_thread_locked(t, sig, info);
 	mutex_unlock(&sig_lock);

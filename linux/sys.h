@@ -14,6 +14,11 @@ long sys_clone(long, long, long, long, long, long);
 long sys_clone3(long, long, long, long, long, long);
 long sys_fork(long, long, long, long, long, long);
 long sys_vfork(long, long, long, long, long, long);
+/* getppid while the VM runs one process (linux/sys_proc.c): the entry
+ * table holds it until syscall_several_processes (linux/syscall.c) puts
+ * the general one back, at the first fork. */
+long sys_getppid_one(long, long, long, long, long, long);
+void syscall_several_processes(void);
 
 /* A path argument copied in, with the dirfd it is relative to. */
 struct file;

@@ -30,6 +30,12 @@ long sys_getpid(long a, long b, long c, long d, long e, long f)
 	return current_process()->pid;
 }
 
+/* The first process's parent is always init. */
+long sys_getppid_one(long a, long b, long c, long d, long e, long f)
+{
+	return 1;
+}
+
 long sys_getppid(long a, long b, long c, long d, long e, long f)
 {
 	return __atomic_load_n(&current_process()->ppid, __ATOMIC_RELAXED);
@@ -272,17 +278,12 @@ long sys_set_robust_list(long head, long len, long c, long d, long e, long f)
 }
 
 /* ---- resource limits ---- */
-struct rlimit64 {
-	uint64_t cur, max;
-};
 #define RLIM_INFINITY (~0ull)
-#define RLIMIT_NLIMITS 16
 #define RLIMIT_STACK 3
 #define RLIMIT_NOFILE 7
 
-/* Under rlimit_lock. */
 #define INF RLIM_INFINITY
-static struct rlimit64 rlimits[RLIMIT_NLIMITS] = {
+const struct rlimit64 rlimit_defaults[RLIMIT_NLIMITS] = {
 	{INF, INF},		/* CPU */
 	{INF, INF},		/* FSIZE */
 	{INF, INF},		/* DATA */
@@ -300,11 +301,49 @@ static struct rlimit64 rlimits[RLIMIT_NLIMITS] = {
 	{0, 0},			/* RTPRIO */
 	{INF, INF},		/* RTTIME */
 };
+/* Every process's rlimits (struct process: the pointer and the table) */
 static struct mutex rlimit_lock = MUTEX_INIT;
+
+static const struct rlimit64 *limits_of(const struct process *p)
+{
+	const struct rlimit64 *r = __atomic_load_n(&p->rlimits, __ATOMIC_ACQUIRE);
+
+	return r ? r : rlimit_defaults;
+}
 
 uint64_t process_rlimit(int resource)
 {
-	return rlimits[resource].cur;
+	return __atomic_load_n(&limits_of(current_process())[resource].cur,
+			       __ATOMIC_RELAXED);
+}
+
+struct rlimit64 *process_rlimits_fork(void)
+{
+	struct rlimit64 *r = malloc(sizeof(rlimit_defaults));
+
+	if (r) {
+		mutex_lock(&rlimit_lock);
+		memcpy(r, limits_of(current_process()), sizeof(rlimit_defaults));
+		mutex_unlock(&rlimit_lock);
+	}
+	return r;
+}
+
+/* Under rlimit_lock: the caller's table, made its own at the first
+ * change (the first process starts with the defaults). */
+static struct rlimit64 *own_limits(void)
+{
+	struct process *p = current_process();
+
+	if (!p->rlimits) {
+		struct rlimit64 *r = malloc(sizeof(rlimit_defaults));
+
+		if (!r)
+			return NULL;
+		memcpy(r, rlimit_defaults, sizeof(rlimit_defaults));
+		__atomic_store_n(&p->rlimits, r, __ATOMIC_RELEASE);
+	}
+	return p->rlimits;
 }
 
 long sys_prlimit64(long pid, long resource, long new_ptr, long old_ptr,
@@ -322,11 +361,14 @@ long sys_prlimit64(long pid, long resource, long new_ptr, long old_ptr,
 	if (new_ptr && nl.cur > nl.max)
 		return -EINVAL;
 	mutex_lock(&rlimit_lock);
-	ol = rlimits[resource];
-	if (new_ptr && resource == RLIMIT_NOFILE)
+	ol = limits_of(current_process())[resource];
+	struct rlimit64 *mine = new_ptr ? own_limits() : NULL;
+	if (new_ptr && !mine)
+		err = -ENOMEM;
+	if (!err && new_ptr && resource == RLIMIT_NOFILE)
 		err = fd_set_limit(nl.cur);
 	if (new_ptr && !err)
-		rlimits[resource] = nl;
+		mine[resource] = nl;
 	mutex_unlock(&rlimit_lock);
 	if (err)
 		return err;
@@ -558,8 +600,19 @@ long sys_prctl(long option, long arg2, long c, long d, long e, long f)
 		snprintf(name, sizeof(name), "%s", t->name);
 		return copy_to_user(arg2, name, sizeof(name));
 	case PR_SET_PDEATHSIG:
+		if (arg2 < 0 || arg2 > 64)
+			return -EINVAL;
+		__atomic_store_n(&current_process()->pdeath_signal, (int)arg2,
+				 __ATOMIC_RELAXED);
+		return 0;
+	case PR_GET_PDEATHSIG: {
+		int sig = __atomic_load_n(&current_process()->pdeath_signal,
+					  __ATOMIC_RELAXED);
+
+		return copy_to_user(arg2, &sig, sizeof(sig));
+	}
 	case PR_SET_DUMPABLE:
-		return 0; /* no parent to outlive; no core dumps */
+		return 0; /* no core dumps */
 	case PR_GET_DUMPABLE:
 		return 1;
 	default: {

@@ -45,7 +45,6 @@
 struct futex_waiter {
 	struct futex_waiter *next;
 	struct thread *thread;
-	struct as *as; /* addresses are per address space */
 	uint64_t addr;
 	uint32_t bitset;
 	int woken; /* atomic */
@@ -159,8 +158,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 		       uint32_t bitset)
 {
 	struct bucket *b = bucket_of(uaddr);
-	struct futex_waiter w = {.thread = current_thread(),
-				 .as = current_thread()->as, .addr = uaddr,
+	struct futex_waiter w = {.thread = current_thread(), .addr = uaddr,
 				 .bitset = bitset};
 
 	if (!bitset)
@@ -193,8 +191,16 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	return 0;
 }
 
-/* Under b->lock: unlinks up to n waiters on uaddr into *out. */
-static int take_waiters(struct bucket *b, uint64_t uaddr, int n,
+/* Addresses are per address space: a waiter's (its thread waits, so
+ * the thread and its `as` stay) against the caller's. */
+static inline bool same_as(const struct thread *t)
+{
+	return !several_as() || t->as == current_thread()->as;
+}
+
+/* Under b->lock: unlinks up to n waiters on uaddr into *out. Inline:
+ * it is FUTEX_WAKE's whole work. */
+static inline __attribute__((always_inline)) int take_waiters(struct bucket *b, uint64_t uaddr, int n,
 			uint32_t bitset, struct futex_waiter **out)
 {
 	int taken = 0;
@@ -203,7 +209,7 @@ static int take_waiters(struct bucket *b, uint64_t uaddr, int n,
 		struct futex_waiter *w = *pp;
 
 		if (w->addr != uaddr || !(w->bitset & bitset) ||
-		    w->as != current_thread()->as) {
+		    !same_as(w->thread)) {
 			pp = &w->next;
 			continue;
 		}

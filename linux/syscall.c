@@ -49,12 +49,41 @@ _Static_assert(ERESTARTSYS_NEG == -ERESTARTSYS, "ERESTARTSYS");
 _Static_assert(ERESTART_RESTARTBLOCK_NEG == -ERESTART_RESTARTBLOCK,
 	       "ERESTART_RESTARTBLOCK");
 
+/*
+ * The fast entry's variants for a VM that runs one process: each is what
+ * the general handler answers for the first process, with no look-up of
+ * the caller's process. The first fork puts the general ones back; a
+ * thread of the first process that still reads a variant then gets the
+ * same answer, so the switch needs no ordering but that the child starts
+ * after it.
+ */
+static const struct {
+	unsigned nr;
+	syscall_fn fn;
+} one_process[] = {
+    {110, sys_getppid_one},
+};
+
+void syscall_several_processes(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(one_process); i++) {
+		unsigned nr = one_process[i].nr;
+
+		if (syscall_entry_table[nr] == one_process[i].fn)
+			__atomic_store_n(&syscall_entry_table[nr],
+					 syscall_table[nr], __ATOMIC_RELEASE);
+	}
+}
+
 static int syscall_init(void)
 {
 	for (unsigned i = 0; i < NR_SYSCALLS; i++)
 		syscall_entry_table[i] = syscall_table[i] && !boot_options.strace
 						 ? syscall_table[i]
 						 : syscall_slow_stub;
+	for (unsigned i = 0; i < ARRAY_SIZE(one_process); i++)
+		if (!boot_options.strace)
+			syscall_entry_table[one_process[i].nr] = one_process[i].fn;
 	return 0;
 }
 INIT_STEP(15, syscall_init);

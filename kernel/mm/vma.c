@@ -56,6 +56,8 @@ void as_first_init(uint64_t *pml4)
 /* Inline: the system calls that check a user range ask. */
 static inline struct as *cur_as(void)
 {
+	if (!several_as())
+		return &as_first;
 	struct thread *t = current_thread();
 	struct as *a = likely(t) ? t->as : NULL;
 
@@ -874,13 +876,15 @@ bool as_fault_is_bus(uint64_t addr)
 	return bus;
 }
 
-bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
+/* Inline twice below: the first address space's copy finds it at a
+ * constant address. */
+static inline __attribute__((always_inline)) bool
+accessible_in(const struct as *as, uint64_t addr, uint64_t len, uint32_t prot)
 {
 	uint64_t end;
 
 	if (add_overflows(addr, len, &end))
 		return false;
-	const struct as *as = cur_as();
 	for (uint64_t a = addr; a < end;) {
 		const struct vma *v = find_in(as, a);
 
@@ -889,6 +893,13 @@ bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
 		a = v->end;
 	}
 	return true;
+}
+
+bool as_accessible(uint64_t addr, uint64_t len, uint32_t prot)
+{
+	if (!several_as())
+		return accessible_in(&as_first, addr, len, prot);
+	return accessible_in(cur_as(), addr, len, prot);
 }
 
 void as_walk(void (*fn)(uint64_t, uint64_t, uint32_t, uint32_t, void *),

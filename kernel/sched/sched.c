@@ -567,9 +567,9 @@ static struct sched_cpu *switch_to(struct sched_cpu *sc, struct thread *prev,
 		fpu_restore(next->fpu_state);
 	if (next->flags & THREAD_APP)
 		wrmsr(0xc0000100, next->fs_base); /* MSR_FS_BASE */
-	/* Only between processes: a program that never forked never
-	 * gets here (every thread's `as` is NULL). */
-	if (unlikely(next->as != sc->as)) {
+	/* Only between processes: a program that never forked does not
+	 * even compare (every thread's `as` is NULL). */
+	if (several_as() && next->as != sc->as) {
 		sc->as = next->as;
 		write_cr3(as_cr3(next->as));
 	}
@@ -962,8 +962,17 @@ out_free:
 	return NULL;
 }
 
+bool sched_several_as_flag; /* atomic; set once (sched.h) */
+
+void sched_several_as_begin(void)
+{
+	__atomic_store_n(&sched_several_as_flag, true, __ATOMIC_SEQ_CST);
+}
+
 void sched_switch_as(struct as *as)
 {
+	if (as)
+		sched_several_as_begin();
 	preempt_disable();
 	struct sched_cpu *sc = &sched_cpus[cpu_id()];
 	current_thread()->as = as;

@@ -147,6 +147,32 @@ int thread_nice(const struct thread *t);
  * first), loading its page table here now (execve, a process's exit). */
 struct as;
 void sched_switch_as(struct as *as);
+/*
+ * Whether a thread may run outside the first address space, with its own
+ * descriptor table or process: false until the first fork or execve
+ * (sched_several_as_begin), then true for good. Until then the paths
+ * that would ask "which one?" (the context switch, futex keys, the
+ * descriptor table, the current process) skip the question, so a program
+ * that never forks pays one predictable branch at most. The flag is
+ * stored before the first thread with its own as, files or proc is set
+ * up to run: a CPU that runs such a thread took it from a run queue
+ * after the store, so it reads true.
+ */
+extern bool sched_several_as_flag;
+/* One compare and one branch (asm: the compiler would load, test, then
+ * branch), and a fresh read each time like an atomic load. */
+static inline bool several_as(void)
+{
+	asm goto("cmpb $0, %0\n\tjne %l[yes]"
+		 :
+		 : "m"(sched_several_as_flag)
+		 : "cc"
+		 : yes);
+	return false;
+yes:
+	return true;
+}
+void sched_several_as_begin(void);
 /* The CPUs that are online, bit per CPU. */
 uint64_t sched_online_mask(void);
 int thread_count(void);
