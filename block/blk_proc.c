@@ -13,9 +13,9 @@ static int show_partitions(struct proc_buf *b, int arg)
 	proc_printf(b, "major minor  #blocks  name\n\n");
 	for (struct blkdev *d = blk_first(); d; d = d->next)
 		if (d->sectors)
-			proc_printf(b, "%4u  %7u %10llu %s\n", d->major,
-				    d->minor, (unsigned long long)d->sectors >> 1,
-				    d->name);
+			proc_printf(
+			    b, "%4u  %7u %10llu %s\n", d->major, d->minor,
+			    (unsigned long long)d->sectors >> 1, d->name);
 	return 0;
 }
 

@@ -64,7 +64,7 @@ int vfs_fstatfs(struct file *f, struct kstatfs *st)
 	}
 	uint32_t type = f->mode & S_IFMT;
 	memset(st, 0, sizeof(*st));
-	st->type = type == S_IFSOCK ? SOCKFS_MAGIC
+	st->type = type == S_IFSOCK  ? SOCKFS_MAGIC
 		   : type == S_IFIFO ? PIPEFS_MAGIC
 				     : ANON_INODE_FS_MAGIC;
 	st->bsize = st->frsize = PAGE_SIZE;
