@@ -2,18 +2,18 @@
 # Disk I/O, Osprey against the Linux guest (../shared/bench/linux-guest:
 # Debian's kernel, PVH, its virtio_blk module), the same QEMU, the same
 # accelerator, microvm, one vCPU, MEM_MB (512) each, the same disk: a raw
-# sparse file of DISK_MB (256) as virtio-blk-device with cache=BLK_CACHE
+# sparse file of DISK_MB (512) as virtio-blk-device with cache=BLK_CACHE
 # (writeback), made afresh for every boot. Two programs, each in a boot
 # of its own in each guest, on /dev/vda:
 #
 #   blk_bench  bench/blk_bench.c, static, the same binary in both: O_DIRECT,
 #              one request in flight, sequential 1 MiB write and read of
-#              SEQ_MB (64) MiB, RAND_OPS (2000) random 4 KiB reads and
+#              SEQ_MB (256) MiB, RAND_OPS (2000) random 4 KiB reads and
 #              writes (MiB/s, IOPS)
 #   fio        Debian's /usr/bin/fio, unmodified, with its libraries, run
 #              as `fio --thread` on the job file bench/blk.fio: sequential
-#              1 MiB write and read (FIO_SEQ, SEQ_MB MiB), random 4 KiB read
-#              and write for FIO_TIME (5) s each at queue depth 1 and 32
+#              1 MiB write and read over SEQ_MB MiB, random 4 KiB read and
+#              write, each for FIO_TIME (5) s, random at queue depth 1 and 32
 #              (32 psync threads: Osprey has no io_setup for libaio, and a
 #              synchronous engine such as pvsync2 keeps one request in
 #              flight whatever iodepth says; see the job file)
@@ -36,8 +36,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench
-DISK_MB=${DISK_MB:-256}
-SEQ_MB=${SEQ_MB:-64}
+DISK_MB=${DISK_MB:-512}
+SEQ_MB=${SEQ_MB:-256}
 RAND_OPS=${RAND_OPS:-2000}
 FIO_TIME=${FIO_TIME:-5}
 BLK_CACHE=${BLK_CACHE:-writeback}
