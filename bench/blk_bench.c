@@ -5,8 +5,7 @@
  *   randread-4K, randwrite-4K RAND_OPS requests of 4 KiB at random
  *                             aligned offsets in the first 256 MiB
  *                             (IOPS, and the mean latency in us)
- * fio (Debian's) is the tool the issue names; it needs SysV shared
- * memory (shmget) even with --thread, which Osprey does not have yet.
+ * bench/blk.sh also runs Debian's fio (bench/blk.fio) in both guests.
  *
  *   blk_bench DEVICE [SEQ_MB] [RAND_OPS]
  */

@@ -308,6 +308,11 @@ int vfs_fstat(struct file *f, struct kstat *st);
 /* at_flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH (path "" = dir itself). */
 int vfs_statat(struct file *dir, const char *path, struct kstat *st,
 	       int at_flags);
+/* statfs(2) and fstatfs(2) (fs/statfs.c): the file system holding the
+ * file (a device node's is the one the node is on, as Linux). */
+struct kstatfs;
+int vfs_statfs(struct file *dir, const char *path, struct kstatfs *st);
+int vfs_fstatfs(struct file *f, struct kstatfs *st);
 /* linux_dirent64 records with "." and ".." first; bytes written, 0 at the
  * end, -EINVAL when not even one record fits. */
 int vfs_getdents64(struct file *dir, void *buf, size_t size);

@@ -57,6 +57,12 @@ bool cred_capable(int cap);
 struct thread;
 void sched_thread_inherit(struct thread *child);
 
+/* System V shared memory (linux/sys_shm.c): the file mappings' get and
+ * put of a file count a segment's attaches (put: before the VMA's own
+ * reference goes). */
+void shm_vma_get(void *file);
+void shm_vma_put(void *file);
+
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3
 #define ECHILD 10

@@ -722,10 +722,12 @@ static void file_map_get(void *file)
 {
 	file_get(file);
 	vfs_file_pin(file);
+	shm_vma_get(file);
 }
 
 static void file_map_put(void *file)
 {
+	shm_vma_put(file);
 	vfs_file_unpin(file);
 	file_put(file);
 }

@@ -5,6 +5,7 @@
  */
 #include "block/block.h"
 #include "fs/fs.h"
+#include "fs/vfs.h" /* struct kstatfs */
 #include "kernel/mm/mm.h"
 #include "linux/sys.h"
 
@@ -348,7 +349,7 @@ long sys_umask(long mask, long b, long c, long d, long e, long f)
 	return vfs_umask((uint32_t)mask & 0777);
 }
 
-/* statfs: a ramfs, reported as Linux reports tmpfs. */
+/* statfs and fstatfs: the VFS says (fs/statfs.c); Linux's struct statfs. */
 struct statfs_user {
 	int64_t type, bsize;
 	uint64_t blocks, bfree, bavail, files, ffree;
@@ -356,17 +357,19 @@ struct statfs_user {
 	int64_t namelen, frsize, flags, spare[4];
 };
 
-static long statfs_out(long ubuf)
+static long statfs_out(long ubuf, const struct kstatfs *k)
 {
-	struct mm_stats m;
-
-	mm_get_stats(&m);
 	struct statfs_user s = {
-		.type = 0x01021994, /* TMPFS_MAGIC */
-		.bsize = PAGE_SIZE, .frsize = PAGE_SIZE,
-		.blocks = m.total_pages, .bfree = m.free_pages,
-		.bavail = m.free_pages, .files = 1 << 20, .ffree = 1 << 20,
-		.namelen = 255,
+	    .type = (int64_t)k->type,
+	    .bsize = (int64_t)k->bsize,
+	    .frsize = (int64_t)k->frsize,
+	    .blocks = k->blocks,
+	    .bfree = k->bfree,
+	    .bavail = k->bavail,
+	    .files = k->files,
+	    .ffree = k->ffree,
+	    .namelen = (int64_t)k->namelen,
+	    .flags = (int64_t)k->flags,
 	};
 	return copy_to_user(ubuf, &s, sizeof(s));
 }
@@ -374,21 +377,22 @@ static long statfs_out(long ubuf)
 long sys_statfs(long upath, long ubuf, long c, long d, long e, long f)
 {
 	struct at_path p;
-	struct kstat st;
+	struct kstatfs st;
 	long r = at_get(AT_FDCWD, upath, &p);
 
 	if (r)
 		return r;
-	r = vfs_statat(NULL, p.path, &st, 0);
+	r = vfs_statfs(NULL, p.path, &st);
 	at_put(&p);
-	return r ? r : statfs_out(ubuf);
+	return r ? r : statfs_out(ubuf, &st);
 }
 
 long sys_fstatfs(long fd, long ubuf, long c, long d, long e, long f)
 {
-	long r = WITH_FILE(fd, 0);
+	struct kstatfs st;
+	long r = WITH_FILE(fd, vfs_fstatfs(file, &st));
 
-	return r ? r : statfs_out(ubuf);
+	return r ? r : statfs_out(ubuf, &st);
 }
 
 long sys_close_range(long first, long last, long flags, long d, long e,

@@ -150,6 +150,10 @@ void as_set_file_ops(const struct vma_file_ops *ops);
 /* As as_map, the range showing `file` from page `pgoff` on. */
 int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
 		void *file, uint64_t pgoff);
+/* The file mapped at addr and the page of it there, or NULL; *end gets
+ * the end of the VMA there (or of the page, if none). No reference is
+ * taken: for comparing with a file the caller knows (shmdt). */
+void *as_file_at(uint64_t addr, uint64_t *pgoff, uint64_t *end);
 /* Whether a fault at addr is past the end of a mapped file (SIGBUS). */
 bool as_fault_is_bus(uint64_t addr);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */

@@ -876,6 +876,22 @@ bool as_fault_is_bus(uint64_t addr)
 	return bus;
 }
 
+void *as_file_at(uint64_t addr, uint64_t *pgoff, uint64_t *end)
+{
+	struct as *a = cur_as();
+	void *file = NULL;
+
+	mutex_lock(&a->lock);
+	const struct vma *v = find(addr);
+	*end = v ? v->end : ALIGN_DOWN(addr, PAGE_SIZE) + PAGE_SIZE;
+	if (v && v->file) {
+		file = v->file;
+		*pgoff = v->pgoff + (ALIGN_DOWN(addr, PAGE_SIZE) - v->start) / PAGE_SIZE;
+	}
+	unlock();
+	return file;
+}
+
 /* Inline twice below: the first address space's copy finds it at a
  * constant address. */
 static inline __attribute__((always_inline)) bool

@@ -553,6 +553,17 @@ static void statfs_and_fstatfs(void)
 	CHECK_EQ_INT(b.f_bsize, a.f_bsize);
 	close(fd);
 	CHECK_EQ_INT(statfs("/", &b), 0);
+	/* Each file system its own: /proc is proc, a pipe is on pipefs. */
+	CHECK_EQ_INT(statfs("/proc", &b), 0);
+	CHECK_EQ_INT(b.f_type, 0x9fa0); /* PROC_SUPER_MAGIC */
+	CHECK(b.f_flags & 0x20);	/* ST_VALID */
+	int p[2];
+	if (CHECK_EQ_INT(pipe(p), 0)) {
+		CHECK_EQ_INT(fstatfs(p[0], &b), 0);
+		CHECK_EQ_INT(b.f_type, 0x50495045); /* PIPEFS_MAGIC */
+		close(p[0]);
+		close(p[1]);
+	}
 	CHECK_ERRNO(statfs(P("missing"), &a), ENOENT);
 	CHECK_ERRNO(fstatfs(-1, &a), EBADF);
 	CHECK_ERRNO(syscall(SYS_statfs, dir, (void *)1), EFAULT);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 
@@ -83,6 +84,42 @@ static void identity(void)
 	CHECK_EQ_INT(ioctl(fd, BLKROGET, &ro), 0);
 	CHECK_EQ_INT(ro, 0);
 	CHECK_EQ_INT(ioctl(fd, BLKFLSBUF, 0), 0);
+}
+
+/* /proc/partitions has the disk, in KiB, under its numbers (Linux's
+ * block/genhd.c format); statfs of the node describes the file system
+ * the node is on (devtmpfs: tmpfs), not the disk. */
+static void partitions_and_statfs(void)
+{
+	char line[256], want[128];
+	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+	struct stat st;
+	struct statfs a, b, c;
+	bool found = false;
+	FILE *f = fopen("/proc/partitions", "r");
+
+	if (!CHECK(f != NULL) || !CHECK_EQ_INT(fstat(fd, &st), 0))
+		return;
+	CHECK(fgets(line, sizeof(line), f) != NULL);
+	CHECK_EQ_STR(line, "major minor  #blocks  name\n");
+	CHECK(fgets(line, sizeof(line), f) != NULL);
+	CHECK_EQ_STR(line, "\n");
+	snprintf(want, sizeof(want), "%4u  %7u %10llu %s\n", major(st.st_rdev),
+		 minor(st.st_rdev), (unsigned long long)size / 1024, name);
+	while (fgets(line, sizeof(line), f))
+		found |= !strcmp(line, want);
+	fclose(f);
+	CHECK(found);
+	CHECK_EQ_INT(statfs(dev, &a), 0);
+	CHECK_EQ_INT(statfs("/dev", &b), 0);
+	CHECK_EQ_INT(fstatfs(fd, &c), 0);
+	CHECK_EQ_INT(a.f_type, 0x01021994); /* TMPFS_MAGIC */
+	CHECK_EQ_INT(b.f_type, a.f_type);
+	CHECK_EQ_INT(c.f_type, a.f_type);
+	CHECK_EQ_INT(a.f_bsize, 4096);
+	CHECK_EQ_INT(a.f_namelen, 255);
+	CHECK(a.f_flags & 0x20); /* ST_VALID */
+	CHECK(!(a.f_flags & 1)); /* ST_RDONLY */
 }
 
 static void seeking(void)
@@ -329,6 +366,7 @@ int main(int argc, char **argv)
 		return abi_done();
 	}
 	ABI_RUN(identity);
+	ABI_RUN(partitions_and_statfs);
 	ABI_RUN(seeking);
 	ABI_RUN(threads_write_read);
 	ABI_RUN(unaligned);
