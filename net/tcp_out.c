@@ -172,13 +172,17 @@ void tcp_sbuf_put(void *data)
 		free(b);
 }
 
-/* Whether segments may carry the ring's bytes in place: a device that
- * reads fragments and fills checksums (tcp_xmit's zero-copy path). */
-static bool zero_copy(const struct tcp_sock *ts)
+/* Whether a segment of len bytes carries the ring's bytes in place: a
+ * device that reads fragments and fills checksums, and enough bytes that
+ * a copy costs more than a descriptor and a reference (tcp_xmit). */
+#define ZERO_COPY_MIN 2048
+
+static bool zero_copy(const struct tcp_sock *ts, uint32_t len)
 {
 	unsigned need = NETDEV_F_SG | NETDEV_F_TX_CSUM;
 
-	return ts->dev && (ts->dev->features & need) == need &&
+	return len >= ZERO_COPY_MIN && ts->dev &&
+	       (ts->dev->features & need) == need &&
 	       !ip_is_loopback(ts->raddr);
 }
 
@@ -257,7 +261,7 @@ static int tcp_xmit(struct tcp_sock *ts, uint32_t seq, uint32_t len,
 	struct pkt *p;
 	struct tcp_hdr *th;
 	bool gso = len > ts->mss;
-	bool zc = len && zero_copy(ts);
+	bool zc = zero_copy(ts, len);
 
 	if (ts->state != TCP_SYN_SENT)
 		flags |= TH_ACK;
