@@ -9,7 +9,7 @@
  *   inode           crc32c(iseed, inode); 32 bits when i_checksum_hi fits
  *   extent block    crc32c(iseed, header + eh_max entries), tail after
  *   directory leaf  crc32c(iseed, block less its 12-byte tail entry)
- *   htree node      crc32c(iseed, up to the last dx entry, tail reserved)
+ *   htree node      crc32c(iseed, up to the last dx entry, 8-byte tail)
  *   xattr block     crc32c(seed, le64 block number, block)
  * where iseed = crc32c(crc32c(seed, le32 ino), le32 generation). Without
  * metadata_csum, gdt_csum (uninit_bg) protects the descriptors with a
@@ -127,7 +127,7 @@ bool ext4_dx_csum_ok(const struct ext4_inode *ip, const uint8_t *blk,
 	size_t tail = count_off + (size_t)limit * 8;
 	uint32_t c = crc32c(ip->csum_seed, blk, count_off + (size_t)count * 8);
 
-	c = crc32c(c, blk + tail, 4);
+	c = crc_skip(c, blk + tail, 8, 4, 4);
 	return c == get32(blk, tail + 4);
 }
 

@@ -82,7 +82,7 @@ static int check_incompat(struct ext4_fs *fs)
 			return ext4_fail(fs, -EINVAL,
 					 "ext4: unsupported feature %s",
 					 incompat_names[i].name);
-	return ext4_fail(fs, -EINVAL, "ext4: unsupported incompat features %#x",
+	return ext4_fail(fs, -EINVAL, "ext4: unsupported incompat features 0x%x",
 			 bad);
 }
 
@@ -95,7 +95,7 @@ static void check_ro_compat(struct ext4_fs *fs, unsigned flags)
 		ext4_fail(fs, 0, "ext4: read-only feature set: mounted read-only");
 	else if (bad)
 		ext4_fail(fs, 0,
-			  "ext4: unknown ro_compat features %#x: mounted "
+			  "ext4: unknown ro_compat features 0x%x: mounted "
 			  "read-only",
 			  bad);
 	else if (!(flags & EXT4_MOUNT_RDONLY))
