@@ -153,6 +153,7 @@ static int walk_blocks(struct dir_walk *w)
 	uint32_t bs = w->fs->block_size;
 	uint8_t *blk = ext4_block_alloc(w->fs);
 	struct ext4_map m;
+	uint64_t seen = 0;
 	int r = 0;
 
 	if (!blk)
@@ -170,6 +171,9 @@ static int walk_blocks(struct dir_walk *w)
 			*w->pos = ((uint64_t)lblk + m.len) * bs;
 			continue;
 		}
+		/* more blocks than the disk has: extents that overlap */
+		if (!r && ++seen > w->fs->blocks_count)
+			r = bad_dirent(w, *w->pos, "larger than the disk");
 		if (!r)
 			r = ext4_read_blocks(w->fs, m.pblk, 1, blk);
 		if (!r)

@@ -176,8 +176,11 @@ static long ea_inode_value(struct ext4_fs *fs, const struct xattr_entry *e,
 
 	if ((r = ext4_iget(fs, e->value_inum, &vi)))
 		return r;
+	/* an xattr inode keeps its value in blocks: no inline data, whose
+	 * own attribute could lead back here */
 	if (!(vi->flags & EXT4_EA_INODE_FL) || vi->size != e->value_size ||
-	    vi->ino == a->ip->ino)
+	    vi->ino == a->ip->ino || (vi->flags & EXT4_INLINE_DATA_FL) ||
+	    ext4_is_dir(vi))
 		r = ext4_fail(fs, -EUCLEAN, "ext4: inode %u: bad xattr inode %u",
 			      a->ip->ino, e->value_inum);
 	else
