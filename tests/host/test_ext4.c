@@ -166,6 +166,12 @@ static void make_links(void)
 	snprintf(path, sizeof(path), "%s/dir/up-link", tree);
 	if (symlink("../files", path))
 		abort();
+	snprintf(path, sizeof(path), "%s/loop-a", tree);
+	if (symlink("loop-b", path))
+		abort();
+	snprintf(path, sizeof(path), "%s/loop-b", tree);
+	if (symlink("/loop-a", path))
+		abort();
 	snprintf(target, sizeof(target), "%s/files/f1", tree);
 	snprintf(path, sizeof(path), "%s/dir/hard-f1", tree);
 	if (link(target, path))
@@ -467,6 +473,8 @@ static void cmp_lookups(struct cmp *c)
 	CHECK_EQ(ext4_namei(c->fs, "/files/nope", false, &a), -ENOENT);
 	CHECK_EQ(ext4_namei(c->fs, "/files/f1/x", false, &a), -ENOTDIR);
 	CHECK_EQ(ext4_namei(c->fs, "/dir/long-link", true, &a), -ENOENT);
+	CHECK_EQ(ext4_namei(c->fs, "/loop-a", true, &a), -ELOOP);
+	CHECK_EQ(ext4_namei(c->fs, "/loop-a", false, &a), 0);
 }
 
 static void check_image(const char *variant, const char *opts,
@@ -669,6 +677,151 @@ static void test_ext4_ea_inode_value(void)
 
 /* ---- broken images ---- */
 
+static char last_log[256];
+
+static void log_msg(struct ext4_dev *dev, const char *msg)
+{
+	(void)dev;
+	snprintf(last_log, sizeof(last_log), "%s", msg);
+}
+
+
+/* Byte offsets in an image, found through a mount of it. */
+struct where {
+	uint32_t ino;
+	uint64_t inode_off;   /* the inode in its table */
+	uint64_t block0_off;  /* the file's logical block 0 */
+	uint32_t block_size;
+};
+
+static bool locate(const char *variant, const char *path, struct where *w)
+{
+	struct ext4_dev dev;
+	struct ext4_fs *fs = open_img(variant, &dev);
+	struct ext4_inode *ip;
+	struct ext4_map m;
+	uint32_t g, i;
+	bool ok = false;
+
+	if (!fs)
+		return false;
+	if (!ext4_namei(fs, path, false, &w->ino) &&
+	    !ext4_iget(fs, w->ino, &ip)) {
+		g = (w->ino - 1) / fs->inodes_per_group;
+		i = (w->ino - 1) % fs->inodes_per_group;
+		w->block_size = fs->block_size;
+		w->inode_off = (uint64_t)get32(ext4_group_desc(fs, g),
+					       EXT4_GD_INODE_TABLE_LO) *
+				       fs->block_size +
+			       (uint64_t)i * fs->inode_size;
+		ok = !ext4_map_blocks(fs, ip, 0, &m);
+		w->block0_off = m.pblk * fs->block_size;
+		ext4_iput(ip);
+	}
+	ext4_unmount(fs);
+	dev_close(&dev);
+	return ok;
+}
+
+static void poke(const char *variant, uint64_t off, const void *p, size_t n)
+{
+	char img[512];
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/%s.img", work, variant);
+	fd = open(img, O_RDWR);
+	if (fd < 0 || pwrite(fd, p, n, (off_t)off) != (ssize_t)n)
+		abort();
+	close(fd);
+}
+
+/* Reads path in a fresh no-checksum image after fn broke it; expects
+ * err and a message that contains `want` (%u: the inode). */
+static void expect_broken(const char *at, const char *path,
+			  void (*fn)(const struct where *), long err,
+			  const char *want)
+{
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	struct ext4_inode *ip;
+	struct where w;
+	char buf[8192], msg[128];
+	uint32_t ino;
+	long r;
+
+	snprintf(buf, sizeof(buf), "%s/hostile.img", work);
+	if (!CHECK(mkimage(buf, "-t ext4 -b 4096 -O ^metadata_csum", "64M")))
+		return;
+	if (!CHECK(locate("hostile", at, &w)))
+		return;
+	fn(&w);
+	if (!CHECK(fs = open_img("hostile", &dev)))
+		return;
+	dev.log = log_msg;
+	last_log[0] = 0;
+	r = ext4_namei(fs, path, false, &ino);
+	if (!r && !(r = ext4_iget(fs, ino, &ip))) {
+		r = ext4_read(fs, ip, 0, buf, sizeof(buf));
+		ext4_iput(ip);
+	}
+	CHECK_EQ(r, err);
+	snprintf(msg, sizeof(msg), want, w.ino);
+	CHECK_STR(strstr(last_log, msg) ? msg : last_log, msg);
+	ext4_unmount(fs);
+	dev_close(&dev);
+}
+
+/* The index's child claims to be an index too (a loop, at any depth). */
+static void break_extent_depth(const struct where *w)
+{
+	uint8_t raw[64], one[2] = {1, 0};
+	char img[512];
+	uint64_t child;
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/hostile.img", work);
+	fd = open(img, O_RDONLY);
+	if (pread(fd, raw, 64, (off_t)(w->inode_off + EXT4_I_BLOCK)) != 64)
+		abort();
+	close(fd);
+	child = get32(raw, 12 + 4) | (uint64_t)get16(raw, 12 + 8) << 32;
+	poke("hostile", child * w->block_size + 6, one, 2);
+}
+
+static void test_ext4_extent_loop_is_euclean(void)
+{
+	expect_broken("/files/holes", "/files/holes", break_extent_depth, -EUCLEAN,
+		      "inode %u: bad extent header in block");
+}
+
+/* An extent that points past the end of the disk. */
+static void break_extent_start(const struct where *w)
+{
+	uint8_t big[4] = {0xFF, 0xFF, 0xFF, 0x0F};
+
+	poke("hostile", w->inode_off + EXT4_I_BLOCK + 12 + 8, big, 4);
+}
+
+static void test_ext4_extent_out_of_range_is_euclean(void)
+{
+	expect_broken("/files/f4096", "/files/f4096", break_extent_start, -EUCLEAN,
+		      "inode %u: bad extent 0");
+}
+
+/* A directory entry whose record length is not a multiple of 4. */
+static void break_rec_len(const struct where *w)
+{
+	uint8_t odd[2] = {13, 0};
+
+	poke("hostile", w->block0_off + 4, odd, 2);
+}
+
+static void test_ext4_bad_dirent_is_euclean(void)
+{
+	expect_broken("/dir/sub/deeper", "/dir/sub/deeper/leaf", break_rec_len,
+		      -EUCLEAN, "directory inode %u at 0: bad record length");
+}
+
 static void patch_sb(const char *img, uint32_t off, uint32_t or_bits)
 {
 	int fd = open(img, O_RDWR);
@@ -681,14 +834,6 @@ static void patch_sb(const char *img, uint32_t off, uint32_t or_bits)
 	if (pwrite(fd, sb, 1024, 1024) != 1024)
 		abort();
 	close(fd);
-}
-
-static char last_log[256];
-
-static void log_msg(struct ext4_dev *dev, const char *msg)
-{
-	(void)dev;
-	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
 
 static void test_ext4_refuses_unknown_incompat(void)
@@ -798,6 +943,9 @@ int main(void)
 	RUN_TEST(test_ext4_refuses_unknown_incompat);
 	RUN_TEST(test_ext4_unknown_ro_compat_mounts_readonly);
 	RUN_TEST(test_ext4_bad_inode_checksum);
+	RUN_TEST(test_ext4_extent_loop_is_euclean);
+	RUN_TEST(test_ext4_extent_out_of_range_is_euclean);
+	RUN_TEST(test_ext4_bad_dirent_is_euclean);
 	if (!getenv("KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
 		if (system(cmd))
