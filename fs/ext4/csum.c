@@ -53,10 +53,10 @@ bool ext4_sb_csum_ok(const uint8_t *sb)
 	return crc32c(~0u, sb, EXT4_SB_CHECKSUM) == get32(sb, EXT4_SB_CHECKSUM);
 }
 
-bool ext4_gd_csum_ok(const struct ext4_fs *fs, uint32_t group,
-		     const uint8_t *gd)
+static uint16_t gd_csum(const struct ext4_fs *fs, uint32_t group,
+			const uint8_t *gd)
 {
-	uint16_t want = get16(gd, EXT4_GD_CHECKSUM), crc;
+	uint16_t crc;
 	uint8_t g[4];
 
 	put32(g, group);
@@ -64,17 +64,23 @@ bool ext4_gd_csum_ok(const struct ext4_fs *fs, uint32_t group,
 		uint32_t c = crc32c(fs->csum_seed, g, 4);
 
 		c = crc_skip(c, gd, fs->desc_size, EXT4_GD_CHECKSUM, 2);
-		return (uint16_t)c == want;
+		return (uint16_t)c;
 	}
-	if (!fs->gdt_csum)
-		return true;
 	crc = ext4_crc16(0xFFFF, fs->sb + EXT4_SB_UUID, 16);
 	crc = ext4_crc16(crc, g, 4);
 	crc = ext4_crc16(crc, gd, EXT4_GD_CHECKSUM);
 	if (fs->incompat & EXT4_INCOMPAT_64BIT)
 		crc = ext4_crc16(crc, gd + EXT4_GD_CHECKSUM + 2,
 				 fs->desc_size - EXT4_GD_CHECKSUM - 2);
-	return crc == want;
+	return crc;
+}
+
+bool ext4_gd_csum_ok(const struct ext4_fs *fs, uint32_t group,
+		     const uint8_t *gd)
+{
+	if (!fs->csum && !fs->gdt_csum)
+		return true;
+	return gd_csum(fs, group, gd) == get16(gd, EXT4_GD_CHECKSUM);
 }
 
 uint32_t ext4_inode_seed(const struct ext4_fs *fs, uint32_t ino, uint32_t gen)
@@ -82,12 +88,17 @@ uint32_t ext4_inode_seed(const struct ext4_fs *fs, uint32_t ino, uint32_t gen)
 	return le32_crc(le32_crc(fs->csum_seed, ino), gen);
 }
 
-bool ext4_inode_csum_ok(const struct ext4_fs *fs, const uint8_t *raw,
-			uint32_t seed)
+static bool inode_csum_hi(const struct ext4_fs *fs, const uint8_t *raw)
 {
-	uint32_t want = get16(raw, EXT4_I_CHECKSUM_LO), c;
-	bool hi = fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE &&
-		  get16(raw, EXT4_I_EXTRA_ISIZE) >= 4;
+	return fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE &&
+	       get16(raw, EXT4_I_EXTRA_ISIZE) >= 4;
+}
+
+static uint32_t inode_csum(const struct ext4_fs *fs, const uint8_t *raw,
+			   uint32_t seed)
+{
+	bool hi = inode_csum_hi(fs, raw);
+	uint32_t c;
 
 	c = crc_skip(seed, raw, EXT4_GOOD_OLD_INODE_SIZE, EXT4_I_CHECKSUM_LO,
 		     2);
@@ -97,10 +108,17 @@ bool ext4_inode_csum_ok(const struct ext4_fs *fs, const uint8_t *raw,
 
 		c = hi ? crc_skip(c, x, n, 2, 2) : crc32c(c, x, n);
 	}
-	if (!hi)
-		return (c & 0xFFFF) == want;
-	want |= (uint32_t)get16(raw, EXT4_I_CHECKSUM_HI) << 16;
-	return c == want;
+	return hi ? c : c & 0xFFFF;
+}
+
+bool ext4_inode_csum_ok(const struct ext4_fs *fs, const uint8_t *raw,
+			uint32_t seed)
+{
+	uint32_t want = get16(raw, EXT4_I_CHECKSUM_LO);
+
+	if (inode_csum_hi(fs, raw))
+		want |= (uint32_t)get16(raw, EXT4_I_CHECKSUM_HI) << 16;
+	return inode_csum(fs, raw, seed) == want;
 }
 
 bool ext4_ext_csum_ok(const struct ext4_inode *ip, const uint8_t *blk,
@@ -142,4 +160,97 @@ bool ext4_xattr_block_csum_ok(const struct ext4_fs *fs, uint64_t pblk,
 	c = crc32c(fs->csum_seed, b, 8);
 	c = crc_skip(c, blk, fs->block_size, EXT4_XATTR_BLOCK_CSUM, 4);
 	return c == get32(blk, EXT4_XATTR_BLOCK_CSUM);
+}
+
+/* ---- setting them, for the write path ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+void ext4_sb_csum_set(const struct ext4_fs *fs, uint8_t *sb)
+{
+	if (fs->csum)
+		put32(sb + EXT4_SB_CHECKSUM, crc32c(~0u, sb, EXT4_SB_CHECKSUM));
+}
+
+void ext4_gd_csum_set(const struct ext4_fs *fs, uint32_t group, uint8_t *gd)
+{
+	if (fs->csum || fs->gdt_csum)
+		put16(gd + EXT4_GD_CHECKSUM, gd_csum(fs, group, gd));
+}
+
+void ext4_inode_csum_set(const struct ext4_inode *ip, uint8_t *raw)
+{
+	uint32_t c;
+
+	if (!ip->fs->csum)
+		return;
+	c = inode_csum(ip->fs, raw, ip->csum_seed);
+	put16(raw + EXT4_I_CHECKSUM_LO, (uint16_t)c);
+	if (inode_csum_hi(ip->fs, raw))
+		put16(raw + EXT4_I_CHECKSUM_HI, (uint16_t)(c >> 16));
+}
+
+void ext4_ext_csum_set(const struct ext4_inode *ip, uint8_t *blk)
+{
+	size_t off = EXT4_EXT_HDR + (size_t)get16(blk, 4) * EXT4_EXT_HDR;
+
+	if (ip->fs->csum)
+		put32(blk + off, crc32c(ip->csum_seed, blk, off));
+}
+
+void ext4_dirblock_csum_set(const struct ext4_inode *ip, uint8_t *blk)
+{
+	size_t off = ip->fs->block_size - EXT4_DIR_TAIL_SIZE;
+
+	if (ip->fs->csum)
+		put32(blk + off + 8, crc32c(ip->csum_seed, blk, off));
+}
+
+/* A bitmap's crc32c, split between the descriptor's lo and hi halves. */
+void ext4_bitmap_csum_set(const struct ext4_fs *fs, uint8_t *gd, bool inode,
+			  const uint8_t *bitmap)
+{
+	uint32_t bits = inode ? fs->inodes_per_group : fs->blocks_per_group;
+	uint32_t c;
+
+	if (!fs->csum)
+		return;
+	c = crc32c(fs->csum_seed, bitmap, bits / 8);
+	put16(gd + (inode ? 0x1A : 0x18), (uint16_t)c);
+	if (fs->desc_size >= EXT4_DESC_SIZE_64)
+		put16(gd + (inode ? 0x3A : 0x38), (uint16_t)(c >> 16));
+}
+
+bool ext4_bitmap_csum_ok(const struct ext4_fs *fs, const uint8_t *gd,
+			 bool inode, const uint8_t *bitmap)
+{
+	uint32_t bits = inode ? fs->inodes_per_group : fs->blocks_per_group;
+	uint32_t c, want;
+
+	if (!fs->csum)
+		return true;
+	c = crc32c(fs->csum_seed, bitmap, bits / 8);
+	want = get16(gd, inode ? 0x1A : 0x18);
+	if (fs->desc_size < EXT4_DESC_SIZE_64)
+		return (c & 0xFFFF) == want;
+	return c == (want | (uint32_t)get16(gd, inode ? 0x3A : 0x38) << 16);
+}
+
+void ext4_xattr_block_csum_set(const struct ext4_fs *fs, uint64_t pblk,
+			       uint8_t *blk)
+{
+	uint8_t b[8];
+	uint32_t c;
+
+	if (!fs->csum)
+		return;
+	put32(b, (uint32_t)pblk);
+	put32(b + 4, (uint32_t)(pblk >> 32));
+	c = crc32c(fs->csum_seed, b, 8);
+	c = crc_skip(c, blk, fs->block_size, EXT4_XATTR_BLOCK_CSUM, 4);
+	put32(blk + EXT4_XATTR_BLOCK_CSUM, c);
 }

@@ -90,6 +90,9 @@
 #ifndef EOPNOTSUPP
 #define EOPNOTSUPP 95
 #endif
+#ifndef ENOTEMPTY
+#define ENOTEMPTY 39
+#endif
 #ifndef EUCLEAN
 #define EUCLEAN 117
 #endif
@@ -106,6 +109,7 @@ struct ext4_dev {
 		     size_t len); /* NULL: a read-only device */
 	int (*flush)(struct ext4_dev *dev);	/* NULL: nothing to flush */
 	void (*log)(struct ext4_dev *dev, const char *msg); /* NULL: silent */
+	int64_t (*now)(struct ext4_dev *dev); /* seconds; NULL: 0 */
 	uint64_t size; /* bytes */
 	void *ctx;     /* the owner's */
 };
@@ -207,4 +211,36 @@ long ext4_listxattr(struct ext4_fs *fs, struct ext4_inode *ip, char *buf,
 long ext4_getxattr(struct ext4_fs *fs, struct ext4_inode *ip,
 		   const char *name, void *buf, size_t size);
 
+/* ---- writing ----
+ * Callers serialize every call that writes (the VFS adapter holds the
+ * file system's mutex), and no read runs beside a write to the same
+ * inode. Not journaled yet: a crash in the middle of an operation can
+ * leave what e2fsck must repair. Directories with an htree index,
+ * inline data, block-mapped (ext2/3) files and extent trees deeper than
+ * one level are not written yet: -EOPNOTSUPP, with a message naming the
+ * inode. A read-only mount answers -EROFS. */
+
+/* Creates name in dir: a regular file, a directory (S_IFDIR, with "."
+ * and "..") or a symlink (S_IFLNK; then ext4_write its target). */
+int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		size_t len, uint16_t mode, uint32_t uid, uint32_t gid,
+		uint32_t *ino);
+/* symlink(2): a fast link (target in the inode) under 60 bytes. */
+int ext4_symlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		 size_t len, const char *target, uint32_t uid, uint32_t gid,
+		 uint32_t *ino);
+/* Writes len bytes at off, allocating blocks where there were holes;
+ * returns the count or a negative errno. */
+long ext4_write(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+		const void *buf, size_t len);
+/* unlink(2) and rmdir(2): remove the entry; the last link frees the
+ * inode and its blocks. */
+int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		size_t len);
+int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+	       size_t len);
+/* Flushes the device: what was written is on it. */
+int ext4_sync(struct ext4_fs *fs);
+
 #endif
+

@@ -37,6 +37,12 @@ static inline void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+static inline void put16le(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
 /* ---- the superblock (1024 bytes at byte 1024) ---- */
 #define EXT4_SB_OFFSET 1024
 #define EXT4_SB_SIZE 1024
@@ -217,6 +223,7 @@ struct ext4_map {
 };
 
 /* super.c */
+uint64_t ext4_gdt_block(const struct ext4_fs *fs, uint32_t i);
 int ext4_fail(struct ext4_fs *fs, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const uint8_t *ext4_group_desc(const struct ext4_fs *fs, uint32_t group);
@@ -227,6 +234,17 @@ int ext4_read_blocks(struct ext4_fs *fs, uint64_t pblk, uint32_t count,
 		     void *buf);
 bool ext4_block_valid(const struct ext4_fs *fs, uint64_t pblk, uint64_t n);
 void *ext4_block_alloc(const struct ext4_fs *fs);
+
+/* alloc.c: bitmaps and counts (descriptors, superblock) written back */
+int ext4_write_blocks(struct ext4_fs *fs, uint64_t pblk, uint32_t count,
+		      const void *buf);
+int ext4_write_super(struct ext4_fs *fs);
+int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
+		      uint64_t *start, uint32_t *got);
+int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n);
+int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near, bool dir,
+		     uint32_t *ino);
+int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir);
 
 /* csum.c */
 uint16_t ext4_crc16(uint16_t crc, const void *buf, size_t len);
@@ -245,10 +263,33 @@ bool ext4_dx_csum_ok(const struct ext4_inode *ip, const uint8_t *blk,
 bool ext4_xattr_block_csum_ok(const struct ext4_fs *fs, uint64_t pblk,
 			      const uint8_t *blk);
 
+void ext4_sb_csum_set(const struct ext4_fs *fs, uint8_t *sb);
+void ext4_gd_csum_set(const struct ext4_fs *fs, uint32_t group, uint8_t *gd);
+void ext4_inode_csum_set(const struct ext4_inode *ip, uint8_t *raw);
+void ext4_ext_csum_set(const struct ext4_inode *ip, uint8_t *blk);
+void ext4_dirblock_csum_set(const struct ext4_inode *ip, uint8_t *blk);
+void ext4_bitmap_csum_set(const struct ext4_fs *fs, uint8_t *gd, bool inode,
+			  const uint8_t *bitmap);
+void ext4_xattr_block_csum_set(const struct ext4_fs *fs, uint64_t pblk,
+			       uint8_t *blk);
+bool ext4_bitmap_csum_ok(const struct ext4_fs *fs, const uint8_t *gd,
+			 bool inode, const uint8_t *bitmap);
+
 /* inode.c */
 bool ext4_inode_fits(const struct ext4_inode *ip, uint32_t off, uint32_t n);
 uint64_t ext4_inode_file_acl(const struct ext4_inode *ip);
 bool ext4_is_dir(const struct ext4_inode *ip);
+int ext4_inode_write(struct ext4_fs *fs, struct ext4_inode *ip);
+void ext4_inode_touch(struct ext4_fs *fs, struct ext4_inode *ip,
+		      unsigned which);
+void ext4_inode_add_blocks(struct ext4_inode *ip, int64_t nblocks);
+void ext4_inode_set_links(struct ext4_inode *ip, uint16_t n);
+uint16_t ext4_inode_links(const struct ext4_inode *ip);
+struct ext4_inode *ext4_inode_new(struct ext4_fs *fs, uint32_t ino,
+				  uint16_t mode, uint32_t uid, uint32_t gid);
+#define EXT4_T_ATIME 1u
+#define EXT4_T_MTIME 2u
+#define EXT4_T_CTIME 4u
 
 /* extent.c and blockmap.c: map lblk; a hole's len runs to the next data */
 int ext4_map_blocks(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
@@ -257,6 +298,16 @@ int ext4_ext_map(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		 struct ext4_map *m);
 int ext4_ind_map(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		 struct ext4_map *m);
+
+/* extent_write.c */
+int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
+		    uint32_t len, uint64_t pblk);
+int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip);
+/* write.c: whether ip may be written; -EROFS, -EOPNOTSUPP (named) */
+int ext4_writable(struct ext4_fs *fs, struct ext4_inode *ip);
+/* Makes block lblk of ip mapped (allocated, zeroed when new): *pblk. */
+int ext4_map_alloc(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
+		   uint32_t want, uint64_t *pblk, uint32_t *got, bool *fresh);
 
 /* xattr.c: the value of the (index, name) attribute; -ENODATA if absent */
 long ext4_xattr_get(struct ext4_fs *fs, struct ext4_inode *ip, uint8_t index,

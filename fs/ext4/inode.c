@@ -178,3 +178,104 @@ void ext4_stat(const struct ext4_inode *ip, struct ext4_stat *st)
 	st->generation = get32(r, EXT4_I_GENERATION);
 	st->rdev = get_rdev(ip);
 }
+
+/* ---- writing inodes back ---- */
+
+int ext4_inode_write(struct ext4_fs *fs, struct ext4_inode *ip)
+{
+	uint32_t group = (ip->ino - 1) / fs->inodes_per_group;
+	uint32_t index = (ip->ino - 1) % fs->inodes_per_group;
+	const uint8_t *gd = ext4_group_desc(fs, group);
+	uint64_t table = get32(gd, EXT4_GD_INODE_TABLE_LO), byte, pblk;
+	uint8_t *blk;
+	int err;
+
+	if (fs->desc_size >= EXT4_DESC_SIZE_64)
+		table |= (uint64_t)get32(gd, EXT4_GD_INODE_TABLE_HI) << 32;
+	put16le(ip->raw + EXT4_I_MODE, ip->mode);
+	put32(ip->raw + EXT4_I_FLAGS, ip->flags);
+	put32(ip->raw + EXT4_I_SIZE_LO, (uint32_t)ip->size);
+	put32(ip->raw + EXT4_I_SIZE_HI, (uint32_t)(ip->size >> 32));
+	ext4_inode_csum_set(ip, ip->raw);
+	byte = (uint64_t)index * fs->inode_size;
+	pblk = table + byte / fs->block_size;
+	if (!(blk = ext4_block_alloc(fs)))
+		return -ENOMEM;
+	err = ext4_read_blocks(fs, pblk, 1, blk);
+	if (!err) {
+		memcpy(blk + byte % fs->block_size, ip->raw, fs->inode_size);
+		err = ext4_write_blocks(fs, pblk, 1, blk);
+	}
+	free(blk);
+	return err;
+}
+
+/* Sets the times in `which` (bit 0 atime, 1 mtime, 2 ctime, 3 crtime)
+ * to now, nanoseconds 0. */
+void ext4_inode_touch(struct ext4_fs *fs, struct ext4_inode *ip,
+		      unsigned which)
+{
+	static const uint32_t off[4] = {EXT4_I_ATIME, EXT4_I_MTIME,
+					EXT4_I_CTIME, EXT4_I_CRTIME};
+	static const uint32_t xoff[4] = {EXT4_I_ATIME_EXTRA, EXT4_I_MTIME_EXTRA,
+					 EXT4_I_CTIME_EXTRA,
+					 EXT4_I_CRTIME_EXTRA};
+	int64_t now = fs->dev->now ? fs->dev->now(fs->dev) : 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (!(which & (1u << i)))
+			continue;
+		if (i < 3 || ext4_inode_fits(ip, off[i], 4))
+			put32(ip->raw + off[i], (uint32_t)now);
+		if (ext4_inode_fits(ip, xoff[i], 4))
+			put32(ip->raw + xoff[i],
+			      (uint32_t)(((uint64_t)now >> 32) & 3));
+	}
+}
+
+void ext4_inode_add_blocks(struct ext4_inode *ip, int64_t nblocks)
+{
+	uint64_t v = get32(ip->raw, EXT4_I_BLOCKS_LO) |
+		     (uint64_t)get16(ip->raw, EXT4_I_BLOCKS_HI) << 32;
+
+	v += (uint64_t)nblocks << (ip->fs->log_block_size + 1);
+	put32(ip->raw + EXT4_I_BLOCKS_LO, (uint32_t)v);
+	put16le(ip->raw + EXT4_I_BLOCKS_HI, (uint16_t)(v >> 32));
+}
+
+void ext4_inode_set_links(struct ext4_inode *ip, uint16_t n)
+{
+	put16le(ip->raw + EXT4_I_LINKS, n);
+}
+
+uint16_t ext4_inode_links(const struct ext4_inode *ip)
+{
+	return get16(ip->raw, EXT4_I_LINKS);
+}
+
+/* A new inode in memory: mode, owner, times now, an empty extent root. */
+struct ext4_inode *ext4_inode_new(struct ext4_fs *fs, uint32_t ino,
+				  uint16_t mode, uint32_t uid, uint32_t gid)
+{
+	struct ext4_inode *ip = calloc(1, sizeof(*ip) + fs->inode_size);
+	uint8_t *r;
+
+	if (!ip)
+		return NULL;
+	r = ip->raw;
+	ip->fs = fs;
+	ip->ino = ino;
+	ip->mode = mode;
+	put16le(r + EXT4_I_UID, (uint16_t)uid);
+	put16le(r + EXT4_I_UID_HI, (uint16_t)(uid >> 16));
+	put16le(r + EXT4_I_GID, (uint16_t)gid);
+	put16le(r + EXT4_I_GID_HI, (uint16_t)(gid >> 16));
+	if (fs->inode_size > EXT4_GOOD_OLD_INODE_SIZE)
+		put16le(r + EXT4_I_EXTRA_ISIZE, 32);
+	ext4_inode_touch(fs, ip, 0xF);
+	ip->flags = EXT4_EXTENTS_FL;
+	put16le(r + EXT4_I_BLOCK, EXT4_EXT_MAGIC);
+	put16le(r + EXT4_I_BLOCK + 4, 4); /* max entries in the root */
+	ip->csum_seed = ext4_inode_seed(fs, ino, 0);
+	return ip;
+}

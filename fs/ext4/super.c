@@ -86,11 +86,19 @@ static int check_incompat(struct ext4_fs *fs)
 			 bad);
 }
 
+/* Features whose structures the write path does not maintain yet. */
+#define EXT4_RO_COMPAT_NO_WRITE                                                \
+	(EXT4_RO_COMPAT_QUOTA | EXT4_RO_COMPAT_BIGALLOC |                      \
+	 EXT4_RO_COMPAT_PROJECT | EXT4_RO_COMPAT_VERITY |                      \
+	 EXT4_RO_COMPAT_ORPHAN_PRESENT)
+
 static void check_ro_compat(struct ext4_fs *fs, unsigned flags)
 {
 	uint32_t bad = fs->ro_compat & ~EXT4_RO_COMPAT_OK;
 
-	fs->readonly = true; /* the write path is still to come */
+	fs->readonly = true;
+	if (flags & EXT4_MOUNT_RDONLY)
+		return;
 	if (fs->ro_compat & EXT4_RO_COMPAT_READONLY)
 		ext4_fail(fs, 0, "ext4: read-only feature set: mounted read-only");
 	else if (bad)
@@ -98,9 +106,15 @@ static void check_ro_compat(struct ext4_fs *fs, unsigned flags)
 			  "ext4: unknown ro_compat features 0x%x: mounted "
 			  "read-only",
 			  bad);
-	else if (!(flags & EXT4_MOUNT_RDONLY))
-		ext4_fail(fs, 0, "ext4: writing not implemented yet: "
-				 "mounted read-only");
+	else if (fs->ro_compat & EXT4_RO_COMPAT_NO_WRITE)
+		ext4_fail(fs, 0,
+			  "ext4: writing with ro_compat features 0x%x not "
+			  "implemented: mounted read-only",
+			  fs->ro_compat & EXT4_RO_COMPAT_NO_WRITE);
+	else if (!fs->dev->write)
+		ext4_fail(fs, 0, "ext4: read-only device: mounted read-only");
+	else
+		fs->readonly = false;
 }
 
 static bool is_pow2(uint32_t v)
@@ -218,7 +232,7 @@ bool ext4_has_super(const struct ext4_fs *fs, uint32_t group)
 }
 
 /* The disk block of descriptor block i. */
-static uint64_t gdt_block(const struct ext4_fs *fs, uint32_t i)
+uint64_t ext4_gdt_block(const struct ext4_fs *fs, uint32_t i)
 {
 	uint32_t per_block = fs->block_size / fs->desc_size, group;
 
@@ -273,7 +287,7 @@ static int read_gdt(struct ext4_fs *fs)
 	if (!fs->gdt)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < nblocks; i++) {
-		err = ext4_read_blocks(fs, gdt_block(fs, i), 1,
+		err = ext4_read_blocks(fs, ext4_gdt_block(fs, i), 1,
 				       fs->gdt + (size_t)i * bs);
 		if (err)
 			return ext4_fail(fs, err,

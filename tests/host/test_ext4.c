@@ -675,7 +675,7 @@ static void test_ext4_ea_inode_value(void)
 	dev_close(&dev);
 }
 
-/* ---- broken images ---- */
+/* ---- writing, checked by e2fsck -fn and debugfs ---- */
 
 static char last_log[256];
 
@@ -684,6 +684,244 @@ static void log_msg(struct ext4_dev *dev, const char *msg)
 	(void)dev;
 	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
+
+
+static int file_write(struct ext4_dev *dev, uint64_t off, const void *buf,
+		      size_t len)
+{
+	int fd = (int)(intptr_t)dev->ctx;
+
+	return pwrite(fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
+
+static int file_flush(struct ext4_dev *dev)
+{
+	return fsync((int)(intptr_t)dev->ctx) ? -EIO : 0;
+}
+
+static int64_t clock_now(struct ext4_dev *dev)
+{
+	(void)dev;
+	return 1700000000;
+}
+
+static struct ext4_fs *open_rw(const char *img, struct ext4_dev *dev)
+{
+	int fd = open(img, O_RDWR);
+	struct ext4_fs *fs = NULL;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	memset(dev, 0, sizeof(*dev));
+	dev->read = file_read;
+	dev->write = file_write;
+	dev->flush = file_flush;
+	dev->now = clock_now;
+	dev->log = log_msg;
+	dev->size = (uint64_t)st.st_size;
+	dev->ctx = (void *)(intptr_t)fd;
+	if (ext4_mount(dev, 0, &fs) || ext4_is_readonly(fs)) {
+		printf("    mount rw: %s\n", last_log);
+		return NULL;
+	}
+	return fs;
+}
+
+static struct ext4_inode *iget_path(struct ext4_fs *fs, const char *path)
+{
+	struct ext4_inode *ip = NULL;
+	uint32_t ino;
+
+	if (ext4_namei(fs, path, false, &ino) || ext4_iget(fs, ino, &ip))
+		return NULL;
+	return ip;
+}
+
+/* Creates `name` in dir and writes the pattern's [off, off + n) to it. */
+static bool write_new(struct ext4_fs *fs, struct ext4_inode *dir,
+		      const char *name, uint64_t off, size_t n, unsigned seed)
+{
+	struct ext4_inode *ip;
+	uint8_t *buf = malloc(n);
+	uint32_t ino;
+	bool ok;
+
+	pattern(buf, n, off, seed);
+	ok = CHECK_EQ(ext4_create(fs, dir, name, strlen(name), S_IFREG | 0640,
+				  1000, 100, &ino),
+		      0) &&
+	     CHECK_EQ(ext4_iget(fs, ino, &ip), 0);
+	if (ok) {
+		ok = CHECK_EQ(ext4_write(fs, ip, off, buf, n), (long)n);
+		ext4_iput(ip);
+	}
+	free(buf);
+	return ok;
+}
+
+/* debugfs's view of path equals the pattern [off, off + n) at off. */
+static void check_debugfs_cat(const char *img, const char *path, uint64_t off,
+			      size_t n, unsigned seed)
+{
+	char cmd[1024], out[512];
+	uint8_t *want = malloc(n), *got = malloc(n);
+	int fd;
+
+	snprintf(out, sizeof(out), "%s/cat.out", work);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'dump %s %s' %s", path, out,
+		 img);
+	CHECK_EQ(run(cmd), 0);
+	pattern(want, n, off, seed);
+	fd = open(out, O_RDONLY);
+	CHECK_EQ(pread(fd, got, n, (off_t)off), (long)n);
+	CHECK(!memcmp(want, got, n));
+	close(fd);
+	free(want);
+	free(got);
+}
+
+/* Many extents: a block every other block, past one leaf's 340. */
+static void write_fragmented(struct ext4_fs *fs, struct ext4_inode *dir)
+{
+	/* three full leaves' worth: four leaves under the root */
+	uint32_t n = 3 * (fs->block_size - 12) / 12, ino;
+	struct ext4_inode *ip;
+	uint8_t buf[4096];
+
+	if (!CHECK_EQ(ext4_create(fs, dir, "frag", 4, S_IFREG | 0600, 0, 0,
+				  &ino),
+		      0) ||
+	    !CHECK_EQ(ext4_iget(fs, ino, &ip), 0))
+		return;
+	for (uint32_t b = 0; b < 2 * n; b += 2) {
+		pattern(buf, fs->block_size, (uint64_t)b * fs->block_size, 5);
+		if (!CHECK_EQ(ext4_write(fs, ip, (uint64_t)b * fs->block_size,
+					 buf, fs->block_size),
+			      fs->block_size))
+			break;
+	}
+	CHECK_EQ(get16(ip->raw + EXT4_I_BLOCK, 6), 1); /* depth 1 */
+	CHECK(get16(ip->raw + EXT4_I_BLOCK, 2) >= 2);  /* split leaves */
+	ext4_iput(ip);
+}
+
+static void write_session(struct ext4_fs *fs)
+{
+	struct ext4_inode *root = iget_path(fs, "/"), *dir, *ip;
+	uint32_t ino;
+
+	if (!CHECK(root))
+		return;
+	CHECK_EQ(ext4_create(fs, root, "new-dir", 7, S_IFDIR | 0755, 0, 0,
+			     &ino),
+		 0);
+	CHECK_EQ(ext4_create(fs, root, "new-dir", 7, S_IFDIR | 0755, 0, 0,
+			     &ino),
+		 -EEXIST);
+	CHECK(dir = iget_path(fs, "/new-dir"));
+	if (dir) {
+		write_new(fs, dir, "file", 0, 100000, 1);
+		write_new(fs, dir, "sparse", 10 << 20, 5000, 2);
+		write_fragmented(fs, dir);
+		for (int i = 0; i < 150; i++) { /* a second directory block */
+			char name[64];
+
+			snprintf(name, sizeof(name), "empty-file-%03d", i);
+			CHECK_EQ(ext4_create(fs, dir, name, strlen(name),
+					     S_IFREG | 0644, 0, 0, &ino),
+				 0);
+		}
+		CHECK_EQ(ext4_unlink(fs, dir, "empty-file-007", 14), 0);
+		CHECK_EQ(ext4_unlink(fs, dir, "empty-file-007", 14), -ENOENT);
+		ext4_iput(dir);
+	}
+	CHECK_EQ(ext4_symlink(fs, root, "fast", 4, "new-dir/file", 0, 0, &ino),
+		 0);
+	CHECK_EQ(ext4_create(fs, root, "gone", 4, S_IFDIR | 0700, 0, 0, &ino),
+		 0);
+	CHECK_EQ(ext4_rmdir(fs, root, "new-dir", 7), -ENOTEMPTY);
+	CHECK_EQ(ext4_rmdir(fs, root, "gone", 4), 0);
+	/* files of the tree: an xattr block freed, an append */
+	CHECK_EQ(ext4_unlink(fs, root, "short-link", 10), 0);
+	if ((dir = iget_path(fs, "/files"))) {
+		CHECK_EQ(ext4_unlink(fs, dir, "f4096", 5), 0);
+		CHECK_EQ(ext4_unlink(fs, dir, "holes", 5), 0);
+		ext4_iput(dir);
+	}
+	if ((ip = iget_path(fs, "/files/f1025"))) {
+		uint8_t buf[3000];
+
+		pattern(buf, 3000, 1025, 7);
+		CHECK_EQ(ext4_write(fs, ip, 1025, buf, 3000), 3000);
+		ext4_iput(ip);
+	}
+	ext4_iput(root);
+	CHECK_EQ(ext4_sync(fs), 0);
+}
+
+static void check_written(const char *variant, const char *opts)
+{
+	char img[512], cmd[1024];
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	int r;
+
+	snprintf(img, sizeof(img), "%s/w-%s.img", work, variant);
+	if (!CHECK(mkimage(img, opts, "64M")) || !CHECK(fs = open_rw(img, &dev)))
+		return;
+	write_session(fs);
+	ext4_unmount(fs);
+	dev_close(&dev);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s", img);
+	r = run(cmd);
+	if (!CHECK_EQ(r, 0)) {
+		snprintf(cmd, sizeof(cmd), "tail -25 %s/log", work);
+		if (system(cmd))
+			return;
+	}
+	check_debugfs_cat(img, "/new-dir/file", 0, 100000, 1);
+	check_debugfs_cat(img, "/new-dir/sparse", 10 << 20, 5000, 2);
+	check_debugfs_cat(img, "/files/f1025", 1025, 3000, 7);
+	check_debugfs_cat(img, "/new-dir/frag", 0, 1024, 5);
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/cat.out", work);
+		CHECK(!truncate(path, 0));
+	}
+}
+
+static void test_ext4_write_4k(void)
+{
+	check_written("4k", "-t ext4 -b 4096");
+}
+
+static void test_ext4_write_1k_32bit_nocsum(void)
+{
+	check_written("1k", "-t ext4 -b 1024 -O ^64bit,^metadata_csum");
+}
+
+static void test_ext4_readonly_refuses_writes(void)
+{
+	struct ext4_dev dev;
+	struct ext4_fs *fs = open_img("32bit", &dev);
+	struct ext4_inode *root;
+	uint32_t ino;
+
+	if (!CHECK(fs))
+		return;
+	if (CHECK(root = iget_path(fs, "/"))) {
+		CHECK_EQ(ext4_create(fs, root, "x", 1, S_IFREG | 0644, 0, 0,
+				     &ino),
+			 -EROFS);
+		ext4_iput(root);
+	}
+	ext4_unmount(fs);
+	dev_close(&dev);
+}
+
+/* ---- broken images ---- */
 
 
 /* Byte offsets in an image, found through a mount of it. */
@@ -940,6 +1178,9 @@ int main(void)
 	RUN_TEST(test_ext4_images_have_the_features);
 	RUN_TEST(test_ext4_nsec_and_epoch_times);
 	RUN_TEST(test_ext4_ea_inode_value);
+	RUN_TEST(test_ext4_write_4k);
+	RUN_TEST(test_ext4_write_1k_32bit_nocsum);
+	RUN_TEST(test_ext4_readonly_refuses_writes);
 	RUN_TEST(test_ext4_refuses_unknown_incompat);
 	RUN_TEST(test_ext4_unknown_ro_compat_mounts_readonly);
 	RUN_TEST(test_ext4_bad_inode_checksum);
