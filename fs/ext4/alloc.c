@@ -244,8 +244,13 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n)
 		uint32_t k = MIN(n, fs->blocks_per_group - i);
 
 		err = bitmap_read(fs, g, false, bm);
-		for (uint32_t j = 0; !err && j < k; j++)
+		for (uint32_t j = 0; !err && j < k; j++) {
+			if (!bit(bm, i + j))
+				err = ext4_fail(fs, -EUCLEAN, "ext4: freeing "
+						"free block %llu",
+						(unsigned long long)start + j);
 			bit_set(bm, i + j, false);
+		}
 		if (!err)
 			err = bitmap_commit(fs, g, false, bm, (int32_t)k);
 		start += k;
@@ -325,6 +330,9 @@ int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir)
 	if (!err && dir)
 		gd_count_set(fs, gd, GD_USED_DIRS,
 			     gd_count(fs, gd, GD_USED_DIRS) - 1);
+	if (!err && !bit(bm, i))
+		err = ext4_fail(fs, -EUCLEAN, "ext4: freeing free inode %u",
+				ino);
 	if (!err) {
 		bit_set(bm, i, false);
 		err = bitmap_commit(fs, g, true, bm, 1);

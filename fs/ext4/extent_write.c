@@ -37,6 +37,22 @@ static uint64_t index_pblk(const uint8_t *e)
 	return (uint64_t)get16(e, 8) << 32 | get32(e, 4);
 }
 
+/* Whether node h (room bytes) is a sane header at depth. */
+static bool node_ok(const uint8_t *h, size_t room, uint16_t depth)
+{
+	uint16_t n = get16(h, 2), max = get16(h, 4);
+
+	return get16(h, 0) == EXT4_EXT_MAGIC && n <= max &&
+	       EXT4_EXT_HDR * ((size_t)max + 1) <= room && get16(h, 6) == depth;
+}
+
+static int bad_node(struct ext4_inode *ip, uint64_t pblk)
+{
+	return ext4_fail(ip->fs, -EUCLEAN,
+			 "ext4: inode %u: bad extent node at block %llu",
+			 ip->ino, (unsigned long long)pblk);
+}
+
 static int unsupported(struct ext4_inode *ip, const char *what)
 {
 	return ext4_fail(ip->fs, -EOPNOTSUPP, "ext4: inode %u: %s not "
@@ -183,10 +199,8 @@ static int insert_depth1(struct ext4_fs *fs, struct ext4_inode *ip,
 
 		if ((err = ext4_read_blocks(fs, leaf, 1, blk)))
 			return err;
-		if (get16(blk, 0) != EXT4_EXT_MAGIC || get16(blk, 6) != 0)
-			return ext4_fail(fs, -EUCLEAN, "ext4: inode %u: bad "
-					 "extent leaf %llu", ip->ino,
-					 (unsigned long long)leaf);
+		if (!node_ok(blk, fs->block_size - 4, 0))
+			return bad_node(ip, leaf);
 		if (leaf_insert(blk, lblk, len, pblk)) {
 			if (lblk < get32(EXT_ENTRY(root, i), 0))
 				put32(EXT_ENTRY(root, i), lblk);
@@ -206,10 +220,12 @@ int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 	uint8_t *root = ip->raw + EXT4_I_BLOCK, *blk;
 	int err = 0;
 
-	if (get16(root, 6) == 0 && leaf_insert(root, lblk, len, pblk))
-		return 0;
 	if (get16(root, 6) > 1)
 		return unsupported(ip, "an extent tree of depth 2");
+	if (!node_ok(root, EXT4_I_BLOCK_LEN, get16(root, 6)))
+		return bad_node(ip, 0);
+	if (get16(root, 6) == 0 && leaf_insert(root, lblk, len, pblk))
+		return 0;
 	if (!(blk = ext4_block_alloc(fs)))
 		return -ENOMEM;
 	if (get16(root, 6) == 0)
@@ -244,10 +260,12 @@ int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip)
 	uint8_t *root = ip->raw + EXT4_I_BLOCK, *blk;
 	int err = 0;
 
+	if (get16(root, 6) > 1)
+		return unsupported(ip, "freeing an extent tree of depth 2");
+	if (!node_ok(root, EXT4_I_BLOCK_LEN, get16(root, 6)))
+		return bad_node(ip, 0);
 	if (get16(root, 6) == 0) {
 		err = free_leaf(fs, root);
-	} else if (get16(root, 6) > 1) {
-		return unsupported(ip, "freeing an extent tree of depth 2");
 	} else if (!(blk = ext4_block_alloc(fs))) {
 		return -ENOMEM;
 	} else {
@@ -255,6 +273,8 @@ int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip)
 			uint64_t leaf = index_pblk(EXT_ENTRY(root, i));
 
 			err = ext4_read_blocks(fs, leaf, 1, blk);
+			if (!err && !node_ok(blk, fs->block_size - 4, 0))
+				err = bad_node(ip, leaf);
 			if (!err)
 				err = free_leaf(fs, blk);
 			if (!err)

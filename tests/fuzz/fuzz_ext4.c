@@ -13,6 +13,10 @@
  * block, unused by ext4) is odd, the copy mounted has metadata_csum and
  * gdt_csum turned off, so that the mutated structures themselves are
  * parsed.
+ *
+ * Then, mounted read-write over its own copy, a few changes: a file
+ * created, written and removed, a directory made and removed, and the
+ * root's first entries unlinked (freeing whatever they claim to own).
  */
 #include <stdlib.h>
 
@@ -23,7 +27,7 @@
 #define FUZZ_MAX_DEPTH 6
 
 struct mem {
-	const uint8_t *data;
+	uint8_t *data;
 	size_t len;
 };
 
@@ -42,6 +46,17 @@ static int mem_read(struct ext4_dev *dev, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+static int mem_write(struct ext4_dev *dev, uint64_t off, const void *buf,
+		     size_t len)
+{
+	struct mem *m = dev->ctx;
+
+	if (off > dev->size || len > dev->size - off || off + len > m->len)
+		abort(); /* past the device, or the fuzzer's copy */
+	memcpy(m->data + off, buf, len);
+	return 0;
+}
+
 static int visited;
 
 static void check_err(struct ext4_fs *fs, long r)
@@ -49,6 +64,7 @@ static void check_err(struct ext4_fs *fs, long r)
 	if (r < 0 && r != -ENOMEM && r != -ENOENT && r != -ENOTDIR &&
 	    r != -ENODATA && r != -ERANGE && r != -EINVAL && r != -ELOOP &&
 	    r != -ENAMETOOLONG && r != -EISDIR && r != -EOPNOTSUPP &&
+	    r != -ENOTEMPTY && r != -EEXIST && r != -EROFS && r != -EFBIG &&
 	    !*ext4_last_error(fs))
 		abort(); /* a corruption error without its message */
 }
@@ -130,7 +146,7 @@ static void walk(struct ext4_fs *fs, uint32_t ino, int depth)
 
 static uint8_t *copy_input(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = calloc(1, MAX(size, (size_t)FUZZ_MIN_DEV));
 	size_t ro = EXT4_SB_OFFSET + EXT4_SB_FEATURE_RO_COMPAT;
 
 	memcpy(copy, data, size);
@@ -140,7 +156,57 @@ static uint8_t *copy_input(const uint8_t *data, size_t size)
 	return copy;
 }
 
-static void fuzz_one(const uint8_t *data, size_t size)
+static int unlink_one(void *arg, const struct ext4_dirent *d)
+{
+	struct ext4_inode **dirp = arg;
+	struct ext4_fs *fs = dirp[0]->fs;
+	struct ext4_inode *dir = dirp[0];
+
+	if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+		return 0;
+	check_err(fs, ext4_unlink(fs, dir, d->name, d->name_len));
+	check_err(fs, ext4_rmdir(fs, dir, d->name, d->name_len));
+	return ++visited > 3;
+}
+
+static void change(struct ext4_fs *fs)
+{
+	static uint8_t buf[10000];
+	struct ext4_inode *root, *ip;
+	uint64_t pos = 0;
+	uint32_t ino;
+
+	if (ext4_iget(fs, EXT4_ROOT_INO, &root))
+		return;
+	if (!ext4_create(fs, root, "fz", 2, 0100644, 0, 0, &ino) &&
+	    !ext4_iget(fs, ino, &ip)) {
+		check_err(fs, ext4_write(fs, ip, 5000, buf, sizeof(buf)));
+		ext4_iput(ip);
+		check_err(fs, ext4_unlink(fs, root, "fz", 2));
+	}
+	if (!ext4_create(fs, root, "fzd", 3, 040755, 0, 0, &ino))
+		check_err(fs, ext4_rmdir(fs, root, "fzd", 3));
+	check_err(fs, ext4_symlink(fs, root, "fzl", 3, "target", 0, 0, &ino));
+	visited = 0;
+	check_err(fs, ext4_iterate_dir(fs, root, &pos, unlink_one, &root));
+	ext4_iput(root);
+}
+
+static void fuzz_rw(uint8_t *data, size_t size)
+{
+	struct mem m = {data, MAX(size, (size_t)FUZZ_MIN_DEV)};
+	struct ext4_dev dev = {.read = mem_read, .write = mem_write, .ctx = &m};
+	struct ext4_fs *fs;
+
+	dev.size = m.len;
+	if (ext4_mount(&dev, 0, &fs))
+		return;
+	if (!ext4_is_readonly(fs))
+		change(fs);
+	ext4_unmount(fs);
+}
+
+static void fuzz_one(uint8_t *data, size_t size)
 {
 	struct mem m = {data, size};
 	struct ext4_dev dev = {.read = mem_read, .ctx = &m};
@@ -164,6 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy = copy_input(data, size);
 
 	fuzz_one(copy, size);
+	fuzz_rw(copy, size);
 	free(copy);
 	return 0;
 }
