@@ -28,8 +28,8 @@ static void crc32c_init(void)
 	for (unsigned i = 0; i < 256; i++)
 		for (int t = 1; t < 8; t++)
 			crc32c_table[t][i] =
-				(crc32c_table[t - 1][i] >> 8) ^
-				crc32c_table[0][crc32c_table[t - 1][i] & 0xFF];
+			    (crc32c_table[t - 1][i] >> 8) ^
+			    crc32c_table[0][crc32c_table[t - 1][i] & 0xFF];
 	__atomic_store_n(&crc32c_ready, true, __ATOMIC_RELEASE);
 }
 

@@ -18,7 +18,8 @@
 #define GD_FREE_INODES 0x0E
 #define GD_USED_DIRS 0x10
 #define GD_ITABLE_UNUSED 0x1C
-#define GD_HI(off) ((off) < 0x0C ? (off) + 0x20 : (off) == 0x1C ? 0x32 : (off) + 0x20)
+#define GD_HI(off)                                                             \
+	((off) < 0x0C ? (off) + 0x20 : (off) == 0x1C ? 0x32 : (off) + 0x20)
 #define BG_INODE_UNINIT 1
 #define BG_BLOCK_UNINIT 2
 
@@ -66,8 +67,8 @@ int ext4_write_blocks(struct ext4_fs *fs, uint64_t pblk, uint32_t count,
 	if (!ext4_block_valid(fs, pblk, count))
 		return ext4_fail(fs, -EUCLEAN, "ext4: writing block %llu",
 				 (unsigned long long)pblk);
-	err = fs->dev->write(fs->dev, off,
-			     buf, (size_t)count << (10 + fs->log_block_size));
+	err = fs->dev->write(fs->dev, off, buf,
+			     (size_t)count << (10 + fs->log_block_size));
 	if (err)
 		return ext4_fail(fs, err, "ext4: writing block %llu: error %d",
 				 (unsigned long long)pblk, err);
@@ -153,7 +154,7 @@ static void bit_set(uint8_t *bm, uint32_t i, bool on)
 	if (on)
 		bm[i / 8] |= (uint8_t)(1u << (i % 8));
 	else
-		bm[i / 8] &= (uint8_t)~(1u << (i % 8));
+		bm[i / 8] &= (uint8_t) ~(1u << (i % 8));
 }
 
 static uint32_t group_blocks(const struct ext4_fs *fs, uint32_t group)
@@ -165,8 +166,8 @@ static uint32_t group_blocks(const struct ext4_fs *fs, uint32_t group)
 }
 
 /* Takes up to want free blocks in a row from bitmap bm, from bit `from`. */
-static uint32_t take_run(uint8_t *bm, uint32_t from, uint32_t n,
-			 uint32_t want, uint32_t *first)
+static uint32_t take_run(uint8_t *bm, uint32_t from, uint32_t n, uint32_t want,
+			 uint32_t *first)
 {
 	uint32_t got = 0;
 
@@ -246,7 +247,8 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n)
 		err = bitmap_read(fs, g, false, bm);
 		for (uint32_t j = 0; !err && j < k; j++) {
 			if (!bit(bm, i + j))
-				err = ext4_fail(fs, -EUCLEAN, "ext4: freeing "
+				err = ext4_fail(fs, -EUCLEAN,
+						"ext4: freeing "
 						"free block %llu",
 						(unsigned long long)start + j);
 			bit_set(bm, i + j, false);
@@ -277,8 +279,8 @@ static int take_inode(struct ext4_fs *fs, uint32_t g, uint8_t *bm, uint32_t i,
 	return bitmap_commit(fs, g, true, bm, -1);
 }
 
-static int alloc_inode_in(struct ext4_fs *fs, uint32_t g, bool dir,
-			  uint8_t *bm, uint32_t *ino)
+static int alloc_inode_in(struct ext4_fs *fs, uint32_t g, bool dir, uint8_t *bm,
+			  uint32_t *ino)
 {
 	const uint8_t *gd = gd_of(fs, g);
 	int err;
@@ -299,8 +301,7 @@ static int alloc_inode_in(struct ext4_fs *fs, uint32_t g, bool dir,
 	return 0;
 }
 
-int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near, bool dir,
-		     uint32_t *ino)
+int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near, bool dir, uint32_t *ino)
 {
 	uint32_t g0 = (near - 1) / fs->inodes_per_group;
 	uint8_t *bm = ext4_block_alloc(fs);
@@ -331,8 +332,8 @@ int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir)
 		gd_count_set(fs, gd, GD_USED_DIRS,
 			     gd_count(fs, gd, GD_USED_DIRS) - 1);
 	if (!err && !bit(bm, i))
-		err = ext4_fail(fs, -EUCLEAN, "ext4: freeing free inode %u",
-				ino);
+		err =
+		    ext4_fail(fs, -EUCLEAN, "ext4: freeing free inode %u", ino);
 	if (!err) {
 		bit_set(bm, i, false);
 		err = bitmap_commit(fs, g, true, bm, 1);

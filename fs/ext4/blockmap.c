@@ -91,7 +91,8 @@ int ext4_ind_map(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		return 0;
 	}
 	if (levels == 1)
-		return map_at(ip, ip->raw + EXT4_I_BLOCK, path[0], EXT4_NDIR, m);
+		return map_at(ip, ip->raw + EXT4_I_BLOCK, path[0], EXT4_NDIR,
+			      m);
 	err = map_at(ip, ip->raw + EXT4_I_BLOCK, path[0], path[0] + 1, m);
 	if (!err && !m->pblk)
 		m->len = hole_len(path, levels, 0, per);

@@ -24,7 +24,8 @@ uint16_t ext4_crc16(uint16_t crc, const void *buf, size_t len)
 	while (len--) {
 		crc ^= *p++;
 		for (int k = 0; k < 8; k++)
-			crc = (uint16_t)((crc >> 1) ^ (0xA001 & (0u - (crc & 1))));
+			crc = (uint16_t)((crc >> 1) ^
+					 (0xA001 & (0u - (crc & 1))));
 	}
 	return crc;
 }
@@ -141,7 +142,8 @@ bool ext4_dirblock_csum_ok(const struct ext4_inode *ip, const uint8_t *blk)
 bool ext4_dx_csum_ok(const struct ext4_inode *ip, const uint8_t *blk,
 		     uint32_t count_off)
 {
-	uint32_t limit = get16(blk, count_off), count = get16(blk, count_off + 2);
+	uint32_t limit = get16(blk, count_off),
+		 count = get16(blk, count_off + 2);
 	size_t tail = count_off + (size_t)limit * 8;
 	uint32_t c = crc32c(ip->csum_seed, blk, count_off + (size_t)count * 8);
 

@@ -19,7 +19,6 @@
  */
 #include "fs/ext4/ext4_private.h"
 
-
 /* Called for each entry; nonzero stops the walk at that entry. */
 typedef int (*dir_fn)(void *arg, const struct ext4_dirent *d);
 
@@ -59,8 +58,8 @@ static int emit(struct dir_walk *w, const uint8_t *e, uint64_t pos)
 	d.ino = get32(e, 0);
 	d.name_len = e[6];
 	d.type = (w->fs->incompat & EXT4_INCOMPAT_FILETYPE) && type < 8
-			 ? dt_of[type]
-			 : EXT4_DT_UNKNOWN;
+		     ? dt_of[type]
+		     : EXT4_DT_UNKNOWN;
 	memcpy(d.name, e + EXT4_DIRENT_HDR, d.name_len);
 	d.name[d.name_len] = '\0';
 	d.next = pos + 1;
@@ -118,8 +117,7 @@ static uint32_t dx_count_off(const struct ext4_fs *fs,
 	return 0;
 }
 
-static int check_dirblock(struct dir_walk *w, const uint8_t *blk,
-			  uint32_t lblk)
+static int check_dirblock(struct dir_walk *w, const uint8_t *blk, uint32_t lblk)
 {
 	struct ext4_fs *fs = w->fs;
 	uint32_t co, limit, count;
@@ -132,7 +130,8 @@ static int check_dirblock(struct dir_walk *w, const uint8_t *blk,
 	} else if ((co = dx_count_off(fs, w->ip, blk, lblk))) {
 		limit = get16(blk, co);
 		count = get16(blk, co + 2);
-		if (count > limit || co + (uint64_t)limit * 8 + 8 > fs->block_size)
+		if (count > limit ||
+		    co + (uint64_t)limit * 8 + 8 > fs->block_size)
 			return bad_dirent(w, (uint64_t)lblk * fs->block_size,
 					  "bad htree node");
 		if (ext4_dx_csum_ok(w->ip, blk, co))

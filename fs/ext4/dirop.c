@@ -19,8 +19,9 @@ static uint32_t entry_size(uint32_t name_len)
 /* The entry's file type (1 regular ... 7 symlink) from a mode. */
 static uint8_t ftype(const struct ext4_fs *fs, uint16_t mode)
 {
-	static const uint16_t fmt[8] = {0,	 S_IFREG_, S_IFDIR_,  S_IFCHR_,
-					S_IFBLK_, S_IFIFO_, S_IFSOCK_, S_IFLNK_};
+	static const uint16_t fmt[8] = {0,	   S_IFREG_, S_IFDIR_,
+					S_IFCHR_,  S_IFBLK_, S_IFIFO_,
+					S_IFSOCK_, S_IFLNK_};
 
 	if (!(fs->incompat & EXT4_INCOMPAT_FILETYPE))
 		return 0;
@@ -89,23 +90,24 @@ static int dir_block(struct ext4_fs *fs, struct ext4_inode *dir, uint32_t lblk,
 	int err = ext4_map_blocks(fs, dir, lblk, &m);
 
 	if (!err && (!m.pblk || m.unwritten))
-		return ext4_fail(fs, -EUCLEAN, "ext4: directory inode %u: "
-				 "hole at block %u", dir->ino, lblk);
+		return ext4_fail(fs, -EUCLEAN,
+				 "ext4: directory inode %u: "
+				 "hole at block %u",
+				 dir->ino, lblk);
 	*pblk = m.pblk;
 	return err ? err : ext4_read_blocks(fs, m.pblk, 1, blk);
 }
 
-static int write_leaf(struct ext4_fs *fs, struct ext4_inode *dir,
-		      uint64_t pblk, uint8_t *blk)
+static int write_leaf(struct ext4_fs *fs, struct ext4_inode *dir, uint64_t pblk,
+		      uint8_t *blk)
 {
 	ext4_dirblock_csum_set(dir, blk);
 	return ext4_write_blocks(fs, pblk, 1, blk);
 }
 
 /* A new last block for dir, holding the entry. */
-static int dir_append(struct ext4_fs *fs, struct ext4_inode *dir,
-		      uint8_t *blk, const char *name, size_t len, uint32_t ino,
-		      uint8_t type)
+static int dir_append(struct ext4_fs *fs, struct ext4_inode *dir, uint8_t *blk,
+		      const char *name, size_t len, uint32_t ino, uint8_t type)
 {
 	uint32_t lblk = (uint32_t)(dir->size / fs->block_size), got;
 	uint64_t pblk;
@@ -120,8 +122,8 @@ static int dir_append(struct ext4_fs *fs, struct ext4_inode *dir,
 	return write_leaf(fs, dir, pblk, blk);
 }
 
-static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir,
-		   const char *name, size_t len, uint32_t ino, uint8_t type)
+static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		   size_t len, uint32_t ino, uint8_t type)
 {
 	uint32_t nblocks = (uint32_t)(dir->size / fs->block_size);
 	uint8_t *blk = ext4_block_alloc(fs);
@@ -160,7 +162,8 @@ static bool leaf_remove(const struct ext4_fs *fs, uint8_t *blk,
 		if (get32(e, 0) && e[6] == len &&
 		    !memcmp(e + EXT4_DIRENT_HDR, name, len)) {
 			if (prev)
-				put16le(prev + 4, (uint16_t)(get16(prev, 4) + rl));
+				put16le(prev + 4,
+					(uint16_t)(get16(prev, 4) + rl));
 			else
 				put32(e, 0);
 			return true;
@@ -337,8 +340,10 @@ static int drop_xattr_block(struct ext4_fs *fs, struct ext4_inode *ip)
 		return -ENOMEM;
 	err = ext4_read_blocks(fs, pblk, 1, blk);
 	if (!err && get32(blk, 0) != EXT4_XATTR_MAGIC)
-		err = ext4_fail(fs, -EUCLEAN, "ext4: inode %u: bad xattr "
-				"block %llu", ip->ino, (unsigned long long)pblk);
+		err = ext4_fail(fs, -EUCLEAN,
+				"ext4: inode %u: bad xattr "
+				"block %llu",
+				ip->ino, (unsigned long long)pblk);
 	refs = err ? 0 : get32(blk, 4);
 	if (!err && refs <= 1) {
 		err = ext4_free_blocks(fs, pblk, 1);
@@ -412,11 +417,11 @@ static int remove_entry(struct ext4_fs *fs, struct ext4_inode *dir,
 		 (err = ext4_iterate_dir(fs, ip, &pos, count_other, &a)) >= 0)
 		err = a.others ? -ENOTEMPTY : 0;
 	/* freeing what is not an extent tree (but a fast symlink's target) */
-	if (!err && ((ip->flags & EXT4_INLINE_DATA_FL) ||
-		     (!(ip->flags & EXT4_EXTENTS_FL) &&
-		      get32(ip->raw, EXT4_I_BLOCKS_LO) >
-			      (ext4_inode_file_acl(ip) ? fs->block_size / 512
-						       : 0))))
+	if (!err &&
+	    ((ip->flags & EXT4_INLINE_DATA_FL) ||
+	     (!(ip->flags & EXT4_EXTENTS_FL) &&
+	      get32(ip->raw, EXT4_I_BLOCKS_LO) >
+		  (ext4_inode_file_acl(ip) ? fs->block_size / 512 : 0))))
 		err = ext4_writable(fs, ip);
 	if (!err)
 		err = dir_remove(fs, dir, name, len);

@@ -106,12 +106,12 @@
 struct ext4_dev {
 	int (*read)(struct ext4_dev *dev, uint64_t off, void *buf, size_t len);
 	int (*write)(struct ext4_dev *dev, uint64_t off, const void *buf,
-		     size_t len); /* NULL: a read-only device */
-	int (*flush)(struct ext4_dev *dev);	/* NULL: nothing to flush */
+		     size_t len);	    /* NULL: a read-only device */
+	int (*flush)(struct ext4_dev *dev); /* NULL: nothing to flush */
 	void (*log)(struct ext4_dev *dev, const char *msg); /* NULL: silent */
 	int64_t (*now)(struct ext4_dev *dev); /* seconds; NULL: 0 */
-	uint64_t size; /* bytes */
-	void *ctx;     /* the owner's */
+	uint64_t size;			      /* bytes */
+	void *ctx;			      /* the owner's */
 };
 
 #define EXT4_MOUNT_RDONLY 1u
@@ -208,8 +208,8 @@ int ext4_namei(struct ext4_fs *fs, const char *path, bool follow,
 long ext4_listxattr(struct ext4_fs *fs, struct ext4_inode *ip, char *buf,
 		    size_t size);
 /* getxattr(2) of a full name ("user.x"); -ENODATA when absent. */
-long ext4_getxattr(struct ext4_fs *fs, struct ext4_inode *ip,
-		   const char *name, void *buf, size_t size);
+long ext4_getxattr(struct ext4_fs *fs, struct ext4_inode *ip, const char *name,
+		   void *buf, size_t size);
 
 /* ---- writing ----
  * Callers serialize every call that writes (the VFS adapter holds the
@@ -243,4 +243,3 @@ int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 int ext4_sync(struct ext4_fs *fs);
 
 #endif
-

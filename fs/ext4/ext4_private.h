@@ -225,7 +225,7 @@ struct ext4_map {
 /* super.c */
 uint64_t ext4_gdt_block(const struct ext4_fs *fs, uint32_t i);
 int ext4_fail(struct ext4_fs *fs, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 const uint8_t *ext4_group_desc(const struct ext4_fs *fs, uint32_t group);
 bool ext4_has_super(const struct ext4_fs *fs, uint32_t group);
 
@@ -253,8 +253,7 @@ bool ext4_gd_csum_ok(const struct ext4_fs *fs, uint32_t group,
 		     const uint8_t *gd);
 bool ext4_inode_csum_ok(const struct ext4_fs *fs, const uint8_t *raw,
 			uint32_t seed);
-uint32_t ext4_inode_seed(const struct ext4_fs *fs, uint32_t ino,
-			 uint32_t gen);
+uint32_t ext4_inode_seed(const struct ext4_fs *fs, uint32_t ino, uint32_t gen);
 bool ext4_ext_csum_ok(const struct ext4_inode *ip, const uint8_t *blk,
 		      uint16_t eh_max);
 bool ext4_dirblock_csum_ok(const struct ext4_inode *ip, const uint8_t *blk);

@@ -126,7 +126,8 @@ int ext4_ext_map(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		i = find_index(&n, lblk, &next);
 		if (i < 0) {
 			m->pblk = 0;
-			m->len = (uint32_t)MIN(next - lblk, (uint64_t)UINT32_MAX);
+			m->len =
+			    (uint32_t)MIN(next - lblk, (uint64_t)UINT32_MAX);
 			goto out;
 		}
 		pblk = index_child(n.p + EXT4_EXT_HDR * (i + 1));
@@ -134,8 +135,8 @@ int ext4_ext_map(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 			return -ENOMEM;
 		err = ext4_read_blocks(fs, pblk, 1, blk);
 		if (!err)
-			err = check_header(ip, blk, fs->block_size,
-					   n.depth - 1, pblk, &n);
+			err = check_header(ip, blk, fs->block_size, n.depth - 1,
+					   pblk, &n);
 	}
 	if (!err)
 		err = map_leaf(ip, &n, lblk, next, m);

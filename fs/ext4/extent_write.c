@@ -55,13 +55,14 @@ static int bad_node(struct ext4_inode *ip, uint64_t pblk)
 
 static int unsupported(struct ext4_inode *ip, const char *what)
 {
-	return ext4_fail(ip->fs, -EOPNOTSUPP, "ext4: inode %u: %s not "
-			 "written yet", ip->ino, what);
+	return ext4_fail(ip->fs, -EOPNOTSUPP,
+			 "ext4: inode %u: %s not "
+			 "written yet",
+			 ip->ino, what);
 }
 
 /* Puts (lblk, len, pblk) in leaf node h; false if it is full. */
-static bool leaf_insert(uint8_t *h, uint32_t lblk, uint32_t len,
-			uint64_t pblk)
+static bool leaf_insert(uint8_t *h, uint32_t lblk, uint32_t len, uint64_t pblk)
 {
 	uint16_t n = get16(h, 2), max = get16(h, 4), i = n;
 
@@ -90,8 +91,8 @@ static void init_header(const struct ext4_fs *fs, uint8_t *h, uint16_t depth)
 {
 	memset(h, 0, fs->block_size);
 	put16le(h, EXT4_EXT_MAGIC);
-	put16le(h + 4, (uint16_t)((fs->block_size - EXT4_EXT_HDR) /
-				  EXT4_EXT_HDR));
+	put16le(h + 4,
+		(uint16_t)((fs->block_size - EXT4_EXT_HDR) / EXT4_EXT_HDR));
 	put16le(h + 6, depth);
 }
 
@@ -120,8 +121,8 @@ static int grow_root(struct ext4_fs *fs, struct ext4_inode *ip, uint8_t *blk)
 	uint8_t *root = ip->raw + EXT4_I_BLOCK;
 	uint16_t n = get16(root, 2);
 	uint64_t pblk;
-	int err = new_tree_block(fs, ip, n ? ext_pblk(EXT_ENTRY(root, 0)) : 0,
-				 &pblk);
+	int err =
+	    new_tree_block(fs, ip, n ? ext_pblk(EXT_ENTRY(root, 0)) : 0, &pblk);
 
 	if (err)
 		return err;
@@ -209,8 +210,7 @@ static int insert_depth1(struct ext4_fs *fs, struct ext4_inode *ip,
 		if ((err = split_leaf(fs, ip, i, leaf, blk, lblk)))
 			return err;
 	}
-	return ext4_fail(fs, -EUCLEAN, "ext4: inode %u: extent split",
-			 ip->ino);
+	return ext4_fail(fs, -EUCLEAN, "ext4: inode %u: extent split", ip->ino);
 }
 
 /* Maps [lblk, lblk + len) to [pblk, ...); the caller writes the inode. */

@@ -12,8 +12,8 @@
 static long inline_tail(struct ext4_fs *fs, struct ext4_inode *ip,
 			uint64_t xoff, uint8_t *out, size_t len)
 {
-	long r = ext4_xattr_get(fs, ip, EXT4_XATTR_INDEX_SYSTEM, "data", 4,
-				NULL, 0);
+	long r =
+	    ext4_xattr_get(fs, ip, EXT4_XATTR_INDEX_SYSTEM, "data", 4, NULL, 0);
 	uint8_t *val;
 
 	if (r == -ENODATA || (r >= 0 && xoff >= (uint64_t)r))
@@ -85,8 +85,8 @@ static int read_run(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 }
 
 /* Whole blocks straight into buf, partial ones through a bounce block. */
-static long read_blocks(struct ext4_fs *fs, struct ext4_inode *ip,
-			uint64_t off, uint8_t *buf, size_t len)
+static long read_blocks(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+			uint8_t *buf, size_t len)
 {
 	uint32_t bs = fs->block_size, n, skip;
 	uint8_t *bounce = NULL;
@@ -144,8 +144,9 @@ long ext4_readlink(struct ext4_fs *fs, struct ext4_inode *ip, char *buf,
 	if ((ip->mode & S_IFMT_) != S_IFLNK_)
 		return -EINVAL;
 	if (ip->size > 4096)
-		return ext4_fail(fs, -EUCLEAN, "ext4: inode %u: symlink of %llu "
-					       "bytes",
+		return ext4_fail(fs, -EUCLEAN,
+				 "ext4: inode %u: symlink of %llu "
+				 "bytes",
 				 ip->ino, (unsigned long long)ip->size);
 	return ext4_read(fs, ip, 0, buf, len);
 }

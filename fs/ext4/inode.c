@@ -14,7 +14,7 @@ bool ext4_inode_fits(const struct ext4_inode *ip, uint32_t off, uint32_t n)
 	if (ip->fs->inode_size <= EXT4_GOOD_OLD_INODE_SIZE)
 		return off + n <= EXT4_GOOD_OLD_INODE_SIZE;
 	return off + n <= EXT4_GOOD_OLD_INODE_SIZE +
-				  (uint32_t)get16(ip->raw, EXT4_I_EXTRA_ISIZE);
+			      (uint32_t)get16(ip->raw, EXT4_I_EXTRA_ISIZE);
 }
 
 uint64_t ext4_inode_file_acl(const struct ext4_inode *ip)
@@ -65,8 +65,8 @@ static int check_inode(struct ext4_fs *fs, struct ext4_inode *ip)
 					 "ext4: inode %u: extra size %u",
 					 ip->ino, extra);
 	}
-	ip->csum_seed = ext4_inode_seed(fs, ip->ino,
-					get32(ip->raw, EXT4_I_GENERATION));
+	ip->csum_seed =
+	    ext4_inode_seed(fs, ip->ino, get32(ip->raw, EXT4_I_GENERATION));
 	if (fs->csum && !ext4_inode_csum_ok(fs, ip->raw, ip->csum_seed))
 		return ext4_fail(fs, -EBADMSG, "ext4: inode %u checksum",
 				 ip->ino);
@@ -165,8 +165,10 @@ void ext4_stat(const struct ext4_inode *ip, struct ext4_stat *st)
 	st->ino = ip->ino;
 	st->mode = ip->mode;
 	st->nlink = get16(r, EXT4_I_LINKS);
-	st->uid = get16(r, EXT4_I_UID) | (uint32_t)get16(r, EXT4_I_UID_HI) << 16;
-	st->gid = get16(r, EXT4_I_GID) | (uint32_t)get16(r, EXT4_I_GID_HI) << 16;
+	st->uid = get16(r, EXT4_I_UID) | (uint32_t)get16(r, EXT4_I_UID_HI)
+					     << 16;
+	st->gid = get16(r, EXT4_I_GID) | (uint32_t)get16(r, EXT4_I_GID_HI)
+					     << 16;
 	st->size = ip->size;
 	st->blocks = get_blocks(ip);
 	st->atime = get_time(ip, EXT4_I_ATIME, EXT4_I_ATIME_EXTRA);
@@ -212,8 +214,7 @@ int ext4_inode_write(struct ext4_fs *fs, struct ext4_inode *ip)
 
 /* Sets the times in `which` (bit 0 atime, 1 mtime, 2 ctime, 3 crtime)
  * to now, nanoseconds 0. */
-void ext4_inode_touch(struct ext4_fs *fs, struct ext4_inode *ip,
-		      unsigned which)
+void ext4_inode_touch(struct ext4_fs *fs, struct ext4_inode *ip, unsigned which)
 {
 	static const uint32_t off[4] = {EXT4_I_ATIME, EXT4_I_MTIME,
 					EXT4_I_CTIME, EXT4_I_CRTIME};

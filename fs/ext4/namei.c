@@ -75,8 +75,7 @@ static int step(struct ext4_fs *fs, struct walk *w, bool follow)
 	return err;
 }
 
-int ext4_namei(struct ext4_fs *fs, const char *path, bool follow,
-	       uint32_t *ino)
+int ext4_namei(struct ext4_fs *fs, const char *path, bool follow, uint32_t *ino)
 {
 	struct walk w = {.dir = EXT4_ROOT_INO};
 	size_t len = strlen(path);

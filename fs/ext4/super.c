@@ -38,14 +38,14 @@ struct feature_name {
 
 /* The names e2fsprogs (mke2fs -O, tune2fs) uses. */
 static const struct feature_name incompat_names[] = {
-	{EXT4_INCOMPAT_COMPRESSION, "compression"},
-	{EXT4_INCOMPAT_RECOVER, "needs_recovery (journal replay)"},
-	{EXT4_INCOMPAT_JOURNAL_DEV, "journal_dev"},
-	{EXT4_INCOMPAT_DIRDATA, "dirdata"},
-	{EXT4_INCOMPAT_ENCRYPT, "encrypt"},
-	{EXT4_INCOMPAT_CASEFOLD, "casefold"},
-	{0x40000, "incompat_0x40000"},
-	{0x80000, "incompat_0x80000"},
+    {EXT4_INCOMPAT_COMPRESSION, "compression"},
+    {EXT4_INCOMPAT_RECOVER, "needs_recovery (journal replay)"},
+    {EXT4_INCOMPAT_JOURNAL_DEV, "journal_dev"},
+    {EXT4_INCOMPAT_DIRDATA, "dirdata"},
+    {EXT4_INCOMPAT_ENCRYPT, "encrypt"},
+    {EXT4_INCOMPAT_CASEFOLD, "casefold"},
+    {0x40000, "incompat_0x40000"},
+    {0x80000, "incompat_0x80000"},
 };
 
 int ext4_fail(struct ext4_fs *fs, int err, const char *fmt, ...)
@@ -82,8 +82,8 @@ static int check_incompat(struct ext4_fs *fs)
 			return ext4_fail(fs, -EINVAL,
 					 "ext4: unsupported feature %s",
 					 incompat_names[i].name);
-	return ext4_fail(fs, -EINVAL, "ext4: unsupported incompat features 0x%x",
-			 bad);
+	return ext4_fail(fs, -EINVAL,
+			 "ext4: unsupported incompat features 0x%x", bad);
 }
 
 /* Features whose structures the write path does not maintain yet. */
@@ -100,7 +100,8 @@ static void check_ro_compat(struct ext4_fs *fs, unsigned flags)
 	if (flags & EXT4_MOUNT_RDONLY)
 		return;
 	if (fs->ro_compat & EXT4_RO_COMPAT_READONLY)
-		ext4_fail(fs, 0, "ext4: read-only feature set: mounted read-only");
+		ext4_fail(fs, 0,
+			  "ext4: read-only feature set: mounted read-only");
 	else if (bad)
 		ext4_fail(fs, 0,
 			  "ext4: unknown ro_compat features 0x%x: mounted "
@@ -134,16 +135,16 @@ static int read_geometry(struct ext4_fs *fs)
 	fs->block_size = 1024u << fs->log_block_size;
 	fs->blocks_count = get32(sb, EXT4_SB_BLOCKS_COUNT_LO);
 	if (fs->incompat & EXT4_INCOMPAT_64BIT)
-		fs->blocks_count |=
-			(uint64_t)get32(sb, EXT4_SB_BLOCKS_COUNT_HI) << 32;
+		fs->blocks_count |= (uint64_t)get32(sb, EXT4_SB_BLOCKS_COUNT_HI)
+				    << 32;
 	fs->first_data_block = get32(sb, EXT4_SB_FIRST_DATA_BLOCK);
 	fs->blocks_per_group = get32(sb, EXT4_SB_BLOCKS_PER_GROUP);
 	fs->inodes_per_group = get32(sb, EXT4_SB_INODES_PER_GROUP);
 	fs->inodes_count = get32(sb, EXT4_SB_INODES_COUNT);
-	fs->inode_size = rev ? get16(sb, EXT4_SB_INODE_SIZE)
-			     : EXT4_GOOD_OLD_INODE_SIZE;
-	fs->first_ino = rev ? get32(sb, EXT4_SB_FIRST_INO)
-			    : EXT4_GOOD_OLD_FIRST_INO;
+	fs->inode_size =
+	    rev ? get16(sb, EXT4_SB_INODE_SIZE) : EXT4_GOOD_OLD_INODE_SIZE;
+	fs->first_ino =
+	    rev ? get32(sb, EXT4_SB_FIRST_INO) : EXT4_GOOD_OLD_FIRST_INO;
 	fs->desc_size = EXT4_DESC_SIZE_32;
 	if (fs->incompat & EXT4_INCOMPAT_64BIT)
 		fs->desc_size = get16(sb, EXT4_SB_DESC_SIZE);
@@ -262,9 +263,9 @@ static int check_group(struct ext4_fs *fs, uint32_t g)
 {
 	const uint8_t *gd = ext4_group_desc(fs, g);
 	uint64_t itable_blocks =
-		((uint64_t)fs->inodes_per_group * fs->inode_size +
-		 fs->block_size - 1) /
-		fs->block_size;
+	    ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size -
+	     1) /
+	    fs->block_size;
 
 	if ((fs->csum || fs->gdt_csum) && !ext4_gd_csum_ok(fs, g, gd))
 		return ext4_fail(fs, -EBADMSG,
@@ -352,8 +353,10 @@ void ext4_statfs(const struct ext4_fs *fs, struct ext4_statfs *st)
 	uint64_t reserved = get32(sb, EXT4_SB_R_BLOCKS_COUNT_LO);
 
 	if (fs->incompat & EXT4_INCOMPAT_64BIT) {
-		free_blocks |= (uint64_t)get32(sb, EXT4_SB_FREE_BLOCKS_HI) << 32;
-		reserved |= (uint64_t)get32(sb, EXT4_SB_R_BLOCKS_COUNT_HI) << 32;
+		free_blocks |= (uint64_t)get32(sb, EXT4_SB_FREE_BLOCKS_HI)
+			       << 32;
+		reserved |= (uint64_t)get32(sb, EXT4_SB_R_BLOCKS_COUNT_HI)
+			    << 32;
 	}
 	memset(st, 0, sizeof(*st));
 	st->block_size = fs->block_size;

@@ -38,7 +38,7 @@ static uint64_t goal_for(struct ext4_fs *fs, struct ext4_inode *ip,
 		return m.pblk + 1;
 	return fs->first_data_block + 1 +
 	       (uint64_t)((ip->ino - 1) / fs->inodes_per_group) *
-		       fs->blocks_per_group;
+		   fs->blocks_per_group;
 }
 
 int ext4_map_alloc(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
@@ -51,8 +51,10 @@ int ext4_map_alloc(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 	if (err)
 		return err;
 	if (m.unwritten)
-		return ext4_fail(fs, -EOPNOTSUPP, "ext4: inode %u: writing "
-				 "into an unwritten extent", ip->ino);
+		return ext4_fail(fs, -EOPNOTSUPP,
+				 "ext4: inode %u: writing "
+				 "into an unwritten extent",
+				 ip->ino);
 	if (m.pblk) {
 		*pblk = m.pblk;
 		*got = MIN(want, m.len);
@@ -73,9 +75,9 @@ int ext4_map_alloc(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 }
 
 /* Writes the part of block lblk at [skip, skip + n) from src. */
-static int write_block(struct ext4_fs *fs, struct ext4_inode *ip,
-		       uint32_t lblk, uint32_t skip, const uint8_t *src,
-		       uint32_t n, uint8_t *bounce)
+static int write_block(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
+		       uint32_t skip, const uint8_t *src, uint32_t n,
+		       uint8_t *bounce)
 {
 	uint64_t pblk;
 	uint32_t got;
@@ -105,9 +107,8 @@ static int write_run(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 	return err ? err : ext4_write_blocks(fs, pblk, *done, src);
 }
 
-static long write_range(struct ext4_fs *fs, struct ext4_inode *ip,
-			uint64_t off, const uint8_t *buf, size_t len,
-			uint8_t *bounce)
+static long write_range(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+			const uint8_t *buf, size_t len, uint8_t *bounce)
 {
 	uint32_t bs = fs->block_size, n;
 	size_t done = 0;

@@ -28,11 +28,11 @@ struct xattr_entry {
 
 /* The prefixes Linux shows for each name index (2 and 3 are whole). */
 static const char *const prefixes[] = {
-	[1] = "user.",
-	[2] = "system.posix_acl_access",
-	[3] = "system.posix_acl_default",
-	[4] = "trusted.",
-	[6] = "security.",
+    [1] = "user.",
+    [2] = "system.posix_acl_access",
+    [3] = "system.posix_acl_default",
+    [4] = "trusted.",
+    [6] = "security.",
 };
 
 static int bad_entry(struct ext4_fs *fs, const struct xattr_region *r)
@@ -70,8 +70,9 @@ static int next_entry(struct ext4_fs *fs, struct xattr_region *r,
 	size = ALIGN_UP(EXT4_XATTR_ENTRY_HDR + (size_t)p[0], 4);
 	r->p = (size_t)(r->end - p) < size ? r->end : p + size;
 	if (e->value_inum)
-		return (fs->incompat & EXT4_INCOMPAT_EA_INODE) ? 1
-							      : bad_entry(fs, r);
+		return (fs->incompat & EXT4_INCOMPAT_EA_INODE)
+			   ? 1
+			   : bad_entry(fs, r);
 	if ((uint64_t)offs + e->value_size > r->vlen)
 		return bad_entry(fs, r);
 	e->value = r->vbase + offs;
@@ -124,8 +125,8 @@ typedef int (*xattr_fn)(struct ext4_fs *fs, const struct xattr_entry *e,
 
 /* Calls fn for each entry of r; fn's nonzero return stops the walk and
  * is returned (errors are negative, a found entry positive). */
-static int walk_region(struct ext4_fs *fs, struct xattr_region *r,
-		       xattr_fn fn, void *arg)
+static int walk_region(struct ext4_fs *fs, struct xattr_region *r, xattr_fn fn,
+		       void *arg)
 {
 	struct xattr_entry e;
 	int more, err;
@@ -181,8 +182,9 @@ static long ea_inode_value(struct ext4_fs *fs, const struct xattr_entry *e,
 	if (!(vi->flags & EXT4_EA_INODE_FL) || vi->size != e->value_size ||
 	    vi->ino == a->ip->ino || (vi->flags & EXT4_INLINE_DATA_FL) ||
 	    ext4_is_dir(vi))
-		r = ext4_fail(fs, -EUCLEAN, "ext4: inode %u: bad xattr inode %u",
-			      a->ip->ino, e->value_inum);
+		r = ext4_fail(fs, -EUCLEAN,
+			      "ext4: inode %u: bad xattr inode %u", a->ip->ino,
+			      e->value_inum);
 	else
 		r = ext4_read(fs, vi, 0, a->buf, e->value_size);
 	ext4_iput(vi);
@@ -202,7 +204,7 @@ static int get_one(struct ext4_fs *fs, const struct xattr_entry *e, void *arg)
 		a->result = -ERANGE;
 	else if (e->value)
 		memcpy(a->buf, e->value, e->value_size),
-			a->result = e->value_size;
+		    a->result = e->value_size;
 	else
 		a->result = ea_inode_value(fs, e, a);
 	return 1;
@@ -302,8 +304,8 @@ static bool parse_name(const char *name, uint8_t *index, const char **rest)
 	return false;
 }
 
-long ext4_getxattr(struct ext4_fs *fs, struct ext4_inode *ip,
-		   const char *name, void *buf, size_t size)
+long ext4_getxattr(struct ext4_fs *fs, struct ext4_inode *ip, const char *name,
+		   void *buf, size_t size)
 {
 	const char *rest;
 	uint8_t index;
@@ -322,8 +324,7 @@ struct list_arg {
 	size_t size, len;
 };
 
-static int list_one(struct ext4_fs *fs, const struct xattr_entry *e,
-		    void *arg)
+static int list_one(struct ext4_fs *fs, const struct xattr_entry *e, void *arg)
 {
 	struct list_arg *a = arg;
 	const char *prefix;

@@ -96,8 +96,8 @@ static void read_xattrs(struct ext4_fs *fs, struct ext4_inode *ip)
 
 	check_err(fs, n);
 	for (long i = 0; i < n; i += (long)strlen(names + i) + 1)
-		check_err(fs, ext4_getxattr(fs, ip, names + i, value,
-					    sizeof(value)));
+		check_err(
+		    fs, ext4_getxattr(fs, ip, names + i, value, sizeof(value)));
 	check_err(fs, ext4_getxattr(fs, ip, "system.posix_acl_access", value,
 				    sizeof(value)));
 }
@@ -152,7 +152,8 @@ static uint8_t *copy_input(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (size > ro + 1 && (data[0] & 1))
 		copy[ro] &= (uint8_t)~EXT4_RO_COMPAT_GDT_CSUM,
-			copy[ro + 1] &= (uint8_t)~(EXT4_RO_COMPAT_METADATA_CSUM >> 8);
+		    copy[ro + 1] &=
+		    (uint8_t) ~(EXT4_RO_COMPAT_METADATA_CSUM >> 8);
 	return copy;
 }
 

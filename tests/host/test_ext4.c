@@ -53,8 +53,7 @@ static void test_crc16_vector(void)
 
 /* ---- a block device over a file ---- */
 
-static int file_read(struct ext4_dev *dev, uint64_t off, void *buf,
-		     size_t len)
+static int file_read(struct ext4_dev *dev, uint64_t off, void *buf, size_t len)
 {
 	int fd = (int)(intptr_t)dev->ctx;
 
@@ -180,8 +179,9 @@ static void make_links(void)
 
 static void make_tree(void)
 {
-	static const size_t sizes[] = {0, 1, 59, 60, 61, 1023, 1024, 1025,
-				       4095, 4096, 4097, 65536, 1048579};
+	static const size_t sizes[] = {0,    1,	    59,	    60,	  61,
+				       1023, 1024,  1025,   4095, 4096,
+				       4097, 65536, 1048579};
 	char name[512];
 
 	make_dir("files");
@@ -233,9 +233,8 @@ static bool mkimage(const char *img, const char *opts, const char *size)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd),
-		 "rm -f %s && mke2fs -F -q %s -d %s %s %s", img, opts, tree,
-		 img, size);
+	snprintf(cmd, sizeof(cmd), "rm -f %s && mke2fs -F -q %s -d %s %s %s",
+		 img, opts, tree, img, size);
 	return run(cmd) == 0;
 }
 
@@ -376,8 +375,8 @@ static void cmp_dir(struct cmp *c, struct ext4_inode *ip, const char *host,
 		mismatch(c, path, "directory names differ", 0, 1);
 }
 
-static void cmp_stat(struct cmp *c, struct ext4_inode *ip, const struct stat *st,
-		     const char *path)
+static void cmp_stat(struct cmp *c, struct ext4_inode *ip,
+		     const struct stat *st, const char *path)
 {
 	struct ext4_stat es;
 
@@ -477,8 +476,8 @@ static void cmp_lookups(struct cmp *c)
 	CHECK_EQ(ext4_namei(c->fs, "/loop-a", false, &a), 0);
 }
 
-static void check_image(const char *variant, const char *opts,
-			const char *size, bool htree)
+static void check_image(const char *variant, const char *opts, const char *size,
+			bool htree)
 {
 	char img[512], cmd[1024];
 	struct ext4_dev dev;
@@ -526,22 +525,22 @@ static void check_image(const char *variant, const char *opts,
 	}
 
 VARIANT(test_ext4_default, "default", "-t ext4 -b 4096", "64M", false)
-VARIANT(test_ext4_no_csum, "no-csum", "-t ext4 -b 4096 -O ^metadata_csum", "64M",
-	false)
+VARIANT(test_ext4_no_csum, "no-csum", "-t ext4 -b 4096 -O ^metadata_csum",
+	"64M", false)
 VARIANT(test_ext4_32bit, "32bit", "-t ext4 -b 4096 -O ^64bit", "64M", false)
 VARIANT(test_ext4_1k_blocks, "1k", "-t ext4 -b 1024", "64M", false)
 VARIANT(test_ext4_few_inodes, "few-inodes", "-t ext4 -N 600 -b 1024 -g 1024",
 	"32M", false)
 VARIANT(test_ext4_htree, "htree", "-t ext4 -b 1024", "64M", true)
-VARIANT(test_ext4_inline_data, "inline", "-t ext4 -b 4096 -O inline_data", "64M",
-	false)
-VARIANT(test_ext4_meta_bg, "meta-bg", "-t ext4 -O meta_bg,^resize_inode",
+VARIANT(test_ext4_inline_data, "inline", "-t ext4 -b 4096 -O inline_data",
 	"64M", false)
+VARIANT(test_ext4_meta_bg, "meta-bg", "-t ext4 -O meta_bg,^resize_inode", "64M",
+	false)
 VARIANT(test_ext3_block_map, "ext3", "-t ext3", "64M", false)
 VARIANT(test_ext2_1k_small_inodes, "ext2", "-t ext2 -b 1024 -I 128", "64M",
 	false)
-VARIANT(test_ext4_no_extent, "no-extent", "-t ext4 -O ^extent,^64bit",
-	"64M", false)
+VARIANT(test_ext4_no_extent, "no-extent", "-t ext4 -O ^extent,^64bit", "64M",
+	false)
 
 /* ---- that the images hold what the variants are about ---- */
 
@@ -557,8 +556,8 @@ static struct ext4_fs *open_img(const char *variant, struct ext4_dev *dev)
 }
 
 /* The flags and extent depth of path in variant's image. */
-static void inode_shape(const char *variant, const char *path,
-			uint32_t *flags, int *depth, uint64_t *size)
+static void inode_shape(const char *variant, const char *path, uint32_t *flags,
+			int *depth, uint64_t *size)
 {
 	struct ext4_dev dev;
 	struct ext4_fs *fs = open_img(variant, &dev);
@@ -628,8 +627,8 @@ static void test_ext4_nsec_and_epoch_times(void)
 		CHECK_EQ(st.mtime.nsec, 0x1d6f3455u >> 2);
 		CHECK_EQ(st.crtime.nsec, 1);
 		plain = st;
-		CHECK_EQ(st.mtime.sec - (int64_t)(int32_t)get32(ip->raw,
-							       EXT4_I_MTIME),
+		CHECK_EQ(st.mtime.sec -
+			     (int64_t)(int32_t)get32(ip->raw, EXT4_I_MTIME),
 			 1ll << 32);
 		CHECK_EQ(plain.ctime.nsec, 0);
 		ext4_iput(ip);
@@ -684,7 +683,6 @@ static void log_msg(struct ext4_dev *dev, const char *msg)
 	(void)dev;
 	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
-
 
 static int file_write(struct ext4_dev *dev, uint64_t off, const void *buf,
 		      size_t len)
@@ -789,9 +787,9 @@ static void write_fragmented(struct ext4_fs *fs, struct ext4_inode *dir)
 	struct ext4_inode *ip;
 	uint8_t buf[4096];
 
-	if (!CHECK_EQ(ext4_create(fs, dir, "frag", 4, S_IFREG | 0600, 0, 0,
-				  &ino),
-		      0) ||
+	if (!CHECK_EQ(
+		ext4_create(fs, dir, "frag", 4, S_IFREG | 0600, 0, 0, &ino),
+		0) ||
 	    !CHECK_EQ(ext4_iget(fs, ino, &ip), 0))
 		return;
 	for (uint32_t b = 0; b < 2 * n; b += 2) {
@@ -813,12 +811,11 @@ static void write_session(struct ext4_fs *fs)
 
 	if (!CHECK(root))
 		return;
-	CHECK_EQ(ext4_create(fs, root, "new-dir", 7, S_IFDIR | 0755, 0, 0,
-			     &ino),
-		 0);
-	CHECK_EQ(ext4_create(fs, root, "new-dir", 7, S_IFDIR | 0755, 0, 0,
-			     &ino),
-		 -EEXIST);
+	CHECK_EQ(
+	    ext4_create(fs, root, "new-dir", 7, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(
+	    ext4_create(fs, root, "new-dir", 7, S_IFDIR | 0755, 0, 0, &ino),
+	    -EEXIST);
 	CHECK(dir = iget_path(fs, "/new-dir"));
 	if (dir) {
 		write_new(fs, dir, "file", 0, 100000, 1);
@@ -868,7 +865,8 @@ static void check_written(const char *variant, const char *opts)
 	int r;
 
 	snprintf(img, sizeof(img), "%s/w-%s.img", work, variant);
-	if (!CHECK(mkimage(img, opts, "64M")) || !CHECK(fs = open_rw(img, &dev)))
+	if (!CHECK(mkimage(img, opts, "64M")) ||
+	    !CHECK(fs = open_rw(img, &dev)))
 		return;
 	write_session(fs);
 	ext4_unmount(fs);
@@ -912,9 +910,9 @@ static void test_ext4_readonly_refuses_writes(void)
 	if (!CHECK(fs))
 		return;
 	if (CHECK(root = iget_path(fs, "/"))) {
-		CHECK_EQ(ext4_create(fs, root, "x", 1, S_IFREG | 0644, 0, 0,
-				     &ino),
-			 -EROFS);
+		CHECK_EQ(
+		    ext4_create(fs, root, "x", 1, S_IFREG | 0644, 0, 0, &ino),
+		    -EROFS);
 		ext4_iput(root);
 	}
 	ext4_unmount(fs);
@@ -923,12 +921,11 @@ static void test_ext4_readonly_refuses_writes(void)
 
 /* ---- broken images ---- */
 
-
 /* Byte offsets in an image, found through a mount of it. */
 struct where {
 	uint32_t ino;
-	uint64_t inode_off;   /* the inode in its table */
-	uint64_t block0_off;  /* the file's logical block 0 */
+	uint64_t inode_off;  /* the inode in its table */
+	uint64_t block0_off; /* the file's logical block 0 */
 	uint32_t block_size;
 };
 
@@ -950,7 +947,7 @@ static bool locate(const char *variant, const char *path, struct where *w)
 		w->block_size = fs->block_size;
 		w->inode_off = (uint64_t)get32(ext4_group_desc(fs, g),
 					       EXT4_GD_INODE_TABLE_LO) *
-				       fs->block_size +
+				   fs->block_size +
 			       (uint64_t)i * fs->inode_size;
 		ok = !ext4_map_blocks(fs, ip, 0, &m);
 		w->block0_off = m.pblk * fs->block_size;
@@ -1028,8 +1025,8 @@ static void break_extent_depth(const struct where *w)
 
 static void test_ext4_extent_loop_is_euclean(void)
 {
-	expect_broken("/files/holes", "/files/holes", break_extent_depth, -EUCLEAN,
-		      "inode %u: bad extent header in block");
+	expect_broken("/files/holes", "/files/holes", break_extent_depth,
+		      -EUCLEAN, "inode %u: bad extent header in block");
 }
 
 /* An extent that points past the end of the disk. */
@@ -1042,8 +1039,8 @@ static void break_extent_start(const struct where *w)
 
 static void test_ext4_extent_out_of_range_is_euclean(void)
 {
-	expect_broken("/files/f4096", "/files/f4096", break_extent_start, -EUCLEAN,
-		      "inode %u: bad extent 0");
+	expect_broken("/files/f4096", "/files/f4096", break_extent_start,
+		      -EUCLEAN, "inode %u: bad extent 0");
 }
 
 /* A directory entry whose record length is not a multiple of 4. */
