@@ -301,6 +301,7 @@ int ext4_ind_map(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 /* extent_write.c */
 int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		    uint32_t len, uint64_t pblk);
+int ext4_ext_trim(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t end);
 int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip);
 /* write.c: whether ip may be written; -EROFS, -EOPNOTSUPP (named) */
 int ext4_writable(struct ext4_fs *fs, struct ext4_inode *ip);

@@ -236,58 +236,99 @@ int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 	return err;
 }
 
-/* Frees the blocks of the extents in node h (a leaf). */
-static int free_leaf(struct ext4_fs *fs, const uint8_t *h)
+/* Frees what leaf h maps at or past block end, shortening the extent
+ * that straddles it; the kept extents are a prefix (they are sorted). */
+static int trim_leaf(struct ext4_fs *fs, struct ext4_inode *ip, uint8_t *h,
+		     uint32_t end)
 {
+	uint16_t keep = 0;
 	int err = 0;
 
 	for (int i = 0; i < get16(h, 2) && !err; i++) {
-		const uint8_t *e = EXT_ENTRY(h, i);
-		uint32_t len = get16(e, 4);
+		uint8_t *e = EXT_ENTRY(h, i);
+		uint32_t first = get32(e, 0), len = get16(e, 4), cut;
+		uint16_t unwritten = 0;
 
 		if (len > EXT4_EXT_INIT_MAX_LEN)
-			len -= EXT4_EXT_INIT_MAX_LEN;
+			len -= EXT4_EXT_INIT_MAX_LEN,
+			    unwritten = EXT4_EXT_INIT_MAX_LEN;
 		if (!ext4_block_valid(fs, ext_pblk(e), len))
-			return ext4_fail(fs, -EUCLEAN, "ext4: freeing extent");
-		err = ext4_free_blocks(fs, ext_pblk(e), len);
+			return bad_node(ip, ext_pblk(e));
+		cut = first >= end	  ? len
+		      : first + len > end ? first + len - end
+					  : 0;
+		if (cut)
+			err =
+			    ext4_free_blocks(fs, ext_pblk(e) + len - cut, cut);
+		if (!err)
+			ext4_inode_add_blocks(ip, -(int64_t)cut);
+		if (!err && cut < len)
+			put16le(e + 4, (uint16_t)(len - cut + unwritten)),
+			    keep++;
 	}
+	put16le(h + 2, keep);
 	return err;
 }
 
-/* Frees every block of the file and empties its tree (depth <= 1). */
-int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip)
+/* Trims leaf i of a depth-1 root; an emptied leaf is freed and its
+ * index removed (*removed). */
+static int trim_child(struct ext4_fs *fs, struct ext4_inode *ip, int i,
+		      uint32_t end, uint8_t *blk, bool *removed)
+{
+	uint8_t *root = ip->raw + EXT4_I_BLOCK;
+	uint64_t leaf = index_pblk(EXT_ENTRY(root, i));
+	uint16_t rn = get16(root, 2);
+	int err = ext4_read_blocks(fs, leaf, 1, blk);
+
+	*removed = false;
+	if (!err && !node_ok(blk, fs->block_size - 4, 0))
+		err = bad_node(ip, leaf);
+	if (!err)
+		err = trim_leaf(fs, ip, blk, end);
+	if (err || get16(blk, 2))
+		return err ? err : write_node(fs, ip, leaf, blk);
+	if ((err = ext4_free_blocks(fs, leaf, 1)))
+		return err;
+	ext4_inode_add_blocks(ip, -1);
+	memmove(EXT_ENTRY(root, i), EXT_ENTRY(root, i + 1),
+		(size_t)(rn - i - 1) * EXT4_EXT_HDR);
+	put16le(root + 2, (uint16_t)(rn - 1));
+	*removed = true;
+	return 0;
+}
+
+/* Frees every block at or past logical block end (depth <= 1); the
+ * caller writes the inode. */
+int ext4_ext_trim(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t end)
 {
 	uint8_t *root = ip->raw + EXT4_I_BLOCK, *blk;
+	bool removed;
 	int err = 0;
 
 	if (get16(root, 6) > 1)
 		return unsupported(ip, "freeing an extent tree of depth 2");
 	if (!node_ok(root, EXT4_I_BLOCK_LEN, get16(root, 6)))
 		return bad_node(ip, 0);
-	if (get16(root, 6) == 0) {
-		err = free_leaf(fs, root);
-	} else if (!(blk = ext4_block_alloc(fs))) {
+	if (get16(root, 6) == 0)
+		return trim_leaf(fs, ip, root, end);
+	if (!(blk = ext4_block_alloc(fs)))
 		return -ENOMEM;
-	} else {
-		for (int i = 0; i < get16(root, 2) && !err; i++) {
-			uint64_t leaf = index_pblk(EXT_ENTRY(root, i));
-
-			err = ext4_read_blocks(fs, leaf, 1, blk);
-			if (!err && !node_ok(blk, fs->block_size - 4, 0))
-				err = bad_node(ip, leaf);
-			if (!err)
-				err = free_leaf(fs, blk);
-			if (!err)
-				err = ext4_free_blocks(fs, leaf, 1);
-		}
-		free(blk);
+	for (int i = get16(root, 2) - 1; i >= 0 && !err; i--)
+		err = trim_child(fs, ip, i, end, blk, &removed);
+	free(blk);
+	if (!err && !get16(root, 2)) { /* back to an empty leaf root */
+		put16le(root + 4, 4);
+		put16le(root + 6, 0);
 	}
-	if (err)
-		return err;
-	memset(root + 2, 0, EXT4_I_BLOCK_LEN - 2);
-	put16le(root + 4, 4);
-	put32(ip->raw + EXT4_I_BLOCKS_LO, 0);
-	put16le(ip->raw + EXT4_I_BLOCKS_HI, 0);
-	ip->size = 0;
-	return 0;
+	return err;
+}
+
+/* Frees every block of the file and empties its tree. */
+int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip)
+{
+	int err = ext4_ext_trim(fs, ip, 0);
+
+	if (!err)
+		ip->size = 0;
+	return err;
 }

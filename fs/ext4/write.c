@@ -164,6 +164,50 @@ long ext4_write(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
 	return r < 0 ? r : err ? err : r;
 }
 
+/* Zeroes the bytes of the block holding `size` past it, so that a file
+ * grown again reads zeros there (as Linux does on truncate). */
+static int zero_tail(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t size)
+{
+	uint32_t skip = (uint32_t)(size % fs->block_size);
+	struct ext4_map m;
+	uint8_t *blk;
+	int err;
+
+	if (!skip)
+		return 0;
+	err = ext4_map_blocks(fs, ip, (uint32_t)(size / fs->block_size), &m);
+	if (err || !m.pblk || m.unwritten)
+		return err;
+	if (!(blk = ext4_block_alloc(fs)))
+		return -ENOMEM;
+	err = ext4_read_blocks(fs, m.pblk, 1, blk);
+	if (!err) {
+		memset(blk + skip, 0, fs->block_size - skip);
+		err = ext4_write_blocks(fs, m.pblk, 1, blk);
+	}
+	free(blk);
+	return err;
+}
+
+int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t size)
+{
+	uint64_t end = (size + fs->block_size - 1) / fs->block_size;
+	int err;
+
+	if ((err = ext4_writable(fs, ip)))
+		return err;
+	if (ext4_is_dir(ip))
+		return -EISDIR;
+	if (end > UINT32_MAX)
+		return -EFBIG;
+	if (size < ip->size && ((err = ext4_ext_trim(fs, ip, (uint32_t)end)) ||
+				(err = zero_tail(fs, ip, size))))
+		return err;
+	ip->size = size;
+	ext4_inode_touch(fs, ip, EXT4_T_MTIME | EXT4_T_CTIME);
+	return ext4_inode_write(fs, ip);
+}
+
 int ext4_sync(struct ext4_fs *fs)
 {
 	return fs->dev->flush ? fs->dev->flush(fs->dev) : 0;

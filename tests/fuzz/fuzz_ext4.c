@@ -15,8 +15,9 @@
  * parsed.
  *
  * Then, mounted read-write over its own copy, a few changes: a file
- * created, written and removed, a directory made and removed, and the
- * root's first entries unlinked (freeing whatever they claim to own).
+ * created, written, truncated and removed, a directory made and
+ * removed, and the root's first entries truncated and unlinked (freeing
+ * whatever they claim to own).
  */
 #include <stdlib.h>
 
@@ -161,10 +162,14 @@ static int unlink_one(void *arg, const struct ext4_dirent *d)
 {
 	struct ext4_inode **dirp = arg;
 	struct ext4_fs *fs = dirp[0]->fs;
-	struct ext4_inode *dir = dirp[0];
+	struct ext4_inode *dir = dirp[0], *ip;
 
 	if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
 		return 0;
+	if (!ext4_iget(fs, d->ino, &ip)) {
+		check_err(fs, ext4_truncate(fs, ip, ip->size / 3));
+		ext4_iput(ip);
+	}
 	check_err(fs, ext4_unlink(fs, dir, d->name, d->name_len));
 	check_err(fs, ext4_rmdir(fs, dir, d->name, d->name_len));
 	return ++visited > 3;
@@ -182,6 +187,7 @@ static void change(struct ext4_fs *fs)
 	if (!ext4_create(fs, root, "fz", 2, 0100644, 0, 0, &ino) &&
 	    !ext4_iget(fs, ino, &ip)) {
 		check_err(fs, ext4_write(fs, ip, 5000, buf, sizeof(buf)));
+		check_err(fs, ext4_truncate(fs, ip, 7001));
 		ext4_iput(ip);
 		check_err(fs, ext4_unlink(fs, root, "fz", 2));
 	}

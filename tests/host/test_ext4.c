@@ -779,6 +779,27 @@ static void check_debugfs_cat(const char *img, const char *path, uint64_t off,
 	free(got);
 }
 
+/* debugfs's view of path has n zeros at off, and then the 10 digits. */
+static void check_debugfs_zeros(const char *img, const char *path, uint64_t off,
+				size_t n)
+{
+	char cmd[1024], out[512];
+	uint8_t *got = malloc(n + 10), *zero = calloc(1, n);
+	int fd;
+
+	snprintf(out, sizeof(out), "%s/cat.out", work);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'dump %s %s' %s", path, out,
+		 img);
+	CHECK_EQ(run(cmd), 0);
+	fd = open(out, O_RDONLY);
+	CHECK_EQ(pread(fd, got, n + 10, (off_t)off), (long)n + 10);
+	CHECK(!memcmp(got, zero, n));
+	CHECK(!memcmp(got + n, "0123456789", 10));
+	close(fd);
+	free(got);
+	free(zero);
+}
+
 /* Many extents: a block every other block, past one leaf's 340. */
 static void write_fragmented(struct ext4_fs *fs, struct ext4_inode *dir)
 {
@@ -802,6 +823,35 @@ static void write_fragmented(struct ext4_fs *fs, struct ext4_inode *dir)
 	CHECK_EQ(get16(ip->raw + EXT4_I_BLOCK, 6), 1); /* depth 1 */
 	CHECK(get16(ip->raw + EXT4_I_BLOCK, 2) >= 2);  /* split leaves */
 	ext4_iput(ip);
+}
+
+/* Shrinks file to 50001 bytes and writes 10 at 60000 (zeros between);
+ * cuts frag to its first half (leaves freed); grows sparse to 20 MiB. */
+static void truncate_some(struct ext4_fs *fs)
+{
+	struct ext4_inode *ip;
+	uint64_t frag_half;
+
+	if (CHECK(ip = iget_path(fs, "/new-dir/file"))) {
+		CHECK_EQ(ext4_truncate(fs, ip, 50001), 0);
+		CHECK_EQ(ext4_write(fs, ip, 60000, "0123456789", 10), 10);
+		ext4_iput(ip);
+	}
+	if (CHECK(ip = iget_path(fs, "/new-dir/frag"))) {
+		frag_half = ip->size / 2 + 100;
+		CHECK_EQ(ext4_truncate(fs, ip, frag_half), 0);
+		CHECK(ip->size == frag_half);
+		ext4_iput(ip);
+	}
+	if (CHECK(ip = iget_path(fs, "/new-dir/sparse"))) {
+		CHECK_EQ(ext4_truncate(fs, ip, 20 << 20), 0);
+		ext4_iput(ip);
+	}
+	CHECK(ip = iget_path(fs, "/new-dir"));
+	if (ip) {
+		CHECK_EQ(ext4_truncate(fs, ip, 0), -EISDIR);
+		ext4_iput(ip);
+	}
 }
 
 static void write_session(struct ext4_fs *fs)
@@ -833,6 +883,7 @@ static void write_session(struct ext4_fs *fs)
 		CHECK_EQ(ext4_unlink(fs, dir, "empty-file-007", 14), -ENOENT);
 		ext4_iput(dir);
 	}
+	truncate_some(fs);
 	CHECK_EQ(ext4_symlink(fs, root, "fast", 4, "new-dir/file", 0, 0, &ino),
 		 0);
 	CHECK_EQ(ext4_create(fs, root, "gone", 4, S_IFDIR | 0700, 0, 0, &ino),
@@ -878,7 +929,8 @@ static void check_written(const char *variant, const char *opts)
 		if (system(cmd))
 			return;
 	}
-	check_debugfs_cat(img, "/new-dir/file", 0, 100000, 1);
+	check_debugfs_cat(img, "/new-dir/file", 0, 50001, 1);
+	check_debugfs_zeros(img, "/new-dir/file", 50001, 60000 - 50001);
 	check_debugfs_cat(img, "/new-dir/sparse", 10 << 20, 5000, 2);
 	check_debugfs_cat(img, "/files/f1025", 1025, 3000, 7);
 	check_debugfs_cat(img, "/new-dir/frag", 0, 1024, 5);
