@@ -44,6 +44,10 @@ bool parse_u64(const char *s, size_t len, uint64_t *out);
 /* SipHash-2-4 (lib/siphash.c): the keyed 64-bit hash of len bytes. */
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
 
+/* CRC-32C (lib/crc32c.c), the raw update as Linux's crc32c(): no initial
+ * or final inversion, so the usual check value is ~crc32c(~0u, ...). */
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
 /* Overflow-checked arithmetic for lengths from outside input. */
 static inline bool add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 {

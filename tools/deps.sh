@@ -10,6 +10,8 @@ have make || need="$need make"
 have ld || need="$need binutils"
 have clang || need="$need clang"
 have cpio || need="$need cpio"
+# ext4 images for the ext4 tests (mke2fs -d, e2fsck, debugfs)
+[ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || need="$need e2fsprogs"
 # Real programs the tests run inside Osprey.
 have busybox || need="$need busybox-static"
 have sqlite3 || need="$need sqlite3"
