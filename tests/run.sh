@@ -268,6 +268,9 @@ expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6"
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1
 count_lines cli "$LOGS/cli.log" $?
+# The terminal, through tmux (tests/cli/tty.sh).
+tests/cli/tty.sh >"$LOGS/cli-tty.log" 2>&1
+count_lines cli-tty "$LOGS/cli-tty.log" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

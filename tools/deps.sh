@@ -24,6 +24,7 @@ have ping || need="$need iputils-ping"
 [ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
 have dig || need="$need bind9-dnsutils"
 have pgrep || need="$need procps"
+have tmux || need="$need tmux" # the terminal test (tests/cli/tty.sh)
 [ -d /usr/lib/python3/dist-packages/scapy ] || need="$need python3-scapy"
 # Real servers and their clients (tests/net part `apps`, bench/tcp.sh):
 # redis-tools has redis-cli, redis-benchmark and the server's binary

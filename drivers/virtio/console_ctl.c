@@ -45,6 +45,12 @@ bool vcon_ctl_parse(const uint8_t *buf, uint32_t len, uint32_t nports,
 		return false; /* unknown, or only the driver sends it */
 	if (m.event != VCON_RESIZE && m.id >= nports)
 		return false;
+	if (m.event == VCON_RESIZE) {
+		if (len < VCON_RESIZE_LEN)
+			return false;
+		m.cols = le16(buf + VCON_CTL_HDR);
+		m.rows = le16(buf + VCON_CTL_HDR + 2);
+	}
 	if (m.event == VCON_PORT_NAME &&
 	    !parse_name(buf + VCON_CTL_HDR, len - VCON_CTL_HDR, m.name))
 		return false;

@@ -54,6 +54,10 @@ void cleanup_add(const char *path);
 void cleanup_forget(const char *path);
 void cleanup_set_child(int pid);
 int cleanup_signal(void);
+/* Puts the terminal fd back to *t at exit, on those signals, and in
+ * cleanup_die (NULL: not any more). */
+struct termios;
+void cleanup_terminal(int fd, const struct termios *t);
 /* mkstemp, and the file is removed at exit unless forgotten. */
 int mkstemp_cleanup(char *template);
 /* Removes the files now and dies of `sig`, as if it had not been caught. */
@@ -218,22 +222,30 @@ int net_qemu_args(const struct net_options *n, const char *machine,
 struct stdio_relay {
 	bool open[3]; /* our fd 0, 1, 2 was open: the guest gets a port */
 	bool merged;  /* fds 1 and 2 are one file: they share stdout's port */
-	int guest[3]; /* QEMU's socket ends (-chardev socket,fd=), or -1 */
-	int cli[3];   /* ours, or -1 */
+	bool tty;     /* fd 0 is a terminal: port 1 is the guest's terminal */
+	bool on_tty[3]; /* fd 1, 2 is that terminal too: no port of its own */
+	int guest[4]; /* QEMU's socket ends (-chardev socket,fd=), or -1; */
+	int cli[4];   /* ours, or -1; [3]: the control port (a terminal's) */
 };
 /* Before QEMU's command line: the sockets (closed streams get
  * /dev/null here, and no port). */
 void stdio_prepare(struct stdio_relay *r);
 /* Appends the virtio-console device and its ports (at most
  * STDIO_QEMU_ARGS) to v at n; returns the new n. */
-#define STDIO_QEMU_ARGS 16
+#define STDIO_QEMU_ARGS 20
 int stdio_qemu_args(const struct stdio_relay *r, const char *machine,
 		    char **v, int n);
 /* In QEMU's process before exec, and in ours after the fork. */
 void stdio_child(const struct stdio_relay *r);
 void stdio_parent(struct stdio_relay *r);
-/* Copies the streams until QEMU (pid) has ended and its output is out. */
-void stdio_relay(struct stdio_relay *r, pid_t pid);
+/* Copies the streams until QEMU (pid) has ended and its output is out.
+ * With a terminal: true when Ctrl-] stopped the VM. */
+bool stdio_relay(struct stdio_relay *r, pid_t pid);
+/* The terminal in raw mode, put back by stdio_restore and at any exit. */
+void stdio_raw(const struct stdio_relay *r);
+void stdio_restore(const struct stdio_relay *r);
+#define STDIO_ESCAPE 0x1d   /* Ctrl-]: stops the VM, whatever it runs */
+#define STDIO_ESCAPE_EXIT 130 /* and osprey run exits with this */
 
 /* ---- the virtual machine (vm.c) ---- */
 
