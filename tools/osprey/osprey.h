@@ -11,6 +11,8 @@
  *   net.c      the guest's network: -p, --net, --ip, --dns
  *   elfdeps.c  the ELF reader (pure, fuzzed: elfdeps.h)
  *   ldcache.c  the /etc/ld.so.cache reader (pure, fuzzed: ldcache.h)
+ *   stdio.c    the program's standard streams, and a terminal
+ *   runtime.c  runtime recipes: an interpreter's library, the JDK's home
  */
 #ifndef OSPREY_CLI_H
 #define OSPREY_CLI_H
@@ -177,6 +179,17 @@ void deps_add_program(struct image *img, const char *program,
 /* The libraries of an ELF file added with --add (a dlopen'ed module,
  * say): what is missing is only a warning. */
 void deps_add_module(struct image *img, const char *path);
+/* The same for many at once, all loaded before any library is looked
+ * for, so that one's library found among the others (the JDK's
+ * libjvm.so) is no miss; quiet: what is missing only with -v. */
+void deps_add_modules(struct image *img, char **paths, size_t n, bool quiet);
+
+/* ---- runtime recipes (runtime.c) ---- */
+
+/* What the program's runtime needs (python3.N's library, the JDK's
+ * home...), by the table of recipes; returns the memory in MB it needs
+ * at least, or 0. */
+unsigned runtime_add(struct image *img, const char *program);
 
 /* ---- the guest's network (net.c) ---- */
 
