@@ -28,6 +28,7 @@ have tmux || need="$need tmux" # the terminal test (tests/cli/tty.sh)
 # Runtimes and programs of tests/apps/runtimes.sh and sweep.sh.
 have ruby || need="$need ruby"
 have tclsh || need="$need tcl"
+have gawk || need="$need gawk"
 for p in jq:jq bc:bc zstd:zstd xz:xz-utils bzip2:bzip2 file:file \
 	openssl:openssl xxd:xxd hexdump:bsdextrautils; do
 	have "${p%%:*}" || need="$need ${p#*:}"

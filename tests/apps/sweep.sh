@@ -30,7 +30,7 @@ printf 'x\n' >"$pristine/sub/x.txt"
 seq 1 2000 >"$pristine/nums.txt"
 printf 'CREATE TABLE t(a,b);INSERT INTO t VALUES(1,"x"),(2,"y");\n' >"$pristine/db.sql"
 touch -d '2024-01-02 03:04:05' "$pristine"/*.txt "$pristine"/sub/x.txt
-cp "$pristine/fruit.txt" "$tmp/fruit.txt" # compressed forms
+: >"$tmp/missing"
 gzip -9n -c "$pristine/fruit.txt" >"$pristine/fruit.gz"
 xz -c "$pristine/fruit.txt" >"$pristine/fruit.xz"
 bzip2 -c "$pristine/fruit.txt" >"$pristine/fruit.bz2"
@@ -46,14 +46,15 @@ fn main() {
 }
 RS
 rust=""
-command -v rustc >/dev/null && rustc -O -o "$pristine/hello-rust" "$tmp/hello.rs" 2>/dev/null && rust=1
+mkdir -p "$tmp/bin"
+command -v rustc >/dev/null && rustc -O -o "$tmp/bin/hello-rust" "$tmp/hello.rs" 2>/dev/null && rust=1
 cat >"$tmp/hello.go" <<'GO'
 package main
 import ("fmt"; "sort"; "strings")
 func main() { w := strings.Fields("the quick brown fox"); sort.Strings(w); fmt.Println(w) }
 GO
 go=""
-command -v go >/dev/null && (cd "$tmp" && go build -o "$pristine/hello-go" hello.go) 2>/dev/null && go=1
+command -v go >/dev/null && (cd "$tmp" && go build -o "$tmp/bin/hello-go" hello.go) 2>/dev/null && go=1
 
 # NAME|MODE|COMMAND: MODE "out" compares stdout and status, anything else
 # is why stdout differs (status only); COMMAND is split as a shell would
@@ -89,7 +90,6 @@ chmod|out|chmod -v 600 $D/a.txt
 mkdir-p|out|mkdir -pv $D/x/y/z
 rm-r|out|rm -rv $D/sub
 find|out|find $D -name '*.txt' -newer $D/fruit.gz
-xargs|out|xargs -a $D/a.txt -n 2 echo
 nl|out|nl $D/a.txt
 paste|out|paste -d: $D/a.txt $D/b.txt
 join|out|join $D/a.txt $D/a.txt
@@ -146,18 +146,20 @@ echo 'puts [lsort {c a b}]' >"$pristine/tcl.tcl"
 cat >"$pristine/Hello.java" <<'JAVA'
 public class Hello { public static void main(String[] a) { System.out.println("hello " + Runtime.version().feature()); } }
 JAVA
-[ -n "$rust" ] && echo "rust|out|$pristine/hello-rust one two" >>"$tmp/table"
-[ -n "$go" ] && echo "go|out|$pristine/hello-go" >>"$tmp/table"
+[ -n "$rust" ] && echo "rust|out|$tmp/bin/hello-rust one two" >>"$tmp/table"
+[ -n "$go" ] && echo "go|out|$tmp/bin/hello-go" >>"$tmp/table"
 # Second processes: these wait for fork and exec.
 waiting=(
 	"sh-pipeline|sh -c 'sort \$D/fruit.txt | uniq -c'"
-	"xargs-command|xargs -n1 wc -l (runs wc)"
+	"xargs|xargs -a \$D/a.txt -n 2 (runs echo, its default command)"
 	"find-exec|find \$D -exec wc -c {} +"
 	"tar-z|tar -czf (runs gzip)"
 	"make|make (runs the recipe's shell)"
 )
 
 pass=0 fail=0 status_only=0
+# The environment `osprey run` gives a program, for the host's runs too.
+guest_env=(PATH=/usr/local/bin:/usr/bin:/bin HOME=/ TERM=linux)
 printf '%-16s %s\n' PROGRAM RESULT >"$tmp/report"
 while IFS='|' read -r name mode cmd; do
 	[ -n "$name" ] || continue
@@ -166,22 +168,26 @@ while IFS='|' read -r name mode cmd; do
 	fi
 	cmd=${cmd//\$D/$pristine}
 	eval "set -- $cmd"
-	if ! command -v "$1" >/dev/null; then
+	if ! prog=$(command -v "$1"); then
 		printf '%-16s %s\n' "$name" "not on this host: $1" >>"$tmp/report"
 		echo "SKIP sweep-$name: no $1"
 		continue
 	fi
+	shift
+	set -- "$prog" "$@" # argv[0] as Osprey gives it: the absolute path
 	rm -rf "$D" && cp -a "$pristine" "$D"
 	set -- "${@//$pristine/$D}"
-	(cd / && timeout 120 "$@") >"$tmp/host" 2>"$tmp/host.err" </dev/null
+	(cd / && timeout 120 env -i "${guest_env[@]}" "$@") >"$tmp/host" 2>"$tmp/host.err" </dev/null
 	hrc=$?
 	# the guest's copy of the data sits at the same path as the host's
-	timeout 300 "$OSPREY" run --add "$pristine:$D" -- "$@" \
+	timeout 300 "$OSPREY" run -v --add "$pristine:$D" -- "$@" \
 		>"$tmp/guest" 2>"$tmp/guest.err" </dev/null
 	grc=$?
+	grep '^osprey: missing: ' "$tmp/guest.err" | grep -v 'missing: file ' |
+		sed "s/^osprey: missing: /$name: /" >>"$tmp/missing"
 	why=""
 	if [ "$grc" != "$hrc" ]; then
-		why="status $grc, host $hrc: $(grep -v '^osprey: warning' "$tmp/guest.err" | head -1 | cut -c1-100)"
+		why="status $grc, host $hrc: $(grep -v '^osprey: ' "$tmp/guest.err" | head -1 | cut -c1-100)"
 	elif [ "$mode" = out ] && ! cmp -s "$tmp/host" "$tmp/guest"; then
 		why="stdout differs: $(diff "$tmp/host" "$tmp/guest" | grep '^[<>]' | head -2 | tr '\n' ' ' | cut -c1-100)"
 	fi
@@ -206,6 +212,9 @@ done
 [ -z "$go" ] && printf '%-16s %s\n' go "not built: no go on this host" >>"$tmp/report"
 echo
 cat "$tmp/report"
+echo
+echo "What the programs asked for that Osprey lacks (osprey run -v):"
+sort -u "$tmp/missing" 2>/dev/null | sed 's/^/    /'
 echo
 echo "sweep: $pass match the host ($status_only by status only), $fail do not, ${#waiting[@]} wait for processes"
 echo "$pass passed, $fail failed"

@@ -55,6 +55,10 @@ static const struct recipe recipes[] = {
      {"/usr/share/lua/{ver}", "/usr/lib/x86_64-linux-gnu/lua/{ver}"}},
     {"tcl", "tclsh[0-9]*.[0-9]*", 0, "/usr/share/tcltk/tcl{ver}/init.tcl", 0,
      {"/usr/share/tcltk/tcl{ver}"}},
+    /* not a language, but a program no use without its data: file(1)
+     * and libmagic's compiled database */
+    {"libmagic", "file", 0, "/usr/share/misc/magic.mgc", 0,
+     {"/usr/share/misc/magic.mgc", "/etc/magic"}},
     /* node's standard library is inside its executable */
     {"node", "node*", 0, NULL, 1024, {NULL}},
     /* the JDK's launchers (java, javac, jshell...): {home}/bin/NAME */
