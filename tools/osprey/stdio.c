@@ -186,15 +186,17 @@ int stdio_qemu_args(const struct stdio_relay *r, const char *machine, char **v,
 {
 	bool mmio = !strcmp(machine, "microvm");
 
-	/* Ports 0-3 (0 unused); on PCI an MSI-X vector for each queue the
-	 * guest takes interrupts from (QEMU's default is 2). */
+	/* Ports 0-3 (0 unused), and 4 with a terminal; on PCI an MSI-X
+	 * vector for each queue the guest takes interrupts from (the
+	 * control receive queue, port 1 both ways, 2 and 3 out, 4 in) and
+	 * one for the configuration (QEMU's default is 2). */
 	v[n++] = "-device";
-	if (r->tty) /* and port 1's transmit queue, port 4's receive */
+	if (r->tty)
 		v[n++] = mmio ? "virtio-serial-device,max_ports=5"
 			      : "virtio-serial-pci,max_ports=5,vectors=7";
 	else
 		v[n++] = mmio ? "virtio-serial-device,max_ports=4"
-			      : "virtio-serial-pci,max_ports=4,vectors=5";
+			      : "virtio-serial-pci,max_ports=4,vectors=6";
 	if (mmio) {
 		v[n++] = "-global";
 		v[n++] = "virtio-mmio.force-legacy=false";
