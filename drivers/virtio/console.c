@@ -64,12 +64,6 @@
  * terminal, `>log 2>&1`): fd 2 is then port 2 too, so that the two keep
  * their order, as they would in that file on Linux. */
 #define STDOUT_STDERR "org.osprey.stdout+stderr"
-/* Port 1's name when the host's stdin is a terminal: "org.osprey.tty",
- * then "+stdout" and "+stderr" when those are the same terminal. */
-#define TTY_NAME "org.osprey.tty"
-#define TTY_STDIN 1
-#define TTY_STDOUT 2
-#define TTY_STDERR 4
 #define TTY_SIZE_NS 1000000000ull /* for the terminal's first size */
 #define CTL_RX_BUFS (PAGE_SIZE / VCON_CTL_BUF)
 #define CTL_TX_SLOTS 16
@@ -236,25 +230,6 @@ static void port_add(struct vcon *vc, uint32_t id)
 	ctl_send(vc, id, VCON_PORT_OPEN, 1);
 }
 
-/* Port 1's name: TTY_NAME["+stdout"]["+stderr"] gives its TTY_*. */
-static int tty_streams(const char *name)
-{
-	size_t n = strlen(TTY_NAME);
-	int streams = TTY_STDIN;
-
-	if (strncmp(name, TTY_NAME, n))
-		return 0;
-	for (name += n; *name;) {
-		if (!strncmp(name, "+stdout", 7))
-			streams |= TTY_STDOUT, name += 7;
-		else if (!strncmp(name, "+stderr", 7))
-			streams |= TTY_STDERR, name += 7;
-		else
-			return 0; /* not ours: a plain port */
-	}
-	return streams;
-}
-
 static void con_tty_resize(struct con_tty *ct, const struct vcon_ctl *m)
 {
 	struct winsize_k ws = {m->rows, m->cols, 0, 0};
@@ -283,7 +258,7 @@ static void ctl_handle(struct vcon *vc, const struct vcon_ctl *m)
 		__atomic_store_n(&p->with_stderr,
 				 m->id == 2 && !strcmp(m->name, STDOUT_STDERR),
 				 __ATOMIC_RELEASE);
-		__atomic_store_n(&p->tty, m->id == 1 ? tty_streams(m->name) : 0,
+		__atomic_store_n(&p->tty, m->id == 1 ? vcon_tty_streams(m->name) : 0,
 				 __ATOMIC_RELEASE);
 		__atomic_store_n(&p->named, 1, __ATOMIC_RELEASE);
 		break;
@@ -897,9 +872,9 @@ static bool port_settled(struct vcon *vc, uint32_t i)
 	if (LOAD(vc->ports[i].present) && LOAD(vc->ports[i].named))
 		return true;
 	if (i == 2)
-		return tty & TTY_STDOUT;
+		return tty & VCON_TTY_STDOUT;
 	if (i == 3)
-		return (tty & TTY_STDERR) || LOAD(vc->ports[2].with_stderr);
+		return (tty & VCON_TTY_STDERR) || LOAD(vc->ports[2].with_stderr);
 	return false;
 }
 

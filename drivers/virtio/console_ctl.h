@@ -42,6 +42,17 @@ struct vcon_ctl {
  * malformed. */
 bool vcon_ctl_parse(const uint8_t *buf, uint32_t len, uint32_t nports,
 		    struct vcon_ctl *out);
+/*
+ * `osprey run`'s name for port 1 when its stdin is a terminal:
+ * "org.osprey.tty", then "+stdout" and "+stderr" for the streams that
+ * are the same terminal. The VCON_TTY_* streams the name gives, or 0
+ * when it is not such a name.
+ */
+#define VCON_TTY_NAME "org.osprey.tty"
+#define VCON_TTY_STDIN 1
+#define VCON_TTY_STDOUT 2
+#define VCON_TTY_STDERR 4
+int vcon_tty_streams(const char *name);
 /* Encodes a message to the device into buf[VCON_CTL_HDR]. */
 void vcon_ctl_build(uint8_t *buf, uint32_t id, uint16_t event, uint16_t value);
 

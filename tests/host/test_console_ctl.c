@@ -78,11 +78,25 @@ static void test_resize(void)
 	CHECK_EQ(m.rows, 300);
 }
 
+static void test_tty_name(void)
+{
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty"), VCON_TTY_STDIN);
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty+stdout+stderr"),
+		 VCON_TTY_STDIN | VCON_TTY_STDOUT | VCON_TTY_STDERR);
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty+stderr"),
+		 VCON_TTY_STDIN | VCON_TTY_STDERR);
+	CHECK_EQ(vcon_tty_streams("org.osprey.stdin"), 0);
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty+std"), 0);
+	CHECK_EQ(vcon_tty_streams("org.osprey.ttyx"), 0);
+	CHECK_EQ(vcon_tty_streams(""), 0);
+}
+
 int main(void)
 {
 	RUN_TEST(test_device_add_and_open);
 	RUN_TEST(test_port_name);
 	RUN_TEST(test_refused);
 	RUN_TEST(test_resize);
+	RUN_TEST(test_tty_name);
 	return check_exit();
 }
