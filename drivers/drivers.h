@@ -129,9 +129,10 @@ void *pci_map_bar(struct pci_dev *d, unsigned bar, uint64_t off,
 void debugcon_write(const char *s);
 
 /* The program's standard streams on virtio-console ports
- * (drivers/virtio/console.c): fd 0, 1 or 2's device in *path (0), -EBADF
- * when the host left that stream closed, -ENODEV without the device (the
- * serial console then). */
+ * (drivers/virtio/console.c): fd 0, 1 or 2's device in *path (0; 1
+ * when it is the console terminal, to open read-write), -EBADF when the
+ * host left that stream closed, -ENODEV without the device (the serial
+ * console then). */
 int virtio_console_stdio(int fd, const char **path);
 /* At the program's exit: waits until the device has taken everything
  * written, for as long as it takes some within every idle_ns. */

@@ -575,6 +575,8 @@ long sys_sysinfo(long uinfo, long b, long c, long d, long e, long f)
 #define PR_GET_PDEATHSIG 2
 #define PR_GET_DUMPABLE 3
 #define PR_SET_DUMPABLE 4
+#define PR_SET_THP_DISABLE 41
+#define PR_GET_THP_DISABLE 42
 
 long sys_prctl(long option, long arg2, long c, long d, long e, long f)
 {
@@ -615,6 +617,15 @@ long sys_prctl(long option, long arg2, long c, long d, long e, long f)
 		return 0; /* no core dumps */
 	case PR_GET_DUMPABLE:
 		return 1;
+	case PR_SET_THP_DISABLE: /* Linux: the other arguments must be 0 */
+		if (c || d || e)
+			return -EINVAL;
+		__atomic_store_n(&as_thp_disabled, arg2 != 0, __ATOMIC_RELAXED);
+		return 0;
+	case PR_GET_THP_DISABLE:
+		if (arg2 || c || d || e)
+			return -EINVAL;
+		return __atomic_load_n(&as_thp_disabled, __ATOMIC_RELAXED);
 	default: {
 		char what[32];
 

@@ -240,6 +240,9 @@ count_lines abi-guest-q35 "$LOGS/abi-guest-q35.log" $?
 # Real programs from Debian's packages, compared with the host's output.
 tests/apps/run.sh >"$LOGS/apps.log" 2>&1
 count_lines apps "$LOGS/apps.log" $?
+# Interpreters and the JDK with no --add (runtime recipes).
+tests/apps/runtimes.sh >"$LOGS/runtimes.log" 2>&1
+count_lines runtimes "$LOGS/runtimes.log" $?
 
 # Networking from the host side (tests/net/run.sh): the guest on a TAP
 # device in a network namespace of its own (ping, UDP echo, DHCP and names
@@ -273,6 +276,9 @@ count_lines blk "$LOGS/blk.log" $?
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1
 count_lines cli "$LOGS/cli.log" $?
+# The terminal, through tmux (tests/cli/tty.sh).
+tests/cli/tty.sh >"$LOGS/cli-tty.log" 2>&1
+count_lines cli-tty "$LOGS/cli-tty.log" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

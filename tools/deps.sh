@@ -26,6 +26,15 @@ have ping || need="$need iputils-ping"
 [ -x /usr/sbin/dnsmasq ] || need="$need dnsmasq-base"
 have dig || need="$need bind9-dnsutils"
 have pgrep || need="$need procps"
+have tmux || need="$need tmux" # the terminal test (tests/cli/tty.sh)
+# Runtimes and programs of tests/apps/runtimes.sh and sweep.sh.
+have ruby || need="$need ruby"
+have tclsh || need="$need tcl"
+have gawk || need="$need gawk"
+for p in jq:jq bc:bc zstd:zstd xz:xz-utils bzip2:bzip2 file:file \
+	openssl:openssl xxd:xxd hexdump:bsdextrautils; do
+	have "${p%%:*}" || need="$need ${p#*:}"
+done
 [ -d /usr/lib/python3/dist-packages/scapy ] || need="$need python3-scapy"
 # Real servers and their clients (tests/net part `apps`, bench/tcp.sh):
 # redis-tools has redis-cli, redis-benchmark and the server's binary

@@ -15,13 +15,15 @@
  *	port 1  stdin   fd 0  (read only; its receive queue)
  *	port 2  stdout  fd 1  (write only; its transmit queue)
  *	port 3  stderr  fd 2
+ *	port 4  `osprey run`'s messages (a terminal's size; read only)
  *
  * A port the host left out (its stream was closed, `<&-`) leaves the
  * program's fd closed, as Linux would. Without the device (tools/qemu-run)
  * fds 0-2 are the serial console as before. The fds are character
  * devices /dev/vport0pN that are not terminals (TCGETS: ENOTTY), as a
- * pipe or file would be on the host; a terminal (issue 13, item 2) will
- * put a line discipline in front of the same ports.
+ * pipe or file would be on the host. When the host's stdin is a
+ * terminal, port 1 is the console terminal /dev/hvc0 (see "the console
+ * terminal" below) and port 4 carries its size.
  *
  * The handshake (5.3.6.2): after DRIVER_OK the driver sends DEVICE_READY;
  * the device sends DEVICE_ADD for each port; the driver answers
@@ -47,18 +49,22 @@
 #include "drivers/virtio/virtio.h"
 #include "fs/fs_private.h"
 #include "fs/poll.h"
+#include "fs/tty.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 
 #define VCON_F_MULTIPORT 1
 #define VCON_CFG_MAX_PORTS 4 /* le32 max_nr_ports in the configuration */
-#define VCON_PORTS 4	     /* port 0 (unused) and the three streams */
+#define VCON_PORTS 5	     /* port 0 (unused), the streams, control */
+#define VCON_CTL_PORT 4	     /* `osprey run`'s messages (a terminal's size) */
+#define HVC_MAJOR 229	     /* Linux's /dev/hvc0 */
 #define VCON_MAJOR 243	     /* Linux gives virtio-ports a dynamic major */
 /* Port 2's name when the host's stdout and stderr are one file (a
  * terminal, `>log 2>&1`): fd 2 is then port 2 too, so that the two keep
  * their order, as they would in that file on Linux. */
 #define STDOUT_STDERR "org.osprey.stdout+stderr"
+#define TTY_SIZE_NS 1000000000ull /* for the terminal's first size */
 #define CTL_RX_BUFS (PAGE_SIZE / VCON_CTL_BUF)
 #define CTL_TX_SLOTS 16
 #define RX_BUFS 8
@@ -88,6 +94,9 @@ struct vcon_port {
 	bool removed;
 	/* atomic; written under vc->ctl_lock: port 2 named STDOUT_STDERR */
 	int with_stderr;
+	/* atomic; written under vc->ctl_lock: the port has its name; port
+	 * 1's TTY_* streams when it is the terminal (TTY_NAME), else 0 */
+	int named, tty;
 	/* under lock */
 	struct mutex lock;
 	char *rx_cur; /* the buffer being read, [rx_off, rx_len) unread */
@@ -111,6 +120,17 @@ struct vcon {
 	bool ctl_busy[CTL_TX_SLOTS]; /* slot in flight */
 	uint64_t bad_ctl;	     /* messages refused */
 	struct vcon_port ports[VCON_PORTS];
+	struct con_tty *tty; /* set at boot when port 1 is a terminal */
+};
+
+/* The console terminal: port 1 both ways through the line discipline. */
+struct con_tty {
+	struct tty tty;
+	struct vcon *vc; /* read-only */
+	int sending;	 /* atomic: the output thread holds unsent bytes */
+	/* the control port's thread only: a message being put together */
+	uint8_t msg[VCON_RESIZE_LEN];
+	unsigned msg_len;
 };
 
 static struct vcon *the_vcon; /* set once at boot, then read-only */
@@ -210,6 +230,13 @@ static void port_add(struct vcon *vc, uint32_t id)
 	ctl_send(vc, id, VCON_PORT_OPEN, 1);
 }
 
+static void con_tty_resize(struct con_tty *ct, const struct vcon_ctl *m)
+{
+	struct winsize_k ws = {m->rows, m->cols, 0, 0};
+
+	tty_resize(&ct->tty, &ws);
+}
+
 static void ctl_handle(struct vcon *vc, const struct vcon_ctl *m)
 {
 	struct vcon_port *p = &vc->ports[m->id < VCON_PORTS ? m->id : 0];
@@ -231,8 +258,15 @@ static void ctl_handle(struct vcon *vc, const struct vcon_ctl *m)
 		__atomic_store_n(&p->with_stderr,
 				 m->id == 2 && !strcmp(m->name, STDOUT_STDERR),
 				 __ATOMIC_RELEASE);
+		__atomic_store_n(&p->tty, m->id == 1 ? vcon_tty_streams(m->name) : 0,
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&p->named, 1, __ATOMIC_RELEASE);
 		break;
-	default: /* CONSOLE_PORT, RESIZE: for a terminal, later */
+	case VCON_RESIZE:
+		if (vc->tty && m->id == 1)
+			con_tty_resize(vc->tty, m);
+		break;
+	default: /* CONSOLE_PORT: our terminal is named, not a console */
 		break;
 	}
 }
@@ -361,9 +395,10 @@ static size_t rx_copy(struct vcon_port *p, void *buf, size_t n)
 	return k;
 }
 
-static int64_t port_read(struct file *f, void *buf, size_t n, int64_t *pos)
+/* Up to n bytes from port p; 0 at its end. */
+static int64_t port_recv(struct vcon_port *p, void *buf, size_t n,
+			 bool nonblock)
 {
-	struct vcon_port *p = port_of(f);
 	int64_t r = 0;
 
 	if (!n)
@@ -384,11 +419,16 @@ static int64_t port_read(struct file *f, void *buf, size_t n, int64_t *pos)
 		if (!port_up(p))
 			continue;
 		r = -EAGAIN;
-		if (nonblocking(f) || (r = port_sleep(p)))
+		if (nonblock || (r = port_sleep(p)))
 			break;
 	}
 	mutex_unlock(&p->lock);
 	return r;
+}
+
+static int64_t port_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	return port_recv(port_of(f), buf, n, nonblocking(f));
 }
 
 /* Under p->lock: takes back what the device has sent; whether a buffer
@@ -441,10 +481,10 @@ static int64_t tx_send(struct vcon_port *p, const char *buf, size_t n)
 	return (int64_t)k;
 }
 
-static int64_t port_write(struct file *f, const void *buf, size_t n,
-			  int64_t *pos)
+/* n bytes to port p; -EPIPE once the host side closed it. */
+static int64_t port_send(struct vcon_port *p, const void *buf, size_t n,
+			 bool nonblock)
 {
-	struct vcon_port *p = port_of(f);
 	size_t done = 0;
 	int64_t r = 0;
 
@@ -464,13 +504,21 @@ static int64_t port_write(struct file *f, const void *buf, size_t n,
 			continue;
 		}
 		r = -EAGAIN;
-		if (nonblocking(f) || (r = port_sleep(p)))
+		if (nonblock || (r = port_sleep(p)))
 			break;
 	}
 	mutex_unlock(&p->lock);
-	if (!done && r == -EPIPE)
-		linux_raise_sigpipe();
 	return done ? (int64_t)done : r;
+}
+
+static int64_t port_write(struct file *f, const void *buf, size_t n,
+			  int64_t *pos)
+{
+	int64_t r = port_send(port_of(f), buf, n, nonblocking(f));
+
+	if (r == -EPIPE)
+		linux_raise_sigpipe();
+	return r;
 }
 
 /* As Linux's virtio_console: readable with data or at the end, writable
@@ -498,6 +546,187 @@ static const struct file_ops port_ops = {
     .poll = port_poll,
 };
 
+/* ---- the console terminal ---- */
+/*
+ * When `osprey run`'s stdin is a terminal (in raw mode there), port 1
+ * carries it both ways: what the host's keyboard sends comes in on its
+ * receive queue and goes through the line discipline (fs/tty.c), and
+ * what the line discipline has for the screen (echoes, and what the
+ * program writes to /dev/hvc0) goes out on its transmit queue. Three
+ * kernel threads do it, so that Ctrl-C reaches a program that is not
+ * reading: one copies port 1 into the terminal, one the terminal into
+ * port 1, and one reads port 4, on which `osprey run` sends the
+ * terminal's size as virtio-console RESIZE messages (virtio 1.2,
+ * 5.3.6.2: QEMU 7.2 cannot send them on the control queue, which is
+ * also heard). Port 1's end of file is the terminal's hang-up.
+ */
+static void tty_in_loop(void *arg)
+{
+	struct con_tty *ct = arg;
+	struct vcon_port *p = &ct->vc->ports[1];
+	char buf[256];
+	int64_t n;
+
+	while ((n = port_recv(p, buf, sizeof(buf), false)) != 0)
+		if (n > 0)
+			tty_input(&ct->tty, buf, (size_t)n, false);
+	tty_hangup(&ct->tty);
+	thread_exit();
+}
+
+static void tty_out_loop(void *arg)
+{
+	struct con_tty *ct = arg;
+	struct vcon_port *p = &ct->vc->ports[1];
+	char buf[1024];
+	int64_t n;
+
+	for (;;) {
+		n = tty_output(&ct->tty, buf, sizeof(buf), false);
+		if (n <= 0)
+			continue;
+		__atomic_store_n(&ct->sending, 1, __ATOMIC_RELEASE);
+		for (int64_t off = 0, k; off < n; off += k) {
+			k = port_send(p, buf + off, (size_t)(n - off), false);
+			if (k <= 0)
+				break; /* the host is gone: dropped */
+		}
+		__atomic_store_n(&ct->sending, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* Takes what port 4 has (waiting unless nonblock); false at its end.
+ * A message may come in pieces: they are put together. */
+static bool ctl_port_read(struct con_tty *ct, bool nonblock)
+{
+	struct vcon_port *p = &ct->vc->ports[VCON_CTL_PORT];
+	struct vcon_ctl m;
+	int64_t n = port_recv(p, ct->msg + ct->msg_len,
+			      sizeof(ct->msg) - ct->msg_len, nonblock);
+
+	if (n == 0)
+		return false;
+	if (n < 0)
+		return true;
+	ct->msg_len += (unsigned)n;
+	if (ct->msg_len < sizeof(ct->msg))
+		return true;
+	ct->msg_len = 0;
+	if (vcon_ctl_parse(ct->msg, sizeof(ct->msg), 0, &m) &&
+	    m.event == VCON_RESIZE)
+		con_tty_resize(ct, &m);
+	else
+		kprintf("osprey: virtio-console: a bad message on the "
+			"control port (dropped)\n");
+	return true;
+}
+
+static void tty_ctl_loop(void *arg)
+{
+	while (ctl_port_read(arg, false))
+		;
+	thread_exit();
+}
+
+/* The size `osprey run` sent before the boot, waited for a while. */
+static void first_size(struct con_tty *ct)
+{
+	uint64_t end = clock_monotonic_ns() + TTY_SIZE_NS;
+	struct winsize_k ws0 = ct->tty.ws;
+
+	while (!memcmp(&ct->tty.ws, &ws0, sizeof(ws0)) &&
+	       clock_monotonic_ns() < end) {
+		ctl_port_read(ct, true);
+		thread_sleep_ns(1000000);
+	}
+}
+
+static bool start_thread(const char *name, void (*fn)(void *), void *arg)
+{
+	return thread_create(name, fn, arg, 0) != NULL;
+}
+
+static void con_tty_start(struct vcon *vc)
+{
+	struct con_tty *ct = calloc(1, sizeof(*ct));
+	bool ctl = LOAD(vc->ports[VCON_CTL_PORT].present);
+
+	if (!ct)
+		goto out_fail;
+	tty_init(&ct->tty, 24, 80);
+	ct->vc = vc;
+	if (ctl)
+		first_size(ct);
+	__atomic_store_n(&vc->tty, ct, __ATOMIC_RELEASE);
+	if (!start_thread("tty-in", tty_in_loop, ct) ||
+	    !start_thread("tty-out", tty_out_loop, ct) ||
+	    (ctl && !start_thread("tty-ctl", tty_ctl_loop, ct)))
+		goto out_fail; /* ct stays: threads may hold it */
+	return;
+out_fail:
+	kprintf("osprey: virtio-console: no memory for the terminal\n");
+}
+
+static struct tty *hvc_tty(void)
+{
+	struct con_tty *ct =
+	    the_vcon ? __atomic_load_n(&the_vcon->tty, __ATOMIC_ACQUIRE) : NULL;
+
+	return ct ? &ct->tty : NULL;
+}
+
+static int hvc_open(struct file *f, int flags)
+{
+	struct tty *tty = hvc_tty();
+
+	if (!tty)
+		return -ENXIO; /* Linux: no console port behind it */
+	tty_open_ctty(tty, flags);
+	return 0;
+}
+
+static int64_t hvc_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	return tty_read(hvc_tty(), f, buf, n);
+}
+
+static int64_t hvc_write(struct file *f, const void *buf, size_t n,
+			 int64_t *pos)
+{
+	return tty_write(hvc_tty(), f, buf, n);
+}
+
+static unsigned hvc_poll(struct file *f, struct poll_table *pt)
+{
+	return tty_poll(hvc_tty(), f, pt);
+}
+
+static int hvc_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	return tty_ioctl(hvc_tty(), cmd, arg);
+}
+
+static const struct file_ops hvc_ops = {
+    .open = hvc_open,
+    .read = hvc_read,
+    .write = hvc_write,
+    .ioctl = hvc_ioctl,
+    .poll = hvc_poll,
+};
+
+/* The terminal's screen output sent, waited for at most until `end`. */
+static void tty_flush(struct con_tty *ct, uint64_t end)
+{
+	while (clock_monotonic_ns() < end) {
+		mutex_lock(&ct->tty.lock);
+		bool idle = !ct->tty.out_len;
+		mutex_unlock(&ct->tty.lock);
+		if (idle && !__atomic_load_n(&ct->sending, __ATOMIC_ACQUIRE))
+			return;
+		thread_sleep_ns(200000);
+	}
+}
+
 /* ---- the program's standard streams ---- */
 int virtio_console_stdio(int fd, const char **path)
 {
@@ -511,6 +740,10 @@ int virtio_console_stdio(int fd, const char **path)
 		any |= LOAD(the_vcon->ports[i].present);
 	if (!any)
 		return -ENODEV; /* the handshake failed: the serial console */
+	if (the_vcon->tty && (LOAD(the_vcon->ports[1].tty) & (1 << fd))) {
+		*path = "/dev/hvc0";
+		return 1;
+	}
 	if (fd == 2 && !LOAD(the_vcon->ports[3].present) &&
 	    LOAD(the_vcon->ports[2].with_stderr))
 		fd = 1;
@@ -536,6 +769,8 @@ void virtio_console_flush(uint64_t idle_ns)
 {
 	if (!the_vcon)
 		return;
+	if (the_vcon->tty)
+		tty_flush(the_vcon->tty, clock_monotonic_ns() + idle_ns);
 	for (uint32_t i = 1; i < the_vcon->nports; i++) {
 		struct vcon_port *p = &the_vcon->ports[i];
 		uint64_t end = clock_monotonic_ns() + idle_ns;
@@ -575,25 +810,30 @@ static void vcon_dump(void)
 }
 
 /* ---- starting ---- */
+static struct virtq *port_queue_setup(struct vcon *vc, uint32_t id, bool tx)
+{
+	struct virtq *q =
+	    virtio_setup_queue(vc->d, port_queue(id, tx), vcon_interrupt, 0);
+
+	if (q)
+		q->priv = vc;
+	return q;
+}
+
+/* Port 1 both ways (stdin, or the terminal), 2 and 3 out, 4 in. */
 static int port_queues(struct vcon *vc, uint32_t id)
 {
 	struct vcon_port *p = &vc->ports[id];
-	bool input = id == 1; /* see the header comment */
-	struct virtq *q;
+	bool in = id == 1 || id == VCON_CTL_PORT, out = id != VCON_CTL_PORT;
 
 	p->vc = vc;
 	p->id = id;
 	mutex_init(&p->lock);
 	waitq_init(&p->wq);
-	q = virtio_setup_queue(vc->d, port_queue(id, !input), vcon_interrupt,
-			       0);
-	if (!q)
+	if (in && !(p->rxq = port_queue_setup(vc, id, false)))
 		return -ENOMEM;
-	q->priv = vc;
-	if (input)
-		p->rxq = q;
-	else
-		p->txq = q;
+	if (out && !(p->txq = port_queue_setup(vc, id, true)))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -624,14 +864,27 @@ static const char *present_word(struct vcon *vc, uint32_t id)
 							      : "none";
 }
 
-/* The ports present, and port 3 when port 2 stands for it. */
+/* Whether port i is present and named, or another stands for it. */
+static bool port_settled(struct vcon *vc, uint32_t i)
+{
+	int tty = LOAD(vc->ports[1].tty);
+
+	if (LOAD(vc->ports[i].present) && LOAD(vc->ports[i].named))
+		return true;
+	if (i == 2)
+		return tty & VCON_TTY_STDOUT;
+	if (i == 3)
+		return (tty & VCON_TTY_STDERR) || LOAD(vc->ports[2].with_stderr);
+	return false;
+}
+
+/* The ports settled (see port_settled). */
 static unsigned ports_present(struct vcon *vc)
 {
 	unsigned n = 0;
 
 	for (uint32_t i = 1; i < vc->nports; i++)
-		n += LOAD(vc->ports[i].present) ||
-		     (i == 3 && LOAD(vc->ports[2].with_stderr));
+		n += port_settled(vc, i);
 	return n;
 }
 
@@ -672,7 +925,7 @@ static int make_nodes(struct vcon *vc)
 		if (devfs_add(name, VCON_MAJOR, id, 0600, &port_ops))
 			return -ENOMEM;
 	}
-	return 0;
+	return devfs_add("hvc0", HVC_MAJOR, 0, 0620, &hvc_ops) ? -ENOMEM : 0;
 }
 
 static void vcon_setup(struct vcon *vc, struct virtio_dev *d)
@@ -728,6 +981,8 @@ int virtio_console_start(struct virtio_dev *d)
 	the_vcon = vc;
 	sched_add_dump_hook(vcon_dump);
 	vcon_settle(vc);
+	if (LOAD(vc->ports[1].present) && LOAD(vc->ports[1].tty))
+		con_tty_start(vc);
 	return 0;
 out_fail:
 	kprintf("osprey: virtio %s: virtio-console could not start\n",

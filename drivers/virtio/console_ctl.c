@@ -9,6 +9,15 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* Whether p starts with the 7 characters of w (no libc: pure). */
+static int strncmp_7(const char *p, const char *w)
+{
+	for (int i = 0; i < 7; i++)
+		if (p[i] != w[i])
+			return 1;
+	return 0;
+}
+
 static uint16_t le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -45,11 +54,37 @@ bool vcon_ctl_parse(const uint8_t *buf, uint32_t len, uint32_t nports,
 		return false; /* unknown, or only the driver sends it */
 	if (m.event != VCON_RESIZE && m.id >= nports)
 		return false;
+	if (m.event == VCON_RESIZE) {
+		if (len < VCON_RESIZE_LEN)
+			return false;
+		m.cols = le16(buf + VCON_CTL_HDR);
+		m.rows = le16(buf + VCON_CTL_HDR + 2);
+	}
 	if (m.event == VCON_PORT_NAME &&
 	    !parse_name(buf + VCON_CTL_HDR, len - VCON_CTL_HDR, m.name))
 		return false;
 	*out = m;
 	return true;
+}
+
+int vcon_tty_streams(const char *name)
+{
+	const char *p = name;
+	int streams = VCON_TTY_STDIN;
+
+	for (const char *t = VCON_TTY_NAME; *t; t++, p++)
+		if (*p != *t)
+			return 0;
+	while (*p) {
+		if (!strncmp_7(p, "+stdout"))
+			streams |= VCON_TTY_STDOUT;
+		else if (!strncmp_7(p, "+stderr"))
+			streams |= VCON_TTY_STDERR;
+		else
+			return 0; /* not ours: a plain port */
+		p += 7;
+	}
+	return streams;
 }
 
 void vcon_ctl_build(uint8_t *buf, uint32_t id, uint16_t event, uint16_t value)

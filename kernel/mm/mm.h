@@ -135,6 +135,9 @@ int as_unmap(uint64_t addr, uint64_t len);
  * (the vDSO's data page, which the kernel keeps writing). */
 int as_borrow(uint64_t addr, uint64_t phys, uint64_t len);
 int as_protect(uint64_t addr, uint64_t len, uint32_t prot);
+/* prctl(PR_SET_THP_DISABLE): no more 2 MiB pages for the address space
+ * (those it has stay, as on Linux); atomic. */
+extern int as_thp_disabled;
 /*
  * File-backed shared mappings (MAP_SHARED): the VMA holds the file (via
  * these operations, provided by the file layer) and faults map the

@@ -532,12 +532,15 @@ int as_borrow(uint64_t addr, uint64_t phys, uint64_t len)
  * Under as_lock; false: use 4 KiB pages.
  */
 #define HUGE (2ull << 20)
+int as_thp_disabled;
+
 static bool back_huge(const struct vma *v, uint64_t va)
 {
 	struct as *a = cur_as();
 	uint64_t base = ALIGN_DOWN(va, HUGE);
 
-	if (v->file || base < v->start || base + HUGE > v->end ||
+	if (v->file || __atomic_load_n(&as_thp_disabled, __ATOMIC_RELAXED) ||
+	    base < v->start || base + HUGE > v->end ||
 	    vm_block_used(a->pml4, base))
 		return false;
 	uint64_t pa = pmm_alloc(PAGE_ORDER_2M);

@@ -33,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.event == VCON_PORT_NAME &&
 		    (!m.name[0] || strlen(m.name) > VCON_NAME_MAX))
 			abort();
+		if (m.event == VCON_PORT_NAME &&
+		    vcon_tty_streams(m.name) > 7)
+			abort();
 		vcon_ctl_build(hdr, m.id, m.event, m.value);
 		if (memcmp(hdr, buf, VCON_CTL_HDR))
 			abort();

@@ -60,8 +60,35 @@ static void test_refused(void)
 	CHECK(!vcon_ctl_parse(b, msg(b, 1, VCON_PORT_NAME, 1, NULL), 4, &m));
 	CHECK(
 	    !vcon_ctl_parse(b, msg(b, 1, VCON_PORT_NAME, 1, longname), 4, &m));
+	/* RESIZE without its size */
+	CHECK(!vcon_ctl_parse(b, msg(b, 1, VCON_RESIZE, 0, NULL), 4, &m));
+}
+
+static void test_resize(void)
+{
+	uint8_t b[VCON_CTL_BUF];
+	struct vcon_ctl m;
+	uint32_t n = msg(b, 9, VCON_RESIZE, 0, NULL);
+
+	b[n++] = 132, b[n++] = 0; /* le16 cols, then rows (virtio 5.3.6.2) */
+	b[n++] = 0x2c, b[n++] = 1;
 	/* RESIZE names the console port, whatever the limit */
-	CHECK(vcon_ctl_parse(b, msg(b, 9, VCON_RESIZE, 0, NULL), 4, &m));
+	CHECK(vcon_ctl_parse(b, n, 4, &m));
+	CHECK_EQ(m.cols, 132);
+	CHECK_EQ(m.rows, 300);
+}
+
+static void test_tty_name(void)
+{
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty"), VCON_TTY_STDIN);
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty+stdout+stderr"),
+		 VCON_TTY_STDIN | VCON_TTY_STDOUT | VCON_TTY_STDERR);
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty+stderr"),
+		 VCON_TTY_STDIN | VCON_TTY_STDERR);
+	CHECK_EQ(vcon_tty_streams("org.osprey.stdin"), 0);
+	CHECK_EQ(vcon_tty_streams("org.osprey.tty+std"), 0);
+	CHECK_EQ(vcon_tty_streams("org.osprey.ttyx"), 0);
+	CHECK_EQ(vcon_tty_streams(""), 0);
 }
 
 int main(void)
@@ -69,5 +96,7 @@ int main(void)
 	RUN_TEST(test_device_add_and_open);
 	RUN_TEST(test_port_name);
 	RUN_TEST(test_refused);
+	RUN_TEST(test_resize);
+	RUN_TEST(test_tty_name);
 	return check_exit();
 }

@@ -60,6 +60,7 @@ static size_t nobjects;
 static struct object *main_object;
 static const char *ld_library_path;
 static struct image *image;
+static bool quiet_missing; /* deps_add_modules(quiet): misses only with -v */
 
 static const char *const default_dirs[] = {
     "/lib/x86_64-linux-gnu",
@@ -339,7 +340,12 @@ static void need(struct object *loader, const char *name)
 		if (!loader->optional)
 			fail(FAIL_NOTFOUND, "%s: library %s not found",
 			     loader->path, name);
-		warn("%s: library %s not found (left out)", loader->path, name);
+		if (quiet_missing)
+			note("%s: library %s not found (left out)",
+			     loader->path, name);
+		else
+			warn("%s: library %s not found (left out)",
+			     loader->path, name);
 		free(o);
 		return;
 	}
@@ -452,16 +458,13 @@ void deps_add_program(struct image *img, const char *program,
 	add_dlopened_by_libc();
 }
 
-void deps_add_module(struct image *img, const char *path)
+/* A module known, its libraries not looked for yet. */
+static void module_load(const char *path)
 {
 	struct object *o = xcalloc(1, sizeof(*o));
 	const char *why = "";
-	size_t first = nobjects;
 
-	image = img;
-	if (find_loaded(path))
-		return;
-	if (load(path, o, &why)) {
+	if (find_loaded(path) || load(path, o, &why)) {
 		free(o);
 		return; /* not for x86-64, or not ELF at all: just data */
 	}
@@ -470,6 +473,23 @@ void deps_add_module(struct image *img, const char *path)
 	o->loader = main_object;
 	o->optional = true;
 	remember(o);
-	add_interpreter(o); /* an executable the program may run */
+}
+
+void deps_add_module(struct image *img, const char *path)
+{
+	deps_add_modules(img, (char **)&path, 1, false);
+}
+
+void deps_add_modules(struct image *img, char **paths, size_t n, bool quiet)
+{
+	size_t first = nobjects;
+
+	image = img;
+	for (size_t i = 0; i < n; i++)
+		module_load(paths[i]);
+	for (size_t i = first; i < nobjects; i++)
+		add_interpreter(objects[i]); /* an executable it may run */
+	quiet_missing = quiet;
 	walk_from(first);
+	quiet_missing = false;
 }

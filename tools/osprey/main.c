@@ -46,13 +46,16 @@ static const char usage_text[] =
     "                       libraries\n"
     "  --env KEY=VALUE      an environment variable for the program\n"
     "  --locale             add /usr/lib/locale and the gconv modules\n"
-    "  --no-runtime         do not add an interpreter's library\n"
-    "                       (python3.N: /usr/lib/python3.N, by default)\n"
+    "  --no-runtime         do not add what the program's runtime needs\n"
+    "                       (by default, from a table of recipes: python3.N's\n"
+    "                       /usr/lib/python3.N, perl's, ruby's, lua's and\n"
+    "                       tclsh's libraries, the JDK's home for java)\n"
     "  -v, --verbose        print the manifest (every file, its source and\n"
     "                       size), the accelerator and why, and what the\n"
     "                       kernel reported missing\n"
     "Run options:\n"
-    "  -m, --mem MB         memory, default 256 (a G suffix for GiB)\n"
+    "  -m, --mem MB         memory, default 256 (a G suffix for GiB; 1024\n"
+    "                       for node and java)\n"
     "  -c, --cpus N         virtual CPUs, default 1\n"
     "  --kvm, --tcg         force the accelerator (default: KVM only when\n"
     "                       /dev/kvm is usable and the CPU has vmx or svm)\n"
@@ -96,6 +99,8 @@ struct options {
 	char **adds, **envs;
 	size_t nadds, nenvs;
 	bool locale, strace, no_runtime;
+	bool mem_given;		 /* -m was given */
+	unsigned runtime_mem_mb; /* the runtime recipe's least memory, or 0 */
 	struct net_options net;
 	struct disk_options disks;
 	const char *ld_library_path;
@@ -189,6 +194,7 @@ static void run_option(int c, struct options *o)
 	switch (c) {
 	case 'm':
 		o->vm.mem_mb = parse_number(optarg, "-m", 1, 1 << 20, true);
+		o->mem_given = true;
 		break;
 	case 'c':
 		o->vm.cpus = parse_number(optarg, "-c", 1, 255, false);
@@ -515,31 +521,6 @@ static void add_locale(struct image *img)
 }
 
 /*
- * An interpreter is no use without its library: a program that is (or
- * resolves to) python3.N gets /usr/lib/python3.N, as a person running
- * `osprey run /usr/bin/python3 -c ...` expects. --no-runtime turns it off.
- */
-static void add_runtime(struct image *img, const char *program)
-{
-	char real[PATH_MAX], dir[PATH_MAX];
-	const char *base;
-	unsigned major, minor;
-	char tail;
-
-	if (!realpath(program, real))
-		return;
-	base = strrchr(real, '/');
-	base = base ? base + 1 : real;
-	if (sscanf(base, "python%u.%u%c", &major, &minor, &tail) != 2)
-		return;
-	snprintf(dir, sizeof(dir), "/usr/lib/python%u.%u", major, minor);
-	if (!is_dir(dir))
-		return;
-	note("adding %s for %s (--no-runtime to leave it out)", dir, base);
-	hostfs_add(img, dir, NULL, found_module);
-}
-
-/*
  * What glibc reads at run time. Generated rather than copied, so that the
  * host's accounts and host names stay out of the image and no NSS module
  * the image lacks is named (glibc 2.34 and later have files and dns
@@ -595,7 +576,7 @@ static char *build(struct options *o, const char *out)
 	if (o->locale)
 		add_locale(img);
 	if (!o->no_runtime)
-		add_runtime(img, program);
+		o->runtime_mem_mb = runtime_add(img, program);
 	add_defaults(img);
 	manifest = image_manifest(img, cmdline);
 	at = image_resolve_parent(img, "/etc/osprey/manifest");
@@ -663,5 +644,9 @@ int main(int argc, char **argv)
 	o.vm.kernel = find_kernel(argv[0]);
 	o.vm.image = o.output ? o.output : tmpfile_make("osprey-image");
 	o.vm.cmdline = build(&o, o.vm.image);
+	if (!o.mem_given && o.runtime_mem_mb > o.vm.mem_mb) {
+		note("-m %u for this runtime (-m to choose)", o.runtime_mem_mb);
+		o.vm.mem_mb = o.runtime_mem_mb;
+	}
 	return vm_run(&o.vm);
 }

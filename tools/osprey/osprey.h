@@ -12,6 +12,8 @@
  *   disk.c     --disk (virtio-blk) and `osprey disk` (e2fsprogs)
  *   elfdeps.c  the ELF reader (pure, fuzzed: elfdeps.h)
  *   ldcache.c  the /etc/ld.so.cache reader (pure, fuzzed: ldcache.h)
+ *   stdio.c    the program's standard streams, and a terminal
+ *   runtime.c  runtime recipes: an interpreter's library, the JDK's home
  */
 #ifndef OSPREY_CLI_H
 #define OSPREY_CLI_H
@@ -55,6 +57,10 @@ void cleanup_add(const char *path);
 void cleanup_forget(const char *path);
 void cleanup_set_child(int pid);
 int cleanup_signal(void);
+/* Puts the terminal fd back to *t at exit, on those signals, and in
+ * cleanup_die (NULL: not any more). */
+struct termios;
+void cleanup_terminal(int fd, const struct termios *t);
 /* mkstemp, and the file is removed at exit unless forgotten. */
 int mkstemp_cleanup(char *template);
 /* Removes the files now and dies of `sig`, as if it had not been caught. */
@@ -174,6 +180,17 @@ void deps_add_program(struct image *img, const char *program,
 /* The libraries of an ELF file added with --add (a dlopen'ed module,
  * say): what is missing is only a warning. */
 void deps_add_module(struct image *img, const char *path);
+/* The same for many at once, all loaded before any library is looked
+ * for, so that one's library found among the others (the JDK's
+ * libjvm.so) is no miss; quiet: what is missing only with -v. */
+void deps_add_modules(struct image *img, char **paths, size_t n, bool quiet);
+
+/* ---- runtime recipes (runtime.c) ---- */
+
+/* What the program's runtime needs (python3.N's library, the JDK's
+ * home...), by the table of recipes; returns the memory in MB it needs
+ * at least, or 0. */
+unsigned runtime_add(struct image *img, const char *program);
 
 /* ---- the guest's network (net.c) ---- */
 
@@ -241,22 +258,30 @@ int disk_main(int argc, char **argv);
 struct stdio_relay {
 	bool open[3]; /* our fd 0, 1, 2 was open: the guest gets a port */
 	bool merged;  /* fds 1 and 2 are one file: they share stdout's port */
-	int guest[3]; /* QEMU's socket ends (-chardev socket,fd=), or -1 */
-	int cli[3];   /* ours, or -1 */
+	bool tty;     /* fd 0 is a terminal: port 1 is the guest's terminal */
+	bool on_tty[3]; /* fd 1, 2 is that terminal too: no port of its own */
+	int guest[4]; /* QEMU's socket ends (-chardev socket,fd=), or -1; */
+	int cli[4];   /* ours, or -1; [3]: the control port (a terminal's) */
 };
 /* Before QEMU's command line: the sockets (closed streams get
  * /dev/null here, and no port). */
 void stdio_prepare(struct stdio_relay *r);
 /* Appends the virtio-console device and its ports (at most
  * STDIO_QEMU_ARGS) to v at n; returns the new n. */
-#define STDIO_QEMU_ARGS 16
+#define STDIO_QEMU_ARGS 20
 int stdio_qemu_args(const struct stdio_relay *r, const char *machine,
 		    char **v, int n);
 /* In QEMU's process before exec, and in ours after the fork. */
 void stdio_child(const struct stdio_relay *r);
 void stdio_parent(struct stdio_relay *r);
-/* Copies the streams until QEMU (pid) has ended and its output is out. */
-void stdio_relay(struct stdio_relay *r, pid_t pid);
+/* Copies the streams until QEMU (pid) has ended and its output is out.
+ * With a terminal: true when Ctrl-] stopped the VM. */
+bool stdio_relay(struct stdio_relay *r, pid_t pid);
+/* The terminal in raw mode, put back by stdio_restore and at any exit. */
+void stdio_raw(const struct stdio_relay *r);
+void stdio_restore(const struct stdio_relay *r);
+#define STDIO_ESCAPE 0x1d   /* Ctrl-]: stops the VM, whatever it runs */
+#define STDIO_ESCAPE_EXIT 130 /* and osprey run exits with this */
 
 /* ---- the virtual machine (vm.c) ---- */
 

@@ -19,6 +19,16 @@
  * stderr", so that what the program writes to both keeps its order. The
  * kernel's own messages (the serial console) go straight to our stderr: QEMU's
  * stdout is a copy of it.
+ *
+ * When our stdin is a terminal, it goes into raw mode (put back at every
+ * exit) and the guest runs the line discipline: port 1 is named
+ * "org.osprey.tty" and carries the terminal both ways (keys in, screen
+ * out), "+stdout" and "+stderr" added to its name when our stdout or
+ * stderr is the same terminal (those then have no port of their own).
+ * Port 4, "org.osprey.ctl", carries the terminal's size, at the start and
+ * at every SIGWINCH, as virtio-console RESIZE messages (le32 port 1,
+ * le16 event 5, le16 0, le16 cols, le16 rows; virtio 1.2, 5.3.6.2).
+ * Ctrl-] (STDIO_ESCAPE) is never passed on: it stops the VM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,8 +37,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +48,92 @@
 
 #define CHUNK (64 * 1024)
 #define OUT_STREAMS 2 /* stdout and stderr: streams 1 and 2 */
+#define CTL_PORT 4
+#define RESIZE_MSG 12
 
 static const char *const port_names[3] = {"stdin", "stdout", "stderr"};
+static struct termios saved_tty; /* the terminal before raw mode */
+static int winch_pipe[2] = {-1, -1}; /* SIGWINCH's self-pipe */
+
+/* Whether fd is the terminal that fd 0 is. */
+static bool same_tty(int fd)
+{
+	struct stat a, b;
+
+	return isatty(fd) && fstat(0, &a) == 0 && fstat(fd, &b) == 0 &&
+	       a.st_rdev == b.st_rdev;
+}
+
+/* The terminal's size as a RESIZE message for port 1. */
+static void send_size(int sock)
+{
+	struct winsize ws;
+	uint8_t m[RESIZE_MSG] = {1, 0, 0, 0, 5, 0, 0, 0};
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) || !ws.ws_row || !ws.ws_col)
+		ws = (struct winsize){.ws_row = 24, .ws_col = 80};
+	m[8] = (uint8_t)ws.ws_col, m[9] = (uint8_t)(ws.ws_col >> 8);
+	m[10] = (uint8_t)ws.ws_row, m[11] = (uint8_t)(ws.ws_row >> 8);
+	if (write(sock, m, sizeof(m)) != sizeof(m))
+		note("the terminal's size did not reach the guest");
+}
+
+static void on_winch(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (write(winch_pipe[1], "w", 1) < 0)
+		errno = saved; /* a full pipe has the news already */
+	errno = saved;
+}
+
+static void socket_pair(struct stdio_relay *r, int i)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		fail(FAIL_OTHER, "socketpair: %s", strerror(errno));
+	r->cli[i] = sv[0];
+	r->guest[i] = sv[1];
+}
+
+/* A terminal on fd 0: which streams share it, the control port and its
+ * first message, and SIGWINCH's pipe. */
+static void tty_prepare(struct stdio_relay *r)
+{
+	struct sigaction sa = {.sa_handler = on_winch, .sa_flags = SA_RESTART};
+
+	r->tty = true;
+	for (int i = 1; i < 3; i++)
+		r->on_tty[i] = r->open[i] && same_tty(i);
+	socket_pair(r, 3);
+	send_size(r->cli[3]);
+	if (pipe2(winch_pipe, O_CLOEXEC | O_NONBLOCK))
+		fail(FAIL_OTHER, "pipe: %s", strerror(errno));
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+}
+
+void stdio_raw(const struct stdio_relay *r)
+{
+	struct termios raw;
+
+	if (!r->tty || tcgetattr(STDIN_FILENO, &saved_tty))
+		return;
+	cleanup_terminal(STDIN_FILENO, &saved_tty);
+	raw = saved_tty;
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+}
+
+void stdio_restore(const struct stdio_relay *r)
+{
+	if (!r->tty)
+		return;
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	cleanup_terminal(-1, NULL);
+}
 
 /* Whether fds 1 and 2 are the same file. */
 static bool same_file(void)
@@ -50,11 +146,14 @@ static bool same_file(void)
 
 void stdio_prepare(struct stdio_relay *r)
 {
-	for (int i = 0; i < 3; i++) {
+	*r = (struct stdio_relay){0};
+	for (int i = 0; i < 4; i++)
 		r->guest[i] = r->cli[i] = -1;
+	for (int i = 0; i < 3; i++)
 		r->open[i] = fcntl(i, F_GETFD) >= 0;
-	}
-	r->merged = r->open[1] && r->open[2] && same_file();
+	if (r->open[0] && isatty(STDIN_FILENO))
+		tty_prepare(r);
+	r->merged = r->open[1] && r->open[2] && !r->on_tty[1] && same_file();
 	/* Closed streams get /dev/null, so that no socket lands on 0-2. */
 	for (int i = 0; i < 3; i++) {
 		int fd;
@@ -66,16 +165,20 @@ void stdio_prepare(struct stdio_relay *r)
 			close(fd);
 		}
 	}
-	for (int i = 0; i < 3; i++) {
-		int sv[2];
+	for (int i = 0; i < 3; i++)
+		if (r->open[i] && !(i == 2 && r->merged) && !r->on_tty[i])
+			socket_pair(r, i);
+}
 
-		if (!r->open[i] || (i == 2 && r->merged))
-			continue;
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-			fail(FAIL_OTHER, "socketpair: %s", strerror(errno));
-		r->cli[i] = sv[0];
-		r->guest[i] = sv[1];
-	}
+/* Port i+1's name. */
+static char *port_name(const struct stdio_relay *r, int i)
+{
+	if (i == 0 && r->tty)
+		return xasprintf("org.osprey.tty%s%s",
+				 r->on_tty[1] ? "+stdout" : "",
+				 r->on_tty[2] ? "+stderr" : "");
+	return xasprintf("org.osprey.%s%s", port_names[i],
+			 i == 1 && r->merged ? "+stderr" : "");
 }
 
 int stdio_qemu_args(const struct stdio_relay *r, const char *machine, char **v,
@@ -83,11 +186,17 @@ int stdio_qemu_args(const struct stdio_relay *r, const char *machine, char **v,
 {
 	bool mmio = !strcmp(machine, "microvm");
 
-	/* Ports 0-3 (0 unused); on PCI an MSI-X vector for each queue the
-	 * guest takes interrupts from (QEMU's default is 2). */
+	/* Ports 0-3 (0 unused), and 4 with a terminal; on PCI an MSI-X
+	 * vector for each queue the guest takes interrupts from (the
+	 * control receive queue, port 1 both ways, 2 and 3 out, 4 in) and
+	 * one for the configuration (QEMU's default is 2). */
 	v[n++] = "-device";
-	v[n++] = mmio ? "virtio-serial-device,max_ports=4"
-		      : "virtio-serial-pci,max_ports=4,vectors=5";
+	if (r->tty)
+		v[n++] = mmio ? "virtio-serial-device,max_ports=5"
+			      : "virtio-serial-pci,max_ports=5,vectors=7";
+	else
+		v[n++] = mmio ? "virtio-serial-device,max_ports=4"
+			      : "virtio-serial-pci,max_ports=4,vectors=6";
 	if (mmio) {
 		v[n++] = "-global";
 		v[n++] = "virtio-mmio.force-legacy=false";
@@ -99,10 +208,16 @@ int stdio_qemu_args(const struct stdio_relay *r, const char *machine, char **v,
 		v[n++] =
 		    xasprintf("socket,id=%s,fd=%d", port_names[i], r->guest[i]);
 		v[n++] = "-device";
-		v[n++] = xasprintf("virtserialport,chardev=%s,nr=%d,name=org."
-				   "osprey.%s%s",
-				   port_names[i], i + 1, port_names[i],
-				   i == 1 && r->merged ? "+stderr" : "");
+		v[n++] = xasprintf("virtserialport,chardev=%s,nr=%d,name=%s",
+				   port_names[i], i + 1, port_name(r, i));
+	}
+	if (r->guest[3] >= 0) {
+		v[n++] = "-chardev";
+		v[n++] = xasprintf("socket,id=ctl,fd=%d", r->guest[3]);
+		v[n++] = "-device";
+		v[n++] = xasprintf("virtserialport,chardev=ctl,nr=%d,name=org."
+				   "osprey.ctl",
+				   CTL_PORT);
 	}
 	return n;
 }
@@ -113,7 +228,7 @@ void stdio_child(const struct stdio_relay *r)
 {
 	int null = open("/dev/null", O_RDONLY);
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (r->guest[i] >= 0)
 			fcntl(r->guest[i], F_SETFD, 0);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
@@ -126,7 +241,7 @@ void stdio_child(const struct stdio_relay *r)
 
 void stdio_parent(struct stdio_relay *r)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (r->guest[i] >= 0)
 			close(r->guest[i]);
 		r->guest[i] = -1;
@@ -138,13 +253,18 @@ void stdio_parent(struct stdio_relay *r)
 /* One direction: bytes read from `from`, not yet written to `to`. */
 struct pump {
 	int from, to; /* -1: done */
+	bool input;   /* our stdin to the guest */
+	bool tty;     /* ... from a terminal: Ctrl-] stops the VM */
 	char *buf;
 	size_t len, off;
 };
 
-static void pump_close(struct pump *p, bool input)
+static pid_t qemu_pid;
+static bool escaped; /* Ctrl-] came */
+
+static void pump_close(struct pump *p)
 {
-	if (input)
+	if (p->input)
 		shutdown(p->to, SHUT_WR); /* the end of stdin */
 	else if (p->from >= 0)
 		close(p->from); /* the reader left: the port closes */
@@ -152,34 +272,47 @@ static void pump_close(struct pump *p, bool input)
 	p->len = p->off = 0;
 }
 
-static void pump_read(struct pump *p, bool input)
+/* The escape: the VM stops at once, whatever it runs. */
+static void escape(struct pump *p)
+{
+	escaped = true;
+	kill(qemu_pid, SIGKILL); /* no time for QEMU to say more */
+	p->from = -1;
+	p->len = p->off = 0;
+}
+
+static void pump_read(struct pump *p)
 {
 	ssize_t n = read(p->from, p->buf, CHUNK);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		if (input)
-			pump_close(p, true);
+		if (p->input)
+			pump_close(p);
 		else
 			close(p->from), p->from = -1; /* QEMU is gone */
+		return;
+	}
+	if (p->tty && memchr(p->buf, STDIO_ESCAPE, (size_t)n)) {
+		escape(p);
 		return;
 	}
 	p->len = (size_t)n;
 	p->off = 0;
 }
 
-static void pump_write(struct pump *p, bool input)
+static void pump_write(struct pump *p)
 {
 	ssize_t n = write(p->to, p->buf + p->off, p->len - p->off);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n < 0) {
-		if (input)
+		if (p->input)
 			p->from = -1, p->len = p->off = 0; /* QEMU is gone */
 		else
-			pump_close(p, false);
+			pump_close(p);
 		return;
 	}
 	p->off += (size_t)n;
@@ -209,52 +342,95 @@ static bool alive(pid_t pid)
 	       si.si_pid == 0;
 }
 
-static void pump_step(struct pump *p, const struct pollfd *pfd, bool input)
+static void pump_step(struct pump *p, const struct pollfd *pfd)
 {
 	if (!pfd->revents)
 		return;
 	if (p->len)
-		pump_write(p, input);
+		pump_write(p);
 	else
-		pump_read(p, input);
+		pump_read(p);
 }
 
-void stdio_relay(struct stdio_relay *r, pid_t pid)
+/* Where the guest's terminal output goes: our stdout or stderr if it is
+ * the terminal, else the terminal itself (fd 0, opened for both). */
+static int tty_screen(const struct stdio_relay *r)
 {
-	struct pump pumps[3];
-	bool outputs;
+	return r->on_tty[1] ? STDOUT_FILENO
+	       : r->on_tty[2] ? STDERR_FILENO
+			      : STDIN_FILENO;
+}
 
-	for (int i = 0; i < 3; i++) {
+/* pumps[0..2]: the streams; [3]: the terminal's screen. */
+static void pumps_init(struct stdio_relay *r, struct pump *pumps)
+{
+	for (int i = 0; i < 4; i++)
 		pumps[i] = (struct pump){.from = -1, .to = -1};
+	for (int i = 0; i < 3; i++) {
 		if (r->cli[i] < 0)
 			continue;
 		pumps[i].buf = xcalloc(1, CHUNK);
 		pumps[i].from = i == 0 ? STDIN_FILENO : r->cli[i];
 		pumps[i].to = i == 0 ? r->cli[i] : i;
+		pumps[i].input = i == 0;
+		pumps[i].tty = i == 0 && r->tty;
 	}
+	if (r->tty && r->cli[0] >= 0) {
+		pumps[3].buf = xcalloc(1, CHUNK);
+		pumps[3].from = dup(r->cli[0]);
+		pumps[3].to = tty_screen(r);
+	}
+}
+
+/* SIGWINCH came: the new size to the guest. */
+static void winch(struct stdio_relay *r)
+{
+	char b[16];
+
+	while (read(winch_pipe[0], b, sizeof(b)) > 0)
+		;
+	send_size(r->cli[3]);
+}
+
+bool stdio_relay(struct stdio_relay *r, pid_t pid)
+{
+	struct pump pumps[4];
+	bool outputs;
+
+	qemu_pid = pid;
+	pumps_init(r, pumps);
 	do {
-		struct pollfd pfd[3];
-		int which[3], n = 0;
+		struct pollfd pfd[5];
+		int which[5], n = 0;
 
 		outputs = false;
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			if (!pump_want(&pumps[i], &pfd[n]))
 				continue;
 			outputs |= i > 0;
 			which[n++] = i;
 		}
+		if (r->tty) {
+			pfd[n] = (struct pollfd){winch_pipe[0], POLLIN, 0};
+			which[n++] = -1;
+		}
 		if (poll(pfd, (nfds_t)n, outputs ? -1 : 200) < 0 &&
 		    errno != EINTR)
 			break;
-		for (int k = 0; k < n; k++)
-			pump_step(&pumps[which[k]], &pfd[k], which[k] == 0);
+		for (int k = 0; k < n; k++) {
+			if (which[k] < 0 && pfd[k].revents)
+				winch(r);
+			else if (which[k] >= 0)
+				pump_step(&pumps[which[k]], &pfd[k]);
+		}
 	} while (outputs || alive(pid));
-	if (r->cli[0] >= 0)
-		close(r->cli[0]);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (i > 0 && pumps[i].from >= 0)
 			close(pumps[i].from);
 		free(pumps[i].buf);
+		if (r->cli[i] >= 0 && (i == 0 || i == 3))
+			close(r->cli[i]);
 		r->cli[i] = -1;
 	}
+	return escaped;
 }

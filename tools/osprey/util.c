@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tools/osprey/osprey.h"
@@ -73,11 +74,29 @@ static char cleanup_paths[MAX_CLEANUP][PATH_MAX];
 static volatile sig_atomic_t cleanup_used[MAX_CLEANUP];
 static volatile sig_atomic_t child_pid, pending_signal;
 
+/* The terminal to put back (cleanup_terminal), or -1. */
+static struct termios saved_termios;
+static volatile sig_atomic_t saved_termios_fd = -1;
+
+/* At exit and from the signal handler: tcsetattr is async-signal-safe. */
 static void remove_files(void)
 {
+	int fd = saved_termios_fd;
+
 	for (int i = 0; i < MAX_CLEANUP; i++)
 		if (cleanup_used[i])
 			unlink(cleanup_paths[i]);
+	if (fd >= 0)
+		tcsetattr(fd, TCSANOW, &saved_termios);
+}
+
+void cleanup_terminal(int fd, const struct termios *t)
+{
+	saved_termios_fd = -1;
+	if (!t)
+		return;
+	saved_termios = *t;
+	saved_termios_fd = fd;
 }
 
 static void on_signal(int sig)

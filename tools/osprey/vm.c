@@ -12,8 +12,8 @@
  * runs without a shell (fork and exec); its stdin is /dev/null and its
  * stdout, the serial console (the kernel's own messages), is our stderr,
  * while the program's streams are copied through virtio-console ports
- * (stdio.c). The terminal's settings are put back afterwards even if
- * QEMU was killed.
+ * (stdio.c). A terminal on stdin is in raw mode while the VM runs
+ * (stdio.c) and is put back at every exit, even if QEMU was killed.
  *
  * Accelerator (DESIGN.md section 9): KVM only when /dev/kvm is writable
  * and /proc/cpuinfo lists vmx or svm; otherwise TCG, multi-threaded when
@@ -347,9 +347,8 @@ int vm_run(const struct vm_options *opt)
 	const char *monitor = tmpfile_make("osprey-monitor");
 	struct sigaction sa = {.sa_handler = on_alarm};
 	struct stdio_relay io;
-	struct termios tty;
-	bool have_tty = tcgetattr(STDIN_FILENO, &tty) == 0;
 	int status, app, sig;
+	bool escaped;
 	char **argv;
 	pid_t pid;
 
@@ -364,10 +363,14 @@ int vm_run(const struct vm_options *opt)
 	pid = start(argv, &io);
 	if (opt->timeout_s)
 		alarm(opt->timeout_s);
-	stdio_relay(&io, pid);
+	stdio_raw(&io);
+	escaped = stdio_relay(&io, pid);
 	status = wait_for(pid);
-	if (have_tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &tty);
+	stdio_restore(&io);
+	if (escaped) {
+		fprintf(stderr, "\nosprey: stopped by Ctrl-]\n");
+		exit(STDIO_ESCAPE_EXIT);
+	}
 	sig = cleanup_signal();
 	if (sig)
 		cleanup_die(sig);
