@@ -369,13 +369,13 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 		kprintf("osprey: cannot open /dev/console: error %d\n", -err);
 		return 127;
 	}
-	if (load_image(&prog, false))
-		return 127;
-	if (prog.info.interp) {
+	err = load_image(&prog, false);
+	if (!err && prog.info.interp) {
 		interp.path = prog.interp;
-		if (load_image(&interp, true))
-			return 127;
+		err = load_image(&interp, true);
 	}
+	if (err) /* said why; running short of memory has its own status */
+		return err == -ENOMEM ? EXIT_NO_MEMORY : 127;
 	setup_brk(&prog);
 	err = setup_stack(&top, prog.info.exec_stack ||
 				      (prog.info.interp && interp.info.exec_stack));
