@@ -91,7 +91,10 @@ static const char usage_text[] =
     "is not an x86-64 ELF executable, 127 it or a library is missing,\n"
     "124 timeout.\n"
     "SIGUSR1 to a running `osprey run` makes the kernel print the state of\n"
-    "every CPU and thread (backtraces included); the program runs on.\n";
+    "every CPU and thread (backtraces included); the program runs on.\n"
+    "When stdin is a terminal, it is in raw mode while the VM runs and the\n"
+    "program gets a terminal (Ctrl-C is its SIGINT, resizes its SIGWINCH);\n"
+    "Ctrl-] stops the VM whatever the program does (exit status 130).\n";
 
 struct options {
 	bool run;
