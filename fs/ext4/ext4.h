@@ -32,12 +32,14 @@
  * and fills struct ext4_dev from the block device (read and write through
  * the page cache, flush as a FLUSH request).
  *
- * Writing (next): blocks and inodes allocated from the group bitmaps (the
- * bitmaps' crc32c in the descriptors), extents extended and split in
- * place with their tails rechecksummed, directory entries inserted into
- * the leaf blocks (an htree directory gets its index cleared of
- * EXT4_INDEX_FL, which Linux accepts, until we maintain the index), and
- * the descriptors' and superblock's free counts and checksums updated.
+ * Writing (without the journal yet, see below): blocks and inodes
+ * allocated from the group bitmaps (the bitmaps' crc32c in the
+ * descriptors), extents added in place (the root, then one level of
+ * leaves) with their tails rechecksummed, directory entries inserted into
+ * leaf blocks, truncation, and the descriptors' and superblock's free
+ * counts and checksums kept. Still to come: htree directories kept
+ * indexed (they are refused now), deeper extent trees, unwritten
+ * extents and fallocate, xattr writes, rename and link.
  *
  * The journal (jbd2), planned: at mount, when needs_recovery is set, read
  * the journal inode's superblock (big-endian, v2, with its own crc32c when
