@@ -372,6 +372,23 @@ static int ext4v_rmdir(struct inode *dir, const char *name, size_t len,
 	return remove_name(dir, name, len, ip, true);
 }
 
+/* The library writes neither yet: Linux's errno for a file system
+ * without them, reported once by name. */
+static int ext4v_link(struct inode *dir, const char *name, size_t len,
+		      struct inode *ip)
+{
+	report_once("ext4: link(2) is not written yet (EPERM)");
+	return -EPERM;
+}
+
+static int ext4v_rename(struct inode *odir, const char *oname, size_t olen,
+			struct inode *ip, struct inode *ndir, const char *nname,
+			size_t nlen, struct inode *victim, unsigned flags)
+{
+	report_once("ext4: rename(2) is not written yet (EPERM)");
+	return -EPERM;
+}
+
 static const char *ext4v_get_link(struct inode *ip)
 {
 	struct ext4v_sb *s = ESB(ip->sb);
@@ -473,6 +490,8 @@ static const struct inode_ops ext4v_inode_ops = {
 	.symlink = ext4v_symlink,
 	.unlink = ext4v_unlink,
 	.rmdir = ext4v_rmdir,
+	.link = ext4v_link,
+	.rename = ext4v_rename,
 	.get_link = ext4v_get_link,
 	.iterate = ext4v_iterate,
 	.setsize = ext4v_setsize,
