@@ -32,9 +32,9 @@
  * file that is still open (the library frees it with its last name: I/O
  * on it answers -EIO, reported once).
  */
-#include "fs/fs_private.h"
 #include "block/block.h"
 #include "fs/ext4/ext4.h"
+#include "fs/fs_private.h"
 
 #define EXT4_SUPER_MAGIC 0xEF53 /* Linux: include/uapi/linux/magic.h */
 #define CACHE_BUCKETS 256
@@ -174,7 +174,8 @@ static struct timespec_k to_ts(struct ext4_timespec t)
 /* Linux's new_encode_dev, undone. */
 static uint64_t decode_dev(uint32_t d)
 {
-	return fs_makedev((d & 0xfff00) >> 8, (d & 0xff) | ((d >> 12) & 0xfff00));
+	return fs_makedev((d & 0xfff00) >> 8,
+			  (d & 0xff) | ((d >> 12) & 0xfff00));
 }
 
 /* The VFS's attributes from the library's copy (under sb->lock, or
@@ -343,7 +344,7 @@ static void unlinked(struct inode *ip, uint32_t links_before)
 }
 
 static int remove_name(struct inode *dir, const char *name, size_t len,
-		  struct inode *ip, bool is_dir)
+		       struct inode *ip, bool is_dir)
 {
 	struct ext4v_sb *s = ESB(dir->sb);
 	uint32_t links = LOAD(ip->nlink);
@@ -420,7 +421,7 @@ static int iter_one(void *arg, const struct ext4_dirent *d)
 {
 	struct iter *it = arg;
 	static const uint32_t types[16] = {
-	    [1] = S_IFIFO, [2] = S_IFCHR, [4] = S_IFDIR, [6] = S_IFBLK,
+	    [1] = S_IFIFO, [2] = S_IFCHR,  [4] = S_IFDIR,  [6] = S_IFBLK,
 	    [8] = S_IFREG, [10] = S_IFLNK, [12] = S_IFSOCK};
 
 	if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
@@ -485,17 +486,17 @@ static void ext4v_getattr(struct inode *ip, struct kstat *st)
 }
 
 static const struct inode_ops ext4v_inode_ops = {
-	.lookup = ext4v_lookup,
-	.create = ext4v_create,
-	.symlink = ext4v_symlink,
-	.unlink = ext4v_unlink,
-	.rmdir = ext4v_rmdir,
-	.link = ext4v_link,
-	.rename = ext4v_rename,
-	.get_link = ext4v_get_link,
-	.iterate = ext4v_iterate,
-	.setsize = ext4v_setsize,
-	.getattr = ext4v_getattr,
+    .lookup = ext4v_lookup,
+    .create = ext4v_create,
+    .symlink = ext4v_symlink,
+    .unlink = ext4v_unlink,
+    .rmdir = ext4v_rmdir,
+    .link = ext4v_link,
+    .rename = ext4v_rename,
+    .get_link = ext4v_get_link,
+    .iterate = ext4v_iterate,
+    .setsize = ext4v_setsize,
+    .getattr = ext4v_getattr,
 };
 
 /* ---- open files ---- */
@@ -563,10 +564,10 @@ static int ext4v_fsync(struct file *f, bool datasync)
 }
 
 static const struct file_ops ext4v_file_ops = {
-	.read = ext4v_read,
-	.write = ext4v_write,
-	.llseek = ext4v_llseek,
-	.fsync = ext4v_fsync,
+    .read = ext4v_read,
+    .write = ext4v_write,
+    .llseek = ext4v_llseek,
+    .fsync = ext4v_fsync,
 };
 
 /* ---- the superblock ---- */
@@ -618,8 +619,7 @@ static void ext4v_dirty_inode(struct inode *ip)
 	if (ip->sb->rdonly)
 		return;
 	mutex_lock(&s->lock);
-	err = EI(ip)->gone ? 0
-			   : ext4_setattr(s->fs, EI(ip)->e, &st, 0x3f);
+	err = EI(ip)->gone ? 0 : ext4_setattr(s->fs, EI(ip)->e, &st, 0x3f);
 	mutex_unlock(&s->lock);
 	if (err)
 		report_once("ext4: writing an inode's attributes failed");
@@ -647,11 +647,11 @@ static void ext4v_evict(struct inode *ip)
 }
 
 static const struct super_ops ext4v_super_ops = {
-	.statfs = ext4v_statfs,
-	.sync = ext4v_sync,
-	.dirty_inode = ext4v_dirty_inode,
-	.drop = ext4v_drop,
-	.evict = ext4v_evict,
+    .statfs = ext4v_statfs,
+    .sync = ext4v_sync,
+    .dirty_inode = ext4v_dirty_inode,
+    .drop = ext4v_drop,
+    .evict = ext4v_evict,
 };
 
 /* ---- mounting ---- */
@@ -705,9 +705,10 @@ static int ext4v_open(struct blkdev *bd, bool rdonly, struct ext4v_sb **out)
 	rdonly |= (bd->caps & BLK_CAP_RO) != 0;
 	mutex_init(&s->lock);
 	s->bd = bd;
-	s->dev = (struct ext4_dev){dev_read, rdonly ? NULL : dev_write,
-				   dev_flush, dev_log, dev_now,
-				   blk_bytes(bd), bd};
+	s->dev = (struct ext4_dev){dev_read,  rdonly ? NULL : dev_write,
+				   dev_flush, dev_log,
+				   dev_now,   blk_bytes(bd),
+				   bd};
 	err = ext4_mount(&s->dev, rdonly ? EXT4_MOUNT_RDONLY : 0, &s->fs);
 	if (err)
 		goto out_free;
@@ -775,20 +776,22 @@ static int ext4_boot_mounts(void)
 {
 	for (unsigned i = 0; i < boot_options.nmounts; i++) {
 		const struct cmdline_mount *m = &boot_options.mounts[i];
-		int err = strcmp(m->type, "ext4") ? -ENODEV
-			  : ext4_vfs_mount(m->dev, m->path, m->rdonly);
+		int err = strcmp(m->type, "ext4")
+			      ? -ENODEV
+			      : ext4_vfs_mount(m->dev, m->path, m->rdonly);
 
 		if (!err)
 			continue;
 		kprintf("osprey: cannot mount %s on %s (%s): %s\n", m->dev,
 			m->path, m->type,
-			err == -ENODEV	 ? "no such disk or file system type"
+			err == -ENODEV	  ? "no such disk or file system type"
 			: err == -EUCLEAN ? "the file system is corrupt"
 			: err == -EBADMSG ? "a checksum does not match"
 			: err == -EINVAL  ? "not ext4, or a feature we lack"
 					  : "error");
 		kprintf("osprey: (errno %d; the ext4 message above names the "
-			"problem)\n", -err);
+			"problem)\n",
+			-err);
 		kernel_exit(EXIT_BAD_MOUNT);
 	}
 	return 0;

@@ -26,7 +26,8 @@ int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *ip,
 	if (fs->readonly)
 		return -EROFS;
 	if (mask & EXT4_SET_MODE)
-		ip->mode = (uint16_t)((ip->mode & S_IFMT_) | (st->mode & 07777));
+		ip->mode =
+		    (uint16_t)((ip->mode & S_IFMT_) | (st->mode & 07777));
 	if (mask & EXT4_SET_UID) {
 		put16le(r + EXT4_I_UID, (uint16_t)st->uid);
 		put16le(r + EXT4_I_UID_HI, (uint16_t)(st->uid >> 16));

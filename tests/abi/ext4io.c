@@ -64,7 +64,8 @@ static ssize_t get_file(const char *name, void *buf, size_t size)
 
 	if (fd < 0)
 		return -1;
-	while ((size_t)n < size && (r = read(fd, (char *)buf + n, size - n)) > 0)
+	while ((size_t)n < size &&
+	       (r = read(fd, (char *)buf + n, size - n)) > 0)
 		n += r;
 	close(fd);
 	return n;
@@ -204,7 +205,7 @@ static void verify_tree(void)
 static void verify_listing(void)
 {
 	static const char *const want[] = {"hello.txt", "big.bin", "trunc.bin",
-					   "sub", "link", "longlink"};
+					   "sub",	"link",	   "longlink"};
 	int seen[6] = {0}, others = 0, dots = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
