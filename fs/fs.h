@@ -643,4 +643,10 @@ int fs_init(void);
  */
 int fs_unpack_initrd(const void *buf, size_t len);
 
+/* ext4 (fs/ext4_vfs.c): mounts the file system on disk `disk` ("vda")
+ * at path (absolute; missing directories are made). 0 or -errno: -ENODEV
+ * no such disk; the library's errors for a disk it refuses, its message
+ * printed once. */
+int ext4_vfs_mount(const char *disk, const char *path, bool rdonly);
+
 #endif

@@ -4,6 +4,7 @@
  *
  *   [--bootchart] [--verbose] [--quiet] [--strace] [--test=NAME[,NAME...]]... [--env=KEY=VALUE]...
  *   [--ip=ADDR/PREFIX[,GATEWAY]] [--dns=ADDR]...
+ *   [--mount=DEV:PATH[:TYPE][,ro]]...
  *   [--] [PROGRAM ARGS...]
  *
  * Words virtio_mmio.device=SIZE@BASE:IRQ (Linux's syntax: SIZE with an
@@ -39,6 +40,7 @@ cmdline_fail(struct boot_options *opt, const char *fmt, ...)
 
 	opt->bootchart = opt->verbose = opt->quiet = opt->strace = false;
 	opt->ntests = opt->nenv = opt->argc = opt->nmmio = opt->ndns = 0;
+	opt->nmounts = 0;
 	opt->ip = opt->gateway = opt->prefix = 0;
 	va_start(ap, fmt);
 	vsnprintf(opt->error, sizeof(opt->error), fmt, ap);
@@ -312,6 +314,41 @@ static int parse_dns(const char *spec, struct boot_options *opt)
 	return 0;
 }
 
+/* DEV:PATH[:TYPE][,ro] of --mount=: DEV a disk name ("vda"), PATH
+ * absolute, TYPE "ext4" (the one there is) when left out. */
+static int parse_mount(char *spec, struct boot_options *opt)
+{
+	struct cmdline_mount m = {spec, NULL, "ext4", false};
+	char *comma = strchr(spec, ','), *colon, *slash;
+
+	if (opt->nmounts == CMDLINE_MAX_MOUNTS)
+		return cmdline_fail(opt, "too many --mount (at most %d)",
+				    CMDLINE_MAX_MOUNTS);
+	if (comma) {
+		if (strcmp(comma, ",ro") && strcmp(comma, ",rw"))
+			goto bad;
+		m.rdonly = comma[1] == 'r' && comma[2] == 'o';
+		*comma = '\0';
+	}
+	colon = strchr(spec, ':');
+	slash = strchr(spec, '/');
+	if (!colon || colon == spec || colon[1] != '/' || slash < colon)
+		goto bad;
+	*colon = '\0';
+	m.path = colon + 1;
+	colon = strchr(m.path, ':');
+	if (colon) {
+		*colon = '\0';
+		m.type = colon + 1;
+		if (!*m.type)
+			goto bad;
+	}
+	opt->mounts[opt->nmounts++] = m;
+	return 0;
+bad:
+	return cmdline_fail(opt, "bad --mount (DEV:PATH[:TYPE][,ro])");
+}
+
 /* One word that starts with '-' and is not "--". Returns 0 or -EINVAL. */
 static int parse_option(char *word, struct boot_options *opt)
 {
@@ -338,6 +375,10 @@ static int parse_option(char *word, struct boot_options *opt)
 		return parse_ip(word + 5, opt);
 	if (!strncmp(word, "--dns=", 6))
 		return parse_dns(word + 6, opt);
+	if (!strncmp(word, "--mount=", 8))
+		return parse_mount(word + 8, opt);
+	if (!strcmp(word, "--mount"))
+		return cmdline_fail(opt, "--mount needs DEV:PATH");
 	if (!strcmp(word, "--ip") || !strcmp(word, "--dns"))
 		return cmdline_fail(opt, "%s needs an address", word);
 	return cmdline_fail(opt, "unknown option '%s'", word);

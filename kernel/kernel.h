@@ -34,6 +34,7 @@ int klog_set_console_level(int level);
 #define EXIT_NO_MEMORY 3
 #define EXIT_BAD_INITRD 4
 #define EXIT_BAD_MEMMAP 5
+#define EXIT_BAD_MOUNT 6 /* a --mount that could not be mounted */
 #define EXIT_TESTS_FAILED 1
 #define EXIT_PANIC 125
 
@@ -77,6 +78,12 @@ int pvh_parse_start_info(uint64_t phys, struct boot_info *bi);
 #define CMDLINE_MAX_ENV 64
 #define CMDLINE_MAX_MMIO 16
 #define CMDLINE_MAX_DNS 3
+#define CMDLINE_MAX_MOUNTS 8
+/* --mount=DEV:PATH[:TYPE][,ro] (the words cut in place) */
+struct cmdline_mount {
+	const char *dev, *path, *type; /* "vda", "/data", "ext4" */
+	bool rdonly;
+};
 /* virtio_mmio.device=SIZE@BASE:IRQ, as Linux and QEMU's microvm write it */
 struct cmdline_mmio {
 	uint64_t size, base;
@@ -100,6 +107,9 @@ struct boot_options {
 	/* --dns=ADDR (repeatable) */
 	unsigned ndns;
 	uint32_t dns[CMDLINE_MAX_DNS];
+	/* --mount= (repeatable), in order */
+	unsigned nmounts;
+	struct cmdline_mount mounts[CMDLINE_MAX_MOUNTS];
 	unsigned argc; /* the application's argv, after "--" */
 	const char *argv[CMDLINE_MAX_ARGS];
 	char error[128]; /* set when cmdline_parse fails */

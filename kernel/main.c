@@ -115,7 +115,8 @@ static int cmdline_init(void)
 		kprintf("usage: [--bootchart] [--verbose] [--quiet] [--strace] "
 			"[--test=NAME,...] "
 			"[--env=KEY=VALUE]... [--ip=ADDR/PREFIX[,GW]] "
-			"[--dns=ADDR]... [--] [PROGRAM ARGS...]\n");
+			"[--dns=ADDR]... [--mount=DEV:PATH[:ext4][,ro]]... "
+			"[--] [PROGRAM ARGS...]\n");
 		kernel_exit(EXIT_BAD_CMDLINE);
 	}
 	return 0;

@@ -138,11 +138,16 @@ static long nowait_check(long fd, bool write)
 static long append_at(long fd, long *pos)
 {
 	struct file *f = fd_get((int)fd);
+	struct kstat st;
 	int64_t end;
 
 	if (!f)
 		return -EBADF;
-	end = *pos == -1 ? vfs_lseek(f, 0, SEEK_END) : vfs_file_size(f);
+	/* the size from stat: files without pages (ext4's) have one too */
+	end = *pos == -1	     ? vfs_lseek(f, 0, SEEK_END)
+	      : vfs_fstat(f, &st) ? -EINVAL
+	      : S_ISREG(st.mode)  ? st.size
+				  : -ESPIPE;
 	file_put(f);
 	if (end >= 0 && *pos != -1)
 		*pos = end; /* else: not seekable, the write says so */

@@ -272,6 +272,9 @@ expect app-strace 0 '^\[[0-9]+\] openat\(-100, "/lib/x86_64-linux-gnu/libc.so.6"
 # the same program first on a host loop device ----
 tests/blk/run.sh >"$LOGS/blk.log" 2>&1
 count_lines blk "$LOGS/blk.log" $?
+# ext4 mounted from a disk, checked by e2fsck and debugfs (tests/blk/ext4.sh)
+tests/blk/ext4.sh >"$LOGS/ext4.log" 2>&1
+count_lines ext4 "$LOGS/ext4.log" $?
 
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1

@@ -243,6 +243,16 @@ int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 		size_t len);
 int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	       size_t len);
+/* chmod(2), chown(2), utimensat(2): the fields of st that mask names
+ * (EXT4_SET_*) are written into the inode (mode: permission bits). */
+#define EXT4_SET_MODE 1u
+#define EXT4_SET_UID 2u
+#define EXT4_SET_GID 4u
+#define EXT4_SET_ATIME 8u
+#define EXT4_SET_MTIME 16u
+#define EXT4_SET_CTIME 32u
+int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *ip,
+		 const struct ext4_stat *st, unsigned mask);
 /* Flushes the device: what was written is on it. */
 int ext4_sync(struct ext4_fs *fs);
 

@@ -14,8 +14,10 @@
 #                      more than a ring holds, FUA, the refused requests
 #   cli-run            `osprey run --disk FILE::16M` makes the file and
 #                      runs blkio on it (2 vCPUs), then `--disk FILE,ro`
-#   cli-disk           `osprey disk create --ext4`, cp in and out, check;
-#                      and the messages for a missing file and a PATH
+#   cli-disk           `osprey disk create --ext4`, cp in and out, check,
+#                      FILE:PATH mounts it (cat a file the host put
+#                      there); the messages for a missing file and a
+#                      mount point with a blank
 # Prints PASS/FAIL per run and "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -119,10 +121,12 @@ cli_disk() {
 			cmp "$tmp/in.txt" "$tmp/out.txt" && $o disk check "$img" &&
 			! $o disk cp "$img:/missing" "$tmp/none" &&
 			! $o run --disk "$tmp/none.img" -- /bin/true &&
-			! $o run --disk "$img:/data" -- /bin/true
+			$o run --disk "$img:/data" -- /bin/cat /data/in.txt &&
+			! $o run --disk "$img:/da ta" -- /bin/true
 	} >"$log" 2>&1
 	if [ $? = 0 ] && grep -q 'no such file (give a size' "$log" &&
-		grep -q 'waits on the ext4 driver' "$log"; then
+		grep -q '^hello from the host' "$log" &&
+		grep -q "may not hold commas" "$log"; then
 		pass cli-disk
 	else
 		fail cli-disk "see $log"

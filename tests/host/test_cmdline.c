@@ -381,11 +381,33 @@ static void cmdline_bad_ip(void)
 		     "too many --dns") != NULL);
 }
 
+static void cmdline_mount(void)
+{
+	CHECK_EQ(parse("--mount=vda:/data --mount=vdb:/mnt/b:ext4,ro /app"), 0);
+	CHECK_EQ(opt.nmounts, 2);
+	CHECK_STR(opt.mounts[0].dev, "vda");
+	CHECK_STR(opt.mounts[0].path, "/data");
+	CHECK_STR(opt.mounts[0].type, "ext4");
+	CHECK(!opt.mounts[0].rdonly);
+	CHECK_STR(opt.mounts[1].dev, "vdb");
+	CHECK_STR(opt.mounts[1].path, "/mnt/b");
+	CHECK(opt.mounts[1].rdonly);
+	CHECK_EQ(opt.argc, 1);
+	CHECK(strstr(parse_error("--mount=vda"), "--mount") != NULL);
+	CHECK(strstr(parse_error("--mount=vda:data"), "--mount") != NULL);
+	CHECK(strstr(parse_error("--mount=:/data"), "--mount") != NULL);
+	CHECK(strstr(parse_error("--mount=v/da:/data"), "--mount") != NULL);
+	CHECK(strstr(parse_error("--mount=vda:/data:"), "--mount") != NULL);
+	CHECK(strstr(parse_error("--mount=vda:/data,rx"), "--mount") != NULL);
+	CHECK(strstr(parse_error("--mount"), "--mount needs") != NULL);
+}
+
 int main(void)
 {
 	RUN_TEST(cmdline_virtio_mmio_anywhere);
 	RUN_TEST(cmdline_bad_virtio_mmio);
 	RUN_TEST(cmdline_ip_and_dns);
+	RUN_TEST(cmdline_mount);
 	RUN_TEST(cmdline_bad_ip);
 	RUN_TEST(cmdline_quiet_flag);
 	RUN_TEST(cmdline_empty_line_is_no_options);

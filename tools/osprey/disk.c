@@ -7,9 +7,10 @@
  *
  * --disk FILE[:PATH][:SIZE][,ro][,cache=writeback|none|unsafe]
  *   FILE that does not exist is made (sparse) when SIZE is given
- *   (a number with K, M, G or T); PATH, the guest directory to mount it
- *   on, waits on the ext4 driver and is refused with a message saying
- *   so. cache= is QEMU's host cache mode (default writeback: the host's
+ *   (a number with K, M, G or T), and formatted with mke2fs -t ext4 when
+ *   PATH is given too; PATH, the guest directory to mount it on, goes to
+ *   the kernel as --mount=vdX:PATH[,ro] (fs/ext4_vfs.c mounts it at
+ *   boot, making the directory). cache= is QEMU's host cache mode (default writeback: the host's
  *   page cache, flushed when the guest flushes; none: O_DIRECT on the
  *   host, which some host file systems refuse).
  */
@@ -99,18 +100,27 @@ void disk_add(struct disk_options *o, const char *arg)
 	}
 	if (!*spec)
 		fail(FAIL_USAGE, "--disk %s: no FILE", arg);
-	if (d.path)
+	if (d.path && strpbrk(d.path, ",: \t\n'\"\\"))
 		fail(FAIL_USAGE,
-		     "--disk %s: mounting a disk at %s waits on the ext4 "
-		     "driver (issue 10); attach it as FILE or FILE::SIZE and "
-		     "use /dev/vd%c in the guest",
-		     arg, d.path, (char)('a' + o->n));
+		     "--disk %s: the mount point %s may not hold commas, "
+		     "colons, blanks, quotes or backslashes",
+		     arg, d.path);
 	d.file = spec;
 	o->disks = xrealloc(o->disks, (o->n + 1) * sizeof(*o->disks));
 	o->disks[o->n++] = d;
 }
 
-/* A sparse raw file of d->size, or the existing one. */
+static int spawn(char *const argv[]);
+
+static int make_ext4(const char *file)
+{
+	char *mk[] = {"mke2fs", "-q", "-F", "-t", "ext4", (char *)file, NULL};
+
+	return spawn(mk);
+}
+
+/* A sparse raw file of d->size (ext4 when it is to be mounted), or the
+ * existing one. */
 static void disk_prepare(const struct disk *d)
 {
 	struct stat st;
@@ -139,6 +149,23 @@ static void disk_prepare(const struct disk *d)
 	close(fd);
 	note("made %s, %llu bytes (raw, sparse)", d->file,
 	     (unsigned long long)d->size);
+	if (d->path && make_ext4(d->file)) {
+		unlink(d->file);
+		fail(FAIL_OTHER, "--disk %s: mke2fs failed", d->file);
+	}
+}
+
+void disk_kernel_options(const struct disk_options *o, struct strbuf *sb)
+{
+	for (size_t k = 0; k < o->n; k++) {
+		if (!o->disks[k].path)
+			continue;
+		char *opt = xasprintf(" --mount=vd%c:%s%s", (char)('a' + k),
+				      o->disks[k].path,
+				      o->disks[k].ro ? ",ro" : "");
+		sb_puts(sb, opt);
+		free(opt);
+	}
 }
 
 /* QEMU's option syntax: a comma in a value is written twice. */
@@ -228,8 +255,7 @@ static int disk_create(int argc, char **argv)
 	disk_prepare(&d);
 	if (!ext4)
 		return 0;
-	char *mk[] = {"mke2fs", "-q", "-F", "-t", "ext4", argv[0], NULL};
-	return spawn(mk);
+	return make_ext4(argv[0]);
 }
 
 static int disk_check(int argc, char **argv)

@@ -76,11 +76,12 @@ static const char usage_text[] =
     "  --ip ADDR/PREFIX[,GATEWAY]   the guest's static address\n"
     "  --dns ADDR           a name server for the guest (repeatable)\n"
     "Disk options (run):\n"
-    "  --disk FILE[::SIZE][,ro][,cache=writeback|none|unsafe]   a raw image\n"
-    "                       as the next virtio-blk disk (/dev/vda, vdb, ...\n"
-    "                       in the guest); made (sparse) when missing and\n"
-    "                       SIZE is given (K, M, G, T). FILE:PATH (mounting\n"
-    "                       it) waits on the ext4 driver. See also\n"
+    "  --disk FILE[:PATH][:SIZE][,ro][,cache=writeback|none|unsafe]   a raw\n"
+    "                       image as the next virtio-blk disk (/dev/vda,\n"
+    "                       vdb, ... in the guest); made (sparse) when\n"
+    "                       missing and SIZE is given (K, M, G, T). With\n"
+    "                       PATH the guest mounts it (ext4) there, and a\n"
+    "                       new FILE is made with mke2fs -t ext4. See also\n"
     "                       `osprey disk --help` (create, check, cp).\n"
     "\n"
     "Environment: OSPREY_KERNEL (the kernel; default osprey.elf beside this\n"
@@ -433,6 +434,7 @@ static char *kernel_cmdline(const struct options *o, const char *program)
 	if (o->strace)
 		sb_puts(&sb, " --strace");
 	net_kernel_options(&o->net, &sb);
+	disk_kernel_options(&o->disks, &sb);
 	for (size_t i = 0; i < o->nenvs; i++) {
 		char *opt = xasprintf("--env=%s", o->envs[i]);
 

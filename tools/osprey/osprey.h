@@ -235,7 +235,7 @@ int net_qemu_args(const struct net_options *n, const char *machine,
 /* ---- disks (disk.c) ---- */
 struct disk {
 	char *file;	   /* the raw image on the host */
-	const char *path;  /* the guest mount point (refused until ext4) */
+	const char *path;  /* the guest mount point (--mount=), or NULL */
 	uint64_t size;	   /* made this size when missing; 0: must exist */
 	bool ro;
 	const char *cache; /* QEMU's cache mode */
@@ -251,6 +251,8 @@ void disk_add(struct disk_options *o, const char *spec);
 #define DISK_QEMU_ARGS 4
 int disk_qemu_args(const struct disk_options *o, const char *machine,
 		   char **v, int i);
+/* Appends " --mount=vdX:PATH[,ro]" for each disk with a PATH. */
+void disk_kernel_options(const struct disk_options *o, struct strbuf *sb);
 /* `osprey disk ...` (argv[0] is "disk"): its exit status. */
 int disk_main(int argc, char **argv);
 

@@ -1,0 +1,799 @@
+/*
+ * ext4 in the VFS: the superblock, inode and file operations of fs/vfs.h
+ * over the ext4 library (fs/ext4/ext4.h), on a disk of the block layer.
+ *
+ * Objects. A mount makes a struct ext4v_sb: the library's struct
+ * ext4_dev filled from the struct blkdev (reads and writes through
+ * blk_pread/blk_pwrite, flush as a FLUSH request), the mounted struct
+ * ext4_fs, and the inode cache. Each VFS inode is a struct ext4v_inode
+ * holding the library's copy of the on-disk inode (ext4_iget at the
+ * first lookup, ext4_iput at eviction); the cache, a hash table keyed by
+ * inode number, makes one VFS inode per disk inode, so that every open
+ * file and every lookup see the same copy.
+ *
+ * Lifetime (fs/vfs.h's rules): an inode with names stays cached when its
+ * last reference goes (drop answers false), so a directory's children
+ * can point at it as their parent; it goes at umount. An inode that lost
+ * its last name leaves the cache in drop and is evicted at once.
+ *
+ * Locks. The library does no locking, and shares the group descriptors
+ * and bitmaps between all its calls, so every call into it runs under
+ * the superblock's mutex (sb->lock), the innermost lock: vfs_mutex ->
+ * ip->lock -> sb->lock. Attributes the VFS keeps in struct inode are
+ * written back by dirty_inode (under ip->lock), and refreshed from the
+ * library's copy after each call that changes them (size, nlink,
+ * blocks, times), outside sb->lock.
+ *
+ * Not there yet: a page cache (every read and write goes to the disk,
+ * and files cannot be mmapped: -ENODEV), the journal (the library writes
+ * in place: fsync flushes, but a crash mid-operation is e2fsck's to
+ * repair), link and rename (the library has neither: -EPERM), device
+ * nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes, and an unlinked
+ * file that is still open (the library frees it with its last name: I/O
+ * on it answers -EIO, reported once).
+ */
+#include "block/block.h"
+#include "fs/ext4/ext4.h"
+#include "fs/fs_private.h"
+
+#define EXT4_SUPER_MAGIC 0xEF53 /* Linux: include/uapi/linux/magic.h */
+#define CACHE_BUCKETS 256
+
+struct ext4v_inode {
+	struct inode vfs;
+	/* the library's copy; read and written under the sb's lock */
+	struct ext4_inode *e;
+	/* under vfs_mutex */
+	struct ext4v_inode *hnext; /* the cache's chain */
+	bool cached;
+	char *target; /* symlinks: the target, read once (immutable) */
+	/* under the sb's lock: freed on disk while still open */
+	bool gone;
+};
+
+struct ext4v_sb {
+	struct super_block vfs;
+	/* set at mount, then read-only */
+	struct ext4_dev dev;
+	struct blkdev *bd;
+	struct ext4_fs *fs;
+	char source[24]; /* "/dev/vda" */
+	uint32_t block_size;
+	/* every library call, innermost */
+	struct mutex lock;
+	/* under vfs_mutex */
+	struct ext4v_inode *cache[CACHE_BUCKETS];
+};
+
+static const struct inode_ops ext4v_inode_ops;
+static const struct file_ops ext4v_file_ops;
+
+static struct ext4v_inode *EI(struct inode *ip)
+{
+	return container_of(ip, struct ext4v_inode, vfs);
+}
+
+static struct ext4v_sb *ESB(struct super_block *sb)
+{
+	return container_of(sb, struct ext4v_sb, vfs);
+}
+
+/* ---- reporting: each distinct message once ---- */
+#define SEEN_MAX 32
+static uint32_t seen[SEEN_MAX]; /* hashes of messages printed */
+static unsigned nseen;		/* under report_lock */
+static struct mutex report_lock = MUTEX_INIT;
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void report_once(const char *msg)
+{
+	uint32_t h = hash_str(msg);
+	bool show = true;
+
+	mutex_lock(&report_lock);
+	for (unsigned i = 0; i < nseen && show; i++)
+		show = seen[i] != h;
+	if (show && nseen < SEEN_MAX)
+		seen[nseen++] = h;
+	mutex_unlock(&report_lock);
+	if (show)
+		kprintf("osprey: %s\n", msg);
+}
+
+/* ---- the device under the library ---- */
+static int dev_read(struct ext4_dev *dev, uint64_t off, void *buf, size_t len)
+{
+	int64_t r = blk_pread(dev->ctx, buf, len, off);
+
+	return r < 0 ? (int)r : (uint64_t)r == len ? 0 : -EIO;
+}
+
+static int dev_write(struct ext4_dev *dev, uint64_t off, const void *buf,
+		     size_t len)
+{
+	int64_t r = blk_pwrite(dev->ctx, buf, len, off, 0);
+
+	return r < 0 ? (int)r : (uint64_t)r == len ? 0 : -EIO;
+}
+
+static int dev_flush(struct ext4_dev *dev)
+{
+	return blk_flush(dev->ctx);
+}
+
+static void dev_log(struct ext4_dev *dev, const char *msg)
+{
+	report_once(msg);
+}
+
+static int64_t dev_now(struct ext4_dev *dev)
+{
+	return (int64_t)(clock_realtime_ns() / 1000000000);
+}
+
+/* ---- the inode cache, under vfs_mutex ---- */
+static struct ext4v_inode **bucket(struct ext4v_sb *s, uint64_t ino)
+{
+	return &s->cache[ino % CACHE_BUCKETS];
+}
+
+static struct ext4v_inode *cache_find(struct ext4v_sb *s, uint64_t ino)
+{
+	struct ext4v_inode *vi = *bucket(s, ino);
+
+	while (vi && vi->vfs.ino != ino)
+		vi = vi->hnext;
+	return vi;
+}
+
+static void cache_remove(struct ext4v_sb *s, struct ext4v_inode *vi)
+{
+	struct ext4v_inode **p = bucket(s, vi->vfs.ino);
+
+	if (!vi->cached)
+		return;
+	while (*p != vi)
+		p = &(*p)->hnext;
+	*p = vi->hnext;
+	vi->cached = false;
+}
+
+static struct timespec_k to_ts(struct ext4_timespec t)
+{
+	return (struct timespec_k){t.sec, t.nsec};
+}
+
+/* Linux's new_encode_dev, undone. */
+static uint64_t decode_dev(uint32_t d)
+{
+	return fs_makedev((d & 0xfff00) >> 8,
+			  (d & 0xff) | ((d >> 12) & 0xfff00));
+}
+
+/* The VFS's attributes from the library's copy (under sb->lock, or
+ * before anyone else sees the inode). */
+static void attrs_from_disk(struct ext4v_inode *vi, struct ext4_stat *st)
+{
+	ext4_stat(vi->e, st);
+	vi->vfs.mode = st->mode & 07777;
+	vi->vfs.uid = st->uid;
+	vi->vfs.gid = st->gid;
+	vi->vfs.size = (int64_t)st->size;
+	vi->vfs.atime = to_ts(st->atime);
+	vi->vfs.mtime = to_ts(st->mtime);
+	vi->vfs.ctime = to_ts(st->ctime);
+}
+
+/* After a library call changed ip on disk: size, times and links. Takes
+ * ip->lock then sb->lock. */
+static void refresh(struct inode *ip)
+{
+	struct ext4_stat st;
+
+	mutex_lock(&ip->lock);
+	mutex_lock(&ESB(ip->sb)->lock);
+	attrs_from_disk(EI(ip), &st);
+	mutex_unlock(&ESB(ip->sb)->lock);
+	mutex_unlock(&ip->lock);
+	inode_set_nlink(ip, st.nlink);
+}
+
+/* Under vfs_mutex: a VFS inode for the library's e (taken over). */
+static struct ext4v_inode *vnode_new(struct ext4v_sb *s, struct ext4_inode *e)
+{
+	struct ext4v_inode *vi = calloc(1, sizeof(*vi));
+	struct ext4_stat st;
+
+	if (!vi)
+		return NULL;
+	vi->e = e;
+	ext4_stat(e, &st);
+	inode_init(&vi->vfs, &s->vfs, &ext4v_inode_ops, st.mode,
+		   decode_dev(st.rdev), st.ino);
+	attrs_from_disk(vi, &st);
+	inode_set_nlink(&vi->vfs, st.nlink);
+	if (S_ISREG(st.mode))
+		vi->vfs.fops = &ext4v_file_ops;
+	else if (S_ISDIR(st.mode))
+		vi->vfs.fops = &vfs_dir_fops;
+	vi->hnext = *bucket(s, st.ino);
+	*bucket(s, st.ino) = vi;
+	vi->cached = true;
+	return vi;
+}
+
+/* Under vfs_mutex: the VFS inode of disk inode ino, from the cache or
+ * read now; dir becomes a directory's parent. */
+static int vnode_get(struct ext4v_sb *s, uint32_t ino, struct inode *dir,
+		     struct inode **out)
+{
+	struct ext4v_inode *vi = cache_find(s, ino);
+	struct ext4_inode *e;
+	int err;
+
+	if (!vi) {
+		mutex_lock(&s->lock);
+		err = ext4_iget(s->fs, ino, &e);
+		mutex_unlock(&s->lock);
+		if (err)
+			return err;
+		if (!(vi = vnode_new(s, e))) {
+			ext4_iput(e);
+			return -ENOMEM;
+		}
+	}
+	if (vi->vfs.type == S_IFDIR && !vi->vfs.parent)
+		vi->vfs.parent = dir ? dir : &vi->vfs;
+	*out = &vi->vfs;
+	return 0;
+}
+
+/* ---- names, under vfs_mutex ---- */
+static int ext4v_lookup(struct inode *dir, const char *name, size_t len,
+			struct inode **out)
+{
+	struct ext4v_sb *s = ESB(dir->sb);
+	uint32_t ino;
+	int err;
+
+	mutex_lock(&s->lock);
+	err = ext4_lookup(s->fs, EI(dir)->e, name, len, &ino);
+	mutex_unlock(&s->lock);
+	return err ? err : vnode_get(s, ino, dir, out);
+}
+
+/* After a new name in dir: its inode, and dir's new size and links. */
+static int made(struct inode *dir, int err, uint32_t ino, struct inode **out)
+{
+	if (err)
+		return err;
+	refresh(dir);
+	return vnode_get(ESB(dir->sb), ino, dir, out);
+}
+
+static int ext4v_create(struct inode *dir, const char *name, size_t len,
+			uint32_t mode, uint64_t rdev, struct inode **out)
+{
+	struct ext4v_sb *s = ESB(dir->sb);
+	uint32_t type = mode & S_IFMT, ino = 0;
+	int err;
+
+	if (type != S_IFREG && type != S_IFDIR) {
+		report_once("ext4: device nodes, FIFOs and sockets are not "
+			    "written yet (EOPNOTSUPP)");
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&s->lock);
+	err = ext4_create(s->fs, EI(dir)->e, name, len, (uint16_t)mode, 0, 0,
+			  &ino);
+	mutex_unlock(&s->lock);
+	return made(dir, err, ino, out);
+}
+
+static int ext4v_symlink(struct inode *dir, const char *name, size_t len,
+			 const char *target, struct inode **out)
+{
+	struct ext4v_sb *s = ESB(dir->sb);
+	uint32_t ino = 0;
+	int err;
+
+	mutex_lock(&s->lock);
+	err = ext4_symlink(s->fs, EI(dir)->e, name, len, target, 0, 0, &ino);
+	mutex_unlock(&s->lock);
+	return made(dir, err, ino, out);
+}
+
+/*
+ * After the library removed ip's name: with names left, its copy is
+ * stale (the library wrote the new count through its own), so it is
+ * read again; with none, the disk inode is free and ip leaves the
+ * cache, to go when its last reference does.
+ */
+static void unlinked(struct inode *ip, uint32_t links_before)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4v_inode *vi = EI(ip);
+	struct ext4_inode *fresh;
+	bool is_dir = ip->type == S_IFDIR;
+
+	if (!is_dir && links_before > 1) {
+		mutex_lock(&s->lock);
+		if (!ext4_iget(s->fs, (uint32_t)ip->ino, &fresh)) {
+			ext4_iput(vi->e);
+			vi->e = fresh;
+		}
+		mutex_unlock(&s->lock);
+		refresh(ip);
+		return;
+	}
+	mutex_lock(&s->lock);
+	vi->gone = true;
+	mutex_unlock(&s->lock);
+	inode_set_nlink(ip, 0);
+	if (is_dir)
+		ip->parent = NULL;
+	cache_remove(s, vi);
+}
+
+static int remove_name(struct inode *dir, const char *name, size_t len,
+		       struct inode *ip, bool is_dir)
+{
+	struct ext4v_sb *s = ESB(dir->sb);
+	uint32_t links = LOAD(ip->nlink);
+	int err;
+
+	mutex_lock(&s->lock);
+	err = is_dir ? ext4_rmdir(s->fs, EI(dir)->e, name, len)
+		     : ext4_unlink(s->fs, EI(dir)->e, name, len);
+	mutex_unlock(&s->lock);
+	if (err)
+		return err;
+	unlinked(ip, links);
+	refresh(dir);
+	return 0;
+}
+
+static int ext4v_unlink(struct inode *dir, const char *name, size_t len,
+			struct inode *ip)
+{
+	return remove_name(dir, name, len, ip, false);
+}
+
+static int ext4v_rmdir(struct inode *dir, const char *name, size_t len,
+		       struct inode *ip)
+{
+	return remove_name(dir, name, len, ip, true);
+}
+
+/* The library writes neither yet: Linux's errno for a file system
+ * without them, reported once by name. */
+static int ext4v_link(struct inode *dir, const char *name, size_t len,
+		      struct inode *ip)
+{
+	report_once("ext4: link(2) is not written yet (EPERM)");
+	return -EPERM;
+}
+
+static int ext4v_rename(struct inode *odir, const char *oname, size_t olen,
+			struct inode *ip, struct inode *ndir, const char *nname,
+			size_t nlen, struct inode *victim, unsigned flags)
+{
+	report_once("ext4: rename(2) is not written yet (EPERM)");
+	return -EPERM;
+}
+
+static const char *ext4v_get_link(struct inode *ip)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4v_inode *vi = EI(ip);
+	size_t n = (size_t)ip->size;
+	long r;
+
+	if (vi->target || n >= 4096)
+		return vi->target;
+	if (!(vi->target = calloc(1, n + 1)))
+		return NULL;
+	mutex_lock(&s->lock);
+	r = ext4_readlink(s->fs, vi->e, vi->target, n);
+	mutex_unlock(&s->lock);
+	if (r < 0 || (size_t)r != n) {
+		free(vi->target);
+		vi->target = NULL;
+	}
+	return vi->target;
+}
+
+/* getdents: the library's positions are byte offsets from 0; ours are
+ * those plus 2, since 0 and 1 are the core's "." and "..". */
+struct iter {
+	struct dir_context *ctx;
+};
+
+static int iter_one(void *arg, const struct ext4_dirent *d)
+{
+	struct iter *it = arg;
+	static const uint32_t types[16] = {
+	    [1] = S_IFIFO, [2] = S_IFCHR,  [4] = S_IFDIR,  [6] = S_IFBLK,
+	    [8] = S_IFREG, [10] = S_IFLNK, [12] = S_IFSOCK};
+
+	if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+		return 0;
+	return !it->ctx->emit(it->ctx, d->name, d->name_len, d->ino,
+			      types[d->type & 15], (int64_t)d->next + 2);
+}
+
+static int ext4v_iterate(struct inode *dir, int64_t *pos,
+			 struct dir_context *ctx)
+{
+	struct ext4v_sb *s = ESB(dir->sb);
+	uint64_t epos = *pos < 2 ? 0 : (uint64_t)*pos - 2;
+	struct iter it = {ctx};
+	int r;
+
+	mutex_lock(&s->lock);
+	r = ext4_iterate_dir(s->fs, EI(dir)->e, &epos, iter_one, &it);
+	mutex_unlock(&s->lock);
+	if (r < 0)
+		return r;
+	*pos = (int64_t)epos + 2;
+	return 0;
+}
+
+/* ---- data and attributes, under ip->lock ---- */
+static int gone_error(void)
+{
+	report_once("ext4: I/O on an unlinked file that is still open is "
+		    "not supported yet (no orphan list): EIO");
+	return -EIO;
+}
+
+static int ext4v_setsize(struct inode *ip, int64_t size)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4_stat st;
+	int err;
+
+	if (size < 0)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	err = EI(ip)->gone ? gone_error()
+			   : ext4_truncate(s->fs, EI(ip)->e, (uint64_t)size);
+	if (!err)
+		attrs_from_disk(EI(ip), &st);
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+static void ext4v_getattr(struct inode *ip, struct kstat *st)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4_stat es;
+
+	mutex_lock(&s->lock);
+	ext4_stat(EI(ip)->e, &es);
+	mutex_unlock(&s->lock);
+	st->blocks = (int64_t)es.blocks;
+	st->size = (int64_t)es.size;
+	st->blksize = s->block_size;
+}
+
+static const struct inode_ops ext4v_inode_ops = {
+    .lookup = ext4v_lookup,
+    .create = ext4v_create,
+    .symlink = ext4v_symlink,
+    .unlink = ext4v_unlink,
+    .rmdir = ext4v_rmdir,
+    .link = ext4v_link,
+    .rename = ext4v_rename,
+    .get_link = ext4v_get_link,
+    .iterate = ext4v_iterate,
+    .setsize = ext4v_setsize,
+    .getattr = ext4v_getattr,
+};
+
+/* ---- open files ---- */
+static int64_t ext4v_read(struct file *f, void *buf, size_t n, int64_t *pos)
+{
+	struct inode *ip = f->inode;
+	struct ext4v_sb *s = ESB(ip->sb);
+	long r;
+
+	mutex_lock(&ip->lock);
+	mutex_lock(&s->lock);
+	r = EI(ip)->gone ? gone_error()
+			 : ext4_read(s->fs, EI(ip)->e, (uint64_t)*pos, buf, n);
+	mutex_unlock(&s->lock);
+	mutex_unlock(&ip->lock);
+	if (r > 0) {
+		*pos += r;
+		fsnotify_change(ip, IN_ACCESS);
+	}
+	return r;
+}
+
+static int64_t ext4v_write(struct file *f, const void *buf, size_t n,
+			   int64_t *pos)
+{
+	struct inode *ip = f->inode;
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4_stat st;
+	long r;
+
+	if (ip->sb->rdonly)
+		return -EROFS;
+	mutex_lock(&ip->lock);
+	if (LOAD(f->flags) & O_APPEND)
+		*pos = ip->size;
+	mutex_lock(&s->lock);
+	r = EI(ip)->gone ? gone_error()
+			 : ext4_write(s->fs, EI(ip)->e, (uint64_t)*pos, buf, n);
+	if (r > 0)
+		attrs_from_disk(EI(ip), &st);
+	mutex_unlock(&s->lock);
+	mutex_unlock(&ip->lock);
+	if (r > 0) {
+		*pos += r;
+		fsnotify_change(ip, IN_MODIFY);
+	}
+	return r;
+}
+
+static int64_t ext4v_llseek(struct file *f, int64_t off, int whence)
+{
+	return vfs_generic_llseek(f, off, whence, LOAD(f->inode->size));
+}
+
+/* Every write went to the disk already: what is left is its cache. */
+static int ext4v_fsync(struct file *f, bool datasync)
+{
+	struct ext4v_sb *s = ESB(f->inode->sb);
+	int err;
+
+	mutex_lock(&s->lock);
+	err = ext4_sync(s->fs);
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+static const struct file_ops ext4v_file_ops = {
+    .read = ext4v_read,
+    .write = ext4v_write,
+    .llseek = ext4v_llseek,
+    .fsync = ext4v_fsync,
+};
+
+/* ---- the superblock ---- */
+static int ext4v_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	struct ext4v_sb *s = ESB(sb);
+	struct ext4_statfs es;
+
+	mutex_lock(&s->lock);
+	ext4_statfs(s->fs, &es);
+	mutex_unlock(&s->lock);
+	st->type = EXT4_SUPER_MAGIC;
+	st->bsize = st->frsize = es.block_size;
+	st->blocks = es.blocks;
+	st->bfree = es.free_blocks;
+	st->bavail = es.avail_blocks;
+	st->files = es.inodes;
+	st->ffree = es.free_inodes;
+	st->namelen = es.name_max;
+	return 0;
+}
+
+static int ext4v_sync(struct super_block *sb)
+{
+	struct ext4v_sb *s = ESB(sb);
+	int err;
+
+	mutex_lock(&s->lock);
+	err = ext4_sync(s->fs);
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/* Under ip->lock: chmod, chown, utimensat and the times of writes go to
+ * the disk. */
+static void ext4v_dirty_inode(struct inode *ip)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4_stat st = {
+	    .mode = (uint16_t)(ip->type | ip->mode),
+	    .uid = ip->uid,
+	    .gid = ip->gid,
+	    .atime = {ip->atime.sec, (uint32_t)ip->atime.nsec},
+	    .mtime = {ip->mtime.sec, (uint32_t)ip->mtime.nsec},
+	    .ctime = {ip->ctime.sec, (uint32_t)ip->ctime.nsec},
+	};
+	int err;
+
+	if (ip->sb->rdonly)
+		return;
+	mutex_lock(&s->lock);
+	err = EI(ip)->gone ? 0 : ext4_setattr(s->fs, EI(ip)->e, &st, 0x3f);
+	mutex_unlock(&s->lock);
+	if (err)
+		report_once("ext4: writing an inode's attributes failed");
+}
+
+/* Under vfs_mutex: names keep an inode cached (see the top). */
+static bool ext4v_drop(struct inode *ip)
+{
+	if (ip->nlink && ip != ip->sb->root)
+		return false;
+	if (ip == ip->sb->root)
+		return false;
+	cache_remove(ESB(ip->sb), EI(ip));
+	return true;
+}
+
+static void ext4v_evict(struct inode *ip)
+{
+	struct ext4v_inode *vi = EI(ip);
+
+	inode_free_vfs(ip);
+	ext4_iput(vi->e);
+	free(vi->target);
+	free(vi);
+}
+
+static const struct super_ops ext4v_super_ops = {
+    .statfs = ext4v_statfs,
+    .sync = ext4v_sync,
+    .dirty_inode = ext4v_dirty_inode,
+    .drop = ext4v_drop,
+    .evict = ext4v_evict,
+};
+
+/* ---- mounting ---- */
+/* The library's copy of the root, as the superblock's root inode. */
+static int mount_root(struct ext4v_sb *s)
+{
+	struct ext4_inode *e;
+	struct ext4v_inode *vi;
+	int err = ext4_iget(s->fs, EXT4_ROOT_INO, &e);
+
+	if (err)
+		return err;
+	if (!(vi = vnode_new(s, e))) {
+		ext4_iput(e);
+		return -ENOMEM;
+	}
+	if (vi->vfs.type != S_IFDIR) {
+		report_once("ext4: the root inode is not a directory");
+		return -EUCLEAN;
+	}
+	vi->vfs.refs = 1; /* the superblock's */
+	vi->vfs.parent = &vi->vfs;
+	s->vfs.root = &vi->vfs;
+	return 0;
+}
+
+static void sb_setup(struct ext4v_sb *s, struct blkdev *bd, bool rdonly)
+{
+	struct ext4_statfs st;
+
+	ext4_statfs(s->fs, &st);
+	s->block_size = st.block_size;
+	snprintf(s->source, sizeof(s->source), "/dev/%s", bd->name);
+	s->vfs.ops = &ext4v_super_ops;
+	s->vfs.type = "ext4";
+	s->vfs.source = s->source;
+	s->vfs.dev = fs_makedev(bd->major, bd->minor);
+	s->vfs.magic = EXT4_SUPER_MAGIC;
+	s->vfs.rdonly = rdonly || ext4_is_readonly(s->fs);
+	s->vfs.priv = s;
+}
+
+/* The file system on disk bd, not yet mounted anywhere. */
+static int ext4v_open(struct blkdev *bd, bool rdonly, struct ext4v_sb **out)
+{
+	struct ext4v_sb *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	rdonly |= (bd->caps & BLK_CAP_RO) != 0;
+	mutex_init(&s->lock);
+	s->bd = bd;
+	s->dev = (struct ext4_dev){dev_read,  rdonly ? NULL : dev_write,
+				   dev_flush, dev_log,
+				   dev_now,   blk_bytes(bd),
+				   bd};
+	err = ext4_mount(&s->dev, rdonly ? EXT4_MOUNT_RDONLY : 0, &s->fs);
+	if (err)
+		goto out_free;
+	sb_setup(s, bd, rdonly);
+	err = mount_root(s);
+	if (err)
+		goto out_unmount;
+	*out = s;
+	return 0;
+out_unmount:
+	ext4_unmount(s->fs);
+out_free:
+	free(s);
+	return err;
+}
+
+/* mkdir -p: each missing directory of path (absolute). */
+static int make_path(const char *path)
+{
+	size_t n = strlen(path);
+	char *buf;
+	int err = 0;
+
+	if (n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!(buf = malloc(n + 1)))
+		return -ENOMEM;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n && !err; i++) {
+		if (buf[i] != '/' && buf[i])
+			continue;
+		buf[i] = '\0';
+		err = vfs_mkdirat(NULL, buf, 0755);
+		if (err == -EEXIST)
+			err = 0;
+		buf[i] = path[i];
+	}
+	free(buf);
+	return err;
+}
+
+int ext4_vfs_mount(const char *disk, const char *path, bool rdonly)
+{
+	struct blkdev *bd = blk_find(disk);
+	struct ext4v_sb *s;
+	int err;
+
+	if (!bd)
+		return -ENODEV;
+	err = ext4v_open(bd, rdonly, &s);
+	if (err)
+		return err;
+	err = make_path(path);
+	if (!err)
+		err = vfs_mount(&s->vfs, path, rdonly);
+	if (err) /* nothing saw it: the root's one reference is ours */
+		ext4v_evict(s->vfs.root), ext4_unmount(s->fs), free(s);
+	return err;
+}
+
+/* --mount=DEV:PATH[:ext4][,ro] (kernel/cmdline.c), after the disks
+ * (virtio_init) and before the application: a mount that fails stops
+ * the boot with the reason. */
+static int ext4_boot_mounts(void)
+{
+	for (unsigned i = 0; i < boot_options.nmounts; i++) {
+		const struct cmdline_mount *m = &boot_options.mounts[i];
+		int err = strcmp(m->type, "ext4")
+			      ? -ENODEV
+			      : ext4_vfs_mount(m->dev, m->path, m->rdonly);
+
+		if (!err)
+			continue;
+		kprintf("osprey: cannot mount %s on %s (%s): %s\n", m->dev,
+			m->path, m->type,
+			err == -ENODEV	  ? "no such disk or file system type"
+			: err == -EUCLEAN ? "the file system is corrupt"
+			: err == -EBADMSG ? "a checksum does not match"
+			: err == -EINVAL  ? "not ext4, or a feature we lack"
+					  : "error");
+		kprintf("osprey: (errno %d; the ext4 message above names the "
+			"problem)\n",
+			-err);
+		kernel_exit(EXIT_BAD_MOUNT);
+	}
+	return 0;
+}
+INIT_STEP(75, ext4_boot_mounts);

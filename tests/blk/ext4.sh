@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# ext4 on a disk, through the VFS (fs/ext4_vfs.c), with the host's
+# e2fsprogs as the judge of what Osprey wrote.
+#
+#   host              tests/abi/ext4io.c writes and verifies on the host
+#   guest-write       `osprey run --disk IMG:/data:64M` (mke2fs makes IMG)
+#                     runs ext4io write on /data (statfs says ext4)
+#   fsck              e2fsck -fn finds the image clean
+#   debugfs           debugfs reads back the bytes ext4io wrote
+#   guest-verify      a second boot (dynamic build) reads it all back
+#   mounts            /proc/mounts shows /dev/vda on /data
+#   ro                with ,ro: mounted ro, verify passes, writes EROFS
+#   sqlite            Debian's sqlite3: create and insert in one boot,
+#                     select prints the row in the next; e2fsck clean
+#   corrupt-magic, corrupt-csum   a broken superblock / descriptor: the
+#                     boot stops with a mount error naming the problem
+# Prints PASS/FAIL per case and "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+LOGS=$BUILD/blk/logs
+O=$BUILD/osprey
+T=${EXT4_TIMEOUT:-240}
+mkdir -p "$LOGS"
+make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" || exit 1
+passed=0 failed=0
+pass() { echo "PASS ext4-$1"; passed=$((passed + 1)); }
+fail() { echo "FAIL ext4-$1: $2"; failed=$((failed + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+img=$tmp/data.img
+
+# check NAME LOG: ext4io's closing line says nothing failed.
+check() {
+	if ! grep -aq '^FAIL' "$2" && grep -aqE '^abi ext4io: [0-9]+ passed, 0 failed' "$2"; then
+		pass "$1"
+	else
+		fail "$1" "see $2"
+	fi
+}
+
+mkdir "$tmp/host"
+{ "$BUILD/abi/static/ext4io" "$tmp/host" write &&
+	"$BUILD/abi/static/ext4io" "$tmp/host" verify; } >"$LOGS/ext4-host.log" 2>&1
+check host "$LOGS/ext4-host.log"
+
+timeout 600 "$O" run --timeout "$T" --disk "$img:/data:64M" -- \
+	"$BUILD/abi/static/ext4io" /data write ext4 >"$LOGS/ext4-write.log" 2>&1
+check guest-write "$LOGS/ext4-write.log"
+
+if e2fsck -fn "$img" >"$LOGS/ext4-fsck.log" 2>&1; then pass fsck; else fail fsck "see $LOGS/ext4-fsck.log"; fi
+
+dbg() { debugfs -R "$1" "$img" 2>/dev/null; }
+if [ "$(dbg 'cat /hello.txt')" = "hello, ext4" ] &&
+	[ "$(dbg 'cat /sub/dir/nested.txt')" = "deep" ] &&
+	dbg 'dump /big.bin '"$tmp/big.out" && cmp "$tmp/big.out" "$tmp/host/big.bin" &&
+	dbg 'dump /trunc.bin '"$tmp/trunc.out" && cmp "$tmp/trunc.out" "$tmp/host/trunc.bin" &&
+	dbg 'stat /link' | grep -q 'Fast link dest: "hello.txt"' &&
+	! dbg 'ls -l /' | grep -q 'gone'; then
+	pass debugfs
+else
+	fail debugfs "the image's files differ from the host's run"
+fi
+
+timeout 600 "$O" run --timeout "$T" --disk "$img:/data" -- \
+	"$BUILD/abi/dynamic/ext4io" /data verify >"$LOGS/ext4-verify.log" 2>&1
+check guest-verify "$LOGS/ext4-verify.log"
+
+log=$LOGS/ext4-mounts.log
+timeout 600 "$O" run --timeout "$T" --disk "$img:/data" -- /bin/cat /proc/mounts >"$log" 2>&1
+if grep -aq '^/dev/vda /data ext4 rw 0 0' "$log"; then pass mounts; else fail mounts "see $log"; fi
+
+log=$LOGS/ext4-ro.log
+{ timeout 600 "$O" run --timeout "$T" --disk "$img:/data,ro" -- /bin/cat /proc/mounts &&
+	timeout 600 "$O" run --timeout "$T" --disk "$img:/data,ro" -- \
+		"$BUILD/abi/static/ext4io" /data verify &&
+	! timeout 600 "$O" run --timeout "$T" --disk "$img:/data,ro" -- /bin/mkdir /data/x; } >"$log" 2>&1
+if grep -aq '^/dev/vda /data ext4 ro' "$log" && grep -aq 'Read-only file system' "$log" &&
+	grep -aqE '^abi ext4io: [0-9]+ passed, 0 failed' "$log"; then
+	pass ro
+else
+	fail ro "see $log"
+fi
+
+log=$LOGS/ext4-sqlite.log
+if [ -x /usr/bin/sqlite3 ]; then
+	db=$tmp/sql.img
+	{ timeout 600 "$O" run --timeout "$T" --disk "$db:/data:64M" -- /usr/bin/sqlite3 /data/t.db \
+		'create table t(a); insert into t values(1);' &&
+		timeout 600 "$O" run --timeout "$T" --disk "$db:/data" -- /usr/bin/sqlite3 /data/t.db \
+			'select * from t;' >"$tmp/sql.out" && e2fsck -fn "$db"; } >"$log" 2>&1
+	if [ $? = 0 ] && [ "$(tr -d '\r' <"$tmp/sql.out")" = 1 ]; then
+		pass sqlite
+	else
+		fail sqlite "see $log (select printed '$(cat "$tmp/sql.out" 2>/dev/null)')"
+	fi
+else
+	echo "SKIP ext4-sqlite: no /usr/bin/sqlite3 (tools/deps.sh installs it)"
+fi
+
+# corrupt NAME OFFSET BYTES WANT: the image with BYTES (printf escapes)
+# at OFFSET must stop the boot with WANT in the message.
+corrupt() {
+	local bad=$tmp/$1.img log=$LOGS/ext4-$1.log
+	cp "$img" "$bad"
+	printf "$3" | dd of="$bad" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	timeout 600 "$O" run --timeout "$T" --disk "$bad:/data" -- /bin/true >"$log" 2>&1
+	local rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -aq "$4" "$log" &&
+		grep -aq 'cannot mount vda on /data' "$log" && ! grep -aq panic "$log"; then
+		pass "$1"
+	else
+		fail "$1" "exit status $rc, see $log"
+	fi
+}
+corrupt corrupt-magic $((1024 + 0x38)) '\0\0' 'no ext2/3/4 magic'
+corrupt corrupt-csum $((2048 + 8)) '\377\377\377\377' 'descriptor checksum'
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
