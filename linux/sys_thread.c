@@ -540,6 +540,7 @@ static void clone_child(void *arg)
 
 static long clone_process(long flags, long newsp, long parent_tid,
 			  long child_tid, long tls);
+static struct clone_start *clone_start_of(long flags, long newsp, long tls);
 
 /* clone and clone3 alike: a thread of this process, or a new process. */
 static long clone_thread(long flags, long newsp, long parent_tid,
@@ -552,18 +553,10 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
 	    (flags & CLONE_VFORK))
 		return -EINVAL; /* Linux: a thread shares the VM and handlers */
-	struct clone_start *cs = malloc(sizeof(*cs));
+	struct clone_start *cs = clone_start_of(flags, newsp, tls);
 	if (!cs)
 		return -ENOMEM;
-	/* The caller's frame sits at the top of its kernel stack. */
-	cs->frame = *(struct syscall_frame *)(current_thread()->kstack_top -
-					      sizeof(struct syscall_frame));
-	if (newsp)
-		cs->frame.rsp = (uint64_t)newsp;
-	cs->fs_base = flags & CLONE_SETTLS ? (uint64_t)tls
-					   : current_thread()->fs_base;
 	cs->child_tid = (uint64_t)child_tid;
-	cs->set_child_tid = flags & CLONE_CHILD_SETTID;
 	__atomic_fetch_add(&current_process()->live_threads, 1, __ATOMIC_SEQ_CST);
 	/* Suspended: the child must not run before it is complete. */
 	struct thread *t = thread_create("app", clone_child, cs,
@@ -578,7 +571,6 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 	t->proc = current_thread()->proc; /* a thread of this process */
 	t->as = current_thread()->as;
 	t->files = current_thread()->files;
-	cs->blocked = signal_blocked_mask();
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)child_tid;
 	int tid = t->tid;
@@ -632,6 +624,8 @@ static void abort_child(struct thread *t, struct clone_start *cs)
 	thread_start(t);
 }
 
+/* The new thread's start: the caller's frame (at the top of its kernel
+ * stack) on newsp if given, its TLS, its signal mask. */
 static struct clone_start *clone_start_of(long flags, long newsp, long tls)
 {
 	struct clone_start *cs = malloc(sizeof(*cs));
