@@ -46,15 +46,18 @@ void pkt_free(struct pkt *p)
 		free(p);
 }
 
-struct pkt *pkt_linearize(struct pkt *p)
+/* An offset from head moved to a copy with another headroom (0: unset). */
+static uint16_t moved(uint16_t off, size_t from, size_t to)
+{
+	return off ? (uint16_t)(off - from + to) : 0;
+}
+
+struct pkt *pkt_copy(struct pkt *p, size_t headroom)
 {
 	size_t room = (size_t)(p->data - p->head);
-	struct pkt *c;
+	struct pkt *c = pkt_alloc(headroom, pkt_wire_len(p));
 	uint8_t *at;
 
-	if (!p->nfrags)
-		return p;
-	c = pkt_alloc(room, pkt_wire_len(p));
 	if (c) {
 		at = pkt_put(c, pkt_wire_len(p));
 		memcpy(at, p->data, p->len);
@@ -66,12 +69,17 @@ struct pkt *pkt_linearize(struct pkt *p)
 		c->flags = p->flags;
 		c->gso_size = p->gso_size;
 		c->csum_off = p->csum_off;
-		c->csum_start = p->csum_start; /* same headroom: same offset */
-		c->l3_off = p->l3_off;
-		c->l4_off = p->l4_off;
+		c->csum_start = moved(p->csum_start, room, headroom);
+		c->l3_off = moved(p->l3_off, room, headroom);
+		c->l4_off = moved(p->l4_off, room, headroom);
 	}
 	pkt_free(p);
 	return c;
+}
+
+struct pkt *pkt_linearize(struct pkt *p)
+{
+	return p->nfrags ? pkt_copy(p, (size_t)(p->data - p->head)) : p;
 }
 
 void *pkt_push(struct pkt *p, size_t n)

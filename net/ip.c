@@ -291,8 +291,7 @@ int ip_output(struct pkt *p, const struct ip_out *o)
 	}
 	src = o->src ? o->src : pick_source(dev, o->dst);
 	mtu = ip_mtu(dev, o->dst);
-	if (p->nfrags && (dev->features & (NETDEV_F_SG | NETDEV_F_TX_CSUM)) !=
-			     (NETDEV_F_SG | NETDEV_F_TX_CSUM)) {
+	if (p->nfrags && !netdev_takes_frags(dev)) {
 		p = pkt_linearize(p); /* a route to a device that copies */
 		r = -ENOBUFS;
 		if (!p)

@@ -129,6 +129,9 @@ static inline uint32_t pkt_wire_len(const struct pkt *p)
 {
 	return p->len + p->frag_len;
 }
+/* A linear copy of p (its fragments copied in) with `headroom` bytes
+ * before the data; p is freed. NULL when out of memory. */
+struct pkt *pkt_copy(struct pkt *p, size_t headroom);
 /* p with its fragments copied in (p itself when it has none; else a new
  * packet, p freed). NULL when out of memory (p freed). */
 struct pkt *pkt_linearize(struct pkt *p);
@@ -225,6 +228,14 @@ struct netdev {
 	struct netdev *next; /* in the interface list; under the config mutex,
 			      * published with a release store */
 };
+/* Whether d sends packets with fragments as they are: it reads them in
+ * place and fills checksums (else ip_output gives it a linear copy). */
+static inline bool netdev_takes_frags(const struct netdev *d)
+{
+	unsigned need = NETDEV_F_SG | NETDEV_F_TX_CSUM;
+
+	return (d->features & need) == need;
+}
 /* Names (if unnamed), numbers and lists the interface; then it receives. */
 int netdev_register(struct netdev *dev);
 /* The interface with this index or name; NULL if none. Interfaces are

@@ -1,7 +1,9 @@
 /*
  * TCP output: segments are built in the sending thread (whoever holds the
  * connection's lock) straight into a struct pkt with NET_HEADROOM, the
- * payload copied from the send ring, and handed to ip_output. The
+ * payload copied from the send ring (or, from ZERO_COPY_MIN bytes on a
+ * device that takes fragments, hung on the packet in place: sbuf_attach),
+ * and handed to ip_output. The
  * checksum is left to the device (PKT_CSUM_PARTIAL: the field holds the
  * pseudo-header sum); on a device with TSO a segment carries up to 64 KiB
  * and the device cuts it (PKT_GSO_TCP4, gso_size the MSS; the field then
@@ -179,11 +181,8 @@ void tcp_sbuf_put(void *data)
 
 static bool zero_copy(const struct tcp_sock *ts, uint32_t len)
 {
-	unsigned need = NETDEV_F_SG | NETDEV_F_TX_CSUM;
-
 	return len >= ZERO_COPY_MIN && ts->dev &&
-	       (ts->dev->features & need) == need &&
-	       !ip_is_loopback(ts->raddr);
+	       netdev_takes_frags(ts->dev) && !ip_is_loopback(ts->raddr);
 }
 
 /* Hangs n bytes of the ring from offset off (from snd_una) on p as

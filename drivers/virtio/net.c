@@ -324,37 +324,24 @@ static bool dma_ok(const void *p)
 	return (a >= PHYS_MAP_BASE && a < MMIO_BASE) || a >= KERNEL_VMA;
 }
 
-/* A packet the device can read with room for the header: p itself, or
- * a copy when p has no headroom or lives outside the direct map. The
- * original is freed when copied. NULL when out of memory. */
-static bool frags_dma_ok(const struct pkt *p)
+/* Whether the device can read p in place: room for the header before
+ * it, and every byte in the direct map. */
+static bool tx_readable(const struct pkt *p)
 {
+	if ((size_t)(p->data - p->head) < sizeof(struct vnet_hdr) ||
+	    !dma_ok(p->head))
+		return false;
 	for (unsigned i = 0; i < p->nfrags; i++)
 		if (!dma_ok(p->frag[i].addr))
 			return false;
 	return true;
 }
 
+/* A packet the device can read: p itself, or a linear copy (p freed).
+ * NULL when out of memory. */
 static struct pkt *tx_own(struct pkt *p)
 {
-	struct pkt *c;
-
-	if ((size_t)(p->data - p->head) >= sizeof(struct vnet_hdr) &&
-	    dma_ok(p->head) && frags_dma_ok(p))
-		return p;
-	if (!(p = pkt_linearize(p)))
-		return NULL;
-	c = pkt_alloc(NET_HEADROOM, p->len);
-	if (c) {
-		memcpy(pkt_put(c, p->len), p->data, p->len);
-		c->flags = p->flags;
-		c->gso_size = p->gso_size;
-		c->csum_off = p->csum_off;
-		c->csum_start = (uint16_t)(p->csum_start - (p->data - p->head) +
-					   NET_HEADROOM);
-	}
-	pkt_free(p);
-	return c;
+	return tx_readable(p) ? p : pkt_copy(p, NET_HEADROOM);
 }
 
 /* The header for p (frame at p->data); -EINVAL for a packet asking for
