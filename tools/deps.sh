@@ -10,8 +10,6 @@ have make || need="$need make"
 have ld || need="$need binutils"
 have clang || need="$need clang"
 have cpio || need="$need cpio"
-# ext4 images for the ext4 tests (mke2fs -d, e2fsck, debugfs)
-[ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || need="$need e2fsprogs"
 # Real programs the tests run inside Osprey.
 have busybox || need="$need busybox-static"
 have sqlite3 || need="$need sqlite3"
@@ -46,7 +44,8 @@ have wrk || need="$need wrk"
 have curl || need="$need curl"
 have iperf3 || need="$need iperf3" # no daemon unless debconf says so
 have sockperf || need="$need sockperf"
-# Disks: `osprey disk` (mke2fs, e2fsck, debugfs) and bench/blk.sh (fio).
+# Disks: `osprey disk` and the ext4 tests (mke2fs -d, e2fsck, debugfs),
+# and bench/blk.sh (fio).
 [ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || need="$need e2fsprogs"
 have fio || need="$need fio"
 for l in libevent-2.1-7:libevent-2.1.so.7 libsasl2-2:libsasl2.so.2 \
