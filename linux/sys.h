@@ -39,6 +39,10 @@ int timespec_from_user(uint64_t uptr, uint64_t *ns);
  * buffer's size nor split at iovec boundaries. */
 bool sock_file(struct file *f);
 long sock_file_rw(struct file *f, long buf, size_t n, bool write);
+/* sendfile to a socket from a file's pages, in place: bytes, an error,
+ * or -EOPNOTSUPP (not a socket that can, or a file without pages). */
+long sock_file_sendfile(struct file *out, struct file *in, int64_t pos,
+			size_t n);
 /* -ENOTSOCK when fd is not a socket (then it is the caller's). */
 long sock_fd_rwv(long fd, long uiov, long iovcnt, bool write);
 

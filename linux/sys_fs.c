@@ -797,6 +797,24 @@ static long copy_between(struct file *in, int64_t *in_off, struct file *out,
 	return done ? (long)done : r;
 }
 
+/* sendfile to a socket: the input's pages sent in place, from *in_off or
+ * the input's position (held for the call, as Linux's f_pos_lock);
+ * -EOPNOTSUPP when they cannot be (copy_between then). */
+static long send_pages(struct file *in, int64_t *in_off, struct file *out,
+		       size_t count)
+{
+	bool locked = !in_off && vfs_pos_lock(in);
+	int64_t pos = in_off ? *in_off : in->pos;
+	long r = sock_file_sendfile(out, in, pos, count);
+
+	if (r > 0 && in_off)
+		*in_off += r;
+	else if (r > 0)
+		in->pos += r;
+	vfs_pos_unlock(in, locked);
+	return r;
+}
+
 static long offset_in(long uptr, int64_t *off)
 {
 	if (!uptr)
@@ -829,8 +847,12 @@ long sys_sendfile(long out_fd, long in_fd, long uoff, long count, long e,
 
 	if (!r)
 		r = sendfile_check(in, out, uoff);
-	if (!r)
-		r = copy_between(in, uoff ? &off : NULL, out, NULL, (size_t)count);
+	if (!r) {
+		r = send_pages(in, uoff ? &off : NULL, out, (size_t)count);
+		if (r == -EOPNOTSUPP)
+			r = copy_between(in, uoff ? &off : NULL, out, NULL,
+					 (size_t)count);
+	}
 	if (r >= 0 && uoff && copy_to_user(uoff, &off, sizeof(off)))
 		r = -EFAULT;
 	if (in)

@@ -623,6 +623,17 @@ static long sock_uio_rw(struct file *f, struct kmsg *m, bool write)
 	return sock_recvmsg(s, m, 0, f_nonblock(f));
 }
 
+long sock_file_sendfile(struct file *out, struct file *in, int64_t pos,
+			size_t n)
+{
+	struct socket *s = sock_of_file(out);
+
+	if (!s)
+		return -EOPNOTSUPP;
+	return sock_sendfile(s, in, (uint64_t)pos, MIN((uint64_t)n, MAX_RW_COUNT),
+			     f_nonblock(out));
+}
+
 /* The range was checked by the caller. */
 long sock_file_rw(struct file *f, long buf, size_t n, bool write)
 {

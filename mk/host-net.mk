@@ -10,7 +10,7 @@ NET_HOST_SRCS := net/channel.c net/ether.c net/arp.c net/ip.c net/frag.c \
 	net/loopback.c net/core.c tests/host/net_host.c lib/printf.c \
 	net/tcp_work.c net/tcp_in.c net/tcp_out.c net/tcp_sock.c \
 	net/tcp_opt.c net/tcp_rtt.c net/tcp_cc.c net/tcp_ooo.c \
-	net/tcp_cookie.c net/tcp_tw.c lib/siphash.c \
+	net/tcp_cookie.c net/tcp_tw.c net/tcp_sq.c lib/siphash.c \
 	lib/string.c
 NET_HOST_HDRS := net/net.h net/net_private.h tests/host/net_host.h \
 	tests/host/net_host_dev.h tests/host/check.h net/tcp.h net/tcp_int.h

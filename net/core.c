@@ -17,21 +17,31 @@
 
 /* ---- packet buffers ---- */
 
-struct pkt *pkt_alloc(size_t headroom, size_t len)
+struct pkt *pkt_alloc_frags(size_t headroom, size_t len, unsigned nfrags)
 {
 	size_t size = headroom + len;
+	size_t extra = nfrags > PKT_FRAGS ? nfrags * sizeof(struct pkt_frag) : 0;
 	struct pkt *p;
 
-	if (size < headroom || size > (1u << 20))
+	if (size < headroom || size > (1u << 20) || nfrags > PKT_FRAGS_MAX)
 		return NULL;
-	p = malloc(sizeof(*p) + size);
+	p = malloc(sizeof(*p) + size + extra + (extra ? 8 : 0));
 	if (!p)
 		return NULL;
 	memset(p, 0, sizeof(*p));
 	p->head = (uint8_t *)(p + 1);
 	p->data = p->head + headroom;
 	p->size = (uint32_t)size;
+	p->frag = p->frag_in;
+	if (extra) /* past the buffer, 8-byte aligned */
+		p->frag = (struct pkt_frag *)ALIGN_UP(
+		    (uintptr_t)(p->head + size), 8);
 	return p;
+}
+
+struct pkt *pkt_alloc(size_t headroom, size_t len)
+{
+	return pkt_alloc_frags(headroom, len, 0);
 }
 
 void pkt_free(struct pkt *p)

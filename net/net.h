@@ -91,7 +91,8 @@ static inline uint32_t net_htonl(uint32_t v)
 #define PKT_BCAST 8u	    /* rx: to the Ethernet broadcast address */
 
 struct netdev;
-#define PKT_FRAGS 2 /* a send ring's bytes wrap at most once */
+#define PKT_FRAGS 2 /* inline: a send ring's bytes wrap at most once */
+#define PKT_FRAGS_MAX 18 /* a 64 KiB segment of file pages, unaligned */
 struct pkt {
 	struct pkt *next;   /* in a channel or queue: its owner's */
 	uint8_t *head;	    /* the buffer */
@@ -114,13 +115,15 @@ struct pkt {
 	 * so the memory stays allocated until then; its bytes may change
 	 * once the peer has acknowledged them (a retransmission still queued
 	 * then carries sequence numbers the peer drops). Only for devices
-	 * with NETDEV_F_SG; everything else gets pkt_linearize's copy. */
+	 * with NETDEV_F_SG; everything else gets pkt_linearize's copy.
+	 * `frag` points at frag_in, or at up to PKT_FRAGS_MAX entries in
+	 * the packet's own buffer past `size` (a file's pages, one each). */
 	uint8_t nfrags;
 	uint32_t frag_len; /* the sum of frag[].len */
 	struct pkt_frag {
 		const uint8_t *addr;
 		uint32_t len;
-	} frag[PKT_FRAGS];
+	} *frag, frag_in[PKT_FRAGS];
 	void (*frag_put)(void *arg);
 	void *frag_arg;
 };
@@ -138,6 +141,9 @@ struct pkt *pkt_linearize(struct pkt *p);
 /* A packet with `headroom` bytes before data and room for len bytes after
  * it; len is set to 0. NULL when out of memory. */
 struct pkt *pkt_alloc(size_t headroom, size_t len);
+/* The same with room for nfrags fragments (up to PKT_FRAGS_MAX) past the
+ * buffer, `frag` pointing there (frag_in for PKT_FRAGS or fewer). */
+struct pkt *pkt_alloc_frags(size_t headroom, size_t len, unsigned nfrags);
 void pkt_free(struct pkt *p);
 /* Prepends n bytes (from the headroom); NULL if there is no room. */
 void *pkt_push(struct pkt *p, size_t n);
@@ -429,6 +435,10 @@ struct sock_ops {
 	/* socketpair(2): connects two new sockets of the family (added by
 	 * the socket helper; NULL: -EOPNOTSUPP) */
 	int (*socketpair)(struct socket *a, struct socket *b);
+	/* sendfile(2): n bytes of `in` from off sent from its pages in
+	 * place (vfs_file_page; NULL: the caller copies) */
+	int64_t (*sendfile)(struct socket *s, struct file *in, uint64_t off,
+			    size_t n, bool nonblock);
 };
 
 struct socket {
@@ -469,6 +479,11 @@ struct socket *sock_alloc(int family, int type, int protocol);
 int sock_make_file(struct socket *s, int flags, struct file **out);
 /* The socket behind a file; NULL if it is not one (-ENOTSOCK). */
 struct socket *sock_of_file(struct file *f);
+/* sendfile(2) into s from `in`'s pages, up to its end of file: bytes
+ * sent, an error, or -EOPNOTSUPP when the protocol or the file cannot
+ * (the caller copies). SIGPIPE as send. */
+int64_t sock_sendfile(struct socket *s, struct file *in, uint64_t off,
+		      size_t n, bool nonblock);
 /* Ends a sleep for the socket's readers and writers (any thread). */
 static inline void sock_wake(struct socket *s, unsigned events)
 {

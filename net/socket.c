@@ -13,6 +13,7 @@
 #include "net/net.h"
 
 #include "kernel/sched/sched.h"
+#include "fs/fs.h"
 #include "linux/linux.h"
 
 /* Linux's sysctl_rmem_max and wmem_max (net.core.*): SO_RCVBUF and
@@ -517,6 +518,22 @@ int64_t sock_sendmsg(struct socket *s, struct kmsg *m, int flags, bool nonblock)
 		return -EOPNOTSUPP;
 	r = s->ops->sendmsg(s, m, flags, nonblock || (flags & MSG_DONTWAIT));
 	if (r == -EPIPE && s->type == SOCK_STREAM && !(flags & MSG_NOSIGNAL))
+		linux_raise_sigpipe();
+	return r;
+}
+
+int64_t sock_sendfile(struct socket *s, struct file *in, uint64_t off,
+		      size_t n, bool nonblock)
+{
+	int64_t size = vfs_file_size(in), r;
+
+	if (!s->ops->sendfile || size < 0)
+		return -EOPNOTSUPP;
+	if (off >= (uint64_t)size || !n)
+		return 0;
+	n = (size_t)MIN((uint64_t)n, (uint64_t)size - off);
+	r = s->ops->sendfile(s, in, off, n, nonblock);
+	if (r == -EPIPE && s->type == SOCK_STREAM)
 		linux_raise_sigpipe();
 	return r;
 }

@@ -388,10 +388,10 @@ static void window_update(struct tcp_sock *ts, const struct tcp_seg *seg)
 static void ack_new(struct tcp_sock *ts, const struct tcp_seg *seg)
 {
 	uint32_t acked = seg->ack - ts->snd_una;
-	uint32_t data = MIN(acked, ts->sbuf_len);
+	uint32_t data = MIN(acked, ts->sq_len);
 	bool limited = tcp_flight(ts) + ts->mss >= ts->cc.cwnd;
 
-	tcp_sbuf_drop(ts, data);
+	tcp_sq_drop(ts, data);
 	ts->snd_una = seg->ack;
 	if (seq_lt(ts->snd_nxt, ts->snd_una))
 		ts->snd_nxt = ts->snd_una;
@@ -790,7 +790,7 @@ static void rto_fired(struct tcp_sock *ts)
 {
 	bool syn = ts->state == TCP_SYN_SENT || ts->state == TCP_SYN_RECV;
 	unsigned max = syn ? TCP_SYN_RETRIES : TCP_RETRIES2;
-	bool persist = !ts->snd_wnd && ts->sbuf_len && !syn;
+	bool persist = !ts->snd_wnd && ts->sq_len && !syn;
 
 	if (!syn && !tcp_flight(ts) && !persist)
 		return;

@@ -109,7 +109,9 @@ struct tcp_sock {
 	uint16_t mss;	  /* what we send in a segment (payload) */
 	uint16_t rcv_mss; /* what the peer sends (estimate) */
 	uint16_t user_mss;
-	uint8_t *sbuf;	  /* ring: bytes from snd_una; sbuf_len queued */
+	uint32_t sq_len;  /* the send queue (tcp_sq.c): bytes from snd_una */
+	struct tcp_span *spans, **spans_tail; /* NULL: all in the ring */
+	uint8_t *sbuf;	  /* ring: the queue's ring bytes, sbuf_len */
 	uint32_t sbuf_cap, sbuf_off, sbuf_len;
 	unsigned dupacks, retries, probes, backoff_n;
 	uint32_t rtt_seq;  /* a segment being timed (Karn) */
@@ -225,7 +227,27 @@ uint16_t tcp_route_mss(struct tcp_sock *ts);
 uint32_t tcp_now_ts(void);	 /* the TSval clock (ms) */
 uint64_t tcp_now_us(void);
 uint32_t tcp_flight(const struct tcp_sock *ts);
+/* The ring (offsets from its first byte): drop, copy, hang in place */
 void tcp_sbuf_drop(struct tcp_sock *ts, uint32_t n);
+void tcp_sbuf_copy(const struct tcp_sock *ts, uint32_t off, uint8_t *dst,
+		   uint32_t n);
+void tcp_sbuf_attach(struct tcp_sock *ts, struct pkt *p, uint32_t off,
+		     uint32_t n);
+
+/* tcp_sq.c: the send queue, ring bytes and file spans (offsets from
+ * snd_una; under lock) */
+struct file;
+int tcp_sq_ring_ready(struct tcp_sock *ts);
+void tcp_sq_ring_added(struct tcp_sock *ts, uint32_t n);
+int tcp_sq_add_file(struct tcp_sock *ts, struct file *f, uint64_t off,
+		    uint32_t n);
+void tcp_sq_drop(struct tcp_sock *ts, uint32_t n);
+void tcp_sq_free(struct tcp_sock *ts);
+uint32_t tcp_sq_inplace(const struct tcp_sock *ts, uint32_t off, uint32_t n);
+void tcp_sq_copy(const struct tcp_sock *ts, uint32_t off, uint8_t *dst,
+		 uint32_t n);
+bool tcp_sq_attach(struct tcp_sock *ts, struct pkt *p, uint32_t off,
+		   uint32_t n);
 
 /* tcp_sock.c */
 extern const struct sock_ops tcp_ops;

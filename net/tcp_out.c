@@ -124,9 +124,9 @@ static size_t build_opts(struct tcp_sock *ts, uint8_t *buf, uint8_t flags,
 	return tcp_opts_build(buf, TCP_OPT_SPACE, &o);
 }
 
-/* Copies n bytes of the send ring from offset off (from snd_una). */
-static void sbuf_copy(const struct tcp_sock *ts, uint32_t off, uint8_t *dst,
-		      uint32_t n)
+/* Copies n bytes of the send ring from ring offset off. */
+void tcp_sbuf_copy(const struct tcp_sock *ts, uint32_t off, uint8_t *dst,
+		   uint32_t n)
 {
 	uint32_t pos = (ts->sbuf_off + off) % ts->sbuf_cap;
 	uint32_t first = MIN(n, ts->sbuf_cap - pos);
@@ -185,10 +185,10 @@ static bool zero_copy(const struct tcp_sock *ts, uint32_t len)
 	       netdev_takes_frags(ts->dev) && !ip_is_loopback(ts->raddr);
 }
 
-/* Hangs n bytes of the ring from offset off (from snd_una) on p as
- * fragments (two when they wrap), with a reference on the ring. */
-static void sbuf_attach(struct tcp_sock *ts, struct pkt *p, uint32_t off,
-			uint32_t n)
+/* Hangs n bytes of the ring from ring offset off on p as fragments (two
+ * when they wrap), with a reference on the ring. */
+void tcp_sbuf_attach(struct tcp_sock *ts, struct pkt *p, uint32_t off,
+		     uint32_t n)
 {
 	uint32_t pos = (ts->sbuf_off + off) % ts->sbuf_cap;
 	uint32_t first = MIN(n, ts->sbuf_cap - pos);
@@ -265,16 +265,21 @@ static int tcp_xmit(struct tcp_sock *ts, uint32_t seq, uint32_t len,
 	if (ts->state != TCP_SYN_SENT)
 		flags |= TH_ACK;
 	olen = build_opts(ts, opts, flags, len > 0);
-	p = pkt_alloc(NET_HEADROOM, TCP_HLEN + olen + (zc ? 0 : len));
+again:
+	p = pkt_alloc_frags(NET_HEADROOM, TCP_HLEN + olen + (zc ? 0 : len),
+			    zc && ts->spans ? PKT_FRAGS_MAX : 0);
 	if (!p)
 		return -ENOBUFS;
 	th = pkt_put(p, TCP_HLEN + olen);
 	fill_header(ts, th, seq, flags, olen);
 	memcpy(th + 1, opts, olen);
-	if (zc)
-		sbuf_attach(ts, p, seq - ts->snd_una, len);
-	else if (len)
-		sbuf_copy(ts, seq - ts->snd_una, pkt_put(p, len), len);
+	if (zc && !tcp_sq_attach(ts, p, seq - ts->snd_una, len)) {
+		pkt_free(p); /* a file page is not there (truncated): copy */
+		zc = false;
+		goto again;
+	}
+	if (!zc && len)
+		tcp_sq_copy(ts, seq - ts->snd_una, pkt_put(p, len), len);
 	set_csum(p, ts->laddr, ts->raddr, gso);
 	p->gso_size = gso ? ts->mss : 0;
 	if (flags & TH_ACK)
@@ -356,16 +361,24 @@ static uint32_t next_len(struct tcp_sock *ts, uint32_t avail)
 	return n;
 }
 
+/* A segment of n bytes from queue offset off, cut where the bytes that
+ * go in place end (tcp_sq.c: a file span's end, its pages per packet). */
+static uint32_t seg_len(const struct tcp_sock *ts, uint32_t off, uint32_t n)
+{
+	return zero_copy(ts, n) ? tcp_sq_inplace(ts, off, n) : n;
+}
+
 static void send_data(struct tcp_sock *ts)
 {
 	for (;;) {
-		uint32_t end = ts->snd_una + ts->sbuf_len;
+		uint32_t end = ts->snd_una + ts->sq_len;
 		uint32_t avail = seq_lt(ts->snd_nxt, end) ? end - ts->snd_nxt : 0;
 		uint32_t n = avail ? next_len(ts, avail) : 0;
 		uint8_t flags = TH_ACK;
 
 		if (!n)
 			return;
+		n = seg_len(ts, ts->snd_nxt - ts->snd_una, n);
 		if (n == avail)
 			flags |= TH_PSH;
 		if (n == avail && ts->fin_queued)
@@ -391,7 +404,7 @@ static void send_data(struct tcp_sock *ts)
 /* The FIN alone, once every byte went (RFC 9293 3.10.4). */
 static void send_fin(struct tcp_sock *ts)
 {
-	uint32_t end = ts->snd_una + ts->sbuf_len;
+	uint32_t end = ts->snd_una + ts->sq_len;
 
 	if (!ts->fin_queued || ts->snd_nxt != end)
 		return;
@@ -412,7 +425,7 @@ void tcp_output(struct tcp_sock *ts)
 	send_data(ts);
 	send_fin(ts);
 	/* a zero window with data waiting and nothing in flight: persist */
-	if (ts->sbuf_len && !tcp_flight(ts) && !ts->snd_wnd)
+	if (ts->sq_len && !tcp_flight(ts) && !ts->snd_wnd)
 		arm_rto(ts);
 }
 
@@ -420,12 +433,12 @@ void tcp_output(struct tcp_sock *ts)
  * the first unacknowledged segment again, snd_nxt unchanged. */
 void tcp_retransmit_fast(struct tcp_sock *ts)
 {
-	uint32_t n = MIN(ts->sbuf_len, (uint32_t)ts->mss);
+	uint32_t n = seg_len(ts, 0, MIN(ts->sq_len, (uint32_t)ts->mss));
 	uint8_t flags = TH_ACK;
 
 	if (!n && !ts->fin_sent)
 		return;
-	if (n == ts->sbuf_len && ts->fin_sent)
+	if (n == ts->sq_len && ts->fin_sent)
 		flags |= TH_FIN;
 	ts->rtt_start = 0; /* Karn */
 	tcp_xmit(ts, ts->snd_una, n, flags);
@@ -437,8 +450,7 @@ void tcp_retransmit_fast(struct tcp_sock *ts)
  * window probe (RFC 9293 3.8.6.1): one byte beyond the window. */
 void tcp_retransmit(struct tcp_sock *ts)
 {
-	uint32_t data_end = ts->snd_una + ts->sbuf_len;
-	uint32_t n = MIN(ts->sbuf_len, (uint32_t)ts->mss);
+	uint32_t n = seg_len(ts, 0, MIN(ts->sq_len, (uint32_t)ts->mss));
 	uint8_t flags = TH_ACK;
 
 	if (ts->state == TCP_SYN_SENT) {
@@ -449,9 +461,9 @@ void tcp_retransmit(struct tcp_sock *ts)
 		tcp_xmit(ts, ts->iss, 0, TH_SYN | TH_ACK);
 		return;
 	}
-	if (!ts->snd_wnd && ts->sbuf_len) {
+	if (!ts->snd_wnd && ts->sq_len) {
 		n = 1; /* persist probe */
-	} else if (n == ts->sbuf_len && ts->fin_queued) {
+	} else if (n == ts->sq_len && ts->fin_queued) {
 		flags |= TH_FIN;
 	}
 	if (!n && ts->fin_queued)
@@ -461,7 +473,6 @@ void tcp_retransmit(struct tcp_sock *ts)
 	ts->snd_nxt = ts->snd_una + n + !!(flags & TH_FIN);
 	if (seq_gt(ts->snd_nxt, ts->snd_max))
 		ts->snd_max = ts->snd_nxt;
-	(void)data_end;
 	ts->total_retrans++;
 	TCP_INC(retrans_segs);
 }

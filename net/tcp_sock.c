@@ -568,21 +568,34 @@ static int tcp_accept(struct socket *s, struct socket **out, bool nonblock)
 
 /* ---- send ---- */
 
-static bool send_ready(void *arg)
+/* SO_SNDBUF bounds the send queue; it is not reserved up front. */
+static uint32_t sbuf_limit(const struct tcp_sock *ts)
 {
-	struct tcp_sock *ts = arg;
+	return (uint32_t)MAX(ts->s ? ts->s->sndbuf : ts->sndbuf, 4608);
+}
 
+/* Room in the send queue (ring and file spans together). */
+static uint32_t sq_room(const struct tcp_sock *ts)
+{
+	uint32_t limit = sbuf_limit(ts);
+
+	return ts->sq_len < limit ? limit - ts->sq_len : 0;
+}
+
+static bool send_ended(const struct tcp_sock *ts)
+{
 	return !netchan_empty(&ts->chan) ||
-	       (ts->sbuf_cap && ts->sbuf_len < ts->sbuf_cap) ||
 	       __atomic_load_n(&ts->err, __ATOMIC_ACQUIRE) ||
 	       (ts->state != TCP_ESTABLISHED && ts->state != TCP_CLOSE_WAIT &&
 		ts->state != TCP_SYN_SENT && ts->state != TCP_SYN_RECV);
 }
 
-/* SO_SNDBUF bounds the send ring; it is not reserved up front. */
-static uint32_t sbuf_limit(const struct tcp_sock *ts)
+static bool send_ready(void *arg)
 {
-	return (uint32_t)MAX(ts->s ? ts->s->sndbuf : ts->sndbuf, 4608);
+	struct tcp_sock *ts = arg;
+
+	return send_ended(ts) ||
+	       (ts->sbuf_cap && ts->sbuf_len < ts->sbuf_cap && sq_room(ts));
 }
 
 /*
@@ -624,7 +637,7 @@ static bool sbuf_ready(struct tcp_sock *ts, uint64_t want)
 /* Copies what fits from the uio into the send ring; bytes or -EFAULT. */
 static int64_t sbuf_fill(struct tcp_sock *ts, struct uio *u)
 {
-	uint32_t room = ts->sbuf_cap - ts->sbuf_len;
+	uint32_t room = MIN(ts->sbuf_cap - ts->sbuf_len, sq_room(ts));
 	uint32_t n = (uint32_t)MIN((uint64_t)room, u->resid);
 	uint32_t pos = (ts->sbuf_off + ts->sbuf_len) % ts->sbuf_cap;
 	uint32_t first = MIN(n, ts->sbuf_cap - pos);
@@ -640,6 +653,7 @@ static int64_t sbuf_fill(struct tcp_sock *ts, struct uio *u)
 	if (b < 0)
 		b = 0;
 	ts->sbuf_len += (uint32_t)(a + b);
+	tcp_sq_ring_added(ts, (uint32_t)(a + b));
 	return a + b;
 }
 
@@ -681,7 +695,8 @@ static int64_t tcp_sendmsg(struct socket *s, struct kmsg *m, int flags,
 		r = send_state(ts);
 		if (r < 0)
 			break;
-		if (r == 0 && !sbuf_ready(ts, m->data.resid)) {
+		if (r == 0 && (!sbuf_ready(ts, m->data.resid) ||
+			       tcp_sq_ring_ready(ts))) {
 			r = -ENOBUFS;
 			break;
 		}
@@ -698,6 +713,53 @@ static int64_t tcp_sendmsg(struct socket *s, struct kmsg *m, int flags,
 		}
 		ts->nospace = true;
 		r = nonblock ? -EAGAIN : tcp_wait(ts, deadline, send_ready);
+		if (r)
+			break;
+	}
+	mutex_unlock(&ts->lock);
+	return sent ? sent : r;
+}
+
+static bool file_send_ready(void *arg)
+{
+	struct tcp_sock *ts = arg;
+
+	return send_ended(ts) || sq_room(ts) >= sbuf_limit(ts) / 4;
+}
+
+/* Queues up to n bytes of `in` from off in place, as room comes (a
+ * quarter of SO_SNDBUF at least, as Linux's sk_stream_memory_free
+ * wakes writers); the bytes queued or the error. */
+static int64_t tcp_sendfile(struct socket *s, struct file *in, uint64_t off,
+			    size_t n, bool nonblock)
+{
+	struct tcp_sock *ts = s->priv;
+	uint64_t deadline = sock_deadline(s->sndtimeo);
+	int64_t sent = 0, r;
+
+	mutex_lock(&ts->lock);
+	for (;;) {
+		tcp_process(ts);
+		r = send_state(ts);
+		if (r < 0)
+			break;
+		if (r == 0 && sq_room(ts) >= MIN((uint64_t)sbuf_limit(ts) / 4,
+						 n - (size_t)sent)) {
+			uint32_t k = (uint32_t)MIN((uint64_t)sq_room(ts),
+						   n - (size_t)sent);
+
+			r = tcp_sq_add_file(ts, in, off + (uint64_t)sent, k);
+			if (r < 0)
+				break;
+			sent += k;
+			ts->cork_more = (size_t)sent < n; /* MSG_MORE */
+			tcp_output(ts);
+			tcp_timers_update(ts);
+			if ((size_t)sent == n)
+				break;
+		}
+		ts->nospace = true;
+		r = nonblock ? -EAGAIN : tcp_wait(ts, deadline, file_send_ready);
 		if (r)
 			break;
 	}
@@ -972,9 +1034,10 @@ static void tcp_release(struct socket *s)
 static bool writable(const struct tcp_sock *ts)
 {
 	uint32_t cap = MAX(ts->sbuf_cap, sbuf_limit(ts)); /* it grows */
+	uint32_t used = MIN(ts->sq_len, cap);
 
 	/* Linux's sk_stream_is_writeable: free space >= half of used */
-	return cap - ts->sbuf_len >= ts->sbuf_len / 2;
+	return cap - used >= used / 2;
 }
 
 static unsigned poll_mask(struct tcp_sock *ts)
@@ -1053,9 +1116,9 @@ static int tcp_ioctl(struct socket *s, unsigned long cmd, void *arg)
 	else if (cmd == SIOCINQ)
 		v = (int)ts->rcv_bytes;
 	else if (cmd == SIOCOUTQ)
-		v = (int)ts->sbuf_len;
+		v = (int)ts->sq_len;
 	else
-		v = (int)(ts->snd_una + ts->sbuf_len - ts->snd_nxt);
+		v = (int)(ts->snd_una + ts->sq_len - ts->snd_nxt);
 	mutex_unlock(&ts->lock);
 	if (v < 0)
 		v = 0;
@@ -1301,7 +1364,7 @@ int tcp_info_get(struct tcp_sock *ts, void *val, unsigned *len)
 	i.tcpi_total_retrans = ts->total_retrans;
 	i.tcpi_bytes_acked = ts->bytes_acked;
 	i.tcpi_bytes_received = ts->bytes_received;
-	i.tcpi_notsent_bytes = ts->snd_una + ts->sbuf_len - ts->snd_nxt;
+	i.tcpi_notsent_bytes = ts->snd_una + ts->sq_len - ts->snd_nxt;
 	i.tcpi_bytes_sent = ts->bytes_sent;
 	i.tcpi_snd_wnd = ts->snd_wnd;
 	mutex_unlock(&ts->lock);
@@ -1324,6 +1387,7 @@ const struct sock_ops tcp_ops = {
     .poll = tcp_poll,
     .ioctl = tcp_ioctl,
     .release = tcp_release,
+    .sendfile = tcp_sendfile,
 };
 
 int tcp_create(struct socket *s)

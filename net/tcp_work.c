@@ -122,6 +122,7 @@ static void ts_free(struct tcp_sock *ts)
 	netchan_drain(&ts->chan);
 	tcp_rcvq_free(ts);
 	tcp_ooo_purge(&ts->ooo);
+	tcp_sq_free(ts);
 	tcp_sbuf_put(ts->sbuf);
 	if (ts->listener)
 		ts_put(ts->listener);
@@ -532,7 +533,7 @@ static void tcp_dump(void)
 			"%lu %lu %lu refs %d err %d\n",
 			(void *)ts, ts->state, net_ntohs(ts->lport),
 			net_ntohs(ts->rport), ts->snd_una, ts->snd_nxt,
-			ts->snd_max, ts->sbuf_len, ts->snd_wnd, ts->cc.cwnd,
+			ts->snd_max, ts->sq_len, ts->snd_wnd, ts->cc.cwnd,
 			ts->rcv_nxt, ts->rcv_adv, ts->rcv_bytes,
 			ts->ooo.bytes, ts->ooo.nsegs,
 			(unsigned long)ts->chan.bytes, ts->sleepers,

@@ -395,7 +395,7 @@ static int vnet_xmit(struct netdev *dev, struct pkt *p, unsigned q)
 	struct vnet *vn = dev->priv;
 	struct vnet_txq *t = &vn->tx[q % vn->npairs];
 	struct vnet_hdr h;
-	struct virtq_buf b[1 + PKT_FRAGS];
+	struct virtq_buf b[1 + PKT_FRAGS_MAX];
 	uint32_t len = pkt_wire_len(p);
 	int err;
 
@@ -538,6 +538,8 @@ static int setup_queues(struct vnet *vn)
 		mutex_init(&vn->tx[i].lock);
 		if (!r->vq || !vn->tx[i].vq)
 			return -ENOMEM;
+		/* a segment of file pages: one slot, not 1 + 18 */
+		virtq_use_indirect(vn->tx[i].vq, 1 + PKT_FRAGS_MAX);
 		r->vq->priv = r;
 	}
 	return 0;
@@ -685,7 +687,8 @@ int virtio_net_start(struct virtio_dev *d)
 	    VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) |
 	    VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_HOST_TSO4) |
 	    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
-	    VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ);
+	    VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ) |
+	    VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	struct virtq *ctrl;
 	struct vnet *vn;
 	int err;

@@ -87,6 +87,8 @@ struct virtq {
 	/* the queue's one user's (see the header comment) */
 	struct virtq_shadow shadow; /* chains in flight, free descriptors */
 	void **token;	     /* at each head in flight: the caller's cookie */
+	struct virtq_desc *itab; /* indirect tables, itab_max per head */
+	uint16_t itab_max;	     /* 0: chains only */
 	uint16_t avail_idx;  /* next avail slot (published at kick) */
 	uint16_t kicked_idx; /* avail idx at the last notification */
 	uint16_t last_used;  /* next used entry to read */
@@ -150,6 +152,10 @@ int virtq_alloc(struct virtq *q, uint16_t size);
  * -ENOSPC when fewer than n descriptors are free. */
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
 	      void *token);
+/* From now on a chain of 3 to max read-only buffers takes one descriptor
+ * (VIRTIO_F_INDIRECT_DESC, negotiated by the driver): -EINVAL when
+ * the device did not take it, -ENOMEM. */
+int virtq_use_indirect(struct virtq *q, unsigned max);
 /* Publishes what was added and notifies the device if it wants it. */
 void virtq_kick(struct virtq *q);
 /*

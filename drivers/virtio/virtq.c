@@ -79,6 +79,55 @@ int virtq_alloc(struct virtq *q, uint16_t size)
 	return 0;
 }
 
+/*
+ * Indirect descriptors (2.7.5.3): a chain of n read-only buffers written
+ * into the table kept for the head it will get, and one descriptor
+ * pointing at it, so a packet of many fragments takes one slot of the
+ * ring. The table is the driver's until the head comes back used; the
+ * device only reads it.
+ */
+int virtq_use_indirect(struct virtq *q, unsigned max)
+{
+	if (!virtio_has(q->vdev, VIRTIO_F_INDIRECT_DESC) || max < 2 ||
+	    max > UINT16_MAX)
+		return -EINVAL; /* not negotiated */
+	q->itab = calloc((size_t)q->size * max, sizeof(struct virtq_desc));
+	if (!q->itab)
+		return -ENOMEM;
+	q->itab_max = (uint16_t)max;
+	return 0;
+}
+
+static bool indirect_fits(const struct virtq *q, const struct virtq_buf *bufs,
+			  unsigned n)
+{
+	if (n <= 2 || n > q->itab_max || !q->shadow.nfree)
+		return false;
+	for (unsigned k = 0; k < n; k++)
+		if (bufs[k].write)
+			return false;
+	return true;
+}
+
+static int add_indirect(struct virtq *q, const struct virtq_buf *bufs,
+			unsigned n)
+{
+	uint16_t h = q->shadow.free_head;
+	struct virtq_desc *t = q->itab + (size_t)h * q->itab_max;
+	struct virtq_buf one = {virt_to_phys(t), n * sizeof(*t), false};
+	int head;
+
+	for (unsigned k = 0; k < n; k++)
+		t[k] = (struct virtq_desc){
+		    bufs[k].phys, bufs[k].len,
+		    (uint16_t)(k + 1 < n ? VIRTQ_DESC_F_NEXT : 0),
+		    (uint16_t)(k + 1)};
+	head = virtq_chain_add(&q->shadow, q->desc, &one, 1);
+	if (head >= 0)
+		q->desc[head].flags |= VIRTQ_DESC_F_INDIRECT;
+	return head;
+}
+
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
 	      void *token)
 {
@@ -86,7 +135,9 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
 
 	if (q->broken)
 		return -ENOSPC;
-	head = virtq_chain_add(&q->shadow, q->desc, bufs, n);
+	head = indirect_fits(q, bufs, n)
+		   ? add_indirect(q, bufs, n)
+		   : virtq_chain_add(&q->shadow, q->desc, bufs, n);
 	if (head < 0)
 		return -ENOSPC;
 	q->token[head] = token;

@@ -16,6 +16,7 @@
 
 #include <linux/sockios.h>
 #include <pthread.h>
+#include <sys/sendfile.h>
 #include <sys/ioctl.h>
 
 #define MANY 200
@@ -585,6 +586,82 @@ static void large_transfer_both_ways(void)
 	close(s);
 }
 
+/* sendfile into a TCP socket, between writes, from an offset and from the
+ * file's position: the reader gets the bytes in order (Osprey sends the
+ * file's pages in place: the send queue then holds ring and file spans). */
+#define SF_FILE (3 * 1024 * 1024 + 123)
+
+static void *sf_reader(void *arg)
+{
+	struct big_side *b = arg;
+	static __thread unsigned char buf[65536];
+	uint64_t pos = 0;
+	ssize_t r;
+
+	b->sum = 0; /* mismatches */
+	while ((r = recv(b->fd, buf, sizeof(buf), 0)) > 0 ||
+	       (r < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < r; i++, pos++) {
+			/* "HEAD", the file from 1000, "MID!", the file
+			 * from its position 0, "TAIL" */
+			uint64_t f1 = SF_FILE - 1000, p = pos;
+			unsigned char want;
+
+			if (p < 4)
+				want = (unsigned char)"HEAD"[p];
+			else if ((p -= 4) < f1)
+				want = (unsigned char)((p + 1000) * 7 + 3);
+			else if ((p -= f1) < 4)
+				want = (unsigned char)"MID!"[p];
+			else if ((p -= 4) < SF_FILE)
+				want = (unsigned char)(p * 7 + 3);
+			else
+				want = (unsigned char)"TAIL"[p - SF_FILE];
+			b->sum += buf[i] != want;
+		}
+	}
+	b->bytes = pos;
+	return NULL;
+}
+
+static void sendfile_into_a_socket_between_writes(void)
+{
+	char path[] = "/tmp/abi_sf_XXXXXX";
+	unsigned char *data = malloc(SF_FILE);
+	struct big_side r = {0};
+	off_t off = 1000;
+	pthread_t t;
+	int c, s, fd = mkstemp(path);
+
+	if (!CHECK(fd >= 0 && data) || !CHECK_EQ_INT(tcp_pair(&c, &s), 0))
+		return;
+	unlink(path);
+	for (size_t i = 0; i < SF_FILE; i++)
+		data[i] = (unsigned char)(i * 7 + 3);
+	CHECK_EQ_INT(write(fd, data, SF_FILE), SF_FILE);
+	lseek(fd, 0, SEEK_SET);
+	r.fd = s;
+	if (!CHECK_EQ_INT(pthread_create(&t, NULL, sf_reader, &r), 0))
+		_exit(1);
+	CHECK_EQ_INT(write(c, "HEAD", 4), 4);
+	CHECK_EQ_INT(sendfile(c, fd, &off, SF_FILE), SF_FILE - 1000);
+	CHECK_EQ_INT(off, SF_FILE);
+	CHECK_EQ_INT(lseek(fd, 0, SEEK_CUR), 0); /* the offset was given */
+	CHECK_EQ_INT(write(c, "MID!", 4), 4);
+	CHECK_EQ_INT(sendfile(c, fd, NULL, SF_FILE + 5), SF_FILE);
+	CHECK_EQ_INT(lseek(fd, 0, SEEK_CUR), SF_FILE);
+	CHECK_EQ_INT(sendfile(c, fd, NULL, 10), 0); /* at the end */
+	CHECK_EQ_INT(write(c, "TAIL", 4), 4);
+	shutdown(c, SHUT_WR);
+	pthread_join(t, NULL);
+	CHECK_EQ_INT(r.bytes, 2 * SF_FILE - 1000 + 12);
+	CHECK_EQ_INT(r.sum, 0);
+	close(c);
+	close(s);
+	close(fd);
+	free(data);
+}
+
 int main(void)
 {
 	tcp_init("sock_tcp");
@@ -603,5 +680,6 @@ int main(void)
 	TCP_RUN(siocoutq_counts_unacknowledged_bytes);
 	TCP_RUN(pollrdhup_and_pollhup);
 	TCP_RUN(large_transfer_both_ways);
+	TCP_RUN(sendfile_into_a_socket_between_writes);
 	return abi_done();
 }

@@ -9,6 +9,7 @@
  *   tcp_stream sink HOST PORT N       sends N bytes, the guest answers
  *                                     their checksum
  *   tcp_stream source HOST PORT N S   the guest sends N bytes of stream S
+ *   tcp_stream sendfile HOST PORT N S the same from a file, by sendfile
  *   tcp_stream echo HOST PORT N       the guest echoes N bytes
  *   tcp_stream ping HOST PORT N       N connections at once each send 16
  *                                     bytes, read their echo, shut down
@@ -16,7 +17,9 @@
  *
  * The protocol: the client's first line is its command, at most 63 bytes
  * with its newline: "sink N" (N bytes follow; the server answers
- * "ok N SUM\n"), "source N SEED" (the server sends N bytes and closes)
+ * "ok N SUM\n"), "source N SEED" (the server sends N bytes and closes),
+ * "sendfile N SEED" (the same bytes written to a file in /tmp first and
+ * sent with sendfile(2), which Osprey sends from the file's pages)
  * or "echo" (the server echoes until EOF). Anything else gets
  * "error: ...\n" and a close. The bytes are a seeded xorshift64 stream
  * and SUM is their FNV-1a 64 checksum in hex, so that each end checks
@@ -36,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,6 +208,43 @@ static int serve_echo(int fd)
 	return 0;
 }
 
+/* The stream written to a new unlinked file in /tmp, then sent with
+ * sendfile in pieces of up to 1 MiB (the last from the file position). */
+static int sendfile_stream(int fd, uint64_t seed, uint64_t n)
+{
+	static __thread unsigned char buf[CHUNK];
+	char path[] = "/tmp/tcp_stream_XXXXXX";
+	int f = mkstemp(path);
+	struct stream s;
+	off_t off = 0;
+
+	if (f < 0)
+		return -1;
+	unlink(path);
+	stream_init(&s, seed);
+	for (uint64_t left = n; left;) {
+		size_t k = left < CHUNK ? (size_t)left : CHUNK;
+
+		stream_fill(&s, buf, k);
+		if (write(f, buf, k) != (ssize_t)k)
+			goto fail;
+		left -= k;
+	}
+	while ((uint64_t)off < n) {
+		size_t k = n - (uint64_t)off > (1 << 20) ? 1 << 20
+							  : (size_t)(n - (uint64_t)off);
+		ssize_t r = sendfile(fd, f, &off, k);
+
+		if (r <= 0 && !(r < 0 && errno == EINTR))
+			goto fail;
+	}
+	close(f);
+	return 0;
+fail:
+	close(f);
+	return -1;
+}
+
 /* Parses and runs the connection's command; 0 when it went through. */
 static int serve_command(int fd)
 {
@@ -218,6 +259,9 @@ static int serve_command(int fd)
 	} else if (sscanf(line, "source %" SCNu64 " %" SCNu64 " %c", &n, &seed,
 			  &extra) == 2) {
 		return send_stream(fd, seed, n, NULL);
+	} else if (sscanf(line, "sendfile %" SCNu64 " %" SCNu64 " %c", &n,
+			  &seed, &extra) == 2) {
+		return sendfile_stream(fd, seed, n);
 	} else if (!strcmp(line, "echo")) {
 		return serve_echo(fd);
 	}
@@ -361,7 +405,8 @@ static int client_sink(int fd, uint64_t n)
 	return report("sink", n, t0, !strcmp(line, want), line);
 }
 
-static int client_source(int fd, uint64_t n, uint64_t seed)
+/* "source" or "sendfile": n bytes of stream `seed` from the guest. */
+static int client_source(int fd, const char *how, uint64_t n, uint64_t seed)
 {
 	char cmd[LINE_MAX_LEN], extra;
 	struct stream got, want;
@@ -369,15 +414,15 @@ static int client_source(int fd, uint64_t n, uint64_t seed)
 	uint64_t count;
 	double t0 = now_s();
 
-	snprintf(cmd, sizeof(cmd), "source %" PRIu64 " %" PRIu64 "\n", n, seed);
+	snprintf(cmd, sizeof(cmd), "%s %" PRIu64 " %" PRIu64 "\n", how, n,
+		 seed);
 	if (send_all(fd, cmd, strlen(cmd)))
-		return report("source", n, t0, 0, strerror(errno));
+		return report(how, n, t0, 0, strerror(errno));
 	stream_init(&got, 0);
 	if (recv_sum(fd, &got, n, &count))
-		return report("source", count, t0, 0, "short stream");
+		return report(how, count, t0, 0, "short stream");
 	if (recv(fd, &extra, 1, 0) != 0)
-		return report("source", count, t0, 0,
-			      "more than asked or no EOF");
+		return report(how, count, t0, 0, "more than asked or no EOF");
 	stream_init(&want, seed);
 	for (uint64_t left = n; left;) {
 		size_t k = left < CHUNK ? (size_t)left : CHUNK;
@@ -386,7 +431,7 @@ static int client_source(int fd, uint64_t n, uint64_t seed)
 		stream_sum(&want, buf, k);
 		left -= k;
 	}
-	return report("source", n, t0, got.sum == want.sum, "checksum differs");
+	return report(how, n, t0, got.sum == want.sum, "checksum differs");
 }
 
 /* Sends and receives at once (poll), so that neither side's buffer fills. */
@@ -487,7 +532,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: tcp_stream serve PORT [COUNT] | "
-		"sink|echo|ping HOST PORT N | source HOST PORT N SEED\n");
+		"sink|echo|ping HOST PORT N | source|sendfile HOST PORT N SEED\n");
 	return 2;
 }
 
@@ -519,8 +564,9 @@ int main(int argc, char **argv)
 		rc = client_sink(fd, n);
 	else if (!strcmp(argv[1], "echo") && argc == 5)
 		rc = client_echo(fd, n);
-	else if (!strcmp(argv[1], "source") && argc == 6)
-		rc = client_source(fd, n, strtoull(argv[5], NULL, 10));
+	else if ((!strcmp(argv[1], "source") || !strcmp(argv[1], "sendfile")) &&
+		 argc == 6)
+		rc = client_source(fd, argv[1], n, strtoull(argv[5], NULL, 10));
 	else
 		rc = usage();
 	close(fd);

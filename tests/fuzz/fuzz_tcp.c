@@ -15,7 +15,9 @@
  *               checksum
  *             1: a segment to the listener from port 1000 + a byte, seq
  *               and ack as given
- *             2: send up to 64 KiB on the connection (nonblocking)
+ *             2: send up to 64 KiB on the connection (nonblocking);
+ *               with bit 1 of the next byte, sendfile from a 256 KiB
+ *               file at an offset from the one after
  *             3: recv on it (nonblocking; MSG_PEEK or MSG_WAITALL from
  *               the next byte)
  *             4: accept (nonblocking), keeping up to 4 sockets
@@ -178,6 +180,8 @@ static void segment(struct input *in, struct tcp_sock *ts, bool bad,
 	       flags, wnd, opt, olen, payload, dlen, bad);
 }
 
+static struct file *file; /* sendfile's: 256 KiB, bytes i*7 */
+
 static void app_io(struct input *in, struct socket *s, bool send)
 {
 	static uint8_t buf[65536];
@@ -186,7 +190,9 @@ static void app_io(struct input *in, struct socket *s, bool send)
 	uint8_t f = take(in);
 
 	uio_init(&m.data, &v, 1, false);
-	if (send)
+	if (send && (f & 2))
+		s->ops->sendfile(s, file, take16(in) * 4u, v.len, true);
+	else if (send)
 		s->ops->sendmsg(s, &m, MSG_NOSIGNAL | (f & 1 ? MSG_MORE : 0),
 				true);
 	else
@@ -228,8 +234,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned nacc = 0;
 
 	if (!ready) {
+		static uint8_t bytes[256 * 1024];
+
+		for (size_t i = 0; i < sizeof(bytes); i++)
+			bytes[i] = (uint8_t)(i * 7);
+		file = host_file_new(bytes, sizeof(bytes));
 		host_keep_sent = false;
 		host_net_setup();
+		/* segments carry the send queue in place (tcp_sq.c) */
+		host_eth.features |= NETDEV_F_SG | NETDEV_F_TX_CSUM |
+				     NETDEV_F_TSO4;
 		ready = true;
 	}
 	l = listener();
@@ -276,9 +290,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	drain();
 	for (int i = 0; i < 400 && tcp_conns; i++)
 		clock_step(30000); /* RTO backoff, FIN_WAIT_2, SYN_RECV */
-	if (getenv("FUZZ_TCP_DEBUG"))
-		fprintf(stderr, "una %u nxt %u max %u sbuf %u wnd %u cwnd %u finq %d fins %d finseq %u iss %u\n", dbg_c->snd_una, dbg_c->snd_nxt, dbg_c->snd_max, dbg_c->sbuf_len, dbg_c->snd_wnd, dbg_c->cc.cwnd, dbg_c->fin_queued, dbg_c->fin_sent, dbg_c->fin_seq, dbg_c->iss);
+	if (getenv("FUZZ_TCP_DEBUG")) {
+		fprintf(stderr, "sq %u spans %p una %u nxt %u max %u sbuf %u wnd %u cwnd %u finq %d fins %d finseq %u iss %u\n", dbg_c->sq_len, (void *)dbg_c->spans, dbg_c->snd_una, dbg_c->snd_nxt, dbg_c->snd_max, dbg_c->sbuf_len, dbg_c->snd_wnd, dbg_c->cc.cwnd, dbg_c->fin_queued, dbg_c->fin_sent, dbg_c->fin_seq, dbg_c->iss);
 		fprintf(stderr, "conns %u c state %d refs %d flow %p timers %lu %lu %lu armed %d sched %d; l state %d refs %d acq %u synq %u\n", tcp_conns, dbg_c->state, dbg_c->refs, (void *)dbg_c->flow, dbg_c->timer_at[0], dbg_c->timer_at[1], dbg_c->timer_at[2], dbg_c->timer.armed, dbg_c->scheduled, dbg_l->state, dbg_l->refs, dbg_l->acq_len, dbg_l->synq_len);
+	}
 	ts_put(dbg_c);
 	ts_put(dbg_l);
 	if (tcp_conns)

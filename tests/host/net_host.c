@@ -251,3 +251,67 @@ void host_net_setup(void)
 	net_set_gateway(HOST_GW);
 	host_sent_clear(); /* the gratuitous ARP */
 }
+
+/* ---- files for sendfile's spans (net/tcp_sq.c) ---- */
+struct host_file {
+	uint8_t *bytes; /* size, rounded up to whole pages */
+	size_t size;
+	int pins;
+};
+
+struct file *host_file_new(const void *bytes, size_t size)
+{
+	struct file *f = calloc(1, sizeof(*f));
+	struct host_file *h = calloc(1, sizeof(*h));
+
+	if (!f || !h)
+		panic("host_file_new: out of memory");
+	h->bytes = calloc(1, (size + 4095) & ~(size_t)4095);
+	if (!h->bytes)
+		panic("host_file_new: out of memory");
+	memcpy(h->bytes, bytes, size);
+	h->size = size;
+	f->priv = h;
+	f->refs = 1;
+	return f;
+}
+
+void *vfs_file_page(struct file *f, uint64_t index)
+{
+	struct host_file *h = f->priv;
+
+	return index * 4096 < h->size ? h->bytes + index * 4096 : NULL;
+}
+
+int vfs_file_pin(struct file *f)
+{
+	((struct host_file *)f->priv)->pins++;
+	return 0;
+}
+
+void vfs_file_unpin(struct file *f)
+{
+	struct host_file *h = f->priv;
+
+	if (h->pins <= 0)
+		panic("vfs_file_unpin: not pinned");
+	h->pins--;
+}
+
+void file_get(struct file *f)
+{
+	f->refs++;
+}
+
+void file_put(struct file *f)
+{
+	struct host_file *h = f->priv;
+
+	if (--f->refs)
+		return;
+	if (h->pins)
+		panic("file_put: the last reference with %d pins", h->pins);
+	free(h->bytes);
+	free(h);
+	free(f);
+}

@@ -18,6 +18,9 @@ extern struct pkt *host_sent[HOST_SENT_MAX]; /* what host_eth sent */
 extern unsigned host_nsent;
 extern bool host_keep_sent; /* false: xmit frees (the fuzzer) */
 void host_sent_clear(void);
+/* A file of `size` bytes for sendfile (one reference; its pages are the
+ * bytes' 4 KiB pieces, pins counted; the last put with a pin panics). */
+struct file *host_file_new(const void *bytes, size_t size);
 /* lo, host_eth 10.0.0.2/24 via 10.0.0.1, AF_INET; once. */
 void host_net_setup(void);
 

@@ -377,7 +377,7 @@ tcp_tests() { # MACHINE
 	local tag=$1 log=$LOGS/tcp-$1.log t0
 	GUEST_LOG=$log
 	guest_start "$log" "$1" 1 "tap:$TAP" "$IMG" 900 --verbose \
-		--ip=$GUEST_IP/24,$HOST_IP -- /bin/tcp_stream serve $TCP_PORT 5
+		--ip=$GUEST_IP/24,$HOST_IP -- /bin/tcp_stream serve $TCP_PORT 7
 	if ! guest_wait "$log" "tcp_stream: ready on $TCP_PORT" "$BOOT_S"; then
 		fail "tcp-boot-$tag" "no 'tcp_stream: ready' (log: $log)"
 		tail -5 "$log" | sed 's/^/    /'
@@ -387,10 +387,12 @@ tcp_tests() { # MACHINE
 	t0=$SECONDS
 	stream "tcp-sink-$tag" 240 sink "$TCP_BYTES"
 	stream "tcp-source-$tag" 240 source "$TCP_BYTES" 42
+	stream "tcp-sendfile-$tag" 240 sendfile "$TCP_NETEM_BYTES" 44
 	stream "tcp-echo-$tag" 120 echo "$TCP_ECHO_BYTES"
 	if netem_on; then
 		stream "tcp-netem-sink-$tag" 180 sink "$TCP_NETEM_BYTES"
 		stream "tcp-netem-source-$tag" 180 source "$TCP_NETEM_BYTES" 43
+		stream "tcp-netem-sendfile-$tag" 180 sendfile "$TCP_NETEM_BYTES" 45
 	else
 		fail "tcp-netem-$tag" "neither netem nor tests/net/impair.c: $(tail -2 "$LOGS/netem.log" "$LOGS/impair.log" 2>/dev/null | tr '\n' ' ')"
 	fi
