@@ -620,15 +620,18 @@ static void p9v_dirty_inode(struct inode *ip)
 	    .mtime_nsec = (uint64_t)ip->mtime.nsec,
 	};
 
-	if (ip->sb->rdonly || ip->type == S_IFLNK)
-		return;
+	if (ip->sb->rdonly || ip->type == S_IFLNK || !LOAD(ip->nlink))
+		return; /* an unlinked file's fid may no longer reach it */
 	if (ip->uid != vi->huid)
 		a.valid |= P9_SETATTR_UID;
 	if (ip->gid != vi->hgid)
 		a.valid |= P9_SETATTR_GID;
-	if (p9c_setattr(CL(ip), vi->fid, &a))
-		report_once(&seen, "the host refused an attribute change "
-				   "(chmod, chown or utimensat)");
+	int err = p9c_setattr(CL(ip), vi->fid, &a);
+
+	if (err && !__atomic_exchange_n(&seen, true, __ATOMIC_RELAXED))
+		kprintf("osprey: 9p: the host refused an attribute change "
+			"(chmod, chown or utimensat): errno %d\n",
+			-err);
 	vi->huid = ip->uid;
 	vi->hgid = ip->gid;
 }
