@@ -27,12 +27,12 @@
  *    a notification lost under TCG).
  *  - A queue the device broke (virtq.c refused its entries) fails every
  *    request in flight with -EIO; their buffers stay the device's and
- *    are leaked on purpose (the client's pages: see client.c's
- *    call_end, which must not free them: the rpc says -EIO, and the
- *    channel is dead from then on).
+ *    are left to it: the rpc answers -EPIPE, which tells the client
+ *    (fs/9p/client.c) not to free them. The channel is dead from then
+ *    on.
  */
-#include "drivers/virtio/virtio.h"
 #include "fs/9p/9p.h"
+#include "drivers/virtio/virtio.h"
 #include "fs/fs.h"
 #include "kernel/kernel.h"
 #include "kernel/mm/mm.h"
@@ -47,7 +47,8 @@ struct req {
 	struct thread *waiter; /* set before the chain is added */
 	uint32_t len;	       /* written by the completion thread ... */
 	bool ok;
-	int done; /* ... before this flag (release) */
+	bool lost; /* the broken device still holds the buffers */
+	int done;  /* ... before this flag (release) */
 };
 
 struct v9p {
@@ -97,6 +98,7 @@ static void fail_all(struct v9p *v)
 			continue;
 		v->vq->token[i] = NULL;
 		r->ok = false;
+		r->lost = true;
 		r->len = 0;
 		thread_wake_flag(&r->done, r->waiter);
 	}
@@ -194,6 +196,8 @@ static int64_t v9p_rpc(struct p9_transport *t, const void *tx, size_t txlen,
 		return err;
 	while (!sched_wait_for(req_done, &r, 0))
 		;
+	if (r.lost)
+		return -EPIPE;
 	if (!r.ok || r.len > rxcap)
 		return -EIO;
 	return r.len;
@@ -219,8 +223,8 @@ static bool read_tag(struct v9p *v)
 
 static int start_thread(struct v9p *v)
 {
-	v->thread = thread_create("virtio-9p", queue_thread, v,
-				  THREAD_SUSPENDED);
+	v->thread =
+	    thread_create("virtio-9p", queue_thread, v, THREAD_SUSPENDED);
 	if (!v->thread)
 		return -ENOMEM;
 	thread_set_affinity(v->thread, 1ull << v->vq->cpu);

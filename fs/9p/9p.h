@@ -17,9 +17,10 @@ struct p9_transport {
 	uint32_t max_msize; /* the largest message it carries */
 	/*
 	 * Sends the request tx (txlen bytes) and waits for its reply in rx
-	 * (rxcap bytes): the reply's length, or -errno (-EIO: the channel
-	 * broke). Callable from many threads at once; tx and rx are
-	 * physically contiguous (page_alloc).
+	 * (rxcap bytes): the reply's length, or -errno; -EPIPE: the
+	 * channel broke and the device may still write rx (the caller must
+	 * not free the buffers). Callable from many threads at once; tx
+	 * and rx are physically contiguous (page_alloc).
 	 */
 	int64_t (*rpc)(struct p9_transport *t, const void *tx, size_t txlen,
 		       void *rx, size_t rxcap);

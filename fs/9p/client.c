@@ -25,6 +25,7 @@ struct call {
 	uint32_t rxcap;
 	unsigned txorder, rxorder;
 	uint16_t tag;
+	bool lost; /* the transport broke holding the buffers: never freed */
 };
 
 static unsigned order_of(uint32_t bytes)
@@ -45,9 +46,10 @@ static int call_begin(struct p9_client *c, struct call *k, uint32_t txcap,
 	k->w = (struct p9_wbuf){page_alloc(k->txorder), txcap, 0, false};
 	k->rx = page_alloc(k->rxorder);
 	k->rxcap = rxcap;
-	k->tag = (uint16_t)(__atomic_fetch_add(&c->next_tag, 1,
-					       __ATOMIC_RELAXED) %
-			    P9_NOTAG);
+	k->lost = false;
+	k->tag =
+	    (uint16_t)(__atomic_fetch_add(&c->next_tag, 1, __ATOMIC_RELAXED) %
+		       P9_NOTAG);
 	if (k->w.buf && k->rx)
 		return 0;
 	if (k->w.buf)
@@ -59,22 +61,25 @@ static int call_begin(struct p9_client *c, struct call *k, uint32_t txcap,
 
 static void call_end(struct call *k)
 {
+	if (k->lost)
+		return;
 	page_free(k->w.buf, k->txorder);
 	page_free(k->rx, k->rxorder);
 }
 
 /* Sends the encoded request (enc: the encoder's answer) and checks the
  * reply's header: then k->r is its body. */
-static int call_send(struct p9_client *c, struct call *k, int enc,
-		     uint8_t type)
+static int call_send(struct p9_client *c, struct call *k, int enc, uint8_t type)
 {
 	int64_t n;
 
 	if (enc)
 		return enc == -ENOSPC ? -ENAMETOOLONG : enc;
 	n = c->t->rpc(c->t, k->w.buf, k->w.len, k->rx, k->rxcap);
+	if (n == -EPIPE)
+		k->lost = true;
 	if (n < 0)
-		return (int)n;
+		return n == -EPIPE ? -EIO : (int)n;
 	return p9_reply(&k->r, k->rx, (size_t)n, type, k->tag);
 }
 
@@ -190,18 +195,18 @@ int p9c_lopen(struct p9_client *c, uint32_t fid, uint32_t flags)
 	return opened(c, &k, p9_tlopen(&k.w, k.tag, fid, flags), P9_TLOPEN);
 }
 
-int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name,
-		size_t len, uint32_t flags, uint32_t mode, uint32_t gid)
+int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name, size_t len,
+		uint32_t flags, uint32_t mode, uint32_t gid)
 {
 	struct call k;
 	int err;
 
 	if ((err = call_begin(c, &k, SMALL, SMALL)))
 		return err;
-	return opened(c, &k,
-		      p9_tlcreate(&k.w, k.tag, fid, str(name, len), flags,
-				  mode, gid),
-		      P9_TLCREATE);
+	return opened(
+	    c, &k,
+	    p9_tlcreate(&k.w, k.tag, fid, str(name, len), flags, mode, gid),
+	    P9_TLCREATE);
 }
 
 /* The most data one read, write or readdir moves. */
@@ -220,8 +225,8 @@ int64_t p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf,
 
 	if ((err = call_begin(c, &k, SMALL, count + P9_IOHDR)))
 		return err;
-	err = call_send(c, &k, p9_tread(&k.w, k.tag, fid, off, count),
-			P9_TREAD);
+	err =
+	    call_send(c, &k, p9_tread(&k.w, k.tag, fid, off, count), P9_TREAD);
 	if (!err)
 		err = p9_rdata(&k.r, count, &data, &got);
 	if (!err)
@@ -315,9 +320,9 @@ int p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off,
 	if ((err = call_begin(c, &k, SMALL, count + P9_IOHDR)))
 		return err;
 	do {
-		err = call_send(c, &k,
-				p9_treaddir(&k.w, k.tag, fid, off, count),
-				P9_TREADDIR);
+		err =
+		    call_send(c, &k, p9_treaddir(&k.w, k.tag, fid, off, count),
+			      P9_TREADDIR);
 		if (!err)
 			err = p9_rdata(&k.r, count, &data, &got);
 		if (err)
@@ -333,8 +338,8 @@ int p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off,
 	return err;
 }
 
-int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name,
-	      size_t len, uint32_t mode, uint32_t gid)
+int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, size_t len,
+	      uint32_t mode, uint32_t gid)
 {
 	struct p9_qid qid;
 	struct call k;
@@ -437,8 +442,8 @@ int p9c_statfs(struct p9_client *c, uint32_t fid, struct p9_statfs *st)
 
 	if ((err = call_begin(c, &k, SMALL, SMALL)))
 		return err;
-	err = call_send(c, &k, p9_tfid(&k.w, P9_TSTATFS, k.tag, fid),
-			P9_TSTATFS);
+	err =
+	    call_send(c, &k, p9_tfid(&k.w, P9_TSTATFS, k.tag, fid), P9_TSTATFS);
 	if (!err)
 		err = p9_rstatfs(&k.r, st);
 	call_end(&k);

@@ -31,8 +31,8 @@ int p9c_walk(struct p9_client *c, uint32_t fid, uint32_t newfid,
 	     const char *name, size_t len, struct p9_qid *qid);
 int p9c_lopen(struct p9_client *c, uint32_t fid, uint32_t flags);
 /* fid (a directory) becomes the new file `name`, opened with flags */
-int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name,
-		size_t len, uint32_t flags, uint32_t mode, uint32_t gid);
+int p9c_lcreate(struct p9_client *c, uint32_t fid, const char *name, size_t len,
+		uint32_t flags, uint32_t mode, uint32_t gid);
 /* bytes moved (short at the end of the file), or -errno */
 int64_t p9c_read(struct p9_client *c, uint32_t fid, uint64_t off, void *buf,
 		 size_t n);
@@ -44,8 +44,8 @@ int p9c_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *a);
  * until fn returns false or the directory ends. */
 int p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off,
 		bool (*fn)(void *arg, const struct p9_dirent *d), void *arg);
-int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name,
-	      size_t len, uint32_t mode, uint32_t gid);
+int p9c_mkdir(struct p9_client *c, uint32_t dfid, const char *name, size_t len,
+	      uint32_t mode, uint32_t gid);
 int p9c_unlinkat(struct p9_client *c, uint32_t dfid, const char *name,
 		 size_t len, uint32_t flags);
 int p9c_renameat(struct p9_client *c, uint32_t odfid, const char *oname,

@@ -33,10 +33,22 @@ static void put_le(struct p9_wbuf *w, uint64_t v, unsigned n)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void put8(struct p9_wbuf *w, uint8_t v) { put_le(w, v, 1); }
-static void put16(struct p9_wbuf *w, uint16_t v) { put_le(w, v, 2); }
-static void put32(struct p9_wbuf *w, uint32_t v) { put_le(w, v, 4); }
-static void put64(struct p9_wbuf *w, uint64_t v) { put_le(w, v, 8); }
+static void put8(struct p9_wbuf *w, uint8_t v)
+{
+	put_le(w, v, 1);
+}
+static void put16(struct p9_wbuf *w, uint16_t v)
+{
+	put_le(w, v, 2);
+}
+static void put32(struct p9_wbuf *w, uint32_t v)
+{
+	put_le(w, v, 4);
+}
+static void put64(struct p9_wbuf *w, uint64_t v)
+{
+	put_le(w, v, 8);
+}
 
 static void put_bytes(struct p9_wbuf *w, const void *b, uint32_t n)
 {
@@ -86,8 +98,8 @@ int p9_tversion(struct p9_wbuf *w, uint32_t msize, const char *version)
 	return end(w);
 }
 
-int p9_tattach(struct p9_wbuf *w, uint16_t tag, uint32_t fid,
-	       const char *uname, const char *aname, uint32_t n_uname)
+int p9_tattach(struct p9_wbuf *w, uint16_t tag, uint32_t fid, const char *uname,
+	       const char *aname, uint32_t n_uname)
 {
 	begin(w, P9_TATTACH, tag);
 	put32(w, fid);
@@ -273,10 +285,22 @@ static uint64_t get_le(struct p9_rbuf *r, unsigned n)
 	return v;
 }
 
-static uint8_t get8(struct p9_rbuf *r) { return (uint8_t)get_le(r, 1); }
-static uint16_t get16(struct p9_rbuf *r) { return (uint16_t)get_le(r, 2); }
-static uint32_t get32(struct p9_rbuf *r) { return (uint32_t)get_le(r, 4); }
-static uint64_t get64(struct p9_rbuf *r) { return get_le(r, 8); }
+static uint8_t get8(struct p9_rbuf *r)
+{
+	return (uint8_t)get_le(r, 1);
+}
+static uint16_t get16(struct p9_rbuf *r)
+{
+	return (uint16_t)get_le(r, 2);
+}
+static uint32_t get32(struct p9_rbuf *r)
+{
+	return (uint32_t)get_le(r, 4);
+}
+static uint64_t get64(struct p9_rbuf *r)
+{
+	return get_le(r, 8);
+}
 
 static struct p9_str get_str(struct p9_rbuf *r)
 {
@@ -305,8 +329,7 @@ int p9_reply(struct p9_rbuf *r, const void *buf, size_t n, uint8_t type,
 	uint32_t size;
 	uint8_t rtype;
 
-	*r = (struct p9_rbuf){buf, n > 0xffffffffu ? 0 : (uint32_t)n, 0,
-			      false};
+	*r = (struct p9_rbuf){buf, n > 0xffffffffu ? 0 : (uint32_t)n, 0, false};
 	size = get32(r);
 	rtype = get8(r);
 	if (r->bad || size < P9_HDR || size > r->len || get16(r) != tag)
@@ -333,8 +356,7 @@ int p9_rqid(struct p9_rbuf *r, struct p9_qid *qid)
 	return done(r);
 }
 
-int p9_rwalk(struct p9_rbuf *r, unsigned max, unsigned *n,
-	     struct p9_qid *qids)
+int p9_rwalk(struct p9_rbuf *r, unsigned max, unsigned *n, struct p9_qid *qids)
 {
 	*n = get16(r);
 	if (*n > max)

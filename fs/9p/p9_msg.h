@@ -44,8 +44,8 @@ enum p9_type {
 	P9_TCLUNK = 120,
 };
 
-#define P9_HDR 7		/* size[4] type[1] tag[2] */
-#define P9_IOHDR 24		/* Twrite's header, the largest I/O one */
+#define P9_HDR 7    /* size[4] type[1] tag[2] */
+#define P9_IOHDR 24 /* Twrite's header, the largest I/O one */
 #define P9_NOTAG 0xffff
 #define P9_NOFID 0xffffffffu
 #define P9_MAXWELEM 16
@@ -113,8 +113,8 @@ struct p9_rbuf {
 
 /* ---- requests: each writes a whole message into w, 0 or -ENOSPC ---- */
 int p9_tversion(struct p9_wbuf *w, uint32_t msize, const char *version);
-int p9_tattach(struct p9_wbuf *w, uint16_t tag, uint32_t fid,
-	       const char *uname, const char *aname, uint32_t n_uname);
+int p9_tattach(struct p9_wbuf *w, uint16_t tag, uint32_t fid, const char *uname,
+	       const char *aname, uint32_t n_uname);
 int p9_twalk(struct p9_wbuf *w, uint16_t tag, uint32_t fid, uint32_t newfid,
 	     unsigned n, const struct p9_str *names);
 int p9_tlopen(struct p9_wbuf *w, uint16_t tag, uint32_t fid, uint32_t flags);
@@ -154,8 +154,7 @@ int p9_reply(struct p9_rbuf *r, const void *buf, size_t n, uint8_t type,
  * strings and data point into the reply's buffer. */
 int p9_rversion(struct p9_rbuf *r, uint32_t *msize, struct p9_str *version);
 int p9_rqid(struct p9_rbuf *r, struct p9_qid *qid); /* attach mkdir symlink */
-int p9_rwalk(struct p9_rbuf *r, unsigned max, unsigned *n,
-	     struct p9_qid *qids);
+int p9_rwalk(struct p9_rbuf *r, unsigned max, unsigned *n, struct p9_qid *qids);
 int p9_ropen(struct p9_rbuf *r, struct p9_qid *qid, uint32_t *iounit);
 /* Rread and Rreaddir: count bytes of data, at most max */
 int p9_rdata(struct p9_rbuf *r, uint32_t max, const uint8_t **data,

@@ -156,8 +156,8 @@ static struct p9v_inode *vnode_new(struct p9v_sb *s, uint32_t fid,
 	if (!vi)
 		return NULL;
 	vi->fid = fid;
-	inode_init(&vi->vfs, &s->vfs, &p9v_inode_ops, a->mode,
-		   rdev_of(a->rdev), a->qid.path ? a->qid.path : 1);
+	inode_init(&vi->vfs, &s->vfs, &p9v_inode_ops, a->mode, rdev_of(a->rdev),
+		   a->qid.path ? a->qid.path : 1);
 	attrs_from(vi, a);
 	if (type == S_IFREG)
 		vi->vfs.fops = &p9v_file_ops;
@@ -238,8 +238,7 @@ static int create_file(struct inode *dir, const char *name, size_t len,
 
 	if (err)
 		return err;
-	err = p9c_lcreate(c, fid, name, len, O_RDWR | O_EXCL, mode & 07777,
-			  0);
+	err = p9c_lcreate(c, fid, name, len, O_RDWR | O_EXCL, mode & 07777, 0);
 	if (!err)
 		err = made(dir, name, len, 0, out);
 	if (err) {
@@ -340,8 +339,8 @@ static int p9v_rename(struct inode *odir, const char *oname, size_t olen,
 				   "9P2000.L: EINVAL");
 		return -EINVAL;
 	}
-	err = p9c_renameat(CL(odir), VI(odir)->fid, oname, olen,
-			   VI(ndir)->fid, nname, nlen);
+	err = p9c_renameat(CL(odir), VI(odir)->fid, oname, olen, VI(ndir)->fid,
+			   nname, nlen);
 	if (err)
 		return err;
 	if (victim)
@@ -404,17 +403,17 @@ struct iter {
 static bool iter_one(void *arg, const struct p9_dirent *d)
 {
 	struct iter *it = arg;
-	int64_t next = d->next >= (uint64_t)EOF_POS - 2 ? EOF_POS
-							: (int64_t)d->next + 2;
+	int64_t next =
+	    d->next >= (uint64_t)EOF_POS - 2 ? EOF_POS : (int64_t)d->next + 2;
 
 	if ((d->name.len == 1 && d->name.s[0] == '.') ||
 	    (d->name.len == 2 && !memcmp(d->name.s, "..", 2))) {
 		*it->pos = next;
 		return true;
 	}
-	if (!d->name.len || !it->ctx->emit(it->ctx, d->name.s, d->name.len,
-					   d->qid.path, (uint32_t)d->type << 12,
-					   next))
+	if (!d->name.len ||
+	    !it->ctx->emit(it->ctx, d->name.s, d->name.len, d->qid.path,
+			   (uint32_t)d->type << 12, next))
 		return false;
 	*it->pos = next;
 	return next != EOF_POS;
@@ -423,8 +422,7 @@ static bool iter_one(void *arg, const struct p9_dirent *d)
 /* Positions: the server's offsets plus 2 (0 and 1 are the core's "."
  * and ".."); the last entry's end-of-directory cookie (ext4 on the host
  * gives INT64_MAX) is EOF_POS. */
-static int p9v_iterate(struct inode *dir, int64_t *pos,
-		       struct dir_context *ctx)
+static int p9v_iterate(struct inode *dir, int64_t *pos, struct dir_context *ctx)
 {
 	struct iter it = {ctx, pos};
 	int err;
@@ -440,7 +438,8 @@ static int p9v_iterate(struct inode *dir, int64_t *pos,
 /* ---- data and attributes, under ip->lock ---- */
 static int p9v_setsize(struct inode *ip, int64_t size)
 {
-	struct p9_setattr a = {.valid = P9_SETATTR_SIZE, .size = (uint64_t)size};
+	struct p9_setattr a = {.valid = P9_SETATTR_SIZE,
+			       .size = (uint64_t)size};
 	int err;
 
 	if (size < 0)
@@ -569,8 +568,8 @@ static int p9v_fsync(struct file *f, bool datasync)
 	if (vi->wfid == NO_FID)
 		err = fid_for(ip, &vi->rfid, O_RDONLY);
 	if (!err)
-		err = p9c_fsync(CL(ip), vi->wfid != NO_FID ? vi->wfid : vi->rfid,
-				datasync);
+		err = p9c_fsync(
+		    CL(ip), vi->wfid != NO_FID ? vi->wfid : vi->rfid, datasync);
 	mutex_unlock(&ip->lock);
 	return err;
 }

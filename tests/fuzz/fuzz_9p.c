@@ -111,7 +111,7 @@ static void encode(const uint8_t *in, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 {
 	static const uint8_t types[10] = {
-	    P9_TVERSION, P9_TATTACH,   P9_TWALK,   P9_TLOPEN,  P9_TREAD,
+	    P9_TVERSION, P9_TATTACH,   P9_TWALK,   P9_TLOPEN,	P9_TREAD,
 	    P9_TGETATTR, P9_TREADLINK, P9_TSTATFS, P9_TREADDIR, P9_TCLUNK};
 	struct p9_rbuf r;
 	uint8_t *copy;

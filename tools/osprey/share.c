@@ -21,8 +21,9 @@ void share_add(struct share_options *o, const char *arg)
 	struct stat st;
 
 	if (!colon || colon == spec || colon[1] != '/')
-		fail(FAIL_USAGE, "--share %s: HOSTDIR:GUESTDIR[:ro], GUESTDIR "
-				 "absolute",
+		fail(FAIL_USAGE,
+		     "--share %s: HOSTDIR:GUESTDIR[:ro], GUESTDIR "
+		     "absolute",
 		     arg);
 	*colon = '\0';
 	s.host = spec;
@@ -35,8 +36,9 @@ void share_add(struct share_options *o, const char *arg)
 		s.ro = true;
 	}
 	if (strpbrk(s.guest, ", "))
-		fail(FAIL_USAGE, "--share %s: GUESTDIR may not hold commas or "
-				 "spaces",
+		fail(FAIL_USAGE,
+		     "--share %s: GUESTDIR may not hold commas or "
+		     "spaces",
 		     arg);
 	if (stat(s.host, &st) || !S_ISDIR(st.st_mode))
 		fail(FAIL_USAGE, "--share %s: %s is not a directory", arg,
@@ -48,9 +50,9 @@ void share_add(struct share_options *o, const char *arg)
 void share_kernel_options(const struct share_options *o, struct strbuf *sb)
 {
 	for (size_t k = 0; k < o->n; k++) {
-		char *opt = xasprintf(" --mount=share%zu:%s:9p%s", k,
-				      o->shares[k].guest,
-				      o->shares[k].ro ? ",ro" : "");
+		char *opt =
+		    xasprintf(" --mount=share%zu:%s:9p%s", k,
+			      o->shares[k].guest, o->shares[k].ro ? ",ro" : "");
 
 		sb_puts(sb, opt);
 		free(opt);
@@ -83,8 +85,8 @@ int share_qemu_args(const struct share_options *o, const char *machine,
 				   k, commas_doubled(s->host),
 				   s->ro ? ",readonly=on" : "");
 		v[i++] = "-device";
-		v[i++] = xasprintf("%s,fsdev=fs%zu,mount_tag=share%zu", dev, k,
-				   k);
+		v[i++] =
+		    xasprintf("%s,fsdev=fs%zu,mount_tag=share%zu", dev, k, k);
 		note("share: %s on %s (%s%s)", s->host, s->guest, dev,
 		     s->ro ? ", read-only" : "");
 	}
