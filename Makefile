@@ -9,7 +9,7 @@ HOSTCC := gcc
 KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S \
 	kernel/*.c kernel/*/*.c kernel/*/tests/*.c drivers/*.c drivers/*/*.c \
 	block/*.c block/tests/*.c \
-	drivers/tests/*.c lib/*.c fs/*.c fs/ext4/*.c fs/tests/*.c net/*.c net/tests/*.c \
+	drivers/tests/*.c lib/*.c fs/*.c fs/ext4/*.c fs/9p/*.c fs/tests/*.c net/*.c net/tests/*.c \
 	linux/*.c linux/*.S linux/tests/*.c))
 KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(basename $(KERNEL_SRCS)))
 

@@ -33,6 +33,7 @@
  * on it answers -EIO, reported once).
  */
 #include "block/block.h"
+#include "fs/9p/9p.h"
 #include "fs/ext4/ext4.h"
 #include "fs/fs_private.h"
 
@@ -769,14 +770,16 @@ int ext4_vfs_mount(const char *disk, const char *path, bool rdonly)
 	return err;
 }
 
-/* --mount=DEV:PATH[:ext4][,ro] (kernel/cmdline.c), after the disks
+/* --mount=DEV:PATH[:ext4][,ro] and TAG:PATH:9p[,ro] (kernel/cmdline.c), after the disks
  * (virtio_init) and before the application: a mount that fails stops
  * the boot with the reason. */
 static int ext4_boot_mounts(void)
 {
 	for (unsigned i = 0; i < boot_options.nmounts; i++) {
 		const struct cmdline_mount *m = &boot_options.mounts[i];
-		int err = strcmp(m->type, "ext4")
+		int err = !strcmp(m->type, "9p")
+			      ? p9_vfs_mount(m->dev, m->path, m->rdonly)
+			  : strcmp(m->type, "ext4")
 			      ? -ENODEV
 			      : ext4_vfs_mount(m->dev, m->path, m->rdonly);
 

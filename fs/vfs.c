@@ -174,6 +174,11 @@ static int open_lookup(struct file *dir, const char *path, int flags,
 	if (ip->type == S_IFDIR && !(flags & O_PATH) &&
 	    ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
 		return -EISDIR;
+	/* Linux: may_open, a file of a read-only file system */
+	if (ip->sb->rdonly && !(flags & O_PATH) &&
+	    (ip->type == S_IFREG || ip->type == S_IFDIR) &&
+	    ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+		return -EROFS;
 	*out = ip;
 	return 0;
 }

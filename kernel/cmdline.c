@@ -314,8 +314,9 @@ static int parse_dns(const char *spec, struct boot_options *opt)
 	return 0;
 }
 
-/* DEV:PATH[:TYPE][,ro] of --mount=: DEV a disk name ("vda"), PATH
- * absolute, TYPE "ext4" (the one there is) when left out. */
+/* DEV:PATH[:TYPE][,ro] of --mount=: DEV a disk name ("vda") or, with
+ * TYPE "9p", a virtio-9p mount tag; PATH absolute; TYPE "ext4" when left
+ * out. */
 static int parse_mount(char *spec, struct boot_options *opt)
 {
 	struct cmdline_mount m = {spec, NULL, "ext4", false};

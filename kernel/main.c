@@ -115,7 +115,7 @@ static int cmdline_init(void)
 		kprintf("usage: [--bootchart] [--verbose] [--quiet] [--strace] "
 			"[--test=NAME,...] "
 			"[--env=KEY=VALUE]... [--ip=ADDR/PREFIX[,GW]] "
-			"[--dns=ADDR]... [--mount=DEV:PATH[:ext4][,ro]]... "
+			"[--dns=ADDR]... [--mount=DEV:PATH[:ext4|:9p][,ro]]... "
 			"[--] [PROGRAM ARGS...]\n");
 		kernel_exit(EXIT_BAD_CMDLINE);
 	}

@@ -275,6 +275,9 @@ count_lines blk "$LOGS/blk.log" $?
 # ext4 mounted from a disk, checked by e2fsck and debugfs (tests/blk/ext4.sh)
 tests/blk/ext4.sh >"$LOGS/ext4.log" 2>&1
 count_lines ext4 "$LOGS/ext4.log" $?
+# host folders over virtio-9p, microvm and q35 (tests/blk/share.sh)
+tests/blk/share.sh >"$LOGS/share.log" 2>&1
+count_lines share "$LOGS/share.log" $?
 
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1

@@ -120,6 +120,8 @@ int virtio_driver_start(struct virtio_dev *d)
 		return virtio_blk_start(d);
 	case VIRTIO_ID_CONSOLE:
 		return virtio_console_start(d);
+	case VIRTIO_ID_9P:
+		return virtio_9p_start(d);
 	default:
 		if (boot_options.verbose)
 			kprintf("osprey: virtio %s: device type %u has no "

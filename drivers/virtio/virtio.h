@@ -29,6 +29,7 @@
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_9P 9
 
 /* Device status (2.1) */
 #define VIRTIO_STATUS_ACK 1
@@ -191,6 +192,7 @@ int virtio_net_start(struct virtio_dev *d);
 int virtio_rng_start(struct virtio_dev *d);
 int virtio_blk_start(struct virtio_dev *d);
 int virtio_console_start(struct virtio_dev *d);
+int virtio_9p_start(struct virtio_dev *d);
 /* For the self-test: interrupts taken by a virtio-net interface's
  * receive queues (-1 if dev is not one); *polled: some queue has no
  * interrupt and is looked at every millisecond instead. */

@@ -83,6 +83,12 @@ static const char usage_text[] =
     "                       PATH the guest mounts it (ext4) there, and a\n"
     "                       new FILE is made with mke2fs -t ext4. See also\n"
     "                       `osprey disk --help` (create, check, cp).\n"
+    "  --share HOSTDIR:GUESTDIR[:ro]   a host directory, mounted on GUESTDIR\n"
+    "                       in the guest over virtio-9p (9P2000.L; QEMU's\n"
+    "                       -fsdev local, security_model=none): the guest\n"
+    "                       reads and writes the host's files, made as the\n"
+    "                       user running osprey; :ro refuses writes (EROFS)\n"
+    "                       (repeatable)\n"
     "\n"
     "Environment: OSPREY_KERNEL (the kernel; default osprey.elf beside this\n"
     "command, or in ../lib/osprey), OSPREY_QEMU (default "
@@ -107,6 +113,7 @@ struct options {
 	unsigned runtime_mem_mb; /* the runtime recipe's least memory, or 0 */
 	struct net_options net;
 	struct disk_options disks;
+	struct share_options shares;
 	const char *ld_library_path;
 	struct vm_options vm;
 	int argc; /* PROGRAM and its arguments */
@@ -181,6 +188,7 @@ static const struct option long_options[] = {
     {"ip", required_argument, NULL, 'I'},
     {"dns", required_argument, NULL, 'D'},
     {"disk", required_argument, NULL, 'B'},
+    {"share", required_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -238,6 +246,9 @@ static void run_option(int c, struct options *o)
 	case 'B':
 		disk_add(&o->disks, optarg);
 		break;
+	case 'H':
+		share_add(&o->shares, optarg);
+		break;
 	}
 }
 
@@ -276,7 +287,7 @@ static void parse(int argc, char **argv, struct options *o)
 			exit(0);
 		case '?':
 			/* optopt is the option when its value is missing */
-			if (optopt && strchr("omcpAEMXNIDB", optopt))
+			if (optopt && strchr("omcpAEMXNIDBH", optopt))
 				usage_error("'%s' needs a value",
 					    argv[optind - 1]);
 			usage_error("unknown option '%s'", argv[optind - 1]);
@@ -435,6 +446,7 @@ static char *kernel_cmdline(const struct options *o, const char *program)
 		sb_puts(&sb, " --strace");
 	net_kernel_options(&o->net, &sb);
 	disk_kernel_options(&o->disks, &sb);
+	share_kernel_options(&o->shares, &sb);
 	for (size_t i = 0; i < o->nenvs; i++) {
 		char *opt = xasprintf("--env=%s", o->envs[i]);
 
@@ -646,6 +658,7 @@ int main(int argc, char **argv)
 	}
 	o.vm.net = &o.net;
 	o.vm.disks = &o.disks;
+	o.vm.shares = &o.shares;
 	o.vm.kernel = find_kernel(argv[0]);
 	o.vm.image = o.output ? o.output : tmpfile_make("osprey-image");
 	o.vm.cmdline = build(&o, o.vm.image);

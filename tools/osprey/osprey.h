@@ -10,6 +10,7 @@
  *   vm.c       QEMU: accelerator choice, launch, exit status, temp files
  *   net.c      the guest's network: -p, --net, --ip, --dns
  *   disk.c     --disk (virtio-blk) and `osprey disk` (e2fsprogs)
+ *   share.c    --share (host folders over virtio-9p)
  *   elfdeps.c  the ELF reader (pure, fuzzed: elfdeps.h)
  *   ldcache.c  the /etc/ld.so.cache reader (pure, fuzzed: ldcache.h)
  *   stdio.c    the program's standard streams, and a terminal
@@ -256,6 +257,26 @@ void disk_kernel_options(const struct disk_options *o, struct strbuf *sb);
 /* `osprey disk ...` (argv[0] is "disk"): its exit status. */
 int disk_main(int argc, char **argv);
 
+/* ---- host folders over virtio-9p (share.c) ---- */
+struct share {
+	char *host;	   /* the host directory */
+	const char *guest; /* where the guest mounts it */
+	bool ro;
+};
+struct share_options {
+	struct share *shares; /* mount tags share0, share1, ... in order */
+	size_t n;
+};
+/* --share HOSTDIR:GUESTDIR[:ro]; FAIL_USAGE when bad. */
+void share_add(struct share_options *o, const char *spec);
+/* Appends QEMU's arguments (SHARE_QEMU_ARGS a share and 2 more) to v at
+ * i; returns the new i. */
+#define SHARE_QEMU_ARGS 4
+int share_qemu_args(const struct share_options *o, const char *machine,
+		    char **v, int i);
+/* Appends " --mount=shareN:GUESTDIR:9p[,ro]" for each share. */
+void share_kernel_options(const struct share_options *o, struct strbuf *sb);
+
 /* ---- the program's standard streams (stdio.c) ---- */
 struct stdio_relay {
 	bool open[3]; /* our fd 0, 1, 2 was open: the guest gets a port */
@@ -298,6 +319,7 @@ struct vm_options {
 	enum accel accel;
 	const struct net_options *net;
 	const struct disk_options *disks;
+	const struct share_options *shares;
 };
 
 /* A new empty file in $TMPDIR (or /tmp), removed at exit. */

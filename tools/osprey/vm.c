@@ -166,8 +166,10 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon,
 	const char *qemu = getenv("OSPREY_QEMU");
 	enum accel accel = choose_accel(opt);
 	size_t ndisks = opt->disks ? opt->disks->n : 0;
+	size_t nshares = opt->shares ? opt->shares->n : 0;
 	char **v = xcalloc(48 + STDIO_QEMU_ARGS + NET_QEMU_ARGS +
-			       DISK_QEMU_ARGS * ndisks + 2,
+			       DISK_QEMU_ARGS * ndisks + 2 +
+			       SHARE_QEMU_ARGS * nshares + 2,
 			   sizeof(char *));
 	int n = 0;
 
@@ -214,6 +216,8 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon,
 	n = net_qemu_args(opt->net, opt->machine, opt->cpus, v, n);
 	if (opt->disks)
 		n = disk_qemu_args(opt->disks, opt->machine, v, n);
+	if (opt->shares)
+		n = share_qemu_args(opt->shares, opt->machine, v, n);
 	v[n] = NULL;
 	return v;
 }
