@@ -1,7 +1,8 @@
 /*
- * The file-descriptor table of the one process: an array of file
- * pointers and close-on-exec bits that grows (doubling) as descriptors
- * are used, up to the RLIMIT_NOFILE limit.
+ * The file-descriptor table of a process: an array of file pointers and
+ * close-on-exec bits that grows (doubling) as descriptors are used, up
+ * to the RLIMIT_NOFILE limit; with it, the process's working directory
+ * and umask (Linux's fs_struct, see struct fd_table).
  *
  * Every change (install, close, dup2, growing, close-on-exec, the limit)
  * is under fd_mutex, which is a leaf: a file replaced or closed is put
@@ -42,9 +43,15 @@ struct fd_table {
 	bool *cloexec_bits;
 	unsigned limit;
 	int refs;
+	/* The process's working directory (a reference; under vfs_mutex)
+	 * and umask (atomic): Linux keeps them in fs_struct, shared by
+	 * CLONE_FS; Osprey keeps them here, so they are shared exactly
+	 * when the table is (threads, CLONE_FILES) and copied by fork. */
+	struct inode *cwd;
+	uint32_t umask;
 };
 static struct fd_table first = {.fd_mutex = MUTEX_INIT, .limit = 1024,
-				.refs = 1};
+				.refs = 1, .umask = 022};
 
 /* Inline: every system call on a descriptor asks (current_thread() is
  * set before any descriptor can exist). */
@@ -311,7 +318,46 @@ struct fd_table *fd_table_fork(void)
 		return NULL;
 	}
 	mutex_unlock(&from->fd_mutex);
+	t->umask = LOAD(from->umask);
+	mutex_lock(&vfs_mutex);
+	t->cwd = from->cwd;
+	if (t->cwd)
+		t->cwd->refs++;
+	mutex_unlock(&vfs_mutex);
 	return t;
+}
+
+/* The table's working directory goes with its last reference. */
+static void put_cwd(struct fd_table *t)
+{
+	struct inode *dead = NULL;
+
+	mutex_lock(&vfs_mutex);
+	if (t->cwd)
+		dead = inode_unref_locked(t->cwd);
+	t->cwd = NULL;
+	mutex_unlock(&vfs_mutex);
+	if (dead)
+		inode_evict(dead);
+}
+
+struct inode *fs_cwd(void)
+{
+	return cur()->cwd;
+}
+
+struct inode *fs_cwd_set(struct inode *ip)
+{
+	struct fd_table *t = cur();
+	struct inode *old = t->cwd;
+
+	t->cwd = ip;
+	return old;
+}
+
+uint32_t *fs_umask_of_caller(void)
+{
+	return &cur()->umask;
 }
 
 void fd_table_get(struct fd_table *t)
@@ -331,6 +377,7 @@ void fd_table_put(struct fd_table *t)
 	if (t->fds)
 		call_rcu(&t->fds->rcu, array_free);
 	free(t->cloexec_bits);
+	put_cwd(t);
 	free(t);
 }
 

@@ -35,7 +35,13 @@
 
 extern struct mutex vfs_mutex;
 extern struct inode *fs_root;
-extern struct inode *fs_cwd; /* holds a reference */
+/* The caller's process's working directory (fs/fdtable.c: it lives with
+ * the descriptor table), under vfs_mutex: fs_cwd_set installs ip (whose
+ * reference the table takes over) and returns the old one (its
+ * reference now the caller's). fs_umask_of_caller: its umask (atomic). */
+struct inode *fs_cwd(void);
+struct inode *fs_cwd_set(struct inode *ip);
+uint32_t *fs_umask_of_caller(void);
 
 /* ---- memdir.c: in-memory directories, the library of file systems
  * that keep their directories in RAM (ramfs, procfs); under vfs_mutex.

@@ -92,7 +92,7 @@ static int exe_link(int arg, char *buf)
 
 static int cwd_follow(int arg, struct inode **out)
 {
-	*out = fs_cwd;
+	*out = fs_cwd();
 	return 0;
 }
 
@@ -101,7 +101,7 @@ static int cwd_link(int arg, char *buf)
 	int n;
 
 	mutex_lock(&vfs_mutex);
-	n = path_of(fs_cwd, buf);
+	n = path_of(fs_cwd(), buf);
 	mutex_unlock(&vfs_mutex);
 	return n;
 }

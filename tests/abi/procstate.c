@@ -53,27 +53,56 @@ static void rlimits_per_process(void)
 	CHECK_EQ_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
+/* The child's umask and working directory change apart from its
+ * parent's: relative names (AT_FDCWD) follow its own. */
 static int child_umask(void)
 {
+	struct stat st;
+	int dir, fd;
+
 	if (umask(077) != 022)
 		return 1;
-	return chdir("/") ? 2 : 0;
+	if (chdir("sub"))
+		return 2;
+	fd = openat(AT_FDCWD, "f", O_CREAT | O_WRONLY, 0666);
+	if (fd < 0 || fstat(fd, &st) || (st.st_mode & 0777) != 0600)
+		return 3;
+	close(fd);
+	dir = open("/", O_RDONLY | O_DIRECTORY);
+	if (dir < 0 || fchdir(dir) || access("sub/f", F_OK) == 0)
+		return 4; /* "/" has no sub/f */
+	close(dir);
+	return 0;
 }
 
-static ABI_UNUSED void umask_and_cwd_per_process(void)
+static void umask_and_cwd_per_process(void)
 {
 	char cwd[256], again[256], home[256];
+	struct stat st;
 	mode_t old = umask(022);
+	int fd;
 
 	CHECK(getcwd(home, sizeof(home)) != NULL);
 	mkdir("/tmp", 0777);
 	mkdir("/tmp/abi-procstate", 0777);
 	CHECK_EQ_INT(chdir("/tmp/abi-procstate"), 0);
+	CHECK_EQ_INT(mkdir("sub", 0777), 0);
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
 	CHECK_EQ_INT(in_child(child_umask), 0);
-	CHECK_EQ_INT((int)umask(old), 022);
+	CHECK_EQ_INT((int)umask(022), 022);
 	CHECK(getcwd(again, sizeof(again)) != NULL);
 	CHECK_EQ_STR(again, cwd);
+	/* the child's file is in sub/, ours in our directory */
+	CHECK_EQ_INT(access("f", F_OK), -1);
+	CHECK_EQ_INT(access("sub/f", F_OK), 0);
+	fd = openat(AT_FDCWD, "g", O_CREAT | O_WRONLY, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0);
+	CHECK_EQ_INT((int)(st.st_mode & 0777), 0644);
+	close(fd);
+	unlink("g");
+	unlink("sub/f");
+	rmdir("sub");
+	umask(old);
 	CHECK_EQ_INT(chdir(home), 0);
 	rmdir("/tmp/abi-procstate");
 }
@@ -249,7 +278,7 @@ int main(void)
 {
 	abi_init("procstate");
 	ABI_RUN(rlimits_per_process);
-	// ABI_RUN(umask_and_cwd_per_process);
+	ABI_RUN(umask_and_cwd_per_process);
 	ABI_RUN(kill_reaches_unblocking_thread);
 	ABI_RUN(pdeathsig_on_parent_exit);
 	ABI_RUN(proc_lists_every_process);
