@@ -682,6 +682,8 @@ static long clone_process(long flags, long newsp, long parent_tid,
 		return -ENOMEM;
 	}
 	fpu_save(t->fpu_state);
+	/* Linux: the child has its parent thread's comm */
+	snprintf(t->name, sizeof(t->name), "%s", current_thread()->name);
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)child_tid;
 	t->app_tid = t->tid;
