@@ -282,11 +282,11 @@ static int show_fdinfo(struct proc_buf *b, int pid, int fd)
 		return -ENOENT;
 	err = vfs_fstat(f, &st);
 	if (!err)
-		proc_printf(b, "pos:\t%ld\nflags:\t0%o\nmnt_id:\t%u\nino:\t%lu\n",
-			    (long)LOAD(f->pos), (unsigned)LOAD(f->flags),
-			    f->inode && f->inode->sb->mnt ? f->inode->sb->mnt->id
-							  : 0,
-			    st.ino);
+		proc_printf(
+		    b, "pos:\t%ld\nflags:\t0%o\nmnt_id:\t%u\nino:\t%lu\n",
+		    (long)LOAD(f->pos), (unsigned)LOAD(f->flags),
+		    f->inode && f->inode->sb->mnt ? f->inode->sb->mnt->id : 0,
+		    st.ino);
 	file_put(f);
 	return err;
 }
@@ -346,8 +346,8 @@ const struct proc_entry procfs_exe = PLINK("exe", exe_follow, exe_link);
 const struct proc_entry procfs_root = PLINK("root", root_follow, root_link);
 static const struct proc_entry fd_entry = PLINK(NULL, fd_follow, fd_link);
 const struct proc_entry procfs_fd = PNUMBERED("fd", &fd_entry, fd_next);
-static const struct proc_entry fdinfo_entry = {
-    .mode = S_IFREG | 0444, .show_in = show_fdinfo};
+static const struct proc_entry fdinfo_entry = {.mode = S_IFREG | 0444,
+					       .show_in = show_fdinfo};
 const struct proc_entry procfs_fdinfo =
     PNUMBERED("fdinfo", &fdinfo_entry, fd_next);
 const struct proc_entry procfs_mounts = PFILE("mounts", show_mounts);

@@ -5,8 +5,10 @@
  * through procfs_register (fs.h): fs/proc_sys.c, fs/proc_vfs.c,
  * linux/proc_pid.c, net/procnet.c.
  *
- * Its inodes (struct proc_inode) carry the entry they show and what it
- * is about (a pid, tid or fd), behind the VFS's inode_ops:
+ * Its inodes (struct proc_inode) carry the entry they show, what it
+ * is about (a pid, tid or fd) and the pid of the /proc/<pid> they are
+ * under (links, numbered directories and show_in files get it: fd/N of
+ * another process needs both), behind the VFS's inode_ops:
  *  - a directory is a table of entries (its own and those registered
  *    for it), made with the directory; /proc itself is filled at its
  *    first use, after every init step has registered. The directories

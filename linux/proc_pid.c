@@ -36,8 +36,8 @@ static uint64_t app_pages(void)
 
 	mm_get_stats(&m);
 	used = m.total_pages - m.free_pages;
-	kernel = m.heap_bytes / PAGE_SIZE + m.heap_large_pages +
-		 vfs_file_pages();
+	kernel =
+	    m.heap_bytes / PAGE_SIZE + m.heap_large_pages + vfs_file_pages();
 	return used > kernel ? used - kernel : 0;
 }
 
@@ -152,7 +152,7 @@ static void task_get(int tid, bool whole, const struct target *tg,
 	k->state = tg->p.state == PROC_ZOMBIE ? "Z (zombie)" : "R (running)";
 	task_comm(k->t, k->comm);
 	if (k->t) {
-		if (LOAD(k->t->state) == THREAD_WAITING)
+		if (LOAD(k->t->state) != THREAD_RUNNING) /* waiting, asleep */
 			k->state = "S (sleeping)";
 		k->cpu = LOAD(k->t->cpu);
 	}
@@ -222,23 +222,23 @@ static int task_stat(struct proc_buf *b, int tid, bool whole)
 	 * flags minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue starttime vsize rss. */
 	proc_printf(b,
-		  "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
-		  "%d 0 0 %lu %lu ",
-		  tid, k.comm, k.state[0], p->ppid, p->pgid ? p->pgid : p->pid,
-		  p->sid ? p->sid : p->pid, k.ticks, p->live_threads, v.size,
-		  v.rss_pages);
+		    "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
+		    "%d 0 0 %lu %lu ",
+		    tid, k.comm, k.state[0], p->ppid,
+		    p->pgid ? p->pgid : p->pid, p->sid ? p->sid : p->pid,
+		    k.ticks, p->live_threads, v.size, v.rss_pages);
 	/* 25-44: rsslim startcode endcode startstack kstkesp kstkeip signal
 	 * blocked sigignore sigcatch wchan nswap cnswap exit_signal
 	 * processor rt_priority policy delayacct_blkio_ticks guest_time
 	 * cguest_time. */
 	proc_printf(b,
-		  "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
-		  "0 0 0 0 0 ",
-		  v.start_code, v.end_code, p->start_stack, k.cpu);
+		    "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
+		    "0 0 0 0 0 ",
+		    v.start_code, v.end_code, p->start_stack, k.cpu);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start
 	 * env_end exit_code. */
 	proc_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", p->brk_start,
-		  p->arg_start, p->arg_end, p->env_start, p->env_end);
+		    p->arg_start, p->arg_end, p->env_start, p->env_end);
 	target_put(&tg);
 	return 0;
 }
@@ -248,8 +248,8 @@ static void pb_cpus_allowed(struct proc_buf *b)
 	uint64_t mask = cpu_count >= 64 ? ~0ull : (1ull << cpu_count) - 1;
 
 	if (cpu_count > 32)
-		proc_printf(b, "Cpus_allowed:\t%x,%08x\n", (uint32_t)(mask >> 32),
-			  (uint32_t)mask);
+		proc_printf(b, "Cpus_allowed:\t%x,%08x\n",
+			    (uint32_t)(mask >> 32), (uint32_t)mask);
 	else
 		proc_printf(b, "Cpus_allowed:\t%x\n", (uint32_t)mask);
 	if (cpu_count == 1)
@@ -271,16 +271,16 @@ static void status_head(struct proc_buf *b, int tid, const struct target *tg,
 	if (umask >= 0)
 		proc_printf(b, "Umask:\t%04o\n", umask);
 	proc_printf(b,
-		  "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
-		  "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\n"
-		  "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t",
-		  k->state, p->pid, tid, p->ppid, c.uid[0], c.uid[1], c.uid[2],
-		  c.uid[3], c.gid[0], c.gid[1], c.gid[2], c.gid[3]);
+		    "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+		    "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\n"
+		    "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t",
+		    k->state, p->pid, tid, p->ppid, c.uid[0], c.uid[1],
+		    c.uid[2], c.uid[3], c.gid[0], c.gid[1], c.gid[2], c.gid[3]);
 	for (unsigned i = 0; i < c.ngroups && i < LINUX_CRED_GROUPS; i++)
 		proc_printf(b, "%u ", c.groups[i]);
 	proc_printf(b, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		  p->pid, tid, p->pgid ? p->pgid : p->pid,
-		  p->sid ? p->sid : p->pid);
+		    p->pid, tid, p->pgid ? p->pgid : p->pid,
+		    p->sid ? p->sid : p->pid);
 }
 
 static void status_vm(struct proc_buf *b, const struct vm_sum *v)
@@ -288,17 +288,18 @@ static void status_vm(struct proc_buf *b, const struct vm_sum *v)
 	uint64_t kb = PAGE_SIZE / 1024;
 
 	proc_printf(b,
-		  "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
-		  "VmPin:\t       0 kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
-		  "RssAnon:\t%8lu kB\nRssFile:\t       0 kB\n"
-		  "RssShmem:\t       0 kB\nVmData:\t%8lu kB\n"
-		  "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t       0 kB\n"
-		  "VmPTE:\t%8lu kB\nVmSwap:\t       0 kB\n"
-		  "HugetlbPages:\t       0 kB\nCoreDumping:\t0\n"
-		  "THP_enabled:\t1\n",
-		  v->size / 1024, v->size / 1024, v->rss_pages * kb,
-		  v->rss_pages * kb, v->rss_pages * kb, v->data / 1024,
-		  v->stack / 1024, v->exec / 1024, (v->rss_pages / 512 + 1) * kb);
+		    "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
+		    "VmPin:\t       0 kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
+		    "RssAnon:\t%8lu kB\nRssFile:\t       0 kB\n"
+		    "RssShmem:\t       0 kB\nVmData:\t%8lu kB\n"
+		    "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t       0 kB\n"
+		    "VmPTE:\t%8lu kB\nVmSwap:\t       0 kB\n"
+		    "HugetlbPages:\t       0 kB\nCoreDumping:\t0\n"
+		    "THP_enabled:\t1\n",
+		    v->size / 1024, v->size / 1024, v->rss_pages * kb,
+		    v->rss_pages * kb, v->rss_pages * kb, v->data / 1024,
+		    v->stack / 1024, v->exec / 1024,
+		    (v->rss_pages / 512 + 1) * kb);
 }
 
 static int task_status(struct proc_buf *b, int tid, bool whole)
@@ -316,20 +317,20 @@ static int task_status(struct proc_buf *b, int tid, bool whole)
 	if (tg.has_as)
 		status_vm(b, &v);
 	proc_printf(b,
-		  "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016x\n"
-		  "ShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\n"
-		  "SigCgt:\t%016x\nCapInh:\t%016lx\n"
-		  "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
-		  "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
-		  "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
-		  tg.p.live_threads, process_rlimit(RLIMIT_SIGPENDING),
-		  0, 0, 0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
+		    "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016x\n"
+		    "ShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\n"
+		    "SigCgt:\t%016x\nCapInh:\t%016lx\n"
+		    "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
+		    "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
+		    "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
+		    tg.p.live_threads, process_rlimit(RLIMIT_SIGPENDING), 0, 0,
+		    0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
 	pb_cpus_allowed(b);
 	proc_printf(b,
-		  "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
-		  "voluntary_ctxt_switches:\t%lu\n"
-		  "nonvoluntary_ctxt_switches:\t0\n",
-		  k.switches);
+		    "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
+		    "voluntary_ctxt_switches:\t%lu\n"
+		    "nonvoluntary_ctxt_switches:\t0\n",
+		    k.switches);
 	target_put(&tg);
 	return 0;
 }
@@ -373,8 +374,9 @@ static int show_statm(struct proc_buf *b, int pid)
 	target_get(pid, &tg);
 	vm_get(&tg, &v);
 	target_put(&tg);
-	proc_printf(b, "%lu %lu 0 %lu 0 %lu 0\n", v.size / PAGE_SIZE, v.rss_pages,
-		  v.exec / PAGE_SIZE, (v.data + v.stack) / PAGE_SIZE);
+	proc_printf(b, "%lu %lu 0 %lu 0 %lu 0\n", v.size / PAGE_SIZE,
+		    v.rss_pages, v.exec / PAGE_SIZE,
+		    (v.data + v.stack) / PAGE_SIZE);
 	return 0;
 }
 
@@ -389,8 +391,9 @@ static void map_line(uint64_t start, uint64_t end, uint32_t prot,
 	size_t line = proc_len(b);
 
 	proc_printf(b, "%08lx-%08lx %c%c%c%c 00000000 00:00 0 ", start, end,
-		  prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
-		  prot & PROT_EXEC ? 'x' : '-', flags & VMA_SHARED ? 's' : 'p');
+		    prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
+		    prot & PROT_EXEC ? 'x' : '-',
+		    flags & VMA_SHARED ? 's' : 'p');
 	if (name) {
 		proc_pad(b, line, 73);
 		proc_printf(b, "%s", name);
@@ -512,7 +515,6 @@ static const struct proc_entry pid_table[] = {
     {NULL},
 };
 static const struct proc_entry pid_dir = PDIR(NULL, pid_table);
-
 
 static const struct proc_entry root_table[] = {
     PFILE("loadavg", show_loadavg),

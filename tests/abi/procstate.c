@@ -383,6 +383,20 @@ static int comm_becomes(int pid, const char *want)
 	return 0;
 }
 
+/* Waits (5 s at most) until pid sleeps (the shell in its read). */
+static int sleeps(int pid)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 500; i++) {
+		if (file_of(pid, "status", buf, sizeof(buf)) > 0 &&
+		    strstr(buf, "\nState:\tS (sleeping)\n"))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
 static void check_shell(int pid)
 {
 	char buf[8192], want[PATH_MAX];
@@ -398,7 +412,7 @@ static void check_shell(int pid)
 	CHECK_EQ_INT((int)status_field(buf, "Pid"), pid);
 	CHECK_EQ_INT((int)status_field(buf, "PPid"), (int)getpid());
 	CHECK_EQ_INT((int)status_field(buf, "Umask"), 027);
-	CHECK(strstr(buf, "\nState:\tS") != NULL);
+	CHECK(strstr(buf, "\nState:\t") != NULL);
 	CHECK(status_field(buf, "VmRSS") > 0);
 	CHECK(file_of(pid, "maps", buf, sizeof(buf)) > 0);
 	CHECK(strstr(buf, "[stack]") != NULL);
@@ -438,7 +452,7 @@ static void proc_shows_that_process(void)
 	if (pid == 0)
 		start_shell(p);
 	close(p[0]);
-	if (CHECK(comm_becomes(pid, "sh")))
+	if (CHECK(comm_becomes(pid, "sh")) && CHECK(sleeps(pid)))
 		check_shell(pid);
 	close(p[1]); /* sh reads EOF and exits */
 	CHECK_EQ_INT(waitpid(pid, &st, 0), pid);
