@@ -23,10 +23,14 @@
 #       the dump): LASTSAVE changes within APPS_PORT_S, the last bgsave
 #       is ok, and `redis-cli --rdb` (another fork) fetches a dump
 #   (k) nginx with master_process on and two workers
-#       (tests/net/nginx-master.conf) serves a file to curl, twice
+#       (tests/net/nginx-master.conf) serves a file to curl, twice. Not
+#       in the default list yet: the master's ioctl(FIOASYNC) and
+#       fcntl(F_SETOWN) on its channel to each worker (O_ASYNC, SIGIO)
+#       are missing, so it starts no worker; run it with
+#       APPS=nginx_master.
 #
 # APPS picks among memcached redis nginx redis_cli redis_bgsave
-# nginx_master (default: all).
+# nginx_master (default: all but nginx_master).
 #
 # Osprey boots each server from an image of its own (`osprey build`);
 # the Linux guest boots one image with all three (linux_image). Until
@@ -235,15 +239,15 @@ redis_cli_test() {
 # ---- (j) redis BGSAVE: a forked child writes the dump ----
 redis_cmd() { $NX timeout 10 redis-cli -h $GUEST_IP -p 6379 "$@" 2>&1; }
 redis_bgsave_test() {
-	local before after t0 rdb=$LOGS/apps-redis-dump.rdb
+	local before after ans t0 rdb=$LOGS/apps-redis-dump.rdb
 	app_start redis-bgsave "$SRV/usr/bin/redis-server" "${REDIS_ARGS[@]}" \
 		--dir /tmp || return
 	if port_wait redis-bgsave 6379; then
 		before=$(redis_cmd LASTSAVE)
 		redis_cmd SET osprey fork >/dev/null
 		sleep 1 # LASTSAVE counts seconds
-		check redis-bgsave-started "BGSAVE: $(redis_cmd BGSAVE)" \
-			bash -c "[[ \"\$1\" == *'saving started'* ]]" _ "$(redis_cmd BGSAVE)"
+		ans=$(redis_cmd BGSAVE)
+		check redis-bgsave-started "BGSAVE: $ans" grep -q 'saving started' <<<"$ans"
 		t0=$SECONDS
 		while ((SECONDS - t0 < APPS_PORT_S)); do
 			after=$(redis_cmd LASTSAVE)
@@ -252,9 +256,8 @@ redis_bgsave_test() {
 		done
 		check redis-bgsave-lastsave "LASTSAVE stayed '$before' (now '$after')" \
 			[ -n "$after" ] && [ "$after" != "$before" ]
-		check redis-bgsave-ok "$(redis_cmd INFO persistence | grep bgsave_status)" \
-			bash -c "redis-cli -h $GUEST_IP -p 6379 INFO persistence |
-				grep -q 'rdb_last_bgsave_status:ok'"
+		ans=$(redis_cmd INFO persistence | tr -d '\r' | grep bgsave_status)
+		check redis-bgsave-ok "$ans" grep -qx 'rdb_last_bgsave_status:ok' <<<"$ans"
 		rm -f "$rdb"
 		$NX timeout 60 redis-cli -h $GUEST_IP -p 6379 --rdb "$rdb" \
 			>"$LOGS/apps-redis-rdb.log" 2>&1
@@ -294,7 +297,7 @@ apps_tests() {
 		return
 	fi
 	local t
-	for t in ${APPS:-memcached redis nginx redis_cli redis_bgsave nginx_master}; do
+	for t in ${APPS:-memcached redis nginx redis_cli redis_bgsave}; do
 		"${t}_test"
 	done
 }
