@@ -1,7 +1,8 @@
 /*
- * The file-descriptor table of the one process: an array of file
- * pointers and close-on-exec bits that grows (doubling) as descriptors
- * are used, up to the RLIMIT_NOFILE limit.
+ * The file-descriptor table of a process: an array of file pointers and
+ * close-on-exec bits that grows (doubling) as descriptors are used, up
+ * to the RLIMIT_NOFILE limit; with it, the process's working directory
+ * and umask (Linux's fs_struct, see struct fd_table).
  *
  * Every change (install, close, dup2, growing, close-on-exec, the limit)
  * is under fd_mutex, which is a leaf: a file replaced or closed is put
@@ -42,9 +43,18 @@ struct fd_table {
 	bool *cloexec_bits;
 	unsigned limit;
 	int refs;
+	/* The process's working directory (a reference; under vfs_mutex)
+	 * and umask (atomic): Linux keeps them in fs_struct, shared by
+	 * CLONE_FS; Osprey keeps them here, so they are shared exactly
+	 * when the table is (threads, CLONE_FILES) and copied by fork. */
+	struct inode *cwd;
+	uint32_t umask;
+	/* /proc/<pid>/exe: what execve last loaded (a reference; under
+	 * vfs_mutex); NULL: the first program, found by fs/proc_vfs.c */
+	struct inode *exe;
 };
 static struct fd_table first = {.fd_mutex = MUTEX_INIT, .limit = 1024,
-				.refs = 1};
+				.refs = 1, .umask = 022};
 
 /* Inline: every system call on a descriptor asks (current_thread() is
  * set before any descriptor can exist). */
@@ -55,6 +65,12 @@ static inline struct fd_table *cur(void)
 	struct fd_table *t = current_thread()->files;
 
 	return likely(!t) ? &first : t;
+}
+
+/* Another process's table (fs.h's linux_with_files): NULL is the first. */
+static struct fd_table *tab(struct fd_table *t)
+{
+	return t ? t : &first;
 }
 
 /* Under fd_mutex or rcu_read_lock: the file at fd, NULL if none. */
@@ -140,9 +156,14 @@ int fd_install(struct file *f, int min_fd, bool cloexec)
 
 struct file *fd_get(int fd)
 {
-	struct fd_table *t = cur();
+	return fd_get_in(cur(), fd);
+}
+
+struct file *fd_get_in(struct fd_table *t, int fd)
+{
 	struct file *f;
 
+	t = tab(t);
 	rcu_read_lock();
 	f = slot(rcu_dereference(t->fds), fd);
 	if (f && !file_tryget(f))
@@ -231,11 +252,11 @@ int fd_set_limit(uint64_t n)
 	return 0;
 }
 
-int fd_next_open(int from)
+int fd_next_open(struct fd_table *t, int from)
 {
-	struct fd_table *t = cur();
 	int fd = -1;
 
+	t = tab(t);
 	mutex_lock(&t->fd_mutex);
 	for (int i = MAX(from, 0); t->fds && (unsigned)i < t->fds->capacity; i++) {
 		if (slot(t->fds, i)) {
@@ -247,12 +268,12 @@ int fd_next_open(int from)
 	return fd;
 }
 
-struct inode *fd_inode(int fd, bool *open)
+struct inode *fd_inode(struct fd_table *t, int fd, bool *open)
 {
-	struct fd_table *t = cur();
 	struct inode *ip;
 	struct file *f;
 
+	t = tab(t);
 	mutex_lock(&t->fd_mutex);
 	f = slot(t->fds, fd);
 	*open = f != NULL;
@@ -311,7 +332,87 @@ struct fd_table *fd_table_fork(void)
 		return NULL;
 	}
 	mutex_unlock(&from->fd_mutex);
+	t->umask = LOAD(from->umask);
+	mutex_lock(&vfs_mutex);
+	t->cwd = from->cwd;
+	if (t->cwd)
+		t->cwd->refs++;
+	t->exe = from->exe;
+	if (t->exe)
+		t->exe->refs++;
+	mutex_unlock(&vfs_mutex);
 	return t;
+}
+
+/* The table's working directory and program go with its last
+ * reference. */
+static void put_cwd(struct fd_table *t)
+{
+	struct inode *dead = NULL, *dead_exe = NULL;
+
+	mutex_lock(&vfs_mutex);
+	if (t->cwd)
+		dead = inode_unref_locked(t->cwd);
+	if (t->exe)
+		dead_exe = inode_unref_locked(t->exe);
+	t->cwd = t->exe = NULL;
+	mutex_unlock(&vfs_mutex);
+	if (dead)
+		inode_evict(dead);
+	if (dead_exe)
+		inode_evict(dead_exe);
+}
+
+struct inode *fd_table_cwd(struct fd_table *t)
+{
+	return tab(t)->cwd;
+}
+
+struct inode *fd_table_exe(struct fd_table *t)
+{
+	return tab(t)->exe;
+}
+
+struct inode *fd_table_exe_set(struct fd_table *t, struct inode *ip)
+{
+	struct inode *old = tab(t)->exe;
+
+	tab(t)->exe = ip;
+	return old;
+}
+
+struct fd_table *fd_table_caller(void)
+{
+	return cur() == &first ? NULL : cur();
+}
+
+struct inode *fs_cwd(void)
+{
+	return cur()->cwd;
+}
+
+struct inode *fs_cwd_set(struct inode *ip)
+{
+	struct fd_table *t = cur();
+	struct inode *old = t->cwd;
+
+	t->cwd = ip;
+	return old;
+}
+
+uint32_t *fs_umask_of_caller(void)
+{
+	return &cur()->umask;
+}
+
+static int get_umask(struct fd_table *t, void *arg)
+{
+	return (int)LOAD(tab(t)->umask);
+}
+
+int vfs_umask_of(int pid)
+{
+	return linux_with_files(pid, get_umask, NULL);
 }
 
 void fd_table_get(struct fd_table *t)
@@ -331,6 +432,7 @@ void fd_table_put(struct fd_table *t)
 	if (t->fds)
 		call_rcu(&t->fds->rcu, array_free);
 	free(t->cloexec_bits);
+	put_cwd(t);
 	free(t);
 }
 

@@ -465,6 +465,7 @@ int vfs_fchdir(struct file *f);
 int vfs_getcwd(char *buf, size_t size);
 uint32_t vfs_umask(uint32_t mask); /* sets, returns the old one */
 uint32_t vfs_umask_get(void);
+int vfs_umask_of(int pid); /* process pid's, or -ENOENT (/proc) */
 
 /* ---- ioctl ---- */
 /*
@@ -589,18 +590,22 @@ struct proc_entry {
 	const char *name; /* NULL ends a table */
 	uint32_t mode;	  /* S_IFREG | 0444, S_IFDIR | 0555, S_IFLNK | 0777 */
 	/* files: what makes the text (0 or -errno), or a fixed text; arg
-	 * is the number of the directory of numbers above (pid, tid, fd) */
+	 * is the number of the directory of numbers above (pid, tid, fd);
+	 * pid (in next, follow, link, show_in) is that of the /proc/<pid>
+	 * the entry is under (0: none) */
 	int (*show)(struct proc_buf *b, int arg);
+	/* or this, for a file below a /proc/<pid> that needs the pid too */
+	int (*show_in)(struct proc_buf *b, int pid, int arg);
 	const char *text;
 	/* directories: their entries; for directories of numbers, the entry
 	 * each number gets and the lowest existing number >= from (or -1) */
 	const struct proc_entry *table;
 	const struct proc_entry *numbered;
-	int (*next)(int from);
+	int (*next)(int pid, int from);
 	/* links: where they lead (under the VFS's lock) and what readlink
 	 * says (its length, at most PATH_MAX bytes in buf; without it) */
-	int (*follow)(int arg, struct inode **out);
-	int (*link)(int arg, char *buf);
+	int (*follow)(int pid, int arg, struct inode **out);
+	int (*link)(int pid, int arg, char *buf);
 	/* this entry is `same` under another name (PSAME) */
 	const struct proc_entry *same;
 };
@@ -618,15 +623,27 @@ struct proc_entry {
 int procfs_register(const struct proc_entry *dir,
 		    const struct proc_entry *table);
 /* The directories /proc/<pid>: `each` for the numbers next() gives. */
-void procfs_set_pids(const struct proc_entry *each, int (*next)(int from));
+void procfs_set_pids(const struct proc_entry *each,
+		     int (*next)(int pid, int from));
 /* Directories others add to, and the entries of /proc/<pid> that show
  * the VFS's state (fs/proc_vfs.c). */
 extern const struct proc_entry procfs_net, procfs_sys_kernel;
 extern const struct proc_entry procfs_self, procfs_cwd, procfs_exe;
 extern const struct proc_entry procfs_root, procfs_fd, procfs_mounts;
-extern const struct proc_entry procfs_mountinfo;
+extern const struct proc_entry procfs_mountinfo, procfs_fdinfo;
 /* Provided by linux/: the process's pid (0 before it starts). */
 int linux_pid(void);
+/* Provided by linux/: fn(process pid's descriptor table, arg) while the
+ * table cannot go (under a lock: fn may take only the table's own lock
+ * and vfs_mutex must already be held if it is wanted); fn's result, or
+ * -ENOENT when pid is no live process. The first process's table is
+ * NULL. */
+struct fd_table;
+int linux_with_files(int pid, int (*fn)(struct fd_table *t, void *arg),
+		     void *arg);
+/* execve: the caller's /proc/self/exe becomes the file at path (from
+ * dir; NULL: the working directory); nothing changes if it is gone. */
+void vfs_exe_set(struct file *dir, const char *path);
 /* Pages of file data held in memory (ramfs), for memory statistics. */
 uint64_t vfs_file_pages(void);
 

@@ -35,7 +35,13 @@
 
 extern struct mutex vfs_mutex;
 extern struct inode *fs_root;
-extern struct inode *fs_cwd; /* holds a reference */
+/* The caller's process's working directory (fs/fdtable.c: it lives with
+ * the descriptor table), under vfs_mutex: fs_cwd_set installs ip (whose
+ * reference the table takes over) and returns the old one (its
+ * reference now the caller's). fs_umask_of_caller: its umask (atomic). */
+struct inode *fs_cwd(void);
+struct inode *fs_cwd_set(struct inode *ip);
+uint32_t *fs_umask_of_caller(void);
 
 /* ---- memdir.c: in-memory directories, the library of file systems
  * that keep their directories in RAM (ramfs, procfs); under vfs_mutex.
@@ -175,13 +181,23 @@ bool file_tryget(struct file *f);
 /* A file for an inode the caller holds a reference to (taken over). */
 int file_open_inode(struct inode *ip, int flags, struct file **out);
 
-/* ---- fdtable.c, for /proc/<pid>/fd ---- */
+/* ---- fdtable.c, for /proc/<pid>: a table `t` is one linux_with_files
+ * gave (NULL: the first process's) ---- */
 /* The lowest open descriptor >= from, or -1. */
-int fd_next_open(int from);
+int fd_next_open(struct fd_table *t, int from);
 /* Under vfs_mutex: the inode of fd's file, valid while the mutex is held
  * (the file's last put needs it to drop the inode); NULL when fd is not
  * open (*open false) or its file is outside the tree. */
-struct inode *fd_inode(int fd, bool *open);
+struct inode *fd_inode(struct fd_table *t, int fd, bool *open);
+/* fd_get of t's descriptor fd. */
+struct file *fd_get_in(struct fd_table *t, int fd);
+/* Under vfs_mutex: t's working directory; its program (NULL: not set
+ * since boot); fd_table_exe_set installs ip's reference and returns the
+ * old one's. The caller's own table, as linux_with_files names it. */
+struct inode *fd_table_cwd(struct fd_table *t);
+struct inode *fd_table_exe(struct fd_table *t);
+struct inode *fd_table_exe_set(struct fd_table *t, struct inode *ip);
+struct fd_table *fd_table_caller(void);
 
 /* ---- mount.c ---- */
 /* Under vfs_mutex: the table in mount order (m NULL: the first). */

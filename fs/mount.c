@@ -17,7 +17,7 @@ static int mount_root(struct mount *m)
 		return -EBUSY;
 	fs_root = m->sb->root;
 	fs_root->refs++; /* as the working directory */
-	fs_cwd = fs_root;
+	fs_cwd_set(fs_root);
 	m->parent = m;
 	return 0;
 }

@@ -29,7 +29,6 @@
 
 struct mutex vfs_mutex = MUTEX_INIT;
 struct inode *fs_root;
-struct inode *fs_cwd;
 
 static bool is_dot(const char *s, size_t n)
 {
@@ -274,7 +273,7 @@ static int check_path(const char *path)
 
 int lookup_parent(struct file *dir, const char *path, struct lookup *l)
 {
-	struct inode *start = dir ? dir->inode : fs_cwd;
+	struct inode *start = dir ? dir->inode : fs_cwd();
 	int err = check_path(path);
 
 	memset(l, 0, sizeof(*l));
@@ -322,7 +321,7 @@ int lookup_inode_fd(struct file *dir, const char *path, int at_flags,
 	if ((at_flags & AT_EMPTY_PATH) && path && !*path)
 		path = NULL;
 	if (!path) {
-		*out = dir ? dir->inode : fs_cwd;
+		*out = dir ? dir->inode : fs_cwd();
 		return *out ? 0 : -EOPNOTSUPP; /* a file outside the tree */
 	}
 	err = lookup(dir, path, !(at_flags & AT_SYMLINK_NOFOLLOW), &l);

@@ -5,8 +5,10 @@
  * through procfs_register (fs.h): fs/proc_sys.c, fs/proc_vfs.c,
  * linux/proc_pid.c, net/procnet.c.
  *
- * Its inodes (struct proc_inode) carry the entry they show and what it
- * is about (a pid, tid or fd), behind the VFS's inode_ops:
+ * Its inodes (struct proc_inode) carry the entry they show, what it
+ * is about (a pid, tid or fd) and the pid of the /proc/<pid> they are
+ * under (links, numbered directories and show_in files get it: fd/N of
+ * another process needs both), behind the VFS's inode_ops:
  *  - a directory is a table of entries (its own and those registered
  *    for it), made with the directory; /proc itself is filled at its
  *    first use, after every init step has registered. The directories
@@ -126,7 +128,8 @@ int procfs_register(const struct proc_entry *dir,
 	return 0;
 }
 
-void procfs_set_pids(const struct proc_entry *each, int (*next)(int from))
+void procfs_set_pids(const struct proc_entry *each,
+		     int (*next)(int pid, int from))
 {
 	root_entry.numbered = each;
 	root_entry.next = next;
@@ -144,6 +147,7 @@ struct proc_inode {
 	/* set when made, then read-only */
 	const struct proc_entry *entry;
 	int arg; /* the pid, tid or fd it is about */
+	int pid; /* the /proc/<pid> it is under; 0: none */
 };
 
 static struct proc_inode *PI(struct inode *ip)
@@ -160,7 +164,8 @@ static void proc_evict(struct inode *ip)
 	free(PI(ip));
 }
 
-static struct proc_inode *proc_inode_new(const struct proc_entry *e, int arg)
+static struct proc_inode *proc_inode_new(const struct proc_entry *e, int arg,
+					 int pid)
 {
 	struct proc_inode *pi = calloc(1, sizeof(*pi));
 
@@ -172,6 +177,7 @@ static struct proc_inode *proc_inode_new(const struct proc_entry *e, int arg)
 		pi->vfs.fops = &vfs_dir_fops;
 	pi->entry = e;
 	pi->arg = arg;
+	pi->pid = pid;
 	return pi;
 }
 
@@ -186,7 +192,9 @@ static void fill(struct inode *dir);
 static struct dentry *node_add(struct inode *dir, const char *name, size_t len,
 			       const struct proc_entry *e, int arg)
 {
-	struct proc_inode *pi = proc_inode_new(e, arg);
+	/* /proc's numbered entries are the pids; below, the pid is kept */
+	int pid = dir == proc_root ? arg : PI(dir)->pid;
+	struct proc_inode *pi = proc_inode_new(e, arg, pid);
 	struct inode *ip;
 	struct dentry *d;
 
@@ -250,9 +258,9 @@ static int parse_number(const char *name, size_t len)
 	return n;
 }
 
-static bool exists(const struct proc_entry *dir, int n)
+static bool exists(struct inode *dir, int n)
 {
-	return dir->next(n) == n;
+	return PI(dir)->entry->next(PI(dir)->pid, n) == n;
 }
 
 /* Under vfs_mutex: whether the entry stands for something gone. */
@@ -262,7 +270,7 @@ static bool gone(struct inode *dir, struct dentry *d)
 	struct proc_inode *child = PI(d->inode);
 
 	return e->numbered && child->entry == e->numbered &&
-	       !exists(e, child->arg);
+	       !exists(dir, child->arg);
 }
 
 /* Under vfs_mutex: the entry `name` of dir, made when the pid, tid or fd
@@ -280,7 +288,7 @@ static struct dentry *proc_find(struct inode *dir, const char *name,
 	if (d)
 		return gone(dir, d) ? NULL : d;
 	n = parse_number(name, len);
-	if (n < 0 || !exists(e, n))
+	if (n < 0 || !exists(dir, n))
 		return NULL;
 	return node_add(dir, name, len, e->numbered, n);
 }
@@ -345,7 +353,10 @@ static void refresh(struct inode *dir)
 			add_nlink(dir, -1);
 		free_tree(ip);
 	}
-	for (int n = e->next(0); n >= 0 && n < 0x7fffffff; n = e->next(n + 1)) {
+	int pid = PI(dir)->pid;
+
+	for (int n = e->next(pid, 0); n >= 0 && n < 0x7fffffff;
+	     n = e->next(pid, n + 1)) {
 		int len = snprintf(name, sizeof(name), "%d", n);
 
 		if (!dir_lookup(&PI(dir)->dir, name, len))
@@ -372,7 +383,7 @@ static int proc_follow(struct inode *link, struct inode **out,
 		       int *outside_fd)
 {
 	struct proc_inode *pi = PI(link);
-	int err = pi->entry->follow(pi->arg, out);
+	int err = pi->entry->follow(pi->pid, pi->arg, out);
 
 	if (err == -ENXIO) /* only fd links say it */
 		*outside_fd = pi->arg;
@@ -387,7 +398,7 @@ static int proc_readlink(struct inode *ip, char *buf, size_t size)
 
 	if (!tmp)
 		return -ENOMEM;
-	n = PI(ip)->entry->link(PI(ip)->arg, tmp);
+	n = PI(ip)->entry->link(PI(ip)->pid, PI(ip)->arg, tmp);
 	if (n > 0) {
 		n = MIN((size_t)n, size);
 		memcpy(buf, tmp, n);
@@ -399,7 +410,7 @@ static int proc_readlink(struct inode *ip, char *buf, size_t size)
 /* ---- open files ---- */
 struct proc_file {
 	const struct proc_entry *entry;
-	int arg;
+	int arg, pid;
 	struct mutex lock; /* guards the rest */
 	char *buf;
 	size_t len;
@@ -418,7 +429,9 @@ static int generate(struct proc_file *pf)
 
 		if (!b.buf)
 			return -ENOMEM;
-		if (e->show)
+		if (e->show_in)
+			err = e->show_in(&b, pf->pid, pf->arg);
+		else if (e->show)
 			err = e->show(&b, pf->arg);
 		else
 			proc_printf(&b, "%s", e->text);
@@ -502,6 +515,7 @@ static int proc_open(struct inode *ip, int flags, struct file **out)
 		goto out_put;
 	pf->entry = PI(ip)->entry;
 	pf->arg = PI(ip)->arg;
+	pf->pid = PI(ip)->pid;
 	mutex_init(&pf->lock);
 	err = generate(pf);
 	if (err)
@@ -549,7 +563,7 @@ int procfs_mount(void)
 	sb->magic = PROC_SUPER_MAGIC;
 	sb->next_ino = 1;
 	proc_sb = sb;
-	root = proc_inode_new(&root_entry, 0);
+	root = proc_inode_new(&root_entry, 0, 0);
 	if (!root)
 		return -ENOMEM;
 	proc_root = sb->root = &root->vfs;

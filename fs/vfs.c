@@ -7,7 +7,6 @@
  */
 #include "fs/fs_private.h"
 
-static uint32_t umask_bits = 022; /* atomic */
 
 /* ---- inodes ---- */
 struct timespec_k vfs_now(void)
@@ -99,17 +98,18 @@ void inode_touch(struct inode *ip, bool mtime, bool ctime)
 
 uint32_t vfs_umask(uint32_t mask)
 {
-	return __atomic_exchange_n(&umask_bits, mask & 0777, __ATOMIC_RELAXED);
+	return __atomic_exchange_n(fs_umask_of_caller(), mask & 0777,
+				   __ATOMIC_RELAXED);
 }
 
 uint32_t vfs_umask_get(void)
 {
-	return LOAD(umask_bits);
+	return __atomic_load_n(fs_umask_of_caller(), __ATOMIC_RELAXED);
 }
 
 static uint32_t apply_umask(uint32_t mode)
 {
-	return mode & ~LOAD(umask_bits);
+	return mode & ~vfs_umask_get();
 }
 
 /* ---- making names ---- */
@@ -694,11 +694,11 @@ int vfs_renameat(struct file *olddir, const char *oldpath, struct file *newdir,
 /* Under vfs_mutex: makes ip the working directory. */
 static struct inode *set_cwd(struct inode *ip)
 {
-	struct inode *old = fs_cwd;
+	struct inode *old;
 
 	ip->refs++;
-	fs_cwd = ip;
-	return inode_unref_locked(old);
+	old = fs_cwd_set(ip);
+	return old ? inode_unref_locked(old) : NULL;
 }
 
 int vfs_chdir(const char *path)
@@ -803,7 +803,7 @@ int vfs_getcwd(char *buf, size_t size)
 	if (!tmp)
 		return -ENOMEM;
 	mutex_lock(&vfs_mutex);
-	p = inode_path(fs_cwd, tmp, &err);
+	p = inode_path(fs_cwd(), tmp, &err);
 	mutex_unlock(&vfs_mutex);
 	if (p) {
 		n = strlen(p) + 1;

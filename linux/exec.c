@@ -430,6 +430,7 @@ struct exec_args {
 	char **argv, **envp; /* NULL-terminated kernel copies */
 	unsigned argc, envc;
 	size_t bytes;
+	char comm[16]; /* Linux: the base name of the path execve was given */
 };
 
 static char *copy_str(const char *s)
@@ -654,7 +655,6 @@ static int load_program(struct exec_args *a, uint64_t *entry, uint64_t *sp)
 static long exec_replace(struct exec_args *a)
 {
 	struct thread *t = current_thread();
-	struct process *p = current_process();
 	struct as *old = t->as, *fresh;
 	uint64_t entry, sp;
 
@@ -669,8 +669,10 @@ static long exec_replace(struct exec_args *a)
 		as_put(fresh);
 		return err;
 	}
-	p->as = fresh;
+	process_set_as(fresh);
 	as_put(old);
+	vfs_exe_set(a->dir, a->path);
+	snprintf(t->name, sizeof(t->name), "%s", a->comm);
 	fd_close_on_exec();
 	signal_exec_reset();
 	process_vfork_release();
@@ -726,5 +728,10 @@ long sys_execveat(long dirfd, long upath, long uargv, long uenvp, long flags,
 		exec_args_free(&a);
 		return -ENOENT;
 	}
+	const char *base = a.path;
+	for (const char *c = a.path; *c; c++)
+		if (*c == '/' && c[1])
+			base = c + 1;
+	snprintf(a.comm, sizeof(a.comm), "%s", base);
 	return do_execve(&a, uargv, uenvp);
 }

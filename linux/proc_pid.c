@@ -15,6 +15,7 @@
 #define NS_PER_TICK (1000000000ull / USER_HZ)
 #define RLIMIT_SIGPENDING 11
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STRINGS_MAX (1u << 20) /* cmdline, environ and auxv at most */
 
 int linux_pid(void)
 {
@@ -35,8 +36,8 @@ static uint64_t app_pages(void)
 
 	mm_get_stats(&m);
 	used = m.total_pages - m.free_pages;
-	kernel = m.heap_bytes / PAGE_SIZE + m.heap_large_pages +
-		 vfs_file_pages();
+	kernel =
+	    m.heap_bytes / PAGE_SIZE + m.heap_large_pages + vfs_file_pages();
 	return used > kernel ? used - kernel : 0;
 }
 
@@ -76,6 +77,38 @@ static int show_domainname(struct proc_buf *b, int arg)
 }
 
 /* ---- the process and its threads ---- */
+/* The process a /proc/<pid> file shows: a copy of its fields and, while
+ * it lives, a reference to its address space. */
+struct target {
+	struct process p;
+	struct as *as; /* NULL: the first process's (when has_as) */
+	bool has_as;   /* false: a zombie, or no process (a self-test's pid) */
+};
+
+static void target_get(int pid, struct target *tg)
+{
+	memset(tg, 0, sizeof(*tg));
+	tg->has_as = !process_hold_as(pid, &tg->p, &tg->as);
+	if (!tg->has_as && process_snapshot(pid, &tg->p))
+		tg->p.pid = pid;
+}
+
+/* The process thread tid belongs to. */
+static int pid_of_tid(int tid)
+{
+	rcu_read_lock();
+	const struct thread *t = process_find_thread(tid);
+	int pid = t && t->proc ? t->proc->pid : first_process.pid;
+	rcu_read_unlock();
+	return pid;
+}
+
+static void target_put(struct target *tg)
+{
+	if (tg->has_as)
+		as_put(tg->as);
+}
+
 struct task {
 	const struct thread *t; /* NULL: not found (a self-test's pid) */
 	char comm[16];
@@ -86,7 +119,8 @@ struct task {
 };
 
 /* Linux's comm: the program's base name (15 bytes at most) until
- * prctl(PR_SET_NAME); Osprey names the application's threads "app". */
+ * prctl(PR_SET_NAME) or execve; Osprey names the first program's
+ * threads "app". */
 static void task_comm(const struct thread *t, char comm[16])
 {
 	const char *name = t ? t->name : "app";
@@ -106,30 +140,36 @@ static void task_add_time(struct task *k, const struct thread *t)
 	k->switches += LOAD(t->nr_switches);
 }
 
-/* Thread tid, or the whole process when `whole` (tid is then the pid). */
-static void task_get(int tid, bool whole, struct task *k)
+/* Thread tid, or the whole process pid when `whole` (tid is then the
+ * pid); a zombie's state is Z. In a read section: the threads found may
+ * exit meanwhile. */
+static void task_get(int tid, bool whole, const struct target *tg,
+		     struct task *k)
 {
 	memset(k, 0, sizeof(*k));
+	rcu_read_lock();
 	k->t = process_find_thread(tid);
-	k->state = "R (running)";
+	k->state = tg->p.state == PROC_ZOMBIE ? "Z (zombie)" : "R (running)";
 	task_comm(k->t, k->comm);
 	if (k->t) {
-		if (LOAD(k->t->state) == THREAD_WAITING)
+		if (LOAD(k->t->state) != THREAD_RUNNING) /* waiting, asleep */
 			k->state = "S (sleeping)";
 		k->cpu = LOAD(k->t->cpu);
 	}
 	if (!whole) {
 		if (k->t)
 			task_add_time(k, k->t);
+		rcu_read_unlock();
 		return;
 	}
-	for (int n = process_next_thread(0); n >= 0;
-	     n = process_next_thread(n + 1)) {
+	for (int n = process_next_thread_in(tg->p.pid, 0); n >= 0;
+	     n = process_next_thread_in(tg->p.pid, n + 1)) {
 		const struct thread *t = process_find_thread(n);
 
 		if (t)
 			task_add_time(k, t);
 	}
+	rcu_read_unlock();
 }
 
 /* The address space in sums, from its VMAs. */
@@ -159,52 +199,47 @@ static void vm_add(uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
 	}
 }
 
-static void vm_get(struct vm_sum *s)
+static void vm_get(const struct target *tg, struct vm_sum *s)
 {
 	memset(s, 0, sizeof(*s));
-	as_walk(vm_add, s);
+	if (!tg->has_as)
+		return;
+	as_walk_in(tg->as, vm_add, s);
 	s->rss_pages = MIN(app_pages(), s->size / PAGE_SIZE);
-}
-
-/* The process /proc/<pid> shows: a copy, or the caller's own. */
-static const struct process *shown(int pid, struct process *copy)
-{
-	if (pid == current_process()->pid || process_snapshot(pid, copy))
-		return current_process();
-	return copy;
 }
 
 static int task_stat(struct proc_buf *b, int tid, bool whole)
 {
 	struct task k;
 	struct vm_sum v;
-	struct process copy;
-	const struct process *p = shown(whole ? tid : current_process()->pid,
-					&copy);
+	struct target tg;
+	const struct process *p = &tg.p;
 
-	task_get(tid, whole, &k);
-	vm_get(&v);
+	target_get(whole ? tid : pid_of_tid(tid), &tg);
+	task_get(tid, whole, &tg, &k);
+	vm_get(&tg, &v);
 	/* Fields 1-24: pid (comm) state ppid pgrp session tty_nr tpgid
 	 * flags minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue starttime vsize rss. */
 	proc_printf(b,
-		  "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
-		  "%d 0 0 %lu %lu ",
-		  tid, k.comm, k.state[0], LOAD(p->ppid), p->pgid ? p->pgid : p->pid,
-		  p->sid ? p->sid : p->pid, k.ticks, LOAD(p->live_threads), v.size,
-		  v.rss_pages);
+		    "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 "
+		    "%d 0 0 %lu %lu ",
+		    tid, k.comm, k.state[0], p->ppid,
+		    p->pgid ? p->pgid : p->pid, p->sid ? p->sid : p->pid,
+		    k.ticks, p->live_threads, v.size, v.rss_pages);
 	/* 25-44: rsslim startcode endcode startstack kstkesp kstkeip signal
 	 * blocked sigignore sigcatch wchan nswap cnswap exit_signal
 	 * processor rt_priority policy delayacct_blkio_ticks guest_time
 	 * cguest_time. */
 	proc_printf(b,
-		  "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
-		  "0 0 0 0 0 ",
-		  v.start_code, v.end_code, p->start_stack, k.cpu);
+		    "18446744073709551615 %lu %lu %lu 0 0 0 0 0 0 0 0 0 17 %u "
+		    "0 0 0 0 0 ",
+		    v.start_code, v.end_code, p->start_stack, k.cpu);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start
 	 * env_end exit_code. */
 	proc_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", p->brk_start,
-		  p->arg_start, p->arg_end, p->env_start, p->env_end);
+		    p->arg_start, p->arg_end, p->env_start, p->env_end);
+	target_put(&tg);
 	return 0;
 }
 
@@ -213,8 +248,8 @@ static void pb_cpus_allowed(struct proc_buf *b)
 	uint64_t mask = cpu_count >= 64 ? ~0ull : (1ull << cpu_count) - 1;
 
 	if (cpu_count > 32)
-		proc_printf(b, "Cpus_allowed:\t%x,%08x\n", (uint32_t)(mask >> 32),
-			  (uint32_t)mask);
+		proc_printf(b, "Cpus_allowed:\t%x,%08x\n",
+			    (uint32_t)(mask >> 32), (uint32_t)mask);
 	else
 		proc_printf(b, "Cpus_allowed:\t%x\n", (uint32_t)mask);
 	if (cpu_count == 1)
@@ -223,55 +258,80 @@ static void pb_cpus_allowed(struct proc_buf *b)
 		proc_printf(b, "Cpus_allowed_list:\t0-%u\n", cpu_count - 1);
 }
 
-static int task_status(struct proc_buf *b, int tid, bool whole)
+/* The lines from Name to Groups (Linux: fs/proc/array.c). */
+static void status_head(struct proc_buf *b, int tid, const struct target *tg,
+			const struct task *k)
 {
-	uint64_t kb = PAGE_SIZE / 1024;
-	int pid = current_process()->pid;
+	const struct process *p = &tg->p;
 	struct linux_cred c;
-	struct task k;
-	struct vm_sum v;
+	int umask = vfs_umask_of(p->pid);
 
-	task_get(tid, whole, &k);
-	vm_get(&v);
 	linux_cred_get(&c);
+	proc_printf(b, "Name:\t%s\n", k->comm);
+	if (umask >= 0)
+		proc_printf(b, "Umask:\t%04o\n", umask);
 	proc_printf(b,
-		  "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\n"
-		  "Ngid:\t0\nPid:\t%d\nPPid:\t1\nTracerPid:\t0\n"
-		  "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-		  "FDSize:\t64\nGroups:\t",
-		  k.comm, vfs_umask_get(), k.state, pid, tid, c.uid[0], c.uid[1],
-		  c.uid[2], c.uid[3], c.gid[0], c.gid[1], c.gid[2], c.gid[3]);
+		    "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+		    "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\n"
+		    "Gid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t",
+		    k->state, p->pid, tid, p->ppid, c.uid[0], c.uid[1],
+		    c.uid[2], c.uid[3], c.gid[0], c.gid[1], c.gid[2], c.gid[3]);
 	for (unsigned i = 0; i < c.ngroups && i < LINUX_CRED_GROUPS; i++)
 		proc_printf(b, "%u ", c.groups[i]);
 	proc_printf(b, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		  pid, tid, pid, pid);
+		    p->pid, tid, p->pgid ? p->pgid : p->pid,
+		    p->sid ? p->sid : p->pid);
+}
+
+static void status_vm(struct proc_buf *b, const struct vm_sum *v)
+{
+	uint64_t kb = PAGE_SIZE / 1024;
+
 	proc_printf(b,
-		  "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
-		  "VmPin:\t       0 kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
-		  "RssAnon:\t%8lu kB\nRssFile:\t       0 kB\n"
-		  "RssShmem:\t       0 kB\nVmData:\t%8lu kB\n"
-		  "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t       0 kB\n"
-		  "VmPTE:\t%8lu kB\nVmSwap:\t       0 kB\n"
-		  "HugetlbPages:\t       0 kB\nCoreDumping:\t0\n"
-		  "THP_enabled:\t1\n",
-		  v.size / 1024, v.size / 1024, v.rss_pages * kb,
-		  v.rss_pages * kb, v.rss_pages * kb, v.data / 1024,
-		  v.stack / 1024, v.exec / 1024, (v.rss_pages / 512 + 1) * kb);
+		    "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
+		    "VmPin:\t       0 kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
+		    "RssAnon:\t%8lu kB\nRssFile:\t       0 kB\n"
+		    "RssShmem:\t       0 kB\nVmData:\t%8lu kB\n"
+		    "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t       0 kB\n"
+		    "VmPTE:\t%8lu kB\nVmSwap:\t       0 kB\n"
+		    "HugetlbPages:\t       0 kB\nCoreDumping:\t0\n"
+		    "THP_enabled:\t1\n",
+		    v->size / 1024, v->size / 1024, v->rss_pages * kb,
+		    v->rss_pages * kb, v->rss_pages * kb, v->data / 1024,
+		    v->stack / 1024, v->exec / 1024,
+		    (v->rss_pages / 512 + 1) * kb);
+}
+
+static int task_status(struct proc_buf *b, int tid, bool whole)
+{
+	struct linux_cred c;
+	struct task k;
+	struct vm_sum v;
+	struct target tg;
+
+	target_get(whole ? tid : pid_of_tid(tid), &tg);
+	task_get(tid, whole, &tg, &k);
+	vm_get(&tg, &v);
+	linux_cred_get(&c);
+	status_head(b, tid, &tg, &k);
+	if (tg.has_as)
+		status_vm(b, &v);
 	proc_printf(b,
-		  "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016x\n"
-		  "ShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\n"
-		  "SigCgt:\t%016x\nCapInh:\t%016lx\n"
-		  "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
-		  "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
-		  "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
-		  LOAD(current_process()->live_threads), process_rlimit(RLIMIT_SIGPENDING),
-		  0, 0, 0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
+		    "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016x\n"
+		    "ShdPnd:\t%016x\nSigBlk:\t%016x\nSigIgn:\t%016x\n"
+		    "SigCgt:\t%016x\nCapInh:\t%016lx\n"
+		    "CapPrm:\t%016lx\nCapEff:\t%016lx\n"
+		    "CapBnd:\t000001ffffffffff\nCapAmb:\t%016x\n"
+		    "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
+		    tg.p.live_threads, process_rlimit(RLIMIT_SIGPENDING), 0, 0,
+		    0, 0, 0, c.cap_inh, c.cap_prm, c.cap_eff, 0);
 	pb_cpus_allowed(b);
 	proc_printf(b,
-		  "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
-		  "voluntary_ctxt_switches:\t%lu\n"
-		  "nonvoluntary_ctxt_switches:\t0\n",
-		  k.switches);
+		    "Mems_allowed:\t1\nMems_allowed_list:\t0\n"
+		    "voluntary_ctxt_switches:\t%lu\n"
+		    "nonvoluntary_ctxt_switches:\t0\n",
+		    k.switches);
+	target_put(&tg);
 	return 0;
 }
 
@@ -299,7 +359,9 @@ static int show_comm(struct proc_buf *b, int tid)
 {
 	char comm[16];
 
+	rcu_read_lock();
 	task_comm(process_find_thread(tid), comm);
+	rcu_read_unlock();
 	proc_printf(b, "%s\n", comm);
 	return 0;
 }
@@ -307,10 +369,14 @@ static int show_comm(struct proc_buf *b, int tid)
 static int show_statm(struct proc_buf *b, int pid)
 {
 	struct vm_sum v;
+	struct target tg;
 
-	vm_get(&v);
-	proc_printf(b, "%lu %lu 0 %lu 0 %lu 0\n", v.size / PAGE_SIZE, v.rss_pages,
-		  v.exec / PAGE_SIZE, (v.data + v.stack) / PAGE_SIZE);
+	target_get(pid, &tg);
+	vm_get(&tg, &v);
+	target_put(&tg);
+	proc_printf(b, "%lu %lu 0 %lu 0 %lu 0\n", v.size / PAGE_SIZE,
+		    v.rss_pages, v.exec / PAGE_SIZE,
+		    (v.data + v.stack) / PAGE_SIZE);
 	return 0;
 }
 
@@ -325,8 +391,9 @@ static void map_line(uint64_t start, uint64_t end, uint32_t prot,
 	size_t line = proc_len(b);
 
 	proc_printf(b, "%08lx-%08lx %c%c%c%c 00000000 00:00 0 ", start, end,
-		  prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
-		  prot & PROT_EXEC ? 'x' : '-', flags & VMA_SHARED ? 's' : 'p');
+		    prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
+		    prot & PROT_EXEC ? 'x' : '-',
+		    flags & VMA_SHARED ? 's' : 'p');
 	if (name) {
 		proc_pad(b, line, 73);
 		proc_printf(b, "%s", name);
@@ -336,16 +403,43 @@ static void map_line(uint64_t start, uint64_t end, uint32_t prot,
 
 static int show_maps(struct proc_buf *b, int pid)
 {
-	as_walk(map_line, b); /* writes only the buffer under the AS lock */
+	struct target tg;
+
+	target_get(pid, &tg);
+	if (tg.has_as) /* writes only the buffer under the AS lock */
+		as_walk_in(tg.as, map_line, b);
+	target_put(&tg);
 	return 0;
 }
 
+/* [start, end) of the process's memory, what of it is present. */
+static void pb_memory(struct proc_buf *b, const struct target *tg,
+		      uint64_t start, uint64_t end)
+{
+	char *page = malloc(PAGE_SIZE);
+
+	if (!page)
+		return;
+	while (start < end && end - start <= STRINGS_MAX) {
+		size_t n = MIN(end - start, PAGE_SIZE);
+		size_t got = as_read(tg->as, start, page, n);
+
+		proc_write(b, page, got);
+		if (got < n)
+			break;
+		start += n;
+	}
+	free(page);
+}
+
 /* The loader's strings; the command line's before a program ran. */
-static void pb_strings(struct proc_buf *b, uint64_t start, uint64_t end,
-		       const char *const *v, unsigned n)
+static void pb_strings(struct proc_buf *b, const struct target *tg,
+		       uint64_t start, uint64_t end, const char *const *v,
+		       unsigned n)
 {
 	if (end > start) {
-		proc_user(b, start, end - start);
+		if (tg->has_as)
+			pb_memory(b, tg, start, end);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -354,29 +448,40 @@ static void pb_strings(struct proc_buf *b, uint64_t start, uint64_t end,
 
 static int show_cmdline(struct proc_buf *b, int pid)
 {
-	pb_strings(b, current_process()->arg_start, current_process()->arg_end, boot_options.argv,
+	struct target tg;
+
+	target_get(pid, &tg);
+	pb_strings(b, &tg, tg.p.arg_start, tg.p.arg_end, boot_options.argv,
 		   boot_options.argc);
+	target_put(&tg);
 	return 0;
 }
 
 static int show_environ(struct proc_buf *b, int pid)
 {
-	pb_strings(b, current_process()->env_start, current_process()->env_end, boot_options.env,
+	struct target tg;
+
+	target_get(pid, &tg);
+	pb_strings(b, &tg, tg.p.env_start, tg.p.env_end, boot_options.env,
 		   boot_options.nenv);
+	target_put(&tg);
 	return 0;
 }
 
 static int show_auxv(struct proc_buf *b, int pid)
 {
-	if (current_process()->auxv_end > current_process()->auxv_start)
-		proc_user(b, current_process()->auxv_start,
-			current_process()->auxv_end - current_process()->auxv_start);
+	struct target tg;
+
+	target_get(pid, &tg);
+	if (tg.has_as && tg.p.auxv_end > tg.p.auxv_start)
+		pb_memory(b, &tg, tg.p.auxv_start, tg.p.auxv_end);
+	target_put(&tg);
 	return 0;
 }
 
 /* ---- the tree ---- */
 /* Every process, live or zombie. */
-static int pid_next(int from)
+static int pid_next(int pid, int from)
 {
 	return process_next_pid(from);
 }
@@ -397,6 +502,7 @@ static const struct proc_entry pid_table[] = {
     PFILE("environ", show_environ),
     PSAME("exe", &procfs_exe),
     PSAME("fd", &procfs_fd),
+    PSAME("fdinfo", &procfs_fdinfo),
     PFILE("maps", show_maps),
     PSAME("mountinfo", &procfs_mountinfo),
     PSAME("mounts", &procfs_mounts),
@@ -405,11 +511,10 @@ static const struct proc_entry pid_table[] = {
     PFILE("stat", show_pid_stat),
     PFILE("statm", show_statm),
     PFILE("status", show_pid_status),
-    PNUMBERED("task", &tid_dir, process_next_thread),
+    PNUMBERED("task", &tid_dir, process_next_thread_in),
     {NULL},
 };
 static const struct proc_entry pid_dir = PDIR(NULL, pid_table);
-
 
 static const struct proc_entry root_table[] = {
     PFILE("loadavg", show_loadavg),

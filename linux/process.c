@@ -31,6 +31,10 @@
  *    process: thread->proc is cleared first.
  *  - Orphans go to init (parent NULL): getppid says 1, and they are
  *    reaped as they exit.
+ *  - /proc/<pid> reaches another process's address space and table
+ *    under proc_lock (a reference to the first, the second used while
+ *    the lock is held) until `gone`, set under it before either is put;
+ *    execve swaps p->as under it too.
  *  - vfork: the parent's calling thread sleeps on child->vfork_done,
  *    which the child sets (thread_wake_flag) when it execs or exits.
  */
@@ -49,6 +53,8 @@ static struct mutex proc_lock = MUTEX_INIT;
 /* Processes besides the first, live or zombie (under proc_lock). */
 #define MAX_PROCS 512
 static unsigned nprocs;
+
+static struct process *proc_of(struct process *p);
 
 static bool mine(const struct thread *t)
 {
@@ -179,16 +185,24 @@ struct thread *process_main_thread(void)
 
 int process_next_thread(int from)
 {
+	return process_next_thread_in(current_process()->pid, from);
+}
+
+int process_next_thread_in(int pid, int from)
+{
 	int best = -1;
 
+	rcu_read_lock();
 	for (unsigned i = 0; i < MAX_APP_THREADS; i++) {
 		struct thread *t =
 		    __atomic_load_n(&app_threads[i], __ATOMIC_ACQUIRE);
+		struct process *p = t ? proc_of(t->proc) : NULL;
 
-		if (t && mine(t) && t->app_tid >= from &&
+		if (p && p->pid == pid && t->app_tid >= from &&
 		    (best < 0 || t->app_tid < best))
 			best = t->app_tid;
 	}
+	rcu_read_unlock();
 	return best;
 }
 
@@ -389,6 +403,9 @@ static __attribute__((noreturn)) void finish(struct process *p, int wstatus)
 	struct ksiginfo info;
 
 	process_vfork_release();
+	mutex_lock(&proc_lock);
+	p->gone = true; /* /proc takes no more references */
+	mutex_unlock(&proc_lock);
 	as_put(p->as);
 	t->files = NULL;
 	fd_table_put(p->files);
@@ -774,20 +791,68 @@ static struct process *find_in_tree(struct process *p, int pid)
 	return NULL;
 }
 
-int process_snapshot(int pid, struct process *out)
+/* Under proc_lock: process pid, live or zombie, or NULL. */
+static struct process *by_pid(int pid)
 {
-	mutex_lock(&proc_lock);
 	struct process *p = find_in_tree(&first_process, pid);
+
 	if (!p) {
 		rcu_read_lock();
 		struct thread *t = process_find_thread(pid);
 		p = t && t->proc && t->proc->pid == pid ? t->proc : NULL;
 		rcu_read_unlock();
 	}
+	return p;
+}
+
+int process_snapshot(int pid, struct process *out)
+{
+	mutex_lock(&proc_lock);
+	struct process *p = by_pid(pid);
 	if (p)
 		*out = *p;
 	mutex_unlock(&proc_lock);
 	return p ? 0 : -ESRCH;
+}
+
+/* Under proc_lock: pid's process while it still has its as and files. */
+static struct process *holding(int pid)
+{
+	struct process *p = by_pid(pid);
+
+	return p && p->state == PROC_LIVE && !p->gone ? p : NULL;
+}
+
+int process_hold_as(int pid, struct process *copy, struct as **as)
+{
+	mutex_lock(&proc_lock);
+	struct process *p = holding(pid);
+	if (p) {
+		*copy = *p;
+		*as = p->as;
+		as_get(p->as);
+	}
+	mutex_unlock(&proc_lock);
+	return p ? 0 : -ESRCH;
+}
+
+void process_set_as(struct as *as)
+{
+	mutex_lock(&proc_lock);
+	current_process()->as = as;
+	mutex_unlock(&proc_lock);
+}
+
+/* fs/'s view of another process's descriptor table (fs.h): fn runs under
+ * proc_lock, while the table cannot go. */
+int linux_with_files(int pid, int (*fn)(struct fd_table *t, void *arg),
+		     void *arg)
+{
+	mutex_lock(&proc_lock);
+	struct process *p = holding(pid);
+	int r = p ? fn(p->files, arg) : -ENOENT;
+	mutex_unlock(&proc_lock);
+	return r;
 }
 
 int process_kill(int pid, int sig, const struct ksiginfo *info)

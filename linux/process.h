@@ -54,6 +54,9 @@ struct process {
 	 * the first setrlimit: rlimit_defaults); under rlimit_lock
 	 * (linux/sys_proc.c) */
 	struct rlimit64 *rlimits;
+	/* its as and files were put (the last thread is leaving): /proc
+	 * no longer reaches them; under proc_lock */
+	bool gone;
 	/* vfork: the parent's thread sleeps until the child execs or
 	 * exits (atomic flag, set once) */
 	struct thread *vfork_parent;
@@ -103,8 +106,10 @@ struct thread *process_main_thread(void);
  * or NULL; in a read section (fn runs in it too). */
 struct thread *process_find_thread_if(bool (*fn)(struct thread *t, void *arg),
 				      void *arg);
-/* The lowest tid >= from of the caller's process's threads, or -1. */
+/* The lowest tid >= from of the caller's process's threads, or -1; of
+ * process pid's threads. */
 int process_next_thread(int from);
+int process_next_thread_in(int pid, int from);
 long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
 /* Prints the futex buckets in use, for the state dump. */
 void futex_dump(void);
@@ -156,5 +161,12 @@ int process_next_pid(int from);
 int process_snapshot(int pid, struct process *out);
 /* execve: the process keeps only its calling thread. */
 void process_end_other_threads(void);
+/* execve: the caller's process now uses `as` (the old one is the
+ * caller's to put). */
+void process_set_as(struct as *as);
+/* For /proc/<pid>: process pid's address space with a reference (NULL:
+ * the first's) and a copy of its fields; -ESRCH when there is no such
+ * process or it is a zombie. The caller puts the reference (as_put). */
+int process_hold_as(int pid, struct process *copy, struct as **as);
 
 #endif

@@ -657,6 +657,12 @@ static long clone_process(long flags, long newsp, long parent_tid,
 
 	if (flags & CLONE_SIGHAND)
 		return -EINVAL; /* Linux: handlers are shared only with a VM */
+	if (!(flags & CLONE_FS) != !(flags & CLONE_FILES)) {
+		/* cwd and umask live with the descriptor table (fs/fdtable.c) */
+		linux_missing("clone of a process with CLONE_FS apart from "
+			      "CLONE_FILES");
+		return -EINVAL;
+	}
 	struct clone_start *cs = clone_start_of(flags, newsp, tls);
 	if (!cs)
 		return -ENOMEM;
@@ -676,6 +682,8 @@ static long clone_process(long flags, long newsp, long parent_tid,
 		return -ENOMEM;
 	}
 	fpu_save(t->fpu_state);
+	/* Linux: the child has its parent thread's comm */
+	snprintf(t->name, sizeof(t->name), "%s", current_thread()->name);
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)child_tid;
 	t->app_tid = t->tid;

@@ -193,5 +193,14 @@ struct as *as_new(void);
 void as_get(struct as *a);
 void as_put(struct as *a);
 uint64_t as_cr3(const struct as *a);
+/* Another process's address space (NULL: the first's), held by a
+ * reference, for /proc/<pid>: as_walk on it; as_read copies what is
+ * present of [addr, addr + n) (stopping at the first page that is not,
+ * faulting nothing in) and returns how much it copied. */
+void as_walk_in(struct as *a,
+		void (*fn)(uint64_t start, uint64_t end, uint32_t prot,
+			   uint32_t flags, void *arg),
+		void *arg);
+size_t as_read(struct as *a, uint64_t addr, void *buf, size_t n);
 
 #endif

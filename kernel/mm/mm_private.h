@@ -20,6 +20,9 @@ int vm_init(void);
 uint64_t *vm_pte(uint64_t *pml4, uint64_t va);
 /* The same, making the tables on the way; NULL without memory. */
 uint64_t *vm_pte_alloc(uint64_t *pml4, uint64_t va);
+/* The physical address va maps to (a 4 KiB or 2 MiB page, present),
+ * or 0; changes nothing. */
+uint64_t vm_phys(uint64_t *pml4, uint64_t va);
 void as_first_init(uint64_t *pml4);
 /* Frames shared copy-on-write (pmm.c): one more holder; drop one (the
  * last frees the frame); whether more than one holds it. */

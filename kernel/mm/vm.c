@@ -394,3 +394,19 @@ void mm_stack_free(void *bottom, size_t size)
 		free_slots[nfree_slots++] = (uint32_t)slot;
 	mutex_unlock(&vm_lock);
 }
+
+uint64_t vm_phys(uint64_t *pml4, uint64_t va)
+{
+	int level;
+	uint64_t *e = leaf(pml4, va, &level);
+
+	if (!e)
+		return 0;
+	uint64_t huge = PAGE_SIZE << PAGE_ORDER_2M;
+
+	if (level == 1)
+		return (*e & PTE_ADDR_MASK & ~(huge - 1)) + (va & (huge - 1));
+	if (level != 0)
+		return 0;
+	return (*e & PTE_ADDR_MASK) + (va & (PAGE_SIZE - 1));
+}

@@ -936,3 +936,46 @@ void as_set_mmap_base(uint64_t base)
 	struct as *a = cur_as();
 	a->mmap_base = ALIGN_DOWN(base, PAGE_SIZE);
 }
+
+/* ---- another process's address space, for /proc/<pid> ---- */
+void as_walk_in(struct as *a,
+		void (*fn)(uint64_t, uint64_t, uint32_t, uint32_t, void *),
+		void *arg)
+{
+	if (!a)
+		a = &as_first;
+	mutex_lock(&a->lock);
+	for (unsigned i = 0; i < a->nvmas; i++)
+		fn(a->vmas[i].start, a->vmas[i].end, a->vmas[i].prot,
+		   a->vmas[i].flags, arg);
+	mutex_unlock(&a->lock);
+}
+
+/* Under a->lock: the bytes at va up to the end of its page, if present. */
+static size_t read_page_in(struct as *a, uint64_t va, void *buf, size_t n)
+{
+	uint64_t phys = vm_phys(a->pml4, va);
+	size_t in_page = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+
+	if (!phys)
+		return 0;
+	n = MIN(n, in_page);
+	memcpy(buf, phys_to_virt(phys), n);
+	return n;
+}
+
+size_t as_read(struct as *a, uint64_t addr, void *buf, size_t n)
+{
+	size_t done = 0, got = 1;
+
+	if (!a)
+		a = &as_first;
+	mutex_lock(&a->lock);
+	while (done < n && got && addr + done >= USER_MIN &&
+	       addr + done < USER_TOP) {
+		got = read_page_in(a, addr + done, (char *)buf + done, n - done);
+		done += got;
+	}
+	mutex_unlock(&a->lock);
+	return done;
+}

@@ -2,11 +2,14 @@
  * What each process has of its own: resource limits (copied at fork,
  * changed apart afterwards), the umask and the working directory; a
  * process-directed signal reaching a thread that does not block it;
- * PR_SET_PDEATHSIG; /proc listing every live process.
+ * PR_SET_PDEATHSIG; /proc listing every live process; /proc/<pid>
+ * showing that process (a child reads its parent's, a parent its
+ * exec'd child's), not the reader.
  */
 #include "common.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -53,27 +56,56 @@ static void rlimits_per_process(void)
 	CHECK_EQ_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
+/* The child's umask and working directory change apart from its
+ * parent's: relative names (AT_FDCWD) follow its own. */
 static int child_umask(void)
 {
+	struct stat st;
+	int dir, fd;
+
 	if (umask(077) != 022)
 		return 1;
-	return chdir("/") ? 2 : 0;
+	if (chdir("sub"))
+		return 2;
+	fd = openat(AT_FDCWD, "f", O_CREAT | O_WRONLY, 0666);
+	if (fd < 0 || fstat(fd, &st) || (st.st_mode & 0777) != 0600)
+		return 3;
+	close(fd);
+	dir = open("/", O_RDONLY | O_DIRECTORY);
+	if (dir < 0 || fchdir(dir) || access("sub/f", F_OK) == 0)
+		return 4; /* "/" has no sub/f */
+	close(dir);
+	return 0;
 }
 
-static ABI_UNUSED void umask_and_cwd_per_process(void)
+static void umask_and_cwd_per_process(void)
 {
 	char cwd[256], again[256], home[256];
+	struct stat st;
 	mode_t old = umask(022);
+	int fd;
 
 	CHECK(getcwd(home, sizeof(home)) != NULL);
 	mkdir("/tmp", 0777);
 	mkdir("/tmp/abi-procstate", 0777);
 	CHECK_EQ_INT(chdir("/tmp/abi-procstate"), 0);
+	CHECK_EQ_INT(mkdir("sub", 0777), 0);
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
 	CHECK_EQ_INT(in_child(child_umask), 0);
-	CHECK_EQ_INT((int)umask(old), 022);
+	CHECK_EQ_INT((int)umask(022), 022);
 	CHECK(getcwd(again, sizeof(again)) != NULL);
 	CHECK_EQ_STR(again, cwd);
+	/* the child's file is in sub/, ours in our directory */
+	CHECK_EQ_INT(access("f", F_OK), -1);
+	CHECK_EQ_INT(access("sub/f", F_OK), 0);
+	fd = openat(AT_FDCWD, "g", O_CREAT | O_WRONLY, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0);
+	CHECK_EQ_INT((int)(st.st_mode & 0777), 0644);
+	close(fd);
+	unlink("g");
+	unlink("sub/f");
+	rmdir("sub");
+	umask(old);
 	CHECK_EQ_INT(chdir(home), 0);
 	rmdir("/tmp/abi-procstate");
 }
@@ -245,13 +277,201 @@ static void proc_lists_every_process(void)
 	CHECK(!proc_lists(pid));
 }
 
-int main(void)
+/* ---- /proc/<pid> shows that process, not the reader ---- */
+static const char *abi_argv0;
+
+/* The whole of a /proc file (NUL-padded); its length, or -1. */
+static int slurp(const char *path, char *buf, size_t size)
 {
+	int fd = open(path, O_RDONLY), n = 0, r;
+
+	memset(buf, 0, size);
+	if (fd < 0)
+		return -1;
+	while ((size_t)n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	return n;
+}
+
+/* The number after "\nKey:" in a status text, or -1. */
+static long status_field(const char *text, const char *key)
+{
+	char want[64];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s:", key);
+	p = strstr(text, want);
+	return p ? strtol(p + strlen(want), NULL, 0) : -1;
+}
+
+static int child_reads_parent(void)
+{
+	char path[64], buf[4096];
+	pid_t pp = getppid();
+
+	umask(077); /* ours, not the parent's */
+	if (chdir("/"))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pp);
+	if (slurp(path, buf, sizeof(buf)) <= 0 || strcmp(buf, abi_argv0))
+		return 2;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pp);
+	if (slurp(path, buf, sizeof(buf)) <= 0)
+		return 3;
+	if (status_field(buf, "Pid") != pp || status_field(buf, "Tgid") != pp)
+		return 4;
+	if (status_field(buf, "Umask") != 022 || status_field(buf, "Threads") != 1)
+		return 5;
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pp);
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return 6;
+	buf[n] = 0;
+	return strcmp(buf, "/tmp/abi-procpid") ? 7 : 0;
+}
+
+/* A child that execs "sh -c 'read x'" in its own directory, with its
+ * own umask, environment and descriptor 7, and waits on our pipe. */
+static void start_shell(int p[2])
+{
+	char *env[] = {"ABI_MARK=1", NULL};
+	int fd;
+
+	close(p[1]);
+	dup2(p[0], 0);
+	umask(027);
+	if (chdir("sub"))
+		_exit(1);
+	fd = open("held", O_CREAT | O_RDWR, 0644);
+	if (fd < 0 || dup2(fd, 7) != 7)
+		_exit(2);
+	execle("/bin/sh", "sh", "-c", "read x", (char *)NULL, env);
+	_exit(3);
+}
+
+static int link_of(int pid, const char *what, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	n = readlink(path, buf, size - 1);
+	buf[n > 0 ? n : 0] = 0;
+	return (int)n;
+}
+
+static int file_of(int pid, const char *what, char *buf, size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	return slurp(path, buf, size);
+}
+
+/* Waits (5 s at most) until pid's comm is want. */
+static int comm_becomes(int pid, const char *want)
+{
+	char buf[64];
+
+	for (int i = 0; i < 500; i++) {
+		if (file_of(pid, "comm", buf, sizeof(buf)) > 0 &&
+		    !strncmp(buf, want, strlen(want)) && buf[strlen(want)] == '\n')
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Waits (5 s at most) until pid sleeps (the shell in its read). */
+static int sleeps(int pid)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 500; i++) {
+		if (file_of(pid, "status", buf, sizeof(buf)) > 0 &&
+		    strstr(buf, "\nState:\tS (sleeping)\n"))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void check_shell(int pid)
+{
+	char buf[8192], want[PATH_MAX];
+	static const char cmdline[] = "sh\0-c\0read x";
+
+	CHECK_EQ_INT(file_of(pid, "cmdline", buf, sizeof(buf)),
+		     (int)sizeof(cmdline));
+	CHECK(!memcmp(buf, cmdline, sizeof(cmdline)));
+	CHECK_EQ_INT(file_of(pid, "environ", buf, sizeof(buf)), 11);
+	CHECK_EQ_STR(buf, "ABI_MARK=1");
+	CHECK(file_of(pid, "status", buf, sizeof(buf)) > 0);
+	CHECK(!strncmp(buf, "Name:\tsh\n", 9));
+	CHECK_EQ_INT((int)status_field(buf, "Pid"), pid);
+	CHECK_EQ_INT((int)status_field(buf, "PPid"), (int)getpid());
+	CHECK_EQ_INT((int)status_field(buf, "Umask"), 027);
+	CHECK(strstr(buf, "\nState:\t") != NULL);
+	CHECK(status_field(buf, "VmRSS") > 0);
+	CHECK(file_of(pid, "maps", buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, "[stack]") != NULL);
+	CHECK(link_of(pid, "cwd", buf, sizeof(buf)) > 0);
+	CHECK_EQ_STR(buf, "/tmp/abi-procpid/sub");
+	CHECK(link_of(pid, "fd/7", buf, sizeof(buf)) > 0);
+	CHECK_EQ_STR(buf, "/tmp/abi-procpid/sub/held");
+	CHECK(file_of(pid, "fdinfo/7", buf, sizeof(buf)) > 0);
+	CHECK(!strncmp(buf, "pos:\t0\n", 7));
+	CHECK(realpath("/bin/sh", want) != NULL);
+	CHECK(link_of(pid, "exe", buf, sizeof(buf)) > 0);
+	CHECK_EQ_STR(buf, want);
+	snprintf(want, sizeof(want), "/proc/%d/task", pid);
+	CHECK(access(want, F_OK) == 0);
+	snprintf(want, sizeof(want), "/proc/%d/task/%d/stat", pid, pid);
+	CHECK(access(want, R_OK) == 0);
+	/* and ours is still ours */
+	CHECK(link_of(getpid(), "cwd", buf, sizeof(buf)) > 0);
+	CHECK_EQ_STR(buf, "/tmp/abi-procpid");
+}
+
+static void proc_shows_that_process(void)
+{
+	char home[256];
+	int p[2], st;
+	mode_t old = umask(022);
+
+	CHECK(getcwd(home, sizeof(home)) != NULL);
+	mkdir("/tmp", 0777);
+	mkdir("/tmp/abi-procpid", 0777);
+	mkdir("/tmp/abi-procpid/sub", 0777);
+	CHECK_EQ_INT(chdir("/tmp/abi-procpid"), 0);
+	CHECK_EQ_INT(in_child(child_reads_parent), 0);
+	if (!CHECK_EQ_INT(pipe(p), 0))
+		return;
+	pid_t pid = fork();
+	if (pid == 0)
+		start_shell(p);
+	close(p[0]);
+	if (CHECK(comm_becomes(pid, "sh")) && CHECK(sleeps(pid)))
+		check_shell(pid);
+	close(p[1]); /* sh reads EOF and exits */
+	CHECK_EQ_INT(waitpid(pid, &st, 0), pid);
+	unlink("/tmp/abi-procpid/sub/held");
+	rmdir("/tmp/abi-procpid/sub");
+	umask(old);
+	CHECK_EQ_INT(chdir(home), 0);
+	rmdir("/tmp/abi-procpid");
+}
+
+int main(int argc, char **argv)
+{
+	abi_argv0 = argc > 0 ? argv[0] : "";
 	abi_init("procstate");
 	ABI_RUN(rlimits_per_process);
-	// ABI_RUN(umask_and_cwd_per_process);
+	ABI_RUN(umask_and_cwd_per_process);
 	ABI_RUN(kill_reaches_unblocking_thread);
 	ABI_RUN(pdeathsig_on_parent_exit);
 	ABI_RUN(proc_lists_every_process);
+	ABI_RUN(proc_shows_that_process);
 	return abi_done();
 }

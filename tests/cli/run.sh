@@ -511,6 +511,23 @@ if [ -x "$py" ]; then
 	osprey run -c 4 /usr/bin/python3 -c \
 		'import os; print(os.cpu_count(), sorted(os.sched_getaffinity(0)))'
 	expect run-python3-cpus 0 '^4 \[0, 1, 2, 3\]$' out
+	# Processes from python: subprocess.run, os.popen (through /bin/sh),
+	# os.fork with os.waitpid; busybox is the shell and echo.
+	if [ -x /bin/busybox ]; then
+		osprey run --add /bin/busybox:/bin/sh --add /bin/busybox:/bin/echo \
+			-- "$py" -c 'import os, subprocess
+r = subprocess.run(["/bin/echo", "hi"], capture_output=True)
+print("run", r.returncode, r.stdout.decode().strip())
+print("popen", os.popen("echo popen; exit 0").read().strip())
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+print("fork", os.WEXITSTATUS(os.waitpid(pid, 0)[1]))'
+		expect run-python3-subprocess 0 '^run 0 hi$' out
+		grep -qx 'popen popen' "$tmp/out" && grep -qx 'fork 7' "$tmp/out" &&
+			pass run-python3-popen-fork ||
+			fail run-python3-popen-fork "got: $(head -c 300 "$tmp/out")"
+	fi
 else
 	fail run-python3 "no $py (tools/deps.sh installs python3)"
 fi
