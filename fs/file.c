@@ -518,17 +518,25 @@ int64_t vfs_file_size(struct file *f)
 	return ip ? LOAD(ip->size) : -EINVAL;
 }
 
-void *vfs_file_page(struct file *f, uint64_t index)
+/* The reference is taken under ip->lock, which truncation holds too. */
+uint64_t vfs_file_page_get(struct file *f, uint64_t index)
 {
 	struct inode *ip = regular(f);
-	void *page;
+	uint64_t phys = 0;
 
 	if (!ip)
-		return NULL;
+		return 0;
 	mutex_lock(&ip->lock);
-	page = ip->ops->page(ip, index);
+	if (index < ALIGN_UP((uint64_t)ip->size, PAGE_SIZE) / PAGE_SIZE) {
+		void *page = ip->ops->page(ip, index);
+
+		if (page) {
+			phys = virt_to_phys(page);
+			pmm_frame_share(phys);
+		}
+	}
 	mutex_unlock(&ip->lock);
-	return page;
+	return phys;
 }
 
 int vfs_file_pin(struct file *f)

@@ -482,13 +482,15 @@ size_t vfs_ioctl_arg_size(unsigned long cmd);
 /* The size of a regular file; -EINVAL for anything else. */
 int64_t vfs_file_size(struct file *f);
 /*
- * The page holding bytes [index * 4096, +4096) of a regular file, made
- * (zeroed) if it is a hole; NULL when out of memory, past 256 TiB, or
- * not a regular file. It stays valid while the file is pinned.
+ * The page cache's frame holding bytes [index * 4096, +4096) of a
+ * regular file, made (zeroed, or read from the disk) if missing, with a
+ * reference for the caller (pmm_frame_put drops it); 0 past the end of
+ * the file, out of memory, on a read error, or not a regular file.
  */
-void *vfs_file_page(struct file *f, uint64_t index);
-/* While pinned (a counter: shared mappings), truncation zeroes pages
- * instead of freeing them, so vfs_file_page's pointers stay valid. */
+uint64_t vfs_file_page_get(struct file *f, uint64_t index);
+/* While pinned (a counter: file mappings), truncation zeroes ramfs's
+ * pages instead of freeing them, so that a shared mapping and the file
+ * keep showing the same frame when the file grows again. */
 int vfs_file_pin(struct file *f);
 void vfs_file_unpin(struct file *f);
 
