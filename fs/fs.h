@@ -644,6 +644,10 @@ int fs_init(void);
  * -ENOMEM) after a message naming the entry.
  */
 int fs_unpack_initrd(const void *buf, size_t len);
+/* The same, handing the archive's bytes to `release` as they are
+ * unpacked, the whole of it by the end (error or not). */
+int fs_unpack_initrd_freeing(const void *buf, size_t len,
+			     void (*release)(const void *start, const void *end));
 
 /* ext4 (fs/ext4_vfs.c): mounts the file system on disk `disk` ("vda")
  * at path (absolute; missing directories are made). 0 or -errno: -ENODEV

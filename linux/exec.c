@@ -430,7 +430,7 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 
 	if (err) {
 		kprintf("osprey: cannot open /dev/console: error %d\n", -err);
-		return 127;
+		return err == -ENOMEM ? EXIT_NO_MEMORY : 127;
 	}
 	err = load_image(&prog, false);
 	if (!err && prog.info.interp) {

@@ -47,6 +47,10 @@ void page_free(void *virt, unsigned order);
 void pmm_frame_share(uint64_t phys);
 void pmm_frame_put(uint64_t phys);
 
+/* Hands the whole pages inside [start, end) of memory the boot loader
+ * lent (the initrd, once unpacked) to the allocator, for good. */
+void pmm_release_boot(uint64_t start, uint64_t end);
+
 struct mm_stats {
 	uint64_t total_pages; /* usable RAM managed by the allocator */
 	uint64_t free_pages;  /* in the buddy lists and per-CPU caches */

@@ -176,7 +176,8 @@ int pmm_init_buddy(void)
 			buddy_add_free(&buddy, ranges[i].start / PAGE_SIZE,
 				       ranges[i].end / PAGE_SIZE);
 	mm_pages = buddy.pages;
-	if (buddy.free_pages < MIN_FREE_PAGES)
+	/* The initrd comes back as it is unpacked (pmm_release_boot). */
+	if (buddy.free_pages + boot_info.initrd_size / PAGE_SIZE < MIN_FREE_PAGES)
 		out_of_memory("the kernel");
 	return 0;
 }
@@ -280,6 +281,17 @@ void pmm_free(uint64_t phys, unsigned order)
 	}
 	mutex_lock(&buddy_lock);
 	buddy_free(&buddy, pfn, order);
+	mutex_unlock(&buddy_lock);
+}
+
+void pmm_release_boot(uint64_t start, uint64_t end)
+{
+	start = ALIGN_UP(start, PAGE_SIZE);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	if (start >= end || !mm_pages)
+		return;
+	mutex_lock(&buddy_lock);
+	buddy_add_free(&buddy, start / PAGE_SIZE, end / PAGE_SIZE);
 	mutex_unlock(&buddy_lock);
 }
 
