@@ -361,6 +361,8 @@ int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
 /* The file's fsync hook (none: 0); -EINVAL for files outside the tree
  * without one (pipes, sockets), as Linux. */
 int vfs_fsync(struct file *f);
+/* syncfs(2): the file system holding f writes back what is dirty. */
+int vfs_syncfs(struct file *f);
 int vfs_fdatasync(struct file *f); /* the same, datasync */
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */
@@ -487,10 +489,13 @@ int64_t vfs_file_size(struct file *f);
  * reference for the caller (pmm_frame_put drops it); 0 past the end of
  * the file, out of memory, on a read error, or not a regular file.
  */
-uint64_t vfs_file_page_get(struct file *f, uint64_t index);
+uint64_t vfs_file_page_get(struct file *f, uint64_t index, bool shared);
+/* `shared`: for a MAP_SHARED mapping, which on a file open for writing
+ * may write the page: the file system counts it dirty. */
 /* While pinned (a counter: file mappings), truncation zeroes ramfs's
  * pages instead of freeing them, so that a shared mapping and the file
- * keep showing the same frame when the file grows again. */
+ * keep showing the same frame when the file grows again. The last unpin
+ * writes a disk file's dirty pages back. */
 int vfs_file_pin(struct file *f);
 void vfs_file_unpin(struct file *f);
 

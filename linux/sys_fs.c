@@ -680,9 +680,9 @@ long sys_flock(long fd, long op, long c, long d, long e, long f)
  * first write copies the page; a page wholly past the end of the file
  * is SIGBUS.
  */
-static uint64_t file_page_phys(void *file, uint64_t index)
+static uint64_t file_page_phys(void *file, uint64_t index, bool shared)
 {
-	return vfs_file_page_get(file, index);
+	return vfs_file_page_get(file, index, shared);
 }
 
 static bool file_past_eof(void *file, uint64_t index)

@@ -4,6 +4,7 @@
  * file mappings show the page cache's frames, a private one copying a
  * page on its first write (linux/sys_fs.c: mmap_file_map).
  */
+#include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
@@ -563,8 +564,14 @@ long sys_mincore(long addr, long len, long uvec, long d, long e, long f)
 #define MS_INVALIDATE 2
 #define MS_SYNC 4
 
-/* File mappings are private copies (sys_mmap), so there is nothing to
- * write back; the range must still be mapped. */
+/* MS_SYNC writes back the files of the shared mappings in the range
+ * (fsync's path: the page cache's dirty pages, then the disk's cache);
+ * MS_ASYNC has nothing to start (Linux: a no-op too). */
+static int msync_file(void *file)
+{
+	return vfs_fsync(file);
+}
+
 long sys_msync(long addr, long len, long flags, long d, long e, long f)
 {
 	if ((addr & (PAGE_SIZE - 1)) || (flags & ~7) ||
@@ -573,6 +580,9 @@ long sys_msync(long addr, long len, long flags, long d, long e, long f)
 	if (len && !as_accessible(addr, ALIGN_UP((uint64_t)len, PAGE_SIZE),
 				  PROT_NONE))
 		return -ENOMEM;
+	if (len && (flags & MS_SYNC))
+		return as_sync_files((uint64_t)addr,
+				     ALIGN_UP((uint64_t)len, PAGE_SIZE), msync_file);
 	return 0;
 }
 

@@ -46,6 +46,18 @@ void page_free(void *virt, unsigned order);
  */
 void pmm_frame_share(uint64_t phys);
 void pmm_frame_put(uint64_t phys);
+bool pmm_frame_shared(uint64_t phys); /* more than one holder */
+/*
+ * Caches that can give pages back (the page cache, later ones too): when
+ * the allocator runs out it calls each scan, asking for `want` pages,
+ * and tries again. scan must not sleep on a lock its caller may hold
+ * (trylock) nor allocate; it answers how many it freed.
+ */
+struct shrinker {
+	uint64_t (*scan)(uint64_t want);
+	struct shrinker *next; /* the allocator's list */
+};
+void mm_register_shrinker(struct shrinker *s);
 
 /* Hands the whole pages inside [start, end) of memory the boot loader
  * lent (the initrd, once unpacked) to the allocator, for good. */
@@ -161,7 +173,8 @@ extern int as_thp_disabled;
  * file is not there (the fault is SIGBUS).
  */
 struct vma_file_ops {
-	uint64_t (*page)(void *file, uint64_t index); /* phys, referenced */
+	/* phys, referenced; shared: for a MAP_SHARED mapping */
+	uint64_t (*page)(void *file, uint64_t index, bool shared);
 	bool (*past_eof)(void *file, uint64_t index);
 	void (*get)(void *file);
 	void (*put)(void *file);
@@ -174,6 +187,9 @@ int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
  * the end of the VMA there (or of the page, if none). No reference is
  * taken: for comparing with a file the caller knows (shmdt). */
 void *as_file_at(uint64_t addr, uint64_t *pgoff, uint64_t *end);
+/* msync(MS_SYNC): calls sync on the file of each shared file mapping
+ * in the range (outside as_lock); the last error, or 0. */
+int as_sync_files(uint64_t addr, uint64_t len, int (*sync)(void *file));
 /* Whether a fault at addr is past the end of a mapped file (SIGBUS). */
 bool as_fault_is_bus(uint64_t addr);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */

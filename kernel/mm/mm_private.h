@@ -21,8 +21,6 @@ uint64_t *vm_pte(uint64_t *pml4, uint64_t va);
 /* The same, making the tables on the way; NULL without memory. */
 uint64_t *vm_pte_alloc(uint64_t *pml4, uint64_t va);
 void as_first_init(uint64_t *pml4);
-/* Whether more than one holds the frame (pmm_frame_share in mm.h). */
-bool pmm_frame_shared(uint64_t phys);
 /* Whether anything (a page table or a 2 MiB page) covers va's 2 MiB. */
 bool vm_block_used(uint64_t *pml4, uint64_t va);
 void heap_get_stats(uint64_t *bytes, uint64_t *large_pages);

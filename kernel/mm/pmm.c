@@ -259,13 +259,50 @@ static void cache_put(uint64_t pfn)
 	}
 }
 
+/*
+ * Shrinkers: a list that only grows (registered at init), read without
+ * a lock through an acquire load of its head. One shrink runs at a
+ * time (`shrinking`); an allocation meanwhile simply fails.
+ */
+static struct shrinker *shrinkers;
+static int shrinking; /* atomic */
+
+void mm_register_shrinker(struct shrinker *s)
+{
+	s->next = __atomic_load_n(&shrinkers, __ATOMIC_ACQUIRE);
+	while (!__atomic_compare_exchange_n(&shrinkers, &s->next, s, false,
+					    __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		;
+}
+
+static bool shrink(unsigned order)
+{
+	uint64_t freed = 0;
+
+	if (__atomic_exchange_n(&shrinking, 1, __ATOMIC_ACQUIRE))
+		return false;
+	for (struct shrinker *s = __atomic_load_n(&shrinkers, __ATOMIC_ACQUIRE);
+	     s; s = s->next)
+		freed += s->scan(MAX(PCP_BATCH, 1u << order) * 2);
+	__atomic_store_n(&shrinking, 0, __ATOMIC_RELEASE);
+	return freed > 0;
+}
+
+static uint64_t alloc_once(unsigned order)
+{
+	return order == 0 ? cache_take() : buddy_take(order);
+}
+
 uint64_t pmm_alloc(unsigned order)
 {
+	uint64_t p;
+
 	if (order > MM_MAX_ORDER || !mm_pages)
 		return 0;
-	if (order == 0)
-		return cache_take();
-	return buddy_take(order);
+	p = alloc_once(order);
+	if (!p && shrink(order))
+		p = alloc_once(order);
+	return p;
 }
 
 void pmm_free(uint64_t phys, unsigned order)

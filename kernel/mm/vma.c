@@ -570,7 +570,8 @@ static int back_page(uint64_t va, uint32_t prot)
 	return err;
 }
 
-static bool map_file_page(uint64_t va, void *file, uint64_t index);
+static bool map_file_page(uint64_t va, void *file, uint64_t index,
+			  bool shared);
 
 /* Backs the page at va: a zeroed page, or the file's (mapped outside
  * as_lock, which the file system may not be called under). */
@@ -581,12 +582,13 @@ static int populate_page(struct as *a, uint64_t va)
 	int err = !v ? -EFAULT : frame_of(va) || v->file ? 0 : back_page(va, v->prot);
 	void *file = v && !frame_of(va) ? v->file : NULL;
 	uint64_t index = file ? v->pgoff + (va - v->start) / PAGE_SIZE : 0;
+	bool shared = file && (v->flags & VMA_SHARED);
 
 	if (file)
 		file_ops->get(file);
 	unlock();
 	if (file) {
-		if (!map_file_page(va, file, index))
+		if (!map_file_page(va, file, index, shared))
 			err = file_ops->past_eof(file, index) ? -EFAULT : -ENOMEM;
 		file_ops->put(file);
 	}
@@ -612,10 +614,12 @@ int as_populate(uint64_t addr, uint64_t len)
  * it (cow_break), exactly as after fork, since the cache holds a
  * reference too. A shared one writes the cache's frame itself.
  */
-static bool map_file_page(uint64_t va, void *file, uint64_t index)
+static bool map_file_page(uint64_t va, void *file, uint64_t index,
+			  bool shared)
 {
 	struct as *a = cur_as();
-	uint64_t pa = file_ops->page(file, index); /* file system: no a->lock */
+	/* file system: no a->lock */
+	uint64_t pa = file_ops->page(file, index, shared);
 	bool ok = false, mapped = false;
 
 	if (!pa)
@@ -881,10 +885,11 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 		if (!frame_of(va) && v->file) {
 			void *file = v->file;
 			uint64_t index = v->pgoff + (va - v->start) / PAGE_SIZE;
+			bool shared = v->flags & VMA_SHARED;
 
 			file_ops->get(file);
 			unlock();
-			ok = map_file_page(va, file, index);
+			ok = map_file_page(va, file, index, shared);
 			file_ops->put(file);
 			return ok;
 		} else if (!frame_of(va)) {
@@ -902,6 +907,29 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 	}
 	unlock();
 	return ok;
+}
+
+int as_sync_files(uint64_t addr, uint64_t len, int (*sync)(void *file))
+{
+	struct as *a = cur_as();
+	int err = 0;
+
+	for (uint64_t va = addr; va < addr + len;) {
+		mutex_lock(&a->lock);
+		const struct vma *v = find(va);
+		void *file = v && (v->flags & VMA_SHARED) ? v->file : NULL;
+		uint64_t end = v ? v->end : va + PAGE_SIZE;
+
+		if (file)
+			file_ops->get(file);
+		unlock();
+		if (file) {
+			err = sync(file) ?: err;
+			file_ops->put(file);
+		}
+		va = end;
+	}
+	return err;
 }
 
 bool as_fault_is_bus(uint64_t addr)
