@@ -24,8 +24,11 @@
  * library's copy after each call that changes them (size, nlink,
  * blocks, times), outside sb->lock.
  *
- * Not there yet: a page cache (every read and write goes to the disk,
- * and files cannot be mmapped: -ENODEV), the journal (the library writes
+ * Data goes through the page cache (fs/pagecache.c; see "the page
+ * cache" below and docs/architecture.md): reads fill it, writes go to
+ * the disk and into it, mappings map its pages.
+ *
+ * Not there yet: readahead, the journal (the library writes
  * in place: fsync flushes, but a crash mid-operation is e2fsck's to
  * repair), link and rename (the library has neither: -EPERM), device
  * nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes, and an unlinked

@@ -29,7 +29,7 @@
 
 static struct mutex list_lock = MUTEX_INIT;
 static struct list caches = LIST_INIT(caches); /* under list_lock */
-uint64_t pcache_pages, pcache_dirty;			 /* atomic */
+uint64_t pcache_pages, pcache_dirty;	       /* atomic */
 
 void pcache_init(struct pcache *pc, struct mutex *lock)
 {
@@ -214,7 +214,8 @@ static bool write_one(struct pcache *pc, uint64_t index, uintptr_t *slot,
 }
 
 int pcache_writeback(struct pcache *pc, bool keep_dirty,
-		     int (*fn)(void *arg, uint64_t index, void *page), void *arg)
+		     int (*fn)(void *arg, uint64_t index, void *page),
+		     void *arg)
 {
 	struct writeback w = {fn, arg, keep_dirty, 0};
 
@@ -246,7 +247,8 @@ static uint64_t shrink(uint64_t want)
 
 	if (!mutex_trylock(&list_lock))
 		return 0;
-	list_for_each(l, &caches) {
+	list_for_each(l, &caches)
+	{
 		struct pcache *pc = container_of(l, struct pcache, link);
 
 		if (e.freed >= want)

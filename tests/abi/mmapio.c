@@ -100,7 +100,8 @@ static void the_file_keeps_what_the_mapping_wrote(void)
 	CHECK_EQ_INT(read(fd, buf, sizeof(buf)), SIZE);
 	CHECK(all(buf, PAGE, 'A') && all(buf + 2 * PAGE, PAGE, 'C'));
 	CHECK_EQ_MEM(buf + PAGE + 100, "mapped", 6);
-	CHECK(all(buf + PAGE, 100, 'B') && all(buf + PAGE + 106, PAGE - 106, 'B'));
+	CHECK(all(buf + PAGE, 100, 'B') &&
+	      all(buf + PAGE + 106, PAGE - 106, 'B'));
 	close(fd);
 }
 
