@@ -24,8 +24,11 @@
  * library's copy after each call that changes them (size, nlink,
  * blocks, times), outside sb->lock.
  *
- * Not there yet: a page cache (every read and write goes to the disk,
- * and files cannot be mmapped: -ENODEV), the journal (the library writes
+ * Data goes through the page cache (fs/pagecache.c; see "the page
+ * cache" below and docs/architecture.md): reads fill it, writes go to
+ * the disk and into it, mappings map its pages.
+ *
+ * Not there yet: readahead, the journal (the library writes
  * in place: fsync flushes, but a crash mid-operation is e2fsck's to
  * repair), link and rename (the library has neither: -EPERM), device
  * nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes, and an unlinked
@@ -50,6 +53,9 @@ struct ext4v_inode {
 	char *target; /* symlinks: the target, read once (immutable) */
 	/* under the sb's lock: freed on disk while still open */
 	bool gone;
+	/* regular files: the page cache (fs/pagecache.c), under vfs.lock */
+	struct pcache pc;
+	uint64_t dirty_at_writeback; /* pc.dirty after the last write-back */
 };
 
 struct ext4v_sb {
@@ -216,6 +222,7 @@ static struct ext4v_inode *vnode_new(struct ext4v_sb *s, struct ext4_inode *e)
 	if (!vi)
 		return NULL;
 	vi->e = e;
+	pcache_init(&vi->pc, &vi->vfs.lock);
 	ext4_stat(e, &st);
 	inode_init(&vi->vfs, &s->vfs, &ext4v_inode_ops, st.mode,
 		   decode_dev(st.rdev), st.ino);
@@ -456,6 +463,130 @@ static int gone_error(void)
 	return -EIO;
 }
 
+/* ---- the page cache (fs/pagecache.c), under ip->lock ----
+ * Pages are filled from the disk on first use. write() goes to the disk
+ * at once and into the cached pages (write-through), so read, write and
+ * mmap see the same bytes and only pages handed to a shared writable
+ * mapping are ever dirty; those are written back by msync, fsync, the
+ * last unmap and every DIRTY_BATCH newly dirtied pages of a file. A
+ * page stays marked dirty while the file is mapped (a mapping may write
+ * it again at any time, unseen), so each write-back rewrites it. */
+#define DIRTY_BATCH 1024 /* 4 MiB */
+
+static void *ext4v_page(struct inode *ip, uint64_t index)
+{
+	struct ext4v_inode *vi = EI(ip);
+	struct ext4v_sb *s = ESB(ip->sb);
+	char *page = pcache_find(&vi->pc, index);
+	long r;
+
+	if (page)
+		return page;
+	page = page_alloc(0);
+	if (!page)
+		return NULL;
+	mutex_lock(&s->lock);
+	r = vi->gone ? gone_error()
+		     : ext4_read(s->fs, vi->e, index * PAGE_SIZE, page, PAGE_SIZE);
+	mutex_unlock(&s->lock);
+	if (r >= 0)
+		memset(page + r, 0, PAGE_SIZE - (size_t)r);
+	if (r < 0 || pcache_insert(&vi->pc, index, page)) {
+		page_free(page, 0);
+		return NULL;
+	}
+	return page;
+}
+
+static int write_page(void *arg, uint64_t index, void *page)
+{
+	struct inode *ip = arg;
+	struct ext4v_sb *s = ESB(ip->sb);
+	uint64_t off = index * PAGE_SIZE;
+	long r = 0;
+
+	if (off >= (uint64_t)ip->size)
+		return 0;
+	size_t len = MIN((uint64_t)PAGE_SIZE, (uint64_t)ip->size - off);
+	mutex_lock(&s->lock);
+	if (!EI(ip)->gone)
+		r = ext4_write(s->fs, EI(ip)->e, off, page, len);
+	mutex_unlock(&s->lock);
+	return r < 0 ? (int)r : 0;
+}
+
+static int ext4v_writeback(struct inode *ip)
+{
+	struct ext4v_inode *vi = EI(ip);
+
+	if (ip->sb->rdonly)
+		return 0;
+	vi->dirty_at_writeback = vi->pc.dirty;
+	return pcache_writeback(&vi->pc, ip->pins > 0, write_page, ip);
+}
+
+static void ext4v_page_mkdirty(struct inode *ip, uint64_t index)
+{
+	struct ext4v_inode *vi = EI(ip);
+
+	if (ip->sb->rdonly)
+		return;
+	pcache_set_dirty(&vi->pc, index);
+	if (vi->pc.dirty >= vi->dirty_at_writeback + DIRTY_BATCH &&
+	    ext4v_writeback(ip))
+		report_once("ext4: writing back a mapped file's pages failed");
+}
+
+/* Bytes [pos, pos + n) of the file into buf through the cache. */
+static long cached_read(struct inode *ip, char *buf, size_t n, int64_t pos)
+{
+	size_t done = 0;
+
+	if (pos >= ip->size)
+		return 0;
+	n = MIN(n, (uint64_t)(ip->size - pos));
+	while (done < n) {
+		uint64_t at = (uint64_t)pos + done;
+		size_t in = at & (PAGE_SIZE - 1);
+		size_t chunk = MIN(n - done, PAGE_SIZE - in);
+		char *page = ext4v_page(ip, at / PAGE_SIZE);
+
+		if (!page)
+			return done ? (long)done : -EIO;
+		memcpy(buf + done, page + in, chunk);
+		done += chunk;
+	}
+	return (long)done;
+}
+
+/* What write() put on the disk, into the pages cached there. */
+static void cache_update(struct inode *ip, const char *buf, size_t n,
+			 int64_t pos)
+{
+	for (size_t done = 0; done < n;) {
+		uint64_t at = (uint64_t)pos + done;
+		size_t in = at & (PAGE_SIZE - 1);
+		size_t chunk = MIN(n - done, PAGE_SIZE - in);
+		char *page = pcache_find(&EI(ip)->pc, at / PAGE_SIZE);
+
+		if (page)
+			memcpy(page + in, buf + done, chunk);
+		done += chunk;
+	}
+}
+
+/* Drops the pages past a new size and zeroes the last one's tail. */
+static void cache_truncate(struct inode *ip, int64_t size)
+{
+	struct pcache *pc = &EI(ip)->pc;
+	char *last = pcache_find(pc, (uint64_t)size / PAGE_SIZE);
+
+	if (last && (size & (PAGE_SIZE - 1)))
+		memset(last + (size & (PAGE_SIZE - 1)), 0,
+		       PAGE_SIZE - (size & (PAGE_SIZE - 1)));
+	pcache_cut(pc, ALIGN_UP((uint64_t)size, PAGE_SIZE) / PAGE_SIZE);
+}
+
 static int ext4v_setsize(struct inode *ip, int64_t size)
 {
 	struct ext4v_sb *s = ESB(ip->sb);
@@ -464,6 +595,7 @@ static int ext4v_setsize(struct inode *ip, int64_t size)
 
 	if (size < 0)
 		return -EINVAL;
+	cache_truncate(ip, size);
 	mutex_lock(&s->lock);
 	err = EI(ip)->gone ? gone_error()
 			   : ext4_truncate(s->fs, EI(ip)->e, (uint64_t)size);
@@ -498,6 +630,9 @@ static const struct inode_ops ext4v_inode_ops = {
     .iterate = ext4v_iterate,
     .setsize = ext4v_setsize,
     .getattr = ext4v_getattr,
+    .page = ext4v_page,
+    .page_mkdirty = ext4v_page_mkdirty,
+    .writeback = ext4v_writeback,
 };
 
 /* ---- open files ---- */
@@ -508,10 +643,17 @@ static int64_t ext4v_read(struct file *f, void *buf, size_t n, int64_t *pos)
 	long r;
 
 	mutex_lock(&ip->lock);
-	mutex_lock(&s->lock);
-	r = EI(ip)->gone ? gone_error()
-			 : ext4_read(s->fs, EI(ip)->e, (uint64_t)*pos, buf, n);
-	mutex_unlock(&s->lock);
+	if (LOAD(f->flags) & O_DIRECT) { /* straight from the disk */
+		r = ext4v_writeback(ip);
+		mutex_lock(&s->lock);
+		if (!r)
+			r = EI(ip)->gone ? gone_error()
+					 : ext4_read(s->fs, EI(ip)->e,
+						     (uint64_t)*pos, buf, n);
+		mutex_unlock(&s->lock);
+	} else {
+		r = cached_read(ip, buf, n, *pos);
+	}
 	mutex_unlock(&ip->lock);
 	if (r > 0) {
 		*pos += r;
@@ -539,6 +681,8 @@ static int64_t ext4v_write(struct file *f, const void *buf, size_t n,
 	if (r > 0)
 		attrs_from_disk(EI(ip), &st);
 	mutex_unlock(&s->lock);
+	if (r > 0)
+		cache_update(ip, buf, (size_t)r, *pos);
 	mutex_unlock(&ip->lock);
 	if (r > 0) {
 		*pos += r;
@@ -552,14 +696,20 @@ static int64_t ext4v_llseek(struct file *f, int64_t off, int whence)
 	return vfs_generic_llseek(f, off, whence, LOAD(f->inode->size));
 }
 
-/* Every write went to the disk already: what is left is its cache. */
+/* write() went to the disk already: what is left is what mappings
+ * dirtied, then the disk's own cache. */
 static int ext4v_fsync(struct file *f, bool datasync)
 {
-	struct ext4v_sb *s = ESB(f->inode->sb);
+	struct inode *ip = f->inode;
+	struct ext4v_sb *s = ESB(ip->sb);
 	int err;
 
+	mutex_lock(&ip->lock);
+	err = ext4v_writeback(ip);
+	mutex_unlock(&ip->lock);
 	mutex_lock(&s->lock);
-	err = ext4_sync(s->fs);
+	if (!err)
+		err = ext4_sync(s->fs);
 	mutex_unlock(&s->lock);
 	return err;
 }
@@ -591,11 +741,23 @@ static int ext4v_statfs(struct super_block *sb, struct kstatfs *st)
 	return 0;
 }
 
+/* Without locks held (syncfs): every cached inode's dirty pages, then
+ * a flush. */
 static int ext4v_sync(struct super_block *sb)
 {
 	struct ext4v_sb *s = ESB(sb);
-	int err;
+	int err = 0;
 
+	mutex_lock(&vfs_mutex);
+	for (unsigned b = 0; b < CACHE_BUCKETS; b++)
+		for (struct ext4v_inode *vi = s->cache[b]; vi; vi = vi->hnext) {
+			mutex_lock(&vi->vfs.lock);
+			err = ext4v_writeback(&vi->vfs) ?: err;
+			mutex_unlock(&vi->vfs.lock);
+		}
+	mutex_unlock(&vfs_mutex);
+	if (err)
+		return err;
 	mutex_lock(&s->lock);
 	err = ext4_sync(s->fs);
 	mutex_unlock(&s->lock);
@@ -642,6 +804,11 @@ static void ext4v_evict(struct inode *ip)
 	struct ext4v_inode *vi = EI(ip);
 
 	inode_free_vfs(ip);
+	mutex_lock(&ip->lock); /* the shrinker may be looking */
+	if (ext4v_writeback(ip))
+		report_once("ext4: writing back an evicted file's pages failed");
+	pcache_cut(&vi->pc, 0);
+	mutex_unlock(&ip->lock);
 	ext4_iput(vi->e);
 	free(vi->target);
 	free(vi);

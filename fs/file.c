@@ -496,6 +496,13 @@ int vfs_fsync(struct file *f)
 	return do_fsync(f, false);
 }
 
+int vfs_syncfs(struct file *f)
+{
+	struct super_block *sb = f->inode ? f->inode->sb : NULL;
+
+	return sb && sb->ops && sb->ops->sync ? sb->ops->sync(sb) : 0;
+}
+
 int vfs_fdatasync(struct file *f)
 {
 	return do_fsync(f, true);
@@ -518,17 +525,28 @@ int64_t vfs_file_size(struct file *f)
 	return ip ? LOAD(ip->size) : -EINVAL;
 }
 
-void *vfs_file_page(struct file *f, uint64_t index)
+/* The reference is taken under ip->lock, which truncation holds too. */
+uint64_t vfs_file_page_get(struct file *f, uint64_t index, bool shared)
 {
 	struct inode *ip = regular(f);
-	void *page;
+	uint64_t phys = 0;
 
 	if (!ip)
-		return NULL;
+		return 0;
 	mutex_lock(&ip->lock);
-	page = ip->ops->page(ip, index);
+	if (index < ALIGN_UP((uint64_t)ip->size, PAGE_SIZE) / PAGE_SIZE) {
+		void *page = ip->ops->page(ip, index);
+
+		if (page) {
+			phys = virt_to_phys(page);
+			pmm_frame_share(phys);
+			if (shared && (LOAD(f->flags) & O_ACCMODE) == O_RDWR &&
+			    ip->ops->page_mkdirty)
+				ip->ops->page_mkdirty(ip, index);
+		}
+	}
 	mutex_unlock(&ip->lock);
-	return page;
+	return phys;
 }
 
 int vfs_file_pin(struct file *f)
@@ -550,6 +568,9 @@ void vfs_file_unpin(struct file *f)
 	assert(ip);
 	mutex_lock(&ip->lock);
 	assert(ip->pins > 0);
-	ip->pins--;
+	if (--ip->pins == 0 && ip->ops->writeback &&
+	    ip->ops->writeback(ip))
+		kprintf("osprey: writing back a mapped file's pages failed "
+			"(inode %lu)\n", ip->ino);
 	mutex_unlock(&ip->lock);
 }

@@ -361,6 +361,8 @@ int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
 /* The file's fsync hook (none: 0); -EINVAL for files outside the tree
  * without one (pipes, sockets), as Linux. */
 int vfs_fsync(struct file *f);
+/* syncfs(2): the file system holding f writes back what is dirty. */
+int vfs_syncfs(struct file *f);
 int vfs_fdatasync(struct file *f); /* the same, datasync */
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */
@@ -483,13 +485,18 @@ size_t vfs_ioctl_arg_size(unsigned long cmd);
 /* The size of a regular file; -EINVAL for anything else. */
 int64_t vfs_file_size(struct file *f);
 /*
- * The page holding bytes [index * 4096, +4096) of a regular file, made
- * (zeroed) if it is a hole; NULL when out of memory, past 256 TiB, or
- * not a regular file. It stays valid while the file is pinned.
+ * The page cache's frame holding bytes [index * 4096, +4096) of a
+ * regular file, made (zeroed, or read from the disk) if missing, with a
+ * reference for the caller (pmm_frame_put drops it); 0 past the end of
+ * the file, out of memory, on a read error, or not a regular file.
  */
-void *vfs_file_page(struct file *f, uint64_t index);
-/* While pinned (a counter: shared mappings), truncation zeroes pages
- * instead of freeing them, so vfs_file_page's pointers stay valid. */
+uint64_t vfs_file_page_get(struct file *f, uint64_t index, bool shared);
+/* `shared`: for a MAP_SHARED mapping, which on a file open for writing
+ * may write the page: the file system counts it dirty. */
+/* While pinned (a counter: file mappings), truncation zeroes ramfs's
+ * pages instead of freeing them, so that a shared mapping and the file
+ * keep showing the same frame when the file grows again. The last unpin
+ * writes a disk file's dirty pages back. */
 int vfs_file_pin(struct file *f);
 void vfs_file_unpin(struct file *f);
 
@@ -659,6 +666,10 @@ int fs_init(void);
  * -ENOMEM) after a message naming the entry.
  */
 int fs_unpack_initrd(const void *buf, size_t len);
+/* The same, handing the archive's bytes to `release` as they are
+ * unpacked, the whole of it by the end (error or not). */
+int fs_unpack_initrd_freeing(const void *buf, size_t len,
+			     void (*release)(const void *start, const void *end));
 
 /* ext4 (fs/ext4_vfs.c): mounts the file system on disk `disk` ("vda")
  * at path (absolute; missing directories are made). 0 or -errno: -ENODEV

@@ -242,4 +242,30 @@ struct winsize_k {
 extern const struct file_ops ptmx_ops, pts_ops;
 bool pty_is_slave(uint64_t rdev);
 
+/*
+ * fs/pagecache.c: a disk file's cached pages (see the file's comment).
+ * All calls under *lock (the inode's lock) given at init.
+ *   find:      the cached page at index, or NULL;
+ *   insert:    a page (the cache takes over its reference), -ENOMEM;
+ *   set_dirty: marks a cached page as differing from the disk;
+ *   cut:       drops the pages from index `first` on;
+ *   writeback: calls fn on each dirty page (stopping at its first
+ *              error, returned), clearing the marks unless keep_dirty.
+ */
+struct pcache {
+	struct mutex *lock;
+	void *root;
+	unsigned levels;      /* 0: empty; else the root covers 512^levels */
+	uint64_t count, dirty; /* pages cached, pages marked dirty */
+	struct list link;     /* the shrinker's list; under its lock */
+};
+extern uint64_t pcache_pages, pcache_dirty; /* every cache's; atomic */
+void pcache_init(struct pcache *pc, struct mutex *lock);
+void *pcache_find(struct pcache *pc, uint64_t index);
+int pcache_insert(struct pcache *pc, uint64_t index, void *page);
+void pcache_set_dirty(struct pcache *pc, uint64_t index);
+void pcache_cut(struct pcache *pc, uint64_t first);
+int pcache_writeback(struct pcache *pc, bool keep_dirty,
+		     int (*fn)(void *arg, uint64_t index, void *page), void *arg);
+
 #endif

@@ -32,6 +32,8 @@ struct dirtime {
 
 struct unpack {
 	struct file *root;
+	/* hands unpacked bytes of the archive back (NULL: keep them) */
+	void (*release)(const void *start, const void *end);
 	struct hardlink *links;
 	struct dirtime *dirs;
 	char parent[PATH_MAX];
@@ -181,17 +183,25 @@ static int remember_link(struct unpack *u, const char *name,
 	return 0;
 }
 
-static int write_data(struct file *f, const struct cpio_entry *e)
+/* A large file's data goes back in chunks as it is copied: the page
+ * holding the entry's header and name stays (see fs_unpack_initrd). */
+#define RELEASE_CHUNK (256 * 1024)
+static int write_data(struct unpack *u, struct file *f,
+		      const struct cpio_entry *e)
 {
+	const char *data = e->data;
 	size_t done = 0;
 
 	while (done < e->size) {
-		int64_t n =
-		    vfs_write(f, (const char *)e->data + done, e->size - done);
+		size_t want = MIN(e->size - done, (size_t)RELEASE_CHUNK);
+		int64_t n = vfs_write(f, data + done, want);
 
 		if (n <= 0)
 			return n < 0 ? (int)n : -ENOSPC;
 		done += n;
+		if (u->release)
+			u->release((const void *)ALIGN_UP((uintptr_t)data + 1, PAGE_SIZE),
+				   data + done);
 	}
 	return 0;
 }
@@ -230,7 +240,7 @@ static int unpack_file(struct unpack *u, const char *name,
 
 	if (err)
 		return failed(e, "make the file", err);
-	err = write_data(f, e);
+	err = write_data(u, f, e);
 	file_put(f);
 	if (err)
 		return failed(e, "write the file", err);
@@ -325,6 +335,21 @@ static void finish(struct unpack *u)
 
 int fs_unpack_initrd(const void *buf, size_t len)
 {
+	return fs_unpack_initrd_freeing(buf, len, NULL);
+}
+
+/*
+ * The archive is read front to back, so what lies before the entry being
+ * unpacked is never read again: it goes to `release` as soon as the entry
+ * after it is unpacked (the last entry's name stays for the message
+ * about a malformed archive after it), a large file's data as it is
+ * copied (write_data), and the rest at the end. The archive and the
+ * files made from it are then never both whole in memory. Releasing a
+ * page twice is harmless (the allocator skips what it has).
+ */
+int fs_unpack_initrd_freeing(const void *buf, size_t len,
+			     void (*release)(const void *start, const void *end))
+{
 	struct unpack *u = calloc(1, sizeof(*u));
 	const char *why = "", *last = "(none)";
 	struct cpio_entry e;
@@ -333,21 +358,30 @@ int fs_unpack_initrd(const void *buf, size_t len)
 
 	if (!u)
 		return -ENOMEM;
+	u->release = release;
 	r = vfs_openat(NULL, "/", O_PATH | O_DIRECTORY, 0, &u->root);
 	if (r) {
 		free(u);
 		return r;
 	}
-	while ((r = cpio_next(buf, len, &off, &e, &why)) > 0) {
+	size_t last_off = 0, done = 0;
+	for (size_t at = off; (r = cpio_next(buf, len, &off, &e, &why)) > 0;
+	     at = off) {
 		r = unpack_entry(u, &e);
 		if (r)
 			break;
+		if (release && last_off > done)
+			release((const char *)buf + done, (const char *)buf + last_off);
+		done = MAX(done, last_off);
 		last = e.name;
+		last_off = at;
 	}
 	if (r == -EINVAL && *why)
 		kprintf("osprey: initrd: malformed archive after entry '%s' "
 			"(byte %lu): %s\n",
 			last, off, why);
+	if (release)
+		release((const char *)buf + done, (const char *)buf + len);
 	finish(u);
 	return r < 0 ? r : 0;
 }

@@ -160,7 +160,7 @@ static void pages_cut(struct pages *p, void **slot, unsigned level,
 			memset(*slot, 0, PAGE_SIZE);
 			return;
 		}
-		page_free(*slot, 0);
+		pmm_frame_put(virt_to_phys(*slot)); /* a mapping may hold it */
 		*slot = NULL;
 		p->count--;
 		__atomic_sub_fetch(&ramfs_pages, 1, __ATOMIC_RELAXED);

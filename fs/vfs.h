@@ -162,10 +162,18 @@ struct inode_ops {
 	int (*setsize)(struct inode *ip, int64_t size);
 	/* stat: fills what the core does not know (st_blocks). */
 	void (*getattr)(struct inode *ip, struct kstat *st);
-	/* The page caching bytes [index * 4096, +4096), made (zeroed) if
-	 * missing, for mmap and the loader; stays while the inode has pins.
+	/* The page caching bytes [index * 4096, +4096), made (zeroed, or
+	 * read from the disk) if missing, for mmap and the loader; ramfs's
+	 * stays while the inode has pins. The cache holds one reference to
+	 * the frame (pmm_frame_share's); it drops it with pmm_frame_put.
 	 * NULL: the file cannot be mapped (-ENODEV). */
 	void *(*page)(struct inode *ip, uint64_t index);
+	/* A page handed to a shared mapping that may write it: it may
+	 * differ from the disk from now on. NULL: memory is the file. */
+	void (*page_mkdirty)(struct inode *ip, uint64_t index);
+	/* Writes the dirty pages back (msync, fsync, the last mapping
+	 * going away). NULL: nothing to write. */
+	int (*writeback)(struct inode *ip);
 	/* Extended attributes, without locks (the core checked the name
 	 * against Linux's namespaces). NULL get/set/remove: -EOPNOTSUPP;
 	 * NULL list: none. */

@@ -180,6 +180,12 @@ static unsigned build_env(const char **envp, unsigned max)
 	return n;
 }
 
+/* The initrd's pages go to the allocator as they are unpacked. */
+static void release_initrd(const void *start, const void *end)
+{
+	pmm_release_boot(virt_to_phys(start), virt_to_phys(end));
+}
+
 static int run_application(void)
 {
 	static const char *envp[CMDLINE_MAX_ENV + 8];
@@ -193,8 +199,8 @@ static int run_application(void)
 			boot_options.argv[0]);
 		return EXIT_BAD_INITRD;
 	}
-	if (fs_unpack_initrd(phys_to_virt(boot_info.initrd_phys),
-			     boot_info.initrd_size)) {
+	if (fs_unpack_initrd_freeing(phys_to_virt(boot_info.initrd_phys),
+				     boot_info.initrd_size, release_initrd)) {
 		kprintf("osprey: cannot unpack the initrd\n");
 		return EXIT_BAD_INITRD;
 	}

@@ -1,12 +1,16 @@
 /*
  * Starting the application: the ELF loader and the initial stack.
  *
- * The program file is read into a temporary anonymous mapping of the
- * application's address space (no size limit, no kernel copy), parsed with
- * elf_parse (which trusts nothing), and its PT_LOAD segments are copied to
- * their place: at their addresses for ET_EXEC, at a randomised base for
- * PIE; a PT_INTERP program gets its interpreter (ld-linux) loaded the same
- * way into the mmap area, and the interpreter's entry runs first. The
+ * The program file is mapped (a private, read-only file mapping: the
+ * page cache's own frames, no copy) for elf_parse (which trusts
+ * nothing), and its PT_LOAD segments are mapped from the file the same
+ * way mmap's MAP_PRIVATE does: read-only pages stay the cache's, a
+ * writable page is copied on its first write, the bss tail of the last
+ * file page is zeroed on a private copy and the rest of the bss is
+ * anonymous. Segments go at their addresses for ET_EXEC, at a
+ * randomised base for PIE; a PT_INTERP program gets its interpreter
+ * (ld-linux) loaded the same way into the mmap area, and the
+ * interpreter's entry runs first. The
  * stack is 8 MiB below a randomised top, laid out by stack_build as Linux
  * does; mmap allocations grow down from below the stack.
  */
@@ -33,47 +37,39 @@ struct image {
 	const char *path;
 	struct file *dir; /* what a relative path starts from; NULL: cwd */
 	char interp[256]; /* PT_INTERP, copied out of the file image */
+	struct file *file;
 	uint64_t buf, len; /* the file, in a temporary mapping */
 	struct elf_info info;
 	uint64_t bias;
 };
 
-/* Reads the whole file at `path` into a fresh anonymous mapping. */
+/* Opens the file at `path` and maps it whole, read-only, at im->buf. */
 static int read_file(struct image *im)
 {
-	struct file *f;
-	int err = vfs_openat(im->dir, im->path, 0 /* O_RDONLY */, 0, &f);
+	int err = vfs_openat(im->dir, im->path, 0 /* O_RDONLY */, 0, &im->file);
 
 	if (err)
 		return err;
-	int64_t size = vfs_file_size(f);
+	int64_t size = vfs_file_size(im->file);
 	if (size <= 0) {
 		err = size < 0 ? (int)size : -ENOEXEC;
-		goto out;
+		goto out_put;
 	}
 	im->len = (uint64_t)size;
-	err = as_map(&im->buf, im->len, PROT_READ | PROT_WRITE, 0);
+	err = as_map_file(&im->buf, im->len, PROT_READ, 0, im->file, 0);
 	if (err)
-		goto out;
-	/* Backed before the kernel writes it: running out of memory is then
-	 * an error here, not a fault in the copy. */
+		goto out_put;
+	/* Backed before the parser reads it: running out of memory (or a
+	 * disk error) is then an error here, not a fault in the kernel. */
 	err = as_populate(im->buf, im->len);
-	if (err) {
-		as_unmap(im->buf, im->len);
-		goto out;
-	}
-	for (uint64_t done = 0; done < im->len;) {
-		int64_t n = vfs_pread(f, (void *)(im->buf + done), im->len - done,
-				      (int64_t)done);
-		if (n <= 0) {
-			err = n < 0 ? (int)n : -EIO;
-			as_unmap(im->buf, im->len);
-			goto out;
-		}
-		done += (uint64_t)n;
-	}
-out:
-	file_put(f);
+	if (err == -EFAULT)
+		err = -EIO; /* the file shrank under us */
+	if (!err)
+		return 0;
+	as_unmap(im->buf, im->len);
+out_put:
+	file_put(im->file);
+	im->file = NULL;
 	return err;
 }
 
@@ -87,8 +83,9 @@ static void seg_pages(const struct image *im, unsigned i, uint64_t *lo,
 	*hi = ALIGN_UP(im->bias + l->vaddr + l->memsz, PAGE_SIZE);
 }
 
-/* Copies the segments to their places and gives each its protection. */
-static int place_segments(struct image *im)
+/* Copies the segments to their places and gives each its protection:
+ * for the rare file whose segments share a page. */
+static int place_copied(struct image *im)
 {
 	const struct elf_info *in = &im->info;
 	uint64_t span_lo = im->bias + in->min_vaddr;
@@ -125,6 +122,70 @@ static int place_segments(struct image *im)
 		prev_hi = hi;
 		prev_prot = in->loads[i].prot;
 	}
+	return err;
+}
+
+/* Whether two segments share a page: they cannot both be file pages. */
+static bool pages_shared(const struct image *im)
+{
+	uint64_t prev_hi = 0;
+
+	for (unsigned i = 0; i < im->info.nloads; i++) {
+		uint64_t lo, hi;
+
+		seg_pages(im, i, &lo, &hi);
+		if (i && lo < prev_hi)
+			return true;
+		prev_hi = hi;
+	}
+	return false;
+}
+
+/*
+ * Maps segment i from the file, private (Linux's elf_map): its file
+ * pages, then anonymous pages for the bss past them; the bytes between
+ * the end of the file part and the end of its page are zeroed on a
+ * private copy of that page (Linux's padzero).
+ */
+static int map_segment(struct image *im, unsigned i)
+{
+	const struct elf_load *l = &im->info.loads[i];
+	uint64_t start = im->bias + l->vaddr, fend = start + l->filesz;
+	uint64_t lo = ALIGN_DOWN(start, PAGE_SIZE), fhi = lo, hi;
+	int err = 0;
+
+	hi = ALIGN_UP(start + l->memsz, PAGE_SIZE);
+	if (l->filesz) {
+		fhi = ALIGN_UP(fend, PAGE_SIZE);
+		err = as_map_file(&lo, fhi - lo, PROT_READ | PROT_WRITE, VMA_FIXED,
+				  im->file, ALIGN_DOWN(l->offset, PAGE_SIZE) / PAGE_SIZE);
+	}
+	if (!err && hi > fhi) {
+		uint64_t at = fhi;
+
+		err = as_map(&at, hi - fhi, PROT_READ | PROT_WRITE, VMA_FIXED);
+	}
+	if (!err && l->memsz > l->filesz && l->filesz && fend < fhi) {
+		err = as_own(ALIGN_DOWN(fend, PAGE_SIZE), PAGE_SIZE);
+		if (!err)
+			memset((void *)fend, 0, fhi - fend);
+	}
+	if (!err)
+		err = as_protect(lo, hi - lo, l->prot);
+	return err;
+}
+
+static int place_segments(struct image *im)
+{
+	const struct elf_info *in = &im->info;
+	int err = 0;
+
+	if (pages_shared(im))
+		return place_copied(im);
+	for (unsigned i = 0; i < in->nloads && !err; i++)
+		err = map_segment(im, i);
+	if (err)
+		as_unmap(im->bias + in->min_vaddr, in->max_vaddr - in->min_vaddr);
 	return err;
 }
 
@@ -188,6 +249,8 @@ static int load_image(struct image *im, bool is_interp)
 			im->path, -err);
 out:
 	as_unmap(im->buf, im->len);
+	file_put(im->file);
+	im->file = NULL;
 	return err;
 }
 
@@ -367,7 +430,7 @@ int linux_start(unsigned argc, const char *const *argv, unsigned envc,
 
 	if (err) {
 		kprintf("osprey: cannot open /dev/console: error %d\n", -err);
-		return 127;
+		return err == -ENOMEM ? EXIT_NO_MEMORY : 127;
 	}
 	err = load_image(&prog, false);
 	if (!err && prog.info.interp) {

@@ -557,36 +557,6 @@ long sys_getdents64(long fd, long ubuf, long size, long d, long e, long f)
 	return r;
 }
 
-/* ---- mmap of a file (called by sys_mmap): a private copy ---- */
-long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off)
-{
-	struct file *file = fd_get(fd);
-	long r = 0;
-
-	if (!file)
-		return -EBADF;
-	/* Backed before the copy writes them, so that running out of memory
-	 * is -ENOMEM rather than a fault in the kernel's copy. */
-	int64_t size = vfs_file_size(file);
-	if (size > (int64_t)off) {
-		r = as_populate(addr, MIN(len, (uint64_t)size - off));
-		if (r)
-			len = 0;
-	}
-	/* The pages past the end of the file stay zero, as on Linux. */
-	for (uint64_t done = 0; done < len;) {
-		int64_t n = vfs_pread(file, (void *)(addr + done), len - done,
-				      (int64_t)(off + done));
-		if (n < 0)
-			r = n;
-		if (n <= 0)
-			break;
-		done += (uint64_t)n;
-	}
-	file_put(file);
-	return r;
-}
-
 /* ---- statx ---- */
 #define STATX_BASIC_STATS 0x7ff
 #define STATX__RESERVED 0x80000000u
@@ -703,19 +673,23 @@ long sys_flock(long fd, long op, long c, long d, long e, long f)
 }
 
 /*
- * MAP_SHARED of a file: the VMA holds the file (pinned, so truncation
- * zeroes its pages rather than freeing them under the mapping) and faults
- * map the file's own pages, so writes through the mapping are the file's
- * contents at once; a page wholly past the end of the file is SIGBUS.
+ * File mappings: the VMA holds the file (pinned, so truncation zeroes
+ * ramfs's pages rather than freeing them under a shared mapping) and
+ * faults map the page cache's frames (kernel/mm/vma.c): a shared
+ * mapping's writes are the file's contents at once, a private one's
+ * first write copies the page; a page wholly past the end of the file
+ * is SIGBUS.
  */
-static uint64_t file_page_phys(void *file, uint64_t index)
+static uint64_t file_page_phys(void *file, uint64_t index, bool shared)
+{
+	return vfs_file_page_get(file, index, shared);
+}
+
+static bool file_past_eof(void *file, uint64_t index)
 {
 	int64_t size = vfs_file_size(file);
 
-	if (size < 0 || index >= ALIGN_UP((uint64_t)size, PAGE_SIZE) / PAGE_SIZE)
-		return 0;
-	void *page = vfs_file_page(file, index);
-	return page ? virt_to_phys(page) : 0;
+	return size < 0 || index >= ALIGN_UP((uint64_t)size, PAGE_SIZE) / PAGE_SIZE;
 }
 
 static void file_map_get(void *file)
@@ -733,11 +707,11 @@ static void file_map_put(void *file)
 }
 
 static const struct vma_file_ops mapping_ops = {
-	file_page_phys, file_map_get, file_map_put,
+	file_page_phys, file_past_eof, file_map_get, file_map_put,
 };
 
-long mmap_file_shared(uint64_t *addr, uint64_t len, uint32_t prot,
-		      uint32_t flags, int fd, uint64_t off)
+long mmap_file_map(uint64_t *addr, uint64_t len, uint32_t prot,
+		   uint32_t flags, int fd, uint64_t off)
 {
 	struct file *file = fd_get(fd);
 

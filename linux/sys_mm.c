@@ -1,9 +1,10 @@
 /*
  * Memory system calls: mmap, munmap, mprotect, madvise, brk, the mlock
  * family, membarrier. Anonymous memory is demand-zero (kernel/mm/vma.c);
- * file mappings are filled from the file when made (linux/sys_fs.c:
- * mmap_file).
+ * file mappings show the page cache's frames, a private one copying a
+ * page on its first write (linux/sys_fs.c: mmap_file_map).
  */
+#include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
@@ -31,11 +32,10 @@
 	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |        \
 	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_FIXED_NOREPLACE)
 
-long mmap_file(uint64_t addr, uint64_t len, int fd, uint64_t off);
 static long lock_new(uint64_t start, uint64_t len);
 long mmap_file_check(int fd, long prot, long flags);
-long mmap_file_shared(uint64_t *addr, uint64_t len, uint32_t prot,
-		      uint32_t flags, int fd, uint64_t off);
+long mmap_file_map(uint64_t *addr, uint64_t len, uint32_t prot,
+		   uint32_t flags, int fd, uint64_t off);
 
 static uint32_t vma_flags(long flags)
 {
@@ -77,30 +77,15 @@ long sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 			return r;
 	}
 	/* Without MAP_FIXED the address is only a hint; we place freely. */
-	if (!(flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
-		return mmap_file_shared(&a, (uint64_t)len, (uint32_t)prot,
-					vma_flags(flags), (int)fd, (uint64_t)off)
-			       ?: (long)a;
-	err = as_map(&a, (uint64_t)len,
-		     (flags & MAP_ANONYMOUS) ? (uint32_t)prot
-					     : (uint32_t)prot | PROT_WRITE | PROT_READ,
-		     vma_flags(flags));
+	if (!(flags & MAP_ANONYMOUS))
+		err = (int)mmap_file_map(&a, (uint64_t)len, (uint32_t)prot,
+					 vma_flags(flags), (int)fd, (uint64_t)off);
+	else
+		err = as_map(&a, (uint64_t)len, (uint32_t)prot, vma_flags(flags));
 	if (err)
 		return err;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* A private copy: filled writable, then given its protection. */
-		long r = mmap_file(a, (uint64_t)len, (int)fd, (uint64_t)off);
-
-		if (r == 0)
-			r = as_protect(a, ALIGN_UP((uint64_t)len, PAGE_SIZE),
-				       (uint32_t)prot);
-		if (r) {
-			as_unmap(a, ALIGN_UP((uint64_t)len, PAGE_SIZE));
-			return r;
-		}
-	} else if (flags & MAP_POPULATE) {
+	if (flags & MAP_POPULATE)
 		as_populate(a, (uint64_t)len);
-	}
 	err = (int)lock_new(a, (uint64_t)len);
 	if (err) {
 		as_unmap(a, ALIGN_UP((uint64_t)len, PAGE_SIZE));
@@ -579,8 +564,14 @@ long sys_mincore(long addr, long len, long uvec, long d, long e, long f)
 #define MS_INVALIDATE 2
 #define MS_SYNC 4
 
-/* File mappings are private copies (sys_mmap), so there is nothing to
- * write back; the range must still be mapped. */
+/* MS_SYNC writes back the files of the shared mappings in the range
+ * (fsync's path: the page cache's dirty pages, then the disk's cache);
+ * MS_ASYNC has nothing to start (Linux: a no-op too). */
+static int msync_file(void *file)
+{
+	return vfs_fsync(file);
+}
+
 long sys_msync(long addr, long len, long flags, long d, long e, long f)
 {
 	if ((addr & (PAGE_SIZE - 1)) || (flags & ~7) ||
@@ -589,6 +580,9 @@ long sys_msync(long addr, long len, long flags, long d, long e, long f)
 	if (len && !as_accessible(addr, ALIGN_UP((uint64_t)len, PAGE_SIZE),
 				  PROT_NONE))
 		return -ENOMEM;
+	if (len && (flags & MS_SYNC))
+		return as_sync_files((uint64_t)addr,
+				     ALIGN_UP((uint64_t)len, PAGE_SIZE), msync_file);
 	return 0;
 }
 

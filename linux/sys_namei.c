@@ -300,7 +300,7 @@ long sys_sync(long a, long b, long c, long d, long e, long f)
 
 long sys_syncfs(long fd, long b, long c, long d, long e, long f)
 {
-	return WITH_FILE(fd, 0);
+	return WITH_FILE(fd, vfs_syncfs(file));
 }
 
 long sys_utimensat(long dirfd, long upath, long utimes, long flags, long e,

@@ -39,6 +39,29 @@ void pmm_free(uint64_t phys, unsigned order);
 /* The same through the direct map; NULL when none are free. */
 void *page_alloc(unsigned order);
 void page_free(void *virt, unsigned order);
+/*
+ * Frames with several holders (address spaces sharing it after fork, the
+ * page cache and the mappings of a page): one more holder; drop one, the
+ * last freeing the frame. A frame fresh from pmm_alloc has one holder.
+ */
+void pmm_frame_share(uint64_t phys);
+void pmm_frame_put(uint64_t phys);
+bool pmm_frame_shared(uint64_t phys); /* more than one holder */
+/*
+ * Caches that can give pages back (the page cache, later ones too): when
+ * the allocator runs out it calls each scan, asking for `want` pages,
+ * and tries again. scan must not sleep on a lock its caller may hold
+ * (trylock) nor allocate; it answers how many it freed.
+ */
+struct shrinker {
+	uint64_t (*scan)(uint64_t want);
+	struct shrinker *next; /* the allocator's list */
+};
+void mm_register_shrinker(struct shrinker *s);
+
+/* Hands the whole pages inside [start, end) of memory the boot loader
+ * lent (the initrd, once unpacked) to the allocator, for good. */
+void pmm_release_boot(uint64_t start, uint64_t end);
 
 struct mm_stats {
 	uint64_t total_pages; /* usable RAM managed by the allocator */
@@ -139,13 +162,20 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot);
  * (those it has stay, as on Linux); atomic. */
 extern int as_thp_disabled;
 /*
- * File-backed shared mappings (MAP_SHARED): the VMA holds the file (via
- * these operations, provided by the file layer) and faults map the
- * file's own pages; a page wholly past the end of the file is not there
- * (the fault is SIGBUS). Unmapping leaves the file's pages alone.
+ * File mappings: the VMA holds the file (via these operations, provided
+ * by the file layer) and faults map the page cache's frames (see "The
+ * page cache" in docs/architecture.md): a MAP_SHARED mapping writes the
+ * cache's frame, a MAP_PRIVATE one maps it read-only and copies it on
+ * the first write, as fork's copy on write does. `page` hands over a
+ * reference to the frame (0 past the end of the file or without
+ * memory); the page table keeps it until the page is unmapped, so a
+ * mapped frame outlives truncation. A page wholly past the end of the
+ * file is not there (the fault is SIGBUS).
  */
 struct vma_file_ops {
-	uint64_t (*page)(void *file, uint64_t index); /* phys; 0 past EOF */
+	/* phys, referenced; shared: for a MAP_SHARED mapping */
+	uint64_t (*page)(void *file, uint64_t index, bool shared);
+	bool (*past_eof)(void *file, uint64_t index);
 	void (*get)(void *file);
 	void (*put)(void *file);
 };
@@ -157,12 +187,20 @@ int as_map_file(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags,
  * the end of the VMA there (or of the page, if none). No reference is
  * taken: for comparing with a file the caller knows (shmdt). */
 void *as_file_at(uint64_t addr, uint64_t *pgoff, uint64_t *end);
+/* msync(MS_SYNC): calls sync on the file of each shared file mapping
+ * in the range (outside as_lock); the last error, or 0. */
+int as_sync_files(uint64_t addr, uint64_t len, int (*sync)(void *file));
 /* Whether a fault at addr is past the end of a mapped file (SIGBUS). */
 bool as_fault_is_bus(uint64_t addr);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */
 int as_discard(uint64_t addr, uint64_t len);
-/* Backs every page of the range now (for the loader and file mappings). */
+/* Backs every page of the range now (for the loader and file mappings):
+ * -ENOMEM without memory, -EFAULT for a hole or a page past a file's end. */
 int as_populate(uint64_t addr, uint64_t len);
+/* Backs the range (which must be writable) with pages of its own,
+ * copying those shared copy-on-write, so that the kernel may write them
+ * (the loader zeroing a segment's bss tail): 0, -ENOMEM or -EFAULT. */
+int as_own(uint64_t addr, uint64_t len);
 /* Resolves a fault at addr; false when it is a real access violation. */
 bool as_fault(uint64_t addr, bool write, bool exec);
 /* Whether [addr, addr+len) is mapped with at least `prot`. */

@@ -24,11 +24,6 @@ uint64_t *vm_pte_alloc(uint64_t *pml4, uint64_t va);
  * or 0; changes nothing. */
 uint64_t vm_phys(uint64_t *pml4, uint64_t va);
 void as_first_init(uint64_t *pml4);
-/* Frames shared copy-on-write (pmm.c): one more holder; drop one (the
- * last frees the frame); whether more than one holds it. */
-void pmm_frame_share(uint64_t phys);
-void pmm_frame_put(uint64_t phys);
-bool pmm_frame_shared(uint64_t phys);
 /* Whether anything (a page table or a 2 MiB page) covers va's 2 MiB. */
 bool vm_block_used(uint64_t *pml4, uint64_t va);
 void heap_get_stats(uint64_t *bytes, uint64_t *large_pages);

@@ -176,7 +176,8 @@ int pmm_init_buddy(void)
 			buddy_add_free(&buddy, ranges[i].start / PAGE_SIZE,
 				       ranges[i].end / PAGE_SIZE);
 	mm_pages = buddy.pages;
-	if (buddy.free_pages < MIN_FREE_PAGES)
+	/* The initrd comes back as it is unpacked (pmm_release_boot). */
+	if (buddy.free_pages + boot_info.initrd_size / PAGE_SIZE < MIN_FREE_PAGES)
 		out_of_memory("the kernel");
 	return 0;
 }
@@ -258,13 +259,50 @@ static void cache_put(uint64_t pfn)
 	}
 }
 
+/*
+ * Shrinkers: a list that only grows (registered at init), read without
+ * a lock through an acquire load of its head. One shrink runs at a
+ * time (`shrinking`); an allocation meanwhile simply fails.
+ */
+static struct shrinker *shrinkers;
+static int shrinking; /* atomic */
+
+void mm_register_shrinker(struct shrinker *s)
+{
+	s->next = __atomic_load_n(&shrinkers, __ATOMIC_ACQUIRE);
+	while (!__atomic_compare_exchange_n(&shrinkers, &s->next, s, false,
+					    __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		;
+}
+
+static bool shrink(unsigned order)
+{
+	uint64_t freed = 0;
+
+	if (__atomic_exchange_n(&shrinking, 1, __ATOMIC_ACQUIRE))
+		return false;
+	for (struct shrinker *s = __atomic_load_n(&shrinkers, __ATOMIC_ACQUIRE);
+	     s; s = s->next)
+		freed += s->scan(MAX(PCP_BATCH, 1u << order) * 2);
+	__atomic_store_n(&shrinking, 0, __ATOMIC_RELEASE);
+	return freed > 0;
+}
+
+static uint64_t alloc_once(unsigned order)
+{
+	return order == 0 ? cache_take() : buddy_take(order);
+}
+
 uint64_t pmm_alloc(unsigned order)
 {
+	uint64_t p;
+
 	if (order > MM_MAX_ORDER || !mm_pages)
 		return 0;
-	if (order == 0)
-		return cache_take();
-	return buddy_take(order);
+	p = alloc_once(order);
+	if (!p && shrink(order))
+		p = alloc_once(order);
+	return p;
 }
 
 void pmm_free(uint64_t phys, unsigned order)
@@ -280,6 +318,17 @@ void pmm_free(uint64_t phys, unsigned order)
 	}
 	mutex_lock(&buddy_lock);
 	buddy_free(&buddy, pfn, order);
+	mutex_unlock(&buddy_lock);
+}
+
+void pmm_release_boot(uint64_t start, uint64_t end)
+{
+	start = ALIGN_UP(start, PAGE_SIZE);
+	end = ALIGN_DOWN(end, PAGE_SIZE);
+	if (start >= end || !mm_pages)
+		return;
+	mutex_lock(&buddy_lock);
+	buddy_add_free(&buddy, start / PAGE_SIZE, end / PAGE_SIZE);
 	mutex_unlock(&buddy_lock);
 }
 

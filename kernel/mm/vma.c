@@ -17,7 +17,7 @@
 struct vma {
 	uint64_t start, end;
 	uint32_t prot, flags;
-	void *file;	/* MAP_SHARED of a file: one reference per VMA */
+	void *file;	/* a file's mapping: one reference per VMA */
 	uint64_t pgoff; /* the file page shown at start */
 };
 
@@ -198,8 +198,9 @@ static uint64_t frame_of(uint64_t va)
 	return pte ? *pte & PTE_ADDR_MASK : 0;
 }
 
-/* Software bits: the page belongs to someone else (a file); the page's
- * frame may be shared with another address space (copy on write). */
+/* Software bits: the page belongs to someone else (the vDSO's data page,
+ * as_borrow); the page's frame may be shared with another address space
+ * or the page cache (copy on write). */
 #define PTE_BORROWED (1ull << 9)
 #define PTE_COW (1ull << 10)
 
@@ -569,42 +570,74 @@ static int back_page(uint64_t va, uint32_t prot)
 	return err;
 }
 
+static bool map_file_page(uint64_t va, void *file, uint64_t index,
+			  bool shared);
+
+/* Backs the page at va: a zeroed page, or the file's (mapped outside
+ * as_lock, which the file system may not be called under). */
+static int populate_page(struct as *a, uint64_t va)
+{
+	mutex_lock(&a->lock);
+	const struct vma *v = find(va);
+	int err = !v ? -EFAULT : frame_of(va) || v->file ? 0 : back_page(va, v->prot);
+	void *file = v && !frame_of(va) ? v->file : NULL;
+	uint64_t index = file ? v->pgoff + (va - v->start) / PAGE_SIZE : 0;
+	bool shared = file && (v->flags & VMA_SHARED);
+
+	if (file)
+		file_ops->get(file);
+	unlock();
+	if (file) {
+		if (!map_file_page(va, file, index, shared))
+			err = file_ops->past_eof(file, index) ? -EFAULT : -ENOMEM;
+		file_ops->put(file);
+	}
+	return err;
+}
+
 int as_populate(uint64_t addr, uint64_t len)
 {
 	struct as *a = cur_as();
 	int err = 0;
 
-	mutex_lock(&a->lock);
 	for (uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE); va < addr + len && !err;
-	     va += PAGE_SIZE) {
-		const struct vma *v = find(va);
-
-		if (!v)
-			err = -EFAULT;
-		else if (!frame_of(va) && !v->file)
-			err = back_page(va, v->prot);
-	}
-	unlock();
+	     va += PAGE_SIZE)
+		err = populate_page(a, va);
 	return err;
 }
 
-/* Maps the file's page at va, taking as_lock again around the mapping. */
-static bool map_file_page(uint64_t va, void *file, uint64_t index)
+/*
+ * Maps the file's page at va, taking as_lock again around the mapping.
+ * The page cache hands over a reference to the frame, which the page
+ * table entry keeps (release_pages puts it). A private mapping shows
+ * the cache's frame read-only and copy-on-write: the first write copies
+ * it (cow_break), exactly as after fork, since the cache holds a
+ * reference too. A shared one writes the cache's frame itself.
+ */
+static bool map_file_page(uint64_t va, void *file, uint64_t index,
+			  bool shared)
 {
 	struct as *a = cur_as();
-	uint64_t pa = file_ops->page(file, index); /* file system: no a->lock */
-	bool ok = false;
+	/* file system: no a->lock */
+	uint64_t pa = file_ops->page(file, index, shared);
+	bool ok = false, mapped = false;
 
 	if (!pa)
-		return false; /* past the end of the file */
+		return false; /* past the end of the file, or no memory */
 	mutex_lock(&a->lock);
 	const struct vma *v = find(va);
-	if (v && v->file == file && !frame_of(va))
-		ok = vm_map(a->pml4, va, pa, PAGE_SIZE,
-			    pte_flags(v->prot) | PTE_BORROWED) == 0;
-	else
+	if (v && v->file == file && !frame_of(va)) {
+		uint64_t f = pte_flags(v->prot);
+
+		if (!(v->flags & VMA_SHARED))
+			f = (f & ~PTE_W) | PTE_COW;
+		ok = mapped = vm_map(a->pml4, va, pa, PAGE_SIZE, f) == 0;
+	} else {
 		ok = v != NULL; /* raced with another fault or a change */
+	}
 	unlock();
+	if (!mapped)
+		pmm_frame_put(pa);
 	return ok;
 }
 
@@ -644,6 +677,25 @@ static bool cow_break(struct as *a, uint64_t va, uint32_t prot)
 	set_access(va, prot);
 	invlpg(va); /* access only grew */
 	return true;
+}
+
+int as_own(uint64_t addr, uint64_t len)
+{
+	struct as *a = cur_as();
+	int err = as_populate(addr, len);
+
+	mutex_lock(&a->lock);
+	for (uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE); va < addr + len && !err;
+	     va += PAGE_SIZE) {
+		const struct vma *v = find(va);
+
+		if (!v || !(v->prot & PROT_WRITE))
+			err = -EFAULT;
+		else if (is_cow(a, va) && !cow_break(a, va, v->prot))
+			err = -ENOMEM;
+	}
+	unlock();
+	return err;
 }
 
 /* ---- fork and the end of an address space ---- */
@@ -833,10 +885,11 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 		if (!frame_of(va) && v->file) {
 			void *file = v->file;
 			uint64_t index = v->pgoff + (va - v->start) / PAGE_SIZE;
+			bool shared = v->flags & VMA_SHARED;
 
 			file_ops->get(file);
 			unlock();
-			ok = map_file_page(va, file, index);
+			ok = map_file_page(va, file, index, shared);
 			file_ops->put(file);
 			return ok;
 		} else if (!frame_of(va)) {
@@ -856,6 +909,29 @@ bool as_fault(uint64_t addr, bool write, bool exec)
 	return ok;
 }
 
+int as_sync_files(uint64_t addr, uint64_t len, int (*sync)(void *file))
+{
+	struct as *a = cur_as();
+	int err = 0;
+
+	for (uint64_t va = addr; va < addr + len;) {
+		mutex_lock(&a->lock);
+		const struct vma *v = find(va);
+		void *file = v && (v->flags & VMA_SHARED) ? v->file : NULL;
+		uint64_t end = v ? v->end : va + PAGE_SIZE;
+
+		if (file)
+			file_ops->get(file);
+		unlock();
+		if (file) {
+			err = sync(file) ?: err;
+			file_ops->put(file);
+		}
+		va = end;
+	}
+	return err;
+}
+
 bool as_fault_is_bus(uint64_t addr)
 {
 	struct as *a = cur_as();
@@ -873,7 +949,7 @@ bool as_fault_is_bus(uint64_t addr)
 	}
 	unlock();
 	if (file) {
-		bus = !file_ops->page(file, index);
+		bus = file_ops->past_eof(file, index);
 		file_ops->put(file);
 	}
 	return bus;

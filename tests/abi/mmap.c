@@ -317,6 +317,44 @@ static void file_map_private_keeps_writes_private(void)
 	unlink(path);
 }
 
+/*
+ * Linux: a private file page is the file's until the first write copies
+ * it, so write() shows through it before and not after; MADV_DONTNEED
+ * drops the copy and the file shows again; a page wholly past the end of
+ * the file is SIGBUS, as for a shared mapping.
+ */
+static void file_map_private_copies_on_first_write(void)
+{
+	char *p, c = 1;
+	int fd = make_file();
+
+	if (!CHECK(fd >= 0))
+		return;
+	p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (!CHECK(p != MAP_FAILED))
+		return;
+	CHECK_EQ_INT(p[10], 'a');
+	CHECK_EQ_INT(pwrite(fd, "Z", 1, 10), 1);
+	CHECK_EQ_INT(p[10], 'Z'); /* not copied yet: the file's page */
+	p[0] = 'P';		  /* copied now */
+	CHECK_EQ_INT(pwrite(fd, "Q", 1, 20), 1);
+	CHECK_EQ_INT(p[20], 'a');
+	CHECK_EQ_INT(p[10], 'Z');
+	CHECK_EQ_INT(pread(fd, &c, 1, 0), 1);
+	CHECK_EQ_INT(c, 'a');
+	CHECK_EQ_INT(madvise(p, page, MADV_DONTNEED), 0);
+	CHECK_EQ_INT(p[0], 'a');
+	CHECK_EQ_INT(p[20], 'Q');
+	/* The last page's tail past the end reads as zero, writably. */
+	CHECK_EQ_INT(try_write(p + 2 * page + page / 2 + 1, 'T'), 0);
+	CHECK_EQ_INT(p[2 * page + page / 2], 0);
+	CHECK_EQ_INT(try_read(p + 3 * page, &c), SIGBUS);
+	CHECK_EQ_INT(fault_code, BUS_ADRERR);
+	munmap(p, 4 * page);
+	close(fd);
+	unlink(path);
+}
+
 static void file_map_shared_writes_reach_the_file(void)
 {
 	char buf[8], *p;
@@ -581,6 +619,7 @@ int main(void)
 	ABI_RUN(madvise_dontneed_zeroes_private_anon);
 	ABI_RUN(mincore_reports_touched_pages);
 	ABI_RUN(file_map_private_keeps_writes_private);
+	ABI_RUN(file_map_private_copies_on_first_write);
 	ABI_RUN(file_map_shared_writes_reach_the_file);
 	ABI_RUN(file_map_past_eof_gives_sigbus);
 	ABI_RUN(file_map_error_paths);

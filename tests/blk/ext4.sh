@@ -10,6 +10,11 @@
 #   guest-verify      a second boot (dynamic build) reads it all back
 #   mounts            /proc/mounts shows /dev/vda on /data
 #   ro                with ,ro: mounted ro, verify passes, writes EROFS
+#   mmapio            tests/abi/mmapio.c on /data (MAP_SHARED writes
+#                     beside read() and msync, the page cache's), then
+#                     debugfs reads the file back as the host's run left it
+#   exec-static, exec-dynamic   hello copied onto the disk runs from it
+#                     (its pages mapped from ext4's page cache)
 #   sqlite            Debian's sqlite3: create and insert in one boot,
 #                     select prints the row in the next; e2fsck clean
 #   corrupt-magic, corrupt-csum   a broken superblock / descriptor: the
@@ -22,7 +27,8 @@ LOGS=$BUILD/blk/logs
 O=$BUILD/osprey
 T=${EXT4_TIMEOUT:-240}
 mkdir -p "$LOGS"
-make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" || exit 1
+make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" \
+	"$BUILD/abi/static/mmapio" "$BUILD/abi/dynamic/mmapio" || exit 1
 passed=0 failed=0
 pass() { echo "PASS ext4-$1"; passed=$((passed + 1)); }
 fail() { echo "FAIL ext4-$1: $2"; failed=$((failed + 1)); }
@@ -81,6 +87,35 @@ if grep -aq '^/dev/vda /data ext4 ro' "$log" && grep -aq 'Read-only file system'
 else
 	fail ro "see $log"
 fi
+
+log=$LOGS/ext4-mmapio.log
+mkdir "$tmp/mm"
+if "$BUILD/abi/static/mmapio" "$tmp/mm" >"$log" 2>&1 &&
+	timeout 600 "$O" run --timeout "$T" --disk "$img:/data" -- \
+		"$BUILD/abi/dynamic/mmapio" /data >>"$log" 2>&1 &&
+	grep -aqE '^abi mmapio: [0-9]+ passed, 0 failed' "$log" &&
+	dbg 'dump /mmapio.bin '"$tmp/mm.out" && cmp "$tmp/mm.out" "$tmp/mm/mmapio.bin" &&
+	e2fsck -fn "$img" >>"$log" 2>&1; then
+	pass mmapio
+else
+	fail mmapio "see $log"
+fi
+
+# Programs run from the disk: the loader and ld.so map their pages from
+# ext4's page cache. `osprey disk cp` puts them there; busybox's shell
+# (static) execs them; --add brings the dynamic one's libraries.
+for v in static dynamic; do
+	log=$LOGS/ext4-exec-$v.log
+	{ "$O" disk cp "$BUILD/apps/hello-$v" "$img:/hello-$v" &&
+		timeout 600 "$O" run --timeout "$T" --disk "$img:/data" \
+			--add "$BUILD/apps/hello-dynamic:/lib-bringer" -- \
+			/bin/busybox sh -c "/data/hello-$v from-disk"; } >"$log" 2>&1
+	if grep -aq '^argv\[1\] = from-disk' "$log"; then
+		pass exec-$v
+	else
+		fail exec-$v "see $log"
+	fi
+done
 
 log=$LOGS/ext4-sqlite.log
 if [ -x /usr/bin/sqlite3 ]; then
