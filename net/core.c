@@ -49,7 +49,7 @@ void pkt_free(struct pkt *p)
 	if (!p)
 		return;
 	if (p->frag_put)
-		p->frag_put(p->frag_arg);
+		p->frag_put(p, p->frag_arg);
 	if (p->release)
 		p->release(p, p->release_arg);
 	else

@@ -111,7 +111,7 @@ struct pkt {
 	void *release_arg;
 	/* Zero-copy transmit: bytes that follow data[0, len) on the wire,
 	 * in memory the packet does not own (a TCP send ring), read by the
-	 * device in place. frag_put(frag_arg) runs when the packet is freed,
+	 * device in place. frag_put(p, frag_arg) runs when the packet is freed,
 	 * so the memory stays allocated until then; its bytes may change
 	 * once the peer has acknowledged them (a retransmission still queued
 	 * then carries sequence numbers the peer drops). Only for devices
@@ -124,7 +124,7 @@ struct pkt {
 		const uint8_t *addr;
 		uint32_t len;
 	} *frag, frag_in[PKT_FRAGS];
-	void (*frag_put)(void *arg);
+	void (*frag_put)(struct pkt *p, void *arg);
 	void *frag_arg;
 };
 /* The packet's length on the wire: its own bytes and its fragments. */

@@ -174,6 +174,12 @@ void tcp_sbuf_put(void *data)
 		free(b);
 }
 
+static void sbuf_frag_put(struct pkt *p, void *ring)
+{
+	(void)p;
+	tcp_sbuf_put(ring);
+}
+
 /* Whether a segment of len bytes carries the ring's bytes in place: a
  * device that reads fragments and fills checksums, and enough bytes that
  * a copy costs more than a descriptor and a reference (tcp_xmit). */
@@ -199,7 +205,7 @@ void tcp_sbuf_attach(struct tcp_sock *ts, struct pkt *p, uint32_t off,
 		p->frag[p->nfrags++] = (struct pkt_frag){ts->sbuf, n - first};
 	p->frag_len = n;
 	__atomic_fetch_add(&blk_of(ts->sbuf)->refs, 1, __ATOMIC_RELAXED);
-	p->frag_put = tcp_sbuf_put;
+	p->frag_put = sbuf_frag_put;
 	p->frag_arg = ts->sbuf;
 }
 

@@ -16,15 +16,17 @@
  * A ring span's bytes are the ring's next ones: the ring holds the ring
  * spans' bytes back to back, so a ring span begins in the ring at the sum
  * of the ring spans before it. A file span holds a reference on the file
- * and a pin on its pages (vfs_file_pin: a truncate zeroes pinned pages
- * instead of freeing them), so the pages a segment points at stay until
- * the span goes; the span itself is counted, one reference for the queue
- * and one for each packet that still hangs its pages, and the last put
- * drops the pin. As with the ring, a file page's bytes can change after
- * sendfile returned (Linux's sendfile has the same window: the pages are
- * sent, not a snapshot of them).
+ * and asks the page cache for its pages when a segment is made
+ * (vfs_file_page_get): each page hung on a packet carries a reference on
+ * its frame, which the packet's free drops (pages_put), so a page the
+ * file loses meanwhile (truncated, evicted) stays readable until the
+ * device is done with it. A page not there any more (past a truncated
+ * end) makes the segment a copy, with zeros where the page was. As with
+ * the ring, a file page's bytes can change after sendfile returned
+ * (Linux's sendfile has the same window: the pages are sent, not a
+ * snapshot of them).
  *
- * Everything here runs under ts->lock but span_put, which a packet's
+ * Everything here runs under ts->lock but pages_put, which a packet's
  * free calls from wherever the device gives it back.
  */
 #include "net/tcp_int.h"
@@ -32,24 +34,13 @@
 
 #define PAGE 4096u
 
+/* A piece of the queue; under ts->lock, the span's list's. */
 struct tcp_span {
-	struct tcp_span *next; /* ts->lock */
-	uint32_t len;	       /* bytes left; ts->lock */
-	int refs;	       /* atomic; file spans only */
-	struct file *f;	       /* NULL: bytes of the ring */
-	uint64_t off;	       /* file: the offset of the first byte left */
+	struct tcp_span *next;
+	uint32_t len;	/* bytes left */
+	struct file *f; /* NULL: bytes of the ring; else a reference */
+	uint64_t off;	/* file: the offset of the first byte left */
 };
-
-static void span_put(void *arg)
-{
-	struct tcp_span *sp = arg;
-
-	if (__atomic_sub_fetch(&sp->refs, 1, __ATOMIC_ACQ_REL))
-		return;
-	vfs_file_unpin(sp->f);
-	file_put(sp->f);
-	free(sp);
-}
 
 static struct tcp_span *span_new(struct file *f, uint64_t off, uint32_t len)
 {
@@ -58,25 +49,18 @@ static struct tcp_span *span_new(struct file *f, uint64_t off, uint32_t len)
 	if (!sp)
 		return NULL;
 	sp->len = len;
-	sp->refs = 1;
 	sp->off = off;
-	if (f) {
-		if (vfs_file_pin(f)) {
-			free(sp);
-			return NULL;
-		}
+	if (f)
 		file_get(f);
-		sp->f = f;
-	}
+	sp->f = f;
 	return sp;
 }
 
 static void span_free(struct tcp_span *sp)
 {
 	if (sp->f)
-		span_put(sp);
-	else
-		free(sp);
+		file_put(sp->f);
+	free(sp);
 }
 
 static void span_append(struct tcp_sock *ts, struct tcp_span *sp)
@@ -108,8 +92,7 @@ void tcp_sq_ring_added(struct tcp_sock *ts, uint32_t n)
 		container_of(ts->spans_tail, struct tcp_span, next)->len += n;
 }
 
-/* Queues n bytes of f from off, in place; 0 or -ENOMEM (-EINVAL: f's
- * pages cannot be held). */
+/* Queues n bytes of f from off, in place; 0 or -ENOMEM. */
 int tcp_sq_add_file(struct tcp_sock *ts, struct file *f, uint64_t off,
 		    uint32_t n)
 {
@@ -119,7 +102,7 @@ int tcp_sq_add_file(struct tcp_sock *ts, struct file *f, uint64_t off,
 		return -ENOMEM;
 	if (!ts->spans && ts->sbuf_len &&
 	    !(ring = span_new(NULL, 0, ts->sbuf_len))) {
-		span_put(sp);
+		span_free(sp);
 		return -ENOMEM;
 	}
 	if (!ts->spans)
@@ -209,16 +192,15 @@ uint32_t tcp_sq_inplace(const struct tcp_sock *ts, uint32_t off, uint32_t n)
 	return n;
 }
 
-/* The page of f holding byte `pos`, NULL when it cannot be had. */
-static const uint8_t *file_byte(struct file *f, uint64_t pos)
+/* The page of f holding byte `pos`, with a reference on its frame (the
+ * frame's address: pmm_frame_put's), or 0 when it cannot be had. */
+static uint64_t file_page(struct file *f, uint64_t pos)
 {
-	const uint8_t *page = vfs_file_page(f, pos / PAGE);
-
-	return page ? page + pos % PAGE : NULL;
+	return vfs_file_page_get(f, pos / PAGE, false);
 }
 
 /* Copies n bytes of a file span from its byte `at`: zeros where a page
- * cannot be had (out of memory), as a hole reads. */
+ * is not there (a truncated end, out of memory). */
 static void file_copy(struct tcp_span *sp, uint32_t at, uint8_t *dst,
 		      uint32_t n)
 {
@@ -226,12 +208,15 @@ static void file_copy(struct tcp_span *sp, uint32_t at, uint8_t *dst,
 
 	while (n) {
 		uint32_t k = MIN(n, PAGE - (uint32_t)(pos % PAGE));
-		const uint8_t *src = file_byte(sp->f, pos);
+		uint64_t page = file_page(sp->f, pos);
 
-		if (src)
-			memcpy(dst, src, k);
-		else
+		if (page) {
+			memcpy(dst, (uint8_t *)phys_to_virt(page) + pos % PAGE,
+			       k);
+			pmm_frame_put(page);
+		} else {
 			memset(dst, 0, k);
+		}
 		dst += k;
 		pos += k;
 		n -= k;
@@ -265,28 +250,38 @@ void tcp_sq_copy(const struct tcp_sock *ts, uint32_t off, uint8_t *dst,
 	}
 }
 
-/* Hangs a file span's n bytes from its byte `at` on p, a page each;
- * false when a page cannot be had. */
+/* The packet's free: the references on the frames its fragments are in. */
+static void pages_put(struct pkt *p, void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < p->nfrags; i++)
+		pmm_frame_put(virt_to_phys(p->frag[i].addr) & ~(uint64_t)(PAGE - 1));
+}
+
+/* Hangs a file span's n bytes from its byte `at` on p, a page each, each
+ * with a reference; false (nothing held) when a page is not there. */
 static bool file_attach(struct tcp_span *sp, struct pkt *p, uint32_t at,
 			uint32_t n)
 {
 	uint64_t pos = sp->off + at;
 
 	p->nfrags = 0;
+	p->frag_put = pages_put;
 	while (n) {
 		uint32_t k = MIN(n, PAGE - (uint32_t)(pos % PAGE));
-		const uint8_t *src = file_byte(sp->f, pos);
+		uint64_t page = p->nfrags < PKT_FRAGS_MAX ? file_page(sp->f, pos) : 0;
 
-		if (!src || p->nfrags == PKT_FRAGS_MAX)
+		if (!page) {
+			pages_put(p, NULL);
+			p->frag_put = NULL;
 			return false;
-		p->frag[p->nfrags++] = (struct pkt_frag){src, k};
+		}
+		p->frag[p->nfrags++] = (struct pkt_frag){
+		    (uint8_t *)phys_to_virt(page) + pos % PAGE, k};
 		p->frag_len += k;
 		pos += k;
 		n -= k;
 	}
-	__atomic_fetch_add(&sp->refs, 1, __ATOMIC_RELAXED);
-	p->frag_put = span_put;
-	p->frag_arg = sp;
 	return true;
 }
 

@@ -298,6 +298,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ts_put(dbg_l);
 	if (tcp_conns)
 		abort(); /* a connection that never ends */
+	if (host_page_refs)
+		abort(); /* a file page a segment took and never gave back */
 	clock_step(TCP_TIMEWAIT_NS / 1000000 + 1000);
 	return 0;
 }

@@ -256,8 +256,8 @@ void host_net_setup(void)
 struct host_file {
 	uint8_t *bytes; /* size, rounded up to whole pages */
 	size_t size;
-	int pins;
 };
+long host_page_refs; /* frames handed out by vfs_file_page_get, not put */
 
 struct file *host_file_new(const void *bytes, size_t size)
 {
@@ -266,7 +266,7 @@ struct file *host_file_new(const void *bytes, size_t size)
 
 	if (!f || !h)
 		panic("host_file_new: out of memory");
-	h->bytes = calloc(1, (size + 4095) & ~(size_t)4095);
+	h->bytes = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
 	if (!h->bytes)
 		panic("host_file_new: out of memory");
 	memcpy(h->bytes, bytes, size);
@@ -276,26 +276,23 @@ struct file *host_file_new(const void *bytes, size_t size)
 	return f;
 }
 
-void *vfs_file_page(struct file *f, uint64_t index)
+/* A "frame address" whose phys_to_virt is the host page. */
+uint64_t vfs_file_page_get(struct file *f, uint64_t index, bool shared)
 {
 	struct host_file *h = f->priv;
 
-	return index * 4096 < h->size ? h->bytes + index * 4096 : NULL;
+	(void)shared;
+	if (index * 4096 >= h->size)
+		return 0;
+	host_page_refs++;
+	return virt_to_phys(h->bytes + index * 4096);
 }
 
-int vfs_file_pin(struct file *f)
+void pmm_frame_put(uint64_t phys)
 {
-	((struct host_file *)f->priv)->pins++;
-	return 0;
-}
-
-void vfs_file_unpin(struct file *f)
-{
-	struct host_file *h = f->priv;
-
-	if (h->pins <= 0)
-		panic("vfs_file_unpin: not pinned");
-	h->pins--;
+	if (phys & 4095 || host_page_refs <= 0)
+		panic("pmm_frame_put: %lx not a frame handed out", phys);
+	host_page_refs--;
 }
 
 void file_get(struct file *f)
@@ -309,8 +306,6 @@ void file_put(struct file *f)
 
 	if (--f->refs)
 		return;
-	if (h->pins)
-		panic("file_put: the last reference with %d pins", h->pins);
 	free(h->bytes);
 	free(h);
 	free(f);

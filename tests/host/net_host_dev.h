@@ -19,8 +19,9 @@ extern unsigned host_nsent;
 extern bool host_keep_sent; /* false: xmit frees (the fuzzer) */
 void host_sent_clear(void);
 /* A file of `size` bytes for sendfile (one reference; its pages are the
- * bytes' 4 KiB pieces, pins counted; the last put with a pin panics). */
+ * bytes' 4 KiB pieces); the references on them not yet put. */
 struct file *host_file_new(const void *bytes, size_t size);
+extern long host_page_refs;
 /* lo, host_eth 10.0.0.2/24 via 10.0.0.1, AF_INET; once. */
 void host_net_setup(void);
 
