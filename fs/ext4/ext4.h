@@ -39,7 +39,7 @@
  * leaf blocks, truncation, and the descriptors' and superblock's free
  * counts and checksums kept. Still to come: htree directories kept
  * indexed (they are refused now), deeper extent trees, unwritten
- * extents and fallocate, xattr writes, rename and link.
+ * extents and fallocate, xattr writes. link and rename: rename.c.
  *
  * The journal (jbd2), planned: at mount, when needs_recovery is set, read
  * the journal inode's superblock (big-endian, v2, with its own crc32c when
@@ -243,6 +243,21 @@ int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 		size_t len);
 int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	       size_t len);
+/* link(2): a new name for ip (not a directory: -EPERM) in dir. */
+int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+	      size_t len, struct ext4_inode *ip);
+/* renameat2(2): ip, named oname in odir, takes nname in ndir, replacing
+ * victim (the inode nname names, NULL if none; a directory one must be
+ * empty), or with EXT4_RENAME_EXCHANGE the two swap names. A directory
+ * that changes parent gets its ".." and the parents' counts fixed. The
+ * caller has checked that ip is not an ancestor of ndir; names that do
+ * not name ip and victim answer -ENOENT (-EEXIST: an unnamed victim). */
+#define EXT4_RENAME_NOREPLACE 1u /* Linux's values */
+#define EXT4_RENAME_EXCHANGE 2u
+int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname,
+		size_t olen, struct ext4_inode *ip, struct ext4_inode *ndir,
+		const char *nname, size_t nlen, struct ext4_inode *victim,
+		unsigned flags);
 /* chmod(2), chown(2), utimensat(2): the fields of st that mask names
  * (EXT4_SET_*) are written into the inode (mode: permission bits). */
 #define EXT4_SET_MODE 1u

@@ -854,6 +854,93 @@ static void truncate_some(struct ext4_fs *fs)
 	}
 }
 
+/* ext4_rename from path to path (full paths under the root). */
+static int rename_paths(struct ext4_fs *fs, const char *from, const char *to,
+			unsigned flags)
+{
+	const char *of = strrchr(from, '/') + 1, *nf = strrchr(to, '/') + 1;
+	char od[256], nd[256];
+	struct ext4_inode *odir, *ndir, *ip, *victim;
+	int err;
+
+	snprintf(od, sizeof(od), "%.*s", (int)(of - from), from);
+	snprintf(nd, sizeof(nd), "%.*s", (int)(nf - to), to);
+	odir = iget_path(fs, od); /* one copy per inode, as the VFS keeps */
+	ndir = strcmp(od, nd) ? iget_path(fs, nd) : odir;
+	ip = iget_path(fs, from);
+	victim = iget_path(fs, to);
+	err = !odir || !ndir || !ip ? -ENOENT
+				    : ext4_rename(fs, odir, of, strlen(of), ip,
+						  ndir, nf, strlen(nf), victim,
+						  flags);
+	if (ndir != odir)
+		ext4_iput(ndir);
+	ext4_iput(odir);
+	ext4_iput(ip);
+	ext4_iput(victim);
+	return err;
+}
+
+static uint32_t ino_of(struct ext4_fs *fs, const char *path)
+{
+	uint32_t ino = 0;
+
+	return ext4_namei(fs, path, false, &ino) ? 0 : ino;
+}
+
+static uint16_t links_of(struct ext4_fs *fs, const char *path)
+{
+	struct ext4_inode *ip = iget_path(fs, path);
+	uint16_t n = ip ? ext4_inode_links(ip) : 0;
+
+	ext4_iput(ip);
+	return n;
+}
+
+/* link and rename: over files, directories across parents (".."),
+ * RENAME_NOREPLACE and RENAME_EXCHANGE; e2fsck judges the counts. */
+static void link_and_rename(struct ext4_fs *fs)
+{
+	struct ext4_inode *root = iget_path(fs, "/"), *ip;
+	uint32_t ino, file = ino_of(fs, "/new-dir/file");
+
+	if (!CHECK(root) || !CHECK(ip = iget_path(fs, "/new-dir/file")))
+		return;
+	CHECK_EQ(ext4_link(fs, root, "hard", 4, ip), 0);
+	CHECK_EQ(ext4_link(fs, root, "hard", 4, ip), -EEXIST);
+	ext4_iput(ip);
+	CHECK_EQ(links_of(fs, "/new-dir/file"), 2);
+	CHECK_EQ(ext4_create(fs, root, "a", 1, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(ext4_create(fs, root, "b", 1, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(ext4_create(fs, root, "c", 1, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(ext4_create(fs, root, "victim", 6, S_IFREG | 0644, 0, 0, &ino),
+		 0);
+	ext4_iput(root); /* the renames below take their own copies */
+	CHECK_EQ(rename_paths(fs, "/hard", "/a/moved", 0), 0);
+	CHECK_EQ(ino_of(fs, "/a/moved"), file);
+	CHECK_EQ(rename_paths(fs, "/a/moved", "/victim", EXT4_RENAME_NOREPLACE),
+		 -EEXIST);
+	CHECK_EQ(rename_paths(fs, "/a/moved", "/victim", 0), 0);
+	CHECK_EQ(ino_of(fs, "/victim"), file);
+	CHECK_EQ(ino_of(fs, "/a/moved"), 0);
+	CHECK_EQ(rename_paths(fs, "/a", "/b/a", 0), 0); /* ".." now b */
+	CHECK_EQ(ino_of(fs, "/b/a/.."), ino_of(fs, "/b"));
+	CHECK_EQ(links_of(fs, "/b"), 3);
+	CHECK_EQ(rename_paths(fs, "/b/a", "/c", 0), 0); /* over an empty dir */
+	CHECK_EQ(links_of(fs, "/b"), 2);
+	CHECK_EQ(rename_paths(fs, "/c", "/new-dir", 0), -ENOTEMPTY);
+	CHECK_EQ(rename_paths(fs, "/c", "/victim", 0), -ENOTDIR);
+	CHECK_EQ(rename_paths(fs, "/victim", "/c", 0), -EISDIR);
+	CHECK_EQ(rename_paths(fs, "/victim", "/b", EXT4_RENAME_EXCHANGE), 0);
+	CHECK_EQ(ino_of(fs, "/b"), file);
+	CHECK_EQ(rename_paths(fs, "/victim", "/new-dir/sub", 0), 0);
+	CHECK_EQ(ino_of(fs, "/new-dir/sub/.."), ino_of(fs, "/new-dir"));
+	CHECK_EQ(rename_paths(fs, "/new-dir/sub", "/b", EXT4_RENAME_EXCHANGE),
+		 0);
+	CHECK_EQ(ino_of(fs, "/new-dir/sub"), file);
+	CHECK_EQ(ino_of(fs, "/b/.."), EXT4_ROOT_INO);
+}
+
 static void write_session(struct ext4_fs *fs)
 {
 	struct ext4_inode *root = iget_path(fs, "/"), *dir, *ip;
@@ -905,6 +992,7 @@ static void write_session(struct ext4_fs *fs)
 		ext4_iput(ip);
 	}
 	ext4_iput(root);
+	link_and_rename(fs);
 	CHECK_EQ(ext4_sync(fs), 0);
 }
 
