@@ -74,6 +74,9 @@
 #ifndef EFBIG
 #define EFBIG 27
 #endif
+#ifndef EMLINK
+#define EMLINK 31
+#endif
 #ifndef EROFS
 #define EROFS 30
 #endif

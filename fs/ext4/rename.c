@@ -12,10 +12,6 @@
  */
 #include "fs/ext4/ext4_private.h"
 
-#ifndef EMLINK
-#define EMLINK 31
-#endif
-
 #define EXT4_LINK_MAX 65000
 
 /* A directory's count follows its subdirectories, saturating as
