@@ -41,21 +41,15 @@
  * indexed (they are refused now), deeper extent trees, unwritten
  * extents and fallocate, xattr writes. link and rename: rename.c.
  *
- * The journal (jbd2), planned: at mount, when needs_recovery is set, read
- * the journal inode's superblock (big-endian, v2, with its own crc32c when
- * csum v2/v3), scan from s_start: descriptor blocks list the home block
- * numbers of the following data blocks (with escaping of the magic),
- * revoke blocks cancel earlier copies, a commit block ends a transaction
- * whose checksum matches; a second pass writes the last copy of each
- * block home unless revoked in a later transaction, then the journal is
- * marked empty and needs_recovery cleared. Writes in ordered mode: one
- * running transaction collects the metadata blocks a system call dirtied
- * (copies, under the file system's mutex); at commit, file data blocks
- * are written and flushed first, then the metadata copies go to the
- * journal after a descriptor, then a commit block with FUA (or a flush),
- * and only then are the blocks written home; the journal's tail advances
- * once home writes are flushed. fsync commits the running transaction.
- * Until then a file system whose journal needs recovery is refused.
+ * The journal (jbd2): at mount, when needs_recovery is set, the log is
+ * replayed (recovery.c: descriptor, revoke and commit blocks, checksums
+ * v2/v3; a hostile log stops the mount with a message before anything
+ * is written), then the file system is read again. Writes in ordered
+ * mode, planned: one running transaction collects the metadata blocks
+ * a system call dirtied; at commit, file data blocks are written and
+ * flushed first, then the metadata copies go to the journal after a
+ * descriptor, then a commit block and a flush, and only then are the
+ * blocks written home. fsync commits the running transaction.
  */
 #ifndef FS_EXT4_EXT4_H
 #define FS_EXT4_EXT4_H

@@ -78,6 +78,7 @@ static inline void put16le(uint8_t *p, uint16_t v)
 #define EXT4_GOOD_OLD_FIRST_INO 11
 
 /* compat */
+#define EXT4_COMPAT_HAS_JOURNAL 0x0004
 #define EXT4_COMPAT_SPARSE_SUPER2 0x0200
 /* incompat */
 #define EXT4_INCOMPAT_COMPRESSION 0x0001
