@@ -55,7 +55,7 @@ int jbd2_bmap(struct jbd2 *j, uint32_t blk, uint64_t *pblk)
 
 int jbd2_read(struct jbd2 *j, uint32_t blk, uint8_t *buf)
 {
-	uint64_t pblk;
+	uint64_t pblk = 0;
 	int err = jbd2_bmap(j, blk, &pblk);
 
 	return err ? err : ext4_read_blocks(j->fs, pblk, 1, buf);
@@ -63,7 +63,7 @@ int jbd2_read(struct jbd2 *j, uint32_t blk, uint8_t *buf)
 
 int jbd2_write(struct jbd2 *j, uint32_t blk, const uint8_t *buf)
 {
-	uint64_t pblk;
+	uint64_t pblk = 0;
 	int err = jbd2_bmap(j, blk, &pblk);
 
 	return err ? err : ext4_write_blocks(j->fs, pblk, 1, buf);
