@@ -258,13 +258,36 @@ static int walk(struct recovery *r, enum pass pass)
 	return err < 0 ? err : 0;
 }
 
-static int cmp_revoke(const void *a, const void *b)
+/* Order: by block, the latest revoke of a block first. */
+static bool revoke_before(const struct revoke *x, const struct revoke *y)
 {
-	const struct revoke *x = a, *y = b;
+	return x->blk != y->blk ? x->blk < y->blk : seq_after(x->seq, y->seq);
+}
 
-	if (x->blk != y->blk)
-		return x->blk < y->blk ? -1 : 1;
-	return seq_after(x->seq, y->seq) ? -1 : seq_after(y->seq, x->seq);
+/* Heapsort (no qsort in the kernel): n log n for any log. */
+static void sift(struct revoke *v, size_t i, size_t n)
+{
+	for (size_t c; (c = 2 * i + 1) < n; i = c) {
+		struct revoke t;
+
+		if (c + 1 < n && revoke_before(&v[c], &v[c + 1]))
+			c++;
+		if (!revoke_before(&v[i], &v[c]))
+			return;
+		t = v[i], v[i] = v[c], v[c] = t;
+	}
+}
+
+static void heapsort_revokes(struct revoke *v, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift(v, i, n);
+	for (size_t end = n; end-- > 1;) {
+		struct revoke t = v[0];
+
+		v[0] = v[end], v[end] = t;
+		sift(v, 0, end);
+	}
 }
 
 /* Sorted by block, the latest revoke of each block first, then alone. */
@@ -274,7 +297,7 @@ static void sort_revokes(struct recovery *r)
 
 	if (!r->nrevs)
 		return;
-	qsort(r->revs, r->nrevs, sizeof(*r->revs), cmp_revoke);
+	heapsort_revokes(r->revs, r->nrevs);
 	for (size_t i = 0; i < r->nrevs; i++)
 		if (!n || r->revs[n - 1].blk != r->revs[i].blk)
 			r->revs[n++] = r->revs[i];
