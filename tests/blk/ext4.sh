@@ -12,6 +12,11 @@
 #   ro                with ,ro: mounted ro, verify passes, writes EROFS
 #   sqlite            Debian's sqlite3: create and insert in one boot,
 #                     select prints the row in the next; e2fsck clean
+#   sqlite-integrity  a table of 2000 rows with an index built in one
+#                     boot; PRAGMA integrity_check says ok in the next
+#   replay            a journal that needs replay (written by debugfs on
+#                     the host): the boot replays it, e2fsck is clean,
+#                     needs_recovery is off and the block is home
 #   corrupt-magic, corrupt-csum   a broken superblock / descriptor: the
 #                     boot stops with a mount error naming the problem
 # Prints PASS/FAIL per case and "N passed, M failed".
@@ -97,6 +102,33 @@ if [ -x /usr/bin/sqlite3 ]; then
 else
 	echo "SKIP ext4-sqlite: no /usr/bin/sqlite3 (tools/deps.sh installs it)"
 fi
+
+log=$LOGS/ext4-sqlite-integrity.log
+if [ -x /usr/bin/sqlite3 ]; then
+	db=$tmp/sqli.img
+	{ timeout 600 "$O" run --timeout "$T" --disk "$db:/data:64M" -- /usr/bin/sqlite3 /data/i.db \
+		'create table t(a integer primary key, b text); with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000) insert into t select x, hex(randomblob(40)) from c; create index tb on t(b);' &&
+		timeout 600 "$O" run --timeout "$T" --disk "$db:/data" -- /usr/bin/sqlite3 /data/i.db \
+			'pragma integrity_check; select count(*) from t;' >"$tmp/sqli.out" && e2fsck -fn "$db"; } >"$log" 2>&1
+	if [ $? = 0 ] && [ "$(tr -d '\r' <"$tmp/sqli.out" | tr '\n' ' ')" = "ok 2000 " ]; then
+		pass sqlite-integrity
+	else
+		fail sqlite-integrity "see $log (printed '$(cat "$tmp/sqli.out" 2>/dev/null)')"
+	fi
+else
+	echo "SKIP ext4-sqlite-integrity: no /usr/bin/sqlite3"
+fi
+
+log=$LOGS/ext4-replay.log
+jimg=$tmp/j.img
+head -c 4096 /dev/urandom >"$tmp/jblk"
+{ mke2fs -F -q -t ext4 -b 4096 "$jimg" 32M &&
+	printf 'jo -c\njw -b 5000 %s\njc\n' "$tmp/jblk" | debugfs -w -f - "$jimg" &&
+	dumpe2fs -h "$jimg" | grep -q needs_recovery &&
+	timeout 600 "$O" run --timeout "$T" --disk "$jimg:/data" -- /bin/true &&
+	e2fsck -fn "$jimg" && ! dumpe2fs -h "$jimg" 2>/dev/null | grep -q needs_recovery &&
+	dd if="$jimg" bs=4096 skip=5000 count=1 2>/dev/null | cmp - "$tmp/jblk"; } >"$log" 2>&1
+if [ $? = 0 ]; then pass replay; else fail replay "see $log"; fi
 
 # corrupt NAME OFFSET BYTES WANT: the image with BYTES (printf escapes)
 # at OFFSET must stop the boot with WANT in the message.
