@@ -14,6 +14,8 @@
 #                     select prints the row in the next; e2fsck clean
 #   sqlite-integrity  a table of 2000 rows with an index built in one
 #                     boot; PRAGMA integrity_check says ok in the next
+#   fsx               tests/abi/fsx.c: 3000 seeded random operations on
+#                     /data against a model; e2fsck clean after
 #   replay            a journal that needs replay (written by debugfs on
 #                     the host): the boot replays it, e2fsck is clean,
 #                     needs_recovery is off and the block is home
@@ -27,7 +29,7 @@ LOGS=$BUILD/blk/logs
 O=$BUILD/osprey
 T=${EXT4_TIMEOUT:-240}
 mkdir -p "$LOGS"
-make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" || exit 1
+make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" "$BUILD/abi/static/fsx" || exit 1
 passed=0 failed=0
 pass() { echo "PASS ext4-$1"; passed=$((passed + 1)); }
 fail() { echo "FAIL ext4-$1: $2"; failed=$((failed + 1)); }
@@ -117,6 +119,15 @@ if [ -x /usr/bin/sqlite3 ]; then
 	fi
 else
 	echo "SKIP ext4-sqlite-integrity: no /usr/bin/sqlite3"
+fi
+
+log=$LOGS/ext4-fsx.log
+{ timeout 600 "$O" run --timeout "$T" --disk "$tmp/fsx.img:/data:64M" -- \
+	"$BUILD/abi/static/fsx" /data 3000 42 && e2fsck -fn "$tmp/fsx.img"; } >"$log" 2>&1
+if [ $? = 0 ] && ! grep -aq '^FAIL' "$log" && grep -aqE '^abi fsx: [0-9]+ passed, 0 failed' "$log"; then
+	pass fsx
+else
+	fail fsx "see $log"
 fi
 
 log=$LOGS/ext4-replay.log
