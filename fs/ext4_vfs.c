@@ -30,10 +30,9 @@
  *
  * Not there yet: readahead, the journal (the library writes
  * in place: fsync flushes, but a crash mid-operation is e2fsck's to
- * repair), link and rename (the library has neither: -EPERM), device
- * nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes, and an unlinked
- * file that is still open (the library frees it with its last name: I/O
- * on it answers -EIO, reported once).
+ * repair), device nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes,
+ * and an unlinked file that is still open (the library frees it with its last
+ * name: I/O on it answers -EIO, reported once).
  */
 #include "block/block.h"
 #include "fs/9p/9p.h"
@@ -381,21 +380,58 @@ static int ext4v_rmdir(struct inode *dir, const char *name, size_t len,
 	return remove_name(dir, name, len, ip, true);
 }
 
-/* The library writes neither yet: Linux's errno for a file system
- * without them, reported once by name. */
 static int ext4v_link(struct inode *dir, const char *name, size_t len,
 		      struct inode *ip)
 {
-	report_once("ext4: link(2) is not written yet (EPERM)");
-	return -EPERM;
+	struct ext4v_sb *s = ESB(dir->sb);
+	int err;
+
+	mutex_lock(&s->lock);
+	err = ext4_link(s->fs, EI(dir)->e, name, len, EI(ip)->e);
+	mutex_unlock(&s->lock);
+	if (err)
+		return err;
+	refresh(ip);
+	refresh(dir);
+	return 0;
+}
+
+/* Under vfs_mutex: a directory's parent, after the library moved it. */
+static void reparent(struct inode *ip, struct inode *to)
+{
+	if (ip->type == S_IFDIR)
+		ip->parent = to;
 }
 
 static int ext4v_rename(struct inode *odir, const char *oname, size_t olen,
 			struct inode *ip, struct inode *ndir, const char *nname,
 			size_t nlen, struct inode *victim, unsigned flags)
 {
-	report_once("ext4: rename(2) is not written yet (EPERM)");
-	return -EPERM;
+	struct ext4v_sb *s = ESB(odir->sb);
+	bool swap = flags & RENAME_EXCHANGE;
+	uint32_t vlinks = victim ? LOAD(victim->nlink) : 0;
+	int err;
+
+	mutex_lock(&s->lock);
+	err =
+	    ext4_rename(s->fs, EI(odir)->e, oname, olen, EI(ip)->e, EI(ndir)->e,
+			nname, nlen, victim ? EI(victim)->e : NULL,
+			swap ? EXT4_RENAME_EXCHANGE : 0);
+	mutex_unlock(&s->lock);
+	if (err)
+		return err;
+	if (swap) {
+		reparent(victim, odir);
+		refresh(victim);
+	} else if (victim) {
+		unlinked(victim, vlinks);
+	}
+	reparent(ip, ndir);
+	refresh(ip);
+	refresh(odir);
+	if (ndir != odir)
+		refresh(ndir);
+	return 0;
 }
 
 static const char *ext4v_get_link(struct inode *ip)

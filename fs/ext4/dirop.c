@@ -17,7 +17,7 @@ static uint32_t entry_size(uint32_t name_len)
 }
 
 /* The entry's file type (1 regular ... 7 symlink) from a mode. */
-static uint8_t ftype(const struct ext4_fs *fs, uint16_t mode)
+uint8_t ext4_ftype(const struct ext4_fs *fs, uint16_t mode)
 {
 	static const uint16_t fmt[8] = {0,	   S_IFREG_, S_IFDIR_,
 					S_IFCHR_,  S_IFBLK_, S_IFIFO_,
@@ -122,8 +122,8 @@ static int dir_append(struct ext4_fs *fs, struct ext4_inode *dir, uint8_t *blk,
 	return write_leaf(fs, dir, pblk, blk);
 }
 
-static int dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
-		   size_t len, uint32_t ino, uint8_t type)
+int ext4_dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		 size_t len, uint32_t ino, uint8_t type)
 {
 	uint32_t nblocks = (uint32_t)(dir->size / fs->block_size);
 	uint8_t *blk = ext4_block_alloc(fs);
@@ -146,36 +146,52 @@ out:
 	return err;
 }
 
-/* Removes name from leaf blk; true if it was there. */
-static bool leaf_remove(const struct ext4_fs *fs, uint8_t *blk,
-			const char *name, size_t len)
+/* The entry `name` in leaf blk, and the one before it (NULL if first). */
+static uint8_t *leaf_find(const struct ext4_fs *fs, uint8_t *blk,
+			  const char *name, size_t len, uint8_t **prev)
 {
 	uint32_t off = 0, end = leaf_room(fs);
-	uint8_t *prev = NULL;
 
+	*prev = NULL;
 	while (off + EXT4_DIRENT_HDR <= end) {
 		uint8_t *e = blk + off;
 		uint32_t rl = get16(e, 4);
 
 		if (rl < 12 || off + rl > end)
-			return false;
+			return NULL;
 		if (get32(e, 0) && e[6] == len &&
-		    !memcmp(e + EXT4_DIRENT_HDR, name, len)) {
-			if (prev)
-				put16le(prev + 4,
-					(uint16_t)(get16(prev, 4) + rl));
-			else
-				put32(e, 0);
-			return true;
-		}
-		prev = e;
+		    !memcmp(e + EXT4_DIRENT_HDR, name, len))
+			return e;
+		*prev = e;
 		off += rl;
 	}
-	return false;
+	return NULL;
 }
 
-static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir,
-		      const char *name, size_t len)
+/* Removes name from leaf blk (ino 0), or points it at ino; true if it
+ * was there. */
+static bool leaf_edit(const struct ext4_fs *fs, uint8_t *blk, const char *name,
+		      size_t len, uint32_t ino, uint8_t type)
+{
+	uint8_t *prev, *e = leaf_find(fs, blk, name, len, &prev);
+
+	if (!e)
+		return false;
+	if (ino) {
+		put32(e, ino);
+		e[7] = type;
+	} else if (prev) {
+		put16le(prev + 4, (uint16_t)(get16(prev, 4) + get16(e, 4)));
+	} else {
+		put32(e, 0);
+	}
+	return true;
+}
+
+/* The entry `name` of dir removed (ino 0) or pointed at ino: -ENOENT
+ * when there is none. */
+static int dir_edit(struct ext4_fs *fs, struct ext4_inode *dir,
+		    const char *name, size_t len, uint32_t ino, uint8_t type)
 {
 	uint32_t nblocks = (uint32_t)(dir->size / fs->block_size);
 	uint8_t *blk = ext4_block_alloc(fs);
@@ -189,11 +205,23 @@ static int dir_remove(struct ext4_fs *fs, struct ext4_inode *dir,
 
 		if (r)
 			err = r;
-		else if (leaf_remove(fs, blk, name, len))
+		else if (leaf_edit(fs, blk, name, len, ino, type))
 			err = write_leaf(fs, dir, pblk, blk);
 	}
 	free(blk);
 	return err;
+}
+
+int ext4_dir_remove(struct ext4_fs *fs, struct ext4_inode *dir,
+		    const char *name, size_t len)
+{
+	return dir_edit(fs, dir, name, len, 0, 0);
+}
+
+int ext4_dir_set(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		 size_t len, uint32_t ino, uint8_t type)
+{
+	return ino ? dir_edit(fs, dir, name, len, ino, type) : -EINVAL;
 }
 
 /* A new directory's first block: "." and "..". */
@@ -201,7 +229,7 @@ static int make_dot_block(struct ext4_fs *fs, struct ext4_inode *ip,
 			  uint32_t parent)
 {
 	uint8_t *blk = ext4_block_alloc(fs);
-	uint8_t dt = ftype(fs, S_IFDIR_);
+	uint8_t dt = ext4_ftype(fs, S_IFDIR_);
 	uint64_t pblk;
 	uint32_t got;
 	bool fresh;
@@ -229,8 +257,8 @@ static bool has_byte(const char *s, size_t len, char c)
 	return false;
 }
 
-static int check_name(struct ext4_fs *fs, struct ext4_inode *dir,
-		      const char *name, size_t len)
+int ext4_check_name(struct ext4_fs *fs, struct ext4_inode *dir,
+		    const char *name, size_t len)
 {
 	uint32_t ino;
 	int err;
@@ -260,7 +288,8 @@ static int link_new(struct ext4_fs *fs, struct ext4_inode *dir,
 	if (!err)
 		err = ext4_inode_write(fs, ip);
 	if (!err)
-		err = dir_add(fs, dir, name, len, ip->ino, ftype(fs, ip->mode));
+		err = ext4_dir_add(fs, dir, name, len, ip->ino,
+				   ext4_ftype(fs, ip->mode));
 	if (err)
 		return err;
 	if (is_dir && ext4_inode_links(dir) < 65000)
@@ -277,7 +306,7 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	struct ext4_inode *ip;
 	int err;
 
-	if ((err = check_name(fs, dir, name, len)))
+	if ((err = ext4_check_name(fs, dir, name, len)))
 		return err;
 	if (fmt != S_IFREG_ && fmt != S_IFDIR_ && fmt != S_IFLNK_)
 		return ext4_fail(fs, -EOPNOTSUPP,
@@ -362,7 +391,7 @@ static int drop_xattr_block(struct ext4_fs *fs, struct ext4_inode *ip)
 }
 
 /* Drops one link of ip; with the last, frees its blocks and itself. */
-static int drop_link(struct ext4_fs *fs, struct ext4_inode *ip)
+int ext4_drop_link(struct ext4_fs *fs, struct ext4_inode *ip)
 {
 	uint16_t links = ext4_inode_links(ip);
 	bool is_dir = ext4_is_dir(ip);
@@ -398,12 +427,31 @@ static int count_other(void *arg, const struct ext4_dirent *d)
 	return a->others > 0;
 }
 
+/* Whether ip may lose a name, its last one included: a directory must
+ * be empty (-ENOTEMPTY), and freeing must meet only what we write. */
+int ext4_may_drop(struct ext4_fs *fs, struct ext4_inode *ip)
+{
+	struct empty_arg a = {0};
+	uint64_t pos = 0;
+	int err = 0;
+
+	if (ext4_is_dir(ip) && !(err = ext4_writable(fs, ip)) &&
+	    (err = ext4_iterate_dir(fs, ip, &pos, count_other, &a)) >= 0)
+		err = a.others ? -ENOTEMPTY : 0;
+	/* freeing what is not an extent tree (but a fast symlink's target) */
+	if (!err &&
+	    ((ip->flags & EXT4_INLINE_DATA_FL) ||
+	     (!(ip->flags & EXT4_EXTENTS_FL) &&
+	      get32(ip->raw, EXT4_I_BLOCKS_LO) >
+		  (ext4_inode_file_acl(ip) ? fs->block_size / 512 : 0))))
+		err = ext4_writable(fs, ip);
+	return err;
+}
+
 static int remove_entry(struct ext4_fs *fs, struct ext4_inode *dir,
 			const char *name, size_t len, bool want_dir)
 {
 	struct ext4_inode *ip;
-	struct empty_arg a = {0};
-	uint64_t pos = 0;
 	uint32_t ino;
 	int err;
 
@@ -413,20 +461,12 @@ static int remove_entry(struct ext4_fs *fs, struct ext4_inode *dir,
 		return err;
 	if (ext4_is_dir(ip) != want_dir)
 		err = want_dir ? -ENOTDIR : -EISDIR;
-	else if (want_dir && !(err = ext4_writable(fs, ip)) &&
-		 (err = ext4_iterate_dir(fs, ip, &pos, count_other, &a)) >= 0)
-		err = a.others ? -ENOTEMPTY : 0;
-	/* freeing what is not an extent tree (but a fast symlink's target) */
-	if (!err &&
-	    ((ip->flags & EXT4_INLINE_DATA_FL) ||
-	     (!(ip->flags & EXT4_EXTENTS_FL) &&
-	      get32(ip->raw, EXT4_I_BLOCKS_LO) >
-		  (ext4_inode_file_acl(ip) ? fs->block_size / 512 : 0))))
-		err = ext4_writable(fs, ip);
+	else
+		err = ext4_may_drop(fs, ip);
 	if (!err)
-		err = dir_remove(fs, dir, name, len);
+		err = ext4_dir_remove(fs, dir, name, len);
 	if (!err)
-		err = drop_link(fs, ip);
+		err = ext4_drop_link(fs, ip);
 	if (!err && want_dir && ext4_inode_links(dir) > 2)
 		ext4_inode_set_links(dir, ext4_inode_links(dir) - 1);
 	if (!err) {

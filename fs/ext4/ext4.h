@@ -39,23 +39,17 @@
  * leaf blocks, truncation, and the descriptors' and superblock's free
  * counts and checksums kept. Still to come: htree directories kept
  * indexed (they are refused now), deeper extent trees, unwritten
- * extents and fallocate, xattr writes, rename and link.
+ * extents and fallocate, xattr writes. link and rename: rename.c.
  *
- * The journal (jbd2), planned: at mount, when needs_recovery is set, read
- * the journal inode's superblock (big-endian, v2, with its own crc32c when
- * csum v2/v3), scan from s_start: descriptor blocks list the home block
- * numbers of the following data blocks (with escaping of the magic),
- * revoke blocks cancel earlier copies, a commit block ends a transaction
- * whose checksum matches; a second pass writes the last copy of each
- * block home unless revoked in a later transaction, then the journal is
- * marked empty and needs_recovery cleared. Writes in ordered mode: one
- * running transaction collects the metadata blocks a system call dirtied
- * (copies, under the file system's mutex); at commit, file data blocks
- * are written and flushed first, then the metadata copies go to the
- * journal after a descriptor, then a commit block with FUA (or a flush),
- * and only then are the blocks written home; the journal's tail advances
- * once home writes are flushed. fsync commits the running transaction.
- * Until then a file system whose journal needs recovery is refused.
+ * The journal (jbd2): at mount, when needs_recovery is set, the log is
+ * replayed (recovery.c: descriptor, revoke and commit blocks, checksums
+ * v2/v3; a hostile log stops the mount with a message before anything
+ * is written), then the file system is read again. Writes in ordered
+ * mode, planned: one running transaction collects the metadata blocks
+ * a system call dirtied; at commit, file data blocks are written and
+ * flushed first, then the metadata copies go to the journal after a
+ * descriptor, then a commit block and a flush, and only then are the
+ * blocks written home. fsync commits the running transaction.
  */
 #ifndef FS_EXT4_EXT4_H
 #define FS_EXT4_EXT4_H
@@ -73,6 +67,9 @@
 #endif
 #ifndef EFBIG
 #define EFBIG 27
+#endif
+#ifndef EMLINK
+#define EMLINK 31
 #endif
 #ifndef EROFS
 #define EROFS 30
@@ -243,6 +240,21 @@ int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 		size_t len);
 int ext4_rmdir(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	       size_t len);
+/* link(2): a new name for ip (not a directory: -EPERM) in dir. */
+int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+	      size_t len, struct ext4_inode *ip);
+/* renameat2(2): ip, named oname in odir, takes nname in ndir, replacing
+ * victim (the inode nname names, NULL if none; a directory one must be
+ * empty), or with EXT4_RENAME_EXCHANGE the two swap names. A directory
+ * that changes parent gets its ".." and the parents' counts fixed. The
+ * caller has checked that ip is not an ancestor of ndir; names that do
+ * not name ip and victim answer -ENOENT (-EEXIST: an unnamed victim). */
+#define EXT4_RENAME_NOREPLACE 1u /* Linux's values */
+#define EXT4_RENAME_EXCHANGE 2u
+int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname,
+		size_t olen, struct ext4_inode *ip, struct ext4_inode *ndir,
+		const char *nname, size_t nlen, struct ext4_inode *victim,
+		unsigned flags);
 /* chmod(2), chown(2), utimensat(2): the fields of st that mask names
  * (EXT4_SET_*) are written into the inode (mode: permission bits). */
 #define EXT4_SET_MODE 1u

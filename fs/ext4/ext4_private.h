@@ -78,6 +78,7 @@ static inline void put16le(uint8_t *p, uint16_t v)
 #define EXT4_GOOD_OLD_FIRST_INO 11
 
 /* compat */
+#define EXT4_COMPAT_HAS_JOURNAL 0x0004
 #define EXT4_COMPAT_SPARSE_SUPER2 0x0200
 /* incompat */
 #define EXT4_INCOMPAT_COMPRESSION 0x0001
@@ -308,6 +309,21 @@ int ext4_writable(struct ext4_fs *fs, struct ext4_inode *ip);
 /* Makes block lblk of ip mapped (allocated, zeroed when new): *pblk. */
 int ext4_map_alloc(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		   uint32_t want, uint64_t *pblk, uint32_t *got, bool *fresh);
+
+/* dirop.c: entries of leaf directories, and names coming and going */
+uint8_t ext4_ftype(const struct ext4_fs *fs, uint16_t mode);
+int ext4_dir_add(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		 size_t len, uint32_t ino, uint8_t type);
+int ext4_dir_remove(struct ext4_fs *fs, struct ext4_inode *dir,
+		    const char *name, size_t len);
+/* Points the existing entry `name` at ino (-ENOENT if there is none). */
+int ext4_dir_set(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
+		 size_t len, uint32_t ino, uint8_t type);
+/* dir writable, name valid and free (-EEXIST). */
+int ext4_check_name(struct ext4_fs *fs, struct ext4_inode *dir,
+		    const char *name, size_t len);
+int ext4_may_drop(struct ext4_fs *fs, struct ext4_inode *ip);
+int ext4_drop_link(struct ext4_fs *fs, struct ext4_inode *ip);
 
 /* xattr.c: the value of the (index, name) attribute; -ENODATA if absent */
 long ext4_xattr_get(struct ext4_fs *fs, struct ext4_inode *ip, uint8_t index,

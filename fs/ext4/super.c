@@ -12,7 +12,7 @@
  * groups. Everything checked here is trusted afterwards: the geometry
  * fits the device, every group's inode table fits the file system.
  */
-#include "fs/ext4/ext4_private.h"
+#include "fs/ext4/jbd2.h"
 
 /* What this code reads correctly; anything else refuses the mount. */
 #define EXT4_INCOMPAT_OK                                                       \
@@ -74,6 +74,9 @@ bool ext4_is_readonly(const struct ext4_fs *fs)
 static int check_incompat(struct ext4_fs *fs)
 {
 	uint32_t bad = fs->incompat & ~EXT4_INCOMPAT_OK;
+
+	if (fs->compat & EXT4_COMPAT_HAS_JOURNAL)
+		bad &= ~EXT4_INCOMPAT_RECOVER; /* ext4_mount replays it */
 
 	if (!bad)
 		return 0;
@@ -321,7 +324,10 @@ static int read_super(struct ext4_fs *fs, unsigned flags)
 	return read_gdt(fs);
 }
 
-int ext4_mount(struct ext4_dev *dev, unsigned flags, struct ext4_fs **out)
+/* A journal that needs replay is replayed (journal's recovery.c), and
+ * the file system read again as the replay left it. */
+static int mount_once(struct ext4_dev *dev, unsigned flags, bool replay,
+		      struct ext4_fs **out)
 {
 	struct ext4_fs *fs = calloc(1, sizeof(*fs));
 	int err;
@@ -330,12 +336,25 @@ int ext4_mount(struct ext4_dev *dev, unsigned flags, struct ext4_fs **out)
 		return -ENOMEM;
 	fs->dev = dev;
 	err = read_super(fs, flags);
+	if (!err && (fs->incompat & EXT4_INCOMPAT_RECOVER))
+		err = replay ? jbd2_recover(fs)
+			     : ext4_fail(fs, -EUCLEAN,
+					 "ext4: needs_recovery after replay");
+	if (!err && (fs->incompat & EXT4_INCOMPAT_RECOVER)) {
+		ext4_unmount(fs);
+		return mount_once(dev, flags, false, out);
+	}
 	if (err) {
 		ext4_unmount(fs);
 		return err;
 	}
 	*out = fs;
 	return 0;
+}
+
+int ext4_mount(struct ext4_dev *dev, unsigned flags, struct ext4_fs **out)
+{
+	return mount_once(dev, flags, true, out);
 }
 
 void ext4_unmount(struct ext4_fs *fs)

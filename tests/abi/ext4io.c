@@ -2,7 +2,9 @@
  * Files on a disk file system, written in one run and read back in
  * another: regular files (small, multi-block, truncated down and grown
  * with a hole), nested directories, fast and slow symlinks, a file and
- * a directory made and removed, chmod and utimensat, fsync, getdents.
+ * a directory made and removed, chmod and utimensat, fsync, getdents,
+ * link and rename (over a file, a directory across parents, over an
+ * empty directory, RENAME_NOREPLACE, RENAME_EXCHANGE, EXDEV).
  *
  *   ext4io                     write then verify in /tmp/abi-ext4io-PID
  *                              (removed after): the ABI run, host and guest
@@ -132,6 +134,40 @@ static void write_times(void)
 	CHECK_EQ_INT(utimensat(AT_FDCWD, P("sub/dir/nested.txt"), ts, 0), 0);
 }
 
+/* Names come and go: mv/inner ends in mv after a trip through dest. */
+static void write_renames(void)
+{
+	struct stat st;
+
+	put_file("orig.txt", "linked\n", 7);
+	CHECK_EQ_INT(link(P("orig.txt"), P("hard.txt")), 0);
+	CHECK_ERRNO(link(P("orig.txt"), P("hard.txt")), EEXIST);
+	CHECK_ERRNO(link(P("sub"), P("subhard")), EPERM);
+	CHECK_ERRNO(rename(P("orig.txt"), "/proc/x"), EXDEV);
+	CHECK_EQ_INT(mkdir(P("mv"), 0755), 0);
+	CHECK_EQ_INT(mkdir(P("mv/inner"), 0755), 0);
+	put_file("mv/inner/f", "f\n", 2);
+	CHECK_EQ_INT(mkdir(P("dest"), 0755), 0);
+	CHECK_EQ_INT(rename(P("mv/inner"), P("dest/inner")), 0);
+	CHECK_EQ_INT(stat(P("mv"), &st), 0);
+	CHECK_EQ_INT(st.st_nlink, 2);
+	CHECK_EQ_INT(stat(P("dest"), &st), 0);
+	CHECK_EQ_INT(st.st_nlink, 3);
+	put_file("over.txt", "old\n", 4);
+	put_file("new.txt", "new\n", 4);
+	CHECK_EQ_INT(rename(P("new.txt"), P("over.txt")), 0);
+	CHECK_ERRNO(renameat2(AT_FDCWD, P("hard.txt"), AT_FDCWD, P("orig.txt"),
+			      RENAME_NOREPLACE),
+		    EEXIST);
+	CHECK_EQ_INT(
+	    renameat2(AT_FDCWD, P("dest"), AT_FDCWD, P("mv"), RENAME_EXCHANGE),
+	    0);
+	CHECK_EQ_INT(mkdir(P("emptyd"), 0700), 0);
+	CHECK_EQ_INT(rename(P("dest"), P("emptyd")), 0);
+	CHECK_ERRNO(rename(P("emptyd"), P("mv")), ENOTEMPTY);
+	CHECK_ERRNO(rename(P("mv"), P("mv/inner/x")), EINVAL);
+}
+
 /* ---- what a later run checks ---- */
 static void verify_small(void)
 {
@@ -201,12 +237,40 @@ static void verify_tree(void)
 	CHECK_EQ_INT(st.st_mtim.tv_nsec, MTIME_NSEC);
 }
 
+static void verify_renames(void)
+{
+	char b[64] = {0};
+	struct stat a, c;
+
+	CHECK_EQ_INT(get_file("hard.txt", b, sizeof(b)), 7);
+	CHECK_EQ_STR(b, "linked\n");
+	CHECK_EQ_INT(stat(P("orig.txt"), &a), 0);
+	CHECK_EQ_INT(stat(P("hard.txt"), &c), 0);
+	CHECK_EQ_INT(a.st_ino, c.st_ino);
+	CHECK_EQ_INT(a.st_nlink, 2);
+	memset(b, 0, sizeof(b));
+	CHECK_EQ_INT(get_file("over.txt", b, sizeof(b)), 4);
+	CHECK_EQ_STR(b, "new\n");
+	CHECK_ERRNO(stat(P("new.txt"), &a), ENOENT);
+	CHECK_ERRNO(stat(P("dest"), &a), ENOENT);
+	CHECK_EQ_INT(get_file("mv/inner/f", b, sizeof(b)), 2);
+	CHECK_EQ_INT(stat(P("mv"), &a), 0);
+	CHECK_EQ_INT(a.st_nlink, 3);
+	CHECK_EQ_INT(stat(P("mv/inner/.."), &c), 0);
+	CHECK_EQ_INT(a.st_ino, c.st_ino);
+	CHECK_EQ_INT(stat(P("emptyd"), &a), 0);
+	CHECK_EQ_INT(a.st_nlink, 2);
+	CHECK_EQ_INT(a.st_mode, S_IFDIR | 0755); /* dest's, not emptyd's */
+}
+
 /* getdents: every name once, with its type. */
 static void verify_listing(void)
 {
-	static const char *const want[] = {"hello.txt", "big.bin", "trunc.bin",
-					   "sub",	"link",	   "longlink"};
-	int seen[6] = {0}, others = 0, dots = 0;
+	static const char *const want[] = {
+	    "hello.txt", "big.bin",  "trunc.bin", "sub", "link",  "longlink",
+	    "orig.txt",	 "hard.txt", "over.txt",  "mv",	 "emptyd"};
+	enum { NWANT = sizeof(want) / sizeof(want[0]) };
+	int seen[NWANT] = {0}, others = 0, dots = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
@@ -215,7 +279,7 @@ static void verify_listing(void)
 	while ((e = readdir(d))) {
 		int k = -1;
 
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < NWANT; i++)
 			if (!strcmp(e->d_name, want[i]))
 				k = i;
 		if (k >= 0)
@@ -230,7 +294,7 @@ static void verify_listing(void)
 			CHECK_EQ_INT(e->d_type, DT_LNK);
 	}
 	closedir(d);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < NWANT; i++)
 		CHECK_EQ_INT(seen[i], 1);
 	CHECK_EQ_INT(dots, 2);
 	CHECK_EQ_INT(others, 0);
@@ -253,6 +317,7 @@ static void do_write(void)
 	ABI_RUN(write_tree);
 	ABI_RUN(write_removed);
 	ABI_RUN(write_times);
+	ABI_RUN(write_renames);
 	sync();
 }
 
@@ -262,6 +327,7 @@ static void do_verify(void)
 	ABI_RUN(verify_big);
 	ABI_RUN(verify_trunc);
 	ABI_RUN(verify_tree);
+	ABI_RUN(verify_renames);
 	ABI_RUN(verify_listing);
 }
 

@@ -17,6 +17,13 @@
 #                     (its pages mapped from ext4's page cache)
 #   sqlite            Debian's sqlite3: create and insert in one boot,
 #                     select prints the row in the next; e2fsck clean
+#   sqlite-integrity  a table of 2000 rows with an index built in one
+#                     boot; PRAGMA integrity_check says ok in the next
+#   fsx               tests/abi/fsx.c: 3000 seeded random operations on
+#                     /data against a model; e2fsck clean after
+#   replay            a journal that needs replay (written by debugfs on
+#                     the host): the boot replays it, e2fsck is clean,
+#                     needs_recovery is off and the block is home
 #   corrupt-magic, corrupt-csum   a broken superblock / descriptor: the
 #                     boot stops with a mount error naming the problem
 # Prints PASS/FAIL per case and "N passed, M failed".
@@ -28,7 +35,8 @@ O=$BUILD/osprey
 T=${EXT4_TIMEOUT:-240}
 mkdir -p "$LOGS"
 make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" \
-	"$BUILD/abi/static/mmapio" "$BUILD/abi/dynamic/mmapio" || exit 1
+	"$BUILD/abi/static/mmapio" "$BUILD/abi/dynamic/mmapio" \
+	"$BUILD/abi/static/fsx" || exit 1
 passed=0 failed=0
 pass() { echo "PASS ext4-$1"; passed=$((passed + 1)); }
 fail() { echo "FAIL ext4-$1: $2"; failed=$((failed + 1)); }
@@ -132,6 +140,42 @@ if [ -x /usr/bin/sqlite3 ]; then
 else
 	echo "SKIP ext4-sqlite: no /usr/bin/sqlite3 (tools/deps.sh installs it)"
 fi
+
+log=$LOGS/ext4-sqlite-integrity.log
+if [ -x /usr/bin/sqlite3 ]; then
+	db=$tmp/sqli.img
+	{ timeout 600 "$O" run --timeout "$T" --disk "$db:/data:64M" -- /usr/bin/sqlite3 /data/i.db \
+		'create table t(a integer primary key, b text); with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000) insert into t select x, hex(randomblob(40)) from c; create index tb on t(b);' &&
+		timeout 600 "$O" run --timeout "$T" --disk "$db:/data" -- /usr/bin/sqlite3 /data/i.db \
+			'pragma integrity_check; select count(*) from t;' >"$tmp/sqli.out" && e2fsck -fn "$db"; } >"$log" 2>&1
+	if [ $? = 0 ] && [ "$(tr -d '\r' <"$tmp/sqli.out" | tr '\n' ' ')" = "ok 2000 " ]; then
+		pass sqlite-integrity
+	else
+		fail sqlite-integrity "see $log (printed '$(cat "$tmp/sqli.out" 2>/dev/null)')"
+	fi
+else
+	echo "SKIP ext4-sqlite-integrity: no /usr/bin/sqlite3"
+fi
+
+log=$LOGS/ext4-fsx.log
+{ timeout 600 "$O" run --timeout "$T" --disk "$tmp/fsx.img:/data:64M" -- \
+	"$BUILD/abi/static/fsx" /data 3000 42 && e2fsck -fn "$tmp/fsx.img"; } >"$log" 2>&1
+if [ $? = 0 ] && ! grep -aq '^FAIL' "$log" && grep -aqE '^abi fsx: [0-9]+ passed, 0 failed' "$log"; then
+	pass fsx
+else
+	fail fsx "see $log"
+fi
+
+log=$LOGS/ext4-replay.log
+jimg=$tmp/j.img
+head -c 4096 /dev/urandom >"$tmp/jblk"
+{ mke2fs -F -q -t ext4 -b 4096 "$jimg" 32M &&
+	printf 'jo -c\njw -b 5000 %s\njc\n' "$tmp/jblk" | debugfs -w -f - "$jimg" &&
+	dumpe2fs -h "$jimg" | grep -q needs_recovery &&
+	timeout 600 "$O" run --timeout "$T" --disk "$jimg:/data" -- /bin/true &&
+	e2fsck -fn "$jimg" && ! dumpe2fs -h "$jimg" 2>/dev/null | grep -q needs_recovery &&
+	dd if="$jimg" bs=4096 skip=5000 count=1 2>/dev/null | cmp - "$tmp/jblk"; } >"$log" 2>&1
+if [ $? = 0 ]; then pass replay; else fail replay "see $log"; fi
 
 # corrupt NAME OFFSET BYTES WANT: the image with BYTES (printf escapes)
 # at OFFSET must stop the boot with WANT in the message.

@@ -39,4 +39,20 @@ e2fsck -fyD $tmp/img >/dev/null 2>&1 || true
 python3 -c "
 d = open('$tmp/img', 'rb').read().rstrip(b'\0')
 open('$out/ext4-htree', 'wb').write(d)"
+# Journals that need replay (debugfs writes the transactions): with
+# checksums v3 and without; a revoke cancels one block of the first.
+head -c 3072 /dev/urandom >$tmp/jdata
+mkj() { # NAME JOURNAL-OPEN MKE2FS-OPTIONS...
+	name=$1 jo=$2
+	shift 2
+	rm -f $tmp/img
+	mke2fs -F -q -b 1024 -N 96 -t ext4 "$@" -d $t $tmp/img 2M
+	printf '%s\njw -b 1500,1501,1502 %s\njc\njo\njw -r 1501\njc\n' \
+		"$jo" $tmp/jdata | debugfs -w -f - $tmp/img >/dev/null
+	python3 -c "
+d = open('$tmp/img', 'rb').read().rstrip(b'\0')
+open('$out/$name', 'wb').write(d)"
+}
+mkj ext4-journal-csum3 'jo -c'
+mkj ext4-journal-nocsum jo -O ^metadata_csum
 ls -l $out

@@ -854,6 +854,93 @@ static void truncate_some(struct ext4_fs *fs)
 	}
 }
 
+/* ext4_rename from path to path (full paths under the root). */
+static int rename_paths(struct ext4_fs *fs, const char *from, const char *to,
+			unsigned flags)
+{
+	const char *of = strrchr(from, '/') + 1, *nf = strrchr(to, '/') + 1;
+	char od[256], nd[256];
+	struct ext4_inode *odir, *ndir, *ip, *victim;
+	int err;
+
+	snprintf(od, sizeof(od), "%.*s", (int)(of - from), from);
+	snprintf(nd, sizeof(nd), "%.*s", (int)(nf - to), to);
+	odir = iget_path(fs, od); /* one copy per inode, as the VFS keeps */
+	ndir = strcmp(od, nd) ? iget_path(fs, nd) : odir;
+	ip = iget_path(fs, from);
+	victim = iget_path(fs, to);
+	err = !odir || !ndir || !ip
+		  ? -ENOENT
+		  : ext4_rename(fs, odir, of, strlen(of), ip, ndir, nf,
+				strlen(nf), victim, flags);
+	if (ndir != odir)
+		ext4_iput(ndir);
+	ext4_iput(odir);
+	ext4_iput(ip);
+	ext4_iput(victim);
+	return err;
+}
+
+static uint32_t ino_of(struct ext4_fs *fs, const char *path)
+{
+	uint32_t ino = 0;
+
+	return ext4_namei(fs, path, false, &ino) ? 0 : ino;
+}
+
+static uint16_t links_of(struct ext4_fs *fs, const char *path)
+{
+	struct ext4_inode *ip = iget_path(fs, path);
+	uint16_t n = ip ? ext4_inode_links(ip) : 0;
+
+	ext4_iput(ip);
+	return n;
+}
+
+/* link and rename: over files, directories across parents (".."),
+ * RENAME_NOREPLACE and RENAME_EXCHANGE; e2fsck judges the counts. */
+static void link_and_rename(struct ext4_fs *fs)
+{
+	struct ext4_inode *root = iget_path(fs, "/"), *ip;
+	uint32_t ino, file = ino_of(fs, "/new-dir/file");
+
+	if (!CHECK(root) || !CHECK(ip = iget_path(fs, "/new-dir/file")))
+		return;
+	CHECK_EQ(ext4_link(fs, root, "hard", 4, ip), 0);
+	CHECK_EQ(ext4_link(fs, root, "hard", 4, ip), -EEXIST);
+	ext4_iput(ip);
+	CHECK_EQ(links_of(fs, "/new-dir/file"), 2);
+	CHECK_EQ(ext4_create(fs, root, "a", 1, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(ext4_create(fs, root, "b", 1, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(ext4_create(fs, root, "c", 1, S_IFDIR | 0755, 0, 0, &ino), 0);
+	CHECK_EQ(ext4_create(fs, root, "victim", 6, S_IFREG | 0644, 0, 0, &ino),
+		 0);
+	ext4_iput(root); /* the renames below take their own copies */
+	CHECK_EQ(rename_paths(fs, "/hard", "/a/moved", 0), 0);
+	CHECK_EQ(ino_of(fs, "/a/moved"), file);
+	CHECK_EQ(rename_paths(fs, "/a/moved", "/victim", EXT4_RENAME_NOREPLACE),
+		 -EEXIST);
+	CHECK_EQ(rename_paths(fs, "/a/moved", "/victim", 0), 0);
+	CHECK_EQ(ino_of(fs, "/victim"), file);
+	CHECK_EQ(ino_of(fs, "/a/moved"), 0);
+	CHECK_EQ(rename_paths(fs, "/a", "/b/a", 0), 0); /* ".." now b */
+	CHECK_EQ(ino_of(fs, "/b/a/.."), ino_of(fs, "/b"));
+	CHECK_EQ(links_of(fs, "/b"), 3);
+	CHECK_EQ(rename_paths(fs, "/b/a", "/c", 0), 0); /* over an empty dir */
+	CHECK_EQ(links_of(fs, "/b"), 2);
+	CHECK_EQ(rename_paths(fs, "/c", "/new-dir", 0), -ENOTEMPTY);
+	CHECK_EQ(rename_paths(fs, "/c", "/victim", 0), -ENOTDIR);
+	CHECK_EQ(rename_paths(fs, "/victim", "/c", 0), -EISDIR);
+	CHECK_EQ(rename_paths(fs, "/victim", "/b", EXT4_RENAME_EXCHANGE), 0);
+	CHECK_EQ(ino_of(fs, "/b"), file);
+	CHECK_EQ(rename_paths(fs, "/victim", "/new-dir/sub", 0), 0);
+	CHECK_EQ(ino_of(fs, "/new-dir/sub/.."), ino_of(fs, "/new-dir"));
+	CHECK_EQ(rename_paths(fs, "/new-dir/sub", "/b", EXT4_RENAME_EXCHANGE),
+		 0);
+	CHECK_EQ(ino_of(fs, "/new-dir/sub"), file);
+	CHECK_EQ(ino_of(fs, "/b/.."), EXT4_ROOT_INO);
+}
+
 static void write_session(struct ext4_fs *fs)
 {
 	struct ext4_inode *root = iget_path(fs, "/"), *dir, *ip;
@@ -905,6 +992,7 @@ static void write_session(struct ext4_fs *fs)
 		ext4_iput(ip);
 	}
 	ext4_iput(root);
+	link_and_rename(fs);
 	CHECK_EQ(ext4_sync(fs), 0);
 }
 
@@ -1200,6 +1288,172 @@ static void test_ext4_bad_inode_checksum(void)
 	dev_close(&dev);
 }
 
+/* ---- the journal ---- */
+
+/* An image whose journal holds three transactions, made by debugfs:
+ * blocks 5000 and 5001 (the second starting with jbd2's magic, so
+ * escaped), then a revoke of 5001, then 5002 again. jopen is "jo -c"
+ * (checksums v3) or "jo". The host's e2fsck -fy replays a copy into
+ * ref.img, the judge of our replay. */
+static bool journal_image(const char *opts, const char *jopen)
+{
+	char cmd[1500];
+	uint8_t buf[3 * 4096];
+	int fd;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + i / 4096);
+	memcpy(buf + 4096, "\xc0\x3b\x39\x98", 4);
+	snprintf(cmd, sizeof(cmd), "%s/jdata", work);
+	fd = open(cmd, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		return false;
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f %s/j.img && mke2fs -F -q -t ext4 -b 4096 %s %s/j.img "
+		 "32M && printf '%s\\njw -b 5000,5001,5002 %s/jdata\\njc\\n"
+		 "jo\\njw -r 5001\\njc\\njo\\njw -b 5002 %s/jdata\\njc\\n' | "
+		 "debugfs -w -f - %s/j.img && cp %s/j.img %s/ref.img && "
+		 "{ e2fsck -fy %s/ref.img; [ $? -le 1 ]; }",
+		 work, opts, work, jopen, work, work, work, work, work, work);
+	return run(cmd) == 0;
+}
+
+static bool block_eq(const char *a, const char *b, uint64_t blk)
+{
+	char pa[512], pb[512];
+	uint8_t x[4096], y[4096];
+	int fa, fb;
+	bool eq;
+
+	snprintf(pa, sizeof(pa), "%s/%s", work, a);
+	snprintf(pb, sizeof(pb), "%s/%s", work, b);
+	fa = open(pa, O_RDONLY);
+	fb = open(pb, O_RDONLY);
+	eq = pread(fa, x, 4096, (off_t)blk * 4096) == 4096 &&
+	     pread(fb, y, 4096, (off_t)blk * 4096) == 4096 &&
+	     !memcmp(x, y, 4096);
+	close(fa);
+	close(fb);
+	return eq;
+}
+
+static int mount_journal_image(void)
+{
+	char img[512];
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	int err;
+
+	snprintf(img, sizeof(img), "%s/j.img", work);
+	last_log[0] = 0;
+	if (!(fs = open_rw(img, &dev)))
+		return -1;
+	err = ext4_is_readonly(fs) ? -EROFS : 0;
+	ext4_unmount(fs);
+	dev_close(&dev);
+	return err;
+}
+
+static void check_replay(const char *opts, const char *jopen)
+{
+	char cmd[600];
+
+	if (!CHECK(journal_image(opts, jopen)))
+		return;
+	CHECK(!block_eq("j.img", "ref.img", 5000)); /* still in the log */
+	CHECK_EQ(mount_journal_image(), 0);
+	for (uint64_t b = 5000; b <= 5002; b++)
+		CHECK(block_eq("j.img", "ref.img", b));
+	snprintf(cmd, sizeof(cmd),
+		 "e2fsck -fn %s/j.img && dumpe2fs -h %s/j.img | "
+		 "grep -q 'Journal start: *0$' && ! dumpe2fs -h %s/j.img | "
+		 "grep needs_recovery",
+		 work, work, work);
+	CHECK_EQ(run(cmd), 0);
+}
+
+static void test_ext4_journal_replay_csum_v3(void)
+{
+	check_replay("", "jo -c");
+}
+
+static void test_ext4_journal_replay_no_csum(void)
+{
+	check_replay("-O ^metadata_csum", "jo");
+}
+
+/* The journal inode's log block lblk on disk (debugfs bmap). */
+static uint64_t journal_pblk(uint32_t lblk)
+{
+	char cmd[600], out[64] = {0};
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -R 'bmap <8> %u' %s/j.img 2>/dev/null", lblk, work);
+	f = popen(cmd, "r");
+	if (!f || !fgets(out, sizeof(out), f))
+		abort();
+	pclose(f);
+	return strtoull(out, NULL, 10);
+}
+
+static void poke_j(uint64_t off, const void *p, size_t n)
+{
+	char img[512];
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/j.img", work);
+	fd = open(img, O_RDWR);
+	if (fd < 0 || pwrite(fd, p, n, (off_t)off) != (ssize_t)n)
+		abort();
+	close(fd);
+}
+
+/* A committed transaction with a broken data block stops the replay
+ * with a message, before anything is written. */
+static void test_ext4_journal_bad_data_csum(void)
+{
+	if (!CHECK(journal_image("", "jo -c")))
+		return;
+	poke_j(journal_pblk(2) * 4096 + 100, "\xff", 1);
+	CHECK_EQ(mount_journal_image(), -1);
+	CHECK(strstr(last_log, "data block checksum") != NULL);
+	CHECK(strstr(last_log, "replay stopped") != NULL);
+}
+
+/* A torn commit block ends the log there: nothing of it is replayed. */
+static void test_ext4_journal_torn_commit(void)
+{
+	if (!CHECK(journal_image("", "jo -c")))
+		return;
+	poke_j(journal_pblk(5) * 4096 + 100, "\xff", 1); /* 1st commit */
+	CHECK_EQ(mount_journal_image(), 0);
+	CHECK(!block_eq("j.img", "ref.img", 5000));
+}
+
+/* A home block past the end of the file system, in a transaction that
+ * commits (its descriptor's checksum made right again). */
+static void test_ext4_journal_out_of_range(void)
+{
+	uint64_t off;
+	uint8_t d[4096];
+	int fd;
+	char img[512];
+
+	if (!CHECK(journal_image("-O ^metadata_csum", "jo")))
+		return;
+	off = journal_pblk(1) * 4096;
+	snprintf(img, sizeof(img), "%s/j.img", work);
+	fd = open(img, O_RDWR);
+	if (fd < 0 || pread(fd, d, 4096, (off_t)off) != 4096)
+		abort();
+	close(fd);
+	poke_j(off + 12, "\x7f\xff\xff\xff", 4); /* the first tag's block */
+	CHECK_EQ(mount_journal_image(), -1);
+	CHECK(strstr(last_log, "home block out of range") != NULL);
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -1236,6 +1490,11 @@ int main(void)
 	RUN_TEST(test_ext4_extent_loop_is_euclean);
 	RUN_TEST(test_ext4_extent_out_of_range_is_euclean);
 	RUN_TEST(test_ext4_bad_dirent_is_euclean);
+	RUN_TEST(test_ext4_journal_replay_csum_v3);
+	RUN_TEST(test_ext4_journal_replay_no_csum);
+	RUN_TEST(test_ext4_journal_bad_data_csum);
+	RUN_TEST(test_ext4_journal_torn_commit);
+	RUN_TEST(test_ext4_journal_out_of_range);
 	if (!getenv("KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
 		if (system(cmd))
