@@ -884,6 +884,7 @@ void process_thread_exit(int status)
 	if (__atomic_sub_fetch(&p->live_threads, 1, __ATOMIC_SEQ_CST) == 0) {
 		if (process_is_first(p))
 			linux_exit_group(status);
+		sem_exit(p);
 		finish(p, p->exiting ? p->wstatus : (status & 0xff) << 8);
 	}
 	signal_thread_exit(t); /* leaves the thread table too */

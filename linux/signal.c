@@ -1117,6 +1117,37 @@ long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long d, long e,
 	return 0;
 }
 
+/* Linux's do_rt_tgsigqueueinfo: a thread of process tgid. */
+static int tgid_of(struct thread *t)
+{
+	return t->proc ? t->proc->pid : first_process.pid;
+}
+
+long sys_rt_tgsigqueueinfo(long tgid, long tid, long sig, long uinfo,
+			   long e, long f)
+{
+	struct ksiginfo info;
+
+	if (copy_from_user(&info, uinfo, sizeof(info)))
+		return -EFAULT;
+	if (tgid <= 0 || tid <= 0 || tgid > INT32_MAX || tid > INT32_MAX)
+		return -EINVAL;
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if ((info.code >= 0 || info.code == SI_TKILL) &&
+	    (int)tid != current_thread()->app_tid)
+		return -EPERM;
+	info.signo = (int)sig;
+	mutex_lock(&sig_lock);
+	struct thread *t = process_find_thread((int)tid);
+	if (t && tgid_of(t) != (int)tgid)
+		t = NULL;
+	if (t && sig)
+		send_thread_locked(t, (int)sig, &info);
+	mutex_unlock(&sig_lock);
+	return t ? 0 : -ESRCH;
+}
+
 long sys_tkill(long tid, long sig, long c, long d, long e, long f)
 {
 	return sys_tgkill(-1, tid, sig, 0, 0, 0);

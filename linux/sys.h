@@ -66,6 +66,14 @@ void sched_thread_inherit(struct thread *child);
  * reference goes). */
 void shm_vma_get(void *file);
 void shm_vma_put(void *file);
+/* /proc/sysvipc (made by linux/sys_shm.c), for the other IPC families'
+ * files. */
+struct proc_entry;
+const struct proc_entry *sysvipc_dir(void);
+/* System V semaphores (linux/sys_sem.c): a process's last thread applies
+ * its SEM_UNDO adjustments. */
+struct process;
+void sem_exit(const struct process *p);
 
 /* Linux error numbers beyond kernel/kernel.h's. */
 #define ESRCH 3

@@ -2,10 +2,12 @@
  * pidfd_open (man 2 pidfd_open): a file that stands for a process. There
  * is one process, so the only pid it opens is ours; the file is never
  * readable, since the process it stands for is the one polling it. Other
- * calls take it where Linux takes a pidfd (process_madvise).
+ * calls take it where Linux takes a pidfd (process_madvise,
+ * pidfd_send_signal, pidfd_getfd).
  */
 #include "fs/poll.h"
 #include "linux/process.h"
+#include "linux/signal.h"
 #include "linux/sys.h"
 
 #define PIDFD_NONBLOCK O_NONBLOCK
@@ -56,6 +58,48 @@ long sys_pidfd_open(long pid, long flags, long c, long d, long e, long g)
 	if (!f)
 		return -ENOMEM;
 	fd = fd_install(f, 0, true); /* always close-on-exec, as Linux */
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+/* ---- pidfd_send_signal and pidfd_getfd (the pidfd is ours) ---- */
+#define SI_USER_K 0
+
+long sys_pidfd_send_signal(long pidfd, long sig, long uinfo, long flags,
+			   long e, long g)
+{
+	struct ksiginfo info = {.signo = (int)sig, .code = SI_USER_K,
+				.addr = (uint64_t)current_process()->pid};
+
+	if (flags)
+		return -EINVAL; /* PIDFD_SIGNAL_* need a pidfd of a thread */
+	if (pidfd_check((int)pidfd))
+		return -EBADF;
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (uinfo) {
+		if (copy_from_user(&info, (uint64_t)uinfo, sizeof(info)))
+			return -EFAULT;
+		if (info.signo != sig)
+			return -EINVAL;
+	}
+	if (sig)
+		signal_send_to(current_process(), (int)sig, &info);
+	return 0;
+}
+
+long sys_pidfd_getfd(long pidfd, long targetfd, long flags, long d, long e,
+		     long g)
+{
+	if (flags)
+		return -EINVAL;
+	if (pidfd_check((int)pidfd))
+		return -EBADF;
+	struct file *f = fd_get((int)targetfd);
+	if (!f)
+		return -EBADF;
+	int fd = fd_install(f, 0, true); /* close-on-exec, as Linux */
 	if (fd < 0)
 		file_put(f);
 	return fd;

@@ -277,6 +277,28 @@ long sys_set_robust_list(long head, long len, long c, long d, long e, long f)
 	return 0;
 }
 
+/* The robust list of thread tid (0: the caller), as Linux: ESRCH for
+ * no such thread. */
+long sys_get_robust_list(long tid, long uhead, long ulen, long d, long e,
+			 long f)
+{
+	uint64_t head, len = 24;
+
+	if (tid < 0 || tid > INT32_MAX)
+		return -ESRCH;
+	rcu_read_lock();
+	struct thread *t = tid ? process_find_thread((int)tid) : current_thread();
+	if (t)
+		head = t->robust_list;
+	rcu_read_unlock();
+	if (!t)
+		return -ESRCH;
+	if (copy_to_user((uint64_t)ulen, &len, sizeof(len)) ||
+	    copy_to_user((uint64_t)uhead, &head, sizeof(head)))
+		return -EFAULT;
+	return 0;
+}
+
 /* ---- resource limits ---- */
 #define RLIM_INFINITY (~0ull)
 #define RLIMIT_STACK 3

@@ -602,6 +602,11 @@ static const struct proc_entry proc_table[] = {
     {NULL},
 };
 
+const struct proc_entry *sysvipc_dir(void)
+{
+	return &proc_table[0];
+}
+
 static int shm_init(void)
 {
 	return procfs_register(NULL, proc_table);

@@ -11,14 +11,28 @@
  * only its own (it closes what a call opened), ids only of itself, and
  * no call whose effect reaches past the process (other pids, syslog's
  * destructive actions, memory poisoning, host names outside a private
- * UTS namespace). Works in /tmp/abi-hostile-<pid>/, removed at the end.
+ * UTS namespace, other programs' System V objects or message queues, new
+ * namespaces), no call that could wait (IPC_NOWAIT, timeouts that end at
+ * once, a nonblocking queue) and no signal it would not ignore. Works in
+ * /tmp/abi-hostile-<pid>/, removed at the end.
  */
 #include "common.h"
 
 #include <fcntl.h>
+#include <mqueue.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/stat.h>
+#include <stdint.h>
+#include <sys/utsname.h>
+
+#ifndef SYS_cachestat
+#define SYS_cachestat 451
+#endif
 
 #define ROUNDS 4000
 #define SCRATCH (16 * 4096)
@@ -33,6 +47,10 @@ static char *scratch;
 static int fds[8], nfixed, top_fd;
 static unsigned long long seed = 0x9e3779b97f4a7c15ull;
 static int names_ok; /* may set host and domain names */
+/* System V objects and a message queue name of the test's own: the calls
+ * never name another program's (ids outside these are bad ones). */
+static int sems[2] = {-1, -1}, msqs[2] = {-1, -1};
+static char mq_name[40];
 
 static unsigned long long rnd(void)
 {
@@ -157,6 +175,206 @@ static int valid(long r, int err)
 	return r >= 0 || (r == -1 && err >= 1 && err <= 133);
 }
 
+/* An id of the test's own System V objects, or a bad one. */
+static long ipc_id(const int *own)
+{
+	long v[] = {own[0], own[1], -1, 0x7fffffff, 1 << 15};
+
+	return pick(v, 5);
+}
+
+/* A signal that changes nothing when it arrives (default: ignored), or
+ * a bad number: the calls below send signals to the test itself. */
+static long soft_sig(void)
+{
+	static const long v[] = {0, SIGURG, SIGWINCH, 65, -1};
+	return pick(v, 5);
+}
+
+/* Semaphore operations that never wait: IPC_NOWAIT on each. */
+static long sembufs(void)
+{
+	struct sembuf *b = (struct sembuf *)(scratch + SCRATCH - 64);
+
+	if (rnd() % 10 < 2)
+		return bad_ptr();
+	for (int i = 0; i < 4; i++)
+		b[i] = (struct sembuf){(unsigned short)(rnd() % 6),
+				       (short)(rnd() % 2 ? rnd() % 9 - 4 : rnd()),
+				       (short)(IPC_NOWAIT |
+					       (rnd() % 2 ? SEM_UNDO : 0))};
+	return (long)b;
+}
+
+/* A timeout that ends at once (relative {0, 1000} or absolute 1970),
+ * an invalid one or a bad pointer, never NULL: nothing may block. */
+static long timeout(void)
+{
+	struct timespec *t = (struct timespec *)(scratch + SCRATCH - 128);
+	long r = (long)(rnd() % 4);
+
+	if (r == 0)
+		return -4096l;
+	*t = (struct timespec){0, r == 1 ? 1000 : r == 2 ? 0 : 2000000000};
+	return (long)t;
+}
+
+static long msg_flags(void)
+{
+	return IPC_NOWAIT | (rnd() % 2 ? 0 : (long)(rnd() & 070000));
+}
+
+/* mq_notify's sigevent: only ignored signals, or bad kinds. */
+static long sigevent_ptr(void)
+{
+	struct sigevent *ev = (struct sigevent *)(scratch + SCRATCH - 256);
+	static const int kinds[] = {SIGEV_NONE, SIGEV_SIGNAL, 77, -1};
+
+	if (rnd() % 10 < 3)
+		return rnd() % 2 ? 0 : bad_ptr();
+	memset(ev, 0, sizeof(*ev));
+	ev->sigev_notify = kinds[rnd() % 4];
+	ev->sigev_signo = (int)soft_sig();
+	return (long)ev;
+}
+
+static long mq_attr_ptr(void)
+{
+	struct mq_attr *a = (struct mq_attr *)(scratch + SCRATCH - 512);
+	static const long sizes[] = {0, 1, 10, 8192, 8193, -1, 1l << 40};
+
+	if (rnd() % 10 < 3)
+		return rnd() % 2 ? 0 : bad_ptr();
+	*a = (struct mq_attr){.mq_flags = flags(),
+			      .mq_maxmsg = pick(sizes, 7) % 64,
+			      .mq_msgsize = pick(sizes, 7)};
+	return (long)a;
+}
+
+static long mq_name_ptr(void)
+{
+	static const char *names[] = {"a/b", "", "..", NULL};
+
+	if (rnd() % 10 < 2)
+		return bad_ptr();
+	names[3] = mq_name;
+	return (long)names[rnd() % 2 ? 3 : rnd() % 3];
+}
+
+/* unshare's flags that stay inside the process: no namespace (on the
+ * host they would be made), only bits Linux refuses and the ones it
+ * unshares in place. */
+static long unshare_flags(void)
+{
+	static const long v[] = {0, 0x400 /* FILES */, 0x200 /* FS */,
+				 0x40000 /* SYSVSEM */, 0x1, 0x100000000l};
+	return pick(v, 6);
+}
+
+/* open_how: random flags and resolve bits, or sane ones on "f". */
+static long how_ptr(void)
+{
+	uint64_t *h = (uint64_t *)(scratch + SCRATCH - 1024);
+
+	if (rnd() % 10 < 3)
+		return bad_ptr();
+	h[0] = rnd() % 2 ? (uint64_t)flags() : (uint64_t)(rnd() % 3);
+	h[1] = rnd() % 2 ? 0 : (uint64_t)(rnd() & 07777);
+	h[2] = rnd() % 2 ? 0 : (uint64_t)(rnd() & 0x7f);
+	h[3] = rnd() % 4 ? 0 : 1;
+	return (long)h;
+}
+
+/* The calls added with System V semaphores and message queues, POSIX
+ * message queues and the small ones (cases 38 and up). */
+static long ipc_call(int which)
+{
+	static const long semcmds[] = {0, 1, 2, 3, 11, 12, 13, 14,
+				       15, 16, 17, 18, 19, 20, 99, -1};
+	long r;
+
+	switch (which) {
+	case 38:
+		r = syscall(SYS_semget, IPC_PRIVATE, rnd() % 2 ? (long)(rnd() % 8) : len(),
+			    flags() & ~(long)IPC_EXCL);
+		if (r >= 0)
+			semctl((int)r, 0, IPC_RMID);
+		return r;
+	case 39:
+		return syscall(SYS_semop, ipc_id(sems), sembufs(), rnd() % 6);
+	case 40:
+		return syscall(SYS_semtimedop, ipc_id(sems), rnd() % 2 ? sembufs()
+			       : iov_ptr(), rnd() % 6, timeout());
+	case 41:
+		return syscall(SYS_semctl, ipc_id(sems), rnd() % 8 - 1,
+			       pick(semcmds, 16), rnd() % 2 ? ptr() : len());
+	case 42:
+		r = syscall(SYS_msgget, IPC_PRIVATE, flags());
+		if (r >= 0)
+			msgctl((int)r, IPC_RMID, NULL);
+		return r;
+	case 43:
+		return syscall(SYS_msgsnd, ipc_id(msqs), iov_ptr(), len(),
+			       msg_flags());
+	case 44:
+		return syscall(SYS_msgrcv, ipc_id(msqs), ptr(), len(),
+			       (long)(rnd() % 7) - 3, msg_flags());
+	case 45:
+		return syscall(SYS_msgctl, ipc_id(msqs), pick(semcmds, 16),
+			       ptr());
+	case 46:
+		return syscall(SYS_mq_open, mq_name_ptr(),
+			       O_NONBLOCK | (rnd() % 2 ? O_CREAT : 0) |
+				   (rnd() % 3),
+			       rnd() & 0777, mq_attr_ptr());
+	case 47:
+		return syscall(SYS_mq_unlink, mq_name_ptr());
+	case 48:
+		return syscall(SYS_mq_timedsend, fd(), iov_ptr(), len(),
+			       rnd() % 2 ? rnd() % 8 : rnd(), timeout());
+	case 49:
+		return syscall(SYS_mq_timedreceive, fd(), ptr(), len(),
+			       rnd() % 2 ? 0 : ptr(), timeout());
+	case 50:
+		return syscall(SYS_mq_notify, fd(), sigevent_ptr());
+	case 51:
+		return syscall(SYS_mq_getsetattr, fd(),
+			       rnd() % 3 ? 0 : iov_ptr(), rnd() % 2 ? 0 : ptr());
+	case 52:
+		return syscall(SYS_utime, path_ptr(), rnd() % 3 ? iov_ptr() : 0);
+	case 53:
+		return syscall(SYS_utimes, path_ptr(), rnd() % 3 ? iov_ptr() : 0);
+	case 54:
+		return syscall(SYS_futimesat, fd(), rnd() % 3 ? path_ptr() : 0,
+			       rnd() % 3 ? iov_ptr() : 0);
+	case 55:
+		return syscall(SYS_get_robust_list, pid(), ptr(), ptr());
+	case 56:
+		return syscall(SYS_rt_tgsigqueueinfo, pid(),
+			       rnd() % 2 ? gettid() : pid(), soft_sig(),
+			       iov_ptr());
+	case 57:
+		return syscall(SYS_pidfd_send_signal, fd(), soft_sig(),
+			       rnd() % 2 ? 0 : iov_ptr(), rnd() % 2 ? 0 : flags());
+	case 58:
+		return syscall(SYS_pidfd_getfd, fd(), fd(), rnd() % 2 ? 0 : flags());
+	case 59:
+		return syscall(SYS_kcmp, pid(), pid(), rnd() % 10 - 1, fd(),
+			       rnd() % 2 ? fd() : iov_ptr());
+	case 60:
+		return syscall(SYS_cachestat, fd(), iov_ptr(), ptr(),
+			       rnd() % 2 ? 0 : flags());
+	case 61:
+		return syscall(SYS_unshare, unshare_flags());
+	case 62:
+		return syscall(SYS_setns, fd(), rnd() % 2 ? 0 : (long)(rnd() & 0x7f));
+	case 63:
+		return syscall(SYS_openat2, fd(), path_ptr(), how_ptr(),
+			       rnd() % 2 ? 24 : len());
+	}
+	return 0;
+}
+
 /* The calls, each with a draw of its arguments. */
 static long call(int which)
 {
@@ -273,10 +491,10 @@ static long call(int which)
 		return syscall(rnd() % 2 ? SYS_sethostname : SYS_setdomainname,
 			       iov_ptr(), len());
 	default:
-		return 0;
+		return ipc_call(which);
 	}
 }
-#define NCALLS 38
+#define NCALLS 64
 
 static void close_new_fds(void)
 {
@@ -351,6 +569,14 @@ static void hostile_ids(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* Osprey has no namespaces (unshare: EINVAL): the VM is the test's own. */
+static int in_osprey(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strstr(u.release, "osprey") != NULL;
+}
+
 static void setup(void)
 {
 	int p[2];
@@ -373,10 +599,19 @@ static void setup(void)
 	}
 	fds[nfixed++] = syscall(SYS_inotify_init1, O_NONBLOCK);
 	fds[nfixed++] = syscall(SYS_pidfd_open, getpid(), 0);
+	snprintf(mq_name, sizeof(mq_name), "abi-hostile-%d", (int)getpid());
+	struct mq_attr a = {.mq_maxmsg = 4, .mq_msgsize = 64};
+	fds[nfixed++] = syscall(SYS_mq_open, mq_name,
+				O_CREAT | O_RDWR | O_NONBLOCK, 0600, &a);
+	for (int i = 0; i < 2; i++) {
+		sems[i] = semget(IPC_PRIVATE, 3, 0600);
+		msqs[i] = msgget(IPC_PRIVATE, 0600);
+	}
 	for (int i = 0; i < nfixed; i++)
 		top_fd = fds[i] > top_fd ? fds[i] : top_fd;
 	/* Host names only where they are the test's own. */
-	names_ok = unshare(CLONE_NEWUTS) == 0 || errno == ENOSYS;
+	names_ok = unshare(CLONE_NEWUTS) == 0 || errno == ENOSYS ||
+		   (errno == EINVAL && in_osprey());
 }
 
 int main(void)
@@ -387,9 +622,14 @@ int main(void)
 	if (s && strtoull(s, NULL, 0))
 		seed = strtoull(s, NULL, 0);
 	setup();
-	if (!CHECK(scratch != MAP_FAILED && nfixed == 6))
+	if (!CHECK(scratch != MAP_FAILED && nfixed == 7))
 		return abi_done();
 	ABI_RUN(hostile_arguments);
+	for (int i = 0; i < 2; i++) { /* the host keeps them otherwise */
+		semctl(sems[i], 0, IPC_RMID);
+		msgctl(msqs[i], IPC_RMID, NULL);
+	}
+	syscall(SYS_mq_unlink, mq_name);
 	if (chdir("/") == 0)
 		abi_rmtree(dir); /* while still root */
 	ABI_RUN(hostile_ids);
