@@ -275,6 +275,9 @@ count_lines blk "$LOGS/blk.log" $?
 # ext4 mounted from a disk, checked by e2fsck and debugfs (tests/blk/ext4.sh)
 tests/blk/ext4.sh >"$LOGS/ext4.log" 2>&1
 count_lines ext4 "$LOGS/ext4.log" $?
+# fio's libaio engine at queue depth 32, O_DIRECT (tests/blk/fio-aio.sh)
+tests/blk/fio-aio.sh >"$LOGS/fio-aio.log" 2>&1
+count_lines fio-aio "$LOGS/fio-aio.log" $?
 
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1
