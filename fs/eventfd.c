@@ -130,3 +130,21 @@ int eventfd_create(uint64_t count, int flags, struct file **out)
 	*out = f;
 	return 0;
 }
+
+/* ---- for the kernel: AIO's IOCB_FLAG_RESFD ---- */
+bool file_is_eventfd(struct file *f)
+{
+	return f->ops == &efd_ops;
+}
+
+/* Adds n to the counter without waiting, stopping at its largest value
+ * (Linux's eventfd_signal); readers and pollers are woken. */
+void eventfd_signal_file(struct file *f, uint64_t n)
+{
+	struct eventfd *e = f->priv;
+
+	mutex_lock(&e->lock);
+	e->count += MIN(n, EFD_MAX - e->count);
+	poll_notify(&e->wq, POLLIN);
+	mutex_unlock(&e->lock);
+}

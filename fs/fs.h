@@ -553,6 +553,19 @@ int64_t pipe_splice_write(struct file *f, const void *buf, size_t n,
 			  bool nonblock);
 int64_t pipe_splice_pipes(struct file *in, struct file *out, size_t n,
 			  bool nonblock, bool tee);
+/*
+ * splice with a socket or terminal at the other end (fs/pipe.c): under
+ * the pipe's lock, fill is given room for at most n bytes (what the pipe
+ * takes now) in buf and returns what it put there; drain is given the
+ * first bytes (at most n) and returns how many it consumed. Either
+ * returns a negative errno to stop. The waits are as pipe_splice_write's
+ * and pipe_splice_read's.
+ */
+typedef int64_t (*pipe_io_fn)(void *arg, void *buf, size_t n);
+int64_t pipe_splice_fill(struct file *f, void *buf, size_t n, bool nonblock,
+			 pipe_io_fn fill, void *arg);
+int64_t pipe_splice_drain(struct file *f, void *buf, size_t n, bool nonblock,
+			  pipe_io_fn drain, void *arg);
 /* Drops f from every epoll set; a file's last put must call it before
  * release (pipes, eventfd, timerfd and epoll call it from theirs). */
 void epoll_file_release(struct file *f);

@@ -579,6 +579,72 @@ out:
 	return r;
 }
 
+/*
+ * The ends that cannot give back what a pipe does not take, nor take
+ * back what they did not send (sockets, terminals): the pipe's lock is
+ * held while `fill` or `drain` runs, as Linux's pipe_lock is over
+ * splice_read and splice_to_socket, so no other reader or writer of the
+ * pipe comes between the sizing and the move. fill gets at most the room
+ * there is; drain sees the front bytes and only what it took leaves.
+ */
+int64_t pipe_splice_fill(struct file *f, void *buf, size_t n, bool nonblock,
+			 pipe_io_fn fill, void *arg)
+{
+	struct pipe *p = f->priv;
+	int64_t r;
+
+	if (!n)
+		return 0;
+	mutex_lock(&p->lock);
+	while ((r = writable_now(p)) == -EAGAIN && !nonblock) {
+		r = waitq_wait(&p->wq, &p->lock, 0);
+		if (r)
+			goto out;
+	}
+	if (r)
+		goto out;
+	r = fill(arg, buf, MIN(n, p->ring.size - p->len));
+	if (r > 0 && ring_put(&p->ring, p->head + p->len, buf, (size_t)r))
+		r = -ENOMEM;
+	if (r > 0) {
+		p->len += (size_t)r;
+		poll_notify(&p->wq, POLLIN | POLLRDNORM);
+	}
+out:
+	mutex_unlock(&p->lock);
+	return r;
+}
+
+int64_t pipe_splice_drain(struct file *f, void *buf, size_t n, bool nonblock,
+			  pipe_io_fn drain, void *arg)
+{
+	struct pipe *p = f->priv;
+	int64_t r = 0;
+
+	if (!n)
+		return 0;
+	mutex_lock(&p->lock);
+	while (!p->len) {
+		r = 0; /* no writer: the end of the data */
+		if (!p->writers)
+			goto out;
+		r = -EAGAIN;
+		if (nonblock)
+			goto out;
+		r = waitq_wait(&p->wq, &p->lock, 0);
+		if (r)
+			goto out;
+	}
+	n = MIN(n, p->len);
+	ring_get(&p->ring, p->head, buf, n);
+	r = drain(arg, buf, n);
+	if (r > 0)
+		take(p, buf, (size_t)MIN((size_t)r, n));
+out:
+	mutex_unlock(&p->lock);
+	return r;
+}
+
 /* Under both locks: copies n bytes from a's front to b's end. */
 static int ring_copy(struct pipe *a, struct pipe *b, size_t n)
 {

@@ -162,6 +162,10 @@ long epoll_wait_file(struct file *ep, struct epoll_event_k *out, int max,
 /* ---- eventfd ---- */
 #define EFD_SEMAPHORE 1
 int eventfd_create(uint64_t count, int flags, struct file **out);
+/* For AIO's completions (IOCB_FLAG_RESFD): whether f is an eventfd, and
+ * adding to its counter without waiting (saturating, as Linux). */
+bool file_is_eventfd(struct file *f);
+void eventfd_signal_file(struct file *f, uint64_t n);
 
 /* ---- timerfd ---- */
 /* Times in nanoseconds: `value` until the next expiry (0: disarmed),

@@ -6,11 +6,15 @@
  * pipe into a file what is in the pipe. Only the first step may wait
  * (for data or room); SPLICE_F_NONBLOCK never waits, nor does an
  * O_NONBLOCK pipe for splice and tee (vmsplice looks only at the flag, as
- * Linux). The socket cases come with TCP.
+ * Linux). A socket (or another end that cannot seek, a terminal) at
+ * either end moves under the pipe's lock (pipe_splice_fill and _drain):
+ * a socket gives only what the pipe takes now, and only what the socket
+ * took leaves the pipe, so nothing is lost when either side is full.
  */
 #include "fs/fs.h"
 #include "kernel/mm/mm.h"
 #include "linux/sys.h"
+#include "net/net.h"
 
 #define SPLICE_F_MOVE 1
 #define SPLICE_F_NONBLOCK 2
@@ -51,6 +55,101 @@ static long offset_get(long uptr, int64_t *off, bool *has)
 	if (copy_from_user(off, uptr, sizeof(*off)))
 		return -EFAULT;
 	return *off < 0 ? -EINVAL : 0;
+}
+
+/* A stream end (socket, terminal) as pipe_splice_fill/_drain see it. */
+struct stream {
+	struct file *f;
+	struct socket *s; /* NULL: read or write the file */
+	int msg_flags;	  /* sends: MSG_MORE */
+	bool nonblock;	  /* the socket's own wait (recv) */
+};
+
+static int64_t stream_recv(void *arg, void *buf, size_t n)
+{
+	struct stream *st = arg;
+	struct kiovec v = {.base = (uint64_t)buf, .len = n};
+	struct kmsg m = {0};
+
+	if (!st->s)
+		return vfs_read(st->f, buf, n);
+	uio_init(&m.data, &v, 1, false);
+	return sock_recvmsg(st->s, &m, 0, st->nonblock);
+}
+
+static int64_t stream_send(void *arg, void *buf, size_t n)
+{
+	struct stream *st = arg;
+	struct kiovec v = {.base = (uint64_t)buf, .len = n};
+	struct kmsg m = {0};
+
+	if (!st->s)
+		return vfs_write(st->f, buf, n);
+	uio_init(&m.data, &v, 1, false);
+	return sock_sendmsg(st->s, &m, st->msg_flags, nonblocking(st->f));
+}
+
+/* A socket or other stream into a pipe: only what the pipe takes is
+ * read. The first step may wait (for room, then data), no later one. */
+static long stream_to_pipe(struct file *in, struct file *out, size_t len,
+			   bool nonblock)
+{
+	struct stream st = {.f = in, .s = sock_of_file(in)};
+	char *buf = malloc(STEP);
+	size_t done = 0;
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (done < len) {
+		size_t k = MIN((size_t)STEP, len - done);
+
+		st.nonblock = nonblock || done || nonblocking(in);
+		r = pipe_splice_fill(out, buf, k, nonblock || done, stream_recv,
+				     &st);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	}
+	free(buf);
+	return done ? (long)done : r;
+}
+
+/* A pipe into a socket or other stream: only what was sent leaves the
+ * pipe. The socket waits as its O_NONBLOCK says (Linux's
+ * splice_to_socket); SPLICE_F_MORE is MSG_MORE. */
+static long pipe_to_stream(struct file *in, struct file *out, size_t len,
+			   bool nonblock, bool more)
+{
+	struct stream st = {
+	    .f = out, .s = sock_of_file(out), .msg_flags = more ? MSG_MORE : 0};
+	char *buf = malloc(STEP);
+	size_t done = 0;
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (done < len) {
+		size_t k = MIN((size_t)STEP, len - done);
+
+		r = pipe_splice_drain(in, buf, k, nonblock || done, stream_send,
+				      &st);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < k && st.s && nonblocking(out))
+			break; /* the socket is full */
+	}
+	free(buf);
+	return done ? (long)done : r;
+}
+
+/* Whether f has a position (a regular file, a block device). */
+static bool seekable(struct file *f)
+{
+	return vfs_lseek(f, 0, SEEK_CUR) >= 0;
 }
 
 /* A file into a pipe: at *off, or at the file's position (off NULL). */
@@ -125,7 +224,7 @@ struct splice_args {
 	struct file *in, *out;
 	long uoff_in, uoff_out;
 	size_t len;
-	bool nonblock;
+	bool nonblock, more;
 };
 
 /* One of the ends is a pipe: the move and its offsets. */
@@ -151,6 +250,11 @@ static long do_splice(struct splice_args *a)
 			return -ESPIPE;
 		if (vfs_getfl(a->out) & O_APPEND)
 			return -EINVAL;
+		if (!seekable(a->out)) /* no pwrite: Linux's FMODE_PWRITE */
+			return a->uoff_out
+				   ? -EINVAL
+				   : pipe_to_stream(a->in, a->out, a->len,
+						    a->nonblock, a->more);
 		r = offset_get(a->uoff_out, &off, &has);
 		if (!r)
 			r = pipe_to_file(a->in, a->out, has ? &off : NULL,
@@ -162,6 +266,10 @@ static long do_splice(struct splice_args *a)
 	}
 	if (a->uoff_out)
 		return -ESPIPE;
+	if (!seekable(a->in)) /* no pread: Linux's FMODE_PREAD */
+		return a->uoff_in
+			   ? -EINVAL
+			   : stream_to_pipe(a->in, a->out, a->len, a->nonblock);
 	r = offset_get(a->uoff_in, &off, &has);
 	if (!r)
 		r = file_to_pipe(a->in, has ? &off : NULL, a->out, a->len,
@@ -178,7 +286,8 @@ long sys_splice(long fd_in, long uoff_in, long fd_out, long uoff_out, long len,
 	struct splice_args a = {.uoff_in = uoff_in,
 				.uoff_out = uoff_out,
 				.len = MIN((size_t)len, (size_t)MAX_RW_COUNT),
-				.nonblock = flags & SPLICE_F_NONBLOCK};
+				.nonblock = flags & SPLICE_F_NONBLOCK,
+				.more = flags & SPLICE_F_MORE};
 	long r;
 
 	if (!len)

@@ -287,6 +287,9 @@ count_lines ext4 "$LOGS/ext4.log" $?
 # host folders over virtio-9p, microvm and q35 (tests/blk/share.sh)
 tests/blk/share.sh >"$LOGS/share.log" 2>&1
 count_lines share "$LOGS/share.log" $?
+# fio's libaio engine at queue depth 32, O_DIRECT (tests/blk/fio-aio.sh)
+tests/blk/fio-aio.sh >"$LOGS/fio-aio.log" 2>&1
+count_lines fio-aio "$LOGS/fio-aio.log" $?
 
 # ---- the osprey command ----
 tests/cli/run.sh >"$LOGS/cli.log" 2>&1

@@ -3,14 +3,20 @@
  * and files, and sendfile from a file into a pipe and from a pipe into a
  * file: offsets given or the file position, a full pipe taking only what
  * fits (nothing lost), SPLICE_F_NONBLOCK, the end of the data, a blocking
- * splice woken by another thread, and the error paths.
+ * splice woken by another thread, sockets (AF_UNIX and TCP over
+ * 127.0.0.1) at either end with nothing lost when the other side is full,
+ * and the error paths.
  * Works in /tmp/abi-splice-<pid>/, removed at the end.
  */
 #include "common.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -231,6 +237,129 @@ static void sendfile_with_pipes(void)
 	close(fd);
 }
 
+static void unix_socket_and_pipe(void)
+{
+	int s[2], p[2];
+	char buf[128];
+
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	CHECK_EQ_INT(pipe(p), 0);
+	/* A socket into a pipe: what is queued, up to len. */
+	CHECK_EQ_INT(write(s[1], "sockdata", 8), 8);
+	CHECK_EQ_INT(splice(s[0], NULL, p[1], NULL, 100, 0), 8);
+	drain_to(p[0], buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "sockdata");
+	/* Nothing queued and asked not to wait. */
+	CHECK_ERRNO(splice(s[0], NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK),
+		    EAGAIN);
+	/* A pipe into a socket, SPLICE_F_MORE and SPLICE_F_MOVE accepted. */
+	CHECK_EQ_INT(write(p[1], "to-sock", 7), 7);
+	CHECK_EQ_INT(
+	    splice(p[0], NULL, s[1], NULL, 100, SPLICE_F_MORE | SPLICE_F_MOVE),
+	    7);
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ_INT(read(s[0], buf, sizeof(buf)), 7);
+	CHECK_EQ_STR(buf, "to-sock");
+	/* A socket cannot take an offset (no pread/pwrite). */
+	loff_t off = 0;
+	CHECK_EQ_INT(write(s[1], "x", 1), 1);
+	CHECK_ERRNO(splice(s[0], &off, p[1], NULL, 1, 0), EINVAL);
+	CHECK_EQ_INT(write(p[1], "y", 1), 1);
+	CHECK_ERRNO(splice(p[0], NULL, s[1], &off, 1, 0), EINVAL);
+	/* Socket to socket: no pipe. */
+	CHECK_ERRNO(splice(s[0], NULL, s[1], NULL, 1, 0), EINVAL);
+	/* The peer gone: EPIPE (SIGPIPE ignored), the byte stays. */
+	signal(SIGPIPE, SIG_IGN);
+	close(s[0]);
+	CHECK_ERRNO(splice(p[0], NULL, s[1], NULL, 1, 0), EPIPE);
+	CHECK_EQ_INT(read(p[0], buf, 1), 1);
+	CHECK_EQ_INT(buf[0], 'y');
+	signal(SIGPIPE, SIG_DFL);
+	close(s[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void a_socket_into_a_nearly_full_pipe(void)
+{
+	static char fill[65536], buf[10000];
+	int s[2], p[2], size;
+	long r, left = 0, k;
+
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	CHECK_EQ_INT(pipe(p), 0);
+	size = fcntl(p[1], F_GETPIPE_SZ);
+	CHECK(size > 4096 && size <= (int)sizeof(fill));
+	/* One page of room left (Linux counts pages, Osprey bytes). */
+	CHECK_EQ_INT(write(p[1], fill, size - 4096), size - 4096);
+	memset(buf, 'q', sizeof(buf));
+	CHECK_EQ_INT(write(s[1], buf, sizeof(buf)), sizeof(buf));
+	/* Only what fits is taken from the socket; the rest stays there. */
+	r = splice(s[0], NULL, p[1], NULL, sizeof(buf), SPLICE_F_NONBLOCK);
+	CHECK(r > 0 && r <= 4096);
+	CHECK_ERRNO(splice(s[0], NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK),
+		    EAGAIN);
+	while ((k = recv(s[0], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		left += k;
+	CHECK_EQ_INT(left + r, sizeof(buf));
+	for (int i = 0; i < 4; i++)
+		close(i < 2 ? s[i] : p[i - 2]);
+}
+
+/* A connected pair over 127.0.0.1: *a the client end, *b the accepted. */
+static int tcp_pair(int *a, int *b)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&sa, &len))
+		return -1;
+	*a = socket(AF_INET, SOCK_STREAM, 0);
+	if (*a < 0 || connect(*a, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	*b = accept(l, NULL, NULL);
+	close(l);
+	return *b < 0 ? -1 : 0;
+}
+
+static void tcp_through_pipes(void)
+{
+	static char out[20000], in[20000];
+	int a = -1, b = -1, p[2], q[2];
+	size_t got = 0;
+
+	if (!CHECK_EQ_INT(tcp_pair(&a, &b), 0))
+		return;
+	CHECK_EQ_INT(pipe(p) | pipe(q), 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 7 + i / 251);
+	/* out -> pipe p -> TCP a -> TCP b -> pipe q -> in */
+	CHECK_EQ_INT(write(p[1], out, sizeof(out)), sizeof(out));
+	CHECK_EQ_INT(splice(p[0], NULL, a, NULL, sizeof(out), 0), sizeof(out));
+	for (int tries = 0; got < sizeof(out) && tries < 1000; tries++) {
+		long r = splice(b, NULL, q[1], NULL, sizeof(out) - got, 0);
+
+		if (!CHECK(r > 0))
+			break;
+		if (read(q[0], in + got, (size_t)r) != r)
+			break;
+		got += (size_t)r;
+	}
+	CHECK_EQ_INT(got, sizeof(out));
+	CHECK(memcmp(in, out, sizeof(out)) == 0);
+	/* The sender closed: the end of the data. */
+	close(a);
+	CHECK_EQ_INT(splice(b, NULL, q[1], NULL, 100, 0), 0);
+	close(b);
+	for (int i = 0; i < 2; i++) {
+		close(p[i]);
+		close(q[i]);
+	}
+}
+
 static void error_paths(void)
 {
 	int fd = digits("e"), g = digits("f"), p[2], q[2];
@@ -281,6 +410,9 @@ int main(void)
 	ABI_RUN(between_pipes_and_tee);
 	ABI_RUN(vmsplice_both_ways);
 	ABI_RUN(sendfile_with_pipes);
+	ABI_RUN(unix_socket_and_pipe);
+	ABI_RUN(a_socket_into_a_nearly_full_pipe);
+	ABI_RUN(tcp_through_pipes);
 	ABI_RUN(error_paths);
 	abi_rmtree(dir);
 	return abi_done();
