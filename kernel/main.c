@@ -199,8 +199,15 @@ static int run_application(void)
 			boot_options.argv[0]);
 		return EXIT_BAD_INITRD;
 	}
-	if (fs_unpack_initrd_freeing(phys_to_virt(boot_info.initrd_phys),
-				     boot_info.initrd_size, release_initrd)) {
+	int r = fs_unpack_initrd_freeing(phys_to_virt(boot_info.initrd_phys),
+					 boot_info.initrd_size, release_initrd);
+	if (r == -ENOMEM || r == -ENOSPC) { /* ramfs: ENOSPC as tmpfs */
+		kprintf("osprey: not enough memory to unpack the initrd (%lu "
+			"KiB); give the VM more memory (-m)\n",
+			(unsigned long)(boot_info.initrd_size / 1024));
+		return EXIT_NO_MEMORY;
+	}
+	if (r) {
 		kprintf("osprey: cannot unpack the initrd\n");
 		return EXIT_BAD_INITRD;
 	}
