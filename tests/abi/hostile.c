@@ -32,7 +32,9 @@ static char dir[64];
 static char *scratch;
 static int fds[8], nfixed, top_fd;
 static unsigned long long seed = 0x9e3779b97f4a7c15ull;
-static int names_ok; /* may set host and domain names */
+static int names_ok;		      /* may set host and domain names */
+static unsigned long aio_ctx;	      /* an AIO context of the test's */
+static const struct timespec no_wait; /* zero: the AIO waits return */
 
 static unsigned long long rnd(void)
 {
@@ -157,6 +159,13 @@ static int valid(long r, int err)
 	return r >= 0 || (r == -1 && err >= 1 && err <= 133);
 }
 
+static long aio_id(void)
+{
+	long v[] = {(long)aio_ctx, 0, -1, (long)aio_ctx + 8};
+
+	return rnd() % 4 ? (long)aio_ctx : pick(v, 4);
+}
+
 /* The calls, each with a draw of its arguments. */
 static long call(int which)
 {
@@ -272,11 +281,29 @@ static long call(int which)
 			return 0;
 		return syscall(rnd() % 2 ? SYS_sethostname : SYS_setdomainname,
 			       iov_ptr(), len());
+	/* AIO on the test's context or a bad one; the waits never wait. */
+	case 38:
+		return syscall(SYS_io_submit, aio_id(), rnd() % 6 - 1,
+			       iov_ptr());
+	case 39:
+		return syscall(SYS_io_getevents, aio_id(), rnd() % 3 - 1,
+			       rnd() % 6 - 1, ptr(),
+			       rnd() % 4 ? (long)&no_wait : 8l);
+	case 40:
+		return syscall(SYS_io_pgetevents, aio_id(), rnd() % 3 - 1,
+			       rnd() % 6 - 1, ptr(), (long)&no_wait,
+			       rnd() % 2 ? 0 : iov_ptr());
+	case 41:
+		return syscall(SYS_io_cancel, aio_id(), iov_ptr(), ptr());
+	case 42:
+		/* Never the test's own context, which later calls use. */
+		return rnd() % 2 ? syscall(SYS_io_destroy, aio_ctx + 4096)
+				 : syscall(SYS_io_setup, len(), ptr());
 	default:
 		return 0;
 	}
 }
-#define NCALLS 38
+#define NCALLS 43
 
 static void close_new_fds(void)
 {
@@ -373,6 +400,7 @@ static void setup(void)
 	}
 	fds[nfixed++] = syscall(SYS_inotify_init1, O_NONBLOCK);
 	fds[nfixed++] = syscall(SYS_pidfd_open, getpid(), 0);
+	syscall(SYS_io_setup, 64, &aio_ctx);
 	for (int i = 0; i < nfixed; i++)
 		top_fd = fds[i] > top_fd ? fds[i] : top_fd;
 	/* Host names only where they are the test's own. */
