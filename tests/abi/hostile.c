@@ -51,6 +51,8 @@ static int names_ok; /* may set host and domain names */
  * never name another program's (ids outside these are bad ones). */
 static int sems[2] = {-1, -1}, msqs[2] = {-1, -1};
 static char mq_name[40];
+static unsigned long aio_ctx;	      /* an AIO context of the test's */
+static const struct timespec no_wait; /* zero: the AIO waits return */
 
 static unsigned long long rnd(void)
 {
@@ -375,6 +377,13 @@ static long ipc_call(int which)
 	return 0;
 }
 
+static long aio_id(void)
+{
+	long v[] = {(long)aio_ctx, 0, -1, (long)aio_ctx + 8};
+
+	return rnd() % 4 ? (long)aio_ctx : pick(v, 4);
+}
+
 /* The calls, each with a draw of its arguments. */
 static long call(int which)
 {
@@ -490,11 +499,29 @@ static long call(int which)
 			return 0;
 		return syscall(rnd() % 2 ? SYS_sethostname : SYS_setdomainname,
 			       iov_ptr(), len());
+	/* AIO on the test's context or a bad one; the waits never wait. */
+	case 64:
+		return syscall(SYS_io_submit, aio_id(), rnd() % 6 - 1,
+			       iov_ptr());
+	case 65:
+		return syscall(SYS_io_getevents, aio_id(), rnd() % 3 - 1,
+			       rnd() % 6 - 1, ptr(),
+			       rnd() % 4 ? (long)&no_wait : 8l);
+	case 66:
+		return syscall(SYS_io_pgetevents, aio_id(), rnd() % 3 - 1,
+			       rnd() % 6 - 1, ptr(), (long)&no_wait,
+			       rnd() % 2 ? 0 : iov_ptr());
+	case 67:
+		return syscall(SYS_io_cancel, aio_id(), iov_ptr(), ptr());
+	case 68:
+		/* Never the test's own context, which later calls use. */
+		return rnd() % 2 ? syscall(SYS_io_destroy, aio_ctx + 4096)
+				 : syscall(SYS_io_setup, len(), ptr());
 	default:
 		return ipc_call(which);
 	}
 }
-#define NCALLS 64
+#define NCALLS 69 /* 0-37 above, 38-63 ipc_call, 64-68 AIO */
 
 static void close_new_fds(void)
 {
@@ -607,6 +634,7 @@ static void setup(void)
 		sems[i] = semget(IPC_PRIVATE, 3, 0600);
 		msqs[i] = msgget(IPC_PRIVATE, 0600);
 	}
+	syscall(SYS_io_setup, 64, &aio_ctx);
 	for (int i = 0; i < nfixed; i++)
 		top_fd = fds[i] > top_fd ? fds[i] : top_fd;
 	/* Host names only where they are the test's own. */

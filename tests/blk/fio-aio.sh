@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 jobs() {
 	local common=(--thread --filename="$1" --ioengine=libaio --direct=1
 		--iodepth=32 --bs=4k --size=4m --randrepeat=1 --norandommap)
-	echo "--name=verify ${common[*]} --rw=randwrite --fsync=32 --verify=crc32c --do_verify=1"
+	echo "--name=verify ${common[*]} --rw=randwrite --fsync=32 --verify=crc32c --do_verify=1 --verify_state_save=0"
 	echo "--name=mixed ${common[*]} --rw=randrw --rwmixread=50 --number_ios=2048"
 }
 
