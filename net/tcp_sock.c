@@ -678,46 +678,76 @@ static int send_state(struct tcp_sock *ts)
 	}
 }
 
-static int64_t tcp_sendmsg(struct socket *s, struct kmsg *m, int flags,
-			   bool nonblock)
-{
-	struct tcp_sock *ts = s->priv;
-	uint64_t deadline = sock_deadline(s->sndtimeo);
-	int64_t sent = 0, r = 0;
+/* One step of a send: queues what fits now. The bytes queued (0: wait
+ * for room) or an error; *done once everything is queued. */
+typedef int64_t (*send_step)(struct tcp_sock *ts, void *arg, bool *done);
 
-	if (flags & MSG_OOB) {
-		linux_missing("send(TCP, MSG_OOB)");
-		return -EOPNOTSUPP;
-	}
+/* The loop send and sendfile share: the connection's state, a step, the
+ * output, and a wait for room; the bytes queued or the error. */
+static int64_t send_loop(struct tcp_sock *ts, uint64_t deadline,
+			 bool nonblock, send_step step,
+			 bool (*ready)(void *arg), void *arg)
+{
+	int64_t sent = 0, r;
+	bool done = false;
+
 	mutex_lock(&ts->lock);
 	for (;;) {
 		tcp_process(ts);
 		r = send_state(ts);
 		if (r < 0)
 			break;
-		if (r == 0 && (!sbuf_ready(ts, m->data.resid) ||
-			       tcp_sq_ring_ready(ts))) {
-			r = -ENOBUFS;
-			break;
-		}
 		if (r == 0) {
-			r = sbuf_fill(ts, &m->data);
+			r = step(ts, arg, &done);
 			if (r < 0)
 				break;
 			sent += r;
-			ts->cork_more = flags & MSG_MORE;
 			tcp_output(ts);
 			tcp_timers_update(ts);
-			if (!m->data.resid)
+			if (done)
 				break;
 		}
 		ts->nospace = true;
-		r = nonblock ? -EAGAIN : tcp_wait(ts, deadline, send_ready);
+		r = nonblock ? -EAGAIN : tcp_wait(ts, deadline, ready);
 		if (r)
 			break;
 	}
 	mutex_unlock(&ts->lock);
 	return sent ? sent : r;
+}
+
+struct msg_send {
+	struct kmsg *m;
+	int flags;
+};
+
+/* send's step: the bytes copied into the ring. */
+static int64_t msg_step(struct tcp_sock *ts, void *arg, bool *done)
+{
+	struct msg_send *a = arg;
+	int64_t r;
+
+	if (!sbuf_ready(ts, a->m->data.resid) || tcp_sq_ring_ready(ts))
+		return -ENOBUFS;
+	r = sbuf_fill(ts, &a->m->data);
+	if (r >= 0) {
+		ts->cork_more = a->flags & MSG_MORE;
+		*done = !a->m->data.resid;
+	}
+	return r;
+}
+
+static int64_t tcp_sendmsg(struct socket *s, struct kmsg *m, int flags,
+			   bool nonblock)
+{
+	struct msg_send a = {m, flags};
+
+	if (flags & MSG_OOB) {
+		linux_missing("send(TCP, MSG_OOB)");
+		return -EOPNOTSUPP;
+	}
+	return send_loop(s->priv, sock_deadline(s->sndtimeo), nonblock,
+			 msg_step, send_ready, &a);
 }
 
 static bool file_send_ready(void *arg)
@@ -727,44 +757,42 @@ static bool file_send_ready(void *arg)
 	return send_ended(ts) || sq_room(ts) >= sbuf_limit(ts) / 4;
 }
 
-/* Queues up to n bytes of `in` from off in place, as room comes (a
- * quarter of SO_SNDBUF at least, as Linux's sk_stream_memory_free
- * wakes writers); the bytes queued or the error. */
+struct file_send {
+	struct file *in;
+	uint64_t off;
+	size_t n, queued;
+};
+
+/* sendfile's step: a file span, once a quarter of SO_SNDBUF is free (or
+ * what is left fits), as Linux's sk_stream_memory_free wakes writers. */
+static int64_t file_step(struct tcp_sock *ts, void *arg, bool *done)
+{
+	struct file_send *a = arg;
+	uint64_t left = a->n - a->queued;
+	uint32_t k;
+	int r;
+
+	if (sq_room(ts) < MIN((uint64_t)sbuf_limit(ts) / 4, left))
+		return 0;
+	k = (uint32_t)MIN((uint64_t)sq_room(ts), left);
+	r = tcp_sq_add_file(ts, a->in, a->off + a->queued, k);
+	if (r < 0)
+		return r;
+	a->queued += k;
+	ts->cork_more = a->queued < a->n; /* MSG_MORE */
+	*done = a->queued == a->n;
+	return k;
+}
+
+/* Queues up to n bytes of `in` from off in place; the bytes queued or
+ * the error. */
 static int64_t tcp_sendfile(struct socket *s, struct file *in, uint64_t off,
 			    size_t n, bool nonblock)
 {
-	struct tcp_sock *ts = s->priv;
-	uint64_t deadline = sock_deadline(s->sndtimeo);
-	int64_t sent = 0, r;
+	struct file_send a = {in, off, n, 0};
 
-	mutex_lock(&ts->lock);
-	for (;;) {
-		tcp_process(ts);
-		r = send_state(ts);
-		if (r < 0)
-			break;
-		if (r == 0 && sq_room(ts) >= MIN((uint64_t)sbuf_limit(ts) / 4,
-						 n - (size_t)sent)) {
-			uint32_t k = (uint32_t)MIN((uint64_t)sq_room(ts),
-						   n - (size_t)sent);
-
-			r = tcp_sq_add_file(ts, in, off + (uint64_t)sent, k);
-			if (r < 0)
-				break;
-			sent += k;
-			ts->cork_more = (size_t)sent < n; /* MSG_MORE */
-			tcp_output(ts);
-			tcp_timers_update(ts);
-			if ((size_t)sent == n)
-				break;
-		}
-		ts->nospace = true;
-		r = nonblock ? -EAGAIN : tcp_wait(ts, deadline, file_send_ready);
-		if (r)
-			break;
-	}
-	mutex_unlock(&ts->lock);
-	return sent ? sent : r;
+	return send_loop(s->priv, sock_deadline(s->sndtimeo), nonblock,
+			 file_step, file_send_ready, &a);
 }
 
 /* ---- receive ---- */
