@@ -40,15 +40,13 @@
 #include "fs/fs_private.h"
 
 #define EXT4_SUPER_MAGIC 0xEF53 /* Linux: include/uapi/linux/magic.h */
-#define CACHE_BUCKETS 256
 
 struct ext4v_inode {
 	struct inode vfs;
 	/* the library's copy; read and written under the sb's lock */
 	struct ext4_inode *e;
 	/* under vfs_mutex */
-	struct ext4v_inode *hnext; /* the cache's chain */
-	bool cached;
+	struct icache_link hash; /* in the sb's cache */
 	char *target; /* symlinks: the target, read once (immutable) */
 	/* under the sb's lock: freed on disk while still open */
 	bool gone;
@@ -68,7 +66,7 @@ struct ext4v_sb {
 	/* every library call, innermost */
 	struct mutex lock;
 	/* under vfs_mutex */
-	struct ext4v_inode *cache[CACHE_BUCKETS];
+	struct icache cache;
 };
 
 static const struct inode_ops ext4v_inode_ops;
@@ -145,31 +143,17 @@ static int64_t dev_now(struct ext4_dev *dev)
 	return (int64_t)(clock_realtime_ns() / 1000000000);
 }
 
-/* ---- the inode cache, under vfs_mutex ---- */
-static struct ext4v_inode **bucket(struct ext4v_sb *s, uint64_t ino)
-{
-	return &s->cache[ino % CACHE_BUCKETS];
-}
-
+/* ---- the inode cache (icache.c), under vfs_mutex ---- */
 static struct ext4v_inode *cache_find(struct ext4v_sb *s, uint64_t ino)
 {
-	struct ext4v_inode *vi = *bucket(s, ino);
+	struct icache_link *l = icache_find(&s->cache, ino);
 
-	while (vi && vi->vfs.ino != ino)
-		vi = vi->hnext;
-	return vi;
+	return l ? container_of(l, struct ext4v_inode, hash) : NULL;
 }
 
 static void cache_remove(struct ext4v_sb *s, struct ext4v_inode *vi)
 {
-	struct ext4v_inode **p = bucket(s, vi->vfs.ino);
-
-	if (!vi->cached)
-		return;
-	while (*p != vi)
-		p = &(*p)->hnext;
-	*p = vi->hnext;
-	vi->cached = false;
+	icache_remove(&s->cache, &vi->hash);
 }
 
 static struct timespec_k to_ts(struct ext4_timespec t)
@@ -231,9 +215,7 @@ static struct ext4v_inode *vnode_new(struct ext4v_sb *s, struct ext4_inode *e)
 		vi->vfs.fops = &ext4v_file_ops;
 	else if (S_ISDIR(st.mode))
 		vi->vfs.fops = &vfs_dir_fops;
-	vi->hnext = *bucket(s, st.ino);
-	*bucket(s, st.ino) = vi;
-	vi->cached = true;
+	icache_add(&s->cache, &vi->hash, st.ino);
 	return vi;
 }
 
@@ -777,6 +759,17 @@ static int ext4v_statfs(struct super_block *sb, struct kstatfs *st)
 	return 0;
 }
 
+/* icache_foreach's: one inode's dirty pages; an error is kept. */
+static void writeback_one(struct icache_link *l, void *arg)
+{
+	struct ext4v_inode *vi = container_of(l, struct ext4v_inode, hash);
+	int *err = arg;
+
+	mutex_lock(&vi->vfs.lock);
+	*err = ext4v_writeback(&vi->vfs) ?: *err;
+	mutex_unlock(&vi->vfs.lock);
+}
+
 /* Without locks held (syncfs): every cached inode's dirty pages, then
  * a flush. */
 static int ext4v_sync(struct super_block *sb)
@@ -785,12 +778,7 @@ static int ext4v_sync(struct super_block *sb)
 	int err = 0;
 
 	mutex_lock(&vfs_mutex);
-	for (unsigned b = 0; b < CACHE_BUCKETS; b++)
-		for (struct ext4v_inode *vi = s->cache[b]; vi; vi = vi->hnext) {
-			mutex_lock(&vi->vfs.lock);
-			err = ext4v_writeback(&vi->vfs) ?: err;
-			mutex_unlock(&vi->vfs.lock);
-		}
+	icache_foreach(&s->cache, writeback_one, &err);
 	mutex_unlock(&vfs_mutex);
 	if (err)
 		return err;

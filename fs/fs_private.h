@@ -268,4 +268,24 @@ void pcache_cut(struct pcache *pc, uint64_t first);
 int pcache_writeback(struct pcache *pc, bool keep_dirty,
 		     int (*fn)(void *arg, uint64_t index, void *page), void *arg);
 
+/* ---- icache.c: one VFS inode per inode number, for the file systems
+ * whose inodes live elsewhere (ext4's disk, 9p's server), under vfs_mutex.
+ * The file system's inode embeds an icache_link; `cached` says whether
+ * it is in the table (names keep it there, see each file system). */
+#define ICACHE_BUCKETS 256
+struct icache_link {
+	struct icache_link *next;
+	uint64_t ino;
+	bool cached;
+};
+struct icache {
+	struct icache_link *bucket[ICACHE_BUCKETS];
+};
+void icache_add(struct icache *c, struct icache_link *l, uint64_t ino);
+struct icache_link *icache_find(struct icache *c, uint64_t ino); /* NULL */
+void icache_remove(struct icache *c, struct icache_link *l); /* if cached */
+/* fn on every cached inode (fn must not add or remove) */
+void icache_foreach(struct icache *c, void (*fn)(struct icache_link *l, void *arg),
+		    void *arg);
+
 #endif

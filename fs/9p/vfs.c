@@ -27,7 +27,6 @@
 #include "fs/fs_private.h"
 
 #define V9FS_MAGIC 0x01021997 /* Linux: include/uapi/linux/magic.h */
-#define CACHE_BUCKETS 128
 #define NO_FID 0u /* fids are handed out from 1 */
 #define EOF_POS INT64_MAX
 
@@ -39,8 +38,7 @@ struct p9v_inode {
 	uint32_t rfid, wfid;
 	uint32_t huid, hgid; /* the owner the host last told */
 	/* under vfs_mutex */
-	struct p9v_inode *hnext;
-	bool cached;
+	struct icache_link hash; /* in the sb's cache */
 	char *target; /* symlinks: read once */
 };
 
@@ -50,7 +48,7 @@ struct p9v_sb {
 	struct p9_client c;
 	struct p9_transport *t;
 	/* under vfs_mutex */
-	struct p9v_inode *cache[CACHE_BUCKETS];
+	struct icache cache;
 };
 
 static const struct inode_ops p9v_inode_ops;
@@ -78,31 +76,17 @@ static void report_once(bool *seen, const char *msg)
 		kprintf("osprey: 9p: %s\n", msg);
 }
 
-/* ---- the inode cache, under vfs_mutex ---- */
-static struct p9v_inode **bucket(struct p9v_sb *s, uint64_t ino)
-{
-	return &s->cache[ino % CACHE_BUCKETS];
-}
-
+/* ---- the inode cache (icache.c), under vfs_mutex ---- */
 static struct p9v_inode *cache_find(struct p9v_sb *s, uint64_t ino)
 {
-	struct p9v_inode *vi = *bucket(s, ino);
+	struct icache_link *l = icache_find(&s->cache, ino);
 
-	while (vi && vi->vfs.ino != ino)
-		vi = vi->hnext;
-	return vi;
+	return l ? container_of(l, struct p9v_inode, hash) : NULL;
 }
 
 static void cache_remove(struct p9v_sb *s, struct p9v_inode *vi)
 {
-	struct p9v_inode **p = bucket(s, vi->vfs.ino);
-
-	if (!vi->cached)
-		return;
-	while (*p != vi)
-		p = &(*p)->hnext;
-	*p = vi->hnext;
-	vi->cached = false;
+	icache_remove(&s->cache, &vi->hash);
 }
 
 /* ---- attributes ---- */
@@ -163,9 +147,7 @@ static struct p9v_inode *vnode_new(struct p9v_sb *s, uint32_t fid,
 		vi->vfs.fops = &p9v_file_ops;
 	else if (type == S_IFDIR)
 		vi->vfs.fops = &vfs_dir_fops;
-	vi->hnext = *bucket(s, vi->vfs.ino);
-	*bucket(s, vi->vfs.ino) = vi;
-	vi->cached = true;
+	icache_add(&s->cache, &vi->hash, vi->vfs.ino);
 	return vi;
 }
 
@@ -638,7 +620,7 @@ static void p9v_dirty_inode(struct inode *ip)
 /* Under vfs_mutex: names keep an inode cached (see the top). */
 static bool p9v_drop(struct inode *ip)
 {
-	if (ip == ip->sb->root || (ip->nlink && VI(ip)->cached))
+	if (ip == ip->sb->root || (ip->nlink && VI(ip)->hash.cached))
 		return false;
 	cache_remove(VSB(ip->sb), VI(ip));
 	return true;
