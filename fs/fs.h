@@ -666,6 +666,10 @@ int linux_with_files(int pid, int (*fn)(struct fd_table *t, void *arg),
 void vfs_exe_set(struct file *dir, const char *path);
 /* Pages of file data held in memory (ramfs), for memory statistics. */
 uint64_t vfs_file_pages(void);
+/* Pages the application uses, estimated: what is allocated less the
+ * kernel heap and file data (pages are not accounted to their users;
+ * /proc/meminfo's and /proc/<pid>'s, proc_sys.c). */
+uint64_t proc_app_pages(void);
 
 /* ---- setup ---- */
 /* Init step 55: the root ramfs with /dev (devices), /dev/shm, /tmp

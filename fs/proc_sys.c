@@ -16,9 +16,7 @@
 
 static char boot_id[40]; /* set at init */
 
-/* Pages the application uses, estimated: what is allocated less the
- * kernel heap and file data (pages are not accounted to their users). */
-static uint64_t app_pages(void)
+uint64_t proc_app_pages(void)
 {
 	struct mm_stats m;
 	uint64_t used, kernel;
@@ -34,7 +32,7 @@ static int show_meminfo(struct proc_buf *b, int arg)
 {
 	struct mm_stats m;
 	uint64_t kb = PAGE_SIZE / 1024, files = vfs_file_pages() * kb;
-	uint64_t anon = app_pages() * kb, heap;
+	uint64_t anon = proc_app_pages() * kb, heap;
 
 	mm_get_stats(&m);
 	heap = m.heap_bytes / 1024 + m.heap_large_pages * kb;

@@ -27,20 +27,6 @@ static uint64_t ticks(uint64_t ns)
 	return ns / NS_PER_TICK;
 }
 
-/* Pages the application uses, estimated: what is allocated less the
- * kernel heap and file data (pages are not accounted to their users). */
-static uint64_t app_pages(void)
-{
-	struct mm_stats m;
-	uint64_t used, kernel;
-
-	mm_get_stats(&m);
-	used = m.total_pages - m.free_pages;
-	kernel =
-	    m.heap_bytes / PAGE_SIZE + m.heap_large_pages + vfs_file_pages();
-	return used > kernel ? used - kernel : 0;
-}
-
 static int last_tid(void)
 {
 	int last = current_process()->pid;
@@ -205,7 +191,7 @@ static void vm_get(const struct target *tg, struct vm_sum *s)
 	if (!tg->has_as)
 		return;
 	as_walk_in(tg->as, vm_add, s);
-	s->rss_pages = MIN(app_pages(), s->size / PAGE_SIZE);
+	s->rss_pages = MIN(proc_app_pages(), s->size / PAGE_SIZE);
 }
 
 static int task_stat(struct proc_buf *b, int tid, bool whole)
