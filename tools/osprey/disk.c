@@ -168,17 +168,6 @@ void disk_kernel_options(const struct disk_options *o, struct strbuf *sb)
 	}
 }
 
-/* QEMU's option syntax: a comma in a value is written twice. */
-static char *commas_doubled(const char *s)
-{
-	struct strbuf sb = {0};
-
-	for (; *s; s++)
-		if (sb_add(&sb, s, 1), *s == ',')
-			sb_add(&sb, s, 1);
-	return sb.s ? sb.s : xstrdup("");
-}
-
 int disk_qemu_args(const struct disk_options *o, const char *machine, char **v,
 		   int i)
 {

@@ -80,6 +80,8 @@ struct strbuf {
 };
 void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
+/* s for a QEMU option value: each comma written twice (malloc'd). */
+char *commas_doubled(const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -59,17 +59,6 @@ void share_kernel_options(const struct share_options *o, struct strbuf *sb)
 	}
 }
 
-/* QEMU's option syntax: a comma in a value is written twice. */
-static char *commas_doubled(const char *s)
-{
-	struct strbuf sb = {0};
-
-	for (; *s; s++)
-		if (sb_add(&sb, s, 1), *s == ',')
-			sb_add(&sb, s, 1);
-	return sb.s ? sb.s : xstrdup("");
-}
-
 int share_qemu_args(const struct share_options *o, const char *machine,
 		    char **v, int i)
 {

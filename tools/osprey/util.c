@@ -275,6 +275,17 @@ void sb_puts(struct strbuf *sb, const char *s)
 	sb_add(sb, s, strlen(s));
 }
 
+/* QEMU's option syntax: a comma in a value is written twice. */
+char *commas_doubled(const char *s)
+{
+	struct strbuf sb = {0};
+
+	for (; *s; s++)
+		if (sb_add(&sb, s, 1), *s == ',')
+			sb_add(&sb, s, 1);
+	return sb.s ? sb.s : xstrdup("");
+}
+
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
