@@ -69,14 +69,19 @@ static void span_append(struct tcp_sock *ts, struct tcp_span *sp)
 	ts->spans_tail = &sp->next;
 }
 
+/* The list's last span (there is a list). */
+static struct tcp_span *last_span(struct tcp_sock *ts)
+{
+	return container_of(ts->spans_tail, struct tcp_span, next);
+}
+
 /* Before bytes go into the ring: a ring span at the end of the list for
  * them (when there is a list); -ENOMEM. */
 int tcp_sq_ring_ready(struct tcp_sock *ts)
 {
 	struct tcp_span *sp;
 
-	if (!ts->spans ||
-	    !container_of(ts->spans_tail, struct tcp_span, next)->f)
+	if (!ts->spans || !last_span(ts)->f)
 		return 0;
 	if (!(sp = span_new(NULL, 0, 0)))
 		return -ENOMEM;
@@ -89,7 +94,7 @@ void tcp_sq_ring_added(struct tcp_sock *ts, uint32_t n)
 {
 	ts->sq_len += n;
 	if (ts->spans)
-		container_of(ts->spans_tail, struct tcp_span, next)->len += n;
+		last_span(ts)->len += n;
 }
 
 /* Queues n bytes of f from off, in place; 0 or -ENOMEM. */
