@@ -188,6 +188,7 @@ bool netchan_empty(const struct netchan *c);
 #define NETDEV_F_TSO4 4u    /* the device segments PKT_GSO_TCP4 packets */
 #define NETDEV_F_MRG_RX 8u  /* informative: mergeable receive buffers */
 #define NETDEV_F_SG 16u	    /* transmits packets with fragments (in place) */
+#define NETDEV_F_LRO4 32u   /* receives TCP/IPv4 frames past the MTU (GSO) */
 
 /* Linux's interface flags (SIOCGIFFLAGS, RTM_NEWLINK) */
 #define IFF_UP 0x1

@@ -54,6 +54,7 @@
 #define NET_F_CSUM 0
 #define NET_F_GUEST_CSUM 1
 #define NET_F_MAC 5
+#define NET_F_GUEST_TSO4 7
 #define NET_F_HOST_TSO4 11
 #define NET_F_MRG_RXBUF 15
 #define NET_F_STATUS 16
@@ -204,6 +205,18 @@ static struct pkt *rx_merge(struct vnet_rxq *r, struct pkt *first, uint32_t len,
 	return p;
 }
 
+/* Whether the header's GSO type is one we asked for: none, or TCP/IPv4
+ * frames past the MTU once GUEST_TSO4 is on (5.1.6.4: ECN only with
+ * GUEST_ECN, which we do not ask for). The stack takes such a frame as
+ * one large segment; its checksum comes from the device (GUEST_CSUM). */
+static bool rx_gso_ok(const struct vnet *vn, const struct vnet_hdr *h)
+{
+	if (h->gso_type == GSO_NONE)
+		return true;
+	return h->gso_type == GSO_TCPV4 &&
+	       (vn->dev.features & NETDEV_F_LRO4);
+}
+
 /* One used buffer (and the ones merged with it); false when none. */
 static bool rx_one(struct vnet_rxq *r)
 {
@@ -240,6 +253,11 @@ static bool rx_one(struct vnet_rxq *r)
 	} else {
 		p->data = p->head + sizeof(h);
 		p->len = len - sizeof(h);
+	}
+	if (!rx_gso_ok(vn, &h)) { /* taken whole, then dropped */
+		count(&vn->dev.stats.rx_errors, 1);
+		rx_drop(vn, p);
+		return true;
 	}
 	rx_deliver(vn, p, &h);
 	return true;
@@ -571,12 +589,13 @@ static void report(struct vnet *vn)
 	if (!boot_options.verbose)
 		return;
 	kprintf("osprey: %s: virtio-net %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, "
-		"%u queue pair%s,%s%s%s%s%s\n",
+		"%u queue pair%s,%s%s%s%s%s%s\n",
 		vn->dev.name, vn->vdev->where, m[0], m[1], m[2], m[3], m[4],
 		m[5], vn->npairs, vn->npairs > 1 ? "s" : "",
 		vn->dev.features & NETDEV_F_TX_CSUM ? " csum" : "",
 		vn->dev.features & NETDEV_F_RX_CSUM ? " guest-csum" : "",
 		vn->dev.features & NETDEV_F_TSO4 ? " tso4" : "",
+		vn->dev.features & NETDEV_F_LRO4 ? " guest-tso4" : "",
 		vn->mrg ? " mrg" : "", link_up(vn) ? "" : " (link down)");
 }
 
@@ -591,17 +610,24 @@ static void set_features(struct vnet *vn)
 		vn->dev.features |= NETDEV_F_RX_CSUM;
 	if (virtio_has(d, NET_F_HOST_TSO4))
 		vn->dev.features |= NETDEV_F_TSO4;
+	if (virtio_has(d, NET_F_GUEST_TSO4))
+		vn->dev.features |= NETDEV_F_LRO4;
 	if (vn->mrg)
 		vn->dev.features |= NETDEV_F_MRG_RX;
 	vn->dev.features |= NETDEV_F_SG; /* a frame may span descriptors */
 }
 
 /* 5.1.3.1: TSO needs checksum offload, several queue pairs need the
- * control queue. */
+ * control queue. Receiving TSO frames needs receive checksum offload,
+ * and mergeable buffers here (5.1.6.3.1: without them every receive
+ * buffer would have to hold 64 KiB). */
 static uint64_t feature_deps(uint64_t f)
 {
 	if (!(f & VIRTIO_BIT(NET_F_CSUM)))
 		f &= ~VIRTIO_BIT(NET_F_HOST_TSO4);
+	if (!(f & VIRTIO_BIT(NET_F_GUEST_CSUM)) ||
+	    !(f & VIRTIO_BIT(NET_F_MRG_RXBUF)))
+		f &= ~VIRTIO_BIT(NET_F_GUEST_TSO4);
 	if (!(f & VIRTIO_BIT(NET_F_CTRL_VQ)))
 		f &= ~VIRTIO_BIT(NET_F_MQ);
 	return f;
@@ -686,7 +712,7 @@ int virtio_net_start(struct virtio_dev *d)
 	uint64_t wanted =
 	    VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) |
 	    VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_HOST_TSO4) |
-	    VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
+	    VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
 	    VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ) |
 	    VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	struct virtq *ctrl;
