@@ -32,14 +32,19 @@
  * sleeper: the worker runs the connection, and the watcher's tcp_poll
  * drains under the lock too (either order is fine).
  *
- * The worker: `scheduled` (atomic exchange) queues a connection at most
- * once on the worker's lock-free stack (lib/lfstack.h) and takes a
- * reference for the queue; the worker takes the whole stack, clears
+ * The workers: one per CPU, bound to it, each with its own lock-free
+ * stack (lib/lfstack.h). `scheduled` (atomic exchange) queues a
+ * connection at most once, on the stack of the CPU that schedules it (the
+ * receive thread of the queue its flow is steered to, or the CPU whose
+ * timer fired), so a connection's background work stays where its
+ * segments arrive, and no stack is shared by all CPUs. Scheduling takes a
+ * reference for the queue; a worker takes its whole stack, clears
  * `scheduled` before it takes the connection's lock (so a push after the
- * clear queues it again rather than being lost), runs tcp_process under
- * the lock and drops the queue's reference. A connection closed while
- * queued is therefore never freed under the worker: the last put frees
- * it, whoever makes it.
+ * clear queues it again, maybe on another CPU's stack, rather than being
+ * lost; two workers then meet at the connection's mutex, and the second
+ * finds little to do), runs tcp_process under the lock and drops the
+ * queue's reference. A connection closed while queued is therefore never
+ * freed under a worker: the last put frees it, whoever makes it.
  *
  * Timers: each connection has one struct timer (kernel/sched), armed at
  * the earliest of its deadlines (retransmission/persist, delayed ACK,
@@ -68,7 +73,6 @@
 #include "lib/lfstack.h"
 #include "linux/linux.h"
 
-static struct tcp_sock *work_head; /* atomic: lfstack */
 unsigned tcp_conns; /* atomic: struct tcp_sock allocated (tests) */
 static struct tcp_sock *tcp_all;	       /* under tcp_all_lock */
 static struct mutex tcp_all_lock = MUTEX_INIT;
@@ -109,7 +113,14 @@ void tcp_tw_foreach_locked(void (*fn)(const struct tcp_tw_key *k,
 	tcp_tw_unlock();
 }
 
-static struct thread *worker;	   /* set once */
+/* A CPU's worker. workers[] and nworkers are set once, by worker_start,
+ * before the first connection exists. */
+struct tcp_worker {
+	struct tcp_sock *head; /* atomic: lfstack of connections to run */
+	struct thread *thread; /* set once; bound to its CPU */
+};
+static struct tcp_worker workers[MAX_CPUS];
+static unsigned nworkers; /* atomic (release): workers[0, nworkers) ready */
 
 void ts_get(struct tcp_sock *ts)
 {
@@ -146,22 +157,33 @@ static void tcp_timer_fired(struct timer *t);
 
 static void worker_loop(void *arg);
 
-/* The worker starts with the first connection (a program without TCP does
- * not pay its stack); tcp_schedule runs only for connections, so it always
- * finds it. */
+/* The workers start with the first connection (a program without TCP does
+ * not pay for them), one bound to each CPU; tcp_schedule runs only for
+ * connections, so it always finds one. A worker that cannot be made
+ * (memory) leaves its CPU to the ones before it. */
 static bool worker_start(void)
 {
 	static struct mutex start_lock = MUTEX_INIT;
+	unsigned n = 0;
 
-	if (__atomic_load_n(&worker, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&nworkers, __ATOMIC_ACQUIRE))
 		return true;
 	mutex_lock(&start_lock);
-	if (!worker)
-		__atomic_store_n(&worker,
-				 thread_create("tcp-worker", worker_loop, NULL, 0),
-				 __ATOMIC_RELEASE);
+	for (unsigned cpu = 0; !nworkers && cpu < sched_cpus_started(); cpu++) {
+		struct tcp_worker *w = &workers[n];
+
+		w->thread = thread_create("tcp-worker", worker_loop, w,
+					  THREAD_SUSPENDED);
+		if (!w->thread)
+			continue;
+		thread_set_affinity(w->thread, 1ull << cpu);
+		thread_start(w->thread);
+		n++;
+	}
+	if (n)
+		__atomic_store_n(&nworkers, n, __ATOMIC_RELEASE);
 	mutex_unlock(&start_lock);
-	return worker != NULL;
+	return __atomic_load_n(&nworkers, __ATOMIC_ACQUIRE) != 0;
 }
 
 struct tcp_sock *ts_new(void)
@@ -198,11 +220,15 @@ struct tcp_sock *ts_new(void)
 
 void tcp_schedule(struct tcp_sock *ts)
 {
+	struct tcp_worker *w;
+
 	if (__atomic_exchange_n(&ts->scheduled, 1, __ATOMIC_SEQ_CST))
 		return;
+	w = &workers[sched_this_cpu() %
+		     __atomic_load_n(&nworkers, __ATOMIC_ACQUIRE)];
 	ts_get(ts);
-	lfstack_push(&work_head, ts, work_next);
-	thread_wake(worker);
+	lfstack_push(&w->head, ts, work_next);
+	thread_wake(w->thread);
 }
 
 static void worker_run(struct tcp_sock *ts)
@@ -214,12 +240,12 @@ static void worker_run(struct tcp_sock *ts)
 	ts_put(ts);
 }
 
-bool tcp_work_drain(void)
+static bool worker_drain(struct tcp_worker *w)
 {
 	struct tcp_sock *ts, *next;
 	bool any = false;
 
-	for (ts = lfstack_take_fifo(&work_head, work_next); ts; ts = next) {
+	for (ts = lfstack_take_fifo(&w->head, work_next); ts; ts = next) {
 		next = ts->work_next;
 		worker_run(ts);
 		any = true;
@@ -227,17 +253,28 @@ bool tcp_work_drain(void)
 	return any;
 }
 
+bool tcp_work_drain(void)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < __atomic_load_n(&nworkers, __ATOMIC_ACQUIRE);
+	     i++)
+		any |= worker_drain(&workers[i]);
+	return any;
+}
+
 static void worker_loop(void *arg)
 {
-	(void)arg;
+	struct tcp_worker *w = arg;
+
 	for (;;) {
 		sched_prepare_wait();
-		if (!__atomic_load_n(&work_head, __ATOMIC_SEQ_CST)) {
+		if (!__atomic_load_n(&w->head, __ATOMIC_SEQ_CST)) {
 			sched_wait();
 			continue;
 		}
 		sched_cancel_wait();
-		tcp_work_drain();
+		worker_drain(w);
 	}
 }
 

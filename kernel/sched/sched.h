@@ -134,6 +134,16 @@ static inline void thread_wake_flag(int *flag, struct thread *t);
  * return instead of whenever it next enters the kernel.
  */
 void thread_interrupt(struct thread *t);
+/* The CPU the caller runs on (a hint: it may move right after) and the
+ * number of CPUs started. */
+static inline unsigned sched_this_cpu(void)
+{
+	return cpu_id();
+}
+static inline unsigned sched_cpus_started(void)
+{
+	return __atomic_load_n(&cpu_count, __ATOMIC_RELAXED);
+}
 /* Restricts `t` to the CPUs in mask (bit per CPU); -EINVAL if none of them
  * is online. The calling thread moves at once; another one at its next
  * switch, which an interrupt hurries along. */

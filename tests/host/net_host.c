@@ -105,6 +105,17 @@ void thread_wake(struct thread *t)
 	(void)t;
 }
 
+int thread_set_affinity(struct thread *t, uint64_t mask)
+{
+	(void)t, (void)mask;
+	return 0;
+}
+
+void thread_start(struct thread *t)
+{
+	(void)t;
+}
+
 void sched_prepare_wait(void)
 {
 }

@@ -64,6 +64,19 @@ void timer_cancel(struct timer *t);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 			     unsigned flags);
 void thread_wake(struct thread *t);
+/* One CPU: TCP's per-CPU workers are one worker. */
+#define MAX_CPUS 1
+static inline unsigned sched_this_cpu(void)
+{
+	return 0;
+}
+static inline unsigned sched_cpus_started(void)
+{
+	return 1;
+}
+int thread_set_affinity(struct thread *t, uint64_t mask);
+void thread_start(struct thread *t);
+#define THREAD_SUSPENDED 8u
 void sched_prepare_wait(void);
 void sched_cancel_wait(void);
 void sched_wait(void);
