@@ -838,7 +838,46 @@ static void ext4v_evict(struct inode *ip)
 	free(vi);
 }
 
+/* Under vfs_mutex: whether a cached inode is held (see super_ops). */
+static void held_one(struct icache_link *l, void *held)
+{
+	struct inode *ip = &container_of(l, struct ext4v_inode, hash)->vfs;
+
+	if (ip->refs > (ip == ip->sb->root) || ip->mounted)
+		*(bool *)held = true;
+}
+
+/* umount2(2), under vfs_mutex: every inode written back and freed, then
+ * the library's unmount (which writes the superblock). */
+static int ext4v_umount(struct super_block *sb)
+{
+	struct ext4v_sb *s = ESB(sb);
+	struct icache_link *l;
+	bool held = sb->root->refs > 1;
+
+	icache_foreach(&s->cache, held_one, &held);
+	if (held)
+		return -EBUSY;
+	while ((l = icache_first(&s->cache))) {
+		struct ext4v_inode *vi = container_of(l, struct ext4v_inode, hash);
+
+		cache_remove(s, vi);
+		if (&vi->vfs != sb->root)
+			ext4v_evict(&vi->vfs);
+	}
+	sb->root->refs = 0; /* the superblock's */
+	ext4v_evict(sb->root);
+	mutex_lock(&s->lock);
+	if (s->dev.write && ext4_sync(s->fs))
+		report_once("ext4: writing back at umount failed");
+	ext4_unmount(s->fs);
+	mutex_unlock(&s->lock);
+	free(s);
+	return 0;
+}
+
 static const struct super_ops ext4v_super_ops = {
+    .umount = ext4v_umount,
     .statfs = ext4v_statfs,
     .sync = ext4v_sync,
     .dirty_inode = ext4v_dirty_inode,

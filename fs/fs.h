@@ -29,6 +29,7 @@
 /* ---- Linux errno values beyond kernel/kernel.h's (same spelling as
  * linux/sys.h, so both can be included) ---- */
 #define ENXIO 6
+#define ENOTBLK 15
 #define ESRCH 3
 #define ECHILD 10
 #define EACCES 13
@@ -693,5 +694,23 @@ int fs_unpack_initrd_freeing(const void *buf, size_t len,
  * no such disk; the library's errors for a disk it refuses, its message
  * printed once. */
 int ext4_vfs_mount(const char *disk, const char *path, bool rdonly);
+
+/* mount(2) and umount2(2) (fs/mount.c; linux/sys_mount.c copies the
+ * arguments and sorts the flags). vfs_mount_new mounts a new instance of
+ * `type` ("ext4" on a block device node, "9p" by tag, "tmpfs"/"ramfs")
+ * on the existing directory target; data is the options string ("" for
+ * none). vfs_remount changes the read-only flag of the mount whose root
+ * target names. vfs_umount: flags are umount2's (MNT_DETACH of a busy
+ * mount takes it out of the tree and leaves its superblock to the
+ * inodes still held). 0 or -errno as Linux. */
+int vfs_mount_new(const char *source, const char *target, const char *type,
+		  bool rdonly, const char *data);
+int vfs_remount(const char *target, bool rdonly);
+/* 0 when target names a mount's root, else -EINVAL (or the walk's). */
+int vfs_mount_check(const char *target);
+#define FS_MNT_FORCE 1
+#define FS_MNT_DETACH 2
+#define FS_UMOUNT_NOFOLLOW 8
+int vfs_umount(const char *target, int flags);
 
 #endif

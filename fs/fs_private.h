@@ -287,5 +287,7 @@ void icache_remove(struct icache *c, struct icache_link *l); /* if cached */
 /* fn on every cached inode (fn must not add or remove) */
 void icache_foreach(struct icache *c, void (*fn)(struct icache_link *l, void *arg),
 		    void *arg);
+/* Any cached inode, NULL when empty (umount empties the table with it). */
+struct icache_link *icache_first(struct icache *c);
 
 #endif
