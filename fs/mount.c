@@ -18,6 +18,8 @@
 #include "fs/fs_private.h"
 
 static struct mount *mounts; /* under vfs_mutex */
+static int tmpfs_new(const char *source, const char *target,
+		     const char *type, bool rdonly, const char *data);
 static unsigned next_id = 1; /* under vfs_mutex */
 
 /* Under vfs_mutex: the first mount (the root). */
@@ -29,6 +31,77 @@ static int mount_root(struct mount *m)
 	fs_root->refs++; /* as the working directory */
 	fs_cwd_set(fs_root);
 	m->parent = m;
+	return 0;
+}
+
+/* Under vfs_mutex: m moves from its mount point to the directory to. */
+static void mount_move(struct mount *m, struct inode *to)
+{
+	struct inode *from = m->mountpoint;
+
+	from->mounted = NULL;
+	inode_unref_locked(from); /* still named or the root: not dead */
+	to->refs++;
+	to->mounted = m;
+	m->mountpoint = to;
+	m->parent = to->sb->mnt;
+}
+
+/* The boot root's mounts and RAM directories that a disk root takes
+ * over, as the initramfs root has them. */
+static const char *const carried[] = {"dev", "proc", "tmp"};
+#define NCARRIED 3
+
+/* Under vfs_mutex: the directories of the new root that take the boot
+ * root's /dev, /proc and /tmp (-ENOENT, reported, when one is
+ * missing). */
+static int carried_dirs(struct inode *root, struct inode **to)
+{
+	for (unsigned i = 0; i < NCARRIED; i++) {
+		int err = lookup_name(root, carried[i], strlen(carried[i]),
+				      &to[i]);
+
+		if (!err && to[i]->type != S_IFDIR)
+			err = -ENOTDIR;
+		if (err) {
+			kprintf("osprey: the root file system has no /%s "
+				"directory\n", carried[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Under vfs_mutex: m becomes "/" over the boot root (a disk as the root
+ * file system, --mount=vda:/). It covers the boot root's directory,
+ * takes over as fs_root and the working directory, and the boot
+ * root's /dev and /proc mounts move onto its own; /tmp gets a tmpfs
+ * afterwards (vfs_mount). What stays beneath is out of every path. */
+static int mount_over_root(struct mount *m)
+{
+	struct inode *to[NCARRIED], *old = fs_root;
+	struct mount *boot[2];
+	struct lookup l;
+	int err = carried_dirs(m->sb->root, to);
+
+	for (unsigned i = 0; i < 2 && !err; i++) {
+		err = lookup_name(old, carried[i], strlen(carried[i]), &l.ip);
+		if (!err && !l.ip->mounted)
+			err = -ENOENT;
+		if (!err)
+			boot[i] = l.ip->mounted;
+	}
+	if (err)
+		return err;
+	old->refs++;
+	old->mounted = m;
+	m->mountpoint = old;
+	m->parent = old->sb->mnt;
+	fs_root = m->sb->root;
+	fs_root->refs++; /* as the working directory */
+	inode_unref_locked(fs_cwd_set(fs_root)); /* old: still covered */
+	for (unsigned i = 0; i < 2; i++)
+		mount_move(boot[i], to[i]);
 	return 0;
 }
 
@@ -64,7 +137,9 @@ int vfs_mount(struct super_block *sb, const char *path, bool rdonly)
 	m->rdonly = rdonly || sb->rdonly;
 	sb->rdonly = m->rdonly;
 	mutex_lock(&vfs_mutex);
-	err = strcmp(path, "/") ? mount_on(m, path) : mount_root(m);
+	err = strcmp(path, "/")	 ? mount_on(m, path)
+	      : fs_root ? mount_over_root(m)
+			 : mount_root(m);
 	if (!err) {
 		sb->mnt = m;
 		m->id = next_id++;
@@ -75,6 +150,8 @@ int vfs_mount(struct super_block *sb, const char *path, bool rdonly)
 	mutex_unlock(&vfs_mutex);
 	if (err)
 		free(m);
+	if (!err && m->mountpoint && !strcmp(path, "/"))
+		err = tmpfs_new("tmpfs", "/tmp", "tmpfs", false, "mode=1777");
 	return err;
 }
 
