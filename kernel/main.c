@@ -98,6 +98,15 @@ void bootchart_print(void)
 		tsc_to_ns(total) / 1000);
 }
 
+void bootchart_app_entry(void)
+{
+	uint64_t total = rdtsc() - boot_entry_tsc;
+
+	if (boot_options.bootchart)
+		kprintf("osprey-app tsc=%lu us=%lu\n", total,
+			tsc_to_ns(total) / 1000);
+}
+
 /* ---- early init steps that belong to no subsystem ---- */
 static int boot_info_init(void)
 {
