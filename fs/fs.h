@@ -249,6 +249,14 @@ struct file_ops {
 	const char *anon_name;
 };
 
+/* One sequential reader's readahead (fs/pagecache.c): the page it
+ * reads next if it goes on in order, and the window of pages the next
+ * miss reads at once (0: not known to be sequential). */
+struct pcache_ra {
+	uint64_t next;
+	uint32_t pages;
+};
+
 struct file {
 	/* set when opened, then read-only */
 	const struct file_ops *ops;
@@ -261,6 +269,7 @@ struct file {
 	/* under pos_lock */
 	struct mutex pos_lock;
 	int64_t pos;
+	struct pcache_ra ra; /* read()'s readahead, for page-cached files */
 	/* the epoll registrations watching this file; under fs/epoll.c's
 	 * epoll_mutex (NULL: none) */
 	struct epitem *epitems;

@@ -177,6 +177,24 @@ head -c 4096 /dev/urandom >"$tmp/jblk"
 	dd if="$jimg" bs=4096 skip=5000 count=1 2>/dev/null | cmp - "$tmp/jblk"; } >"$log" 2>&1
 if [ $? = 0 ]; then pass replay; else fail replay "see $log"; fi
 
+# Readahead (fs/pagecache.c): a 24 MiB file read in order (md5sum; dd
+# in 1000-byte reads, unaligned to pages) and at a spot out of order
+# gives the host's checksums (bench/blk.sh's seq-read row shows the
+# speed).
+log=$LOGS/ext4-readahead.log
+head -c $((24 << 20)) /dev/urandom >"$tmp/big"
+want=$(md5sum <"$tmp/big" | cut -d' ' -f1)
+want_mid=$(dd if="$tmp/big" bs=4096 skip=3001 count=7 2>/dev/null | md5sum | cut -d' ' -f1)
+{ "$O" disk cp "$tmp/big" "$img:/big" &&
+	timeout 600 "$O" run --timeout "$T" --disk "$img:/data" -- /bin/busybox sh -c \
+		'md5sum /data/big; dd if=/data/big bs=1000 2>/dev/null | md5sum;
+		dd if=/data/big bs=4096 skip=3001 count=7 2>/dev/null | md5sum'; } >"$log" 2>&1
+if [ "$(grep -ac "^$want" "$log")" = 2 ] && grep -aq "^$want_mid" "$log"; then
+	pass readahead
+else
+	fail readahead "want $want twice and $want_mid; see $log"
+fi
+
 # mount(2)/umount2(2) of the disk from inside (tests/abi/mount.c with
 # a device): written, unmounted, mounted read-only and read back; the
 # image is clean afterwards and holds the file.
