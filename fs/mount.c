@@ -18,8 +18,8 @@
 #include "fs/fs_private.h"
 
 static struct mount *mounts; /* under vfs_mutex */
-static int tmpfs_new(const char *source, const char *target,
-		     const char *type, bool rdonly, const char *data);
+static int tmpfs_new(const char *source, const char *target, const char *type,
+		     bool rdonly, const char *data);
 static unsigned next_id = 1; /* under vfs_mutex */
 
 /* Under vfs_mutex: the first mount (the root). */
@@ -58,14 +58,15 @@ static const char *const carried[] = {"dev", "proc", "tmp"};
 static int carried_dirs(struct inode *root, struct inode **to)
 {
 	for (unsigned i = 0; i < NCARRIED; i++) {
-		int err = lookup_name(root, carried[i], strlen(carried[i]),
-				      &to[i]);
+		int err =
+		    lookup_name(root, carried[i], strlen(carried[i]), &to[i]);
 
 		if (!err && to[i]->type != S_IFDIR)
 			err = -ENOTDIR;
 		if (err) {
 			kprintf("osprey: the root file system has no /%s "
-				"directory\n", carried[i]);
+				"directory\n",
+				carried[i]);
 			return err;
 		}
 	}
@@ -98,7 +99,7 @@ static int mount_over_root(struct mount *m)
 	m->mountpoint = old;
 	m->parent = old->sb->mnt;
 	fs_root = m->sb->root;
-	fs_root->refs++; /* as the working directory */
+	fs_root->refs++;			 /* as the working directory */
 	inode_unref_locked(fs_cwd_set(fs_root)); /* old: still covered */
 	for (unsigned i = 0; i < 2; i++)
 		mount_move(boot[i], to[i]);
@@ -137,9 +138,9 @@ int vfs_mount(struct super_block *sb, const char *path, bool rdonly)
 	m->rdonly = rdonly || sb->rdonly;
 	sb->rdonly = m->rdonly;
 	mutex_lock(&vfs_mutex);
-	err = strcmp(path, "/")	 ? mount_on(m, path)
-	      : fs_root ? mount_over_root(m)
-			 : mount_root(m);
+	err = strcmp(path, "/") ? mount_on(m, path)
+	      : fs_root		? mount_over_root(m)
+				: mount_root(m);
 	if (!err) {
 		sb->mnt = m;
 		m->id = next_id++;
@@ -211,8 +212,7 @@ int vfs_umount(const char *target, int flags)
 		err = -EBUSY; /* "/" */
 	if (!err)
 		err = m->sb->ops->umount ? m->sb->ops->umount(m->sb) : -EBUSY;
-	if (err == -EBUSY && (flags & FS_MNT_DETACH) && m &&
-	    m->mountpoint) {
+	if (err == -EBUSY && (flags & FS_MNT_DETACH) && m && m->mountpoint) {
 		m->sb->mnt = NULL; /* lives on for what holds its inodes */
 		err = 0;
 		mount_missing("umount2: MNT_DETACH of a busy mount keeps its "
@@ -333,9 +333,11 @@ static int tmpfs_option(struct inode *root, const char *opt, size_t len)
 	}
 	if (opt_key(opt, len, "mode") && !opt_number(opt + 5, len - 5, 8, &v))
 		root->mode = v & 07777;
-	else if (opt_key(opt, len, "uid") && !opt_number(opt + 4, len - 4, 10, &v))
+	else if (opt_key(opt, len, "uid") &&
+		 !opt_number(opt + 4, len - 4, 10, &v))
 		root->uid = v;
-	else if (opt_key(opt, len, "gid") && !opt_number(opt + 4, len - 4, 10, &v))
+	else if (opt_key(opt, len, "gid") &&
+		 !opt_number(opt + 4, len - 4, 10, &v))
 		root->gid = v;
 	else
 		return -EINVAL;
@@ -353,7 +355,8 @@ static int p9_option(struct inode *unused, const char *opt, size_t len)
 }
 
 static int for_options(const char *data, struct inode *root,
-		       int (*fn)(struct inode *root, const char *opt, size_t len))
+		       int (*fn)(struct inode *root, const char *opt,
+				 size_t len))
 {
 	int err = 0;
 
@@ -367,11 +370,11 @@ static int for_options(const char *data, struct inode *root,
 	return err;
 }
 
-static int tmpfs_new(const char *source, const char *target,
-		     const char *type, bool rdonly, const char *data)
+static int tmpfs_new(const char *source, const char *target, const char *type,
+		     bool rdonly, const char *data)
 {
-	unsigned minor = __atomic_fetch_add(&next_anon_minor, 1,
-					    __ATOMIC_RELAXED);
+	unsigned minor =
+	    __atomic_fetch_add(&next_anon_minor, 1, __ATOMIC_RELAXED);
 	size_t n = strnlen(source, PATH_MAX);
 	char *src = malloc(n + 1);
 	struct super_block *sb = NULL;
@@ -422,7 +425,8 @@ int vfs_mount_new(const char *source, const char *target, const char *type,
 		return err;
 	if (!strcmp(type, "tmpfs") || !strcmp(type, "ramfs"))
 		return tmpfs_new(source, target,
-				 type[0] == 't' ? "tmpfs" : "ramfs", rdonly, data);
+				 type[0] == 't' ? "tmpfs" : "ramfs", rdonly,
+				 data);
 	if (*data && !strcmp(type, "ext4")) {
 		mount_missing("mount: ext4 takes no options yet");
 		return -EINVAL;

@@ -94,9 +94,8 @@ static long mount_propagation(const char *target, unsigned long flags)
 	return vfs_mount_check(target);
 }
 
-static long mount_sorted(const char *src, const char *target,
-			 const char *type, unsigned long flags,
-			 const char *data)
+static long mount_sorted(const char *src, const char *target, const char *type,
+			 unsigned long flags, const char *data)
 {
 	if (flags & MS_REMOUNT)
 		return vfs_remount(target, flags & MS_RDONLY);
@@ -148,8 +147,8 @@ long sys_umount2(long utarget, long flags, long c, long d, long e, long f)
 	int fs_flags = 0;
 	long r;
 
-	if (flags & ~(long)(MNT_FORCE | MNT_DETACH | MNT_EXPIRE |
-			    UMOUNT_NOFOLLOW))
+	if (flags &
+	    ~(long)(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
 	if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH)))
 		return -EINVAL;

@@ -179,7 +179,7 @@ static void detach_takes_a_busy_mount_away(void)
 
 static void errors_as_linux(void)
 {
-	CHECK_ERRNO(umount2(DIR_, 0), EINVAL);		 /* not a mount */
+	CHECK_ERRNO(umount2(DIR_, 0), EINVAL); /* not a mount */
 	CHECK_ERRNO(umount2("/tmp/abi-mount-none", 0), ENOENT);
 	CHECK_ERRNO(umount2(DIR_, 0x100), EINVAL);
 	CHECK_ERRNO(umount2(DIR_, MNT_EXPIRE | MNT_DETACH), EINVAL);
@@ -194,8 +194,7 @@ static void errors_as_linux(void)
 	CHECK_ERRNO(mount("/tmp/abi-mount-none", DIR_, "ext4", 0, NULL),
 		    ENOENT);
 	CHECK_ERRNO(mount(NULL, DIR_, NULL, MS_REMOUNT, NULL), EINVAL);
-	CHECK_ERRNO(mount("x", DIR_, "tmpfs", 0, "abi-no-such-option"),
-		    EINVAL);
+	CHECK_ERRNO(mount("x", DIR_, "tmpfs", 0, "abi-no-such-option"), EINVAL);
 	CHECK_EQ_INT(unlink("/tmp/abi-mount-file"), 0);
 }
 

@@ -137,8 +137,9 @@ uint64_t image_write_ext4(struct image *img, const char *out)
 	if (fd < 0)
 		fail(FAIL_OTHER, "cannot create %s: %s", out, strerror(errno));
 	close(fd);
-	char *mk[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096",
-		      "-L", "osprey-root", "-d", stage, tmp, size, NULL};
+	char *mk[] = {"mke2fs", "-q",	"-F", "-t",	     "ext4",
+		      "-b",	"4096", "-L", "osprey-root", "-d",
+		      stage,	tmp,	size, NULL};
 	rc = spawn(mk);
 	nftw(stage, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	cleanup_forget(stage);
