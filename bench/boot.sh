@@ -17,6 +17,7 @@
 #   RUNS=20       boots per figure
 #   ICOUNT=1      TCG with -icount shift=0,sleep=off (both guests)
 #   LINUX=0       skip the Linux guest
+#   APP_ROOTS=0   skip hello-static from an initramfs root vs an ext4 root
 #   ACCEL=auto    auto|kvm|tcg; auto is DESIGN.md section 9's rule
 #   LINUX_TSC=1   also boot the Linux guest with bench/linux-ready.c as /init
 #                 for its TSC figure (0: the TSC row shows n/a)
@@ -113,6 +114,7 @@ ratio() { # ratio LINUX OSPREY -> "12.3x" or ""
 		r = l / o
 		printf(r >= 10 ? "%.1fx" : "%.2fx", r) }'
 }
+diff_ms() { is_num "$1" && is_num "$2" && awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.1f ms", a - b}'; }
 fmt_ms() { is_num "$1" && printf "%.1f" "$1" || echo "${1:-n/a}"; }
 fmt_int() { is_num "$1" && printf "%.0f" "$1" || echo "${1:-n/a}"; }
 
@@ -231,6 +233,51 @@ o_exit=$(grep ' ok$' "$osprey_runs" | field exit_ms | median)
 o_marker=$(grep ' ok$' "$osprey_runs" | field marker_ms | median)
 o_tsc=$(grep ' ok$' "$osprey_runs" | field tsc | median)
 
+# ------------------------------------------- osprey: initramfs vs ext4 root ----
+# The same program (build/apps/hello-static) to its first instruction
+# ("osprey-app tsc=", printed with --bootchart), from an initramfs root
+# (`osprey build`) and from an ext4 root (`osprey build --format ext4`,
+# the image as virtio-blk /dev/vda, --mount=vda:/), RUNS boots each, on
+# the same QEMU command line otherwise. APP_ROOTS=0 skips it.
+root_runs() { # root_runs NAME QEMU-ARGS... -> medians "exit marker tsc ok"
+	local name=$1 f=$OUT/osprey-$1-runs.txt i line st tsc ok=0
+	shift
+	: >"$f"
+	for ((i = 1; i <= RUNS; i++)); do
+		local log=$LOGS/osprey-$name-$i.log
+		line=$(timed osprey-app "$log" qemu-system-x86_64 -M microvm "${accel_args[@]}" \
+			-m 128 -nographic -nodefaults -serial stdio -no-reboot \
+			-kernel "$KERNEL" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@")
+		st=$(field status <<<"$line")
+		tsc=$(grep -ao 'osprey-app tsc=[0-9]*' "$log" 2>/dev/null | head -1 | cut -d= -f2)
+		if [ "$st" = 1 ] && [ -n "$tsc" ]; then
+			ok=$((ok + 1))
+			echo "$line tsc=$tsc ok" >>"$f"
+		else
+			echo "$line tsc=${tsc:-none} FAILED (see $log)" >>"$f"
+			note "osprey $name run $i failed: ${line:-no output}; see $log"
+		fi
+	done
+	echo "$(grep ' ok$' "$f" | field exit_ms | median) $(grep ' ok$' "$f" | field marker_ms | median) $(grep ' ok$' "$f" | field tsc | median) $ok/$RUNS"
+}
+r_cpio="n/a n/a n/a -" r_ext4="n/a n/a n/a -"
+if [ "${APP_ROOTS:-1}" != 0 ]; then
+	app=$ROOT/build/apps/hello-static
+	if [ -x build/osprey ] && [ -x "$app" ] &&
+		build/osprey build -o "$OUT/hello.cpio" "$app" >"$LOGS/roots-build.log" 2>&1 &&
+		build/osprey build --format ext4 -o "$OUT/hello.ext4" "$app" >>"$LOGS/roots-build.log" 2>&1; then
+		note "osprey: $RUNS boots each of hello-static from an initramfs root and an ext4 root"
+		r_cpio=$(root_runs cpio-root -initrd "$OUT/hello.cpio" \
+			-append "--bootchart --quiet -- $app")
+		r_ext4=$(root_runs ext4-root \
+			-drive "file=$OUT/hello.ext4,if=none,id=d0,format=raw,cache=writeback" \
+			-device virtio-blk-device,drive=d0 -global virtio-mmio.force-legacy=false \
+			-append "--bootchart --quiet --mount=vda:/ -- $app")
+	else
+		note "osprey: no initramfs/ext4 root rows (make cli apps; see $LOGS/roots-build.log)"
+	fi
+fi
+
 # ------------------------------------------------------------------ linux ----
 l_exit=n/a l_marker=n/a l_tsc=n/a l_ok="-" l_notes=()
 if [ "$LINUX" != 0 ]; then
@@ -290,6 +337,12 @@ table() {
 	row "guest boot cost, TSC ticks (instructions under icount)" "$(fmt_int "$o_tsc")" \
 		"$(fmt_int "$l_tsc")" "$(ratio "$l_tsc" "$o_tsc")"
 	row "runs ok" "$o_ok/$RUNS" "$l_ok" ""
+	local c=($r_cpio) e=($r_ext4)
+	row "hello-static to its first instruction (osprey-app)" "initramfs" "ext4 root" "ext4-initramfs"
+	row "  whole process, ms" "$(fmt_ms "${c[0]}")" "$(fmt_ms "${e[0]}")" "$(diff_ms "${e[0]}" "${c[0]}")"
+	row "  to first instruction (console), ms" "$(fmt_ms "${c[1]}")" "$(fmt_ms "${e[1]}")" "$(diff_ms "${e[1]}" "${c[1]}")"
+	row "  to first instruction, TSC ticks" "$(fmt_int "${c[2]}")" "$(fmt_int "${e[2]}")" ""
+	row "  runs ok" "${c[3]}" "${e[3]}" ""
 	echo "  accelerator: $label: ${accel_args[*]} ($why)"
 	[ "$ICOUNT" = 1 ] && [ "$accel" = tcg ] &&
 		echo "  icount: the TSC counts guest instructions, plus any idle time (hlt) that sleep=off skips to the next timer"

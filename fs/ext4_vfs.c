@@ -491,29 +491,39 @@ static int gone_error(void)
  * it again at any time, unseen), so each write-back rewrites it. */
 #define DIRTY_BATCH 1024 /* 4 MiB */
 
-static void *ext4v_page(struct inode *ip, uint64_t index)
+/* pcache_fill's read: bytes of the file at off. */
+static long read_for_cache(void *arg, uint64_t off, void *buf, size_t len)
 {
-	struct ext4v_inode *vi = EI(ip);
+	struct inode *ip = arg;
 	struct ext4v_sb *s = ESB(ip->sb);
-	char *page = pcache_find(&vi->pc, index);
 	long r;
+
+	mutex_lock(&s->lock);
+	r = EI(ip)->gone ? gone_error()
+			 : ext4_read(s->fs, EI(ip)->e, off, buf, len);
+	mutex_unlock(&s->lock);
+	return r;
+}
+
+/* Page `index`, read with the readahead of stream ra on a miss. */
+static void *page_ra(struct inode *ip, uint64_t index, struct pcache_ra *ra)
+{
+	struct pcache *pc = &EI(ip)->pc;
+	uint64_t last = ip->size ? (uint64_t)(ip->size - 1) / PAGE_SIZE : 0;
+	char *page = pcache_find(pc, index);
+	unsigned n = pcache_ra_window(ra, index, last, !page);
 
 	if (page)
 		return page;
-	page = page_alloc(0);
-	if (!page)
+	if (pcache_fill(pc, index, n, read_for_cache, ip))
 		return NULL;
-	mutex_lock(&s->lock);
-	r = vi->gone ? gone_error()
-		     : ext4_read(s->fs, vi->e, index * PAGE_SIZE, page, PAGE_SIZE);
-	mutex_unlock(&s->lock);
-	if (r >= 0)
-		memset(page + r, 0, PAGE_SIZE - (size_t)r);
-	if (r < 0 || pcache_insert(&vi->pc, index, page)) {
-		page_free(page, 0);
-		return NULL;
-	}
-	return page;
+	return pcache_find(pc, index);
+}
+
+/* The mappings' pages: their faults are one stream per file. */
+static void *ext4v_page(struct inode *ip, uint64_t index)
+{
+	return page_ra(ip, index, &EI(ip)->pc.ra);
 }
 
 static int write_page(void *arg, uint64_t index, void *page)
@@ -556,7 +566,8 @@ static void ext4v_page_mkdirty(struct inode *ip, uint64_t index)
 }
 
 /* Bytes [pos, pos + n) of the file into buf through the cache. */
-static long cached_read(struct inode *ip, char *buf, size_t n, int64_t pos)
+static long cached_read(struct inode *ip, char *buf, size_t n, int64_t pos,
+			struct pcache_ra *ra)
 {
 	size_t done = 0;
 
@@ -567,7 +578,7 @@ static long cached_read(struct inode *ip, char *buf, size_t n, int64_t pos)
 		uint64_t at = (uint64_t)pos + done;
 		size_t in = at & (PAGE_SIZE - 1);
 		size_t chunk = MIN(n - done, PAGE_SIZE - in);
-		char *page = ext4v_page(ip, at / PAGE_SIZE);
+		char *page = page_ra(ip, at / PAGE_SIZE, ra);
 
 		if (!page)
 			return done ? (long)done : -EIO;
@@ -670,7 +681,7 @@ static int64_t ext4v_read(struct file *f, void *buf, size_t n, int64_t *pos)
 						     (uint64_t)*pos, buf, n);
 		mutex_unlock(&s->lock);
 	} else {
-		r = cached_read(ip, buf, n, *pos);
+		r = cached_read(ip, buf, n, *pos, &f->ra);
 	}
 	mutex_unlock(&ip->lock);
 	if (r > 0) {
@@ -838,7 +849,46 @@ static void ext4v_evict(struct inode *ip)
 	free(vi);
 }
 
+/* Under vfs_mutex: whether a cached inode is held (see super_ops). */
+static void held_one(struct icache_link *l, void *held)
+{
+	struct inode *ip = &container_of(l, struct ext4v_inode, hash)->vfs;
+
+	if (ip->refs > (ip == ip->sb->root) || ip->mounted)
+		*(bool *)held = true;
+}
+
+/* umount2(2), under vfs_mutex: every inode written back and freed, then
+ * the library's unmount (which writes the superblock). */
+static int ext4v_umount(struct super_block *sb)
+{
+	struct ext4v_sb *s = ESB(sb);
+	struct icache_link *l;
+	bool held = sb->root->refs > 1;
+
+	icache_foreach(&s->cache, held_one, &held);
+	if (held)
+		return -EBUSY;
+	while ((l = icache_first(&s->cache))) {
+		struct ext4v_inode *vi = container_of(l, struct ext4v_inode, hash);
+
+		cache_remove(s, vi);
+		if (&vi->vfs != sb->root)
+			ext4v_evict(&vi->vfs);
+	}
+	sb->root->refs = 0; /* the superblock's */
+	ext4v_evict(sb->root);
+	mutex_lock(&s->lock);
+	if (s->dev.write && ext4_sync(s->fs))
+		report_once("ext4: writing back at umount failed");
+	ext4_unmount(s->fs);
+	mutex_unlock(&s->lock);
+	free(s);
+	return 0;
+}
+
 static const struct super_ops ext4v_super_ops = {
+    .umount = ext4v_umount,
     .statfs = ext4v_statfs,
     .sync = ext4v_sync,
     .dirty_inode = ext4v_dirty_inode,

@@ -29,6 +29,7 @@
 /* ---- Linux errno values beyond kernel/kernel.h's (same spelling as
  * linux/sys.h, so both can be included) ---- */
 #define ENXIO 6
+#define ENOTBLK 15
 #define ESRCH 3
 #define ECHILD 10
 #define EACCES 13
@@ -248,6 +249,14 @@ struct file_ops {
 	const char *anon_name;
 };
 
+/* One sequential reader's readahead (fs/pagecache.c): the page it
+ * reads next if it goes on in order, and the window of pages the next
+ * miss reads at once (0: not known to be sequential). */
+struct pcache_ra {
+	uint64_t next;
+	uint32_t pages;
+};
+
 struct file {
 	/* set when opened, then read-only */
 	const struct file_ops *ops;
@@ -260,6 +269,7 @@ struct file {
 	/* under pos_lock */
 	struct mutex pos_lock;
 	int64_t pos;
+	struct pcache_ra ra; /* read()'s readahead, for page-cached files */
 	/* the epoll registrations watching this file; under fs/epoll.c's
 	 * epoll_mutex (NULL: none) */
 	struct epitem *epitems;
@@ -693,5 +703,23 @@ int fs_unpack_initrd_freeing(const void *buf, size_t len,
  * no such disk; the library's errors for a disk it refuses, its message
  * printed once. */
 int ext4_vfs_mount(const char *disk, const char *path, bool rdonly);
+
+/* mount(2) and umount2(2) (fs/mount.c; linux/sys_mount.c copies the
+ * arguments and sorts the flags). vfs_mount_new mounts a new instance of
+ * `type` ("ext4" on a block device node, "9p" by tag, "tmpfs"/"ramfs")
+ * on the existing directory target; data is the options string ("" for
+ * none). vfs_remount changes the read-only flag of the mount whose root
+ * target names. vfs_umount: flags are umount2's (MNT_DETACH of a busy
+ * mount takes it out of the tree and leaves its superblock to the
+ * inodes still held). 0 or -errno as Linux. */
+int vfs_mount_new(const char *source, const char *target, const char *type,
+		  bool rdonly, const char *data);
+int vfs_remount(const char *target, bool rdonly);
+/* 0 when target names a mount's root, else -EINVAL (or the walk's). */
+int vfs_mount_check(const char *target);
+#define FS_MNT_FORCE 1
+#define FS_MNT_DETACH 2
+#define FS_UMOUNT_NOFOLLOW 8
+int vfs_umount(const char *target, int flags);
 
 #endif

@@ -258,12 +258,27 @@ struct pcache {
 	unsigned levels;      /* 0: empty; else the root covers 512^levels */
 	uint64_t count, dirty; /* pages cached, pages marked dirty */
 	struct list link;     /* the shrinker's list; under its lock */
+	struct pcache_ra ra;  /* the mappings' faults, as one stream */
 };
 extern uint64_t pcache_pages, pcache_dirty; /* every cache's; atomic */
 void pcache_init(struct pcache *pc, struct mutex *lock);
 void *pcache_find(struct pcache *pc, uint64_t index);
 int pcache_insert(struct pcache *pc, uint64_t index, void *page);
 void pcache_set_dirty(struct pcache *pc, uint64_t index);
+/* Readahead, under the owner's lock. pcache_ra_window: the reader of
+ * `ra` wants page `index` of a file whose last page is `last`; how many
+ * pages from index to read now (1 unless it reads in order, then a
+ * window that doubles from PCACHE_RA_MIN to PCACHE_RA_MAX). pcache_fill:
+ * the missing pages [index, index + n) (up to the first one cached) in
+ * one `read` of consecutive bytes, copied into the cache; 0 or -errno. */
+#define PCACHE_RA_MIN 4
+#define PCACHE_RA_MAX 32 /* 128 KiB, one block request */
+unsigned pcache_ra_window(struct pcache_ra *ra, uint64_t index, uint64_t last,
+			  bool miss);
+typedef long (*pcache_read_fn)(void *arg, uint64_t off, void *buf,
+			       size_t len);
+int pcache_fill(struct pcache *pc, uint64_t index, unsigned n,
+		pcache_read_fn read, void *arg);
 void pcache_cut(struct pcache *pc, uint64_t first);
 int pcache_writeback(struct pcache *pc, bool keep_dirty,
 		     int (*fn)(void *arg, uint64_t index, void *page), void *arg);
@@ -287,5 +302,7 @@ void icache_remove(struct icache *c, struct icache_link *l); /* if cached */
 /* fn on every cached inode (fn must not add or remove) */
 void icache_foreach(struct icache *c, void (*fn)(struct icache_link *l, void *arg),
 		    void *arg);
+/* Any cached inode, NULL when empty (umount empties the table with it). */
+struct icache_link *icache_first(struct icache *c);
 
 #endif

@@ -46,3 +46,11 @@ void icache_foreach(struct icache *c, void (*fn)(struct icache_link *l, void *ar
 		for (struct icache_link *l = c->bucket[b]; l; l = l->next)
 			fn(l, arg);
 }
+
+struct icache_link *icache_first(struct icache *c)
+{
+	for (unsigned b = 0; b < ICACHE_BUCKETS; b++)
+		if (c->bucket[b])
+			return c->bucket[b];
+	return NULL;
+}

@@ -224,6 +224,90 @@ int pcache_writeback(struct pcache *pc, bool keep_dirty,
 	return w.err;
 }
 
+/* ---- readahead ----
+ * A reader that asks for page `next` (the one after its last) reads in
+ * order; at each miss it then reads a window of pages in one request,
+ * 4 pages the first time and twice the last window after that, up to
+ * 32 (128 KiB). Any other page starts over at one page. The read goes
+ * into a contiguous bounce buffer (one block request however the disk
+ * lays the run out in extents, split only where they are) and is copied
+ * into cache frames, which stay order 0 so that mappings and the
+ * shrinker see nothing new. A window never passes the file's end or a
+ * page already cached. */
+unsigned pcache_ra_window(struct pcache_ra *ra, uint64_t index, uint64_t last,
+			  bool miss)
+{
+	bool in_order = index == ra->next;
+	unsigned n = 1;
+
+	ra->next = index + 1;
+	if (!in_order) {
+		ra->pages = 0;
+		return 1;
+	}
+	if (!miss)
+		return 1;
+	ra->pages = ra->pages ? MIN(ra->pages * 2, PCACHE_RA_MAX)
+			      : PCACHE_RA_MIN;
+	n = ra->pages;
+	if (index > last)
+		return 1;
+	return (unsigned)MIN((uint64_t)n, last - index + 1);
+}
+
+/* The largest order up to `want` pages that the allocator gives now. */
+static void *bounce_alloc(unsigned *n, unsigned *order)
+{
+	void *buf;
+
+	for (*order = 0; (1u << *order) < *n; (*order)++)
+		;
+	while (!(buf = page_alloc(*order)) && *order)
+		(*order)--;
+	*n = MIN(*n, 1u << *order);
+	return buf;
+}
+
+/* Copies `bytes` of buf (zeros past them) into new frames at index.. */
+static int fill_copy(struct pcache *pc, uint64_t index, unsigned n,
+		     const char *buf, size_t bytes)
+{
+	for (unsigned i = 0; i < n; i++) {
+		char *page = page_alloc(0);
+		size_t at = (size_t)i * PAGE_SIZE;
+		size_t have = bytes > at ? MIN(bytes - at, PAGE_SIZE) : 0;
+
+		if (!page)
+			return i ? 0 : -ENOMEM;
+		memcpy(page, buf + at, have);
+		memset(page + have, 0, PAGE_SIZE - have);
+		if (pcache_insert(pc, index + i, page)) {
+			page_free(page, 0);
+			return i ? 0 : -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int pcache_fill(struct pcache *pc, uint64_t index, unsigned n,
+		pcache_read_fn read, void *arg)
+{
+	unsigned got = 1, order;
+	char *buf;
+	long r;
+
+	while (got < n && !pcache_find(pc, index + got))
+		got++;
+	buf = bounce_alloc(&got, &order);
+	if (!buf)
+		return -ENOMEM;
+	r = read(arg, index * PAGE_SIZE, buf, (size_t)got * PAGE_SIZE);
+	if (r >= 0)
+		r = fill_copy(pc, index, got, buf, (size_t)r);
+	page_free(buf, order);
+	return (int)MIN(r, 0);
+}
+
 /* ---- eviction under memory pressure ---- */
 struct evict {
 	uint64_t want, freed;

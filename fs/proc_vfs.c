@@ -320,8 +320,11 @@ static int show_mount_table(struct proc_buf *b, bool info)
 		return -ENOMEM;
 	mutex_lock(&vfs_mutex);
 	for (struct mount *m = mount_next(NULL); m; m = mount_next(m)) {
-		path =
-		    m->mountpoint ? inode_path(m->mountpoint, tmp, &err) : "/";
+		/* a mount beneath the root (a boot root a disk root
+		 * covers) is out of every path: not shown, as Linux */
+		path = m->sb->root == fs_root ? "/"
+		       : m->mountpoint	      ? inode_path(m->mountpoint, tmp, &err)
+					      : NULL;
 		if (path)
 			mount_line(b, m, path, info);
 	}

@@ -509,8 +509,84 @@ static const struct inode_ops ramfs_inode_ops = {
 /* Linux: include/uapi/linux/magic.h */
 #define RAMFS_MAGIC 0x858458f6
 
+/* Under vfs_mutex: the entry of child in dir (it is there). */
+static struct dentry *entry_of(struct inode *dir, struct inode *child)
+{
+	struct dentry *e = dir_next(&RI(dir)->dir, NULL);
+
+	while (e->inode != child)
+		e = dir_next(&RI(dir)->dir, e);
+	return e;
+}
+
+/* Under vfs_mutex: whether an inode of sb is held (see super_ops). The
+ * walk is iterative, climbing by ->parent, for trees of any depth. */
+static bool ramfs_busy(struct super_block *sb)
+{
+	struct inode *dir = sb->root, *ip;
+	struct dentry *e = dir_next(&RI(dir)->dir, NULL);
+
+	if (dir->refs > 1)
+		return true;
+	for (;;) {
+		if (!e && dir == sb->root)
+			return false;
+		if (!e) {
+			ip = dir;
+			dir = dir->parent;
+			e = dir_next(&RI(dir)->dir, entry_of(dir, ip));
+			continue;
+		}
+		ip = e->inode;
+		if (ip->refs || ip->mounted)
+			return true;
+		if (ip->type == S_IFDIR)
+			dir = ip, e = dir_next(&RI(ip)->dir, NULL);
+		else
+			e = dir_next(&RI(dir)->dir, e);
+	}
+}
+
+/* Under vfs_mutex, nothing held: frees the whole tree, taking each name
+ * away (an inode goes with its last one, a directory once empty). */
+static void ramfs_free_tree(struct inode *root)
+{
+	struct inode *dir = root, *ip;
+	struct dentry *e;
+
+	for (;;) {
+		e = dir_next(&RI(dir)->dir, NULL);
+		if (!e && dir == root)
+			break;
+		if (!e) {
+			ip = dir, dir = dir->parent;
+			ramfs_evict(ip);
+			continue;
+		}
+		ip = e->inode;
+		dir_remove(&RI(dir)->dir, e);
+		if (ip->type == S_IFDIR)
+			dir = ip;
+		else if (--ip->nlink == 0)
+			ramfs_evict(ip);
+	}
+	root->refs = 0; /* the superblock's */
+	ramfs_evict(root);
+}
+
+static int ramfs_umount(struct super_block *sb)
+{
+	if (ramfs_busy(sb))
+		return -EBUSY;
+	ramfs_free_tree(sb->root);
+	free(sb->priv); /* mount(2)'s copy of the source */
+	free(sb);
+	return 0;
+}
+
 static const struct super_ops ramfs_super_ops = {
 	.evict = ramfs_evict,
+	.umount = ramfs_umount,
 };
 
 struct super_block *ramfs_mount(const char *type, const char *source,

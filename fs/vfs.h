@@ -73,8 +73,10 @@ struct super_ops {
 	/* Without locks, the inode unreachable: frees it (inode_free
 	 * last). */
 	void (*evict)(struct inode *ip);
-	/* Under vfs_mutex, nothing open on it: the last chance to write
-	 * back and free the superblock. NULL: -EBUSY (cannot unmount). */
+	/* umount2(2), under vfs_mutex: -EBUSY when an inode of it is held
+	 * (the root by more than the superblock's reference, or one with a
+	 * mount on it); else writes back, frees every inode and the
+	 * superblock. NULL: -EBUSY (cannot unmount). */
 	int (*umount)(struct super_block *sb);
 };
 
@@ -263,6 +265,7 @@ struct mount {
 	struct mount *next;	  /* the table, in mount order */
 	unsigned id;		  /* mountinfo's first field */
 	bool rdonly;
+	bool fixed_ro; /* the superblock was made read-only: no remount rw */
 };
 /* Mounts sb on the directory `path` (absolute); "/" only first. */
 int vfs_mount(struct super_block *sb, const char *path, bool rdonly);

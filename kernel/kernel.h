@@ -141,6 +141,9 @@ struct init_step {
 /* Records the TSC now under `name` for the bootchart. */
 void bootchart_mark(const char *name);
 void bootchart_print(void);
+/* With --bootchart: "osprey-app tsc=" at the application's first
+ * instruction (linux/exec.c calls it just before entering it). */
+void bootchart_app_entry(void);
 
 /* ---- kernel symbols, for backtraces ---- */
 /* The function containing `addr` and the offset into it, or NULL. */

@@ -98,6 +98,15 @@ void bootchart_print(void)
 		tsc_to_ns(total) / 1000);
 }
 
+void bootchart_app_entry(void)
+{
+	uint64_t total = rdtsc() - boot_entry_tsc;
+
+	if (boot_options.bootchart)
+		kprintf("osprey-app tsc=%lu us=%lu\n", total,
+			tsc_to_ns(total) / 1000);
+}
+
 /* ---- early init steps that belong to no subsystem ---- */
 static int boot_info_init(void)
 {
@@ -186,14 +195,20 @@ static void release_initrd(const void *start, const void *end)
 	pmm_release_boot(virt_to_phys(start), virt_to_phys(end));
 }
 
-static int run_application(void)
+/* Whether "/" is a disk (--mount=vda:/, mounted by init step 75): the
+ * program is on it, and an initrd, when given, adds to it. */
+static bool root_from_disk(void)
 {
-	static const char *envp[CMDLINE_MAX_ENV + 8];
+	for (unsigned i = 0; i < boot_options.nmounts; i++)
+		if (!strcmp(boot_options.mounts[i].path, "/"))
+			return true;
+	return false;
+}
 
-	if (!boot_options.argv[0][0]) {
-		kprintf("osprey: the program name is empty\n");
-		return EXIT_BAD_CMDLINE;
-	}
+static int unpack_initrd(void)
+{
+	if (!boot_info.initrd_size && root_from_disk())
+		return 0;
 	if (!boot_info.initrd_size) {
 		kprintf("osprey: cannot run %s: no initrd was given\n",
 			boot_options.argv[0]);
@@ -211,6 +226,20 @@ static int run_application(void)
 		kprintf("osprey: cannot unpack the initrd\n");
 		return EXIT_BAD_INITRD;
 	}
+	return 0;
+}
+
+static int run_application(void)
+{
+	static const char *envp[CMDLINE_MAX_ENV + 8];
+	int r;
+
+	if (!boot_options.argv[0][0]) {
+		kprintf("osprey: the program name is empty\n");
+		return EXIT_BAD_CMDLINE;
+	}
+	if ((r = unpack_initrd()))
+		return r;
 	if (net_start())
 		kprintf("osprey: the network is not configured\n");
 	unsigned envc = build_env(envp, ARRAY_SIZE(envp));

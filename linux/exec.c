@@ -389,6 +389,7 @@ static void app_main(void *arg)
 		kprintf("osprey: out of memory starting the application\n");
 		linux_exit_group(EXIT_NO_MEMORY);
 	}
+	bootchart_app_entry();
 	arch_enter_app(entry, sp);
 }
 

@@ -641,7 +641,10 @@ static void p9v_evict(struct inode *ip)
 	free(vi);
 }
 
+static int p9v_umount(struct super_block *sb);
+
 static const struct super_ops p9v_super_ops = {
+    .umount = p9v_umount,
     .statfs = p9v_statfs,
     .dirty_inode = p9v_dirty_inode,
     .drop = p9v_drop,
@@ -675,6 +678,42 @@ static int take_channel(const char *tag, struct p9_transport **out)
 		t->taken = true, *out = t;
 	mutex_unlock(&channels_lock);
 	return err;
+}
+
+/* Under vfs_mutex: whether a cached inode is held (see super_ops). */
+static void held_one(struct icache_link *l, void *held)
+{
+	struct inode *ip = &container_of(l, struct p9v_inode, hash)->vfs;
+
+	if (ip->refs > (ip == ip->sb->root) || ip->mounted)
+		*(bool *)held = true;
+}
+
+/* umount2(2), under vfs_mutex: every fid clunked, the channel free for
+ * the next mount (a new Tversion starts a new session). */
+static int p9v_umount(struct super_block *sb)
+{
+	struct p9v_sb *s = VSB(sb);
+	struct icache_link *l;
+	bool held = sb->root->refs > 1;
+
+	icache_foreach(&s->cache, held_one, &held);
+	if (held)
+		return -EBUSY;
+	while ((l = icache_first(&s->cache))) {
+		struct p9v_inode *vi = container_of(l, struct p9v_inode, hash);
+
+		cache_remove(s, vi);
+		if (&vi->vfs != sb->root)
+			p9v_evict(&vi->vfs);
+	}
+	sb->root->refs = 0; /* the superblock's */
+	p9v_evict(sb->root);
+	mutex_lock(&channels_lock);
+	s->t->taken = false;
+	mutex_unlock(&channels_lock);
+	free(s);
+	return 0;
 }
 
 /* Connects, attaches and makes the root inode. */

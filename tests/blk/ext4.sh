@@ -36,7 +36,7 @@ T=${EXT4_TIMEOUT:-240}
 mkdir -p "$LOGS"
 make -s "$BUILD/abi/static/ext4io" "$BUILD/abi/dynamic/ext4io" \
 	"$BUILD/abi/static/mmapio" "$BUILD/abi/dynamic/mmapio" \
-	"$BUILD/abi/static/fsx" || exit 1
+	"$BUILD/abi/static/fsx" "$BUILD/abi/static/mount" || exit 1
 passed=0 failed=0
 pass() { echo "PASS ext4-$1"; passed=$((passed + 1)); }
 fail() { echo "FAIL ext4-$1: $2"; failed=$((failed + 1)); }
@@ -176,6 +176,39 @@ head -c 4096 /dev/urandom >"$tmp/jblk"
 	e2fsck -fn "$jimg" && ! dumpe2fs -h "$jimg" 2>/dev/null | grep -q needs_recovery &&
 	dd if="$jimg" bs=4096 skip=5000 count=1 2>/dev/null | cmp - "$tmp/jblk"; } >"$log" 2>&1
 if [ $? = 0 ]; then pass replay; else fail replay "see $log"; fi
+
+# Readahead (fs/pagecache.c): a 24 MiB file read in order (md5sum; dd
+# in 1000-byte reads, unaligned to pages) and at a spot out of order
+# gives the host's checksums (bench/blk.sh's seq-read row shows the
+# speed).
+log=$LOGS/ext4-readahead.log
+head -c $((24 << 20)) /dev/urandom >"$tmp/big"
+want=$(md5sum <"$tmp/big" | cut -d' ' -f1)
+want_mid=$(dd if="$tmp/big" bs=4096 skip=3001 count=7 2>/dev/null | md5sum | cut -d' ' -f1)
+{ "$O" disk cp "$tmp/big" "$img:/big" &&
+	timeout 600 "$O" run --timeout "$T" --disk "$img:/data" -- /bin/busybox sh -c \
+		'md5sum /data/big; dd if=/data/big bs=1000 2>/dev/null | md5sum;
+		dd if=/data/big bs=4096 skip=3001 count=7 2>/dev/null | md5sum'; } >"$log" 2>&1
+if [ "$(grep -ac "^$want" "$log")" = 2 ] && grep -aq "^$want_mid" "$log"; then
+	pass readahead
+else
+	fail readahead "want $want twice and $want_mid; see $log"
+fi
+
+# mount(2)/umount2(2) of the disk from inside (tests/abi/mount.c with
+# a device): written, unmounted, mounted read-only and read back; the
+# image is clean afterwards and holds the file.
+log=$LOGS/ext4-mount-syscall.log
+{ rm -f "$tmp/m.img" && truncate -s 16M "$tmp/m.img" && mke2fs -q -t ext4 "$tmp/m.img" &&
+	timeout 600 "$O" run --timeout "$T" --disk "$tmp/m.img" -- \
+		"$BUILD/abi/static/mount" /dev/vda /tmp/abi-mnt-e &&
+	e2fsck -fn "$tmp/m.img" &&
+	debugfs -R "cat /abi-mount-f" "$tmp/m.img" | grep -q "on disk"; } >"$log" 2>&1
+if [ $? = 0 ] && ! grep -aq '^FAIL' "$log" && grep -aqE '^abi mount: [0-9]+ passed, 0 failed' "$log"; then
+	pass mount-syscall
+else
+	fail mount-syscall "see $log"
+fi
 
 # corrupt NAME OFFSET BYTES WANT: the image with BYTES (printf escapes)
 # at OFFSET must stop the boot with WANT in the message.

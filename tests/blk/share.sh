@@ -11,6 +11,9 @@
 #   mounts         /proc/mounts shows share0 on /data as 9p
 #   ro             with :ro the mount is ro, every change is EROFS, the
 #                  files read back, and the host folder is unchanged
+#   umount         busybox's umount/mount (umount2(2), mount(2)): busy
+#                  while the shell is inside, then unmounted, mounted again
+#                  by tag (the channel is free again) and remounted ro
 # Prints PASS/FAIL per case and "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -73,6 +76,20 @@ if grep -aq '^share0 /data 9p ro' "$log" && ! grep -aq '^FAIL' "$log" &&
 	pass ro
 else
 	fail ro "see $log"
+fi
+
+log=$LOGS/share-umount.log
+echo umount-me >"$tmp/host/um"
+timeout 600 "$O" run --timeout "$T" --share "$tmp/host:/data" -- /bin/busybox sh -c \
+	'cd /data; umount /data || echo busy-ok; cd /; umount /data &&
+	[ ! -e /data/um ] && mount -t 9p -o trans=virtio share0 /data &&
+	cat /data/um && mount -o remount,ro /data && ! touch /data/x 2>/dev/null &&
+	grep 9p /proc/mounts' >"$log" 2>&1
+if grep -aq '^busy-ok' "$log" && grep -aq '^umount-me' "$log" &&
+	grep -aq '^share0 /data 9p ro' "$log" && [ ! -e "$tmp/host/x" ]; then
+	pass umount
+else
+	fail umount "see $log"
 fi
 
 echo "$passed passed, $failed failed"

@@ -110,7 +110,7 @@ void disk_add(struct disk_options *o, const char *arg)
 	o->disks[o->n++] = d;
 }
 
-static int spawn(char *const argv[]);
+
 
 static int make_ext4(const char *file)
 {
@@ -210,7 +210,7 @@ static const char disk_usage[] =
     "file with debugfs. The tools are Debian's e2fsprogs (tools/deps.sh).\n";
 
 /* Runs argv, its output on ours; its exit status (127: not found). */
-static int spawn(char *const argv[])
+int spawn(char *const argv[])
 {
 	pid_t pid = fork();
 	int status;

@@ -353,7 +353,7 @@ static int by_path(const void *a, const void *b)
 		      (*(struct entry *const *)b)->path);
 }
 
-static void sort_entries(struct image *img)
+void image_sort(struct image *img)
 {
 	qsort(img->entries, img->n, sizeof(*img->entries), by_path);
 }
@@ -378,7 +378,7 @@ char *image_manifest(struct image *img, const char *cmdline)
 	struct strbuf sb = {0};
 	int width = 0;
 
-	sort_entries(img);
+	image_sort(img);
 	for (size_t i = 0; i < img->n; i++) {
 		int n = strlen(img->entries[i]->path);
 
@@ -495,7 +495,7 @@ uint64_t image_write(struct image *img, const char *out)
 	char *tmp = xasprintf("%s.XXXXXX", out);
 	int fd;
 
-	sort_entries(img);
+	image_sort(img);
 	fd = mkstemp_cleanup(tmp);
 	if (fd < 0)
 		fail(FAIL_OTHER, "cannot create %s: %s", out, strerror(errno));

@@ -39,8 +39,12 @@ static const char usage_text[] =
     "path in the image, which is its argv[0].\n"
     "\n"
     "Build options:\n"
-    "  -o, --output IMAGE   the image to write (build: PROGRAM-NAME.cpio;\n"
-    "                       run: a temporary file, unless given)\n"
+    "  -o, --output IMAGE   the image to write (build: PROGRAM-NAME.cpio\n"
+    "                       or .ext4; run: a temporary file, unless given)\n"
+    "  --format cpio|ext4   cpio (default): an initramfs, unpacked into RAM\n"
+    "                       at boot; ext4: a disk image (mke2fs -d) that\n"
+    "                       osprey run attaches as /dev/vda and the kernel\n"
+    "                       mounts as /, its files read on demand\n"
     "  --add HOST[:GUEST]   a file or a directory tree, at GUEST (default:\n"
     "                       HOST's own path); ELF files in it bring their\n"
     "                       libraries\n"
@@ -109,6 +113,7 @@ struct options {
 	char **adds, **envs;
 	size_t nadds, nenvs;
 	bool locale, strace, no_runtime;
+	bool ext4; /* --format ext4 */
 	bool mem_given;		 /* -m was given */
 	unsigned runtime_mem_mb; /* the runtime recipe's least memory, or 0 */
 	struct net_options net;
@@ -172,6 +177,7 @@ static void check_env(const char *kv, struct options *o)
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"add", required_argument, NULL, 'A'},
+    {"format", required_argument, NULL, 'F'},
     {"env", required_argument, NULL, 'E'},
     {"locale", no_argument, NULL, 'L'},
     {"no-runtime", no_argument, NULL, 'R'},
@@ -269,6 +275,12 @@ static void parse(int argc, char **argv, struct options *o)
 		case 'A':
 			o->adds = push(o->adds, &o->nadds, optarg);
 			break;
+		case 'F':
+			if (strcmp(optarg, "cpio") && strcmp(optarg, "ext4"))
+				usage_error("--format is cpio or ext4, not '%s'",
+					    optarg);
+			o->ext4 = !strcmp(optarg, "ext4");
+			break;
 		case 'E':
 			check_env(optarg, o);
 			o->envs = push(o->envs, &o->nenvs, optarg);
@@ -287,7 +299,7 @@ static void parse(int argc, char **argv, struct options *o)
 			exit(0);
 		case '?':
 			/* optopt is the option when its value is missing */
-			if (optopt && strchr("omcpAEMXNIDBH", optopt))
+			if (optopt && strchr("omcpAFEMXNIDBH", optopt))
 				usage_error("'%s' needs a value",
 					    argv[optind - 1]);
 			usage_error("unknown option '%s'", argv[optind - 1]);
@@ -600,20 +612,35 @@ static char *build(struct options *o, const char *out)
 	image_add_data(img, at, manifest, strlen(manifest), 0644, "manifest");
 	if (verbose)
 		fputs(manifest, stderr);
-	bytes = image_write(img, out);
-	note("wrote %s: %zu entries, %llu bytes", out, img->n,
-	     (unsigned long long)bytes);
+	bytes = o->ext4 ? image_write_ext4(img, out) : image_write(img, out);
+	note("wrote %s: %zu entries, %llu bytes%s", out, img->n,
+	     (unsigned long long)bytes, o->ext4 ? " of files (ext4)" : "");
 	free(at);
 	free(manifest);
 	free(program);
 	return cmdline;
 }
 
-static char *default_output(const char *program)
+static char *default_output(const char *program, bool ext4)
 {
 	const char *base = strrchr(program, '/');
 
-	return xasprintf("%s.cpio", base ? base + 1 : program);
+	return xasprintf("%s.%s", base ? base + 1 : program,
+			 ext4 ? "ext4" : "cpio");
+}
+
+/* --format ext4 under osprey run: the image is /dev/vda, mounted as "/"
+ * (the kernel's --mount=vda:/, first of the mounts), and no initrd. */
+static void root_disk_first(struct options *o, const char *image)
+{
+	struct disk_options *d = &o->disks;
+	struct disk root;
+
+	disk_add(d, image);
+	root = d->disks[d->n - 1];
+	root.path = "/";
+	memmove(d->disks + 1, d->disks, (d->n - 1) * sizeof(*d->disks));
+	d->disks[0] = root;
 }
 
 int main(int argc, char **argv)
@@ -650,7 +677,8 @@ int main(int argc, char **argv)
 	parse(argc - 1, argv + 1, &o);
 	if (!o.run) {
 		char *out =
-		    o.output ? xstrdup(o.output) : default_output(o.argv[0]);
+		    o.output ? xstrdup(o.output)
+			     : default_output(o.argv[0], o.ext4);
 
 		free(build(&o, out));
 		free(out);
@@ -661,7 +689,11 @@ int main(int argc, char **argv)
 	o.vm.shares = &o.shares;
 	o.vm.kernel = find_kernel(argv[0]);
 	o.vm.image = o.output ? o.output : tmpfile_make("osprey-image");
+	if (o.ext4)
+		root_disk_first(&o, o.vm.image);
 	o.vm.cmdline = build(&o, o.vm.image);
+	if (o.ext4)
+		o.vm.image = NULL; /* no initrd: the root is the disk */
 	if (!o.mem_given && o.runtime_mem_mb > o.vm.mem_mb) {
 		note("-m %u for this runtime (-m to choose)", o.runtime_mem_mb);
 		o.vm.mem_mb = o.runtime_mem_mb;

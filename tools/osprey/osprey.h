@@ -150,6 +150,13 @@ char *image_manifest(struct image *img, const char *cmdline);
 /* Writes the cpio newc archive to `out` (atomically: a temporary file
  * beside it, then rename). Returns the number of bytes written. */
 uint64_t image_write(struct image *img, const char *out);
+/* Writes the image as an ext4 file system instead (image_ext4.c): the
+ * tree staged in a temporary directory, then `mke2fs -d` (Debian's
+ * e2fsprogs) into `out`, sized from what it holds. Returns the bytes
+ * the files take (data rounded to blocks). */
+uint64_t image_write_ext4(struct image *img, const char *out);
+/* Sorts the entries by path: a directory before what it holds. */
+void image_sort(struct image *img);
 
 /* ---- host files into the image (hostfs.c) ---- */
 
@@ -256,6 +263,9 @@ int disk_qemu_args(const struct disk_options *o, const char *machine,
 		   char **v, int i);
 /* Appends " --mount=vdX:PATH[,ro]" for each disk with a PATH. */
 void disk_kernel_options(const struct disk_options *o, struct strbuf *sb);
+/* Runs argv (an e2fsprogs tool), its output on ours; its exit status
+ * (127: not found). */
+int spawn(char *const argv[]);
 /* `osprey disk ...` (argv[0] is "disk"): its exit status. */
 int disk_main(int argc, char **argv);
 

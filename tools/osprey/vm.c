@@ -208,8 +208,10 @@ static char **qemu_argv(const struct vm_options *opt, const char *debugcon,
 	v[n++] = "isa-debugcon,iobase=0xe9,chardev=dbg";
 	v[n++] = "-kernel";
 	v[n++] = (char *)opt->kernel;
-	v[n++] = "-initrd";
-	v[n++] = (char *)opt->image;
+	if (opt->image) {
+		v[n++] = "-initrd";
+		v[n++] = (char *)opt->image;
+	}
 	v[n++] = "-append";
 	v[n++] = (char *)opt->cmdline;
 	n = stdio_qemu_args(io, opt->machine, v, n);
