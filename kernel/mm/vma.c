@@ -326,6 +326,22 @@ static bool overlaps(uint64_t start, uint64_t end)
 	return false;
 }
 
+/* Under the lock: whether a VMA in [start, end) is sealed (mseal) and,
+ * with ro_private, also private and not writable (the ones whose pages
+ * a discarding madvise may not drop, as Linux's is_ro_anon). */
+static bool sealed(uint64_t start, uint64_t end, bool ro_private)
+{
+	struct as *a = cur_as();
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		const struct vma *v = &a->vmas[i];
+
+		if (v->start < end && v->end > start && (v->flags & VMA_SEALED) &&
+		    (!ro_private || !(v->flags & VMA_SHARED || v->prot & PROT_WRITE)))
+			return true;
+	}
+	return false;
+}
+
 /* The highest free gap of `len` bytes below mmap_base. */
 static uint64_t find_free(uint64_t len)
 {
@@ -372,6 +388,8 @@ int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags)
 		} else if (overlaps(*addr, *addr + len)) {
 			if (flags & VMA_NOREPLACE)
 				err = -EEXIST;
+			else if (sealed(*addr, *addr + len, false))
+				err = -EPERM;
 			else if (!(err = reserve_drops(*addr, *addr + len)) &&
 				 !(err = carve(*addr, *addr + len)))
 				release_pages(*addr, *addr + len);
@@ -417,7 +435,8 @@ int as_unmap(uint64_t addr, uint64_t len)
 	if (!range_ok(addr, len))
 		return -EINVAL;
 	mutex_lock(&a->lock);
-	err = reserve_drops(addr, addr + len);
+	err = sealed(addr, addr + len, false) ? -EPERM
+					       : reserve_drops(addr, addr + len);
 	if (!err)
 		err = carve(addr, addr + len);
 	if (!err)
@@ -434,10 +453,11 @@ int as_discard(uint64_t addr, uint64_t len)
 		return -EINVAL;
 	mutex_lock(&a->lock);
 	bool mapped = as_accessible(addr, len, PROT_NONE);
-	if (mapped)
+	bool refused = mapped && sealed(addr, addr + len, true);
+	if (mapped && !refused)
 		release_pages(addr, addr + len);
 	unlock();
-	return mapped ? 0 : -ENOMEM;
+	return refused ? -EPERM : mapped ? 0 : -ENOMEM;
 }
 
 /* Sets the protection of [start, end), which must be fully mapped. */
@@ -454,6 +474,10 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 	mutex_lock(&a->lock);
 	if (!as_accessible(addr, len, PROT_NONE)) {
 		err = -ENOMEM; /* Linux: part of the range is not mapped */
+		goto out;
+	}
+	if (sealed(addr, end, false)) {
+		err = -EPERM;
 		goto out;
 	}
 	/* Split at both ends, then retag the VMAs inside. */
@@ -489,6 +513,58 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 out:
 	unlock();
 	return err;
+}
+
+/* Under the lock: the VMA around addr becomes two at addr. */
+static int split_at(struct as *a, uint64_t addr)
+{
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		struct vma *v = &a->vmas[i];
+
+		if (v->start >= addr || v->end <= addr)
+			continue;
+		if (room(a, 1))
+			return -ENOMEM;
+		v = &a->vmas[i]; /* the array may have moved */
+		struct vma tail = piece(v, addr, v->end, v->prot);
+		v->end = addr;
+		insert_at(i + 1, tail);
+		return 0;
+	}
+	return 0;
+}
+
+int as_seal(uint64_t addr, uint64_t len)
+{
+	struct as *a = cur_as();
+	int err;
+
+	if (!range_ok(addr, len))
+		return -ENOMEM;
+	mutex_lock(&a->lock);
+	err = as_accessible(addr, len, PROT_NONE) ? 0 : -ENOMEM;
+	if (!err)
+		err = split_at(a, addr);
+	if (!err)
+		err = split_at(a, addr + len);
+	for (unsigned i = 0; i < a->nvmas && !err; i++)
+		if (a->vmas[i].start >= addr && a->vmas[i].end <= addr + len)
+			a->vmas[i].flags |= VMA_SEALED;
+	unlock();
+	return err;
+}
+
+bool as_sealed(uint64_t addr, uint64_t len)
+{
+	struct as *a = cur_as();
+	uint64_t end;
+
+	if (add_overflows(addr, len, &end))
+		return false;
+	mutex_lock(&a->lock);
+	bool r = sealed(addr, end, false);
+	unlock();
+	return r;
 }
 
 static const struct vma *find_in(const struct as *a, uint64_t addr)
