@@ -200,6 +200,14 @@ bool as_fault_is_bus(uint64_t addr);
  * VMA in the range is sealed (mremap asks). Fork keeps the seals. */
 int as_seal(uint64_t addr, uint64_t len);
 bool as_sealed(uint64_t addr, uint64_t len);
+/* Pins the frames behind [addr, addr + len) for a device (Linux's
+ * pin_user_pages): faults each page in (with `write`, a private writable
+ * copy: the device writes it), takes a holder on its frame and stores it
+ * in frames[]: how many, or -EFAULT (unmapped, or not allowed), -E2BIG
+ * (more than max), -EOPNOTSUPP (a 2 MiB page). Unmapping a pinned page
+ * leaves the frame to the last pmm_frame_put, which the caller makes. */
+int as_pin(uint64_t addr, uint64_t len, bool write, uint64_t *frames,
+	   unsigned max);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */
 int as_discard(uint64_t addr, uint64_t len);
 /* Backs every page of the range now (for the loader and file mappings):

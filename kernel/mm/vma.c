@@ -14,6 +14,8 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
 
+#define EOPNOTSUPP 95 /* as linux/sys.h */
+
 struct vma {
 	uint64_t start, end;
 	uint32_t prot, flags;
@@ -565,6 +567,64 @@ bool as_sealed(uint64_t addr, uint64_t len)
 	bool r = sealed(addr, end, false);
 	unlock();
 	return r;
+}
+
+/* ---- pinning frames for a device (Linux's pin_user_pages) ---- */
+/* Under a->lock: the frame at va, if present with the access asked (for
+ * `write`, writable, so not shared copy on write); 0 if a fault must
+ * bring it; 1 for a 2 MiB page (not pinned by 4 KiB frame). */
+static uint64_t pinnable(struct as *a, uint64_t va, bool write)
+{
+	uint64_t pa, fl;
+
+	if (!vm_translate(a->pml4, va, &pa, &fl) || !(fl & PTE_P))
+		return 0;
+	if (fl & PTE_PS)
+		return 1;
+	if (write && !(fl & PTE_W))
+		return 0;
+	return pa & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+/* One frame of va, faulted in as needed: the frame, or -errno. */
+static int64_t pin_one(struct as *a, uint64_t va, bool write)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		mutex_lock(&a->lock);
+		uint64_t pa = pinnable(a, va, write);
+		if (pa > 1)
+			pmm_frame_share(pa);
+		mutex_unlock(&a->lock);
+		if (pa == 1)
+			return -EOPNOTSUPP;
+		if (pa)
+			return (int64_t)pa;
+		if (!as_fault(va, write, false))
+			return -EFAULT;
+	}
+	return -EFAULT; /* unmapped under us each time */
+}
+
+int as_pin(uint64_t addr, uint64_t len, bool write, uint64_t *frames,
+	   unsigned max)
+{
+	struct as *a = cur_as();
+	uint64_t end, va = ALIGN_DOWN(addr, PAGE_SIZE);
+	unsigned n = 0;
+	int64_t r = 0;
+
+	if (add_overflows(addr, len, &end) || addr < USER_MIN || end > USER_TOP)
+		return -EFAULT;
+	for (; va < end && r >= 0; va += PAGE_SIZE) {
+		r = n < max ? pin_one(a, va, write) : -E2BIG;
+		if (r >= 0)
+			frames[n++] = (uint64_t)r;
+	}
+	if (r >= 0)
+		return (int)n;
+	while (n)
+		pmm_frame_put(frames[--n]);
+	return (int)r;
 }
 
 static const struct vma *find_in(const struct as *a, uint64_t addr)
