@@ -49,6 +49,9 @@ struct fd_table {
 	 * when the table is (threads, CLONE_FILES) and copied by fork. */
 	struct inode *cwd;
 	uint32_t umask;
+	/* chroot: the process's root directory (a reference; under
+	 * vfs_mutex), kept and copied as cwd is; NULL: fs_root */
+	struct inode *root;
 	/* /proc/<pid>/exe: what execve last loaded (a reference; under
 	 * vfs_mutex); NULL: the first program, found by fs/proc_vfs.c */
 	struct inode *exe;
@@ -340,6 +343,9 @@ struct fd_table *fd_table_fork(void)
 	t->exe = from->exe;
 	if (t->exe)
 		t->exe->refs++;
+	t->root = from->root;
+	if (t->root)
+		t->root->refs++;
 	mutex_unlock(&vfs_mutex);
 	return t;
 }
@@ -348,19 +354,23 @@ struct fd_table *fd_table_fork(void)
  * reference. */
 static void put_cwd(struct fd_table *t)
 {
-	struct inode *dead = NULL, *dead_exe = NULL;
+	struct inode *dead = NULL, *dead_exe = NULL, *dead_root = NULL;
 
 	mutex_lock(&vfs_mutex);
 	if (t->cwd)
 		dead = inode_unref_locked(t->cwd);
 	if (t->exe)
 		dead_exe = inode_unref_locked(t->exe);
-	t->cwd = t->exe = NULL;
+	if (t->root)
+		dead_root = inode_unref_locked(t->root);
+	t->cwd = t->exe = t->root = NULL;
 	mutex_unlock(&vfs_mutex);
 	if (dead)
 		inode_evict(dead);
 	if (dead_exe)
 		inode_evict(dead_exe);
+	if (dead_root)
+		inode_evict(dead_root);
 }
 
 struct inode *fd_table_cwd(struct fd_table *t)
@@ -397,6 +407,22 @@ struct inode *fs_cwd_set(struct inode *ip)
 	struct inode *old = t->cwd;
 
 	t->cwd = ip;
+	return old;
+}
+
+struct inode *fs_proc_root(void)
+{
+	struct inode *r = cur()->root;
+
+	return r ? r : fs_root;
+}
+
+struct inode *fs_proc_root_set(struct inode *ip)
+{
+	struct fd_table *t = cur();
+	struct inode *old = t->root;
+
+	t->root = ip;
 	return old;
 }
 

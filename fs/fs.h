@@ -472,6 +472,7 @@ int vfs_lookup_socket(struct file *dir, const char *path,
 /* ---- the process's directories ---- */
 int vfs_chdir(const char *path);
 int vfs_fchdir(struct file *f);
+int vfs_chroot(const char *path, bool allowed);
 /* As the system call: the length with the NUL; -ERANGE if size is too
  * small; -ENOENT when the working directory was removed. */
 int vfs_getcwd(char *buf, size_t size);

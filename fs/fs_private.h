@@ -42,6 +42,12 @@ extern struct inode *fs_root;
 struct inode *fs_cwd(void);
 struct inode *fs_cwd_set(struct inode *ip);
 uint32_t *fs_umask_of_caller(void);
+/* chroot: the caller's process's root directory (fs_root unless it
+ * chrooted), where "/" starts and ".." stops; kept with the working
+ * directory, under vfs_mutex. _set installs ip (its reference taken
+ * over) and returns the old one (NULL: it was fs_root). */
+struct inode *fs_proc_root(void);
+struct inode *fs_proc_root_set(struct inode *ip);
 
 /* ---- memdir.c: in-memory directories, the library of file systems
  * that keep their directories in RAM (ramfs, procfs); under vfs_mutex.

@@ -70,6 +70,8 @@ static struct inode *cross(struct inode *ip)
 /* "..": from a mounted root, the mount point's parent. */
 static struct inode *parent_of(struct inode *dir)
 {
+	if (dir == fs_proc_root())
+		return dir; /* "/.." is "/", also after chroot */
 	while (dir == dir->sb->root && dir != fs_root && dir->sb->mnt &&
 	       dir->sb->mnt->mountpoint)
 		dir = dir->sb->mnt->mountpoint;
@@ -174,7 +176,7 @@ static int walk_parent(struct lookup *l, struct inode *cur, const char *p)
 	unsigned depth = 0;
 
 	if (*p == '/')
-		cur = fs_root;
+		cur = fs_proc_root();
 	for (;;) {
 		const char *name, *end, *rest;
 		struct inode *next;
@@ -215,7 +217,7 @@ static int walk_parent(struct lookup *l, struct inode *cur, const char *p)
 		if (!*p)
 			return -ENOENT;
 		if (*p == '/')
-			cur = fs_root;
+			cur = fs_proc_root();
 	}
 }
 

@@ -733,6 +733,32 @@ int vfs_fchdir(struct file *f)
 	return 0;
 }
 
+/* chroot: path becomes the process's root; the working directory stays
+ * (Linux). allowed: the caller has CAP_SYS_CHROOT (else -EPERM, once
+ * the path is found to be a directory, as Linux orders the checks). */
+int vfs_chroot(const char *path, bool allowed)
+{
+	struct inode *old = NULL, *dead = NULL;
+	struct lookup l;
+	int err;
+
+	mutex_lock(&vfs_mutex);
+	err = lookup(NULL, path, true, &l);
+	if (!err && l.ip->type != S_IFDIR)
+		err = -ENOTDIR;
+	if (!err && !allowed)
+		err = -EPERM;
+	if (!err) {
+		l.ip->refs++;
+		old = fs_proc_root_set(l.ip);
+		dead = old ? inode_unref_locked(old) : NULL;
+	}
+	mutex_unlock(&vfs_mutex);
+	if (dead)
+		inode_evict(dead);
+	return err;
+}
+
 /* Puts "/name" in front of p (within tmp); NULL if it does not fit. */
 static char *prepend(char *tmp, char *p, const char *name, size_t len)
 {
@@ -781,7 +807,9 @@ char *inode_path(struct inode *ip, char *tmp, int *err)
 		p = prepend_name(tmp, p, ip->name_dir, ip, err);
 		ip = ip->name_dir;
 	}
-	while (p && (ip = up(ip)) != fs_root) {
+	struct inode *root = fs_proc_root();
+
+	while (p && ip != root && (ip = up(ip)) != fs_root && ip != root) {
 		struct inode *parent = ip->parent;
 
 		if (!parent)

@@ -608,6 +608,8 @@ long sys_mremap(long old, long old_len, long new_len, long flags, long naddr,
 	}
 	if (!ol || !as_accessible(o, ol, PROT_NONE))
 		return -EFAULT;
+	if (as_sealed(o, ol))
+		return -EPERM; /* mseal */
 	if (nl <= ol) {
 		if (nl < ol)
 			as_unmap(o + nl, ol - nl);

@@ -339,6 +339,21 @@ long sys_chdir(long upath, long b, long c, long d, long e, long f)
 	return r;
 }
 
+#define CAP_SYS_CHROOT 18
+
+/* chroot: the process's root, where "/" starts and ".." stops (fs/). */
+long sys_chroot(long upath, long b, long c, long d, long e, long f)
+{
+	struct at_path p;
+	long r = at_get(AT_FDCWD, upath, &p);
+
+	if (r)
+		return r;
+	r = vfs_chroot(p.path, cred_capable(CAP_SYS_CHROOT));
+	at_put(&p);
+	return r;
+}
+
 long sys_fchdir(long fd, long b, long c, long d, long e, long f)
 {
 	return WITH_FILE(fd, vfs_fchdir(file));

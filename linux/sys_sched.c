@@ -122,6 +122,18 @@ static void set_nice_of(int tid, int nice)
 	rcu_read_unlock();
 }
 
+static bool rt_policy(int policy);
+
+/* The scheduler honours the real-time policies (kernel/sched). */
+static void set_rt_of(int tid, int prio, bool rr)
+{
+	rcu_read_lock();
+	struct thread *t = process_find_thread(tid);
+	if (t)
+		thread_set_rt(t, prio, rr);
+	rcu_read_unlock();
+}
+
 /*
  * A new thread takes its creator's policy, priority, nice value and I/O
  * priority; with reset-on-fork, a real-time policy becomes SCHED_OTHER
@@ -147,6 +159,8 @@ void sched_thread_inherit(struct thread *child)
 	put_k(child->app_slot, k); /* no memory: the child gets the defaults */
 	mutex_unlock(&sched_lock);
 	thread_set_nice(child, nice);
+	thread_set_rt(child, rt_policy(k.policy) ? k.prio : 0,
+		      k.policy == SCHED_RR);
 }
 
 /* ---- policies ---- */
@@ -206,6 +220,9 @@ static long apply(long pid, int policy, uint32_t prio, int reset,
 		r = put_k(slot, k);
 	}
 	mutex_unlock(&sched_lock);
+	if (!r)
+		set_rt_of(tid, rt_policy(policy) ? (int)prio : 0,
+			  policy == SCHED_RR);
 	if (!r && nice && !rt_policy(policy))
 		set_nice_of(tid, *nice);
 	return r;

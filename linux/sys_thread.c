@@ -483,6 +483,199 @@ long sys_futex(long uaddr, long op, long val, long uts, long uaddr2,
 			   uaddr2, val3);
 }
 
+/* ---- futex2: futex_waitv, futex_wait, futex_wake (man 2 futex_waitv) ----
+ *
+ * futex_waitv queues one futex_waiter per entry, each in its word's
+ * bucket, then reads the words: the protocol of futex_wait above, entry
+ * by entry (each is published before its word is read), so a waker of
+ * any of them either finds its waiter or the sleeper finds the new word.
+ * A waker sets only the entry it took (its `woken`), so the sleep ends
+ * when any entry is woken. Afterwards every entry is unlinked; one no
+ * longer in its bucket was taken by a waker, whose store to that entry
+ * may still be on its way: the entries live on this stack, so the
+ * thread waits for each such flag before returning. The result is the
+ * index of the last entry woken, as Linux's futex_unqueue_multiple.
+ */
+#define FUTEX2_SIZE_U32 0x02
+#define FUTEX2_SIZE_MASK 0x03
+#define FUTEX2_NUMA 0x04
+#define FUTEX2_PRIVATE 128
+#define FUTEX_WAITV_MAX 128
+#define LINUX_CLOCK_REALTIME 0
+#define LINUX_CLOCK_MONOTONIC 1
+
+struct futex_waitv_user {
+	uint64_t val, uaddr;
+	uint32_t flags, reserved;
+};
+
+/* Linux's futex2 flag checks: 32-bit words only; FUTEX2_NUMA (a node
+ * word after the futex word) is not there yet. */
+static long futex2_flags_check(uint64_t flags)
+{
+	if (flags & ~(uint64_t)(FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_PRIVATE))
+		return -EINVAL;
+	if ((flags & FUTEX2_SIZE_MASK) != FUTEX2_SIZE_U32)
+		return -EINVAL;
+	if (flags & FUTEX2_NUMA) {
+		linux_missing("futex2 FUTEX2_NUMA");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An absolute timeout on clockid as a monotonic deadline (0: none). */
+static long futex2_deadline(long uts, long clockid, uint64_t *deadline)
+{
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (clockid != LINUX_CLOCK_REALTIME && clockid != LINUX_CLOCK_MONOTONIC)
+		return -EINVAL;
+	return deadline_of(uts, true, clockid == LINUX_CLOCK_REALTIME,
+			   deadline);
+}
+
+struct waitv {
+	struct futex_waiter w[FUTEX_WAITV_MAX];
+	uint32_t val[FUTEX_WAITV_MAX];
+	unsigned n;
+};
+
+static long waitv_in(struct waitv *v, long uwaitv, unsigned long n)
+{
+	struct futex_waitv_user e;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (copy_from_user(&e, (uint64_t)uwaitv + i * sizeof(e),
+				   sizeof(e)))
+			return -EFAULT;
+		if (e.reserved || futex2_flags_check(e.flags) ||
+		    e.val > UINT32_MAX || (e.uaddr & 3))
+			return -EINVAL;
+		v->w[i] = (struct futex_waiter){.thread = current_thread(),
+						.addr = e.uaddr,
+						.bitset = FUTEX_BITSET_ANY};
+		v->val[i] = (uint32_t)e.val;
+	}
+	v->n = (unsigned)n;
+	return 0;
+}
+
+static void waitv_link(struct futex_waiter *w)
+{
+	struct bucket *b = bucket_of(w->addr);
+
+	mutex_lock(&b->lock);
+	w->next = b->head;
+	__atomic_store_n(&b->head, w, __ATOMIC_RELAXED);
+	mutex_unlock(&b->lock);
+}
+
+/* Unlinks every entry: the index of the last one a waker took, or -1. */
+static long waitv_unlink_all(struct waitv *v)
+{
+	long last = -1;
+
+	for (unsigned i = 0; i < v->n; i++) {
+		struct bucket *b = bucket_of(v->w[i].addr);
+
+		mutex_lock(&b->lock);
+		bool queued = unlink_waiter(b, &v->w[i]);
+		mutex_unlock(&b->lock);
+		if (!queued) {
+			sched_wait_for(futex_woken, &v->w[i], 0);
+			last = i;
+		}
+	}
+	return last;
+}
+
+/* 0 when every word holds its value, else -EAGAIN or -EFAULT. */
+static long waitv_check(struct waitv *v)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* as futex_wait's */
+	for (unsigned i = 0; i < v->n; i++) {
+		long cur = get_user_u32(v->w[i].addr);
+		if (cur < 0)
+			return -EFAULT;
+		if ((uint32_t)cur != v->val[i])
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+static bool waitv_done(void *arg)
+{
+	struct waitv *v = arg;
+
+	for (unsigned i = 0; i < v->n; i++)
+		if (is_woken(&v->w[i]))
+			return true;
+	return signal_pending();
+}
+
+static long waitv_sleep(struct waitv *v, uint64_t deadline)
+{
+	for (unsigned i = 0; i < v->n; i++)
+		waitv_link(&v->w[i]);
+	long r = waitv_check(v);
+	if (!r) {
+		bool in_time = sched_wait_for(waitv_done, v, deadline);
+		r = !in_time ? -ETIMEDOUT
+		    : signal_pending() ? -ERESTARTSYS : 0;
+	}
+	long woken = waitv_unlink_all(v);
+	return woken >= 0 ? woken : r;
+}
+
+long sys_futex_waitv(long uwaitv, long n, long flags, long uts, long clockid,
+		     long f)
+{
+	uint64_t deadline;
+	long r;
+
+	/* Linux's order: the call, the timeout, then each entry. */
+	if (flags || !uwaitv || !n || (unsigned long)n > FUTEX_WAITV_MAX)
+		return -EINVAL;
+	r = futex2_deadline(uts, clockid, &deadline);
+	if (r)
+		return r;
+	struct waitv *v = malloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r = waitv_in(v, uwaitv, (unsigned long)n);
+	if (!r)
+		r = waitv_sleep(v, deadline);
+	free(v);
+	return r;
+}
+
+long sys_futex_wake(long uaddr, long mask, long n, long flags, long e, long f)
+{
+	long r = futex2_flags_check((uint64_t)flags);
+
+	if (r || (uaddr & 3) || !mask || (uint64_t)mask > UINT32_MAX)
+		return r ? r : -EINVAL;
+	if (!(int)n) /* Linux (FLAGS_STRICT): nothing to wake */
+		return 0;
+	return futex_wake((uint64_t)uaddr, (int)n, (uint32_t)mask);
+}
+
+long sys_futex_wait(long uaddr, long val, long mask, long flags, long uts,
+		    long clockid)
+{
+	uint64_t deadline;
+	long r = futex2_flags_check((uint64_t)flags);
+
+	if (r || (uaddr & 3) || (uint64_t)val > UINT32_MAX ||
+	    (uint64_t)mask > UINT32_MAX)
+		return r ? r : -EINVAL;
+	r = futex2_deadline(uts, clockid, &deadline);
+	return r ? r : futex_wait((uint64_t)uaddr, (uint32_t)val, deadline,
+				  (uint32_t)mask);
+}
+
 /* ---- clone ---- */
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200

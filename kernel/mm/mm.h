@@ -148,6 +148,8 @@ int mm_init(void);
 #define VMA_STACK 4	 /* for /proc/self/maps: [stack] */
 #define VMA_HEAP 8	 /* for /proc/self/maps: [heap] */
 #define VMA_SHARED 16	 /* MAP_SHARED */
+#define VMA_SEALED 32	 /* mseal: no unmap, mprotect, mremap, MAP_FIXED
+			    over it, nor discarding a private read-only one */
 
 /* Reserves [*addr, *addr + len) with `prot`; a free range near `hint`
  * (searching down from the mmap base) unless VMA_FIXED/NOREPLACE. */
@@ -192,6 +194,20 @@ void *as_file_at(uint64_t addr, uint64_t *pgoff, uint64_t *end);
 int as_sync_files(uint64_t addr, uint64_t len, int (*sync)(void *file));
 /* Whether a fault at addr is past the end of a mapped file (SIGBUS). */
 bool as_fault_is_bus(uint64_t addr);
+/* mseal: seals the VMAs of [addr, addr + len), which must be mapped
+ * (-ENOMEM); as_unmap, as_protect, as_map over them then answer -EPERM,
+ * as does as_discard for a private read-only one. as_sealed: whether any
+ * VMA in the range is sealed (mremap asks). Fork keeps the seals. */
+int as_seal(uint64_t addr, uint64_t len);
+bool as_sealed(uint64_t addr, uint64_t len);
+/* Pins the frames behind [addr, addr + len) for a device (Linux's
+ * pin_user_pages): faults each page in (with `write`, a private writable
+ * copy: the device writes it), takes a holder on its frame and stores it
+ * in frames[]: how many, or -EFAULT (unmapped, or not allowed), -E2BIG
+ * (more than max), -EOPNOTSUPP (a 2 MiB page). Unmapping a pinned page
+ * leaves the frame to the last pmm_frame_put, which the caller makes. */
+int as_pin(uint64_t addr, uint64_t len, bool write, uint64_t *frames,
+	   unsigned max);
 /* Drops the pages of the range (MADV_DONTNEED): they read back as zero. */
 int as_discard(uint64_t addr, uint64_t len);
 /* Backs every page of the range now (for the loader and file mappings):

@@ -14,6 +14,8 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sync/sync.h"
 
+#define EOPNOTSUPP 95 /* as linux/sys.h */
+
 struct vma {
 	uint64_t start, end;
 	uint32_t prot, flags;
@@ -326,6 +328,22 @@ static bool overlaps(uint64_t start, uint64_t end)
 	return false;
 }
 
+/* Under the lock: whether a VMA in [start, end) is sealed (mseal) and,
+ * with ro_private, also private and not writable (the ones whose pages
+ * a discarding madvise may not drop, as Linux's is_ro_anon). */
+static bool sealed(uint64_t start, uint64_t end, bool ro_private)
+{
+	struct as *a = cur_as();
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		const struct vma *v = &a->vmas[i];
+
+		if (v->start < end && v->end > start && (v->flags & VMA_SEALED) &&
+		    (!ro_private || !(v->flags & VMA_SHARED || v->prot & PROT_WRITE)))
+			return true;
+	}
+	return false;
+}
+
 /* The highest free gap of `len` bytes below mmap_base. */
 static uint64_t find_free(uint64_t len)
 {
@@ -372,6 +390,8 @@ int as_map(uint64_t *addr, uint64_t len, uint32_t prot, uint32_t flags)
 		} else if (overlaps(*addr, *addr + len)) {
 			if (flags & VMA_NOREPLACE)
 				err = -EEXIST;
+			else if (sealed(*addr, *addr + len, false))
+				err = -EPERM;
 			else if (!(err = reserve_drops(*addr, *addr + len)) &&
 				 !(err = carve(*addr, *addr + len)))
 				release_pages(*addr, *addr + len);
@@ -417,7 +437,8 @@ int as_unmap(uint64_t addr, uint64_t len)
 	if (!range_ok(addr, len))
 		return -EINVAL;
 	mutex_lock(&a->lock);
-	err = reserve_drops(addr, addr + len);
+	err = sealed(addr, addr + len, false) ? -EPERM
+					       : reserve_drops(addr, addr + len);
 	if (!err)
 		err = carve(addr, addr + len);
 	if (!err)
@@ -434,10 +455,11 @@ int as_discard(uint64_t addr, uint64_t len)
 		return -EINVAL;
 	mutex_lock(&a->lock);
 	bool mapped = as_accessible(addr, len, PROT_NONE);
-	if (mapped)
+	bool refused = mapped && sealed(addr, addr + len, true);
+	if (mapped && !refused)
 		release_pages(addr, addr + len);
 	unlock();
-	return mapped ? 0 : -ENOMEM;
+	return refused ? -EPERM : mapped ? 0 : -ENOMEM;
 }
 
 /* Sets the protection of [start, end), which must be fully mapped. */
@@ -454,6 +476,10 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 	mutex_lock(&a->lock);
 	if (!as_accessible(addr, len, PROT_NONE)) {
 		err = -ENOMEM; /* Linux: part of the range is not mapped */
+		goto out;
+	}
+	if (sealed(addr, end, false)) {
+		err = -EPERM;
 		goto out;
 	}
 	/* Split at both ends, then retag the VMAs inside. */
@@ -489,6 +515,116 @@ int as_protect(uint64_t addr, uint64_t len, uint32_t prot)
 out:
 	unlock();
 	return err;
+}
+
+/* Under the lock: the VMA around addr becomes two at addr. */
+static int split_at(struct as *a, uint64_t addr)
+{
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		struct vma *v = &a->vmas[i];
+
+		if (v->start >= addr || v->end <= addr)
+			continue;
+		if (room(a, 1))
+			return -ENOMEM;
+		v = &a->vmas[i]; /* the array may have moved */
+		struct vma tail = piece(v, addr, v->end, v->prot);
+		v->end = addr;
+		insert_at(i + 1, tail);
+		return 0;
+	}
+	return 0;
+}
+
+int as_seal(uint64_t addr, uint64_t len)
+{
+	struct as *a = cur_as();
+	int err;
+
+	if (!range_ok(addr, len))
+		return -ENOMEM;
+	mutex_lock(&a->lock);
+	err = as_accessible(addr, len, PROT_NONE) ? 0 : -ENOMEM;
+	if (!err)
+		err = split_at(a, addr);
+	if (!err)
+		err = split_at(a, addr + len);
+	for (unsigned i = 0; i < a->nvmas && !err; i++)
+		if (a->vmas[i].start >= addr && a->vmas[i].end <= addr + len)
+			a->vmas[i].flags |= VMA_SEALED;
+	unlock();
+	return err;
+}
+
+bool as_sealed(uint64_t addr, uint64_t len)
+{
+	struct as *a = cur_as();
+	uint64_t end;
+
+	if (add_overflows(addr, len, &end))
+		return false;
+	mutex_lock(&a->lock);
+	bool r = sealed(addr, end, false);
+	unlock();
+	return r;
+}
+
+/* ---- pinning frames for a device (Linux's pin_user_pages) ---- */
+/* Under a->lock: the frame at va, if present with the access asked (for
+ * `write`, writable, so not shared copy on write); 0 if a fault must
+ * bring it; 1 for a 2 MiB page (not pinned by 4 KiB frame). */
+static uint64_t pinnable(struct as *a, uint64_t va, bool write)
+{
+	uint64_t pa, fl;
+
+	if (!vm_translate(a->pml4, va, &pa, &fl) || !(fl & PTE_P))
+		return 0;
+	if (fl & PTE_PS)
+		return 1;
+	if (write && !(fl & PTE_W))
+		return 0;
+	return pa & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+/* One frame of va, faulted in as needed: the frame, or -errno. */
+static int64_t pin_one(struct as *a, uint64_t va, bool write)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		mutex_lock(&a->lock);
+		uint64_t pa = pinnable(a, va, write);
+		if (pa > 1)
+			pmm_frame_share(pa);
+		mutex_unlock(&a->lock);
+		if (pa == 1)
+			return -EOPNOTSUPP;
+		if (pa)
+			return (int64_t)pa;
+		if (!as_fault(va, write, false))
+			return -EFAULT;
+	}
+	return -EFAULT; /* unmapped under us each time */
+}
+
+int as_pin(uint64_t addr, uint64_t len, bool write, uint64_t *frames,
+	   unsigned max)
+{
+	struct as *a = cur_as();
+	uint64_t end, va = ALIGN_DOWN(addr, PAGE_SIZE);
+	unsigned n = 0;
+	int64_t r = 0;
+
+	if (add_overflows(addr, len, &end) || addr < USER_MIN || end > USER_TOP)
+		return -EFAULT;
+	for (; va < end && r >= 0; va += PAGE_SIZE) {
+		r = n < max ? pin_one(a, va, write) : -E2BIG;
+		if (r >= 0)
+			frames[n++] = (uint64_t)r;
+	}
+	if (r >= 0)
+		return (int)n;
+	while (n)
+		pmm_frame_put(frames[--n]);
+	return (int)r;
 }
 
 static const struct vma *find_in(const struct as *a, uint64_t addr)

@@ -23,6 +23,17 @@
  * it is more than WAKE_GRANULARITY_NS behind it and that thread has run
  * MIN_RUN_NS (preempt_for).
  *
+ * Real time (SCHED_FIFO, SCHED_RR): a thread with rt_prio > 0 queues on
+ * the CPU's second list, `rt_rq`, by priority (highest first, FIFO among
+ * equals), which pick_next empties before looking at the fair queue. A
+ * real-time thread that wakes preempts at once anything of lower
+ * priority (preempt_for), and nothing but a higher priority preempts it:
+ * switched out while runnable it goes back at the head of its priority
+ * (Linux's rule for a preempted FIFO thread), unless it yielded or, for
+ * SCHED_RR, its timeslice (rr_end) is over, then at the tail. The fair
+ * path pays one test of the rt list in pick_next and one of the two
+ * threads' rt_prio in preempt_for and enqueue (same cache lines).
+ *
  * Idle: a CPU with nothing to run announces POLLING and watches its
  * incoming stack for POLL_NS, then announces HALTED, looks once more and
  * halts. A waker sends the wakeup IPI only to a HALTED CPU, or to a BUSY
@@ -54,6 +65,7 @@ enum { CPU_BUSY, CPU_POLLING, CPU_HALTED };
 struct sched_cpu {
 	/* owned by the CPU; interrupts off */
 	struct list rq; /* by vruntime */
+	struct list rt_rq; /* real-time threads, by priority (see above) */
 	unsigned nr_queued;
 	unsigned cpu; /* which one: this is sched_cpus[cpu] */
 	struct thread *idle;
@@ -145,6 +157,15 @@ void thread_set_nice(struct thread *t, int nice)
 {
 	nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
 	__atomic_store_n(&t->nice, nice, __ATOMIC_RELAXED);
+}
+
+void thread_set_rt(struct thread *t, int prio, bool rr)
+{
+	prio = prio < 0 ? 0 : prio > 99 ? 99 : prio;
+	__atomic_store_n(&t->rt_rr, rr, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->rt_prio, prio, __ATOMIC_RELAXED);
+	if (t == current_thread())
+		this_cpu()->need_resched = true; /* requeued by its new rank */
 }
 
 int thread_nice(const struct thread *t)
@@ -244,6 +265,29 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
 }
 
 /* ---- run queue ---- */
+static uint64_t rr_ticks;
+
+/* A real-time thread: after those of its priority and above, or (head)
+ * before those of its priority. */
+static __attribute__((noinline)) void rt_enqueue(struct sched_cpu *sc,
+						 struct thread *t, bool head)
+{
+	struct list *pos = &sc->rt_rq;
+	int p = t->rt_prio;
+
+	for (struct list *l = sc->rt_rq.next; l != &sc->rt_rq; l = l->next) {
+		int q = container_of(l, struct thread, rq_link)->rt_prio;
+
+		if (q < p || (head && q == p)) {
+			pos = l;
+			break;
+		}
+	}
+	t->on_rq = true;
+	list_push_back(pos, &t->rq_link); /* just before pos */
+	sc->nr_queued++;
+}
+
 /* Inline (as preempt_for): a same-CPU wakeup runs both, in arrive(). */
 static inline __attribute__((always_inline)) void
 enqueue(struct sched_cpu *sc, struct thread *t)
@@ -251,6 +295,10 @@ enqueue(struct sched_cpu *sc, struct thread *t)
 	struct list *pos = &sc->rq;
 
 	assert(!t->on_rq);
+	if (unlikely(t->rt_prio)) {
+		rt_enqueue(sc, t, false);
+		return;
+	}
 	t->on_rq = true;
 	/* After every thread with no more runtime: FIFO among equals. */
 	for (struct list *l = sc->rq.prev; l != &sc->rq; l = l->prev) {
@@ -304,6 +352,11 @@ preempt_for(struct sched_cpu *sc, struct thread *t)
 
 	if (cur == sc->idle || !allowed(cur, sc->cpu)) {
 		c->need_resched = true;
+		return;
+	}
+	if (unlikely(t->rt_prio | cur->rt_prio)) {
+		if (t->rt_prio > cur->rt_prio)
+			c->need_resched = true;
 		return;
 	}
 	uint64_t ran = rdtsc() - cur->switched_in_tsc;
@@ -432,9 +485,12 @@ static unsigned wake_target(const struct thread *t)
 /* Takes the queue's first thread this CPU may run; idle if none. */
 static struct thread *pick_next(struct sched_cpu *sc)
 {
-	while (!list_empty(&sc->rq)) {
-		struct thread *t =
-			container_of(sc->rq.next, struct thread, rq_link);
+	for (;;) {
+		struct list *q = unlikely(!list_empty(&sc->rt_rq)) ? &sc->rt_rq
+								   : &sc->rq;
+		if (list_empty(q))
+			break;
+		struct thread *t = container_of(q->next, struct thread, rq_link);
 
 		unqueue(sc, t);
 		if (likely(allowed(t, sc->cpu)))
@@ -616,6 +672,11 @@ static void put_prev(struct sched_cpu *sc, struct thread *prev, bool requeue)
 		sc->migrating = prev;
 		return;
 	}
+	if (unlikely(prev->rt_prio)) {
+		rt_enqueue(sc, prev, !sc->yielding &&
+				       !(prev->rt_rr && rdtsc() >= prev->rr_end));
+		return;
+	}
 	if (sc->yielding && !list_empty(&sc->rq)) {
 		/* Behind everyone queued now, as sched_yield promises. */
 		uint64_t last = container_of(sc->rq.prev, struct thread, rq_link)
@@ -652,8 +713,12 @@ static void schedule(bool requeue)
 	}
 	sc->yielding = false;
 	next = pick_next(sc);
-	if (next != idle && next->vruntime > sc->min_vruntime)
+	if (unlikely(next->rt_prio)) {
+		if (next->rt_rr && now >= next->rr_end)
+			next->rr_end = now + rr_ticks;
+	} else if (next != idle && next->vruntime > sc->min_vruntime) {
 		sc->min_vruntime = next->vruntime;
+	}
 	sc->slice_end = now + slice_ticks;
 	/* From here on, sc and c are stale if prev comes back on another CPU:
 	 * switch_to returns the state of the CPU that runs prev then. */
@@ -1126,6 +1191,7 @@ void sched_run_idle(struct thread *t)
 	struct sched_cpu *sc = my_sched();
 
 	list_init(&sc->rq);
+	list_init(&sc->rt_rq);
 	list_init(&sc->timers);
 	t->switched_in_tsc = rdtsc();
 	t->on_cpu = 1;
@@ -1251,8 +1317,10 @@ int sched_init(void)
 	}
 	sc = my_sched();
 	list_init(&sc->rq);
+	list_init(&sc->rt_rq);
 	list_init(&sc->timers);
 	slice_ticks = ns_to_tsc(SLICE_NS);
+	rr_ticks = ns_to_tsc(SCHED_RR_SLICE_NS);
 	wake_credit = ns_to_tsc(WAKE_CREDIT_NS);
 	wake_granularity = ns_to_tsc(WAKE_GRANULARITY_NS);
 	poll_ticks = ns_to_tsc(POLL_NS);

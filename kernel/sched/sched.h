@@ -66,6 +66,7 @@ struct thread {
 	uint64_t runtime_tsc;	  /* time spent running */
 	uint64_t switched_in_tsc; /* when it last got the CPU */
 	uint64_t vruntime;	  /* runtime, the fair policy's key (TSC) */
+	uint64_t rr_end;	  /* SCHED_RR: when its timeslice ends (TSC) */
 	uint64_t nr_switches;
 	struct thread *incoming_next; /* link in a CPU's incoming stack */
 	/* atomic */
@@ -74,6 +75,8 @@ struct thread {
 	int exited;	/* set once its stack is no longer in use */
 	uint64_t affinity; /* CPUs it may run on, bit per CPU */
 	int nice;	   /* -20..19, as Linux; scales its vruntime */
+	int rt_prio;	   /* 0: fair; 1..99: SCHED_FIFO/RR priority */
+	int rt_rr;	   /* with rt_prio: SCHED_RR (a timeslice) */
 	struct thread *joiner;
 	/* set at creation, then read-only */
 	int tid;
@@ -153,6 +156,13 @@ int thread_set_affinity(struct thread *t, uint64_t mask);
  * 1.25^-nice, as Linux's weights; new threads inherit their creator's. */
 void thread_set_nice(struct thread *t, int nice);
 int thread_nice(const struct thread *t);
+/* Real-time policy (Linux's SCHED_FIFO, SCHED_RR with rr): priority 1..99
+ * runs before every fair thread and preempts it, and a higher priority
+ * preempts a lower one; 0 goes back to the fair policy. Takes effect the
+ * next time the thread is queued (the caller's own: at once). */
+void thread_set_rt(struct thread *t, int prio, bool rr);
+/* SCHED_RR's timeslice (Linux's RR_TIMESLICE: 100 ms). */
+#define SCHED_RR_SLICE_NS 100000000ull
 /* The calling thread moves to address space `as` (kernel/mm; NULL: the
  * first), loading its page table here now (execve, a process's exit). */
 struct as;

@@ -377,6 +377,40 @@ static long ipc_call(int which)
 	return 0;
 }
 
+/* The calls of abi5 (cases 69 and up). process_vm on itself only: its
+ * iovecs point into scratch, whose read-only half refuses the writes. */
+static long new_call(int which)
+{
+	switch (which) {
+	case 69:
+		return syscall(rnd() % 2 ? SYS_process_vm_readv
+				       : SYS_process_vm_writev,
+			       rnd() % 4 ? getpid() : pid(), iov_ptr(),
+			       rnd() % 6 - 1, iov_ptr(), rnd() % 6 - 1,
+			       rnd() % 4 ? 0 : flags());
+	/* The waits never wait: a zero absolute timeout or a bad one. */
+	case 70:
+		return syscall(449 /* futex_waitv */, rnd() % 4 ? iov_ptr() : 0,
+			       rnd() % 140, rnd() % 4 ? 0 : flags(),
+			       rnd() % 4 ? (long)&no_wait : 8l, rnd() % 3);
+	case 71:
+		return rnd() % 2 ? syscall(454 /* futex_wake */, ptr(), len(),
+					   rnd() % 4 - 1, flags())
+				 : syscall(455 /* futex_wait */, ptr(), len(),
+					   len(), flags(), (long)&no_wait,
+					   rnd() % 3);
+	/* Never the test's own memory: sealing it would stick. */
+	case 72:
+		if (rnd() % 2)
+			return syscall(462 /* mseal */, bad_ptr() & ~4095l,
+				       range(), rnd() % 4 ? 0 : flags());
+		/* chroot: only paths that cannot be a directory */
+		return syscall(SYS_chroot, rnd() % 2 ? bad_ptr()
+					    : (long)(scratch + 8192 + 8));
+	}
+	return 0;
+}
+
 static long aio_id(void)
 {
 	long v[] = {(long)aio_ctx, 0, -1, (long)aio_ctx + 8};
@@ -518,10 +552,12 @@ static long call(int which)
 		return rnd() % 2 ? syscall(SYS_io_destroy, aio_ctx + 4096)
 				 : syscall(SYS_io_setup, len(), ptr());
 	default:
+		if (which >= 69)
+			return new_call(which);
 		return ipc_call(which);
 	}
 }
-#define NCALLS 69 /* 0-37 above, 38-63 ipc_call, 64-68 AIO */
+#define NCALLS 73 /* 0-37 above, 38-63 ipc_call, 64-68 AIO, 69- new_call */
 
 static void close_new_fds(void)
 {
