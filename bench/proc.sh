@@ -22,8 +22,9 @@
 # Knobs (environment): SCALE=1 (~0.3 s of guest time per figure),
 # WALL_RUNS=1, LINUX=0 (skip the Linux guest), ICOUNT=0, ACCEL=auto.
 # Logs: build/bench/{osprey,linux}-proc-{icount,wall}.log. The Linux guest
-# is build/linux-guest/run.sh (STEPS=extra; its kernel stays cached in
-# its work/).
+# is build/linux-guest/run.sh (STEPS=extra), run from a copy in
+# build/bench/linux-guest whose work/ links to the shared one's kernel and
+# packages (read only) and holds its own initramfs.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -57,16 +58,32 @@ run_osprey() { # LOG QEMU-RUN-OPTIONS...: appends one run to LOG
 	echo "qemu-run exit status $?" >>"$log"
 }
 
+LG=$OUT/linux-guest
+lg_setup() { # a private copy of the Linux guest's script over its cache
+	local shared=$ROOT/build/linux-guest f
+	[ -x "$shared/run.sh" ] && [ -s "$shared/work/vmlinux" ] || return 1
+	rm -rf "$LG" && mkdir -p "$LG/work"
+	cp -rL "$shared/run.sh" "$shared/guest" "$shared/src" "$LG/" || return 1
+	chmod -R u+w "$LG"
+	for f in debs kernel kernel-package vmlinux; do
+		ln -s "$shared/work/$f" "$LG/work/$f"
+	done
+}
+
 run_linux() { # LOG ENV-ASSIGNMENTS...: appends one extra step of run.sh
 	local log=$1
 	shift
-	(cd build/linux-guest && env "$@" STEPS="deps build extra" \
+	(cd "$LG" && env "$@" STEPS="deps build extra" \
 		EXTRA_BINS="$ROOT/$OUT/proc_bench $ROOT/$OUT/proc_hello" \
 		EXTRA_ARGS="$SCALE" EXTRA_TIMEOUT=900 \
 		RESULTS="$ROOT/$log.results" ./run.sh) >>"$log" 2>&1
 }
 
 for f in {osprey,linux}-proc-{icount,wall}.log; do : >"$OUT/$f"; done
+if [ "$LINUX" = 1 ] && ! lg_setup; then
+	echo "proc.sh: no Linux guest in build/linux-guest (bench/sched.sh makes it)" >&2
+	LINUX=0
+fi
 if [ "$ICOUNT" = 1 ]; then
 	run_osprey "$OUT/osprey-proc-icount.log" --icount --smp 1
 	[ "$LINUX" = 1 ] &&
