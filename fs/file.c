@@ -61,6 +61,7 @@ void file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	epoll_file_release(f); /* leave every epoll set that watches it */
+	fasync_release(f);
 	if (f->inode && !(f->flags & O_PATH))
 		fsnotify_change(f->inode, writable(f) ? IN_CLOSE_WRITE
 						      : IN_CLOSE_NOWRITE);
@@ -381,6 +382,8 @@ int vfs_setfl(struct file *f, int flags)
 
 	if (old & O_PATH)
 		return -EBADF;
+	if (!fasync_supported(f))
+		flags &= ~O_ASYNC;
 	do
 		new = (old & ~SETFL_MASK) | (flags & SETFL_MASK);
 	while (!__atomic_compare_exchange_n(

@@ -273,6 +273,8 @@ struct file {
 	/* the epoll registrations watching this file; under fs/epoll.c's
 	 * epoll_mutex (NULL: none) */
 	struct epitem *epitems;
+	/* O_ASYNC's owner and registration (fs/fasync.c; NULL: none) */
+	struct fasync *fasync;
 	/* the memory is freed a grace period after the last put: fd_get
 	 * may still be looking at refs */
 	struct rcu_head rcu;
@@ -580,6 +582,11 @@ int64_t pipe_splice_drain(struct file *f, void *buf, size_t n, bool nonblock,
 /* Drops f from every epoll set; a file's last put must call it before
  * release (pipes, eventfd, timerfd and epoll call it from theirs). */
 void epoll_file_release(struct file *f);
+/* The same for O_ASYNC's registration (fs/fasync.c). */
+void fasync_release(struct file *f);
+/* Whether O_ASYNC works on f (Linux: f_op->fasync; F_SETFL drops the
+ * flag on other files): pipes, sockets and pollable devices. */
+bool fasync_supported(struct file *f);
 
 /* ---- random bytes (ChaCha20, seeded from RDSEED/RDRAND), for
  * /dev/urandom and getrandom ---- */

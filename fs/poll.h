@@ -185,4 +185,22 @@ int timerfd_settime_file(struct file *f, int flags,
 			 struct timerfd_spec *old);
 void timerfd_gettime_file(struct file *f, struct timerfd_spec *cur);
 
+/* ---- O_ASYNC: signal-driven I/O (fs/fasync.c; man 2 fcntl) ---- */
+#define F_OWNER_TID 0
+#define F_OWNER_PID 1
+#define F_OWNER_PGRP 2
+/* After F_SETFL or FIOASYNC through descriptor fd (si_fd): starts or
+ * stops watching f for its O_ASYNC flag. 0 or -ENOMEM. */
+int fasync_update(struct file *f, int fd);
+/* The owner that gets the signal (id 0: none); linux/ checks it exists. */
+int fasync_set_owner(struct file *f, int type, int id);
+void fasync_get_owner(struct file *f, int *type, int *id);
+/* F_SETSIG's signal (0: SIGIO without si_fd and si_band). */
+int fasync_set_sig(struct file *f, int sig);
+int fasync_get_sig(struct file *f);
+/* linux/: sends sig (0: SIGIO, SI_KERNEL) to the owner with si_code
+ * `reason` (POLL_IN, ...), its si_band and si_fd. Called under a waitq
+ * lock. */
+void linux_send_sigio(int type, int id, int sig, int fd, int reason);
+
 #endif

@@ -159,5 +159,9 @@ struct stack_spec {
  */
 uint64_t stack_build(void *mem, size_t size, uint64_t top,
 		     const struct stack_spec *spec);
+/* How many bytes below top stack_build would write for spec (from the
+ * sp it returns up to top), or 0 where it would fail: so that the caller
+ * backs only those pages of the size it reserved. */
+uint64_t stack_need(size_t size, uint64_t top, const struct stack_spec *spec);
 
 #endif

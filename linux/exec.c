@@ -43,7 +43,59 @@ struct image {
 	uint64_t bias;
 };
 
-/* Opens the file at `path` and maps it whole, read-only, at im->buf. */
+/* Backs [off, off + n) of the file's temporary mapping (clipped to the
+ * file), so that the kernel may read it without a fault. */
+static int populate_range(struct image *im, uint64_t off, uint64_t n)
+{
+	uint64_t lo, hi;
+
+	if (off >= im->len)
+		return 0;
+	n = MIN(n, im->len - off);
+	lo = ALIGN_DOWN(im->buf + off, PAGE_SIZE);
+	hi = ALIGN_UP(im->buf + off + n, PAGE_SIZE);
+	return as_populate(lo, hi - lo);
+}
+
+#define EHDR_SIZE 64
+#define PHDR_SIZE 56
+#define PT_INTERP 3
+
+/*
+ * Backs what elf_parse reads: the ELF header, the program headers and
+ * PT_INTERP's bytes, however the file places them (elf_parse checks
+ * them; here they are only clipped to the file). The rest of the file
+ * is mapped by its segments, not read by the kernel: a large program
+ * costs no more to start than a small one (Linux reads the same parts).
+ */
+static int populate_headers(struct image *im)
+{
+	const uint8_t *p = (const uint8_t *)im->buf;
+	uint64_t phoff, off, pt_off, pt_size;
+	uint16_t phnum;
+	uint32_t type;
+	int err = populate_range(im, 0, EHDR_SIZE);
+
+	if (err || im->len < EHDR_SIZE)
+		return err;
+	memcpy(&phoff, p + 32, sizeof(phoff)); /* e_phoff */
+	memcpy(&phnum, p + 56, sizeof(phnum)); /* e_phnum */
+	err = populate_range(im, phoff, (uint64_t)phnum * PHDR_SIZE);
+	for (unsigned i = 0; !err && phoff <= im->len && i < phnum; i++) {
+		off = phoff + (uint64_t)i * PHDR_SIZE;
+		if (off + PHDR_SIZE > im->len)
+			break;
+		memcpy(&type, p + off, sizeof(type));
+		memcpy(&pt_off, p + off + 8, sizeof(pt_off));
+		memcpy(&pt_size, p + off + 32, sizeof(pt_size));
+		if (type == PT_INTERP)
+			err = populate_range(im, pt_off, pt_size);
+	}
+	return err;
+}
+
+/* Opens the file at `path` and maps it whole, read-only, at im->buf
+ * (lazily: only its headers are backed). */
 static int read_file(struct image *im)
 {
 	int err = vfs_openat(im->dir, im->path, 0 /* O_RDONLY */, 0, &im->file);
@@ -59,9 +111,9 @@ static int read_file(struct image *im)
 	err = as_map_file(&im->buf, im->len, PROT_READ, 0, im->file, 0);
 	if (err)
 		goto out_put;
-	/* Backed before the parser reads it: running out of memory (or a
-	 * disk error) is then an error here, not a fault in the kernel. */
-	err = as_populate(im->buf, im->len);
+	/* What the parser reads is backed first: running out of memory (or
+	 * a disk error) is then an error here, not a fault in the kernel. */
+	err = populate_headers(im);
 	if (err == -EFAULT)
 		err = -EIO; /* the file shrank under us */
 	if (!err)
@@ -98,6 +150,8 @@ static int place_copied(struct image *im)
 		const struct elf_load *l = &in->loads[i];
 
 		err = as_populate(im->bias + l->vaddr, l->filesz);
+		if (!err)
+			err = populate_range(im, l->offset, l->filesz);
 		if (!err)
 			memcpy((void *)(im->bias + l->vaddr),
 			       (const void *)(im->buf + l->offset), l->filesz);
@@ -353,7 +407,13 @@ static int build_stack(uint64_t top, const struct image *prog,
 		.auxv = aux + !vdso_base, .nauxv = ARRAY_SIZE(aux) - !vdso_base,
 	};
 	uint64_t area = top - ARGS_AREA;
-	int err = as_populate(area, ARGS_AREA);
+	uint64_t need = stack_need(ARGS_AREA, top, &spec);
+	if (!need)
+		return -E2BIG;
+	/* Only the pages the arguments take are backed now; the rest of
+	 * the stack is faulted in as the program grows into it. */
+	uint64_t lo = ALIGN_DOWN(top - need, PAGE_SIZE);
+	int err = as_populate(lo, top - lo);
 	if (err)
 		return err;
 	*sp = stack_build((void *)area, ARGS_AREA, top, &spec);

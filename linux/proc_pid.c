@@ -162,7 +162,8 @@ static void task_get(int tid, bool whole, const struct target *tg,
 struct vm_sum {
 	uint64_t size, stack, exec, data; /* bytes */
 	uint64_t start_code, end_code;	  /* the lowest executable VMA */
-	uint64_t rss_pages;
+	/* present in its page table (Linux: RSS; statm's resident) */
+	uint64_t rss_pages, anon_pages, file_pages;
 };
 
 static void vm_add(uint64_t start, uint64_t end, uint32_t prot, uint32_t flags,
@@ -191,7 +192,8 @@ static void vm_get(const struct target *tg, struct vm_sum *s)
 	if (!tg->has_as)
 		return;
 	as_walk_in(tg->as, vm_add, s);
-	s->rss_pages = MIN(proc_app_pages(), s->size / PAGE_SIZE);
+	as_resident(tg->as, &s->anon_pages, &s->file_pages);
+	s->rss_pages = s->anon_pages + s->file_pages;
 }
 
 static int task_stat(struct proc_buf *b, int tid, bool whole)
@@ -276,14 +278,15 @@ static void status_vm(struct proc_buf *b, const struct vm_sum *v)
 	proc_printf(b,
 		    "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\n"
 		    "VmPin:\t       0 kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
-		    "RssAnon:\t%8lu kB\nRssFile:\t       0 kB\n"
+		    "RssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n"
 		    "RssShmem:\t       0 kB\nVmData:\t%8lu kB\n"
 		    "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t       0 kB\n"
 		    "VmPTE:\t%8lu kB\nVmSwap:\t       0 kB\n"
 		    "HugetlbPages:\t       0 kB\nCoreDumping:\t0\n"
 		    "THP_enabled:\t1\n",
 		    v->size / 1024, v->size / 1024, v->rss_pages * kb,
-		    v->rss_pages * kb, v->rss_pages * kb, v->data / 1024,
+		    v->rss_pages * kb, v->anon_pages * kb, v->file_pages * kb,
+		    v->data / 1024,
 		    v->stack / 1024, v->exec / 1024,
 		    (v->rss_pages / 512 + 1) * kb);
 }
@@ -360,8 +363,9 @@ static int show_statm(struct proc_buf *b, int pid)
 	target_get(pid, &tg);
 	vm_get(&tg, &v);
 	target_put(&tg);
-	proc_printf(b, "%lu %lu 0 %lu 0 %lu 0\n", v.size / PAGE_SIZE,
-		    v.rss_pages, v.exec / PAGE_SIZE,
+	/* size resident shared(file pages) text lib data dt */
+	proc_printf(b, "%lu %lu %lu %lu 0 %lu 0\n", v.size / PAGE_SIZE,
+		    v.rss_pages, v.file_pages, v.exec / PAGE_SIZE,
 		    (v.data + v.stack) / PAGE_SIZE);
 	return 0;
 }

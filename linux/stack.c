@@ -190,19 +190,40 @@ static uint64_t find_sp(size_t size, uint64_t top,
 	return ALIGN_DOWN(above - below, 16); /* psABI 3.4.1: rsp % 16 == 0 */
 }
 
+/* Whether spec can be built at all (stack_build's first checks). */
+static bool spec_ok(size_t size, uint64_t top, const struct stack_spec *spec)
+{
+	return top >= size && spec->random16 && (!spec->argc || spec->argv) &&
+	       (!spec->envc || spec->envp) && (!spec->nauxv || spec->auxv) &&
+	       !auxv_reserved(spec);
+}
+
+/* argc, argv[] and NULL, envp[] and NULL, the auxv pairs. */
+static uint64_t word_count(const struct stack_spec *spec)
+{
+	return 1 + ((uint64_t)spec->argc + 1) + ((uint64_t)spec->envc + 1) +
+	       2 * auxv_count(spec);
+}
+
+uint64_t stack_need(size_t size, uint64_t top, const struct stack_spec *spec)
+{
+	uint64_t sp;
+
+	if (!spec_ok(size, top, spec))
+		return 0;
+	sp = find_sp(size, top, spec, word_count(spec));
+	return sp && sp >= top - size ? top - sp : 0;
+}
+
 uint64_t stack_build(void *mem, size_t size, uint64_t top,
 		     const struct stack_spec *spec)
 {
 	struct stack st = {.mem = mem};
 	uint64_t words, sp, execfn, platform, random;
 
-	if (!mem || top < size || !spec->random16 ||
-	    (spec->argc && !spec->argv) || (spec->envc && !spec->envp) ||
-	    (spec->nauxv && !spec->auxv) || auxv_reserved(spec))
+	if (!mem || !spec_ok(size, top, spec))
 		return 0;
-	/* argc, argv[] and NULL, envp[] and NULL, the auxv pairs. */
-	words = 1 + ((uint64_t)spec->argc + 1) + ((uint64_t)spec->envc + 1) +
-		2 * auxv_count(spec);
+	words = word_count(spec);
 	sp = find_sp(size, top, spec, words);
 	st.base = top - size;
 	if (!sp || sp < st.base)

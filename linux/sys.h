@@ -29,6 +29,13 @@ struct at_path {
 int at_get(long dirfd, long upath, struct at_path *p);
 void at_put(struct at_path *p);
 
+/* Signal-driven I/O (linux/sigio.c): fcntl's F_SETOWN, F_GETOWN,
+ * F_SETOWN_EX, F_GETOWN_EX, F_SETSIG and F_GETSIG; and the ioctls
+ * FIOASYNC, FIOSETOWN, FIOGETOWN, SIOCSPGRP, SIOCGPGRP (true: cmd was
+ * one of them, its result in *r). */
+long fcntl_sigio(struct file *f, long cmd, long arg);
+bool ioctl_sigio(struct file *f, int fd, long cmd, long uarg, long *r);
+
 /* A struct timespec from the application, in nanoseconds (a huge one
  * clamped to "forever"): 0, -EFAULT, or -EINVAL for a negative or
  * unnormalised one (linux/sys_time.c). */

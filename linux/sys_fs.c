@@ -350,6 +350,12 @@ long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
 #define F_NOTIFY 1026
 #define F_ADD_SEALS 1033
 #define F_GET_SEALS 1034
+#define F_SETOWN 8
+#define F_GETOWN 9
+#define F_SETSIG 10
+#define F_GETSIG 11
+#define F_SETOWN_EX 15
+#define F_GETOWN_EX 16
 #define FD_CLOEXEC 1
 
 /* F_GETLK: nobody else can hold a lock, so the answer is "unlocked". */
@@ -420,6 +426,16 @@ long sys_fcntl(long fd, long cmd, long arg, long d, long e, long f)
 		break;
 	case F_SETFL:
 		r = vfs_setfl(file, (int)arg);
+		if (!r)
+			r = fasync_update(file, (int)fd);
+		break;
+	case F_SETOWN:
+	case F_GETOWN:
+	case F_SETSIG:
+	case F_GETSIG:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		r = fcntl_sigio(file, cmd, arg);
 		break;
 	default: {
 		char what[40];
@@ -446,6 +462,8 @@ long sys_ioctl(long fd, long cmd, long arg, long d, long e, long f)
 
 	if (!file)
 		return -EBADF;
+	if (!(file->flags & O_PATH) && ioctl_sigio(file, (int)fd, cmd, arg, &r))
+		goto out;
 	if (size > sizeof(buf)) {
 		r = -EINVAL;
 		goto out;

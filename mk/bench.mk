@@ -4,13 +4,15 @@
 # stream, round trips, memcached, redis and nginx over a TAP device
 # (bench/tcp.sh; as root; it boots programs through the osprey command),
 # each against the Linux guest on the same QEMU; console throughput
-# (bench/console.sh: 64 MB from cat to a host pipe).
+# (bench/console.sh: 64 MB from cat to a host pipe); process costs
+# (bench/proc.sh: fork, vfork+exec, posix_spawn, a busybox pipeline).
 .PHONY: bench
 bench: deps cli # tcp.sh: the servers tools/deps.sh unpacks; osprey run
 bench: $(BUILD)/osprey.elf
 	bench/boot.sh $(BUILD)/osprey.elf
 	bench/syscall.sh
 	bench/sched.sh $(BUILD)/osprey.elf
+	bench/proc.sh $(BUILD)/osprey.elf
 	bench/net.sh $(BUILD)/osprey.elf
 	bench/console.sh
 	bench/tcp.sh $(BUILD)/osprey.elf

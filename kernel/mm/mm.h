@@ -256,5 +256,9 @@ void as_walk_in(struct as *a,
 			   uint32_t flags, void *arg),
 		void *arg);
 size_t as_read(struct as *a, uint64_t addr, void *buf, size_t n);
+/* Its resident pages (present in its page table; a page shared
+ * copy-on-write counts in each process, as Linux's RSS): those of
+ * anonymous mappings and those of file mappings. */
+void as_resident(struct as *a, uint64_t *anon, uint64_t *file);
 
 #endif

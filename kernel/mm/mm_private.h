@@ -23,6 +23,9 @@ uint64_t *vm_pte_alloc(uint64_t *pml4, uint64_t va);
 /* The physical address va maps to (a 4 KiB or 2 MiB page, present),
  * or 0; changes nothing. */
 uint64_t vm_phys(uint64_t *pml4, uint64_t va);
+/* How many 4 KiB pages of [start, end) are present in pml4's tables (a
+ * 2 MiB page counts for its part in the range). */
+uint64_t vm_present_pages(uint64_t *pml4, uint64_t start, uint64_t end);
 void as_first_init(uint64_t *pml4);
 /* Whether anything (a page table or a 2 MiB page) covers va's 2 MiB. */
 bool vm_block_used(uint64_t *pml4, uint64_t va);

@@ -410,3 +410,31 @@ uint64_t vm_phys(uint64_t *pml4, uint64_t va)
 		return 0;
 	return (*e & PTE_ADDR_MASK) + (va & (PAGE_SIZE - 1));
 }
+
+/* The present pages of [start, end) under `table`, a table of `level`. */
+static uint64_t present_in(uint64_t *table, int level, uint64_t start,
+			   uint64_t end)
+{
+	uint64_t span = 1ull << (12 + 9 * level), n = 0;
+
+	for (uint64_t va = start, next; va < end; va = next) {
+		uint64_t e = table[pt_index(va, level)];
+
+		next = MIN(end, (va & ~(span - 1)) + span);
+		if (!(e & PTE_P))
+			continue;
+		if (level == 0)
+			n++;
+		else if (e & PTE_PS)
+			n += (next - va) / PAGE_SIZE;
+		else
+			n += present_in(phys_to_virt(e & PTE_ADDR_MASK),
+					level - 1, va, next);
+	}
+	return n;
+}
+
+uint64_t vm_present_pages(uint64_t *pml4, uint64_t start, uint64_t end)
+{
+	return start < end ? present_in(pml4, 3, start, end) : 0;
+}

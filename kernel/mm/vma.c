@@ -1163,6 +1163,21 @@ void as_walk_in(struct as *a,
 	mutex_unlock(&a->lock);
 }
 
+void as_resident(struct as *a, uint64_t *anon, uint64_t *file)
+{
+	if (!a)
+		a = &as_first;
+	*anon = *file = 0;
+	mutex_lock(&a->lock);
+	for (unsigned i = 0; i < a->nvmas; i++) {
+		const struct vma *v = &a->vmas[i];
+		uint64_t n = vm_present_pages(a->pml4, v->start, v->end);
+
+		*(v->file ? file : anon) += n;
+	}
+	mutex_unlock(&a->lock);
+}
+
 /* Under a->lock: the bytes at va up to the end of its page, if present. */
 static size_t read_page_in(struct as *a, uint64_t va, void *buf, size_t n)
 {

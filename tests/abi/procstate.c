@@ -4,7 +4,9 @@
  * process-directed signal reaching a thread that does not block it;
  * PR_SET_PDEATHSIG; /proc listing every live process; /proc/<pid>
  * showing that process (a child reads its parent's, a parent its
- * exec'd child's), not the reader.
+ * exec'd child's), not the reader; VmRSS and statm's resident count
+ * the process's own pages (a child touching 8 MiB grows by that, its
+ * parent does not).
  */
 #include "common.h"
 
@@ -14,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -463,6 +466,90 @@ static void proc_shows_that_process(void)
 	rmdir("/tmp/abi-procpid");
 }
 
+/* Resident kB of process pid (0: self) from statm and from status's
+ * VmRSS; -1 when unreadable or the two disagree by more than 256 kB. */
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[128];
+	long size, res = -1, vmrss = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid ? pid : getpid());
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld %ld", &size, &res) != 2)
+		res = -1;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid ? pid : getpid());
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "VmRSS: %ld kB", &vmrss);
+	if (f)
+		fclose(f);
+	res *= sysconf(_SC_PAGESIZE) / 1024;
+	if (res < 0 || vmrss < 0 || labs(res - vmrss) > 256)
+		return -1;
+	return vmrss;
+}
+
+#define TOUCH_KB (8 * 1024)
+
+/* Whether grown - before is TOUCH_KB, give or take a little (page
+ * tables are not counted; libc may touch a few pages of its own). */
+static int about_touch(long before, long grown)
+{
+	return before >= 0 && grown >= before + TOUCH_KB - 64 &&
+	       grown <= before + TOUCH_KB + 1024;
+}
+
+/* Touches 8 MiB, tells the parent, waits for it to look: 0 if its own
+ * figures grew by that much. */
+static int child_touches(int done, int go)
+{
+	long before = rss_kb(0), after;
+	char *m = mmap(NULL, TOUCH_KB * 1024, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char c;
+
+	if (m == MAP_FAILED)
+		return 1;
+	for (long i = 0; i < TOUCH_KB * 1024; i += 4096)
+		m[i] = 1;
+	after = rss_kb(0);
+	if (write(done, &before, sizeof(before)) != sizeof(before) ||
+	    read(go, &c, 1) != 1)
+		return 2;
+	return about_touch(before, after) ? 0 : 3;
+}
+
+static void rss_counts_own_pages(void)
+{
+	int up[2], down[2], st;
+	long parent_before = rss_kb(0), child_before, child_after;
+
+	CHECK(parent_before > 0);
+	if (!CHECK_EQ_INT(pipe(up), 0) || !CHECK_EQ_INT(pipe(down), 0))
+		return;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(child_touches(up[1], down[0]));
+	CHECK_EQ_INT(read(up[0], &child_before, sizeof(child_before)),
+		     sizeof(child_before));
+	child_after = rss_kb(pid); /* the parent reads the child's */
+	CHECK(about_touch(child_before, child_after));
+	CHECK(rss_kb(0) < parent_before + TOUCH_KB / 2);
+	CHECK_EQ_INT(write(down[1], "g", 1), 1);
+	CHECK_EQ_INT(waitpid(pid, &st, 0), pid);
+	CHECK_EQ_INT(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+	if (child_after < 0 || !about_touch(child_before, child_after))
+		printf("# child rss before %ld kB, after %ld kB\n",
+		       child_before, child_after);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
 int main(int argc, char **argv)
 {
 	abi_argv0 = argc > 0 ? argv[0] : "";
@@ -473,5 +560,6 @@ int main(int argc, char **argv)
 	ABI_RUN(pdeathsig_on_parent_exit);
 	ABI_RUN(proc_lists_every_process);
 	ABI_RUN(proc_shows_that_process);
+	ABI_RUN(rss_counts_own_pages);
 	return abi_done();
 }

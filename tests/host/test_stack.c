@@ -464,6 +464,24 @@ static void test_random_shapes_stay_aligned(void)
 	}
 }
 
+/* stack_need says exactly how much of the area stack_build writes, and
+ * 0 where stack_build fails: the loader backs only those pages. */
+static void test_need_matches_build(void)
+{
+	struct stack_spec s = sample_spec();
+
+	for (size_t size = 0; size <= 1024; size++) {
+		struct region r = region(size, TOP);
+		uint64_t sp = stack_build(r.mem, r.size, r.top, &s);
+		uint64_t need = stack_need(r.size, r.top, &s);
+
+		CHECK_EQ(need, sp ? r.top - sp : 0);
+		free(r.mem);
+	}
+	s.random16 = NULL;
+	CHECK_EQ(stack_need(4096, TOP, &s), 0);
+}
+
 int main(void)
 {
 	RUN_TEST(test_walk_sample_stack);
@@ -472,6 +490,7 @@ int main(void)
 	RUN_TEST(test_no_execfn_no_platform);
 	RUN_TEST(test_empty_argv_and_envp);
 	RUN_TEST(test_too_small_returns_0);
+	RUN_TEST(test_need_matches_build);
 	RUN_TEST(test_top_below_size_returns_0);
 	RUN_TEST(test_bad_specs_return_0);
 	RUN_TEST(test_string_length_limit);

@@ -23,14 +23,12 @@
 #       the dump): LASTSAVE changes within APPS_PORT_S, the last bgsave
 #       is ok, and `redis-cli --rdb` (another fork) fetches a dump
 #   (k) nginx with master_process on and two workers
-#       (tests/net/nginx-master.conf) serves a file to curl, twice. Not
-#       in the default list yet: the master's ioctl(FIOASYNC) and
-#       fcntl(F_SETOWN) on its channel to each worker (O_ASYNC, SIGIO)
-#       are missing, so it starts no worker; run it with
-#       APPS=nginx_master.
+#       (tests/net/nginx-master.conf) serves a file to curl, twice (the
+#       master sets O_ASYNC and F_SETOWN on its channel to each worker
+#       and takes SIGIO: fs/fasync.c)
 #
 # APPS picks among memcached redis nginx redis_cli redis_bgsave
-# nginx_master (default: all but nginx_master).
+# nginx_master (default: all).
 #
 # Osprey boots each server from an image of its own (`osprey build`);
 # the Linux guest boots one image with all three (linux_image). Until
@@ -297,7 +295,7 @@ apps_tests() {
 		return
 	fi
 	local t
-	for t in ${APPS:-memcached redis nginx redis_cli redis_bgsave}; do
+	for t in ${APPS:-memcached redis nginx redis_cli redis_bgsave nginx_master}; do
 		"${t}_test"
 	done
 }
