@@ -112,7 +112,7 @@ static int write_node(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t pblk,
 		      uint8_t *blk)
 {
 	ext4_ext_csum_set(ip, blk);
-	return ext4_write_blocks(fs, pblk, 1, blk);
+	return ext4_write_meta(fs, pblk, blk);
 }
 
 /* Depth 0 to 1: the root's extents move into a new leaf. */

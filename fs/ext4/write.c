@@ -210,5 +210,9 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t size)
 
 int ext4_sync(struct ext4_fs *fs)
 {
+	int err = ext4_journal_commit(fs);
+
+	if (err)
+		return err;
 	return fs->dev->flush ? fs->dev->flush(fs->dev) : 0;
 }
