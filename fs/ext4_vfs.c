@@ -82,6 +82,35 @@ static struct ext4v_sb *ESB(struct super_block *sb)
 	return container_of(sb, struct ext4v_sb, vfs);
 }
 
+static void report_once(const char *msg);
+
+/* Leaves the library: a transaction that holds more than half of what
+ * the journal's log takes commits now, between two operations (so each
+ * stays atomic), before it could fill the log in the middle of one. */
+static void sb_unlock(struct ext4v_sb *s)
+{
+	if (ext4_commit_if_full(s->fs))
+		report_once("ext4: committing a full transaction failed");
+	mutex_unlock(&s->lock);
+}
+
+/* The commit timer: a transaction that no fsync committed reaches the
+ * disk within COMMIT_NS (Linux's default commit interval, 5 s). */
+#define COMMIT_NS (5ull * 1000000000)
+
+static void commit_timer(void *arg)
+{
+	struct ext4v_sb *s = arg;
+
+	for (;;) {
+		thread_sleep_ns(COMMIT_NS);
+		mutex_lock(&s->lock);
+		if (ext4_journal_pending(s->fs) && ext4_sync(s->fs))
+			report_once("ext4: the periodic commit failed");
+		mutex_unlock(&s->lock);
+	}
+}
+
 /* ---- reporting: each distinct message once ---- */
 #define SEEN_MAX 32
 static uint32_t seen[SEEN_MAX]; /* hashes of messages printed */
@@ -231,7 +260,7 @@ static int vnode_get(struct ext4v_sb *s, uint32_t ino, struct inode *dir,
 	if (!vi) {
 		mutex_lock(&s->lock);
 		err = ext4_iget(s->fs, ino, &e);
-		mutex_unlock(&s->lock);
+		sb_unlock(s);
 		if (err)
 			return err;
 		if (!(vi = vnode_new(s, e))) {
@@ -255,7 +284,7 @@ static int ext4v_lookup(struct inode *dir, const char *name, size_t len,
 
 	mutex_lock(&s->lock);
 	err = ext4_lookup(s->fs, EI(dir)->e, name, len, &ino);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err ? err : vnode_get(s, ino, dir, out);
 }
 
@@ -283,7 +312,7 @@ static int ext4v_create(struct inode *dir, const char *name, size_t len,
 	mutex_lock(&s->lock);
 	err = ext4_create(s->fs, EI(dir)->e, name, len, (uint16_t)mode, 0, 0,
 			  &ino);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return made(dir, err, ino, out);
 }
 
@@ -296,7 +325,7 @@ static int ext4v_symlink(struct inode *dir, const char *name, size_t len,
 
 	mutex_lock(&s->lock);
 	err = ext4_symlink(s->fs, EI(dir)->e, name, len, target, 0, 0, &ino);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return made(dir, err, ino, out);
 }
 
@@ -319,13 +348,13 @@ static void unlinked(struct inode *ip, uint32_t links_before)
 			ext4_iput(vi->e);
 			vi->e = fresh;
 		}
-		mutex_unlock(&s->lock);
+		sb_unlock(s);
 		refresh(ip);
 		return;
 	}
 	mutex_lock(&s->lock);
 	vi->gone = true;
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	inode_set_nlink(ip, 0);
 	if (is_dir)
 		ip->parent = NULL;
@@ -342,7 +371,7 @@ static int remove_name(struct inode *dir, const char *name, size_t len,
 	mutex_lock(&s->lock);
 	err = is_dir ? ext4_rmdir(s->fs, EI(dir)->e, name, len)
 		     : ext4_unlink(s->fs, EI(dir)->e, name, len);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		return err;
 	unlinked(ip, links);
@@ -370,7 +399,7 @@ static int ext4v_link(struct inode *dir, const char *name, size_t len,
 
 	mutex_lock(&s->lock);
 	err = ext4_link(s->fs, EI(dir)->e, name, len, EI(ip)->e);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		return err;
 	refresh(ip);
@@ -399,7 +428,7 @@ static int ext4v_rename(struct inode *odir, const char *oname, size_t olen,
 	    ext4_rename(s->fs, EI(odir)->e, oname, olen, EI(ip)->e, EI(ndir)->e,
 			nname, nlen, victim ? EI(victim)->e : NULL,
 			swap ? EXT4_RENAME_EXCHANGE : 0);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		return err;
 	if (swap) {
@@ -429,7 +458,7 @@ static const char *ext4v_get_link(struct inode *ip)
 		return NULL;
 	mutex_lock(&s->lock);
 	r = ext4_readlink(s->fs, vi->e, vi->target, n);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r < 0 || (size_t)r != n) {
 		free(vi->target);
 		vi->target = NULL;
@@ -466,7 +495,7 @@ static int ext4v_iterate(struct inode *dir, int64_t *pos,
 
 	mutex_lock(&s->lock);
 	r = ext4_iterate_dir(s->fs, EI(dir)->e, &epos, iter_one, &it);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r < 0)
 		return r;
 	*pos = (int64_t)epos + 2;
@@ -506,7 +535,7 @@ static void *ext4v_page(struct inode *ip, uint64_t index)
 	mutex_lock(&s->lock);
 	r = vi->gone ? gone_error()
 		     : ext4_read(s->fs, vi->e, index * PAGE_SIZE, page, PAGE_SIZE);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r >= 0)
 		memset(page + r, 0, PAGE_SIZE - (size_t)r);
 	if (r < 0 || pcache_insert(&vi->pc, index, page)) {
@@ -529,7 +558,7 @@ static int write_page(void *arg, uint64_t index, void *page)
 	mutex_lock(&s->lock);
 	if (!EI(ip)->gone)
 		r = ext4_write(s->fs, EI(ip)->e, off, page, len);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return r < 0 ? (int)r : 0;
 }
 
@@ -619,7 +648,7 @@ static int ext4v_setsize(struct inode *ip, int64_t size)
 			   : ext4_truncate(s->fs, EI(ip)->e, (uint64_t)size);
 	if (!err)
 		attrs_from_disk(EI(ip), &st);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err;
 }
 
@@ -630,7 +659,7 @@ static void ext4v_getattr(struct inode *ip, struct kstat *st)
 
 	mutex_lock(&s->lock);
 	ext4_stat(EI(ip)->e, &es);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	st->blocks = (int64_t)es.blocks;
 	st->size = (int64_t)es.size;
 	st->blksize = s->block_size;
@@ -668,7 +697,7 @@ static int64_t ext4v_read(struct file *f, void *buf, size_t n, int64_t *pos)
 			r = EI(ip)->gone ? gone_error()
 					 : ext4_read(s->fs, EI(ip)->e,
 						     (uint64_t)*pos, buf, n);
-		mutex_unlock(&s->lock);
+		sb_unlock(s);
 	} else {
 		r = cached_read(ip, buf, n, *pos);
 	}
@@ -698,7 +727,7 @@ static int64_t ext4v_write(struct file *f, const void *buf, size_t n,
 			 : ext4_write(s->fs, EI(ip)->e, (uint64_t)*pos, buf, n);
 	if (r > 0)
 		attrs_from_disk(EI(ip), &st);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r > 0)
 		cache_update(ip, buf, (size_t)r, *pos);
 	mutex_unlock(&ip->lock);
@@ -728,7 +757,7 @@ static int ext4v_fsync(struct file *f, bool datasync)
 	mutex_lock(&s->lock);
 	if (!err)
 		err = ext4_sync(s->fs);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err;
 }
 
@@ -747,7 +776,7 @@ static int ext4v_statfs(struct super_block *sb, struct kstatfs *st)
 
 	mutex_lock(&s->lock);
 	ext4_statfs(s->fs, &es);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	st->type = EXT4_SUPER_MAGIC;
 	st->bsize = st->frsize = es.block_size;
 	st->blocks = es.blocks;
@@ -784,7 +813,7 @@ static int ext4v_sync(struct super_block *sb)
 		return err;
 	mutex_lock(&s->lock);
 	err = ext4_sync(s->fs);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err;
 }
 
@@ -807,7 +836,7 @@ static void ext4v_dirty_inode(struct inode *ip)
 		return;
 	mutex_lock(&s->lock);
 	err = EI(ip)->gone ? 0 : ext4_setattr(s->fs, EI(ip)->e, &st, 0x3f);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		report_once("ext4: writing an inode's attributes failed");
 }
@@ -958,6 +987,10 @@ int ext4_vfs_mount(const char *disk, const char *path, bool rdonly)
 		err = vfs_mount(&s->vfs, path, rdonly);
 	if (err) /* nothing saw it: the root's one reference is ours */
 		ext4v_evict(s->vfs.root), ext4_unmount(s->fs), free(s);
+	else if (!s->vfs.rdonly &&
+		 !thread_create("ext4-commit", commit_timer, s, THREAD_DETACHED))
+		report_once("ext4: no commit timer (out of memory): commits "
+			    "on fsync and sync only");
 	return err;
 }
 

@@ -363,6 +363,8 @@ int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
 int vfs_fsync(struct file *f);
 /* syncfs(2): the file system holding f writes back what is dirty. */
 int vfs_syncfs(struct file *f);
+/* sync(2), and the VM's end: every mounted file system does (fs/pagecache.c). */
+int vfs_sync_all(void);
 int vfs_fdatasync(struct file *f); /* the same, datasync */
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */

@@ -273,3 +273,28 @@ static int pcache_setup(void)
 	return 0;
 }
 INIT_STEP(57, pcache_setup);
+
+/* ---- sync(2) ----
+ * Every mounted file system's sync (dirty pages written back, ext4's
+ * transaction committed, the disk flushed), each called outside
+ * vfs_mutex, which the file systems' sync takes. The superblocks are
+ * gathered first, so an unmount (umount2, not there yet) must not free
+ * a superblock while a sync may hold it. */
+#define SYNC_MAX 64
+
+int vfs_sync_all(void)
+{
+	struct super_block *sbs[SYNC_MAX];
+	unsigned n = 0;
+	int err = 0;
+
+	mutex_lock(&vfs_mutex);
+	for (struct mount *m = mount_next(NULL); m && n < SYNC_MAX;
+	     m = mount_next(m))
+		if (m->sb->ops && m->sb->ops->sync)
+			sbs[n++] = m->sb;
+	mutex_unlock(&vfs_mutex);
+	for (unsigned i = 0; i < n; i++)
+		err = sbs[i]->ops->sync(sbs[i]) ?: err;
+	return err;
+}

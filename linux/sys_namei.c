@@ -294,7 +294,8 @@ long sys_fdatasync(long fd, long b, long c, long d, long e, long f)
 
 long sys_sync(long a, long b, long c, long d, long e, long f)
 {
-	blk_flush_all(); /* ramfs has nothing to write back; disks' caches */
+	vfs_sync_all(); /* every file system's dirty data and metadata */
+	blk_flush_all(); /* then the disks' caches */
 	return 0;
 }
 
