@@ -284,6 +284,9 @@ count_lines blk "$LOGS/blk.log" $?
 # ext4 mounted from a disk, checked by e2fsck and debugfs (tests/blk/ext4.sh)
 tests/blk/ext4.sh >"$LOGS/ext4.log" 2>&1
 count_lines ext4 "$LOGS/ext4.log" $?
+# QEMU killed 20 times while a guest fsyncs records (tests/blk/crash.sh)
+tests/blk/crash.sh >"$LOGS/crash.log" 2>&1
+count_lines crash "$LOGS/crash.log" $?
 # host folders over virtio-9p, microvm and q35 (tests/blk/share.sh)
 tests/blk/share.sh >"$LOGS/share.log" 2>&1
 count_lines share "$LOGS/share.log" $?
