@@ -28,9 +28,12 @@
  * cache" below and docs/architecture.md): reads fill it, writes go to
  * the disk and into it, mappings map its pages.
  *
- * Not there yet: readahead, the journal (the library writes
- * in place: fsync flushes, but a crash mid-operation is e2fsck's to
- * repair), device nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes,
+ * The journal: the library writes metadata through it (its
+ * transaction.c); fsync, syncfs and sync commit, and so do sb_unlock
+ * (a transaction holding half the log) and the ext4-commit thread
+ * (every 5 s).
+ *
+ * Not there yet: readahead, device nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes,
  * and an unlinked file that is still open (the library frees it with its last
  * name: I/O on it answers -EIO, reported once).
  */
