@@ -237,6 +237,11 @@ int ext4_symlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
  * returns the count or a negative errno. */
 long ext4_write(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
 		const void *buf, size_t len);
+/* fallocate(2) FALLOC_FL_PUNCH_HOLE|KEEP_SIZE: the whole blocks of
+ * [off, off + len) are unmapped and freed, the bytes of partial blocks
+ * zeroed; the size stays. Extent files only (-EOPNOTSUPP, named). */
+int ext4_punch_hole(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+		    uint64_t len);
 /* truncate(2): frees the blocks past size, or grows the file sparse. */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t size);
 /* unlink(2) and rmdir(2): remove the entry; the last link frees the

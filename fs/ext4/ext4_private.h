@@ -318,6 +318,8 @@ int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		    uint32_t len, uint64_t pblk);
 int ext4_ext_trim(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t end);
 int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip);
+int ext4_ext_punch(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t from,
+		   uint32_t to);
 /* write.c: whether ip may be written; -EROFS, -EOPNOTSUPP (named) */
 int ext4_writable(struct ext4_fs *fs, struct ext4_inode *ip);
 /* Makes block lblk of ip mapped (allocated, zeroed when new): *pblk. */

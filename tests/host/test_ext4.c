@@ -1483,6 +1483,83 @@ static void test_ext4_journal_commit_cut_replays_nocsum_1k(void)
 	check_commit_cuts("-t ext4 -b 1024 -O ^64bit,^metadata_csum");
 }
 
+/* ---- fallocate: punching holes ---- */
+#define PUNCH_SIZE (300 * 1024)
+
+static uint8_t punch_model[PUNCH_SIZE];
+
+static bool punch_write(struct ext4_fs *fs, struct ext4_inode *ip,
+			uint64_t off, size_t n, unsigned seed)
+{
+	pattern(punch_model + off, n, off, seed);
+	return CHECK_EQ(ext4_write(fs, ip, off, punch_model + off, n), (long)n);
+}
+
+static bool punch(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+		  uint64_t len)
+{
+	uint64_t end = MIN(off + len, (uint64_t)PUNCH_SIZE);
+
+	if (off < end)
+		memset(punch_model + off, 0, end - off);
+	return CHECK_EQ(ext4_punch_hole(fs, ip, off, len), 0);
+}
+
+/* A file of many extents (a depth-1 tree: every other 8 KiB written),
+ * then holes punched across extents, inside one (split in two), at
+ * block edges and not, and past the end: e2fsck -fn is clean and
+ * debugfs reads the model; the size never moves. */
+static void test_ext4_punch_hole(void)
+{
+	char img[512], cmd[1024], out[512];
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	struct ext4_inode *root, *ip;
+	uint8_t *got = malloc(PUNCH_SIZE);
+	uint32_t ino;
+	bool ok;
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/punch.img", work);
+	memset(punch_model, 0, sizeof(punch_model));
+	if (!CHECK(mkimage(img, "-t ext4 -b 4096", "32M")) ||
+	    !CHECK(fs = open_rw(img, &dev)) || !CHECK(root = iget_path(fs, "/")))
+		return;
+	ok = CHECK_EQ(ext4_create(fs, root, "p", 1, S_IFREG | 0644, 0, 0, &ino),
+		      0) &&
+	     CHECK_EQ(ext4_iget(fs, ino, &ip), 0);
+	for (uint64_t off = 0; ok && off < PUNCH_SIZE; off += 16384)
+		ok = punch_write(fs, ip, off, 8192, 3);
+	ok = ok && punch_write(fs, ip, PUNCH_SIZE - 100, 100, 4) &&
+	     punch(fs, ip, 20000, 30000) &&	/* across extents */
+	     punch(fs, ip, 65536 + 4096, 2000) && /* in one block */
+	     punch(fs, ip, 131072, 8192) &&	/* whole extent */
+	     punch_write(fs, ip, 163840, 49152, 5) && /* one long extent */
+	     punch(fs, ip, 163840 + 8192, 12288) &&	/* split it */
+	     punch(fs, ip, PUNCH_SIZE - 50, 1 << 20) && /* past the end */
+	     CHECK_EQ(ext4_punch_hole(fs, ip, 0, 0), -EINVAL);
+	if (ok) {
+		struct ext4_stat st;
+
+		ext4_stat(ip, &st);
+		CHECK_EQ(st.size, (uint64_t)PUNCH_SIZE);
+		ext4_iput(ip);
+	}
+	ext4_iput(root);
+	ext4_unmount(fs);
+	dev_close(&dev);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s", img);
+	CHECK_EQ(run(cmd), 0);
+	snprintf(out, sizeof(out), "%s/punch.out", work);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'dump /p %s' %s", out, img);
+	CHECK_EQ(run(cmd), 0);
+	fd = open(out, O_RDONLY);
+	CHECK_EQ(pread(fd, got, PUNCH_SIZE, 0), (long)PUNCH_SIZE);
+	CHECK(!memcmp(got, punch_model, PUNCH_SIZE));
+	close(fd);
+	free(got);
+}
+
 static void test_ext4_journal_replay_csum_v3(void)
 {
 	check_replay("", "jo -c");
@@ -1606,6 +1683,7 @@ int main(void)
 	RUN_TEST(test_ext4_journal_torn_commit);
 	RUN_TEST(test_ext4_journal_out_of_range);
 	RUN_TEST(test_ext4_journal_commit_cut_replays);
+	RUN_TEST(test_ext4_punch_hole);
 	RUN_TEST(test_ext4_journal_commit_cut_replays_nocsum_1k);
 	if (!getenv("KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
