@@ -655,6 +655,39 @@ static int ext4v_setsize(struct inode *ip, int64_t size)
 	return err;
 }
 
+/* fallocate PUNCH_HOLE: the cached pages read zeros there too. */
+static void cache_zero(struct inode *ip, int64_t off, int64_t len)
+{
+	uint64_t end = (uint64_t)MIN(off + len, ip->size);
+
+	for (uint64_t at = (uint64_t)off; at < end;) {
+		size_t in = at & (PAGE_SIZE - 1);
+		size_t chunk = (size_t)MIN(end - at, (uint64_t)(PAGE_SIZE - in));
+		char *page = pcache_find(&EI(ip)->pc, at / PAGE_SIZE);
+
+		if (page)
+			memset(page + in, 0, chunk);
+		at += chunk;
+	}
+}
+
+static int ext4v_punch(struct inode *ip, int64_t off, int64_t len)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4_stat st;
+	int err;
+
+	cache_zero(ip, off, len);
+	mutex_lock(&s->lock);
+	err = EI(ip)->gone ? gone_error()
+			   : ext4_punch_hole(s->fs, EI(ip)->e, (uint64_t)off,
+					     (uint64_t)len);
+	if (!err)
+		attrs_from_disk(EI(ip), &st);
+	sb_unlock(s);
+	return err;
+}
+
 static void ext4v_getattr(struct inode *ip, struct kstat *st)
 {
 	struct ext4v_sb *s = ESB(ip->sb);
@@ -679,6 +712,7 @@ static const struct inode_ops ext4v_inode_ops = {
     .get_link = ext4v_get_link,
     .iterate = ext4v_iterate,
     .setsize = ext4v_setsize,
+    .punch = ext4v_punch,
     .getattr = ext4v_getattr,
     .page = ext4v_page,
     .page_mkdirty = ext4v_page_mkdirty,
