@@ -242,7 +242,11 @@ int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
 		if (err || *got)
 			return err;
 	}
-	return ext4_fail(fs, -ENOSPC, "ext4: no free blocks");
+	/* blocks freed by the running transaction become usable once it
+	 * commits (as Linux's ext4_should_retry_alloc) */
+	if (ext4_journal_has_freed(fs) && !(err = ext4_journal_commit(fs)))
+		return ext4_alloc_blocks(fs, goal, want, start, got);
+	return err ? err : ext4_fail(fs, -ENOSPC, "ext4: no free blocks");
 }
 
 int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n)

@@ -257,6 +257,7 @@ void ext4_journal_overlay(struct ext4_fs *fs, uint64_t pblk, uint32_t count,
 			  uint8_t *buf);
 int ext4_journal_forget(struct ext4_fs *fs, uint64_t start, uint32_t n);
 bool ext4_journal_busy(const struct ext4_fs *fs, uint64_t pblk);
+bool ext4_journal_has_freed(const struct ext4_fs *fs);
 int ext4_journal_commit(struct ext4_fs *fs);
 int ext4_journal_start(struct ext4_fs *fs);
 void ext4_journal_stop(struct ext4_fs *fs);

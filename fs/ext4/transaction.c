@@ -37,7 +37,8 @@
  * (ext4_sync), at unmount, when the VFS adapter finds it more than half
  * the log between two operations (ext4_commit_if_full) or old (its
  * timer), and, mid-operation, when it fills the log (reported: the
- * operation is then not atomic).
+ * operation is then not atomic) or when an allocation finds no free
+ * block but those the transaction freed (as Linux retries one).
  *
  * All of it runs under the callers' write serialization (ext4.h).
  */
@@ -257,6 +258,11 @@ bool ext4_journal_busy(const struct ext4_fs *fs, uint64_t pblk)
 		if (pblk - jn->freed[i].start < jn->freed[i].n)
 			return true;
 	return false;
+}
+
+bool ext4_journal_has_freed(const struct ext4_fs *fs)
+{
+	return fs->jnl && fs->jnl->nfreed;
 }
 
 /* ---- commit ---- */

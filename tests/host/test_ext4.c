@@ -1560,6 +1560,48 @@ static void test_ext4_punch_hole(void)
 	free(got);
 }
 
+/* Blocks a running transaction freed are not reused before it commits,
+ * but a full disk commits it rather than answer ENOSPC: a file filling
+ * the disk, unlinked, then written again in the same transaction. */
+static void test_ext4_full_disk_reuses_freed_blocks(void)
+{
+	static uint8_t buf[64 * 1024];
+	char img[512], cmd[600];
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	struct ext4_inode *root, *ip;
+	uint64_t filled = 0, again = 0;
+	uint32_t ino;
+	long r;
+
+	snprintf(img, sizeof(img), "%s/full.img", work);
+	if (!CHECK(mkimage(img, "-t ext4 -b 4096", "16M")) ||
+	    !CHECK(fs = open_rw(img, &dev)) || !CHECK(root = iget_path(fs, "/")))
+		return;
+	for (int round = 0; round < 2; round++) {
+		uint64_t *n = round ? &again : &filled;
+
+		if (!CHECK_EQ(ext4_create(fs, root, "big", 3, S_IFREG | 0644,
+					  0, 0, &ino),
+			      0) ||
+		    !CHECK_EQ(ext4_iget(fs, ino, &ip), 0))
+			break;
+		while ((r = ext4_write(fs, ip, *n, buf, sizeof(buf))) > 0)
+			*n += (uint64_t)r;
+		CHECK_EQ(r, -ENOSPC);
+		ext4_iput(ip);
+		if (!round)
+			CHECK_EQ(ext4_unlink(fs, root, "big", 3), 0);
+	}
+	CHECK(filled > (8u << 20));
+	CHECK(again + (1u << 20) >= filled); /* not ENOSPC at the start */
+	ext4_iput(root);
+	ext4_unmount(fs);
+	dev_close(&dev);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s", img);
+	CHECK_EQ(run(cmd), 0);
+}
+
 static void test_ext4_journal_replay_csum_v3(void)
 {
 	check_replay("", "jo -c");
@@ -1684,6 +1726,7 @@ int main(void)
 	RUN_TEST(test_ext4_journal_out_of_range);
 	RUN_TEST(test_ext4_journal_commit_cut_replays);
 	RUN_TEST(test_ext4_punch_hole);
+	RUN_TEST(test_ext4_full_disk_reuses_freed_blocks);
 	RUN_TEST(test_ext4_journal_commit_cut_replays_nocsum_1k);
 	if (!getenv("KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
