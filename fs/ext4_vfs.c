@@ -33,9 +33,9 @@
  * (a transaction holding half the log) and the ext4-commit thread
  * (every 5 s).
  *
- * Not there yet: readahead, device nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes,
- * and an unlinked file that is still open (the library frees it with its last
- * name: I/O on it answers -EIO, reported once).
+ * Not there yet: readahead, device nodes, FIFOs and sockets (-EOPNOTSUPP),
+ * xattr writes, and an unlinked file that is still open (the library frees it
+ * with its last name: I/O on it answers -EIO, reported once).
  */
 #include "block/block.h"
 #include "fs/9p/9p.h"
@@ -662,7 +662,8 @@ static void cache_zero(struct inode *ip, int64_t off, int64_t len)
 
 	for (uint64_t at = (uint64_t)off; at < end;) {
 		size_t in = at & (PAGE_SIZE - 1);
-		size_t chunk = (size_t)MIN(end - at, (uint64_t)(PAGE_SIZE - in));
+		size_t chunk =
+		    (size_t)MIN(end - at, (uint64_t)(PAGE_SIZE - in));
 		char *page = pcache_find(&EI(ip)->pc, at / PAGE_SIZE);
 
 		if (page)

@@ -458,7 +458,7 @@ int ext4_ext_punch(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t from,
 		}
 	}
 	if (!err && tail.raw_len)
-		err = ext4_ext_insert(fs, ip, tail.lblk, tail.raw_len,
-				      tail.pblk);
+		err =
+		    ext4_ext_insert(fs, ip, tail.lblk, tail.raw_len, tail.pblk);
 	return err;
 }

@@ -51,9 +51,10 @@ static int verify(const char *dir, long prev, long count)
 	while (fd >= 0 && read(fd, got, REC) == REC) {
 		record(want, prev, n + 1);
 		if (memcmp(want, got, REC)) {
-			printf("FAIL verify: %s record %ld: expected \"%.20s\", "
-			       "got \"%.20s\"\n",
-			       path, n + 1, want, got);
+			printf(
+			    "FAIL verify: %s record %ld: expected \"%.20s\", "
+			    "got \"%.20s\"\n",
+			    path, n + 1, want, got);
 			return 1;
 		}
 		n++;
@@ -80,8 +81,8 @@ static int churn(const char *dir, long round, long n)
 	snprintf(sub, sizeof(sub), "%s/d%ld", dir, n % 3);
 	memset(buf, (int)('a' + n % 26), sizeof(buf));
 	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	if (fd < 0 || write(fd, buf, (size_t)(n % 3000) + 1) < 0 ||
-	    close(fd) || rename(tmp, dst))
+	if (fd < 0 || write(fd, buf, (size_t)(n % 3000) + 1) < 0 || close(fd) ||
+	    rename(tmp, dst))
 		return perror("churn"), 1;
 	if (n % 7 == 0)
 		unlink(dst);
@@ -97,7 +98,8 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc != 4 && argc != 6) {
-		fprintf(stderr, "usage: crashwrite DIR ROUND MAX [PREV COUNT]\n");
+		fprintf(stderr,
+			"usage: crashwrite DIR ROUND MAX [PREV COUNT]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
