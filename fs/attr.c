@@ -291,6 +291,36 @@ int vfs_ftruncate(struct file *f, int64_t len)
 	return err;
 }
 
+int vfs_punch_hole(struct file *f, int64_t off, int64_t len)
+{
+	struct timespec_k now = vfs_now();
+	struct inode *ip;
+	int err = file_inode(f, &ip);
+
+	if (err)
+		return err == -EOPNOTSUPP ? -ENODEV : err;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (ip->type == S_IFDIR)
+		return -EISDIR;
+	if (ip->type != S_IFREG)
+		return -ENODEV; /* Linux: vfs_fallocate */
+	if (ip->sb->rdonly)
+		return -EROFS;
+	if (!ip->ops->punch)
+		return -EOPNOTSUPP;
+	mutex_lock(&ip->lock);
+	err = ip->ops->punch(ip, off, len);
+	if (!err) {
+		ip->mtime = ip->ctime = now;
+		inode_dirty(ip);
+	}
+	mutex_unlock(&ip->lock);
+	if (!err)
+		fsnotify_change(ip, IN_MODIFY);
+	return err;
+}
+
 int vfs_truncate(const char *path, int64_t len)
 {
 	struct lookup l;

@@ -28,11 +28,14 @@
  * cache" below and docs/architecture.md): reads fill it, writes go to
  * the disk and into it, mappings map its pages.
  *
- * Not there yet: readahead, the journal (the library writes
- * in place: fsync flushes, but a crash mid-operation is e2fsck's to
- * repair), device nodes, FIFOs and sockets (-EOPNOTSUPP), xattr writes,
- * and an unlinked file that is still open (the library frees it with its last
- * name: I/O on it answers -EIO, reported once).
+ * The journal: the library writes metadata through it (its
+ * transaction.c); fsync, syncfs and sync commit, and so do sb_unlock
+ * (a transaction holding half the log) and the ext4-commit thread
+ * (every 5 s).
+ *
+ * Not there yet: readahead, device nodes, FIFOs and sockets (-EOPNOTSUPP),
+ * xattr writes, and an unlinked file that is still open (the library frees it
+ * with its last name: I/O on it answers -EIO, reported once).
  */
 #include "block/block.h"
 #include "fs/9p/9p.h"
@@ -67,6 +70,10 @@ struct ext4v_sb {
 	struct mutex lock;
 	/* under vfs_mutex */
 	struct icache cache;
+	/* the commit thread (NULL read-only or when it could not be made):
+	 * set at mount; stop is set once, by umount, which then joins it */
+	struct thread *committer;
+	int stop;
 };
 
 static const struct inode_ops ext4v_inode_ops;
@@ -80,6 +87,40 @@ static struct ext4v_inode *EI(struct inode *ip)
 static struct ext4v_sb *ESB(struct super_block *sb)
 {
 	return container_of(sb, struct ext4v_sb, vfs);
+}
+
+static void report_once(const char *msg);
+
+/* Leaves the library: a transaction that holds more than half of what
+ * the journal's log takes commits now, between two operations (so each
+ * stays atomic), before it could fill the log in the middle of one. */
+static void sb_unlock(struct ext4v_sb *s)
+{
+	if (ext4_commit_if_full(s->fs))
+		report_once("ext4: committing a full transaction failed");
+	mutex_unlock(&s->lock);
+}
+
+/* The commit timer: a transaction that no fsync committed reaches the
+ * disk within COMMIT_NS (Linux's default commit interval, 5 s). */
+#define COMMIT_NS (5ull * 1000000000)
+
+static bool stop_asked(void *arg)
+{
+	return __atomic_load_n(&((struct ext4v_sb *)arg)->stop,
+			       __ATOMIC_ACQUIRE);
+}
+
+static void commit_timer(void *arg)
+{
+	struct ext4v_sb *s = arg;
+
+	while (!sched_wait_for(stop_asked, s, clock_monotonic_ns() + COMMIT_NS)) {
+		mutex_lock(&s->lock);
+		if (ext4_journal_pending(s->fs) && ext4_sync(s->fs))
+			report_once("ext4: the periodic commit failed");
+		mutex_unlock(&s->lock);
+	}
 }
 
 /* ---- reporting: each distinct message once ---- */
@@ -231,7 +272,7 @@ static int vnode_get(struct ext4v_sb *s, uint32_t ino, struct inode *dir,
 	if (!vi) {
 		mutex_lock(&s->lock);
 		err = ext4_iget(s->fs, ino, &e);
-		mutex_unlock(&s->lock);
+		sb_unlock(s);
 		if (err)
 			return err;
 		if (!(vi = vnode_new(s, e))) {
@@ -255,7 +296,7 @@ static int ext4v_lookup(struct inode *dir, const char *name, size_t len,
 
 	mutex_lock(&s->lock);
 	err = ext4_lookup(s->fs, EI(dir)->e, name, len, &ino);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err ? err : vnode_get(s, ino, dir, out);
 }
 
@@ -283,7 +324,7 @@ static int ext4v_create(struct inode *dir, const char *name, size_t len,
 	mutex_lock(&s->lock);
 	err = ext4_create(s->fs, EI(dir)->e, name, len, (uint16_t)mode, 0, 0,
 			  &ino);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return made(dir, err, ino, out);
 }
 
@@ -296,7 +337,7 @@ static int ext4v_symlink(struct inode *dir, const char *name, size_t len,
 
 	mutex_lock(&s->lock);
 	err = ext4_symlink(s->fs, EI(dir)->e, name, len, target, 0, 0, &ino);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return made(dir, err, ino, out);
 }
 
@@ -319,13 +360,13 @@ static void unlinked(struct inode *ip, uint32_t links_before)
 			ext4_iput(vi->e);
 			vi->e = fresh;
 		}
-		mutex_unlock(&s->lock);
+		sb_unlock(s);
 		refresh(ip);
 		return;
 	}
 	mutex_lock(&s->lock);
 	vi->gone = true;
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	inode_set_nlink(ip, 0);
 	if (is_dir)
 		ip->parent = NULL;
@@ -342,7 +383,7 @@ static int remove_name(struct inode *dir, const char *name, size_t len,
 	mutex_lock(&s->lock);
 	err = is_dir ? ext4_rmdir(s->fs, EI(dir)->e, name, len)
 		     : ext4_unlink(s->fs, EI(dir)->e, name, len);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		return err;
 	unlinked(ip, links);
@@ -370,7 +411,7 @@ static int ext4v_link(struct inode *dir, const char *name, size_t len,
 
 	mutex_lock(&s->lock);
 	err = ext4_link(s->fs, EI(dir)->e, name, len, EI(ip)->e);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		return err;
 	refresh(ip);
@@ -399,7 +440,7 @@ static int ext4v_rename(struct inode *odir, const char *oname, size_t olen,
 	    ext4_rename(s->fs, EI(odir)->e, oname, olen, EI(ip)->e, EI(ndir)->e,
 			nname, nlen, victim ? EI(victim)->e : NULL,
 			swap ? EXT4_RENAME_EXCHANGE : 0);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		return err;
 	if (swap) {
@@ -429,7 +470,7 @@ static const char *ext4v_get_link(struct inode *ip)
 		return NULL;
 	mutex_lock(&s->lock);
 	r = ext4_readlink(s->fs, vi->e, vi->target, n);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r < 0 || (size_t)r != n) {
 		free(vi->target);
 		vi->target = NULL;
@@ -466,7 +507,7 @@ static int ext4v_iterate(struct inode *dir, int64_t *pos,
 
 	mutex_lock(&s->lock);
 	r = ext4_iterate_dir(s->fs, EI(dir)->e, &epos, iter_one, &it);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r < 0)
 		return r;
 	*pos = (int64_t)epos + 2;
@@ -501,7 +542,7 @@ static long read_for_cache(void *arg, uint64_t off, void *buf, size_t len)
 	mutex_lock(&s->lock);
 	r = EI(ip)->gone ? gone_error()
 			 : ext4_read(s->fs, EI(ip)->e, off, buf, len);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return r;
 }
 
@@ -539,7 +580,7 @@ static int write_page(void *arg, uint64_t index, void *page)
 	mutex_lock(&s->lock);
 	if (!EI(ip)->gone)
 		r = ext4_write(s->fs, EI(ip)->e, off, page, len);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return r < 0 ? (int)r : 0;
 }
 
@@ -630,7 +671,41 @@ static int ext4v_setsize(struct inode *ip, int64_t size)
 			   : ext4_truncate(s->fs, EI(ip)->e, (uint64_t)size);
 	if (!err)
 		attrs_from_disk(EI(ip), &st);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
+	return err;
+}
+
+/* fallocate PUNCH_HOLE: the cached pages read zeros there too. */
+static void cache_zero(struct inode *ip, int64_t off, int64_t len)
+{
+	uint64_t end = (uint64_t)MIN(off + len, ip->size);
+
+	for (uint64_t at = (uint64_t)off; at < end;) {
+		size_t in = at & (PAGE_SIZE - 1);
+		size_t chunk =
+		    (size_t)MIN(end - at, (uint64_t)(PAGE_SIZE - in));
+		char *page = pcache_find(&EI(ip)->pc, at / PAGE_SIZE);
+
+		if (page)
+			memset(page + in, 0, chunk);
+		at += chunk;
+	}
+}
+
+static int ext4v_punch(struct inode *ip, int64_t off, int64_t len)
+{
+	struct ext4v_sb *s = ESB(ip->sb);
+	struct ext4_stat st;
+	int err;
+
+	cache_zero(ip, off, len);
+	mutex_lock(&s->lock);
+	err = EI(ip)->gone ? gone_error()
+			   : ext4_punch_hole(s->fs, EI(ip)->e, (uint64_t)off,
+					     (uint64_t)len);
+	if (!err)
+		attrs_from_disk(EI(ip), &st);
+	sb_unlock(s);
 	return err;
 }
 
@@ -641,7 +716,7 @@ static void ext4v_getattr(struct inode *ip, struct kstat *st)
 
 	mutex_lock(&s->lock);
 	ext4_stat(EI(ip)->e, &es);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	st->blocks = (int64_t)es.blocks;
 	st->size = (int64_t)es.size;
 	st->blksize = s->block_size;
@@ -658,6 +733,7 @@ static const struct inode_ops ext4v_inode_ops = {
     .get_link = ext4v_get_link,
     .iterate = ext4v_iterate,
     .setsize = ext4v_setsize,
+    .punch = ext4v_punch,
     .getattr = ext4v_getattr,
     .page = ext4v_page,
     .page_mkdirty = ext4v_page_mkdirty,
@@ -679,7 +755,7 @@ static int64_t ext4v_read(struct file *f, void *buf, size_t n, int64_t *pos)
 			r = EI(ip)->gone ? gone_error()
 					 : ext4_read(s->fs, EI(ip)->e,
 						     (uint64_t)*pos, buf, n);
-		mutex_unlock(&s->lock);
+		sb_unlock(s);
 	} else {
 		r = cached_read(ip, buf, n, *pos, &f->ra);
 	}
@@ -709,7 +785,7 @@ static int64_t ext4v_write(struct file *f, const void *buf, size_t n,
 			 : ext4_write(s->fs, EI(ip)->e, (uint64_t)*pos, buf, n);
 	if (r > 0)
 		attrs_from_disk(EI(ip), &st);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (r > 0)
 		cache_update(ip, buf, (size_t)r, *pos);
 	mutex_unlock(&ip->lock);
@@ -739,7 +815,7 @@ static int ext4v_fsync(struct file *f, bool datasync)
 	mutex_lock(&s->lock);
 	if (!err)
 		err = ext4_sync(s->fs);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err;
 }
 
@@ -758,7 +834,7 @@ static int ext4v_statfs(struct super_block *sb, struct kstatfs *st)
 
 	mutex_lock(&s->lock);
 	ext4_statfs(s->fs, &es);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	st->type = EXT4_SUPER_MAGIC;
 	st->bsize = st->frsize = es.block_size;
 	st->blocks = es.blocks;
@@ -795,7 +871,7 @@ static int ext4v_sync(struct super_block *sb)
 		return err;
 	mutex_lock(&s->lock);
 	err = ext4_sync(s->fs);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	return err;
 }
 
@@ -818,7 +894,7 @@ static void ext4v_dirty_inode(struct inode *ip)
 		return;
 	mutex_lock(&s->lock);
 	err = EI(ip)->gone ? 0 : ext4_setattr(s->fs, EI(ip)->e, &st, 0x3f);
-	mutex_unlock(&s->lock);
+	sb_unlock(s);
 	if (err)
 		report_once("ext4: writing an inode's attributes failed");
 }
@@ -878,6 +954,10 @@ static int ext4v_umount(struct super_block *sb)
 	}
 	sb->root->refs = 0; /* the superblock's */
 	ext4v_evict(sb->root);
+	if (s->committer) { /* it uses s: gone before s is freed */
+		thread_wake_flag(&s->stop, s->committer);
+		thread_join(s->committer);
+	}
 	mutex_lock(&s->lock);
 	if (s->dev.write && ext4_sync(s->fs))
 		report_once("ext4: writing back at umount failed");
@@ -1008,6 +1088,10 @@ int ext4_vfs_mount(const char *disk, const char *path, bool rdonly)
 		err = vfs_mount(&s->vfs, path, rdonly);
 	if (err) /* nothing saw it: the root's one reference is ours */
 		ext4v_evict(s->vfs.root), ext4_unmount(s->fs), free(s);
+	else if (!s->vfs.rdonly &&
+		 !(s->committer = thread_create("ext4-commit", commit_timer, s, 0)))
+		report_once("ext4: no commit timer (out of memory): commits "
+			    "on fsync and sync only");
 	return err;
 }
 

@@ -355,6 +355,8 @@ int vfs_readlinkat(struct file *dir, const char *path, char *buf, size_t size);
  * growing makes a hole that reads as zeros; shrinking frees pages. */
 int vfs_truncate(const char *path, int64_t len);
 int vfs_ftruncate(struct file *f, int64_t len);
+/* fallocate(2) FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE (fs/attr.c). */
+int vfs_punch_hole(struct file *f, int64_t off, int64_t len);
 int vfs_fchmod(struct file *f, uint32_t mode);
 /* at_flags: AT_SYMLINK_NOFOLLOW (-EOPNOTSUPP on a symlink, as Linux). */
 int vfs_chmodat(struct file *dir, const char *path, uint32_t mode,
@@ -375,6 +377,8 @@ int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags);
 int vfs_fsync(struct file *f);
 /* syncfs(2): the file system holding f writes back what is dirty. */
 int vfs_syncfs(struct file *f);
+/* sync(2), and the VM's end: every mounted file system does (fs/pagecache.c). */
+int vfs_sync_all(void);
 int vfs_fdatasync(struct file *f); /* the same, datasync */
 
 /* ---- extended attributes (fs/xattr.c; man 7 xattr) ---- */

@@ -208,8 +208,8 @@ int vfs_umount(const char *target, int flags)
 
 	mutex_lock(&vfs_mutex);
 	err = mount_at(target, !(flags & FS_UMOUNT_NOFOLLOW), &m);
-	if (!err && !m->mountpoint)
-		err = -EBUSY; /* "/" */
+	if (!err && (!m->mountpoint || m->sb->syncing))
+		err = -EBUSY; /* "/", or a sync(2) is writing it back */
 	if (!err)
 		err = m->sb->ops->umount ? m->sb->ops->umount(m->sb) : -EBUSY;
 	if (err == -EBUSY && (flags & FS_MNT_DETACH) && m && m->mountpoint) {

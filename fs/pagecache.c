@@ -357,3 +357,34 @@ static int pcache_setup(void)
 	return 0;
 }
 INIT_STEP(57, pcache_setup);
+
+/* ---- sync(2) ----
+ * Every mounted file system's sync (dirty pages written back, ext4's
+ * transaction committed, the disk flushed), each called outside
+ * vfs_mutex, which the file systems' sync takes. The superblocks are
+ * gathered first, each marked as syncing, which umount2 answers with
+ * EBUSY until the mark goes, so none is freed while a sync holds it. */
+#define SYNC_MAX 64
+
+int vfs_sync_all(void)
+{
+	struct super_block *sbs[SYNC_MAX];
+	unsigned n = 0;
+	int err = 0;
+
+	mutex_lock(&vfs_mutex);
+	for (struct mount *m = mount_next(NULL); m && n < SYNC_MAX;
+	     m = mount_next(m))
+		if (m->sb->ops && m->sb->ops->sync) {
+			m->sb->syncing++;
+			sbs[n++] = m->sb;
+		}
+	mutex_unlock(&vfs_mutex);
+	for (unsigned i = 0; i < n; i++)
+		err = sbs[i]->ops->sync(sbs[i]) ?: err;
+	mutex_lock(&vfs_mutex);
+	for (unsigned i = 0; i < n; i++)
+		sbs[i]->syncing--;
+	mutex_unlock(&vfs_mutex);
+	return err;
+}

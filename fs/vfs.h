@@ -94,6 +94,8 @@ struct super_block {
 	void *priv; /* the file system's own */
 	/* inode numbers for file systems that make them up; atomic */
 	uint64_t next_ino;
+	/* under vfs_mutex: vfs_sync_all calls that hold it (umount: EBUSY) */
+	unsigned syncing;
 };
 
 /* ---- inodes ---- */
@@ -162,6 +164,10 @@ struct inode_ops {
 	/* Changes i_size: a hole reads as zeros; shrinking frees. NULL:
 	 * -EPERM (Linux: a file system without setattr of the size). */
 	int (*setsize)(struct inode *ip, int64_t size);
+	/* fallocate(2) PUNCH_HOLE|KEEP_SIZE: bytes [off, off + len) read as
+	 * zeros after, their whole blocks freed; the size stays. NULL:
+	 * -EOPNOTSUPP. */
+	int (*punch)(struct inode *ip, int64_t off, int64_t len);
 	/* stat: fills what the core does not know (st_blocks). */
 	void (*getattr)(struct inode *ip, struct kstat *st);
 	/* The page caching bytes [index * 4096, +4096), made (zeroed, or

@@ -46,6 +46,7 @@ int kprintf(const char *fmt, ...)
 /* ---- leaving ---- */
 void kernel_exit(int status)
 {
+	vfs_sync_all(); /* what the program wrote is on its disks */
 	power_off(status);
 }
 

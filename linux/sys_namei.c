@@ -261,15 +261,22 @@ long sys_ftruncate(long fd, long len, long c, long d, long e, long f)
 	return WITH_FILE(fd, vfs_ftruncate(file, len));
 }
 
-/* fallocate mode 0 only: make sure the range exists (extend the size). */
+#define FALLOC_FL_KEEP_SIZE 1 /* Linux: include/uapi/linux/falloc.h */
+#define FALLOC_FL_PUNCH_HOLE 2
+
+/* fallocate: mode 0 makes sure the range exists (extends the size);
+ * PUNCH_HOLE|KEEP_SIZE goes to the file system (ext4 frees the blocks). */
 long sys_fallocate(long fd, long mode, long off, long len, long e, long f)
 {
 	struct kstat st;
 
-	if (off < 0 || len <= 0)
+	if (off < 0 || len <= 0 || off + len < off)
 		return -EINVAL;
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return WITH_FILE(fd, vfs_punch_hole(file, off, len));
 	if (mode) {
-		linux_missing("fallocate with a mode");
+		linux_missing("fallocate with a mode other than "
+			      "PUNCH_HOLE|KEEP_SIZE");
 		return -EOPNOTSUPP;
 	}
 	return WITH_FILE(fd, ({
@@ -294,7 +301,8 @@ long sys_fdatasync(long fd, long b, long c, long d, long e, long f)
 
 long sys_sync(long a, long b, long c, long d, long e, long f)
 {
-	blk_flush_all(); /* ramfs has nothing to write back; disks' caches */
+	vfs_sync_all(); /* every file system's dirty data and metadata */
+	blk_flush_all(); /* then the disks' caches */
 	return 0;
 }
 

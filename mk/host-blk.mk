@@ -22,5 +22,11 @@ $(BUILD)/blk/blkio: tests/blk/blkio.c tests/abi/common.h
 	$(HOSTCC) -std=gnu11 -O1 -g -pthread -Wall -Wextra -Werror -static \
 		-o $@ $<
 
+# tests/blk/crash.sh's guest program: records appended and fsync'd until
+# QEMU is killed.
+$(BUILD)/blk/crashwrite: tests/blk/crashwrite.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -static -o $@ $<
+
 .PHONY: blk-build
-blk-build: $(BUILD)/blk/blkio
+blk-build: $(BUILD)/blk/blkio $(BUILD)/blk/crashwrite

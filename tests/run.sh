@@ -287,6 +287,9 @@ count_lines ext4 "$LOGS/ext4.log" $?
 # the root file system on an ext4 disk (tests/blk/ext4root.sh)
 tests/blk/ext4root.sh >"$LOGS/ext4root.log" 2>&1
 count_lines ext4root "$LOGS/ext4root.log" $?
+# QEMU killed 20 times while a guest fsyncs records (tests/blk/crash.sh)
+tests/blk/crash.sh >"$LOGS/crash.log" 2>&1
+count_lines crash "$LOGS/crash.log" $?
 # host folders over virtio-9p, microvm and q35 (tests/blk/share.sh)
 tests/blk/share.sh >"$LOGS/share.log" 2>&1
 count_lines share "$LOGS/share.log" $?

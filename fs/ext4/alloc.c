@@ -80,6 +80,8 @@ int ext4_write_super(struct ext4_fs *fs)
 	int err;
 
 	ext4_sb_csum_set(fs, fs->sb);
+	if (fs->jnl)
+		return ext4_journal_super(fs);
 	err = fs->dev->write(fs->dev, EXT4_SB_OFFSET, fs->sb, EXT4_SB_SIZE);
 	return err ? ext4_fail(fs, err, "ext4: writing the superblock") : 0;
 }
@@ -90,8 +92,8 @@ static int write_gd(struct ext4_fs *fs, uint32_t group)
 	uint32_t per = fs->block_size / fs->desc_size, i = group / per;
 
 	ext4_gd_csum_set(fs, group, gd_of(fs, group));
-	return ext4_write_blocks(fs, ext4_gdt_block(fs, i), 1,
-				 fs->gdt + (size_t)i * fs->block_size);
+	return ext4_write_meta(fs, ext4_gdt_block(fs, i),
+			       fs->gdt + (size_t)i * fs->block_size);
 }
 
 /* Adds delta to the superblock's free blocks (or inodes) count. */
@@ -137,7 +139,7 @@ static int bitmap_commit(struct ext4_fs *fs, uint32_t group, bool inode,
 
 	ext4_bitmap_csum_set(fs, gd, inode, bm);
 	gd_count_set(fs, gd, off, gd_count(fs, gd, off) + (uint32_t)delta);
-	err = ext4_write_blocks(fs, gd_bitmap(fs, gd, inode), 1, bm);
+	err = ext4_write_meta(fs, gd_bitmap(fs, gd, inode), bm);
 	if (!err)
 		err = write_gd(fs, group);
 	sb_add_free(fs, inode, delta);
@@ -165,17 +167,27 @@ static uint32_t group_blocks(const struct ext4_fs *fs, uint32_t group)
 	return (uint32_t)MIN(left, (uint64_t)fs->blocks_per_group);
 }
 
-/* Takes up to want free blocks in a row from bitmap bm, from bit `from`. */
-static uint32_t take_run(uint8_t *bm, uint32_t from, uint32_t n, uint32_t want,
+/* Whether bit i of group g's block bitmap may be handed out: clear, and
+ * not freed by the transaction still running (transaction.c). */
+static bool block_free(const struct ext4_fs *fs, const uint8_t *bm,
+		       uint64_t base, uint32_t i)
+{
+	return !bit(bm, i) && !ext4_journal_busy(fs, base + i);
+}
+
+/* Takes up to want free blocks in a row from bitmap bm, from bit `from`;
+ * base is the group's first block. */
+static uint32_t take_run(const struct ext4_fs *fs, uint8_t *bm, uint64_t base,
+			 uint32_t from, uint32_t n, uint32_t want,
 			 uint32_t *first)
 {
 	uint32_t got = 0;
 
 	for (uint32_t i = from; i < n; i++) {
-		if (bit(bm, i))
+		if (!block_free(fs, bm, base, i))
 			continue;
 		*first = i;
-		while (i < n && got < want && !bit(bm, i))
+		while (i < n && got < want && block_free(fs, bm, base, i))
 			bit_set(bm, i++, true), got++;
 		break;
 	}
@@ -188,6 +200,7 @@ static int alloc_in_group(struct ext4_fs *fs, uint32_t g, uint32_t from,
 	const uint8_t *gd = gd_of(fs, g);
 	uint8_t *bm;
 	uint32_t first = 0;
+	uint64_t base;
 	int err;
 
 	*got = 0;
@@ -197,11 +210,12 @@ static int alloc_in_group(struct ext4_fs *fs, uint32_t g, uint32_t from,
 	if (!(bm = ext4_block_alloc(fs)))
 		return -ENOMEM;
 	err = bitmap_read(fs, g, false, bm);
+	base = fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
 	if (!err)
-		*got = take_run(bm, from, group_blocks(fs, g), want, &first);
+		*got = take_run(fs, bm, base, from, group_blocks(fs, g), want,
+				&first);
 	if (!err && *got) {
-		*start = fs->first_data_block +
-			 (uint64_t)g * fs->blocks_per_group + first;
+		*start = base + first;
 		err = bitmap_commit(fs, g, false, bm, -(int32_t)*got);
 	}
 	free(bm);
@@ -228,7 +242,11 @@ int ext4_alloc_blocks(struct ext4_fs *fs, uint64_t goal, uint32_t want,
 		if (err || *got)
 			return err;
 	}
-	return ext4_fail(fs, -ENOSPC, "ext4: no free blocks");
+	/* blocks freed by the running transaction become usable once it
+	 * commits (as Linux's ext4_should_retry_alloc) */
+	if (ext4_journal_has_freed(fs) && !(err = ext4_journal_commit(fs)))
+		return ext4_alloc_blocks(fs, goal, want, start, got);
+	return err ? err : ext4_fail(fs, -ENOSPC, "ext4: no free blocks");
 }
 
 int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n)
@@ -255,6 +273,8 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n)
 		}
 		if (!err)
 			err = bitmap_commit(fs, g, false, bm, (int32_t)k);
+		if (!err)
+			err = ext4_journal_forget(fs, start, k);
 		start += k;
 		n -= k;
 	}

@@ -102,7 +102,7 @@ static int write_leaf(struct ext4_fs *fs, struct ext4_inode *dir, uint64_t pblk,
 		      uint8_t *blk)
 {
 	ext4_dirblock_csum_set(dir, blk);
-	return ext4_write_blocks(fs, pblk, 1, blk);
+	return ext4_write_meta(fs, pblk, blk);
 }
 
 /* A new last block for dir, holding the entry. */
@@ -379,7 +379,7 @@ static int drop_xattr_block(struct ext4_fs *fs, struct ext4_inode *ip)
 	} else if (!err) {
 		put32(blk + 4, refs - 1);
 		ext4_xattr_block_csum_set(fs, pblk, blk);
-		err = ext4_write_blocks(fs, pblk, 1, blk);
+		err = ext4_write_meta(fs, pblk, blk);
 	}
 	free(blk);
 	if (err)

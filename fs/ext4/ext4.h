@@ -20,8 +20,11 @@
  * refused for a feature we do not handle. Each comes with one message
  * naming the inode or block (ext4_dev.log, and ext4_last_error()).
  *
- * Concurrency: a struct ext4_fs is read-only after ext4_mount, so any
- * number of threads may read through it at once (the device's read must be
+ * Concurrency: a struct ext4_fs is read-only after ext4_mount but for
+ * the running transaction, which reads consult: on a read-write mount
+ * with a journal, reads are serialized with writes like writes are (the
+ * VFS adapter runs every call under one mutex); a read-only mount may
+ * be read by any number of threads at once (the device's read must be
  * thread-safe). An ext4_inode belongs to whoever got it from ext4_iget.
  * The last-error text is advisory: concurrent errors may overwrite it.
  *
@@ -44,12 +47,13 @@
  * The journal (jbd2): at mount, when needs_recovery is set, the log is
  * replayed (recovery.c: descriptor, revoke and commit blocks, checksums
  * v2/v3; a hostile log stops the mount with a message before anything
- * is written), then the file system is read again. Writes in ordered
- * mode, planned: one running transaction collects the metadata blocks
- * a system call dirtied; at commit, file data blocks are written and
- * flushed first, then the metadata copies go to the journal after a
- * descriptor, then a commit block and a flush, and only then are the
- * blocks written home. fsync commits the running transaction.
+ * is written), then the file system is read again. A read-write mount
+ * then writes metadata through the journal in ordered mode
+ * (transaction.c): one running transaction collects the metadata
+ * blocks the calls changed, reads see them, and a commit (ext4_sync,
+ * unmount, a full log) writes them to the log after the file data is
+ * on the disk, then home. Between commits the disk holds a clean file
+ * system.
  */
 #ifndef FS_EXT4_EXT4_H
 #define FS_EXT4_EXT4_H
@@ -212,9 +216,10 @@ long ext4_getxattr(struct ext4_fs *fs, struct ext4_inode *ip, const char *name,
 
 /* ---- writing ----
  * Callers serialize every call that writes (the VFS adapter holds the
- * file system's mutex), and no read runs beside a write to the same
- * inode. Not journaled yet: a crash in the middle of an operation can
- * leave what e2fsck must repair. Directories with an htree index,
+ * file system's mutex), and no read runs beside a write. With a journal
+ * a crash loses what was not committed and leaves a file system that
+ * e2fsck finds clean (after the replay of at most one transaction);
+ * without one (ext2), a crash mid-operation is e2fsck's to repair. Directories with an htree index,
  * inline data, block-mapped (ext2/3) files and extent trees deeper than
  * one level are not written yet: -EOPNOTSUPP, with a message naming the
  * inode. A read-only mount answers -EROFS. */
@@ -232,6 +237,11 @@ int ext4_symlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
  * returns the count or a negative errno. */
 long ext4_write(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
 		const void *buf, size_t len);
+/* fallocate(2) FALLOC_FL_PUNCH_HOLE|KEEP_SIZE: the whole blocks of
+ * [off, off + len) are unmapped and freed, the bytes of partial blocks
+ * zeroed; the size stays. Extent files only (-EOPNOTSUPP, named). */
+int ext4_punch_hole(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+		    uint64_t len);
 /* truncate(2): frees the blocks past size, or grows the file sparse. */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t size);
 /* unlink(2) and rmdir(2): remove the entry; the last link frees the
@@ -265,7 +275,14 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *odir, const char *oname,
 #define EXT4_SET_CTIME 32u
 int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *ip,
 		 const struct ext4_stat *st, unsigned mask);
-/* Flushes the device: what was written is on it. */
+/* Commits the running transaction (metadata through the journal, see
+ * above) and flushes the device: what was written is on it, and the
+ * file system on disk is clean. fsync, syncfs, sync. */
 int ext4_sync(struct ext4_fs *fs);
+/* Whether a transaction is running (changes not yet committed). */
+bool ext4_journal_pending(const struct ext4_fs *fs);
+/* Between two operations: commits when the transaction holds more than
+ * half of what the log can take. */
+int ext4_commit_if_full(struct ext4_fs *fs);
 
 #endif

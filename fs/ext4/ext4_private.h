@@ -202,6 +202,9 @@ struct ext4_fs {
 	uint32_t csum_seed; /* metadata_csum: crc32c of the uuid, or given */
 	uint8_t *gdt;	    /* groups * desc_size bytes */
 	char err[192];	    /* the last error's message */
+	/* the running transaction (transaction.c), NULL without a journal
+	 * or read-only; under the callers' write serialization */
+	struct ext4_journal *jnl;
 };
 
 /* An inode as read (private copy; freed by ext4_iput). */
@@ -246,6 +249,18 @@ int ext4_free_blocks(struct ext4_fs *fs, uint64_t start, uint32_t n);
 int ext4_alloc_inode(struct ext4_fs *fs, uint32_t near, bool dir,
 		     uint32_t *ino);
 int ext4_free_inode(struct ext4_fs *fs, uint32_t ino, bool dir);
+
+/* transaction.c: metadata through the journal (ordered mode) */
+int ext4_write_meta(struct ext4_fs *fs, uint64_t pblk, const void *buf);
+int ext4_journal_super(struct ext4_fs *fs);
+void ext4_journal_overlay(struct ext4_fs *fs, uint64_t pblk, uint32_t count,
+			  uint8_t *buf);
+int ext4_journal_forget(struct ext4_fs *fs, uint64_t start, uint32_t n);
+bool ext4_journal_busy(const struct ext4_fs *fs, uint64_t pblk);
+bool ext4_journal_has_freed(const struct ext4_fs *fs);
+int ext4_journal_commit(struct ext4_fs *fs);
+int ext4_journal_start(struct ext4_fs *fs);
+void ext4_journal_stop(struct ext4_fs *fs);
 
 /* csum.c */
 uint16_t ext4_crc16(uint16_t crc, const void *buf, size_t len);
@@ -304,6 +319,8 @@ int ext4_ext_insert(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t lblk,
 		    uint32_t len, uint64_t pblk);
 int ext4_ext_trim(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t end);
 int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip);
+int ext4_ext_punch(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t from,
+		   uint32_t to);
 /* write.c: whether ip may be written; -EROFS, -EOPNOTSUPP (named) */
 int ext4_writable(struct ext4_fs *fs, struct ext4_inode *ip);
 /* Makes block lblk of ip mapped (allocated, zeroed when new): *pblk. */

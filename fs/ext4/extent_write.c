@@ -71,7 +71,8 @@ static bool leaf_insert(uint8_t *h, uint32_t lblk, uint32_t len, uint64_t pblk)
 
 		for (i = 0; i < n && get32(EXT_ENTRY(h, i), 0) < lblk; i++)
 			last = EXT_ENTRY(h, i);
-		if (last && get16(last, 4) <= EXT4_EXT_INIT_MAX_LEN - len &&
+		if (last && len <= EXT4_EXT_INIT_MAX_LEN &&
+		    get16(last, 4) <= EXT4_EXT_INIT_MAX_LEN - len &&
 		    get32(last, 0) + get16(last, 4) == lblk &&
 		    ext_pblk(last) + get16(last, 4) == pblk) {
 			put16le(last + 4, (uint16_t)(get16(last, 4) + len));
@@ -112,7 +113,7 @@ static int write_node(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t pblk,
 		      uint8_t *blk)
 {
 	ext4_ext_csum_set(ip, blk);
-	return ext4_write_blocks(fs, pblk, 1, blk);
+	return ext4_write_meta(fs, pblk, blk);
 }
 
 /* Depth 0 to 1: the root's extents move into a new leaf. */
@@ -330,5 +331,134 @@ int ext4_ext_free_all(struct ext4_fs *fs, struct ext4_inode *ip)
 
 	if (!err)
 		ip->size = 0;
+	return err;
+}
+
+/* ---- punching holes ---- */
+struct ext_tail {
+	uint32_t lblk, raw_len; /* raw_len: with the unwritten bit */
+	uint64_t pblk;
+};
+
+/* Takes [from, to) out of extent e (raw length, unwritten bit kept):
+ * frees the blocks; returns false when nothing of e is left. An extent
+ * across the whole range keeps its head and hands its tail back. */
+static int punch_extent(struct ext4_fs *fs, struct ext4_inode *ip, uint8_t *e,
+			uint32_t from, uint32_t to, struct ext_tail *tail,
+			bool *keep)
+{
+	uint32_t first = get32(e, 0), len = get16(e, 4), unw = 0;
+	uint64_t pblk = ext_pblk(e);
+	uint32_t a, b;
+	int err;
+
+	if (len > EXT4_EXT_INIT_MAX_LEN)
+		len -= EXT4_EXT_INIT_MAX_LEN, unw = EXT4_EXT_INIT_MAX_LEN;
+	*keep = true;
+	a = MAX(first, from);
+	b = (uint32_t)MIN((uint64_t)first + len, (uint64_t)to);
+	if (a >= b)
+		return 0;
+	if (!ext4_block_valid(fs, pblk, len))
+		return bad_node(ip, pblk);
+	if ((err = ext4_free_blocks(fs, pblk + (a - first), b - a)))
+		return err;
+	ext4_inode_add_blocks(ip, -(int64_t)(b - a));
+	if (a == first && b == first + len)
+		*keep = false;
+	else if (a == first)
+		ext_set(e, b, (uint16_t)(first + len - b + unw),
+			pblk + (b - first));
+	else if (b == first + len)
+		put16le(e + 4, (uint16_t)(a - first + unw));
+	else {
+		*tail = (struct ext_tail){b, first + len - b + unw,
+					  pblk + (b - first)};
+		put16le(e + 4, (uint16_t)(a - first + unw));
+	}
+	return 0;
+}
+
+/* Punches leaf h, dropping the extents that go whole. */
+static int punch_leaf(struct ext4_fs *fs, struct ext4_inode *ip, uint8_t *h,
+		      uint32_t from, uint32_t to, struct ext_tail *tail)
+{
+	uint16_t n = get16(h, 2), kept = 0;
+	int err = 0;
+
+	for (uint16_t i = 0; i < n && !err; i++) {
+		bool keep;
+
+		err = punch_extent(fs, ip, EXT_ENTRY(h, i), from, to, tail,
+				   &keep);
+		if (!err && keep && kept != i)
+			memcpy(EXT_ENTRY(h, kept), EXT_ENTRY(h, i),
+			       EXT4_EXT_HDR);
+		kept += keep;
+	}
+	if (!err)
+		put16le(h + 2, kept);
+	return err;
+}
+
+/* Punches leaf i of a depth-1 root: an emptied leaf goes (as trim), a
+ * kept one's index follows its first extent. */
+static int punch_child(struct ext4_fs *fs, struct ext4_inode *ip, int i,
+		       uint32_t from, uint32_t to, uint8_t *blk,
+		       struct ext_tail *tail)
+{
+	uint8_t *root = ip->raw + EXT4_I_BLOCK;
+	uint64_t leaf = index_pblk(EXT_ENTRY(root, i));
+	uint16_t rn = get16(root, 2);
+	int err = ext4_read_blocks(fs, leaf, 1, blk);
+
+	if (!err && !node_ok(blk, fs->block_size - 4, 0))
+		err = bad_node(ip, leaf);
+	if (!err)
+		err = punch_leaf(fs, ip, blk, from, to, tail);
+	if (err)
+		return err;
+	if (get16(blk, 2)) {
+		put32(EXT_ENTRY(root, i), get32(EXT_ENTRY(blk, 0), 0));
+		return write_node(fs, ip, leaf, blk);
+	}
+	if ((err = ext4_free_blocks(fs, leaf, 1)))
+		return err;
+	ext4_inode_add_blocks(ip, -1);
+	memmove(EXT_ENTRY(root, i), EXT_ENTRY(root, i + 1),
+		(size_t)(rn - i - 1) * EXT4_EXT_HDR);
+	put16le(root + 2, (uint16_t)(rn - 1));
+	return 0;
+}
+
+/* Unmaps and frees logical blocks [from, to) (depth <= 1); the caller
+ * writes the inode. */
+int ext4_ext_punch(struct ext4_fs *fs, struct ext4_inode *ip, uint32_t from,
+		   uint32_t to)
+{
+	uint8_t *root = ip->raw + EXT4_I_BLOCK, *blk;
+	struct ext_tail tail = {0};
+	int err = 0;
+
+	if (get16(root, 6) > 1)
+		return unsupported(ip, "punching an extent tree of depth 2");
+	if (!node_ok(root, EXT4_I_BLOCK_LEN, get16(root, 6)))
+		return bad_node(ip, 0);
+	if (get16(root, 6) == 0) {
+		err = punch_leaf(fs, ip, root, from, to, &tail);
+	} else {
+		if (!(blk = ext4_block_alloc(fs)))
+			return -ENOMEM;
+		for (int i = get16(root, 2) - 1; i >= 0 && !err; i--)
+			err = punch_child(fs, ip, i, from, to, blk, &tail);
+		free(blk);
+		if (!err && !get16(root, 2)) { /* an empty leaf root again */
+			put16le(root + 4, 4);
+			put16le(root + 6, 0);
+		}
+	}
+	if (!err && tail.raw_len)
+		err =
+		    ext4_ext_insert(fs, ip, tail.lblk, tail.raw_len, tail.pblk);
 	return err;
 }

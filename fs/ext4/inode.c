@@ -206,7 +206,7 @@ int ext4_inode_write(struct ext4_fs *fs, struct ext4_inode *ip)
 	err = ext4_read_blocks(fs, pblk, 1, blk);
 	if (!err) {
 		memcpy(blk + byte % fs->block_size, ip->raw, fs->inode_size);
-		err = ext4_write_blocks(fs, pblk, 1, blk);
+		err = ext4_write_meta(fs, pblk, blk);
 	}
 	free(blk);
 	return err;

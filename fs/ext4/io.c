@@ -30,6 +30,7 @@ int ext4_read_blocks(struct ext4_fs *fs, uint64_t pblk, uint32_t count,
 	if (err)
 		return ext4_fail(fs, err, "ext4: reading block %llu: error %d",
 				 (unsigned long long)pblk, err);
+	ext4_journal_overlay(fs, pblk, count, buf); /* our own changes */
 	return 0;
 }
 

@@ -352,15 +352,24 @@ static int mount_once(struct ext4_dev *dev, unsigned flags, bool replay,
 	return 0;
 }
 
+/* A read-write mount of a file system with a journal writes its
+ * metadata through it (transaction.c). */
 int ext4_mount(struct ext4_dev *dev, unsigned flags, struct ext4_fs **out)
 {
-	return mount_once(dev, flags, true, out);
+	int err = mount_once(dev, flags, true, out);
+
+	if (!err && (err = ext4_journal_start(*out))) {
+		ext4_unmount(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void ext4_unmount(struct ext4_fs *fs)
 {
 	if (!fs)
 		return;
+	ext4_journal_stop(fs);
 	free(fs->gdt);
 	free(fs);
 }

@@ -208,7 +208,66 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t size)
 	return ext4_inode_write(fs, ip);
 }
 
+/* Zeroes bytes [from, to) of block lblk on the disk, if it holds data. */
+static int zero_part(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t lblk,
+		     uint32_t from, uint32_t to)
+{
+	struct ext4_map m;
+	uint8_t *blk;
+	int err;
+
+	if (from >= to)
+		return 0;
+	err = ext4_map_blocks(fs, ip, (uint32_t)lblk, &m);
+	if (err || !m.pblk || m.unwritten)
+		return err;
+	if (!(blk = ext4_block_alloc(fs)))
+		return -ENOMEM;
+	err = ext4_read_blocks(fs, m.pblk, 1, blk);
+	if (!err) {
+		memset(blk + from, 0, to - from);
+		err = ext4_write_blocks(fs, m.pblk, 1, blk);
+	}
+	free(blk);
+	return err;
+}
+
+int ext4_punch_hole(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+		    uint64_t len)
+{
+	uint64_t bs = fs->block_size, end, first, last;
+	int err;
+
+	if ((err = ext4_writable(fs, ip)))
+		return err;
+	if (ext4_is_dir(ip))
+		return -EISDIR;
+	if (add_overflows(off, len, &end) || !len)
+		return -EINVAL;
+	end = MIN(end, (uint64_t)UINT32_MAX * bs);
+	if (off >= end)
+		return 0;
+	first = (off + bs - 1) / bs; /* the whole blocks [first, last) */
+	last = end / bs;
+	if (first > last) /* inside one block */
+		err = zero_part(fs, ip, off / bs, (uint32_t)(off % bs),
+				(uint32_t)(end - off / bs * bs));
+	else if (!(err = zero_part(fs, ip, off / bs, (uint32_t)(off % bs),
+				   off % bs ? (uint32_t)bs : 0)))
+		err = zero_part(fs, ip, last, 0, (uint32_t)(end % bs));
+	if (!err && first < last)
+		err = ext4_ext_punch(fs, ip, (uint32_t)first, (uint32_t)last);
+	if (err)
+		return err;
+	ext4_inode_touch(fs, ip, EXT4_T_MTIME | EXT4_T_CTIME);
+	return ext4_inode_write(fs, ip);
+}
+
 int ext4_sync(struct ext4_fs *fs)
 {
+	int err = ext4_journal_commit(fs);
+
+	if (err)
+		return err;
 	return fs->dev->flush ? fs->dev->flush(fs->dev) : 0;
 }

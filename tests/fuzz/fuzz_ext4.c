@@ -167,6 +167,7 @@ static int unlink_one(void *arg, const struct ext4_dirent *d)
 	if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
 		return 0;
 	if (!ext4_iget(fs, d->ino, &ip)) {
+		check_err(fs, ext4_punch_hole(fs, ip, ip->size / 2, 9000));
 		check_err(fs, ext4_truncate(fs, ip, ip->size / 3));
 		ext4_iput(ip);
 	}
@@ -209,6 +210,8 @@ static void change(struct ext4_fs *fs)
 	if (!ext4_create(fs, root, "fz", 2, 0100644, 0, 0, &ino) &&
 	    !ext4_iget(fs, ino, &ip)) {
 		check_err(fs, ext4_write(fs, ip, 5000, buf, sizeof(buf)));
+		check_err(fs, ext4_punch_hole(fs, ip, 6000, 5000));
+		check_err(fs, ext4_sync(fs)); /* a commit through the journal */
 		check_err(fs, ext4_truncate(fs, ip, 7001));
 		names(fs, root, ip);
 		ext4_iput(ip);

@@ -684,16 +684,23 @@ static void log_msg(struct ext4_dev *dev, const char *msg)
 	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
 
+/* A crash in the middle: with cut_flushes >= 0, every write after that
+ * many flushes is dropped (and said to succeed), as a VM killed there. */
+static int cut_flushes = -1, flushes_seen;
+
 static int file_write(struct ext4_dev *dev, uint64_t off, const void *buf,
 		      size_t len)
 {
 	int fd = (int)(intptr_t)dev->ctx;
 
+	if (cut_flushes >= 0 && flushes_seen >= cut_flushes)
+		return 0;
 	return pwrite(fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
 }
 
 static int file_flush(struct ext4_dev *dev)
 {
+	flushes_seen++;
 	return fsync((int)(intptr_t)dev->ctx) ? -EIO : 0;
 }
 
@@ -1338,14 +1345,12 @@ static bool block_eq(const char *a, const char *b, uint64_t blk)
 	return eq;
 }
 
-static int mount_journal_image(void)
+static int mount_journal_image_at(const char *img)
 {
-	char img[512];
 	struct ext4_dev dev;
 	struct ext4_fs *fs;
 	int err;
 
-	snprintf(img, sizeof(img), "%s/j.img", work);
 	last_log[0] = 0;
 	if (!(fs = open_rw(img, &dev)))
 		return -1;
@@ -1353,6 +1358,14 @@ static int mount_journal_image(void)
 	ext4_unmount(fs);
 	dev_close(&dev);
 	return err;
+}
+
+static int mount_journal_image(void)
+{
+	char img[512];
+
+	snprintf(img, sizeof(img), "%s/j.img", work);
+	return mount_journal_image_at(img);
 }
 
 static void check_replay(const char *opts, const char *jopen)
@@ -1370,6 +1383,222 @@ static void check_replay(const char *opts, const char *jopen)
 		 "grep -q 'Journal start: *0$' && ! dumpe2fs -h %s/j.img | "
 		 "grep needs_recovery",
 		 work, work, work);
+	CHECK_EQ(run(cmd), 0);
+}
+
+/* A session whose last commit is cut after its cut-th flush: "before"
+ * (committed whole) is unlinked, "after" and directory "newdir" made. */
+static bool crash_session(const char *img, int cut)
+{
+	struct ext4_dev dev;
+	struct ext4_fs *fs = open_rw(img, &dev);
+	struct ext4_inode *root;
+	uint32_t ino;
+	bool ok;
+
+	if (!CHECK(fs) || !CHECK(root = iget_path(fs, "/")))
+		return false;
+	ok = write_new(fs, root, "before", 0, 5000, 7) &&
+	     CHECK_EQ(ext4_sync(fs), 0) &&
+	     write_new(fs, root, "after", 4096, 20000, 9) &&
+	     CHECK_EQ(ext4_create(fs, root, "newdir", 6, S_IFDIR | 0755, 0, 0,
+				  &ino),
+		      0) &&
+	     CHECK_EQ(ext4_unlink(fs, root, "before", 6), 0);
+	flushes_seen = 0;
+	cut_flushes = cut;
+	ext4_sync(fs); /* as far as the cut lets it */
+	ext4_iput(root);
+	ext4_unmount(fs);
+	cut_flushes = -1;
+	dev_close(&dev);
+	return ok;
+}
+
+/* Whether debugfs lists name in the root of img. */
+static bool has_name(const char *img, const char *name)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'ls -l /' %s | grep -qw %s",
+		 img, name);
+	return run(cmd) == 0;
+}
+
+/* The image after the replay holds the whole last transaction (cut
+ * after its commit block: committed) or none of it. */
+static void check_atomic(const char *img, bool committed)
+{
+	CHECK_EQ(has_name(img, "after"), committed);
+	CHECK_EQ(has_name(img, "newdir"), committed);
+	CHECK_EQ(has_name(img, "before"), !committed);
+	if (committed)
+		check_debugfs_cat(img, "/after", 4096, 20000, 9);
+	else
+		check_debugfs_cat(img, "/before", 0, 5000, 7);
+}
+
+/*
+ * Commits cut after each of their flushes (1: the log written, 2: the
+ * commit block, 3: the blocks home, 4: the journal marked empty), each
+ * leaving needs_recovery set (as a crash inside a commit does): the
+ * host's e2fsck -fy replays a copy, our mount the image, and both are
+ * then clean for e2fsck -fn and hold all of the transaction or none.
+ */
+static void check_commit_cuts(const char *opts)
+{
+	char img[512], cp[600], cmd[2048];
+
+	snprintf(img, sizeof(img), "%s/cut.img", work);
+	snprintf(cp, sizeof(cp), "%s/cut-e2fsck.img", work);
+	for (int cut = 1; cut <= 4; cut++) {
+		if (!CHECK(mkimage(img, opts, "32M")) ||
+		    !crash_session(img, cut))
+			return;
+		snprintf(cmd, sizeof(cmd),
+			 "dumpe2fs -h %s | grep -q needs_recovery", img);
+		CHECK_EQ(run(cmd), 0); /* set for the whole commit */
+		snprintf(cmd, sizeof(cmd),
+			 "cp %s %s && { e2fsck -fy %s; [ $? -le 1 ]; } && "
+			 "e2fsck -fn %s",
+			 img, cp, cp, cp);
+		if (!CHECK_EQ(run(cmd), 0))
+			printf("    cut %d: e2fsck -fy then -fn failed\n", cut);
+		check_atomic(cp, cut >= 2);
+		CHECK_EQ(mount_journal_image_at(img), 0);
+		snprintf(cmd, sizeof(cmd), "e2fsck -fn %s", img);
+		if (!CHECK_EQ(run(cmd), 0))
+			printf("    cut %d: e2fsck -fn after our replay\n", cut);
+		check_atomic(img, cut >= 2);
+	}
+}
+
+static void test_ext4_journal_commit_cut_replays(void)
+{
+	check_commit_cuts("-t ext4 -b 4096");
+}
+
+static void test_ext4_journal_commit_cut_replays_nocsum_1k(void)
+{
+	check_commit_cuts("-t ext4 -b 1024 -O ^64bit,^metadata_csum");
+}
+
+/* ---- fallocate: punching holes ---- */
+#define PUNCH_SIZE (300 * 1024)
+
+static uint8_t punch_model[PUNCH_SIZE];
+
+static bool punch_write(struct ext4_fs *fs, struct ext4_inode *ip,
+			uint64_t off, size_t n, unsigned seed)
+{
+	pattern(punch_model + off, n, off, seed);
+	return CHECK_EQ(ext4_write(fs, ip, off, punch_model + off, n), (long)n);
+}
+
+static bool punch(struct ext4_fs *fs, struct ext4_inode *ip, uint64_t off,
+		  uint64_t len)
+{
+	uint64_t end = MIN(off + len, (uint64_t)PUNCH_SIZE);
+
+	if (off < end)
+		memset(punch_model + off, 0, end - off);
+	return CHECK_EQ(ext4_punch_hole(fs, ip, off, len), 0);
+}
+
+/* A file of many extents (a depth-1 tree: every other 8 KiB written),
+ * then holes punched across extents, inside one (split in two), at
+ * block edges and not, and past the end: e2fsck -fn is clean and
+ * debugfs reads the model; the size never moves. */
+static void test_ext4_punch_hole(void)
+{
+	char img[512], cmd[1024], out[512];
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	struct ext4_inode *root, *ip;
+	uint8_t *got = malloc(PUNCH_SIZE);
+	uint32_t ino;
+	bool ok;
+	int fd;
+
+	snprintf(img, sizeof(img), "%s/punch.img", work);
+	memset(punch_model, 0, sizeof(punch_model));
+	if (!CHECK(mkimage(img, "-t ext4 -b 4096", "32M")) ||
+	    !CHECK(fs = open_rw(img, &dev)) || !CHECK(root = iget_path(fs, "/")))
+		return;
+	ok = CHECK_EQ(ext4_create(fs, root, "p", 1, S_IFREG | 0644, 0, 0, &ino),
+		      0) &&
+	     CHECK_EQ(ext4_iget(fs, ino, &ip), 0);
+	for (uint64_t off = 0; ok && off < PUNCH_SIZE; off += 16384)
+		ok = punch_write(fs, ip, off, 8192, 3);
+	ok = ok && punch_write(fs, ip, PUNCH_SIZE - 100, 100, 4) &&
+	     punch(fs, ip, 20000, 30000) &&	/* across extents */
+	     punch(fs, ip, 65536 + 4096, 2000) && /* in one block */
+	     punch(fs, ip, 131072, 8192) &&	/* whole extent */
+	     punch_write(fs, ip, 163840, 49152, 5) && /* one long extent */
+	     punch(fs, ip, 163840 + 8192, 12288) &&	/* split it */
+	     punch(fs, ip, PUNCH_SIZE - 50, 1 << 20) && /* past the end */
+	     CHECK_EQ(ext4_punch_hole(fs, ip, 0, 0), -EINVAL);
+	if (ok) {
+		struct ext4_stat st;
+
+		ext4_stat(ip, &st);
+		CHECK_EQ(st.size, (uint64_t)PUNCH_SIZE);
+		ext4_iput(ip);
+	}
+	ext4_iput(root);
+	ext4_unmount(fs);
+	dev_close(&dev);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s", img);
+	CHECK_EQ(run(cmd), 0);
+	snprintf(out, sizeof(out), "%s/punch.out", work);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'dump /p %s' %s", out, img);
+	CHECK_EQ(run(cmd), 0);
+	fd = open(out, O_RDONLY);
+	CHECK_EQ(pread(fd, got, PUNCH_SIZE, 0), (long)PUNCH_SIZE);
+	CHECK(!memcmp(got, punch_model, PUNCH_SIZE));
+	close(fd);
+	free(got);
+}
+
+/* Blocks a running transaction freed are not reused before it commits,
+ * but a full disk commits it rather than answer ENOSPC: a file filling
+ * the disk, unlinked, then written again in the same transaction. */
+static void test_ext4_full_disk_reuses_freed_blocks(void)
+{
+	static uint8_t buf[64 * 1024];
+	char img[512], cmd[600];
+	struct ext4_dev dev;
+	struct ext4_fs *fs;
+	struct ext4_inode *root, *ip;
+	uint64_t filled = 0, again = 0;
+	uint32_t ino;
+	long r;
+
+	snprintf(img, sizeof(img), "%s/full.img", work);
+	if (!CHECK(mkimage(img, "-t ext4 -b 4096", "16M")) ||
+	    !CHECK(fs = open_rw(img, &dev)) || !CHECK(root = iget_path(fs, "/")))
+		return;
+	for (int round = 0; round < 2; round++) {
+		uint64_t *n = round ? &again : &filled;
+
+		if (!CHECK_EQ(ext4_create(fs, root, "big", 3, S_IFREG | 0644,
+					  0, 0, &ino),
+			      0) ||
+		    !CHECK_EQ(ext4_iget(fs, ino, &ip), 0))
+			break;
+		while ((r = ext4_write(fs, ip, *n, buf, sizeof(buf))) > 0)
+			*n += (uint64_t)r;
+		CHECK_EQ(r, -ENOSPC);
+		ext4_iput(ip);
+		if (!round)
+			CHECK_EQ(ext4_unlink(fs, root, "big", 3), 0);
+	}
+	CHECK(filled > (8u << 20));
+	CHECK(again + (1u << 20) >= filled); /* not ENOSPC at the start */
+	ext4_iput(root);
+	ext4_unmount(fs);
+	dev_close(&dev);
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s", img);
 	CHECK_EQ(run(cmd), 0);
 }
 
@@ -1495,6 +1724,10 @@ int main(void)
 	RUN_TEST(test_ext4_journal_bad_data_csum);
 	RUN_TEST(test_ext4_journal_torn_commit);
 	RUN_TEST(test_ext4_journal_out_of_range);
+	RUN_TEST(test_ext4_journal_commit_cut_replays);
+	RUN_TEST(test_ext4_punch_hole);
+	RUN_TEST(test_ext4_full_disk_reuses_freed_blocks);
+	RUN_TEST(test_ext4_journal_commit_cut_replays_nocsum_1k);
 	if (!getenv("KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
 		if (system(cmd))
