@@ -89,6 +89,8 @@ struct vnet_rxq {
 	unsigned cpu;
 	int kicked; /* atomic: set by the interrupt, cleared by the thread */
 	uint64_t missed; /* atomic: looks that found work no interrupt told of */
+	struct idle_poller idle; /* on CPU cpu (see rx_idle_look) */
+	bool idle_woke; /* that CPU's idle loop's: look woke the thread */
 };
 struct vnet_txq {
 	struct mutex lock; /* the queue's user */
@@ -319,6 +321,47 @@ static void rx_missed(struct vnet_rxq *r)
 			r->vn->dev.name);
 }
 
+/*
+ * The idle loop of the queue's CPU polls it before halting (sched.h's
+ * struct idle_poller): its interrupt is off meanwhile, and a frame found
+ * wakes the thread as the interrupt would. The idle loop runs only while
+ * the thread sleeps, i.e. after its own enable_cb found nothing, so the
+ * two never change used_event at once. When look woke the thread, loud
+ * leaves the interrupt off: the thread, runnable on this CPU, takes the
+ * queue with its own protocol (rx_poll ends with enable_cb and a look).
+ * Turned on there, it would come anyway: the device tests used_event a
+ * moment after it publishes the used index that look saw.
+ */
+static void rx_idle_quiet(struct idle_poller *p)
+{
+	virtq_disable_cb(container_of(p, struct vnet_rxq, idle)->vq);
+}
+
+static bool rx_idle_look(struct idle_poller *p)
+{
+	struct vnet_rxq *r = container_of(p, struct vnet_rxq, idle);
+
+	if (!virtq_pending(r->vq))
+		return false;
+	r->idle_woke = true;
+	thread_wake_flag(&r->kicked, r->thread);
+	return true;
+}
+
+static bool rx_idle_loud(struct idle_poller *p)
+{
+	struct vnet_rxq *r = container_of(p, struct vnet_rxq, idle);
+
+	if (r->idle_woke) {
+		r->idle_woke = false;
+		return true;
+	}
+	if (!virtq_enable_cb(r->vq))
+		return false;
+	thread_wake_flag(&r->kicked, r->thread);
+	return true;
+}
+
 static void rx_thread(void *arg)
 {
 	struct vnet_rxq *r = arg;
@@ -541,6 +584,9 @@ static int start_rx_thread(struct vnet *vn, unsigned i)
 	thread_set_affinity(r->thread, 1ull << r->cpu);
 	rx_refill(r);
 	thread_start(r->thread);
+	r->idle = (struct idle_poller){rx_idle_quiet, rx_idle_look, rx_idle_loud,
+				       NULL};
+	sched_idle_poller_add(r->cpu, &r->idle);
 	return 0;
 }
 

@@ -235,9 +235,14 @@ void *virtq_get(struct virtq *q, uint32_t *len, bool *ok)
 
 void virtq_disable_cb(struct virtq *q)
 {
-	/* With EVENT_IDX, used_event simply stays behind: the device
-	 * interrupts when it passes it, which it already did. */
-	if (!q->event_idx)
+	/* With EVENT_IDX, used_event half the index space ahead: the device
+	 * interrupts when its used index passes it, 32768 entries from now,
+	 * long after enable_cb has set it back. (Left where it was, the
+	 * device would interrupt for the next entry while we poll.) */
+	if (q->event_idx)
+		__atomic_store_n(used_event(q), (uint16_t)(q->last_used + 0x8000),
+				 __ATOMIC_RELAXED);
+	else
 		q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 }
 

@@ -35,8 +35,8 @@
  * threads' rt_prio in preempt_for and enqueue (same cache lines).
  *
  * Idle: a CPU with nothing to run announces POLLING and watches its
- * incoming stack for POLL_NS, then announces HALTED, looks once more and
- * halts. A waker sends the wakeup IPI only to a HALTED CPU, or to a BUSY
+ * incoming stack, and the device queues registered as its idle pollers,
+ * for POLL_NS, then announces HALTED, looks once more and halts. A waker sends the wakeup IPI only to a HALTED CPU, or to a BUSY
  * one whose incoming stack it found empty (so that the thread does not
  * wait a slice behind a busy loop); a polling CPU needs none.
  *
@@ -1134,14 +1134,52 @@ static bool has_work(struct sched_cpu *sc)
 	       __atomic_load_n(&sc->incoming, SC);
 }
 
-/* Watches the incoming stack for poll_ticks, interrupts on. */
-static void poll_incoming(struct sched_cpu *sc)
+/* Each CPU's idle pollers: a list that only grows, at its head
+ * (release), read by that CPU's idle loop (acquire). */
+static struct idle_poller *idle_pollers[MAX_CPUS];
+
+void sched_idle_poller_add(unsigned cpu, struct idle_poller *p)
+{
+	static struct mutex add_lock = MUTEX_INIT;
+
+	mutex_lock(&add_lock);
+	p->next = idle_pollers[cpu];
+	__atomic_store_n(&idle_pollers[cpu], p, __ATOMIC_RELEASE);
+	mutex_unlock(&add_lock);
+}
+
+static struct idle_poller *pollers(struct sched_cpu *sc)
+{
+	return __atomic_load_n(&idle_pollers[sc->cpu], __ATOMIC_ACQUIRE);
+}
+
+static bool pollers_look(struct idle_poller *list)
+{
+	for (struct idle_poller *p = list; p; p = p->next)
+		if (p->look(p))
+			return true;
+	return false;
+}
+
+/* Watches the incoming stack and the pollers for poll_ticks, interrupts
+ * on; the pollers' interrupts are off meanwhile (loud: back on). */
+static void poll_incoming(struct sched_cpu *sc, struct idle_poller *list)
 {
 	uint64_t end = rdtsc() + poll_ticks;
 
+	for (struct idle_poller *p = list; p; p = p->next)
+		p->quiet(p);
 	/* spin-ok: idle polling, bounded, instead of an IPI per wakeup. */
-	while (rdtsc() < end && !__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED))
+	while (rdtsc() < end && !__atomic_load_n(&sc->incoming, __ATOMIC_RELAXED) &&
+	       !pollers_look(list))
 		cpu_relax();
+}
+
+/* Interrupts off: the pollers' interrupts on again. */
+static void pollers_loud(struct idle_poller *list)
+{
+	for (struct idle_poller *p = list; p; p = p->next)
+		p->loud(p);
 }
 
 static void idle_loop(void *arg)
@@ -1160,8 +1198,9 @@ static void idle_loop(void *arg)
 		quiescent(sc);
 		__atomic_store_n(&sc->idle_state, CPU_POLLING, SC);
 		irq_enable();
-		poll_incoming(sc);
+		poll_incoming(sc, pollers(sc));
 		irq_disable();
+		pollers_loud(pollers(sc));
 		__atomic_store_n(&sc->idle_state, CPU_HALTED, SC);
 		if (has_work(sc)) {
 			__atomic_store_n(&sc->idle_state, CPU_BUSY, SC);

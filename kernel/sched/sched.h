@@ -137,6 +137,27 @@ static inline void thread_wake_flag(int *flag, struct thread *t);
  * return instead of whenever it next enters the kernel.
  */
 void thread_interrupt(struct thread *t);
+/*
+ * A device queue that a CPU's idle loop watches (virtio-net's receive
+ * queues). When the CPU has nothing to run it polls for POLL_NS before it
+ * halts; meanwhile `quiet` turns the queue's interrupt off, `look` runs
+ * in the polling loop and, finding work, wakes the queue's thread and
+ * answers true (the loop ends), and `loud` turns the interrupt back on
+ * when the polling ends, for whatever reason, waking the thread (true)
+ * if work came in between. So a frame that arrives while the CPU polls
+ * costs no interrupt: no exit to the hypervisor to raise it, acknowledge
+ * it and end it. All three run on that CPU's idle thread (interrupts on
+ * for quiet and look, off for loud) and must not sleep.
+ */
+struct idle_poller {
+	void (*quiet)(struct idle_poller *p);
+	bool (*look)(struct idle_poller *p);
+	bool (*loud)(struct idle_poller *p);
+	struct idle_poller *next; /* set by sched_idle_poller_add */
+};
+/* Adds p to cpu's idle loop, for good (drivers, at start). */
+void sched_idle_poller_add(unsigned cpu, struct idle_poller *p);
+
 /* The CPU the caller runs on (a hint: it may move right after) and the
  * number of CPUs started. */
 static inline unsigned sched_this_cpu(void)
