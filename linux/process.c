@@ -711,7 +711,9 @@ static bool kill_allowed(struct process *p, const struct ksiginfo *info)
 	if (!info || info->code != SI_USER || p == current_process())
 		return true;
 	rcu_read_lock();
-	struct thread *t = process_any_thread(p);
+	/* the first process's threads have no proc (NULL) */
+	struct thread *t = process_is_first(p) ? process_find_thread(p->pid)
+					       : process_any_thread(p);
 	bool ok = !t || cred_may_signal(t);
 	rcu_read_unlock();
 	return ok;
