@@ -8,7 +8,6 @@
 #include "fs/fs_private.h"
 #include "linux/linux.h"
 
-
 /* ---- inodes ---- */
 struct timespec_k vfs_now(void)
 {

@@ -26,8 +26,8 @@
  * alive until the section ends. A thread reads its own without a lock.
  * NULL stands for root_cred, never freed.
  */
-#include "kernel/sync/sync.h"
 #include "fs/fs.h"
+#include "kernel/sync/sync.h"
 #include "linux/process.h"
 #include "linux/sys.h"
 
@@ -48,9 +48,9 @@
 #define CAP_FULL ((2ull << CAP_LAST_CAP) - 1)
 #define BIT(cap) (1ull << (cap))
 /* The capabilities setfsuid moves with the fsuid (Linux: CAP_FS_MASK). */
-#define CAP_FS_MASK                                                          \
-	(BIT(CAP_CHOWN) | BIT(CAP_MKNOD) | BIT(CAP_DAC_OVERRIDE) |           \
-	 BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_FOWNER) | BIT(CAP_FSETID) |      \
+#define CAP_FS_MASK                                                            \
+	(BIT(CAP_CHOWN) | BIT(CAP_MKNOD) | BIT(CAP_DAC_OVERRIDE) |             \
+	 BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_FOWNER) | BIT(CAP_FSETID) |        \
 	 BIT(CAP_LINUX_IMMUTABLE) | BIT(CAP_MAC_OVERRIDE))
 #define NGROUPS_MAX 65536
 #define LINUX_CAPABILITY_VERSION_1 0x19980330
@@ -97,7 +97,8 @@ static bool has_cap(const struct cred *c, int cap)
 
 static void cred_free(struct rcu_head *h)
 {
-	struct cred *c = (struct cred *)((char *)h - offsetof(struct cred, rcu));
+	struct cred *c =
+	    (struct cred *)((char *)h - offsetof(struct cred, rcu));
 
 	free(c->groups);
 	free(c);
@@ -436,7 +437,8 @@ long sys_setgroups(long size, long list, long c, long d, long e, long f)
 		return -EFAULT;
 	}
 	sort_gids(g, (unsigned)size);
-	struct cred *cr = size ? cred_copy(g, (unsigned)size) : cred_copy(NULL, 0);
+	struct cred *cr =
+	    size ? cred_copy(g, (unsigned)size) : cred_copy(NULL, 0);
 	if (!cr)
 		return -ENOMEM;
 	if (!size) {
@@ -487,7 +489,8 @@ static long cap_sets(int32_t pid, uint64_t sets[3])
 	struct thread *t = pid ? process_find_thread(pid) : current_thread();
 	if (t) {
 		const struct cred *c = cred_of(t);
-		sets[0] = c->cap_eff, sets[1] = c->cap_prm, sets[2] = c->cap_inh;
+		sets[0] = c->cap_eff, sets[1] = c->cap_prm,
+		sets[2] = c->cap_inh;
 	} else {
 		r = -ESRCH;
 	}
@@ -577,12 +580,12 @@ static uint64_t access_caps(const struct cred *c, bool real)
 }
 
 /* Linux: generic_permission, then capable_wrt_inode_uidgid. */
-int linux_cred_permission(uint32_t uid, uint32_t gid, uint32_t mode,
-			  int mask, bool real)
+int linux_cred_permission(uint32_t uid, uint32_t gid, uint32_t mode, int mask,
+			  bool real)
 {
 	const struct cred *c = me();
 	uint32_t u = real ? c->ruid : c->fsuid, g = real ? c->rgid : c->fsgid;
-	uint32_t bits = u == uid		 ? mode >> 6
+	uint32_t bits = u == uid	       ? mode >> 6
 			: in_groups(c, g, gid) ? mode >> 3
 					       : mode;
 	uint64_t caps = access_caps(c, real);
@@ -626,9 +629,8 @@ bool cred_may_ptrace(struct thread *t)
 
 	if (has_cap(m, CAP_SYS_PTRACE))
 		return true;
-	return m->ruid == c->ruid && m->ruid == c->euid &&
-	       m->ruid == c->suid && m->rgid == c->rgid &&
-	       m->rgid == c->egid && m->rgid == c->sgid;
+	return m->ruid == c->ruid && m->ruid == c->euid && m->ruid == c->suid &&
+	       m->rgid == c->rgid && m->rgid == c->egid && m->rgid == c->sgid;
 }
 
 /* ---- host and domain names ---- */

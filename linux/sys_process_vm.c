@@ -157,7 +157,7 @@ static int pv_pid(long pid)
 	struct process *p = t ? (t->proc ? t->proc : &first_process) : NULL;
 	if (p)
 		found = p == current_process() || cred_may_ptrace(t) ? p->pid
-								 : -EPERM;
+								     : -EPERM;
 	rcu_read_unlock();
 	return found;
 }

@@ -131,8 +131,8 @@ static void proc_status_shows_each_process(void)
 	CHECK_EQ_INT(pipe(go), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		bool ok = setresgid(7, 8, 9) == 0 &&
-			  setresuid(USER, USER, USER) == 0;
+		bool ok =
+		    setresgid(7, 8, 9) == 0 && setresuid(USER, USER, USER) == 0;
 		(void)!write(ready[1], &c, 1);
 		(void)!read(go[0], &c, 1);
 		_exit(!ok);
