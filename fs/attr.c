@@ -6,6 +6,7 @@
  * reduce to what root is refused (Linux: capabilities(7), CAP_DAC_OVERRIDE).
  */
 #include "fs/fs_private.h"
+#include "linux/linux.h"
 
 void inode_stat(struct inode *ip, struct kstat *st)
 {
@@ -243,10 +244,12 @@ int vfs_faccessat(struct file *dir, const char *path, int mode, int at_flags)
 		return -EINVAL;
 	mutex_lock(&vfs_mutex);
 	err = lookup_inode(dir, path, at_flags, &ip);
-	/* Root may execute only what has an execute bit for someone. */
-	if (!err && (mode & X_OK) && ip->type != S_IFDIR &&
-	    !(LOAD(ip->mode) & S_IXUGO))
-		err = -EACCES;
+	/* Linux: the real ids unless AT_EACCESS; root may execute only
+	 * what has an execute bit for someone. */
+	if (!err && mode)
+		err = linux_cred_permission(ip->uid, ip->gid,
+					    ip->type | LOAD(ip->mode), mode,
+					    !(at_flags & AT_EACCESS));
 	mutex_unlock(&vfs_mutex);
 	return err;
 }

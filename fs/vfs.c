@@ -6,7 +6,7 @@
  * is dropped, so freeing a large file never holds up other lookups.
  */
 #include "fs/fs_private.h"
-
+#include "linux/linux.h"
 
 /* ---- inodes ---- */
 struct timespec_k vfs_now(void)
@@ -113,6 +113,19 @@ static uint32_t apply_umask(uint32_t mode)
 }
 
 /* ---- making names ---- */
+/* Under vfs_mutex: a new inode belongs to the caller's file-system ids;
+ * its group is the directory's if that has S_ISGID (Linux:
+ * inode_init_owner), which a new directory inherits. */
+static void new_owner(struct inode *ip, const struct inode *dir)
+{
+	linux_cred_fsids(&ip->uid, &ip->gid);
+	if (!(LOAD(dir->mode) & S_ISGID))
+		return;
+	ip->gid = dir->gid;
+	if (ip->type == S_IFDIR)
+		__atomic_or_fetch(&ip->mode, S_ISGID, __ATOMIC_RELAXED);
+}
+
 /* Under vfs_mutex: a new inode named l->last in l->dir (target: a
  * symlink's). */
 static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
@@ -135,6 +148,7 @@ static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
 	if (err)
 		return err;
 	(*out)->name_dir = dir;
+	new_owner(*out, dir);
 	inode_touch(dir, true, true);
 	fsnotify_dir(dir, IN_CREATE | (S_ISDIR(mode) ? IN_ISDIR : 0), l->last,
 		     l->len, 0);
@@ -142,6 +156,17 @@ static int create(struct lookup *l, uint32_t mode, uint64_t rdev,
 }
 
 /* Under vfs_mutex: what open(2) finds or makes. */
+/* Linux: may_open's inode_permission, for the access flags ask for. */
+static int open_permission(const struct inode *ip, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	int mask = (acc != O_WRONLY ? R_OK : 0) |
+		   (acc != O_RDONLY || (flags & O_TRUNC) ? W_OK : 0);
+
+	return linux_cred_permission(ip->uid, ip->gid,
+				     ip->type | LOAD(ip->mode), mask, false);
+}
+
 static int open_lookup(struct file *dir, const char *path, int flags,
 		       uint32_t mode, struct inode **out, int *outside_fd,
 		       bool *created)
@@ -180,7 +205,7 @@ static int open_lookup(struct file *dir, const char *path, int flags,
 	    ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
 		return -EROFS;
 	*out = ip;
-	return 0;
+	return flags & O_PATH ? 0 : open_permission(ip, flags);
 }
 
 /* Files that cannot change size (/proc's) open as they are. */

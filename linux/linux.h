@@ -58,7 +58,15 @@ struct linux_cred {
 	unsigned ngroups;
 	uint32_t groups[LINUX_CRED_GROUPS];
 };
-void linux_cred_get(struct linux_cred *c);
+/* Thread tid's (0: the caller's; a thread gone: root's). */
+void linux_cred_get(int tid, struct linux_cred *c);
+/* Whether the calling thread may access (mask: R_OK 4, W_OK 2, X_OK 1) a
+ * file of owner uid, group gid and mode (with its S_IFMT type): 0 or
+ * -EACCES. real: with the real ids, as access(2) without AT_EACCESS. */
+int linux_cred_permission(uint32_t uid, uint32_t gid, uint32_t mode, int mask,
+			  bool real);
+/* The calling thread's file-system uid and gid, a new file's owner. */
+void linux_cred_fsids(uint32_t *uid, uint32_t *gid);
 /* The host and domain names sethostname and setdomainname set. */
 void uts_names(char node[65], char domain[65]);
 

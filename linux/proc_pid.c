@@ -254,7 +254,7 @@ static void status_head(struct proc_buf *b, int tid, const struct target *tg,
 	struct linux_cred c;
 	int umask = vfs_umask_of(p->pid);
 
-	linux_cred_get(&c);
+	linux_cred_get(tid, &c);
 	proc_printf(b, "Name:\t%s\n", k->comm);
 	if (umask >= 0)
 		proc_printf(b, "Umask:\t%04o\n", umask);
@@ -301,7 +301,7 @@ static int task_status(struct proc_buf *b, int tid, bool whole)
 	target_get(whole ? tid : pid_of_tid(tid), &tg);
 	task_get(tid, whole, &tg, &k);
 	vm_get(&tg, &v);
-	linux_cred_get(&c);
+	linux_cred_get(tid, &c);
 	status_head(b, tid, &tg, &k);
 	if (tg.has_as)
 		status_vm(b, &v);

@@ -47,6 +47,8 @@
 #include "linux/signal.h"
 #include "linux/sys.h"
 
+#define SI_USER 0 /* Linux: kill(2)'s si_code */
+
 struct process first_process = {.brk_lock = MUTEX_INIT, .state = PROC_LIVE,
 				.ppid = 1};
 static struct mutex proc_lock = MUTEX_INIT;
@@ -410,6 +412,7 @@ static __attribute__((noreturn)) void finish(struct process *p, int wstatus)
 	t->files = NULL;
 	fd_table_put(p->files);
 	signal_thread_exit(t);
+	cred_thread_exit(t);
 	t->proc = NULL;
 	mutex_lock(&proc_lock);
 	reparent_children(p);
@@ -700,27 +703,47 @@ static bool kill_selects(const struct process *p, int pid, int my_pgid)
 	return p->pgid == -pid;
 }
 
+/* Under proc_lock: whether the caller may signal p: Linux checks
+ * credentials for kill(2) (SI_USER) only, never for its own process; a
+ * zombie's thread is gone: nothing to refuse. */
+static bool kill_allowed(struct process *p, const struct ksiginfo *info)
+{
+	if (!info || info->code != SI_USER || p == current_process())
+		return true;
+	rcu_read_lock();
+	/* the first process's threads have no proc (NULL) */
+	struct thread *t = process_is_first(p) ? process_find_thread(p->pid)
+					       : process_any_thread(p);
+	bool ok = !t || cred_may_signal(t);
+	rcu_read_unlock();
+	return ok;
+}
+
 /* Under proc_lock: sends to p and, depth first, its descendants that
- * the call selects; the number reached. */
+ * the call selects and the caller may signal (*sent counts them); the
+ * number selected. */
 static int kill_tree(struct process *p, int pid, int sig,
-		     const struct ksiginfo *info, int my_pgid)
+		     const struct ksiginfo *info, int my_pgid, int *sent)
 {
 	int n = 0;
 
 	if (kill_selects(p, pid, my_pgid)) {
 		n++;
-		if (sig)
-			signal_send_to(p, sig, info);
+		if (kill_allowed(p, info)) {
+			++*sent;
+			if (sig)
+				signal_send_to(p, sig, info);
+		}
 	}
 	for (struct process *c = p->children; c; c = c->sibling)
-		n += kill_tree(c, pid, sig, info, my_pgid);
+		n += kill_tree(c, pid, sig, info, my_pgid, sent);
 	return n;
 }
 
 /* Processes whose parent is init are not under the first; they are
  * reached through the thread table. */
 static int kill_orphans(int pid, int sig, const struct ksiginfo *info,
-			int my_pgid)
+			int my_pgid, int *sent)
 {
 	int n = 0;
 
@@ -733,7 +756,7 @@ static int kill_orphans(int pid, int sig, const struct ksiginfo *info,
 		rcu_read_unlock();
 
 		if (main && !p->parent)
-			n += kill_tree(p, pid, sig, info, my_pgid);
+			n += kill_tree(p, pid, sig, info, my_pgid, sent);
 	}
 	return n;
 }
@@ -861,10 +884,12 @@ int process_kill(int pid, int sig, const struct ksiginfo *info)
 		return -ESRCH;
 	mutex_lock(&proc_lock);
 	int my_pgid = current_process()->pgid;
-	int n = kill_tree(&first_process, pid, sig, info, my_pgid);
-	n += kill_orphans(pid, sig, info, my_pgid);
+	int sent = 0;
+	int n = kill_tree(&first_process, pid, sig, info, my_pgid, &sent);
+	n += kill_orphans(pid, sig, info, my_pgid, &sent);
 	mutex_unlock(&proc_lock);
-	return n ? 0 : -ESRCH;
+	/* Linux: success if any was signalled; EPERM if all refused */
+	return !n ? -ESRCH : sent ? 0 : -EPERM;
 }
 
 void process_thread_exit(int status)
@@ -888,5 +913,6 @@ void process_thread_exit(int status)
 		finish(p, p->exiting ? p->wstatus : (status & 0xff) << 8);
 	}
 	signal_thread_exit(t); /* leaves the thread table too */
+	cred_thread_exit(t);
 	thread_exit();
 }

@@ -142,7 +142,8 @@ int process_setpgid(int pid, int pgid);
 int process_getpgid(int pid);
 int process_getsid(int pid);
 int process_setsid(void);
-/* kill(2) with a pid other than the caller's: 0 or -ESRCH. */
+/* kill(2) with a pid other than the caller's: 0, -ESRCH, or -EPERM
+ * (info SI_USER, none the caller may signal: cred_may_signal). */
 struct ksiginfo;
 int process_kill(int pid, int sig, const struct ksiginfo *info);
 /* A live thread of p, its main one first; NULL if none. Under the

@@ -1069,6 +1069,15 @@ bool signal_send_tid(int tid, int sig, const struct ksiginfo *info)
 	return t != NULL;
 }
 
+/* Under sig_lock: whether the caller may signal thread t (Linux's
+ * check_kill_permission: its own process always). */
+static bool may_tkill(struct thread *t)
+{
+	struct process *p = t->proc ? t->proc : &first_process;
+
+	return p == current_process() || cred_may_signal(t);
+}
+
 long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
 {
 	struct ksiginfo info = {.signo = (int)sig, .code = SI_TKILL,
@@ -1084,10 +1093,11 @@ long sys_tgkill(long tgid, long tid, long sig, long d, long e, long f)
 	 * leaves the table under it too (signal_thread_exit). */
 	mutex_lock(&sig_lock);
 	struct thread *t = process_find_thread(id);
-	if (t && sig)
+	long r = !t ? -ESRCH : may_tkill(t) ? 0 : -EPERM;
+	if (!r && sig)
 		send_thread_locked(t, (int)sig, &info);
 	mutex_unlock(&sig_lock);
-	return t ? 0 : -ESRCH;
+	return r;
 }
 
 long sys_rt_sigqueueinfo(long pid, long sig, long uinfo, long d, long e,

@@ -60,9 +60,18 @@ int pidfd_check(int fd);
  * (linux/sys_mempolicy.c). */
 void mempolicy_unmap(uint64_t addr, uint64_t len);
 
-/* Credentials (linux/sys_cred.c): whether the process's effective set
+/* Credentials (linux/sys_cred.c): whether the calling thread's effective set
  * has capability `cap` (CAP_* numbers), and the names uname reports. */
 bool cred_capable(int cap);
+/* A new thread's credentials are its creator's (before it starts); an
+ * exiting thread drops its own. */
+struct thread;
+void cred_thread_inherit(struct thread *child);
+void cred_thread_exit(struct thread *t);
+/* Whether the caller may signal t (kill(2)'s rule) or read and write its
+ * memory (process_vm_readv's, ptrace's); t in a read section. */
+bool cred_may_signal(struct thread *t);
+bool cred_may_ptrace(struct thread *t);
 /* A new application thread takes its creator's scheduling attributes
  * (linux/sys_sched.c); called before it runs. */
 struct thread;

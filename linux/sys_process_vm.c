@@ -24,10 +24,10 @@
  * boundary of the remote range or where the local range faults; the
  * result is the bytes copied, or the error if there were none.
  *
- * Permission: Linux asks for ptrace access (same real ids or
- * CAP_SYS_PTRACE). Osprey's credentials are one set for the whole VM
- * (linux/sys_cred.c), so every process has the caller's ids and the
- * check always passes; there is no case for EPERM.
+ * Permission: Linux asks for ptrace access with the real credentials:
+ * every uid and gid of the target's (its thread `pid`) the caller's real
+ * one, or CAP_SYS_PTRACE (cred_may_ptrace); else EPERM. Its own process
+ * always. (No dumpable flag or Yama: Osprey has no set-user-id exec.)
  */
 #include "kernel/sync/sync.h"
 #include "linux/process.h"
@@ -144,7 +144,8 @@ static long pv_copy(struct as *as, struct pv_side *loc, struct pv_side *rem,
 	return total ? total : r;
 }
 
-/* The process that thread (or process) id `pid` belongs to. */
+/* The process that thread (or process) id `pid` belongs to, if the
+ * caller may reach its memory: its pid, -ESRCH or -EPERM. */
 static int pv_pid(long pid)
 {
 	int found = -ESRCH;
@@ -153,8 +154,10 @@ static int pv_pid(long pid)
 		return -ESRCH;
 	rcu_read_lock();
 	struct thread *t = process_find_thread((int)pid);
-	if (t)
-		found = (t->proc ? t->proc : &first_process)->pid;
+	struct process *p = t ? (t->proc ? t->proc : &first_process) : NULL;
+	if (p)
+		found = p == current_process() || cred_may_ptrace(t) ? p->pid
+								     : -EPERM;
 	rcu_read_unlock();
 	return found;
 }

@@ -778,6 +778,7 @@ static long clone_thread(long flags, long newsp, long parent_tid,
 		return -EAGAIN;
 	}
 	sched_thread_inherit(t);
+	cred_thread_inherit(t);
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(parent_tid, &tid, sizeof(tid));
 	thread_start(t);
@@ -896,6 +897,7 @@ static long clone_process(long flags, long newsp, long parent_tid,
 	if (flags & CLONE_VFORK)
 		child->vfork_parent = current_thread();
 	sched_thread_inherit(t);
+	cred_thread_inherit(t);
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(parent_tid, &tid, sizeof(tid));
 	thread_start(t);

@@ -99,6 +99,10 @@ struct thread {
 	struct process *proc;
 	struct as *as;
 	struct fd_table *files;
+	/* Its credentials (linux/sys_cred.c); NULL: root's. Replaced only by
+	 * the thread itself, or set before it starts (clone); others read it
+	 * in a read section. */
+	struct cred *cred;
 	struct timer sleep_timer;
 	struct rcu_head rcu; /* its memory is freed a grace period after exit */
 };
