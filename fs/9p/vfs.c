@@ -274,13 +274,17 @@ static int p9v_symlink(struct inode *dir, const char *name, size_t len,
 		    out);
 }
 
+/* Tlink; the link count is the host's, asked again. */
 static int p9v_link(struct inode *dir, const char *name, size_t len,
 		    struct inode *ip)
 {
-	static bool seen;
+	int err = p9c_link(CL(dir), VI(dir)->fid, VI(ip)->fid, name, len);
 
-	report_once(&seen, "link(2) (Tlink) is not written yet: EPERM");
-	return -EPERM;
+	if (err)
+		return err;
+	refresh(ip);
+	refresh(dir);
+	return 0;
 }
 
 /* Under vfs_mutex: ip lost a name. With names left, its link count is

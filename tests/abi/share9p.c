@@ -144,6 +144,28 @@ static void write_files(void)
 	}
 }
 
+/* link(2): a second name for moved-to.txt, two links, one inode. */
+static void check_hard(void)
+{
+	struct stat a, b;
+
+	if (CHECK_EQ_INT(stat(P("moved-to.txt"), &a), 0) &&
+	    CHECK_EQ_INT(stat(P("hard.txt"), &b), 0)) {
+		CHECK_EQ_INT(a.st_ino, b.st_ino);
+		CHECK_EQ_INT(a.st_nlink, 2);
+		CHECK_EQ_INT(b.st_nlink, 2);
+	}
+}
+
+static void hard_link(void)
+{
+	CHECK_EQ_INT(link(P("moved-to.txt"), P("hard.txt")), 0);
+	CHECK_ERRNO(link(P("moved-to.txt"), P("hello.txt")), EEXIST);
+	CHECK_ERRNO(link(P("sub"), P("sub-link")), EPERM);
+	CHECK_ERRNO(link(P("no-such"), P("x")), ENOENT);
+	check_hard();
+}
+
 static void write_tree(void)
 {
 	CHECK_EQ_INT(mkdir(P("sub"), 0755), 0);
@@ -153,6 +175,7 @@ static void write_tree(void)
 	CHECK_EQ_INT(rmdir(P("empty")), 0);
 	CHECK_ERRNO(rmdir(P("sub")), ENOTEMPTY);
 	CHECK_EQ_INT(symlink("hello.txt", P("link")), 0);
+	ABI_RUN(hard_link);
 	CHECK_ERRNO(mkdir(P("sub"), 0755), EEXIST);
 }
 
@@ -257,6 +280,8 @@ static void verify_files(void)
 	fill(big, BIG_SIZE, 0);
 	verify_file("big.bin", big, BIG_SIZE, 0600);
 	verify_file("moved-to.txt", "moving\n", 7, 0644);
+	verify_file("hard.txt", "moving\n", 7, 0644);
+	check_hard();
 	CHECK_ERRNO(access(P("moved-from.txt"), F_OK), ENOENT);
 	CHECK_ERRNO(access(P("gone.txt"), F_OK), ENOENT);
 	memcpy(tr, big, 100);
@@ -293,9 +318,10 @@ static void verify_tree(void)
 static void verify_listing(void)
 {
 	static const char *const want[] = {
-	    "big.bin",	   "exec.sh",	   "hello.txt",	  "link",
-	    "mmap.bin",	   "moved-to.txt", "sub",	  "thread0.bin",
-	    "thread1.bin", "thread2.bin",  "thread3.bin", "trunc.bin"};
+	    "big.bin",	   "exec.sh",	  "hard.txt",	  "hello.txt",
+	    "link",	   "mmap.bin",	  "moved-to.txt", "sub",
+	    "thread0.bin", "thread1.bin", "thread2.bin",  "thread3.bin",
+	    "trunc.bin"};
 	unsigned seen = 0, n = 0, dots = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
