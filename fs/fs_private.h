@@ -267,6 +267,7 @@ struct pcache {
 	struct pcache_ra ra;  /* the mappings' faults, as one stream */
 };
 extern uint64_t pcache_pages, pcache_dirty; /* every cache's; atomic */
+extern uint64_t pcache_evicted; /* clean pages the shrinker freed; atomic */
 void pcache_init(struct pcache *pc, struct mutex *lock);
 void *pcache_find(struct pcache *pc, uint64_t index);
 int pcache_insert(struct pcache *pc, uint64_t index, void *page);

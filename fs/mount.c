@@ -16,6 +16,7 @@
 #include "block/block.h"
 #include "fs/9p/9p.h"
 #include "fs/fs_private.h"
+#include "fs/mount_opts.h"
 
 static struct mount *mounts; /* under vfs_mutex */
 static int tmpfs_new(const char *source, const char *target, const char *type,
@@ -295,79 +296,17 @@ static int ext4_source(const char *source, const char **disk)
 
 static unsigned next_anon_minor = 64; /* atomic: tmpfs st_dev */
 
-/* Whether the option opt[0..len) has key `key` ("key=..."). */
-static bool opt_key(const char *opt, size_t len, const char *key)
+/* Applies tmpfs's parsed options to its new root. */
+static void tmpfs_apply(struct inode *root, const struct mount_opts *o)
 {
-	size_t k = strlen(key);
-
-	return len > k && opt[k] == '=' && !memcmp(opt, key, k);
-}
-
-/* A number in base 8 or 10, up to 2^32 - 1: 0 or -EINVAL. */
-static int opt_number(const char *p, size_t len, unsigned base, uint32_t *v)
-{
-	uint64_t n = 0;
-
-	if (!len)
-		return -EINVAL;
-	for (; len; p++, len--) {
-		if (*p < '0' || *p >= '0' + (int)base)
-			return -EINVAL;
-		n = n * base + (uint64_t)(*p - '0');
-		if (n > 0xffffffffu)
-			return -EINVAL;
-	}
-	*v = (uint32_t)n;
-	return 0;
-}
-
-/* tmpfs/ramfs options (man 5 tmpfs): mode=, uid=, gid= set the root;
- * size= and nr_inodes= are accepted and not enforced (reported). */
-static int tmpfs_option(struct inode *root, const char *opt, size_t len)
-{
-	uint32_t v;
-
-	if (opt_key(opt, len, "size") || opt_key(opt, len, "nr_inodes")) {
+	if (o->set & MOUNT_OPT_MODE)
+		root->mode = o->mode & 07777;
+	if (o->set & MOUNT_OPT_UID)
+		root->uid = o->uid;
+	if (o->set & MOUNT_OPT_GID)
+		root->gid = o->gid;
+	if (o->set & MOUNT_OPT_LIMITS)
 		mount_missing("tmpfs: size= and nr_inodes= are not enforced");
-		return 0;
-	}
-	if (opt_key(opt, len, "mode") && !opt_number(opt + 5, len - 5, 8, &v))
-		root->mode = v & 07777;
-	else if (opt_key(opt, len, "uid") &&
-		 !opt_number(opt + 4, len - 4, 10, &v))
-		root->uid = v;
-	else if (opt_key(opt, len, "gid") &&
-		 !opt_number(opt + 4, len - 4, 10, &v))
-		root->gid = v;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* 9p's options: the transport and protocol are the only ones we have. */
-static int p9_option(struct inode *unused, const char *opt, size_t len)
-{
-	(void)unused;
-	if ((len == 12 && !memcmp(opt, "trans=virtio", 12)) ||
-	    (len == 16 && !memcmp(opt, "version=9p2000.L", 16)))
-		return 0;
-	return -EINVAL;
-}
-
-static int for_options(const char *data, struct inode *root,
-		       int (*fn)(struct inode *root, const char *opt,
-				 size_t len))
-{
-	int err = 0;
-
-	while (*data && !err) {
-		const char *comma = strchr(data, ',');
-		size_t n = comma ? (size_t)(comma - data) : strlen(data);
-
-		err = n ? fn(root, data, n) : 0;
-		data += n + (data[n] == ',');
-	}
-	return err;
 }
 
 static int tmpfs_new(const char *source, const char *target, const char *type,
@@ -378,6 +317,7 @@ static int tmpfs_new(const char *source, const char *target, const char *type,
 	size_t n = strnlen(source, PATH_MAX);
 	char *src = malloc(n + 1);
 	struct super_block *sb = NULL;
+	struct mount_opts o;
 	int err = -ENOMEM;
 
 	if (src)
@@ -387,9 +327,11 @@ static int tmpfs_new(const char *source, const char *target, const char *type,
 	if (!sb)
 		goto out_free_src;
 	sb->priv = src; /* ramfs's umount frees it */
-	err = for_options(data, sb->root, tmpfs_option);
+	err = mount_opts_parse(data, strlen(data), MOUNT_FS_TMPFS, &o);
 	if (!err)
-		err = vfs_mount(sb, target, rdonly);
+		tmpfs_apply(sb->root, &o);
+	if (!err)
+		err = vfs_mount(sb, target, rdonly || o.rdonly);
 	if (!err)
 		return 0;
 	sb->root->refs = 0;
@@ -418,6 +360,7 @@ static int target_ok(const char *target)
 int vfs_mount_new(const char *source, const char *target, const char *type,
 		  bool rdonly, const char *data)
 {
+	struct mount_opts o;
 	const char *disk;
 	int err = target_ok(target);
 
@@ -427,18 +370,20 @@ int vfs_mount_new(const char *source, const char *target, const char *type,
 		return tmpfs_new(source, target,
 				 type[0] == 't' ? "tmpfs" : "ramfs", rdonly,
 				 data);
-	if (*data && !strcmp(type, "ext4")) {
-		mount_missing("mount: ext4 takes no options yet");
+	if (!strcmp(type, "ext4") &&
+	    mount_opts_parse(data, strlen(data), MOUNT_FS_EXT4, &o)) {
+		mount_missing("mount: ext4 takes only ro/rw yet");
 		return -EINVAL;
 	}
 	if (!strcmp(type, "ext4")) {
 		err = ext4_source(source, &disk);
-		return err ? err : ext4_vfs_mount(disk, target, rdonly);
+		return err ? err
+			   : ext4_vfs_mount(disk, target, rdonly || o.rdonly);
 	}
 	if (!strcmp(type, "9p")) {
-		if (for_options(data, NULL, p9_option))
+		if (mount_opts_parse(data, strlen(data), MOUNT_FS_9P, &o))
 			return -EINVAL;
-		err = p9_vfs_mount(source, target, rdonly);
+		err = p9_vfs_mount(source, target, rdonly || o.rdonly);
 		return err == -ENODEV ? -ENOENT : err; /* no such tag */
 	}
 	if (!strcmp(type, "proc")) {

@@ -30,6 +30,7 @@
 static struct mutex list_lock = MUTEX_INIT;
 static struct list caches = LIST_INIT(caches); /* under list_lock */
 uint64_t pcache_pages, pcache_dirty;	       /* atomic */
+uint64_t pcache_evicted;		       /* atomic: /proc/vmstat */
 
 void pcache_init(struct pcache *pc, struct mutex *lock)
 {
@@ -224,6 +225,8 @@ int pcache_writeback(struct pcache *pc, bool keep_dirty,
 	return w.err;
 }
 
+static void keep_free(struct pcache *pc);
+
 /* ---- readahead ----
  * A reader that asks for page `next` (the one after its last) reads in
  * order; at each miss it then reads a window of pages in one request,
@@ -296,6 +299,7 @@ int pcache_fill(struct pcache *pc, uint64_t index, unsigned n,
 	char *buf;
 	long r;
 
+	keep_free(pc);
 	while (got < n && !pcache_find(pc, index + got))
 		got++;
 	buf = bounce_alloc(&got, &order);
@@ -346,10 +350,36 @@ static uint64_t shrink(uint64_t want)
 		mutex_unlock(pc->lock);
 	}
 	mutex_unlock(&list_lock);
+	__atomic_add_fetch(&pcache_evicted, e.freed, __ATOMIC_RELAXED);
 	return e.freed;
 }
 
 static struct shrinker pcache_shrinker = {.scan = shrink};
+
+/* Under pc->lock, before a fill: with less than an eighth of memory
+ * free, evicts a sixteenth, from the other caches and then pc's own.
+ * The allocator's shrinker alone is not enough: it runs only once
+ * memory is gone, and the order-0 pages it frees do not make the
+ * larger blocks (kernel stacks, bounce buffers) that fail first. */
+static void keep_free(struct pcache *pc)
+{
+	struct mm_stats m;
+	struct evict e;
+
+	mm_get_stats(&m);
+	if (m.free_pages >= m.total_pages / 8)
+		return;
+	e = (struct evict){m.total_pages / 16, shrink(m.total_pages / 16)};
+	if (e.freed < e.want) {
+		uint64_t before = e.freed;
+
+		walk(pc, &pc->root, pc->levels, 0, 0, evictable, &e);
+		if (!pc->root)
+			pc->levels = 0;
+		__atomic_add_fetch(&pcache_evicted, e.freed - before,
+				   __ATOMIC_RELAXED);
+	}
+}
 
 static int pcache_setup(void)
 {

@@ -90,6 +90,24 @@ static int show_meminfo(struct proc_buf *b, int arg)
 	return 0;
 }
 
+/* The counters Linux's /proc/vmstat has that mean something here: the
+ * page cache's shrinker runs in the allocating thread, so its evictions
+ * are pgsteal_direct (and pgsteal_file: they are all file pages). */
+static int show_vmstat(struct proc_buf *b, int arg)
+{
+	struct mm_stats m;
+	uint64_t stolen = LOAD(pcache_evicted);
+
+	mm_get_stats(&m);
+	proc_printf(b,
+		    "nr_free_pages %lu\nnr_file_pages %lu\n"
+		    "nr_dirty %lu\npgsteal_kswapd 0\npgsteal_direct %lu\n"
+		    "pgsteal_anon 0\npgsteal_file %lu\n",
+		    m.free_pages, vfs_file_pages(), LOAD(pcache_dirty), stolen,
+		    stolen);
+	return 0;
+}
+
 static uint64_t ticks(uint64_t ns)
 {
 	return ns / NS_PER_TICK;
@@ -511,6 +529,7 @@ static const struct proc_entry root_table[] = {
     PFILE("stat", show_stat),
     PDIR("sys", sys_table),
     PFILE("uptime", show_uptime),
+    PFILE("vmstat", show_vmstat),
     PTEXT("version",
 	  "Linux version " KERNEL_RELEASE " (osprey@osprey) (gcc " __VERSION__
 	  ") " KERNEL_VERSION "\n"),

@@ -293,6 +293,10 @@ count_lines crash "$LOGS/crash.log" $?
 # host folders over virtio-9p, microvm and q35 (tests/blk/share.sh)
 tests/blk/share.sh >"$LOGS/share.log" 2>&1
 count_lines share "$LOGS/share.log" $?
+# the page cache's shrinker: 400 MiB read on a guest of 64 MiB
+# (tests/blk/shrink.sh)
+tests/blk/shrink.sh >"$LOGS/shrink.log" 2>&1
+count_lines shrink "$LOGS/shrink.log" $?
 # fio's libaio engine at queue depth 32, O_DIRECT (tests/blk/fio-aio.sh)
 tests/blk/fio-aio.sh >"$LOGS/fio-aio.log" 2>&1
 count_lines fio-aio "$LOGS/fio-aio.log" $?

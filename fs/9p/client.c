@@ -307,6 +307,18 @@ static int64_t dirents(struct p9_rbuf *r, uint64_t off, unsigned *n,
 	return k < 0 ? -2 : (int64_t)off;
 }
 
+int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid,
+	     const char *name, size_t len)
+{
+	struct call k;
+	int err;
+
+	if ((err = call_begin(c, &k, SMALL, SMALL)))
+		return err;
+	return empty(c, &k, p9_tlink(&k.w, k.tag, dfid, fid, str(name, len)),
+		     P9_TLINK);
+}
+
 int p9c_readdir(struct p9_client *c, uint32_t fid, uint64_t off,
 		bool (*fn)(void *arg, const struct p9_dirent *d), void *arg)
 {

@@ -52,6 +52,8 @@ int p9c_renameat(struct p9_client *c, uint32_t odfid, const char *oname,
 		 size_t olen, uint32_t ndfid, const char *nname, size_t nlen);
 int p9c_symlink(struct p9_client *c, uint32_t dfid, const char *name,
 		size_t len, const char *target, uint32_t gid);
+int p9c_link(struct p9_client *c, uint32_t dfid, uint32_t fid,
+	     const char *name, size_t len);
 /* the target's length (NUL-terminated in buf), or -errno */
 int p9c_readlink(struct p9_client *c, uint32_t fid, char *buf, size_t size);
 int p9c_fsync(struct p9_client *c, uint32_t fid, bool datasync);

@@ -246,6 +246,18 @@ int p9_tsymlink(struct p9_wbuf *w, uint16_t tag, uint32_t dfid,
 	return end(w);
 }
 
+/* size[4] Tlink tag[2] dfid[4] fid[4] name[s]: name in dfid for fid's
+ * file; Rlink has no body. */
+int p9_tlink(struct p9_wbuf *w, uint16_t tag, uint32_t dfid, uint32_t fid,
+	     struct p9_str name)
+{
+	begin(w, P9_TLINK, tag);
+	put32(w, dfid);
+	put32(w, fid);
+	put_str(w, name);
+	return end(w);
+}
+
 int p9_tfid(struct p9_wbuf *w, uint8_t type, uint16_t tag, uint32_t fid)
 {
 	begin(w, type, tag);

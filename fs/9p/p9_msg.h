@@ -33,6 +33,7 @@ enum p9_type {
 	P9_TSETATTR = 26,
 	P9_TREADDIR = 40,
 	P9_TFSYNC = 50,
+	P9_TLINK = 70,
 	P9_TMKDIR = 72,
 	P9_TRENAMEAT = 74,
 	P9_TUNLINKAT = 76,
@@ -138,6 +139,8 @@ int p9_trenameat(struct p9_wbuf *w, uint16_t tag, uint32_t odfid,
 		 struct p9_str oname, uint32_t ndfid, struct p9_str nname);
 int p9_tsymlink(struct p9_wbuf *w, uint16_t tag, uint32_t dfid,
 		struct p9_str name, struct p9_str target, uint32_t gid);
+int p9_tlink(struct p9_wbuf *w, uint16_t tag, uint32_t dfid, uint32_t fid,
+	     struct p9_str name);
 /* Treadlink, Tstatfs and Tclunk: just a fid */
 int p9_tfid(struct p9_wbuf *w, uint8_t type, uint16_t tag, uint32_t fid);
 int p9_tfsync(struct p9_wbuf *w, uint16_t tag, uint32_t fid, bool datasync);

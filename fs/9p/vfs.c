@@ -14,9 +14,18 @@
  * VFS inode per host file while it has names, as ext4's does: a lookup
  * that finds its file cached takes fresh attributes from the server and
  * clunks the fid it walked. Attributes are the host's: stat asks the
- * server each time, so a change made on the host shows at once; data
- * are not cached at all (no page cache yet): every read and write is a
- * request, and mmap of a 9p file answers -ENODEV.
+ * server each time, so a change made on the host shows at once; read
+ * and write are requests each (Linux's cache=none).
+ *
+ * Mappings. mmap and the loader take pages from a page cache
+ * (fs/pagecache.c) that lives while the file is mapped: filled from the
+ * read fid on a fault (with readahead), kept equal to what write() sends
+ * (write-through into the cached pages), and dropped when the last
+ * mapping goes, so a file mapped again sees the host's changes. A shared
+ * writable mapping's pages are marked dirty when handed out and written
+ * through the write fid by msync, fsync, read() and the last unmap (as
+ * Linux's cache=mmap mode; with cache=none Linux refuses such a mapping,
+ * EINVAL, which would stop programs that work here).
  *
  * Locks: vfs_mutex -> ip->lock, as the core takes them; the client
  * needs none (fs/9p/client.c), so requests of different threads are in
@@ -37,6 +46,7 @@ struct p9v_inode {
 	/* under ip->lock (directories: vfs_mutex); NO_FID until needed */
 	uint32_t rfid, wfid;
 	uint32_t huid, hgid; /* the owner the host last told */
+	struct pcache pc;    /* the mapped pages; under ip->lock */
 	/* under vfs_mutex */
 	struct icache_link hash; /* in the sb's cache */
 	char *target; /* symlinks: read once */
@@ -143,6 +153,7 @@ static struct p9v_inode *vnode_new(struct p9v_sb *s, uint32_t fid,
 	inode_init(&vi->vfs, &s->vfs, &p9v_inode_ops, a->mode, rdev_of(a->rdev),
 		   a->qid.path ? a->qid.path : 1);
 	attrs_from(vi, a);
+	pcache_init(&vi->pc, &vi->vfs.lock);
 	if (type == S_IFREG)
 		vi->vfs.fops = &p9v_file_ops;
 	else if (type == S_IFDIR)
@@ -263,13 +274,17 @@ static int p9v_symlink(struct inode *dir, const char *name, size_t len,
 		    out);
 }
 
+/* Tlink; the link count is the host's, asked again. */
 static int p9v_link(struct inode *dir, const char *name, size_t len,
 		    struct inode *ip)
 {
-	static bool seen;
+	int err = p9c_link(CL(dir), VI(dir)->fid, VI(ip)->fid, name, len);
 
-	report_once(&seen, "link(2) (Tlink) is not written yet: EPERM");
-	return -EPERM;
+	if (err)
+		return err;
+	refresh(ip);
+	refresh(dir);
+	return 0;
 }
 
 /* Under vfs_mutex: ip lost a name. With names left, its link count is
@@ -417,6 +432,103 @@ static int p9v_iterate(struct inode *dir, int64_t *pos, struct dir_context *ctx)
 			   *pos < 2 ? 0 : (uint64_t)*pos - 2, iter_one, &it);
 }
 
+/* ---- the mappings' page cache, under ip->lock ---- */
+/* pcache_fill's read: bytes of the file at off, through the read fid. */
+static long read_for_cache(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct inode *ip = arg;
+	size_t done = 0;
+	long r = fid_for(ip, &VI(ip)->rfid, O_RDONLY);
+
+	while (!r && done < len) {
+		r = p9c_read(CL(ip), VI(ip)->rfid, off + done,
+			     (char *)buf + done, len - done);
+		if (r <= 0)
+			break; /* 0: the host's file ends here (zeros) */
+		done += (size_t)r;
+		r = 0;
+	}
+	return r < 0 ? r : (long)done;
+}
+
+static void *p9v_page(struct inode *ip, uint64_t index)
+{
+	struct pcache *pc = &VI(ip)->pc;
+	uint64_t last = ip->size ? (uint64_t)(ip->size - 1) / PAGE_SIZE : 0;
+	void *page = pcache_find(pc, index);
+	unsigned n = pcache_ra_window(&pc->ra, index, last, !page);
+
+	if (page)
+		return page;
+	if (pcache_fill(pc, index, n, read_for_cache, ip))
+		return NULL;
+	return pcache_find(pc, index);
+}
+
+static void p9v_page_mkdirty(struct inode *ip, uint64_t index)
+{
+	if (!ip->sb->rdonly)
+		pcache_set_dirty(&VI(ip)->pc, index);
+}
+
+static int64_t write_locked(struct inode *ip, const void *buf, size_t n,
+			    int64_t *pos);
+
+/* pcache_writeback's fn: the page's bytes inside the file to the host. */
+static int write_page(void *arg, uint64_t index, void *page)
+{
+	struct inode *ip = arg;
+	int64_t off = (int64_t)(index * PAGE_SIZE);
+	int64_t r;
+
+	if (off >= ip->size)
+		return 0;
+	size_t len = (size_t)MIN((int64_t)PAGE_SIZE, ip->size - off);
+	r = write_locked(ip, page, len, &off);
+	return r < 0 ? (int)r : r == (int64_t)len ? 0 : -EIO;
+}
+
+/* The dirty pages to the host; the cache goes with the last mapping. */
+static int p9v_writeback(struct inode *ip)
+{
+	struct pcache *pc = &VI(ip)->pc;
+	int err = ip->sb->rdonly ? 0
+				 : pcache_writeback(pc, ip->pins > 0,
+						    write_page, ip);
+
+	if (!err && !ip->pins)
+		pcache_cut(pc, 0);
+	return err;
+}
+
+/* What write() sent, into the pages cached there. */
+static void cache_update(struct inode *ip, const char *buf, size_t n,
+			 int64_t pos)
+{
+	for (size_t done = 0; done < n;) {
+		uint64_t at = (uint64_t)pos + done;
+		size_t in = at & (PAGE_SIZE - 1);
+		size_t chunk = MIN(n - done, PAGE_SIZE - in);
+		char *page = pcache_find(&VI(ip)->pc, at / PAGE_SIZE);
+
+		if (page && page + in != buf + done) /* not write_page's */
+			memcpy(page + in, buf + done, chunk);
+		done += chunk;
+	}
+}
+
+/* Drops the pages past a new size and zeroes the last one's tail. */
+static void cache_truncate(struct inode *ip, int64_t size)
+{
+	struct pcache *pc = &VI(ip)->pc;
+	size_t in = (size_t)size & (PAGE_SIZE - 1);
+	char *last = pcache_find(pc, (uint64_t)size / PAGE_SIZE);
+
+	if (last && in)
+		memset(last + in, 0, PAGE_SIZE - in);
+	pcache_cut(pc, ALIGN_UP((uint64_t)size, PAGE_SIZE) / PAGE_SIZE);
+}
+
 /* ---- data and attributes, under ip->lock ---- */
 static int p9v_setsize(struct inode *ip, int64_t size)
 {
@@ -429,6 +541,8 @@ static int p9v_setsize(struct inode *ip, int64_t size)
 	err = p9c_setattr(CL(ip), VI(ip)->fid, &a);
 	if (!err)
 		ip->size = size;
+	if (!err)
+		cache_truncate(ip, size);
 	return err;
 }
 
@@ -464,6 +578,9 @@ static const struct inode_ops p9v_inode_ops = {
     .iterate = p9v_iterate,
     .setsize = p9v_setsize,
     .getattr = p9v_getattr,
+    .page = p9v_page,
+    .page_mkdirty = p9v_page_mkdirty,
+    .writeback = p9v_writeback,
 };
 
 /* ---- open files ---- */
@@ -474,7 +591,9 @@ static int64_t p9v_read(struct file *f, void *buf, size_t n, int64_t *pos)
 	int64_t r = 0;
 
 	mutex_lock(&ip->lock);
-	r = fid_for(ip, &VI(ip)->rfid, O_RDONLY);
+	r = VI(ip)->pc.dirty ? p9v_writeback(ip) : 0;
+	if (!r)
+		r = fid_for(ip, &VI(ip)->rfid, O_RDONLY);
 	mutex_unlock(&ip->lock);
 	while (!r && done < n) {
 		r = p9c_read(CL(ip), VI(ip)->rfid, (uint64_t)*pos + done,
@@ -510,6 +629,7 @@ static int64_t write_locked(struct inode *ip, const void *buf, size_t n,
 	}
 	if (!done)
 		return r;
+	cache_update(ip, buf, done, *pos);
 	*pos += (int64_t)done;
 	if (*pos > ip->size)
 		ip->size = *pos;
@@ -547,7 +667,8 @@ static int p9v_fsync(struct file *f, bool datasync)
 	int err = 0;
 
 	mutex_lock(&ip->lock);
-	if (vi->wfid == NO_FID)
+	err = p9v_writeback(ip);
+	if (!err && vi->wfid == NO_FID)
 		err = fid_for(ip, &vi->rfid, O_RDONLY);
 	if (!err)
 		err = p9c_fsync(
@@ -632,6 +753,12 @@ static void p9v_evict(struct inode *ip)
 	struct p9_client *c = CL(ip);
 
 	inode_free_vfs(ip);
+	mutex_lock(&ip->lock); /* the shrinker may be looking */
+	if (p9v_writeback(ip))
+		kprintf("osprey: 9p: writing back an evicted file's pages "
+			"failed\n");
+	pcache_cut(&vi->pc, 0);
+	mutex_unlock(&ip->lock);
 	p9c_clunk(c, vi->fid);
 	if (vi->rfid != NO_FID)
 		p9c_clunk(c, vi->rfid);

@@ -3,7 +3,9 @@
  * create, write, read back, readdir, rename, unlink, symlink, mkdir and
  * rmdir, truncate, stat sizes and modes, fsync, a file larger than one
  * 9P message, and four threads writing at once (several requests in
- * flight). The host then checks what the guest left.
+ * flight), mmap (private: reads the file, its writes stay private;
+ * shared read-only: sees write(); shared writable: reaches the file by
+ * msync and munmap). The host then checks what the guest left.
  *
  *   share9p                   write then verify in /tmp/abi-share9p-PID
  *                             (removed after): the ABI run, host and guest
@@ -22,6 +24,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
@@ -141,6 +144,28 @@ static void write_files(void)
 	}
 }
 
+/* link(2): a second name for moved-to.txt, two links, one inode. */
+static void check_hard(void)
+{
+	struct stat a, b;
+
+	if (CHECK_EQ_INT(stat(P("moved-to.txt"), &a), 0) &&
+	    CHECK_EQ_INT(stat(P("hard.txt"), &b), 0)) {
+		CHECK_EQ_INT(a.st_ino, b.st_ino);
+		CHECK_EQ_INT(a.st_nlink, 2);
+		CHECK_EQ_INT(b.st_nlink, 2);
+	}
+}
+
+static void hard_link(void)
+{
+	CHECK_EQ_INT(link(P("moved-to.txt"), P("hard.txt")), 0);
+	CHECK_ERRNO(link(P("moved-to.txt"), P("hello.txt")), EEXIST);
+	CHECK_ERRNO(link(P("sub"), P("sub-link")), EPERM);
+	CHECK_ERRNO(link(P("no-such"), P("x")), ENOENT);
+	check_hard();
+}
+
 static void write_tree(void)
 {
 	CHECK_EQ_INT(mkdir(P("sub"), 0755), 0);
@@ -150,7 +175,75 @@ static void write_tree(void)
 	CHECK_EQ_INT(rmdir(P("empty")), 0);
 	CHECK_ERRNO(rmdir(P("sub")), ENOTEMPTY);
 	CHECK_EQ_INT(symlink("hello.txt", P("link")), 0);
+	ABI_RUN(hard_link);
 	CHECK_ERRNO(mkdir(P("sub"), 0755), EEXIST);
+}
+
+#define MAP_SIZE (3 * 4096 + 100) /* a partial last page */
+
+/* MAP_PRIVATE: the file's bytes, zeros past its end in the last page,
+ * and a copy-on-write that the file never sees. */
+static void mmap_private(void)
+{
+	static unsigned char big[BIG_SIZE], back[64];
+	int fd = open(P("big.bin"), O_RDONLY);
+	unsigned char *m;
+
+	if (!CHECK(fd >= 0))
+		return;
+	fill(big, BIG_SIZE, 0);
+	m = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (CHECK(m != MAP_FAILED)) {
+		CHECK_EQ_MEM(m, big, BIG_SIZE);
+		CHECK_EQ_INT(m[BIG_SIZE], 0); /* the last page's tail */
+		memset(m + 4096, 0xa5, 64);
+		CHECK_EQ_INT(pread(fd, back, 64, 4096), 64);
+		CHECK_EQ_MEM(back, big + 4096, 64);
+		CHECK_EQ_INT(munmap(m, BIG_SIZE), 0);
+	}
+	CHECK_EQ_INT(close(fd), 0);
+}
+
+/* The bytes "mmap.bin" holds once mmap_shared is done with it. */
+static void map_want(unsigned char *b)
+{
+	fill(b, MAP_SIZE, 7);
+	memcpy(b + 10, "written by write", 16);
+	memcpy(b + 5000, "written by a mapping", 20);
+	memcpy(b + MAP_SIZE - 4, "tail", 4);
+}
+
+/* MAP_SHARED: a read-only mapping sees pwrite at once; a writable one's
+ * stores reach read() after msync and the file after munmap. */
+static void mmap_shared(void)
+{
+	static unsigned char b[MAP_SIZE], want[MAP_SIZE], got[MAP_SIZE];
+	unsigned char *r, *w;
+	int fd;
+
+	fill(b, MAP_SIZE, 7);
+	put_file("mmap.bin", b, MAP_SIZE, 0644);
+	map_want(want);
+	fd = open(P("mmap.bin"), O_RDWR);
+	if (!CHECK(fd >= 0))
+		return;
+	r = mmap(NULL, MAP_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	w = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (CHECK(r != MAP_FAILED) && CHECK(w != MAP_FAILED)) {
+		CHECK_EQ_MEM(r, b, MAP_SIZE);
+		CHECK_EQ_INT(pwrite(fd, "written by write", 16, 10), 16);
+		CHECK_EQ_MEM(r + 10, "written by write", 16);
+		memcpy(w + 5000, "written by a mapping", 20);
+		memcpy(w + MAP_SIZE - 4, "tail", 4);
+		CHECK_EQ_MEM(r + 5000, "written by a mapping", 20);
+		CHECK_EQ_INT(msync(w, MAP_SIZE, MS_SYNC), 0);
+		CHECK_EQ_INT(pread(fd, got, MAP_SIZE, 0), MAP_SIZE);
+		CHECK_EQ_MEM(got, want, MAP_SIZE);
+		memcpy(w + 4096, "after msync", 11); /* munmap writes it */
+		CHECK_EQ_INT(munmap(r, MAP_SIZE), 0);
+		CHECK_EQ_INT(munmap(w, MAP_SIZE), 0);
+	}
+	CHECK_EQ_INT(close(fd), 0);
 }
 
 static void do_write(void)
@@ -158,6 +251,8 @@ static void do_write(void)
 	ABI_RUN(write_files);
 	ABI_RUN(write_tree);
 	ABI_RUN(write_threads);
+	ABI_RUN(mmap_private);
+	ABI_RUN(mmap_shared);
 }
 
 static void verify_file(const char *name, const void *want, size_t n,
@@ -176,7 +271,7 @@ static void verify_file(const char *name, const void *want, size_t n,
 
 static void verify_files(void)
 {
-	static unsigned char big[BIG_SIZE], t[THREAD_SIZE];
+	static unsigned char big[BIG_SIZE], t[THREAD_SIZE], mapped[MAP_SIZE];
 	unsigned char tr[203] = {0};
 	char name[32];
 
@@ -185,6 +280,8 @@ static void verify_files(void)
 	fill(big, BIG_SIZE, 0);
 	verify_file("big.bin", big, BIG_SIZE, 0600);
 	verify_file("moved-to.txt", "moving\n", 7, 0644);
+	verify_file("hard.txt", "moving\n", 7, 0644);
+	check_hard();
 	CHECK_ERRNO(access(P("moved-from.txt"), F_OK), ENOENT);
 	CHECK_ERRNO(access(P("gone.txt"), F_OK), ENOENT);
 	memcpy(tr, big, 100);
@@ -195,6 +292,9 @@ static void verify_files(void)
 		fill(t, THREAD_SIZE, k + 1);
 		verify_file(name, t, THREAD_SIZE, 0644);
 	}
+	map_want(mapped);
+	memcpy(mapped + 4096, "after msync", 11);
+	verify_file("mmap.bin", mapped, MAP_SIZE, 0644);
 }
 
 static void verify_tree(void)
@@ -218,9 +318,10 @@ static void verify_tree(void)
 static void verify_listing(void)
 {
 	static const char *const want[] = {
-	    "big.bin",	    "exec.sh",	   "hello.txt",	  "link",
-	    "moved-to.txt", "sub",	   "thread0.bin", "thread1.bin",
-	    "thread2.bin",  "thread3.bin", "trunc.bin"};
+	    "big.bin",	   "exec.sh",	  "hard.txt",	  "hello.txt",
+	    "link",	   "mmap.bin",	  "moved-to.txt", "sub",
+	    "thread0.bin", "thread1.bin", "thread2.bin",  "thread3.bin",
+	    "trunc.bin"};
 	unsigned seen = 0, n = 0, dots = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;

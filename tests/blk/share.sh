@@ -14,6 +14,9 @@
 #   umount         busybox's umount/mount (umount2(2), mount(2)): busy
 #                  while the shell is inside, then unmounted, mounted again
 #                  by tag (the channel is free again) and remounted ro
+#   exec           programs run from the share (the loader maps them from
+#                  9p's page cache): a static and a dynamic hello, whose
+#                  ld.so and libc the image carries (--add)
 # Prints PASS/FAIL per case and "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -90,6 +93,23 @@ if grep -aq '^busy-ok' "$log" && grep -aq '^umount-me' "$log" &&
 	pass umount
 else
 	fail umount "see $log"
+fi
+
+log=$LOGS/share-exec.log
+mkdir "$tmp/bin"
+cp "$BUILD/apps/hello-static" "$BUILD/apps/hello-dynamic" "$tmp/bin/"
+libs=()
+for lib in $(ldd "$BUILD/apps/hello-dynamic" | grep -o '/[^ ]*'); do
+	libs+=(--add "$(readlink -f "$lib")") # the image's /lib is usr/lib
+done
+timeout 600 "$O" run --timeout "$T" "${libs[@]}" --share "$tmp/bin:/mnt:ro" -- \
+	/bin/busybox sh -c '/mnt/hello-static s && /mnt/hello-dynamic d' >"$log" 2>&1
+if grep -aq '^Hello from /mnt/hello-static on Osprey' "$log" &&
+	grep -aq '^Hello from /mnt/hello-dynamic on Osprey' "$log" &&
+	[ "$(grep -ac '^argv\[1\] = [sd]$' "$log")" = 2 ]; then
+	pass exec
+else
+	fail exec "see $log"
 fi
 
 echo "$passed passed, $failed failed"
