@@ -109,8 +109,6 @@ struct options {
 	char **adds, **envs;
 	size_t nadds, nenvs;
 	bool locale, strace, no_runtime;
-	bool mem_given;		 /* -m was given */
-	unsigned runtime_mem_mb; /* the runtime recipe's least memory, or 0 */
 	struct net_options net;
 	struct disk_options disks;
 	struct share_options shares;
@@ -206,7 +204,6 @@ static void run_option(int c, struct options *o)
 	switch (c) {
 	case 'm':
 		o->vm.mem_mb = parse_number(optarg, "-m", 1, 1 << 20, true);
-		o->mem_given = true;
 		break;
 	case 'c':
 		o->vm.cpus = parse_number(optarg, "-c", 1, 255, false);
@@ -593,7 +590,7 @@ static char *build(struct options *o, const char *out)
 	if (o->locale)
 		add_locale(img);
 	if (!o->no_runtime)
-		o->runtime_mem_mb = runtime_add(img, program);
+		runtime_add(img, program);
 	add_defaults(img);
 	manifest = image_manifest(img, cmdline);
 	at = image_resolve_parent(img, "/etc/osprey/manifest");
@@ -662,9 +659,5 @@ int main(int argc, char **argv)
 	o.vm.kernel = find_kernel(argv[0]);
 	o.vm.image = o.output ? o.output : tmpfile_make("osprey-image");
 	o.vm.cmdline = build(&o, o.vm.image);
-	if (!o.mem_given && o.runtime_mem_mb > o.vm.mem_mb) {
-		note("-m %u for this runtime (-m to choose)", o.runtime_mem_mb);
-		o.vm.mem_mb = o.runtime_mem_mb;
-	}
 	return vm_run(&o.vm);
 }
