@@ -90,8 +90,8 @@ linux_initrd() { # IMAGE OUT CMD...: the Osprey image, plus busybox and /init
 /lgb/busybox mount -t proc proc /proc
 exec </dev/null >/dev/ttyS0 2>&1
 cd /
-/lgb/busybox env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/ TERM=linux /lgb/mem_probe $q
-echo "MEM-LINUX-END \$?"
+# through a pipe, as Osprey's stdout is one on the host (no tty colours)
+/lgb/busybox env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/ TERM=linux /lgb/mem_probe $q 2>&1 | /lgb/busybox cat
 /lgb/busybox reboot -f
 EOF
 	chmod +x "$d/init"
@@ -107,7 +107,7 @@ linux_run() { # MB INITRD: the console on stdout
 
 linux_ok() { # MB PATTERN INITRD
 	linux_run "$1" "$3" | tr -d '\r' >"$tmp/l.out"
-	grep -aqE "$2" "$tmp/l.out" && grep -aq '^MEM-LINUX-END 0' "$tmp/l.out"
+	grep -aqE "$2" "$tmp/l.out" && grep -aq '^mem_probe: status=0 ' "$tmp/l.out"
 }
 
 # bisect CHECK ARGS...: the smallest MB in [2, HI] for which
