@@ -3,16 +3,19 @@
 # and dynamic), python3 -c, node -e and java -version, beside the Linux
 # guest on the same QEMU, accelerator (TCG here) and machine (microvm):
 #   min_mb   the smallest -m at which the program prints its line and
-#            exits 0, by bisection (bounded: between LO and HI, to within
+#            exits 0, by bisection (bounded: between 1 and MEM_HI, to within
 #            1/32 of the answer, each boot under `timeout`);
-#   rss_kb   the program's resident memory, by bench/mem_probe (the same
+#   kb       the memory the program took, by bench/mem_probe (the same
 #            static binary in both guests, at -m 256 or the smallest -m
-#            that passed if more): Osprey: MemTotal - MemFree of the
-#            kernel's /proc/meminfo at its peak while the program ran,
-#            minus the same before it started (the kernel's view: the
-#            program, its page tables, the page cache it touched);
-#            Linux: the program's peak resident set (wait4's ru_maxrss,
-#            what VmHWM says at its exit);
+#            that passed if more): MemTotal - MemFree of the kernel's
+#            /proc/meminfo at its peak while the program ran (sampled
+#            every 2 ms), less the same before it started: the kernel's
+#            view (the program, its page tables, the kernel's own for
+#            it), in both guests alike; the files are in memory before
+#            either way (the initramfs);
+#   linux_hwm  the program's peak resident set in the Linux guest
+#            (wait4's ru_maxrss, what VmHWM says at its exit: file pages
+#            it touched included, so larger than kb);
 #   first_s  seconds from starting the VM to the program's first output
 #            line: Osprey: `osprey run` as a user types it (it packs the
 #            image first; pack_s says how long `osprey build` takes);
@@ -125,19 +128,20 @@ bisect() {
 o_check() { local pat=$1 mb=${!#}; set -- "${@:2:$#-2}"; osprey_ok "$mb" "$pat" "$@"; }
 l_check() { linux_ok "$3" "$1" "$2"; }
 
-osprey_rss() { # MB IMAGE CMD...: used_peak - used_base from mem_probe
+# probe_kb FIELD: from mem_probe's line on stdin, used_peak - used_base
+# (FIELD used) or the named field
+probe_kb() {
+	awk -v f="$1" '/mem_probe: status=0/ {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print f == "used" ? v["used_peak_kb"] - v["used_base_kb"] : v[f]; exit }'
+}
+
+osprey_probe() { # MB IMAGE CMD...: mem_probe's line
 	local mb=$1 img=$2
 	shift 2
 	tools/qemu-run --quiet --tcg --timeout 300 --mem "$mb" --initrd "$img" \
-		build/osprey.elf --quiet -- /usr/bin/mem_probe "$@" >"$tmp/r.out" 2>&1 </dev/null
-	awk '/mem_probe: status=0/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		print v["used_peak_kb"] - v["used_base_kb"]; exit }' "$tmp/r.out"
-}
-
-linux_rss() { # MB INITRD
-	linux_run "$1" "$2" | tr -d '\r' |
-		awk '/mem_probe: status=0/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		print v["maxrss_kb"]; exit }'
+		build/osprey.elf --quiet -- /usr/bin/mem_probe "$@" 2>&1 </dev/null |
+		grep -a '^mem_probe: '
 }
 
 osprey_first() { # PATTERN CMD...: seconds to the first matching line
@@ -155,8 +159,8 @@ linux_first() { # MB PATTERN INITRD
 	[ -n "$t1" ] && minus "$t1" "$t0" || echo fail
 }
 
-printf '%-14s %9s %9s %6s  %10s %10s %6s  %7s %7s %7s %6s\n' program \
-	osprey_mb linux_mb ratio osprey_kb linux_kb ratio pack_s osprey_s linux_s ratio
+printf '%-14s %9s %9s %6s  %9s %9s %6s %9s  %7s %8s %7s %6s\n' program \
+	osprey_mb linux_mb ratio osprey_kb linux_kb ratio linux_hwm pack_s osprey_s linux_s ratio
 for p in "${programs[@]}"; do
 	IFS='|' read -r name pat cmd <<<"$p"
 	if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
@@ -172,21 +176,25 @@ for p in "${programs[@]}"; do
 	pack=$(minus "$(now)" "$t0")
 	rmb=256
 	[[ $omb =~ ^[0-9]+$ ]] && [ "$omb" -gt 256 ] && rmb=$omb
-	okb=$(osprey_rss "$rmb" "$tmp/img.cpio" "${argv[@]}")
+	oline=$(osprey_probe "$rmb" "$tmp/img.cpio" "${argv[@]}")
+	okb=$(probe_kb used <<<"$oline")
 	os=$(osprey_first "$pat" "${argv[@]}")
-	lmb=- lkb=- ls=-
+	lmb=- lkb=- lhwm=- ls=-
 	if [ -n "$linux" ]; then
 		linux_initrd "$tmp/img.cpio" "$tmp/linux.cpio" "${argv[@]}"
 		lmb=$(bisect l_check "$pat" "$tmp/linux.cpio")
 		rmb=256
 		[[ $lmb =~ ^[0-9]+$ ]] && [ "$lmb" -gt 256 ] && rmb=$lmb
-		lkb=$(linux_rss "$rmb" "$tmp/linux.cpio")
+		lline=$(linux_run "$rmb" "$tmp/linux.cpio" | tr -d '\r' | grep -a '^mem_probe: ')
+		lkb=$(probe_kb used <<<"$lline") lhwm=$(probe_kb maxrss_kb <<<"$lline")
 		ls=$(linux_first "$rmb" "$pat" "$tmp/linux.cpio")
 	fi
-	printf '%-14s %9s %9s %6s  %10s %10s %6s  %7s %7s %7s %6s\n' "$name" \
+	printf '%-14s %9s %9s %6s  %9s %9s %6s %9s  %7s %8s %7s %6s\n' "$name" \
 		"$omb" "$lmb" "$(ratio "$omb" "$lmb")" "${okb:-fail}" "${lkb:-fail}" \
-		"$(ratio "$okb" "$lkb")" "$pack" "$os" "$ls" "$(ratio "$os" "$ls")"
+		"$(ratio "$okb" "$lkb")" "${lhwm:-fail}" "$pack" "$os" "$ls" "$(ratio "$os" "$ls")"
 done
-echo "mb: smallest -m that runs it (to 1/32); kb: osprey MemTotal-MemFree peak" \
-	"less its base (kernel view), linux the program's VmHWM; s: VM start to" \
-	"its first line (osprey: \`osprey run\`, packing included); ratios osprey/linux"
+echo "mb: smallest -m that runs it (to 1/32); kb: MemTotal-MemFree at its peak" \
+	"while the program ran less the same before it (the kernel's view, both guests);" \
+	"linux_hwm: the program's peak resident set (ru_maxrss = VmHWM, file pages" \
+	"included); s: VM start to its first line (osprey: \`osprey run\`, packing" \
+	"included); ratios osprey/linux"
