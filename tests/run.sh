@@ -252,6 +252,10 @@ count_lines apps "$LOGS/apps.log" $?
 # Interpreters and the JDK with no --add (runtime recipes).
 tests/apps/runtimes.sh >"$LOGS/runtimes.log" 2>&1
 count_lines runtimes "$LOGS/runtimes.log" $?
+# The sweep: 80 Debian programs, each compared with the host (one PASS or
+# FAIL line per program), in at most SWEEP_SECONDS (180) of the suite.
+SWEEP_SECONDS=${SWEEP_SECONDS:-180} tests/apps/sweep.sh >"$LOGS/sweep.log" 2>&1
+count_lines sweep "$LOGS/sweep.log" $?
 
 # Networking from the host side (tests/net/run.sh): the guest on a TAP
 # device in a network namespace of its own (ping, UDP echo, DHCP and names

@@ -3,7 +3,8 @@
 # a JVM with no --add finds its standard library or home by itself
 # (tools/osprey/runtime.c), and the program's stdout and status equal
 # the same command's on the host. java's and node's have no warning on
-# stderr. A runtime this machine lacks is one SKIP line (its recipe is
+# stderr. All run at -m's default, 256 MB (issue 13: node and the JDK
+# need no more). A runtime this machine lacks is one SKIP line (its recipe is
 # then untested here). Prints PASS/FAIL/SKIP lines; exits 1 if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,6 +70,13 @@ public class Hello {
 }
 JAVA
 	ADD=$tmp/Hello.java same java-source java "$tmp/Hello.java"
+	# a class compiled on the host by javac, run from its folder
+	if command -v javac >/dev/null && mkdir -p "$tmp/classes" &&
+		javac -d "$tmp/classes" "$tmp/Hello.java"; then
+		ADD=$tmp/classes same java-class java -cp "$tmp/classes" Hello
+	else
+		echo "SKIP runtime-java-class: no javac on this machine"
+	fi
 else
 	echo "SKIP runtime-java: no java on this machine (recipe untested)"
 fi

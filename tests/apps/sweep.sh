@@ -8,7 +8,10 @@
 # need a second process (a pipeline in sh -c, xargs or find running a
 # command, tar -z running gzip) wait for processes (fork and exec: the
 # processes issue) and are listed as WAIT lines, not left out.
-# SWEEP_ONLY="name ..." runs only those. Every run is bounded (timeout).
+# SWEEP_ONLY="name ..." runs only those. Every run is bounded (timeout),
+# and so is the whole sweep: SWEEP_SECONDS (default 180, what `make test`
+# gives it) is its budget; each guest run gets at most what is left of
+# it, and a row not started in time is a FAIL saying so, never a hang.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OSPREY=$PWD/build/osprey
@@ -158,6 +161,7 @@ waiting=(
 )
 
 pass=0 fail=0 status_only=0
+deadline=$((SECONDS + ${SWEEP_SECONDS:-180}))
 # The environment `osprey run` gives a program, for the host's runs too.
 guest_env=(PATH=/usr/local/bin:/usr/bin:/bin HOME=/ TERM=linux)
 printf '%-16s %s\n' PROGRAM RESULT >"$tmp/report"
@@ -175,12 +179,20 @@ while IFS='|' read -r name mode cmd; do
 	fi
 	shift
 	set -- "$prog" "$@" # argv[0] as Osprey gives it: the absolute path
+	left=$((deadline - SECONDS))
+	if [ "$left" -lt 5 ]; then
+		why="not run: the sweep's budget of ${SWEEP_SECONDS:-180} s ran out"
+		printf '%-16s %s\n' "$name" "$why" >>"$tmp/report"
+		echo "FAIL sweep-$name: $why"
+		fail=$((fail + 1))
+		continue
+	fi
 	rm -rf "$D" && cp -a "$pristine" "$D"
 	set -- "${@//$pristine/$D}"
 	(cd / && timeout 120 env -i "${guest_env[@]}" "$@") >"$tmp/host" 2>"$tmp/host.err" </dev/null
 	hrc=$?
 	# the guest's copy of the data sits at the same path as the host's
-	timeout 300 "$OSPREY" run -v --add "$pristine:$D" -- "$@" \
+	timeout $((left < 300 ? left : 300)) "$OSPREY" run -v --add "$pristine:$D" -- "$@" \
 		>"$tmp/guest" 2>"$tmp/guest.err" </dev/null
 	grc=$?
 	grep '^osprey: missing: ' "$tmp/guest.err" | grep -v 'missing: file ' |

@@ -58,8 +58,7 @@ static const char usage_text[] =
     "                       size), the accelerator and why, and what the\n"
     "                       kernel reported missing\n"
     "Run options:\n"
-    "  -m, --mem MB         memory, default 256 (a G suffix for GiB; 1024\n"
-    "                       for node and java)\n"
+    "  -m, --mem MB         memory, default 256 (a G suffix for GiB)\n"
     "  -c, --cpus N         virtual CPUs, default 1\n"
     "  --kvm, --tcg         force the accelerator (default: KVM only when\n"
     "                       /dev/kvm is usable and the CPU has vmx or svm)\n"
@@ -114,8 +113,6 @@ struct options {
 	size_t nadds, nenvs;
 	bool locale, strace, no_runtime;
 	bool ext4; /* --format ext4 */
-	bool mem_given;		 /* -m was given */
-	unsigned runtime_mem_mb; /* the runtime recipe's least memory, or 0 */
 	struct net_options net;
 	struct disk_options disks;
 	struct share_options shares;
@@ -212,7 +209,6 @@ static void run_option(int c, struct options *o)
 	switch (c) {
 	case 'm':
 		o->vm.mem_mb = parse_number(optarg, "-m", 1, 1 << 20, true);
-		o->mem_given = true;
 		break;
 	case 'c':
 		o->vm.cpus = parse_number(optarg, "-c", 1, 255, false);
@@ -605,7 +601,7 @@ static char *build(struct options *o, const char *out)
 	if (o->locale)
 		add_locale(img);
 	if (!o->no_runtime)
-		o->runtime_mem_mb = runtime_add(img, program);
+		runtime_add(img, program);
 	add_defaults(img);
 	manifest = image_manifest(img, cmdline);
 	at = image_resolve_parent(img, "/etc/osprey/manifest");
@@ -694,9 +690,5 @@ int main(int argc, char **argv)
 	o.vm.cmdline = build(&o, o.vm.image);
 	if (o.ext4)
 		o.vm.image = NULL; /* no initrd: the root is the disk */
-	if (!o.mem_given && o.runtime_mem_mb > o.vm.mem_mb) {
-		note("-m %u for this runtime (-m to choose)", o.runtime_mem_mb);
-		o.vm.mem_mb = o.runtime_mem_mb;
-	}
 	return vm_run(&o.vm);
 }

@@ -197,10 +197,9 @@ void deps_add_modules(struct image *img, char **paths, size_t n, bool quiet);
 
 /* ---- runtime recipes (runtime.c) ---- */
 
-/* What the program's runtime needs (python3.N's library, the JDK's
- * home...), by the table of recipes; returns the memory in MB it needs
- * at least, or 0. */
-unsigned runtime_add(struct image *img, const char *program);
+/* Adds what the program's runtime needs (python3.N's library, the JDK's
+ * home...), by the table of recipes. */
+void runtime_add(struct image *img, const char *program);
 
 /* ---- the guest's network (net.c) ---- */
 

@@ -38,31 +38,32 @@ struct recipe {
 	const char *match;   /* fnmatch pattern on the real base name */
 	unsigned up;	     /* {home}: the program's directory, up this many */
 	const char *marker;  /* must exist (NULL: nothing to check) */
-	unsigned mem_mb;     /* the least memory it runs in, if above -m's default */
 	const char *paths[MAX_PATHS];
 };
 
 static const struct recipe recipes[] = {
-    {"python", "python[0-9]*.[0-9]*", 0, "/usr/lib/{name}/os.py", 0,
+    {"python", "python[0-9]*.[0-9]*", 0, "/usr/lib/{name}/os.py",
      {"/usr/lib/{name}"}},
-    {"perl", "perl*", 0, "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm", 0,
+    {"perl", "perl*", 0, "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm",
      {"/usr/lib/x86_64-linux-gnu/perl-base", "/usr/lib/x86_64-linux-gnu/perl/5.*",
       "/usr/share/perl/5.*", "/etc/perl"}},
-    {"ruby", "ruby*", 0, NULL, 0,
+    {"ruby", "ruby*", 0, NULL,
      {"/usr/lib/ruby/[0-9]*", "/usr/lib/x86_64-linux-gnu/ruby/[0-9]*",
       "/usr/lib/ruby/vendor_ruby", "/usr/share/rubygems-integration"}},
-    {"lua", "lua[0-9]*.[0-9]*", 0, NULL, 0,
+    {"lua", "lua[0-9]*.[0-9]*", 0, NULL,
      {"/usr/share/lua/{ver}", "/usr/lib/x86_64-linux-gnu/lua/{ver}"}},
-    {"tcl", "tclsh[0-9]*.[0-9]*", 0, "/usr/share/tcltk/tcl{ver}/init.tcl", 0,
+    {"tcl", "tclsh[0-9]*.[0-9]*", 0, "/usr/share/tcltk/tcl{ver}/init.tcl",
      {"/usr/share/tcltk/tcl{ver}"}},
     /* not a language, but a program no use without its data: file(1)
      * and libmagic's compiled database */
-    {"libmagic", "file", 0, "/usr/share/misc/magic.mgc", 0,
+    {"libmagic", "file", 0, "/usr/share/misc/magic.mgc",
      {"/usr/share/misc/magic.mgc", "/etc/magic"}},
-    /* node's standard library is inside its executable */
-    {"node", "node*", 0, NULL, 1024, {NULL}},
+    /* node's standard library is inside its executable; it and the JDK
+     * run at -m's default 256 (their files are mapped from the page
+     * cache, not copied), so no recipe asks for more memory */
+    {"node", "node*", 0, NULL, {NULL}},
     /* the JDK's launchers (java, javac, jshell...): {home}/bin/NAME */
-    {"JDK", "*", 1, "{home}/lib/jvm.cfg", 1024,
+    {"JDK", "*", 1, "{home}/lib/jvm.cfg",
      {"{home}/lib/modules", "{home}/lib/server", "{home}/lib/*.so",
       "{home}/lib/jvm.cfg", "{home}/lib/tzdb.dat", "{home}/lib/security",
       "{home}/conf", "{home}/release"}},
@@ -186,19 +187,19 @@ static const struct recipe *find_recipe(const char *real, struct words *w)
 	return NULL;
 }
 
-unsigned runtime_add(struct image *img, const char *program)
+void runtime_add(struct image *img, const char *program)
 {
 	char real[PATH_MAX];
 	struct words w = {0};
 	const struct recipe *r;
 
 	if (!realpath(program, real))
-		return 0;
+		return;
 	w.name = strrchr(real, '/') + 1;
 	w.ver = w.name + strcspn(w.name, "0123456789");
 	r = find_recipe(real, &w);
 	if (!r)
-		return 0;
+		return;
 	add_paths(img, r, &w);
 	deps_add_modules(img, modules, nmodules, true);
 	for (size_t i = 0; i < nmodules; i++)
@@ -207,5 +208,4 @@ unsigned runtime_add(struct image *img, const char *program)
 	modules = NULL;
 	nmodules = 0;
 	free(w.home);
-	return r->mem_mb;
 }
