@@ -793,7 +793,7 @@ static int process_parts(long flags, struct as **as, struct fd_table **files)
 	if (flags & CLONE_VM) {
 		*as = me->as;
 		as_get(*as);
-	} else if (!(*as = as_fork())) {
+	} else if (!mm_reserve_ok() || !(*as = as_fork())) {
 		return -ENOMEM;
 	}
 	if (flags & CLONE_FILES) {

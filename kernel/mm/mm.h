@@ -58,6 +58,12 @@ struct shrinker {
 	struct shrinker *next; /* the allocator's list */
 };
 void mm_register_shrinker(struct shrinker *s);
+/* Whether free memory (after shrinking the caches if needed) is above
+ * the reserve, a 32nd of it: fork answers ENOMEM below, so that a fork
+ * bomb ends in an error while its parent can still fault in the pages
+ * its copy-on-write writes need, rather than in the parent killed for
+ * want of a page (Linux's overcommit heuristic refuses such forks too). */
+bool mm_reserve_ok(void);
 
 /* Hands the whole pages inside [start, end) of memory the boot loader
  * lent (the initrd, once unpacked) to the allocator, for good. */

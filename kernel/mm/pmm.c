@@ -275,7 +275,7 @@ void mm_register_shrinker(struct shrinker *s)
 		;
 }
 
-static bool shrink(unsigned order)
+static bool shrink_pages(uint64_t want)
 {
 	uint64_t freed = 0;
 
@@ -283,9 +283,33 @@ static bool shrink(unsigned order)
 		return false;
 	for (struct shrinker *s = __atomic_load_n(&shrinkers, __ATOMIC_ACQUIRE);
 	     s; s = s->next)
-		freed += s->scan(MAX(PCP_BATCH, 1u << order) * 2);
+		freed += s->scan(want);
 	__atomic_store_n(&shrinking, 0, __ATOMIC_RELEASE);
 	return freed > 0;
+}
+
+static bool shrink(unsigned order)
+{
+	return shrink_pages(MAX(PCP_BATCH, 1u << order) * 2);
+}
+
+/* A 32nd of memory, at least 1 MiB: what fork leaves free (mm.h). */
+static uint64_t reserve_pages(uint64_t total)
+{
+	return MAX(total / 32, (uint64_t)(1 << 20) / PAGE_SIZE);
+}
+
+bool mm_reserve_ok(void)
+{
+	uint64_t total, free_pages, reserve;
+
+	pmm_get_stats(&total, &free_pages);
+	reserve = reserve_pages(total);
+	if (free_pages >= reserve)
+		return true;
+	shrink_pages(reserve - free_pages);
+	pmm_get_stats(&total, &free_pages);
+	return free_pages >= reserve;
 }
 
 static uint64_t alloc_once(unsigned order)
