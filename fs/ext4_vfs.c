@@ -925,13 +925,9 @@ static void ext4v_evict(struct inode *ip)
 	free(vi);
 }
 
-/* Under vfs_mutex: whether a cached inode is held (see super_ops). */
-static void held_one(struct icache_link *l, void *held)
+static struct inode *inode_of(struct icache_link *l)
 {
-	struct inode *ip = &container_of(l, struct ext4v_inode, hash)->vfs;
-
-	if (ip->refs > (ip == ip->sb->root) || ip->mounted)
-		*(bool *)held = true;
+	return &container_of(l, struct ext4v_inode, hash)->vfs;
 }
 
 /* umount2(2), under vfs_mutex: every inode written back and freed, then
@@ -939,21 +935,10 @@ static void held_one(struct icache_link *l, void *held)
 static int ext4v_umount(struct super_block *sb)
 {
 	struct ext4v_sb *s = ESB(sb);
-	struct icache_link *l;
-	bool held = sb->root->refs > 1;
+	int err = icache_umount(&s->cache, sb, inode_of, ext4v_evict);
 
-	icache_foreach(&s->cache, held_one, &held);
-	if (held)
-		return -EBUSY;
-	while ((l = icache_first(&s->cache))) {
-		struct ext4v_inode *vi = container_of(l, struct ext4v_inode, hash);
-
-		cache_remove(s, vi);
-		if (&vi->vfs != sb->root)
-			ext4v_evict(&vi->vfs);
-	}
-	sb->root->refs = 0; /* the superblock's */
-	ext4v_evict(sb->root);
+	if (err)
+		return err;
 	if (s->committer) { /* it uses s: gone before s is freed */
 		thread_wake_flag(&s->stop, s->committer);
 		thread_join(s->committer);

@@ -311,5 +311,11 @@ void icache_foreach(struct icache *c, void (*fn)(struct icache_link *l, void *ar
 		    void *arg);
 /* Any cached inode, NULL when empty (umount empties the table with it). */
 struct icache_link *icache_first(struct icache *c);
+/* umount's part, under vfs_mutex: -EBUSY when an inode of sb is held (by
+ * more than the table, or by a mount on it); else every cached inode
+ * leaves the table and goes to evict, the root last. */
+int icache_umount(struct icache *c, struct super_block *sb,
+		  struct inode *(*inode_of)(struct icache_link *l),
+		  void (*evict)(struct inode *ip));
 
 #endif

@@ -54,3 +54,41 @@ struct icache_link *icache_first(struct icache *c)
 			return c->bucket[b];
 	return NULL;
 }
+
+struct held {
+	struct inode *(*inode_of)(struct icache_link *l);
+	bool any;
+};
+
+/* Whether a cached inode is held: by more than the table (the root: more
+ * than the superblock's reference) or by a mount on it. */
+static void held_one(struct icache_link *l, void *arg)
+{
+	struct held *h = arg;
+	struct inode *ip = h->inode_of(l);
+
+	if (ip->refs > (ip == ip->sb->root) || ip->mounted)
+		h->any = true;
+}
+
+int icache_umount(struct icache *c, struct super_block *sb,
+		  struct inode *(*inode_of)(struct icache_link *l),
+		  void (*evict)(struct inode *ip))
+{
+	struct held h = {inode_of, sb->root->refs > 1};
+	struct icache_link *l;
+
+	icache_foreach(c, held_one, &h);
+	if (h.any)
+		return -EBUSY;
+	while ((l = icache_first(c))) {
+		struct inode *ip = inode_of(l);
+
+		icache_remove(c, l);
+		if (ip != sb->root)
+			evict(ip);
+	}
+	sb->root->refs = 0; /* the superblock's */
+	evict(sb->root);
+	return 0;
+}

@@ -15,12 +15,6 @@
 #include "net/net.h"
 
 #define SIGIO 29
-#define F_SETOWN 8
-#define F_GETOWN 9
-#define F_SETSIG 10
-#define F_GETSIG 11
-#define F_SETOWN_EX 15
-#define F_GETOWN_EX 16
 #define FIOSETOWN 0x8901
 #define SIOCSPGRP 0x8902
 #define FIOGETOWN 0x8903

@@ -33,6 +33,13 @@ void at_put(struct at_path *p);
  * F_SETOWN_EX, F_GETOWN_EX, F_SETSIG and F_GETSIG; and the ioctls
  * FIOASYNC, FIOSETOWN, FIOGETOWN, SIOCSPGRP, SIOCGPGRP (true: cmd was
  * one of them, its result in *r). */
+/* fcntl's owner and signal commands, which fcntl_sigio takes */
+#define F_SETOWN 8
+#define F_GETOWN 9
+#define F_SETSIG 10
+#define F_GETSIG 11
+#define F_SETOWN_EX 15
+#define F_GETOWN_EX 16
 long fcntl_sigio(struct file *f, long cmd, long arg);
 bool ioctl_sigio(struct file *f, int fd, long cmd, long uarg, long *r);
 

@@ -350,12 +350,6 @@ long sys_dup2(long oldfd, long newfd, long c, long d, long e, long f)
 #define F_NOTIFY 1026
 #define F_ADD_SEALS 1033
 #define F_GET_SEALS 1034
-#define F_SETOWN 8
-#define F_GETOWN 9
-#define F_SETSIG 10
-#define F_GETSIG 11
-#define F_SETOWN_EX 15
-#define F_GETOWN_EX 16
 #define FD_CLOEXEC 1
 
 /* F_GETLK: nobody else can hold a lock, so the answer is "unlocked". */

@@ -807,13 +807,9 @@ static int take_channel(const char *tag, struct p9_transport **out)
 	return err;
 }
 
-/* Under vfs_mutex: whether a cached inode is held (see super_ops). */
-static void held_one(struct icache_link *l, void *held)
+static struct inode *inode_of(struct icache_link *l)
 {
-	struct inode *ip = &container_of(l, struct p9v_inode, hash)->vfs;
-
-	if (ip->refs > (ip == ip->sb->root) || ip->mounted)
-		*(bool *)held = true;
+	return &container_of(l, struct p9v_inode, hash)->vfs;
 }
 
 /* umount2(2), under vfs_mutex: every fid clunked, the channel free for
@@ -821,21 +817,10 @@ static void held_one(struct icache_link *l, void *held)
 static int p9v_umount(struct super_block *sb)
 {
 	struct p9v_sb *s = VSB(sb);
-	struct icache_link *l;
-	bool held = sb->root->refs > 1;
+	int err = icache_umount(&s->cache, sb, inode_of, p9v_evict);
 
-	icache_foreach(&s->cache, held_one, &held);
-	if (held)
-		return -EBUSY;
-	while ((l = icache_first(&s->cache))) {
-		struct p9v_inode *vi = container_of(l, struct p9v_inode, hash);
-
-		cache_remove(s, vi);
-		if (&vi->vfs != sb->root)
-			p9v_evict(&vi->vfs);
-	}
-	sb->root->refs = 0; /* the superblock's */
-	p9v_evict(sb->root);
+	if (err)
+		return err;
 	mutex_lock(&channels_lock);
 	s->t->taken = false;
 	mutex_unlock(&channels_lock);
