@@ -90,7 +90,6 @@ struct vnet_rxq {
 	int kicked; /* atomic: set by the interrupt, cleared by the thread */
 	uint64_t missed; /* atomic: looks that found work no interrupt told of */
 	struct idle_poller idle; /* on CPU cpu (see rx_idle_look) */
-	bool idle_woke; /* that CPU's idle loop's: look woke the thread */
 };
 struct vnet_txq {
 	struct mutex lock; /* the queue's user */
@@ -326,9 +325,10 @@ static void rx_missed(struct vnet_rxq *r)
  * struct idle_poller): its interrupt is off meanwhile, and a frame found
  * wakes the thread as the interrupt would. The idle loop runs only while
  * the thread sleeps, i.e. after its own enable_cb found nothing, so the
- * two never change used_event at once. When look woke the thread, loud
- * leaves the interrupt off: the thread, runnable on this CPU, takes the
- * queue with its own protocol (rx_poll ends with enable_cb and a look).
+ * two never change used_event at once. When the thread is woken (kicked,
+ * by look or by the interrupt), loud leaves the interrupt off: the thread,
+ * runnable on this CPU, takes the queue with its own protocol (rx_poll
+ * ends with enable_cb and a look).
  * Turned on there, it would come anyway: the device tests used_event a
  * moment after it publishes the used index that look saw.
  */
@@ -343,23 +343,16 @@ static bool rx_idle_look(struct idle_poller *p)
 
 	if (!virtq_pending(r->vq))
 		return false;
-	r->idle_woke = true;
 	thread_wake_flag(&r->kicked, r->thread);
 	return true;
 }
 
-static bool rx_idle_loud(struct idle_poller *p)
+static void rx_idle_loud(struct idle_poller *p)
 {
 	struct vnet_rxq *r = container_of(p, struct vnet_rxq, idle);
 
-	if (r->idle_woke) {
-		r->idle_woke = false;
-		return true;
-	}
-	if (!virtq_enable_cb(r->vq))
-		return false;
-	thread_wake_flag(&r->kicked, r->thread);
-	return true;
+	if (!rx_kicked(r) && virtq_enable_cb(r->vq))
+		thread_wake_flag(&r->kicked, r->thread);
 }
 
 static void rx_thread(void *arg)
@@ -760,7 +753,8 @@ int virtio_net_start(struct virtio_dev *d)
 	uint64_t wanted =
 	    VIRTIO_BIT(NET_F_CSUM) | VIRTIO_BIT(NET_F_GUEST_CSUM) |
 	    VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_HOST_TSO4) |
-	    VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_MRG_RXBUF) | VIRTIO_BIT(NET_F_STATUS) |
+	    VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_MRG_RXBUF) |
+	    VIRTIO_BIT(NET_F_STATUS) |
 	    VIRTIO_BIT(NET_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ) |
 	    VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	struct virtq *ctrl;

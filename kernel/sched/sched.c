@@ -36,7 +36,8 @@
  *
  * Idle: a CPU with nothing to run announces POLLING and watches its
  * incoming stack, and the device queues registered as its idle pollers,
- * for POLL_NS, then announces HALTED, looks once more and halts. A waker sends the wakeup IPI only to a HALTED CPU, or to a BUSY
+ * for POLL_NS, then announces HALTED, looks once more and halts. A waker
+ * sends the wakeup IPI only to a HALTED CPU, or to a BUSY
  * one whose incoming stack it found empty (so that the thread does not
  * wait a slice behind a busy loop); a polling CPU needs none.
  *

@@ -147,8 +147,8 @@ void thread_interrupt(struct thread *t);
  * halts; meanwhile `quiet` turns the queue's interrupt off, `look` runs
  * in the polling loop and, finding work, wakes the queue's thread and
  * answers true (the loop ends), and `loud` turns the interrupt back on
- * when the polling ends, for whatever reason, waking the thread (true)
- * if work came in between. So a frame that arrives while the CPU polls
+ * when the polling ends, for whatever reason, waking the thread if work
+ * came in between (or leaves it off while the thread is awake anyway). So a frame that arrives while the CPU polls
  * costs no interrupt: no exit to the hypervisor to raise it, acknowledge
  * it and end it. All three run on that CPU's idle thread (interrupts on
  * for quiet and look, off for loud) and must not sleep.
@@ -156,7 +156,7 @@ void thread_interrupt(struct thread *t);
 struct idle_poller {
 	void (*quiet)(struct idle_poller *p);
 	bool (*look)(struct idle_poller *p);
-	bool (*loud)(struct idle_poller *p);
+	void (*loud)(struct idle_poller *p);
 	struct idle_poller *next; /* set by sched_idle_poller_add */
 };
 /* Adds p to cpu's idle loop, for good (drivers, at start). */
