@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,21 @@ static inline long futex(int *uaddr, int op, int val, const struct timespec *ts,
 }
 
 /* CLOCK_MONOTONIC in nanoseconds. */
+/* A small file whole, as a string in buf (size bytes with the NUL; the
+ * rest of buf zeroed): its length, or -1 when it cannot be opened. */
+static ABI_UNUSED int abi_slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY), n = 0, r;
+
+	memset(buf, 0, size);
+	if (fd < 0)
+		return -1;
+	while ((size_t)n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	return n;
+}
+
 static inline long long mono_ns(void)
 {
 	struct timespec ts;

@@ -13,17 +13,7 @@ static char text[1 << 16];
 
 static const char *slurp(const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n, len = 0;
-
-	text[0] = '\0';
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, text + len, sizeof(text) - 1 - len)) > 0)
-		len += n;
-	text[len] = '\0';
-	close(fd);
-	return text;
+	return abi_slurp(path, text, sizeof(text)) < 0 ? NULL : text;
 }
 
 /* Whether mountinfo has a line for mount point `at` of type `type` (""

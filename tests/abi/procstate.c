@@ -284,19 +284,6 @@ static void proc_lists_every_process(void)
 static const char *abi_argv0;
 
 /* The whole of a /proc file (NUL-padded); its length, or -1. */
-static int slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY), n = 0, r;
-
-	memset(buf, 0, size);
-	if (fd < 0)
-		return -1;
-	while ((size_t)n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	return n;
-}
-
 /* The number after "\nKey:" in a status text, or -1. */
 static long status_field(const char *text, const char *key)
 {
@@ -317,10 +304,10 @@ static int child_reads_parent(void)
 	if (chdir("/"))
 		return 1;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pp);
-	if (slurp(path, buf, sizeof(buf)) <= 0 || strcmp(buf, abi_argv0))
+	if (abi_slurp(path, buf, sizeof(buf)) <= 0 || strcmp(buf, abi_argv0))
 		return 2;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pp);
-	if (slurp(path, buf, sizeof(buf)) <= 0)
+	if (abi_slurp(path, buf, sizeof(buf)) <= 0)
 		return 3;
 	if (status_field(buf, "Pid") != pp || status_field(buf, "Tgid") != pp)
 		return 4;
@@ -369,7 +356,7 @@ static int file_of(int pid, const char *what, char *buf, size_t size)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
-	return slurp(path, buf, size);
+	return abi_slurp(path, buf, size);
 }
 
 /* Waits (5 s at most) until pid's comm is want. */
